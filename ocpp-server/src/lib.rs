@@ -1,0 +1,1 @@
+//! Transport-agnostic OCPP-J RPC framework: protocol core, WebSocket driver, typed handlers and the charge-point side.
