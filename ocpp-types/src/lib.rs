@@ -10,6 +10,7 @@
 //!   every violation names its JSON path and the CallError code the version prescribes.
 //! - [`rpc`]: the OCPP-J frames (CALL, CALLRESULT, CALLERROR, and 2.1's CALLRESULTERROR and
 //!   SEND).
+//! - [`check`]: checking logs of frames, pairing each CALLRESULT with its CALL.
 //!
 //! Wire types: numbers are exact [`rust_decimal::Decimal`]s, timestamps
 //! [`chrono::DateTime<Utc>`](chrono::DateTime) read with any offset and written in UTC with at
@@ -28,6 +29,7 @@
 //! # }
 //! ```
 
+pub mod check;
 pub mod decode;
 mod error_code;
 mod message;

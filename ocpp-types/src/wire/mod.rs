@@ -137,7 +137,7 @@ pub fn skip_unknown_field<'de, A: MapAccess<'de>>(
     state::note(
         Some(PathSegment::Field(Cow::Owned(key.0.into_owned()))),
         ViolationKind::UnknownField,
-        || "unknown field".to_owned(),
+        || "field not defined by the schema".to_owned(),
     );
     map.next_value::<de::IgnoredAny>()?;
     Ok(())
