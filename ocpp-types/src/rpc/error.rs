@@ -21,8 +21,8 @@ pub enum FrameErrorKind {
         /// The limit in bytes.
         max: usize,
     },
-    /// The input is not valid JSON (a syntax error, truncated input, or characters after the
-    /// JSON value).
+    /// The input is not valid JSON (a syntax error, truncated input, characters after the
+    /// JSON value, or a number beyond the range of a 64-bit float).
     NotJson {
         /// The line of the error, from 1.
         line: usize,
