@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 
 use ocpp_types::rpc::{
-    EncodeError, Encoder, Frame, FrameError, FrameErrorKind, FrameLimits, MAX_MESSAGE_ID_LEN,
-    MessageIdGenerator, MessageType, OwnedFrame, UNKNOWN_MESSAGE_ID,
+    EncodeError, Encoder, Frame, FrameError, FrameErrorKind, FrameLimits,
+    MAX_ERROR_DESCRIPTION_LEN, MAX_MESSAGE_ID_LEN, MessageIdGenerator, MessageType, OwnedFrame,
+    UNKNOWN_MESSAGE_ID,
 };
 use ocpp_types::{ErrorCode, OcppVersion};
 use proptest::prelude::*;
@@ -309,35 +310,37 @@ fn malformed_calls() {
 #[test]
 fn message_types_a_version_does_not_have() {
     use FrameErrorKind::*;
-    let (_, unsupported) = spellings(ErrorCode::MessageTypeNotSupported);
+    // Never answered: a message with a type number not in the version's list is ignored.
     for input in [
         r#"[7,"1","A",{}]"#,
         r#"[1,"1"]"#,
         r#"[0,"1"]"#,
         r#"[2.0,"1","A",{}]"#,
     ] {
-        check(input, V16, UnknownMessageType, None, Some("1"), None);
-        for version in [V201, V21] {
-            check(
-                input,
-                version,
-                UnknownMessageType,
-                None,
-                Some("1"),
-                call_error("1", unsupported),
-            );
+        for version in OcppVersion::ALL {
+            check(input, version, UnknownMessageType, None, Some("1"), None);
         }
     }
-    for input in [r#"[-2,5]"#, "[1e300]", "[18446744073709551617]"] {
-        check(input, V16, UnknownMessageType, None, None, None);
-        check(
-            input,
-            V201,
-            UnknownMessageType,
-            None,
-            None,
-            call_error("-1", unsupported),
-        );
+    for input in [r#"[-2,5]"#, "[1e300]", "[18446744073709551617]", "[7]"] {
+        for version in OcppVersion::ALL {
+            check(input, version, UnknownMessageType, None, None, None);
+        }
+    }
+    for (input, message_type) in [
+        (
+            r#"[5,"1","GenericError","",{}]"#,
+            MessageType::CallResultError,
+        ),
+        (
+            r#"[6,"1","NotifyPeriodicEventStream",{}]"#,
+            MessageType::Send,
+        ),
+        // The rest of the frame is not looked at.
+        (r#"[6,"1",5]"#, MessageType::Send),
+    ] {
+        let kind = UnsupportedMessageType(message_type);
+        check(input, V16, kind, None, Some("1"), None);
+        check(input, V201, kind, None, Some("1"), None);
     }
     for (input, message_type) in [
         (
@@ -349,18 +352,15 @@ fn message_types_a_version_does_not_have() {
             MessageType::Send,
         ),
     ] {
-        let kind = UnsupportedMessageType(message_type);
-        check(input, V16, kind, None, Some("1"), None);
-        check(
-            input,
-            V201,
-            kind,
-            None,
-            Some("1"),
-            call_error("1", unsupported),
-        );
         assert_eq!(parse(input, V21).unwrap().message_type(), message_type);
     }
+    let error = parse_err(r#"[6,"1","A",{}]"#, V201);
+    assert_eq!(error.error_code(), ErrorCode::MessageTypeNotSupported);
+    assert_eq!(error.wire_code(), "MessageTypeNotSupported");
+    assert_eq!(
+        parse_err(r#"[6,"1","A",{}]"#, V16).wire_code(),
+        "FormationViolation"
+    );
 }
 
 #[test]
@@ -554,6 +554,18 @@ fn too_large_frames_are_not_parsed_but_answered() {
         Frame::parse(&garbage, V16, limits).unwrap_err().answer(),
         None
     );
+
+    // A frame whose first bytes show a type number the version does not have is ignored.
+    for (text, version) in [
+        (format!(r#"[7,"abc","A",{{"data":"{payload}"}}]"#), V21),
+        (format!(r#"[6,"abc","A",{{"data":"{payload}"}}]"#), V201),
+        (format!(r#"[6,"abc","A",{{"data":"{payload}"}}]"#), V16),
+    ] {
+        let error = Frame::parse(&text, version, limits).unwrap_err();
+        assert!(matches!(error.kind(), TooLarge { .. }));
+        assert_eq!(error.message_type(), None);
+        assert_eq!(error.answer(), None, "{text} in {version}");
+    }
 
     // The id is only looked for in the first bytes.
     let padded = format!("{}{call}", " ".repeat(300));
@@ -879,6 +891,39 @@ fn encoding_errors_leave_the_buffer_unchanged() {
 }
 
 #[test]
+fn long_descriptions_are_cut_to_255_characters() {
+    let description = "é".repeat(300);
+    let kept = "é".repeat(MAX_ERROR_DESCRIPTION_LEN);
+    for version in OcppVersion::ALL {
+        let encoder = Encoder::new(version);
+        let text = encoder
+            .call_error("1", ErrorCode::GenericError, &description)
+            .unwrap();
+        let frame = parse(&text, version).unwrap();
+        assert_eq!(frame.error().unwrap().description, kept);
+        // Re-encoding a frame with a long description cuts it too.
+        let long = format!(r#"[4,"1","GenericError","{description}",{{}}]"#);
+        let frame = parse(&long, version).unwrap();
+        assert_eq!(encoder.frame(&frame).unwrap(), text);
+    }
+    let text = Encoder::new(V21)
+        .call_result_error("1", ErrorCode::GenericError, &description)
+        .unwrap();
+    assert_eq!(
+        parse(&text, V21).unwrap().error().unwrap().description,
+        kept
+    );
+    let exact = "x".repeat(MAX_ERROR_DESCRIPTION_LEN);
+    let text = Encoder::new(V16)
+        .call_error("1", ErrorCode::GenericError, &exact)
+        .unwrap();
+    assert_eq!(
+        parse(&text, V16).unwrap().error().unwrap().description,
+        exact
+    );
+}
+
+#[test]
 fn generated_ids_are_unique_and_valid() {
     let ids = MessageIdGenerator::new();
     let mut seen = std::collections::HashSet::new();
@@ -927,7 +972,19 @@ fn check_any_input(input: &str) {
                 assert!(frame.message_id().chars().count() <= MAX_MESSAGE_ID_LEN);
                 // A frame that was read is written back and reads the same.
                 let text = Encoder::new(version).frame(&frame).unwrap();
-                assert_eq!(parse(&text, version).unwrap(), frame);
+                let reparsed = parse(&text, version).unwrap();
+                match (frame.error(), reparsed.error()) {
+                    // Descriptions over 255 characters are cut when written.
+                    (Some(read), Some(written))
+                        if read.description.chars().count() > MAX_ERROR_DESCRIPTION_LEN =>
+                    {
+                        assert!(read.description.starts_with(&*written.description));
+                        assert_eq!(written.description.chars().count(), 255);
+                        assert_eq!(read.error_code, written.error_code);
+                        assert_eq!(read.details.get(), written.details.get());
+                    }
+                    _ => assert_eq!(reparsed, frame),
+                }
             }
             Err(error) => {
                 let code = error.error_code();
@@ -936,6 +993,12 @@ fn check_any_input(input: &str) {
                 assert!(read.defined_in(version), "{name} in {version}");
                 if let Some(id) = error.message_id() {
                     assert!(id.chars().count() <= MAX_MESSAGE_ID_LEN);
+                }
+                if matches!(
+                    error.kind(),
+                    FrameErrorKind::UnknownMessageType | FrameErrorKind::UnsupportedMessageType(_)
+                ) {
+                    assert_eq!(error.answer(), None);
                 }
                 if let Some(answer) = error.answer() {
                     let frame = parse(&answer, version).unwrap();

@@ -9,6 +9,18 @@ use super::message_id::overlong_id_chars;
 use super::{Frame, MessageType};
 use crate::{ErrorCode, OcppVersion};
 
+/// The longest error description OCPP 2.x allows (`string[255]`), in characters. The encoder
+/// cuts longer descriptions to this length, in every version.
+pub const MAX_ERROR_DESCRIPTION_LEN: usize = 255;
+
+/// `description`, cut to [`MAX_ERROR_DESCRIPTION_LEN`] characters.
+fn clip(description: &str) -> &str {
+    match description.char_indices().nth(MAX_ERROR_DESCRIPTION_LEN) {
+        Some((end, _)) => description.get(..end).unwrap_or(description),
+        None => description,
+    }
+}
+
 /// A frame could not be written. Nothing is left in the buffer when this is returned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -150,8 +162,8 @@ impl Serialize for EmptyObject {
 /// Payloads and error details are anything [`Serialize`]: typed messages, a
 /// [`serde_json::Value`], or a [`RawValue`](serde_json::value::RawValue) written as is. They
 /// must serialize to JSON objects. Message ids must be at most 36 characters. Error codes are
-/// spelled as the version prescribes ([`ErrorCode::wire_name`]); error details default to
-/// `{}`. Each frame can be had as a new `String`, or appended to a reusable [`FrameBuffer`]
+/// spelled as the version prescribes ([`ErrorCode::wire_name`]); error descriptions are cut to
+/// [`MAX_ERROR_DESCRIPTION_LEN`] (255) characters; error details default to `{}`. Each frame can be had as a new `String`, or appended to a reusable [`FrameBuffer`]
 /// (`Vec<u8>` or `String`) with the `write_` methods.
 ///
 /// ```
@@ -291,7 +303,7 @@ impl Encoder {
         details: &D,
     ) -> Result<(), EncodeError> {
         let code = code.wire_name(self.version);
-        let strings = [code, description];
+        let strings = [code, clip(description)];
         self.write(
             buffer,
             MessageType::CallError,
@@ -357,7 +369,7 @@ impl Encoder {
         details: &D,
     ) -> Result<(), EncodeError> {
         let code = code.wire_name(self.version);
-        let strings = [code, description];
+        let strings = [code, clip(description)];
         self.write(
             buffer,
             MessageType::CallResultError,
@@ -391,7 +403,7 @@ impl Encoder {
     }
 
     /// A frame, parsed or built. The error code of a CALLERROR or CALLRESULTERROR is written
-    /// as the frame holds it.
+    /// as the frame holds it (its description is cut to 255 characters).
     ///
     /// ```
     /// use ocpp_types::OcppVersion;
@@ -435,7 +447,7 @@ impl Encoder {
                 buffer,
                 message_type,
                 &error.message_id,
-                &[&error.error_code, &error.description],
+                &[&error.error_code, clip(&error.description)],
                 error.details,
             ),
         }

@@ -163,6 +163,9 @@ pub struct FrameError {
     version: OcppVersion,
     message_type: Option<MessageType>,
     message_id: Option<String>,
+    /// A message type number the version does not have was read (also in the first bytes of a
+    /// frame too large to parse).
+    foreign_type: bool,
 }
 
 /// The frame that answers a malformed one: see [`FrameError::error_answer`].
@@ -182,12 +185,14 @@ impl FrameError {
         version: OcppVersion,
         message_type: Option<MessageType>,
         message_id: Option<String>,
+        foreign_type: bool,
     ) -> FrameError {
         FrameError {
             kind,
             version,
             message_type,
             message_id,
+            foreign_type,
         }
     }
 
@@ -235,17 +240,12 @@ impl FrameError {
             })
         };
         match (self.kind, self.message_type) {
-            // 1.6 ignores message types it does not know; 2.x answers them.
-            (FrameErrorKind::UnknownMessageType | FrameErrorKind::UnsupportedMessageType(_), _) => {
-                if is_2x {
-                    call_error(
-                        self.message_id().unwrap_or(UNKNOWN_MESSAGE_ID),
-                        ErrorCode::MessageTypeNotSupported,
-                    )
-                } else {
-                    None
-                }
-            }
+            // Every version: "When a system receives a message with a Message Type Number
+            // not in this list, it SHALL ignore the message payload" (OCPP-J 4.1.3; 2.1 calls
+            // it the extension fallback mechanism, 4.4). Answering could confuse a peer
+            // speaking a later version. This holds for a frame too large to parse whose first
+            // bytes show such a type number, too.
+            _ if self.foreign_type => None,
             // A CALL, or a frame too broken to tell, which may have been a CALL.
             (_, Some(MessageType::Call) | None) => match self.message_id() {
                 Some(message_id) => call_error(message_id, self.error_code()),

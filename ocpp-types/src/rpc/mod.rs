@@ -67,15 +67,17 @@
 //! 2. A malformed CALLRESULT is not answered with a CALLERROR. In 2.1, if its id was
 //!    recovered, it is answered with a CALLRESULTERROR `[5, "<id>", "<code>", ...]`; otherwise
 //!    (and always in 1.6 and 2.0.1) it is not answered.
-//! 3. A message type number the version does not have (`UnknownMessageType`,
-//!    `UnsupportedMessageType`) is answered in 2.x with a CALLERROR `MessageTypeNotSupported`,
-//!    with the recovered id, or `"-1"` ([`UNKNOWN_MESSAGE_ID`]) when none could be read. 1.6
-//!    ignores messages of types it does not know: no answer.
+//! 3. A message whose type number the version does not have (`UnknownMessageType`,
+//!    `UnsupportedMessageType`) is ignored, not answered: every version says that a message
+//!    with a Message Type Number not in its list SHALL be ignored (OCPP-J 4.1.3, and 2.1's
+//!    extension fallback mechanism, 4.4). The same holds for a frame too large to parse whose
+//!    first bytes show such a type number. The error still names `MessageTypeNotSupported`,
+//!    for logs and for callers that choose to answer anyway.
 //! 4. A malformed CALL, and a frame too broken to tell its type (not JSON, not an array, empty,
 //!    message type not a number, or too large with no readable type), which may have been a
 //!    CALL, are answered with a CALLERROR with the recovered id and the problem's code. When
 //!    the id could not be recovered, 2.x answers with id `"-1"` and `RpcFrameworkError`, as
-//!    OCPP-J 2.x prescribes; 1.6 cannot answer a CALL without its id: no answer.
+//!    OCPP-J 2.x prescribes (4.2.3); 1.6 cannot answer a CALL without its id: no answer.
 //!
 //! The answer's description is the problem in words ([`FrameErrorKind`]'s `Display`), its
 //! details `{}`.
@@ -121,7 +123,7 @@ mod message_id;
 mod message_type;
 mod parse;
 
-pub use encode::{EncodeError, Encoder, FrameBuffer};
+pub use encode::{EncodeError, Encoder, FrameBuffer, MAX_ERROR_DESCRIPTION_LEN};
 pub use error::{ErrorAnswer, FrameError, FrameErrorKind, UNKNOWN_MESSAGE_ID};
 pub use frame::{
     Call, CallError, CallResult, Frame, FrameLimits, OwnedCall, OwnedCallError, OwnedCallResult,

@@ -115,6 +115,8 @@ struct Progress<'a> {
     message_type: Option<MessageType>,
     /// The message id, once read as a string of at most 36 characters.
     message_id: Option<Cow<'a, str>>,
+    /// Whether a message type number the version does not have was read.
+    foreign_type: bool,
 }
 
 impl Progress<'_> {
@@ -124,6 +126,7 @@ impl Progress<'_> {
             version,
             self.message_type,
             self.message_id.map(Cow::into_owned),
+            self.foreign_type,
         )
     }
 }
@@ -228,8 +231,12 @@ fn read_frame<'de, A: SeqAccess<'de>>(
         Some(Element::OtherNumber) => Err(FrameErrorKind::UnknownMessageType),
         Some(Element::Str(_) | Element::Other) => Err(FrameErrorKind::MessageTypeNotNumber),
     };
-    if let Ok(message_type) = message_type {
-        progress.message_type = Some(message_type);
+    match message_type {
+        Ok(message_type) => progress.message_type = Some(message_type),
+        Err(FrameErrorKind::UnknownMessageType | FrameErrorKind::UnsupportedMessageType(_)) => {
+            progress.foreign_type = true;
+        }
+        Err(_) => {}
     }
 
     // The id is read (and recorded) whatever the message type, so that it is known if the
