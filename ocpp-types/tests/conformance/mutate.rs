@@ -36,10 +36,13 @@ pub(crate) enum MutationKind {
     TooManyItems,
     /// A string that is not an RFC 3339 `date-time`.
     BadDateTime,
+    /// An integer written with a zero fraction (`7.0`): an integer from draft-06 on, not in
+    /// draft-04, whose integers have no fraction part.
+    ZeroFraction,
 }
 
 impl MutationKind {
-    pub(crate) const ALL: [MutationKind; 12] = [
+    pub(crate) const ALL: [MutationKind; 13] = [
         MutationKind::DropRequired,
         MutationKind::WrongType,
         MutationKind::Null,
@@ -52,6 +55,7 @@ impl MutationKind {
         MutationKind::TooFewItems,
         MutationKind::TooManyItems,
         MutationKind::BadDateTime,
+        MutationKind::ZeroFraction,
     ];
 
     /// The CallError code strict decoding must answer with.
@@ -60,9 +64,10 @@ impl MutationKind {
             MutationKind::DropRequired | MutationKind::TooFewItems | MutationKind::TooManyItems => {
                 ErrorCode::OccurrenceConstraintViolation
             }
-            MutationKind::WrongType | MutationKind::Null | MutationKind::BadDateTime => {
-                ErrorCode::TypeConstraintViolation
-            }
+            MutationKind::WrongType
+            | MutationKind::Null
+            | MutationKind::BadDateTime
+            | MutationKind::ZeroFraction => ErrorCode::TypeConstraintViolation,
             MutationKind::TooLong
             | MutationKind::UnknownEnumValue
             | MutationKind::BelowMinimum
@@ -70,6 +75,11 @@ impl MutationKind {
             | MutationKind::NotMultipleOf => ErrorCode::PropertyConstraintViolation,
             MutationKind::ExtraProperty => ErrorCode::FormatViolation,
         }
+    }
+
+    /// Whether the mutated instance breaks the schema whatever its draft.
+    pub(crate) fn always_invalid(self) -> bool {
+        self != MutationKind::ZeroFraction
     }
 
     /// The warning lenient decoding must give instead of an error, for the deviations lenient
@@ -185,7 +195,10 @@ fn walk<'a>(
                 site(MutationKind::BadDateTime, None);
             }
         }
-        Value::Number(_) => {
+        Value::Number(number) => {
+            if type_of(node) == Some("integer") && number.is_i64() {
+                site(MutationKind::ZeroFraction, None);
+            }
             if node.get("minimum").is_some() {
                 site(MutationKind::BelowMinimum, None);
             }
@@ -358,6 +371,7 @@ pub(crate) fn apply(
                 MutationKind::AboveMaximum => out_of_range(rng, site.node, false),
                 MutationKind::NotMultipleOf => not_multiple(rng, site.node),
                 MutationKind::BadDateTime => json!(rng.pick(BAD_TIMESTAMPS)),
+                MutationKind::ZeroFraction => json!(old.as_i64().unwrap() as f64),
                 _ => unreachable!(),
             };
             format!(
