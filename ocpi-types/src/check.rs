@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::common::Response;
 use crate::validate::{Issue, Mode, Report, Validate};
-use crate::{Error, decode_value, v221};
+use crate::{Error, decode_value, v211, v221};
 
 /// An OCPI version this crate implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,9 +159,7 @@ static V221_OBJECTS: &[ObjectType] = registry! {
     v221::ClientInfo => "ClientInfo",
 };
 
-static V211_OBJECTS: &[ObjectType] = &[];
-#[cfg(any())]
-static V211_OBJECTS_: &[ObjectType] = registry! {
+static V211_OBJECTS: &[ObjectType] = registry! {
     v211::Version => "Version",
     v211::VersionDetails => "VersionDetails",
     v211::Credentials => "Credentials",

@@ -56,6 +56,20 @@ macro_rules! ocpi_enum {
             }
         }
 
+        impl $crate::common::enums::WireEnum for $name {
+            fn as_wire(&self) -> &str {
+                self.as_str()
+            }
+
+            fn from_wire(wire: &str) -> Self {
+                $name::from_wire(wire)
+            }
+
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

@@ -2,6 +2,16 @@
 
 use std::fmt;
 
+/// What every OCPI enum of this crate provides (implemented by the enum macro).
+pub trait WireEnum: Sized {
+    /// The wire spelling.
+    fn as_wire(&self) -> &str;
+    /// Reads a wire spelling; an undefined one becomes the `NonStandard` variant.
+    fn from_wire(wire: &str) -> Self;
+    /// `false` for the `NonStandard` variant.
+    fn is_known(&self) -> bool;
+}
+
 /// Reads the wire spelling of an enum value; used by the generated
 /// `Deserialize` implementations.
 #[derive(Debug)]

@@ -45,6 +45,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
         pub tariffs: Vec<Tariff>,
         /// The charging periods (at least one).
+        #[schemars(length(min = 1))]
         pub charging_periods: Vec<ChargingPeriod> => checks::non_empty,
         /// Signed meter data.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +214,7 @@ ocpi_object! {
         /// Start of the period.
         pub start_date_time: DateTime,
         /// The measured values (at least one).
+        #[schemars(length(min = 1))]
         pub dimensions: Vec<CdrDimension> => checks::non_empty,
         /// Tariff relevant for this period.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,6 +234,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub public_key: Option<OcpiString<512>>,
         /// The signed values (at least one).
+        #[schemars(length(min = 1))]
         pub signed_values: Vec<SignedValue> => checks::non_empty,
         /// URL for the EV driver to verify the data, string(512).
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@ ocpi_object! {
         /// Response of the CPO.
         pub result: ChargingProfileResponseType,
         /// Timeout for the request in seconds.
+        #[schemars(range(min = 0))]
         pub timeout: i64 => checks::non_negative,
     }
 }
@@ -99,6 +100,7 @@ ocpi_object! {
     /// One period of a charging profile.
     pub struct ChargingProfilePeriod {
         /// Start of the period in seconds from the start of the profile.
+        #[schemars(range(min = 0))]
         pub start_period: i64 => checks::non_negative,
         /// Charging rate limit in the profile's unit.
         #[serde(serialize_with = "number::serialize", deserialize_with = "number::deserialize")]

@@ -21,6 +21,7 @@ ocpi_object! {
         /// Response of the CPO.
         pub result: CommandResponseType,
         /// Timeout for the command in seconds.
+        #[schemars(range(min = 0))]
         pub timeout: i64 => crate::validate::checks::non_negative,
         /// Human-readable description.
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]

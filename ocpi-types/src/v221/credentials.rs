@@ -14,6 +14,7 @@ ocpi_object! {
         /// URL of the versions endpoint.
         pub url: Url,
         /// The roles this party provides (at least one).
+        #[schemars(length(min = 1))]
         pub roles: Vec<CredentialsRole> => checks::non_empty,
     }
 }

@@ -102,6 +102,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
         pub capabilities: Vec<Capability>,
         /// The connectors (at least one).
+        #[schemars(length(min = 1))]
         pub connectors: Vec<Connector> => checks::non_empty,
         /// Floor level in the locally displayed numbering.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -427,6 +428,14 @@ ocpi_enum! {
         GbtAc = "GBT_AC",
         /// GB/T 20234.3 DC.
         GbtDc = "GBT_DC",
+        /// IEC 60309-2 industrial, single phase 16 A.
+        Iec60309_2Single16 = "IEC_60309_2_single_16",
+        /// IEC 60309-2 industrial, three phases 16 A.
+        Iec60309_2Three16 = "IEC_60309_2_three_16",
+        /// IEC 60309-2 industrial, three phases 32 A.
+        Iec60309_2Three32 = "IEC_60309_2_three_32",
+        /// IEC 60309-2 industrial, three phases 64 A.
+        Iec60309_2Three64 = "IEC_60309_2_three_64",
         /// IEC 62196 Type 1 (SAE J1772).
         Iec62196T1 = "IEC_62196_T1",
         /// Combo Type 1, DC.
@@ -492,6 +501,7 @@ ocpi_object! {
         /// Percentage (0–100).
         #[serde(serialize_with = "number::serialize", deserialize_with = "number::deserialize")]
         #[schemars(with = "Number")]
+        #[schemars(range(min = 0, max = 100))]
         pub percentage: Decimal => checks::percentage,
     }
 }
@@ -637,9 +647,11 @@ ocpi_object! {
         pub r#type: CiString<4>,
         /// Width in pixels, int(5).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0, max = 99999))]
         pub width: Option<i64> => checks::int5,
         /// Height in pixels, int(5).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0, max = 99999))]
         pub height: Option<i64> => checks::int5,
     }
 }
@@ -739,6 +751,7 @@ ocpi_object! {
     /// A weekly opening period, in local time.
     pub struct RegularHours {
         /// Day of the week, 1 (Monday) to 7 (Sunday).
+        #[schemars(range(min = 1, max = 7))]
         pub weekday: i64 => checks::weekday,
         /// Begin, `HH:MM`.
         pub period_begin: LocalTime,

@@ -38,6 +38,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub max_price: Option<Price>,
         /// The tariff elements (at least one).
+        #[schemars(length(min = 1))]
         pub elements: Vec<TariffElement> => checks::non_empty,
         /// When this tariff becomes active.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +88,7 @@ ocpi_object! {
         #[schemars(with = "Option<Number>")]
         pub vat: Option<Decimal>,
         /// Billing step size, in the dimension's step unit.
+        #[schemars(range(min = 0))]
         pub step_size: i64 => checks::non_negative,
     }
 }
@@ -105,6 +107,7 @@ ocpi_object! {
     /// A group of price components valid under the same restrictions.
     pub struct TariffElement {
         /// The price components (at least one).
+        #[schemars(length(min = 1))]
         pub price_components: Vec<PriceComponent> => checks::non_empty,
         /// When this element applies.
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ ocpi_object! {
         /// The version number.
         pub version: VersionNumber,
         /// The endpoints (at least one).
+        #[schemars(length(min = 1))]
         pub endpoints: Vec<Endpoint> => checks::non_empty,
     }
 }

@@ -1,0 +1,518 @@
+//! Conversions between OCPI 2.1.1 and 2.2.1 objects.
+//!
+//! A conversion succeeds only when no information is lost; otherwise it fails
+//! with [`Error::Conversion`], whose path names the first value that has no
+//! counterpart (e.g. `$.evses[0].connectors[0].power_type` for `AC_2_PHASE`,
+//! which 2.1.1 does not know).
+//!
+//! Information that 2.1.1 objects do not carry but 2.2.1 objects require (the
+//! owner's `country_code` and `party_id`, a party's role) is passed in; the
+//! reverse conversion drops it again, since in 2.1.1 it is known from the
+//! connection (the credentials). A 2.1.1 Location is always published, so its
+//! 2.2.1 counterpart has `publish: true`, and an unpublished 2.2.1 Location
+//! cannot be converted.
+//!
+//! Enum values that neither version defines (`NonStandard`) are carried over
+//! unchanged. Lengths are not checked here: validate the result.
+//!
+//! Sessions and CDRs are not converted: a 2.1.1 Session or CDR embeds a
+//! Location and identifies the token by `auth_id` only, while 2.2.1 references
+//! the Location and needs the full `cdr_token` and prices with and without VAT.
+//!
+//! ```
+//! use ocpi_types::common::CiString;
+//! use ocpi_types::v211::convert::{connector_to_v211, connector_to_v221};
+//! use ocpi_types::v221;
+//!
+//! let json = r#"{"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
+//!   "voltage": 230, "amperage": 16, "tariff_id": "11", "last_updated": "2015-03-16T10:10:02Z"}"#;
+//! let old: ocpi_types::v211::Connector = serde_json::from_str(json).unwrap();
+//! let new = connector_to_v221(&old).unwrap();
+//! assert_eq!(new.tariff_ids, vec![CiString::from("11")]);
+//! assert_eq!(connector_to_v211(&new).unwrap(), old);
+//!
+//! let mut two_phase = new.clone();
+//! two_phase.power_type = v221::PowerType::Ac2Phase;
+//! let error = connector_to_v211(&two_phase).unwrap_err();
+//! assert_eq!(error.to_string(), "cannot convert $.power_type: AC_2_PHASE has no counterpart in OCPI 2.1.1");
+//! ```
+
+use crate::common::enums::WireEnum;
+use crate::common::{CiString, OcpiString};
+use crate::{Error, v211, v221};
+
+/// The owner of an object: the `country_code` and `party_id` that 2.2.1
+/// objects carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    /// ISO-3166 alpha-2 country code.
+    pub country_code: CiString<2>,
+    /// Party ID.
+    pub party_id: CiString<3>,
+}
+
+fn lost(path: &str, message: impl Into<String>) -> Error {
+    Error::Conversion {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn enum_to<A: WireEnum, B: WireEnum>(value: &A, path: &str, target: &str) -> Result<B, Error> {
+    let converted = B::from_wire(value.as_wire());
+    if value.is_known() && !converted.is_known() {
+        return Err(lost(
+            path,
+            format!("{} has no counterpart in OCPI {target}", value.as_wire()),
+        ));
+    }
+    Ok(converted)
+}
+
+fn enums_to<A: WireEnum, B: WireEnum>(
+    values: &[A],
+    path: &str,
+    target: &str,
+) -> Result<Vec<B>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| enum_to(v, &format!("{path}[{i}]"), target))
+        .collect()
+}
+
+fn ci<const N: usize, const M: usize>(s: &OcpiString<N>) -> CiString<M> {
+    CiString::new(s.as_str())
+}
+
+fn cs<const N: usize, const M: usize>(s: &CiString<N>) -> OcpiString<M> {
+    OcpiString::new(s.as_str())
+}
+
+fn absent<T>(value: &Option<T>, path: &str) -> Result<(), Error> {
+    match value {
+        Some(_) => Err(lost(path, "OCPI 2.1.1 has no such field")),
+        None => Ok(()),
+    }
+}
+
+fn empty<T>(value: &[T], path: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        Err(lost(path, "OCPI 2.1.1 has no such field"))
+    }
+}
+
+const V221: &str = "2.2.1";
+const V211: &str = "2.1.1";
+
+/// 2.1.1 Connector to 2.2.1.
+pub fn connector_to_v221(c: &v211::Connector) -> Result<v221::Connector, Error> {
+    connector_up(c, "$")
+}
+
+fn connector_up(c: &v211::Connector, path: &str) -> Result<v221::Connector, Error> {
+    Ok(v221::Connector {
+        id: ci(&c.id),
+        standard: enum_to(&c.standard, &format!("{path}.standard"), V221)?,
+        format: c.format.clone(),
+        power_type: enum_to(&c.power_type, &format!("{path}.power_type"), V221)?,
+        max_voltage: c.voltage,
+        max_amperage: c.amperage,
+        max_electric_power: None,
+        tariff_ids: c.tariff_id.iter().map(ci).collect(),
+        terms_and_conditions: c.terms_and_conditions.clone(),
+        last_updated: c.last_updated,
+    })
+}
+
+/// 2.2.1 Connector to 2.1.1 (fails with more than one tariff, with
+/// `max_electric_power`, or with a standard or power type 2.1.1 lacks).
+pub fn connector_to_v211(c: &v221::Connector) -> Result<v211::Connector, Error> {
+    connector_down(c, "$")
+}
+
+fn connector_down(c: &v221::Connector, path: &str) -> Result<v211::Connector, Error> {
+    absent(&c.max_electric_power, &format!("{path}.max_electric_power"))?;
+    if c.tariff_ids.len() > 1 {
+        return Err(lost(
+            &format!("{path}.tariff_ids"),
+            "OCPI 2.1.1 allows one tariff_id per connector",
+        ));
+    }
+    Ok(v211::Connector {
+        id: cs(&c.id),
+        standard: enum_to(&c.standard, &format!("{path}.standard"), V211)?,
+        format: c.format.clone(),
+        power_type: enum_to(&c.power_type, &format!("{path}.power_type"), V211)?,
+        voltage: c.max_voltage,
+        amperage: c.max_amperage,
+        tariff_id: c.tariff_ids.first().map(cs),
+        terms_and_conditions: c.terms_and_conditions.clone(),
+        last_updated: c.last_updated,
+    })
+}
+
+/// 2.1.1 EVSE to 2.2.1.
+pub fn evse_to_v221(e: &v211::Evse) -> Result<v221::Evse, Error> {
+    evse_up(e, "$")
+}
+
+fn evse_up(e: &v211::Evse, path: &str) -> Result<v221::Evse, Error> {
+    Ok(v221::Evse {
+        uid: ci(&e.uid),
+        evse_id: e.evse_id.as_ref().map(ci),
+        status: e.status.clone(),
+        status_schedule: e.status_schedule.clone(),
+        capabilities: enums_to(&e.capabilities, &format!("{path}.capabilities"), V221)?,
+        connectors: e
+            .connectors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| connector_up(c, &format!("{path}.connectors[{i}]")))
+            .collect::<Result<_, _>>()?,
+        floor_level: e.floor_level.clone(),
+        coordinates: e.coordinates.clone(),
+        physical_reference: e.physical_reference.clone(),
+        directions: e.directions.clone(),
+        parking_restrictions: e.parking_restrictions.clone(),
+        images: e.images.clone(),
+        last_updated: e.last_updated,
+    })
+}
+
+/// 2.2.1 EVSE to 2.1.1.
+pub fn evse_to_v211(e: &v221::Evse) -> Result<v211::Evse, Error> {
+    evse_down(e, "$")
+}
+
+fn evse_down(e: &v221::Evse, path: &str) -> Result<v211::Evse, Error> {
+    Ok(v211::Evse {
+        uid: cs(&e.uid),
+        evse_id: e.evse_id.as_ref().map(cs),
+        status: e.status.clone(),
+        status_schedule: e.status_schedule.clone(),
+        capabilities: enums_to(&e.capabilities, &format!("{path}.capabilities"), V211)?,
+        connectors: e
+            .connectors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| connector_down(c, &format!("{path}.connectors[{i}]")))
+            .collect::<Result<_, _>>()?,
+        floor_level: e.floor_level.clone(),
+        coordinates: e.coordinates.clone(),
+        physical_reference: e.physical_reference.clone(),
+        directions: e.directions.clone(),
+        parking_restrictions: e.parking_restrictions.clone(),
+        images: e.images.clone(),
+        last_updated: e.last_updated,
+    })
+}
+
+/// 2.1.1 Location to 2.2.1, owned by `owner`. `type` becomes `parking_type`
+/// (`UNKNOWN` becomes absent; `OTHER` has no counterpart and fails); a Location
+/// without `time_zone` fails, since 2.2.1 requires it.
+pub fn location_to_v221(l: &v211::Location, owner: &Party) -> Result<v221::Location, Error> {
+    use v211::LocationType as T;
+    use v221::ParkingType as P;
+    let parking_type = match &l.r#type {
+        T::OnStreet => Some(P::OnStreet),
+        T::ParkingGarage => Some(P::ParkingGarage),
+        T::UndergroundGarage => Some(P::UndergroundGarage),
+        T::ParkingLot => Some(P::ParkingLot),
+        T::Unknown => None,
+        T::Other => {
+            return Err(lost(
+                "$.type",
+                "OTHER has no ParkingType counterpart in OCPI 2.2.1",
+            ));
+        }
+        T::NonStandard(other) => Some(P::NonStandard(other.clone())),
+    };
+    let time_zone = l
+        .time_zone
+        .clone()
+        .ok_or_else(|| lost("$.time_zone", "required in OCPI 2.2.1 but absent"))?;
+    Ok(v221::Location {
+        country_code: owner.country_code.clone(),
+        party_id: owner.party_id.clone(),
+        id: ci(&l.id),
+        publish: true,
+        publish_allowed_to: Vec::new(),
+        name: l.name.clone(),
+        address: OcpiString::new(l.address.as_str()),
+        city: l.city.clone(),
+        postal_code: Some(l.postal_code.clone()),
+        state: None,
+        country: l.country.clone(),
+        coordinates: l.coordinates.clone(),
+        related_locations: l.related_locations.clone(),
+        parking_type,
+        evses: l
+            .evses
+            .iter()
+            .enumerate()
+            .map(|(i, e)| evse_up(e, &format!("$.evses[{i}]")))
+            .collect::<Result<_, _>>()?,
+        directions: l.directions.clone(),
+        operator: l.operator.clone(),
+        suboperator: l.suboperator.clone(),
+        owner: l.owner.clone(),
+        facilities: enums_to(&l.facilities, "$.facilities", V221)?,
+        time_zone,
+        opening_times: l.opening_times.clone(),
+        charging_when_closed: l.charging_when_closed,
+        images: l.images.clone(),
+        energy_mix: l.energy_mix.clone(),
+        last_updated: l.last_updated,
+    })
+}
+
+/// 2.2.1 Location to 2.1.1. Fails for unpublished Locations, `publish_allowed_to`,
+/// `state`, a missing `postal_code`, and values 2.1.1 lacks.
+pub fn location_to_v211(l: &v221::Location) -> Result<v211::Location, Error> {
+    use v211::LocationType as T;
+    use v221::ParkingType as P;
+    if !l.publish {
+        return Err(lost(
+            "$.publish",
+            "OCPI 2.1.1 cannot express an unpublished Location",
+        ));
+    }
+    empty(&l.publish_allowed_to, "$.publish_allowed_to")?;
+    absent(&l.state, "$.state")?;
+    let r#type = match &l.parking_type {
+        None => T::Unknown,
+        Some(P::OnStreet) => T::OnStreet,
+        Some(P::ParkingGarage) => T::ParkingGarage,
+        Some(P::UndergroundGarage) => T::UndergroundGarage,
+        Some(P::ParkingLot) => T::ParkingLot,
+        Some(P::NonStandard(other)) => T::NonStandard(other.clone()),
+        Some(other) => {
+            return Err(lost(
+                "$.parking_type",
+                format!("{other} has no LocationType counterpart in OCPI 2.1.1"),
+            ));
+        }
+    };
+    let postal_code = l
+        .postal_code
+        .clone()
+        .ok_or_else(|| lost("$.postal_code", "required in OCPI 2.1.1 but absent"))?;
+    Ok(v211::Location {
+        id: cs(&l.id),
+        r#type,
+        name: l.name.clone(),
+        address: OcpiString::new(l.address.as_str()),
+        city: l.city.clone(),
+        postal_code,
+        country: l.country.clone(),
+        coordinates: l.coordinates.clone(),
+        related_locations: l.related_locations.clone(),
+        evses: l
+            .evses
+            .iter()
+            .enumerate()
+            .map(|(i, e)| evse_down(e, &format!("$.evses[{i}]")))
+            .collect::<Result<_, _>>()?,
+        directions: l.directions.clone(),
+        operator: l.operator.clone(),
+        suboperator: l.suboperator.clone(),
+        owner: l.owner.clone(),
+        facilities: enums_to(&l.facilities, "$.facilities", V211)?,
+        time_zone: Some(l.time_zone.clone()),
+        opening_times: l.opening_times.clone(),
+        charging_when_closed: l.charging_when_closed,
+        images: l.images.clone(),
+        energy_mix: l.energy_mix.clone(),
+        last_updated: l.last_updated,
+    })
+}
+
+/// 2.1.1 Token to 2.2.1, owned by `owner`; `auth_id` becomes `contract_id`.
+pub fn token_to_v221(t: &v211::Token, owner: &Party) -> Result<v221::Token, Error> {
+    Ok(v221::Token {
+        country_code: owner.country_code.clone(),
+        party_id: owner.party_id.clone(),
+        uid: ci(&t.uid),
+        r#type: enum_to(&t.r#type, "$.type", V221)?,
+        contract_id: ci(&t.auth_id),
+        visual_number: t.visual_number.clone(),
+        issuer: t.issuer.clone(),
+        group_id: None,
+        valid: t.valid,
+        whitelist: t.whitelist.clone(),
+        language: t.language.clone(),
+        default_profile_type: None,
+        energy_contract: None,
+        last_updated: t.last_updated,
+    })
+}
+
+/// 2.2.1 Token to 2.1.1; `contract_id` becomes `auth_id`. Fails with
+/// `group_id`, `default_profile_type`, `energy_contract`, or the token types
+/// `AD_HOC_USER`/`APP_USER`.
+pub fn token_to_v211(t: &v221::Token) -> Result<v211::Token, Error> {
+    absent(&t.group_id, "$.group_id")?;
+    absent(&t.default_profile_type, "$.default_profile_type")?;
+    absent(&t.energy_contract, "$.energy_contract")?;
+    Ok(v211::Token {
+        uid: cs(&t.uid),
+        r#type: enum_to(&t.r#type, "$.type", V211)?,
+        auth_id: cs(&t.contract_id),
+        visual_number: t.visual_number.clone(),
+        issuer: t.issuer.clone(),
+        valid: t.valid,
+        whitelist: t.whitelist.clone(),
+        language: t.language.clone(),
+        last_updated: t.last_updated,
+    })
+}
+
+/// 2.1.1 Tariff to 2.2.1, owned by `owner`.
+pub fn tariff_to_v221(t: &v211::Tariff, owner: &Party) -> Result<v221::Tariff, Error> {
+    Ok(v221::Tariff {
+        country_code: owner.country_code.clone(),
+        party_id: owner.party_id.clone(),
+        id: ci(&t.id),
+        currency: t.currency.clone(),
+        r#type: None,
+        tariff_alt_text: t.tariff_alt_text.clone(),
+        tariff_alt_url: t.tariff_alt_url.clone(),
+        min_price: None,
+        max_price: None,
+        elements: t
+            .elements
+            .iter()
+            .map(|e| v221::TariffElement {
+                price_components: e
+                    .price_components
+                    .iter()
+                    .map(|p| v221::PriceComponent {
+                        r#type: p.r#type.clone(),
+                        price: p.price,
+                        vat: None,
+                        step_size: p.step_size,
+                    })
+                    .collect(),
+                restrictions: e.restrictions.as_ref().map(|r| v221::TariffRestrictions {
+                    start_time: r.start_time.clone(),
+                    end_time: r.end_time.clone(),
+                    start_date: r.start_date.clone(),
+                    end_date: r.end_date.clone(),
+                    min_kwh: r.min_kwh,
+                    max_kwh: r.max_kwh,
+                    min_current: None,
+                    max_current: None,
+                    min_power: r.min_power,
+                    max_power: r.max_power,
+                    min_duration: r.min_duration,
+                    max_duration: r.max_duration,
+                    day_of_week: r.day_of_week.clone(),
+                    reservation: None,
+                }),
+            })
+            .collect(),
+        start_date_time: None,
+        end_date_time: None,
+        energy_mix: t.energy_mix.clone(),
+        last_updated: t.last_updated,
+    })
+}
+
+/// 2.2.1 Tariff to 2.1.1. Fails with `type`, `min_price`, `max_price`,
+/// `start_date_time`, `end_date_time`, any `vat`, and the restrictions
+/// `min_current`, `max_current` and `reservation`.
+pub fn tariff_to_v211(t: &v221::Tariff) -> Result<v211::Tariff, Error> {
+    absent(&t.r#type, "$.type")?;
+    absent(&t.min_price, "$.min_price")?;
+    absent(&t.max_price, "$.max_price")?;
+    absent(&t.start_date_time, "$.start_date_time")?;
+    absent(&t.end_date_time, "$.end_date_time")?;
+    let mut elements = Vec::with_capacity(t.elements.len());
+    for (i, e) in t.elements.iter().enumerate() {
+        let path = format!("$.elements[{i}]");
+        let mut price_components = Vec::with_capacity(e.price_components.len());
+        for (j, p) in e.price_components.iter().enumerate() {
+            absent(&p.vat, &format!("{path}.price_components[{j}].vat"))?;
+            price_components.push(v211::PriceComponent {
+                r#type: p.r#type.clone(),
+                price: p.price,
+                step_size: p.step_size,
+            });
+        }
+        let restrictions = match &e.restrictions {
+            None => None,
+            Some(r) => {
+                let rpath = format!("{path}.restrictions");
+                absent(&r.min_current, &format!("{rpath}.min_current"))?;
+                absent(&r.max_current, &format!("{rpath}.max_current"))?;
+                absent(&r.reservation, &format!("{rpath}.reservation"))?;
+                Some(v211::TariffRestrictions {
+                    start_time: r.start_time.clone(),
+                    end_time: r.end_time.clone(),
+                    start_date: r.start_date.clone(),
+                    end_date: r.end_date.clone(),
+                    min_kwh: r.min_kwh,
+                    max_kwh: r.max_kwh,
+                    min_power: r.min_power,
+                    max_power: r.max_power,
+                    min_duration: r.min_duration,
+                    max_duration: r.max_duration,
+                    day_of_week: r.day_of_week.clone(),
+                })
+            }
+        };
+        elements.push(v211::TariffElement {
+            price_components,
+            restrictions,
+        });
+    }
+    Ok(v211::Tariff {
+        id: cs(&t.id),
+        currency: t.currency.clone(),
+        tariff_alt_text: t.tariff_alt_text.clone(),
+        tariff_alt_url: t.tariff_alt_url.clone(),
+        elements,
+        energy_mix: t.energy_mix.clone(),
+        last_updated: t.last_updated,
+    })
+}
+
+/// 2.1.1 Credentials to 2.2.1, with the party in `role`.
+pub fn credentials_to_v221(
+    c: &v211::Credentials,
+    role: v221::Role,
+) -> Result<v221::Credentials, Error> {
+    Ok(v221::Credentials {
+        token: c.token.clone(),
+        url: c.url.clone(),
+        roles: vec![v221::CredentialsRole {
+            role,
+            business_details: c.business_details.clone(),
+            party_id: ci(&c.party_id),
+            country_code: ci(&c.country_code),
+        }],
+    })
+}
+
+/// 2.2.1 Credentials to 2.1.1; fails unless there is exactly one role.
+pub fn credentials_to_v211(c: &v221::Credentials) -> Result<v211::Credentials, Error> {
+    let [role] = c.roles.as_slice() else {
+        return Err(lost(
+            "$.roles",
+            format!(
+                "OCPI 2.1.1 credentials describe one party, got {} roles",
+                c.roles.len()
+            ),
+        ));
+    };
+    Ok(v211::Credentials {
+        token: c.token.clone(),
+        url: c.url.clone(),
+        business_details: role.business_details.clone(),
+        party_id: cs(&role.party_id),
+        country_code: cs(&role.country_code),
+    })
+}
