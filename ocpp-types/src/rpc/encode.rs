@@ -163,8 +163,9 @@ impl Serialize for EmptyObject {
 /// [`serde_json::Value`], or a [`RawValue`](serde_json::value::RawValue) written as is. They
 /// must serialize to JSON objects. Message ids must be at most 36 characters. Error codes are
 /// spelled as the version prescribes ([`ErrorCode::wire_name`]); error descriptions are cut to
-/// [`MAX_ERROR_DESCRIPTION_LEN`] (255) characters; error details default to `{}`. Each frame can be had as a new `String`, or appended to a reusable [`FrameBuffer`]
-/// (`Vec<u8>` or `String`) with the `write_` methods.
+/// [`MAX_ERROR_DESCRIPTION_LEN`] (255) characters; error details default to `{}`. Each frame
+/// can be had as a new `String`, or appended to a reusable [`FrameBuffer`] (`Vec<u8>` or
+/// `String`) with the `write_` methods.
 ///
 /// ```
 /// use ocpp_types::{ErrorCode, OcppVersion};

@@ -26,7 +26,8 @@ pub enum MessageType {
     /// `5` (OCPP 2.1 only): the receiver of a CALLRESULT reports it could not accept it,
     /// `[5, "<id>", "<code>", "<description>", {details}]`.
     CallResultError,
-    /// `6` (OCPP 2.1 only): a request that expects no response, `[6, "<id>", "<Action>", {payload}]`.
+    /// `6` (OCPP 2.1 only): a request that expects no response,
+    /// `[6, "<id>", "<Action>", {payload}]`.
     Send,
 }
 

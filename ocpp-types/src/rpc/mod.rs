@@ -31,23 +31,23 @@
 //! ([`FrameErrorKind::error_code`]), spelled per version by
 //! [`ErrorCode::wire_name`](crate::ErrorCode::wire_name):
 //!
-//! | Problem ([`FrameErrorKind`]) | Code | 2.x spelling | 1.6 spelling |
+//! | [`FrameErrorKind`] | Problem | [`ErrorCode`](crate::ErrorCode) (2.x name) | 1.6 name |
 //! |---|---|---|---|
-//! | `NotJson`: not valid JSON | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `NotArray`: JSON, but not an array | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `EmptyArray`: no message type | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `MessageTypeNotNumber` | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `WrongLength`: element count wrong for the type | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `MessageIdNotString` | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `MessageIdTooLong`: over 36 characters | RPC framework error | `RpcFrameworkError` | `FormationViolation` |
-//! | `UnknownMessageType`: a number other than 2 to 6 | message type not supported | `MessageTypeNotSupported` | `FormationViolation` |
-//! | `UnsupportedMessageType`: 5 or 6 before 2.1 | message type not supported | `MessageTypeNotSupported` | `FormationViolation` |
-//! | `ActionNotString` | format violation | `FormatViolation` | `FormationViolation` |
-//! | `PayloadNotObject` | format violation | `FormatViolation` | `FormationViolation` |
-//! | `ErrorCodeNotString` | format violation | `FormatViolation` | `FormationViolation` |
-//! | `DescriptionNotString` | format violation | `FormatViolation` | `FormationViolation` |
-//! | `DetailsNotObject` | format violation | `FormatViolation` | `FormationViolation` |
-//! | `TooLarge`: over the size limit | format violation | `FormatViolation` | `FormationViolation` |
+//! | `NotJson` | not valid JSON | `RpcFrameworkError` | `FormationViolation` |
+//! | `NotArray` | JSON, but not an array | `RpcFrameworkError` | `FormationViolation` |
+//! | `EmptyArray` | no message type | `RpcFrameworkError` | `FormationViolation` |
+//! | `MessageTypeNotNumber` | message type not a number | `RpcFrameworkError` | `FormationViolation` |
+//! | `WrongLength` | element count wrong for the type | `RpcFrameworkError` | `FormationViolation` |
+//! | `MessageIdNotString` | id not a string | `RpcFrameworkError` | `FormationViolation` |
+//! | `MessageIdTooLong` | id over 36 characters | `RpcFrameworkError` | `FormationViolation` |
+//! | `UnknownMessageType` | type not 2 to 6 | `MessageTypeNotSupported` | `FormationViolation` |
+//! | `UnsupportedMessageType` | type 5 or 6 before 2.1 | `MessageTypeNotSupported` | `FormationViolation` |
+//! | `ActionNotString` | action not a string | `FormatViolation` | `FormationViolation` |
+//! | `PayloadNotObject` | payload not an object | `FormatViolation` | `FormationViolation` |
+//! | `ErrorCodeNotString` | error code not a string | `FormatViolation` | `FormationViolation` |
+//! | `DescriptionNotString` | description not a string | `FormatViolation` | `FormationViolation` |
+//! | `DetailsNotObject` | details not an object | `FormatViolation` | `FormationViolation` |
+//! | `TooLarge` | over the size limit | `FormatViolation` | `FormationViolation` |
 //!
 //! The reasoning: when the RPC envelope itself cannot be read (it is not a JSON array, or its
 //! message type, element count or id is wrong), the message is not a valid RPC request, which

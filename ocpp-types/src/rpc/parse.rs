@@ -52,8 +52,8 @@ impl<'a> Frame<'a> {
     /// assert_eq!(call.payload.get(), r#"{"reason": "PowerUp"}"#);
     ///
     /// // A CALL whose payload is not an object is answered with a CALLERROR.
-    /// let error = Frame::parse(r#"[2,"7","Heartbeat",[]]"#, OcppVersion::V201, FrameLimits::default())
-    ///     .unwrap_err();
+    /// let text = r#"[2,"7","Heartbeat",[]]"#;
+    /// let error = Frame::parse(text, OcppVersion::V201, FrameLimits::default()).unwrap_err();
     /// assert_eq!(error.message_id(), Some("7"));
     /// assert_eq!(
     ///     error.answer().as_deref(),
