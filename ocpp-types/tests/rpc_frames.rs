@@ -1071,8 +1071,83 @@ fn array() -> impl Strategy<Value = String> {
         })
 }
 
+fn text_up_to(chars: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(any::<char>(), 0..=chars).prop_map(String::from_iter)
+}
+
+fn json_object() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e9f64..1e9).prop_map(serde_json::Value::from),
+        text_up_to(12).prop_map(serde_json::Value::from),
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            prop::collection::btree_map(text_up_to(6), inner, 0..4)
+                .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(text_up_to(8), value, 0..5)
+        .prop_map(|map| serde_json::Value::Object(map.into_iter().collect()))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn encoded_frames_read_back(
+        id in text_up_to(MAX_MESSAGE_ID_LEN),
+        action in text_up_to(40),
+        description in text_up_to(300),
+        code in prop::sample::select(ErrorCode::ALL.to_vec()),
+        payload in json_object(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let payload_text = serde_json::to_string(&payload).unwrap();
+        let clipped: String = description.chars().take(MAX_ERROR_DESCRIPTION_LEN).collect();
+        for version in OcppVersion::ALL {
+            let encoder = Encoder::new(version);
+            let mut texts = vec![
+                encoder.call(&id, &action, &payload).unwrap(),
+                encoder.call_result(&id, &payload).unwrap(),
+                encoder.call_error_with_details(&id, code, &description, &payload).unwrap(),
+            ];
+            if version == V21 {
+                texts.push(encoder.send(&id, &action, &payload).unwrap());
+                texts.push(
+                    encoder
+                        .call_result_error_with_details(&id, code, &description, &payload)
+                        .unwrap(),
+                );
+            }
+            for text in &texts {
+                let frame = parse(text, version).unwrap();
+                prop_assert_eq!(frame.message_id(), id.as_str());
+                if let Some(read) = frame.action() {
+                    prop_assert_eq!(read, action.as_str());
+                }
+                let object = frame
+                    .payload()
+                    .or_else(|| frame.error().map(|error| error.details))
+                    .unwrap();
+                prop_assert_eq!(object.get(), payload_text.as_str());
+                if let Some(error) = frame.error() {
+                    prop_assert_eq!(&error.description, &clipped);
+                    prop_assert_eq!(error.code(), Some(code).filter(|c| c.defined_in(version))
+                        .or(Some(ErrorCode::FormatViolation)));
+                }
+                prop_assert_eq!(&encoder.frame(&frame).unwrap(), text);
+                // Any prefix of a frame is handled.
+                let end = cut.index(text.len() + 1);
+                if let Some(prefix) = text.get(..end) {
+                    check_any_input(prefix);
+                }
+            }
+        }
+    }
 
     #[test]
     fn any_string_is_handled(input in any::<String>()) {
