@@ -8,7 +8,7 @@ use crate::ErrorCode;
 use crate::validate::{
     JsonPath, Report, Validate, ValidationOptions, Validator, Violation, ViolationKind,
 };
-use crate::wire::{self, DecodeScope, WireValue};
+use crate::wire::{self, DecodeScope, Tracking, WireValue};
 
 /// A decoded payload with the deviations that were tolerated.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,10 +103,16 @@ pub fn decode<T: WireValue + Validate>(
     payload: &str,
     options: &ValidationOptions,
 ) -> Result<Decoded<T>, DecodeError> {
-    let scope = DecodeScope::enter();
-    let mut deserializer = serde_json::Deserializer::from_str(payload);
-    let result = T::read(&mut deserializer).and_then(|value| deserializer.end().map(|()| value));
-    let findings = scope.finish();
+    // Valid payloads are read once, without paths; anything worth reporting is read again
+    // with paths, to say where it is.
+    let scope = DecodeScope::enter(Tracking::Detect);
+    let mut result = read::<T>(payload);
+    let mut findings = scope.finish();
+    if result.is_err() || findings.noticed {
+        let scope = DecodeScope::enter(Tracking::Paths);
+        result = read::<T>(payload);
+        findings = scope.finish();
+    }
 
     let mut report = Report::default();
     for note in findings.notes {
@@ -148,6 +154,13 @@ pub fn decode<T: WireValue + Validate>(
             warnings: report.warnings,
         })
     }
+}
+
+fn read<T: WireValue>(payload: &str) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(payload);
+    let value = T::read(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// Decodes a raw payload, as taken from an RPC frame.

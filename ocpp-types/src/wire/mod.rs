@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::validate::{PathSegment, ViolationKind};
-pub(crate) use state::{DecodeScope, classify};
+pub(crate) use state::{DecodeScope, Tracking, classify};
 
 /// A type that knows how to read and write itself as OCPP-J JSON.
 pub trait WireValue: Sized {

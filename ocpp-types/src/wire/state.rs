@@ -3,8 +3,14 @@
 //!
 //! serde gives a `Deserialize` implementation no context, so the readers find it here. The
 //! state exists only inside a [`DecodeScope`]; outside one every function is a no-op.
+//!
+//! A scope works at one of two levels. [`Tracking::Detect`] costs one thread-local read per
+//! field and only notices that something is worth reporting; [`Tracking::Paths`] keeps the
+//! JSON path and records every finding where it happened. A decoder reads a payload at the
+//! first level and again at the second only when the first noticed something, so that valid
+//! payloads, the common case, pay nothing for paths.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 
 use crate::validate::{JsonPath, PathSegment, Violation, ViolationKind};
@@ -16,50 +22,88 @@ struct DecodeState {
     failure: Option<Violation>,
 }
 
+/// How much a decode records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tracking {
+    /// Nothing: the types are used through plain serde.
+    Off,
+    /// Only whether there is anything to report.
+    Detect,
+    /// Every finding with its path.
+    Paths,
+}
+
 thread_local! {
+    static TRACKING: Cell<Tracking> = const { Cell::new(Tracking::Off) };
+    static NOTICED: Cell<bool> = const { Cell::new(false) };
     static STATE: RefCell<Option<DecodeState>> = const { RefCell::new(None) };
 }
 
 /// What a decode noted: deviations it tolerated, and the reason it failed, if it did.
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
+    /// Whether anything worth reporting was seen (at [`Tracking::Detect`]).
+    pub(crate) noticed: bool,
     pub(crate) notes: Vec<Violation>,
     pub(crate) failure: Option<Violation>,
 }
 
-/// Turns on path tracking and note taking for this thread until dropped.
+/// Turns on tracking at the given level for this thread until finished or dropped.
 pub(crate) struct DecodeScope {
-    outer: Option<DecodeState>,
+    outer: Option<(Tracking, bool, Option<DecodeState>)>,
 }
 
 impl DecodeScope {
-    pub(crate) fn enter() -> DecodeScope {
-        let outer = STATE.with(|state| state.borrow_mut().replace(DecodeState::default()));
-        DecodeScope { outer }
+    pub(crate) fn enter(tracking: Tracking) -> DecodeScope {
+        let state = (tracking == Tracking::Paths).then(DecodeState::default);
+        let outer = (
+            TRACKING.replace(tracking),
+            NOTICED.replace(false),
+            STATE.with(|cell| cell.replace(state)),
+        );
+        DecodeScope { outer: Some(outer) }
     }
 
     /// Ends the scope and returns what it found.
     pub(crate) fn finish(mut self) -> Findings {
-        let state = STATE
-            .with(|state| state.replace(self.outer.take()))
-            .unwrap_or_default();
+        let (noticed, state) = self.restore();
+        let state = state.unwrap_or_default();
         Findings {
+            noticed,
             notes: state.notes,
             failure: state.failure,
+        }
+    }
+
+    fn restore(&mut self) -> (bool, Option<DecodeState>) {
+        match self.outer.take() {
+            Some((tracking, noticed, state)) => {
+                TRACKING.set(tracking);
+                (
+                    NOTICED.replace(noticed),
+                    STATE.with(|cell| cell.replace(state)),
+                )
+            }
+            None => (false, None),
         }
     }
 }
 
 impl Drop for DecodeScope {
     fn drop(&mut self) {
-        if let Some(outer) = self.outer.take() {
-            STATE.with(|state| state.replace(Some(outer)));
-        }
+        self.restore();
     }
 }
 
 fn with_state<R>(f: impl FnOnce(&mut DecodeState) -> R) -> Option<R> {
-    STATE.with(|state| state.borrow_mut().as_mut().map(f))
+    match TRACKING.get() {
+        Tracking::Off => None,
+        Tracking::Detect => {
+            NOTICED.set(true);
+            None
+        }
+        Tracking::Paths => STATE.with(|state| state.borrow_mut().as_mut().map(f)),
+    }
 }
 
 fn path_with(state: &DecodeState, last: Option<PathSegment>) -> JsonPath {
@@ -75,6 +119,9 @@ pub(crate) fn within<T, E: Display>(
     segment: PathSegment,
     read: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
+    if TRACKING.get() != Tracking::Paths {
+        return read();
+    }
     let mut segment = Some(segment);
     let tracking = with_state(|state| state.path.extend(segment.take())).is_some();
     let result = read();

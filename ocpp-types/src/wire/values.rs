@@ -330,7 +330,7 @@ mod tests {
         assert!(read::<DateTime<Utc>>("\"yesterday\"").is_err());
         assert!(read::<DateTime<Utc>>("\"2024-03-01T25:00:00Z\"").is_err());
 
-        let scope = DecodeScope::enter();
+        let scope = DecodeScope::enter(crate::wire::Tracking::Paths);
         let t: DateTime<Utc> = read("\"2024-03-01T10:00:00\"").unwrap();
         assert_eq!(write(&t), "\"2024-03-01T10:00:00Z\"");
         let findings = scope.finish();
@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn arrays_track_the_failing_index() {
-        let scope = DecodeScope::enter();
+        let scope = DecodeScope::enter(crate::wire::Tracking::Paths);
         assert!(read::<Vec<u8>>("[1, 2, 300]").is_err());
         let findings = scope.finish();
         let failure = findings.failure.unwrap();
