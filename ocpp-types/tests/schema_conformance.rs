@@ -216,7 +216,7 @@ fn check_mutation(
             "{context}: mutation {:?} ({}): {problem}\n  mutated instance: {}\n  crate \
              (strict): {}\n  validator: {}",
             mutation.kind,
-            mutation.description,
+            mutation.describe(),
             abbreviate(&mutation.instance),
             describe_decoded(&decoded),
             verdict.describe()
@@ -280,7 +280,7 @@ fn check_mutation(
             "{context}: mutation {:?} ({}), lenient: {problem}\n  mutated instance: {}\n  \
              crate (lenient): {}\n  validator: {}",
             mutation.kind,
-            mutation.description,
+            mutation.describe(),
             abbreviate(&mutation.instance),
             describe_decoded(&lenient),
             verdict.describe()

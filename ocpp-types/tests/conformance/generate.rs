@@ -222,7 +222,7 @@ impl<'a> Generator<'a> {
         }
         // Long limits (certificates, signed data) are met less often: they make big payloads.
         let at_limit = match max {
-            Some(max) if max > 1000 => rng.chance(1, 10),
+            Some(max) if max > 1000 => rng.chance(1, 50),
             _ => rng.chance(1, 4),
         };
         let length = match max {

@@ -113,8 +113,27 @@ pub(crate) struct Mutation {
     pub(crate) instance: Value,
     /// Where the crate must report the fault (a JSON Pointer).
     pub(crate) reported_at: String,
-    /// What was done, for failure messages.
+    /// The value or object changed.
+    pub(crate) target: String,
+    /// The value that was replaced, if one was.
+    pub(crate) replaced: Option<Value>,
+    /// What was done, in short.
     pub(crate) description: String,
+}
+
+impl Mutation {
+    /// What was done, with the replaced and the new value, for failure messages.
+    pub(crate) fn describe(&self) -> String {
+        match (&self.replaced, self.instance.pointer(&self.target)) {
+            (Some(old), Some(new)) => format!(
+                "{:?}: {} replaced by {}",
+                self.target,
+                abbreviate(old),
+                abbreviate(new)
+            ),
+            _ => self.description.clone(),
+        }
+    }
 }
 
 /// Every site of `instance` (an instance of `root`) where a mutation applies.
@@ -309,6 +328,7 @@ pub(crate) fn apply(
     let mut mutated = instance.clone();
     let target = mutated.pointer_mut(&site.pointer).expect("the site exists");
     let mut reported_at = site.pointer.clone();
+    let mut replaced = None;
     let description = match site.kind {
         MutationKind::DropRequired => {
             let member = site.member.as_deref().unwrap();
@@ -357,8 +377,7 @@ pub(crate) fn apply(
             )
         }
         kind => {
-            let old = target.clone();
-            *target = match kind {
+            let new = match kind {
                 MutationKind::WrongType => wrong_type(rng, site.node),
                 MutationKind::Null => Value::Null,
                 MutationKind::TooLong => {
@@ -371,21 +390,19 @@ pub(crate) fn apply(
                 MutationKind::AboveMaximum => out_of_range(rng, site.node, false),
                 MutationKind::NotMultipleOf => not_multiple(rng, site.node),
                 MutationKind::BadDateTime => json!(rng.pick(BAD_TIMESTAMPS)),
-                MutationKind::ZeroFraction => json!(old.as_i64().unwrap() as f64),
+                MutationKind::ZeroFraction => json!(target.as_i64().unwrap() as f64),
                 _ => unreachable!(),
             };
-            format!(
-                "{:?}: {} replaced by {}",
-                site.pointer,
-                abbreviate(&old),
-                abbreviate(target)
-            )
+            replaced = Some(std::mem::replace(target, new));
+            format!("{:?} replaced", site.pointer)
         }
     };
     Mutation {
         kind: site.kind,
         instance: mutated,
         reported_at,
+        target: site.pointer.clone(),
+        replaced,
         description,
     }
 }

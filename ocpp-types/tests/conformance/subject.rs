@@ -1,6 +1,7 @@
 //! The two sides of the comparison: the crate's decoder, and the independent validator's
 //! findings with the known cases where the validator is wrong set aside.
 
+use jsonschema::error::ValidationErrorKind;
 use ocpp_types::decode::{DecodeError, Decoded};
 use ocpp_types::validate::ValidationOptions;
 use ocpp_types::{v16, v21, v201};
@@ -61,7 +62,8 @@ pub(crate) struct SchemaError {
     /// required member or an unexpected member is reported at the member itself, one level
     /// below the object the validator names.
     pub(crate) located: Vec<String>,
-    /// The value at the instance path.
+    /// The value the finding is about, kept only for keywords a known difference names
+    /// (copying every failing value would copy whole objects); `Null` otherwise.
     pub(crate) value: Value,
     pub(crate) message: String,
 }
@@ -81,24 +83,44 @@ pub(crate) fn schema_errors(
         .map(|error| {
             let instance_path = error.instance_path().as_str().to_owned();
             let located = match error.kind() {
-                jsonschema::error::ValidationErrorKind::Required { property } => {
+                ValidationErrorKind::Required { property } => {
                     let name = property.as_str().unwrap_or_default();
                     vec![format!("{instance_path}/{}", escape(name))]
                 }
-                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    unexpected
-                        .iter()
-                        .map(|name| format!("{instance_path}/{}", escape(name)))
-                        .collect()
-                }
+                ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+                    .iter()
+                    .map(|name| format!("{instance_path}/{}", escape(name)))
+                    .collect(),
                 _ => vec![instance_path.clone()],
             };
+            let keyword = error.kind().keyword().to_owned();
+            let named = KNOWN_VALIDATOR_DIFFERENCES
+                .iter()
+                .any(|d| d.keyword == keyword);
+            let value = if named {
+                error.instance().clone().into_owned()
+            } else {
+                Value::Null
+            };
+            // The validator's own message writes out the failing value, which for an object
+            // is the whole object: short messages for the keywords that fail on objects.
+            let message = match error.kind() {
+                ValidationErrorKind::Required { property } => format!("{property} is required"),
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    format!("unexpected members {unexpected:?}")
+                }
+                ValidationErrorKind::FalseSchema => "false schema".to_owned(),
+                ValidationErrorKind::Type { kind } if error.instance().is_object() => {
+                    format!("an object is not of type {kind:?}")
+                }
+                _ => error.to_string(),
+            };
             SchemaError {
-                keyword: error.kind().keyword().to_owned(),
+                keyword,
                 instance_path,
                 located,
-                value: error.instance().clone().into_owned(),
-                message: error.to_string(),
+                value,
+                message,
             }
         })
         .collect()
