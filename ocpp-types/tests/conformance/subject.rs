@@ -155,6 +155,12 @@ pub(crate) enum Effect {
 
 /// The cases where the independent validator is wrong, each with its reason. Every entry
 /// must be met by the run (the main test checks it), so the list cannot go stale.
+///
+/// `multipleOf: 0.1` is not here: jsonschema 0.60 decides it on the shortest decimal text
+/// of the number, so it calls 2.8 valid as the exact meaning does (a validator dividing binary
+/// floats would not). `multiple_of_is_decided_on_decimals_not_binary_floats` asserts the
+/// exact meaning for both the crate and the validator, so a validator that got it wrong
+/// would need an entry here.
 pub(crate) static KNOWN_VALIDATOR_DIFFERENCES: &[KnownValidatorDifference] = &[
     KnownValidatorDifference {
         file: Some("1.6/StopTransaction.json"),
