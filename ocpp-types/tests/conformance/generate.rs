@@ -5,7 +5,8 @@
 //! it, often with multi-byte characters, sometimes exactly at the limit), `minimum`,
 //! `maximum` and `multipleOf`, `minItems` and `maxItems` (at most three items beyond
 //! `minItems`), and the `date-time` and `uri` formats, and writes small JSON values where the
-//! schema has no `type`. Objects whose schema allows further members get some.
+//! schema has no `type`. Objects whose schema allows further members get some. Enumerations
+//! also take the values published errata add (`subject::ERRATA_ENUM_VALUES`).
 
 use serde_json::{Map, Number, Value, json};
 
@@ -135,7 +136,6 @@ impl<'a> Generator<'a> {
         self.value(rng, self.root, "", 0)
     }
 
-    /// A valid instance of `node`, a part of the schema.
     /// A valid instance of `node`, a part of the schema, found at `path` (a JSON Pointer).
     pub(crate) fn value(&self, rng: &mut Rng, node: &Value, path: &str, depth: usize) -> Value {
         let node = resolve(self.root, node);

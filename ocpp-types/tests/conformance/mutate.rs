@@ -102,6 +102,8 @@ pub(crate) struct Site<'a> {
     pub(crate) pointer: String,
     /// The member to drop (`DropRequired`).
     pub(crate) member: Option<String>,
+    /// Whether the value is an optional member of its object.
+    pub(crate) optional: bool,
     /// The schema of the value, `$ref`s followed.
     pub(crate) node: &'a Value,
 }
@@ -117,11 +119,42 @@ pub(crate) struct Mutation {
     pub(crate) target: String,
     /// The value that was replaced, if one was.
     pub(crate) replaced: Option<Value>,
+    /// Whether the value changed is an optional member of its object.
+    pub(crate) optional_member: bool,
     /// What was done, in short.
     pub(crate) description: String,
 }
 
 impl Mutation {
+    /// The warning lenient decoding must give instead of an error, for the deviations it
+    /// tolerates: those of the kind, and `null` for an optional member.
+    pub(crate) fn lenient_warning(&self) -> Option<ViolationKind> {
+        match self.kind {
+            MutationKind::Null if self.optional_member => Some(ViolationKind::NullValue),
+            kind => kind.lenient_warning(),
+        }
+    }
+
+    /// What lenient decoding re-encodes: unknown members and `null` members are dropped,
+    /// over-long strings and unlisted values kept.
+    pub(crate) fn lenient_result(&self, original: &Value) -> Value {
+        match self.kind {
+            MutationKind::ExtraProperty => original.clone(),
+            MutationKind::Null => {
+                let mut expected = self.instance.clone();
+                let (parent, member) = self.target.rsplit_once('/').unwrap();
+                let member = member.replace("~1", "/").replace("~0", "~");
+                expected
+                    .pointer_mut(parent)
+                    .and_then(Value::as_object_mut)
+                    .unwrap()
+                    .remove(&member);
+                expected
+            }
+            _ => self.instance.clone(),
+        }
+    }
+
     /// What was done, with the replaced and the new value, for failure messages.
     pub(crate) fn describe(&self) -> String {
         match (&self.replaced, self.instance.pointer(&self.target)) {
@@ -139,7 +172,7 @@ impl Mutation {
 /// Every site of `instance` (an instance of `root`) where a mutation applies.
 pub(crate) fn sites<'a>(root: &'a Value, instance: &Value) -> Vec<Site<'a>> {
     let mut out = Vec::new();
-    walk(root, root, instance, String::new(), &mut out);
+    walk(root, root, instance, String::new(), false, &mut out);
     out
 }
 
@@ -148,6 +181,7 @@ fn walk<'a>(
     node: &'a Value,
     value: &Value,
     pointer: String,
+    optional: bool,
     out: &mut Vec<Site<'a>>,
 ) {
     let node = resolve(root, node);
@@ -156,6 +190,7 @@ fn walk<'a>(
             kind,
             pointer: pointer.clone(),
             member,
+            optional,
             node,
         })
     };
@@ -184,11 +219,14 @@ fn walk<'a>(
             }
             for (name, member) in object {
                 if let Some(property) = node.get("properties").and_then(|p| p.get(name)) {
+                    let optional = !required
+                        .is_some_and(|names| names.iter().any(|n| n.as_str() == Some(name)));
                     walk(
                         root,
                         property,
                         member,
                         format!("{pointer}/{}", escape(name)),
+                        optional,
                         out,
                     );
                 }
@@ -203,7 +241,7 @@ fn walk<'a>(
             }
             let schema = node.get("items").expect("an array schema has items");
             for (index, item) in items.iter().enumerate() {
-                walk(root, schema, item, format!("{pointer}/{index}"), out);
+                walk(root, schema, item, format!("{pointer}/{index}"), false, out);
             }
         }
         Value::String(_) if node.get("enum").is_none() => {
@@ -403,6 +441,7 @@ pub(crate) fn apply(
         reported_at,
         target: site.pointer.clone(),
         replaced,
+        optional_member: site.optional,
         description,
     }
 }
