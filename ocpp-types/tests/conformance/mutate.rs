@@ -131,12 +131,22 @@ impl Mutation {
     pub(crate) fn lenient_warning(&self) -> Option<ViolationKind> {
         match self.kind {
             MutationKind::Null if self.optional_member => Some(ViolationKind::NullValue),
+            MutationKind::BadDateTime if self.non_standard_timestamp() => {
+                Some(ViolationKind::NonStandardTimestamp)
+            }
             kind => kind.lenient_warning(),
         }
     }
 
+    fn non_standard_timestamp(&self) -> bool {
+        self.instance
+            .pointer(&self.target)
+            .and_then(Value::as_str)
+            .is_some_and(|text| NON_STANDARD_TIMESTAMPS.contains(&text))
+    }
+
     /// What lenient decoding re-encodes: unknown members and `null` members are dropped,
-    /// over-long strings and unlisted values kept.
+    /// over-long strings and unlisted values kept, non-standard timestamps read as UTC.
     pub(crate) fn lenient_result(&self, original: &Value) -> Value {
         match self.kind {
             MutationKind::ExtraProperty => original.clone(),
@@ -149,6 +159,11 @@ impl Mutation {
                     .and_then(Value::as_object_mut)
                     .unwrap()
                     .remove(&member);
+                expected
+            }
+            MutationKind::BadDateTime => {
+                let mut expected = self.instance.clone();
+                *expected.pointer_mut(&self.target).unwrap() = json!(AS_UTC);
                 expected
             }
             _ => self.instance.clone(),
@@ -343,6 +358,11 @@ fn not_multiple(rng: &mut Rng, node: &Value) -> Value {
     };
     decimal(rng, mantissa, places + 1)
 }
+
+/// Timestamps without a time zone, or with a space for `T`: lenient decoding reads them as
+/// this UTC time, with a warning.
+const NON_STANDARD_TIMESTAMPS: &[&str] = &["2024-05-01T10:00:00", "2024-05-01 10:00:00Z"];
+const AS_UTC: &str = "2024-05-01T10:00:00Z";
 
 const BAD_TIMESTAMPS: &[&str] = &[
     "2024-02-30T10:00:00Z",
