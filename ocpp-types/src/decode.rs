@@ -105,11 +105,11 @@ pub fn decode<T: WireValue + Validate>(
 ) -> Result<Decoded<T>, DecodeError> {
     // Valid payloads are read once, without paths; anything worth reporting is read again
     // with paths, to say where it is.
-    let scope = DecodeScope::enter(Tracking::Detect);
+    let scope = DecodeScope::enter(Tracking::Detect, T::INTEGERS_WITHOUT_FRACTION);
     let mut result = read::<T>(payload);
     let mut findings = scope.finish();
     if result.is_err() || findings.noticed {
-        let scope = DecodeScope::enter(Tracking::Paths);
+        let scope = DecodeScope::enter(Tracking::Paths, T::INTEGERS_WITHOUT_FRACTION);
         result = read::<T>(payload);
         findings = scope.finish();
     }

@@ -109,7 +109,9 @@ impl ErrorCode {
         match name {
             "FormationViolation" => Some(ErrorCode::FormatViolation),
             "OccurenceConstraintViolation" => Some(ErrorCode::OccurrenceConstraintViolation),
-            _ => ErrorCode::ALL.into_iter().find(|code| code.as_str() == name),
+            _ => ErrorCode::ALL
+                .into_iter()
+                .find(|code| code.as_str() == name),
         }
     }
 

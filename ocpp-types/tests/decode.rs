@@ -263,3 +263,28 @@ fn pairing_and_action_tables() {
         Sender::Both
     );
 }
+
+#[test]
+fn null_is_a_value_of_free_form_data() {
+    let payload = r#"{"vendorId":"Acme","data":null}"#;
+    let decoded = v201::DataTransferRequest::decode(payload, &strict()).unwrap();
+    assert_eq!(decoded.value.data, Some(serde_json::Value::Null));
+    assert_eq!(
+        serde_json::to_string(&decoded.value).unwrap(),
+        r#"{"data":null,"vendorId":"Acme"}"#
+    );
+}
+
+#[test]
+fn integers_with_a_fraction_are_tolerated_only_where_the_schema_allows_them() {
+    // 1.6 core schemas are draft-04: `300.0` is not an integer there.
+    let payload = r#"{"currentTime":"2024-05-01T10:00:00Z","interval":300.0,"status":"Accepted"}"#;
+    let error = v16::BootNotificationResponse::decode(payload, &strict()).unwrap_err();
+    assert_eq!(error.errors[0].kind, ViolationKind::IntegerWithFraction);
+    assert_eq!(error.errors[0].path.to_string(), "$.interval");
+    let decoded = v16::BootNotificationResponse::decode(payload, &lenient()).unwrap();
+    assert_eq!(decoded.value.interval, 300);
+    // 2.0.1 schemas are draft-06, where it is.
+    let decoded = v201::BootNotificationResponse::decode(payload, &strict()).unwrap();
+    assert_eq!(decoded.value.interval, 300);
+}

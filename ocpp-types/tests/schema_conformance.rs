@@ -53,38 +53,7 @@ struct KnownCrateBug {
 }
 
 /// The crate bugs found so far; see each description.
-const KNOWN_CRATE_BUGS: &[KnownCrateBug] = &[
-    KnownCrateBug {
-        files: &[
-            "2.0.1/DataTransferRequest.json",
-            "2.0.1/DataTransferResponse.json",
-            "2.1/DataTransferRequest.json",
-            "2.1/DataTransferResponse.json",
-        ],
-        draft: None,
-        check: "valid",
-        needle: "[NullValue at \"/data\": ",
-        description: "`data` has no `type` in the 2.x DataTransfer schemas, so `null` is one of \
-                      its valid values: `{\"vendorId\":\"Acme\",\"data\":null}` is valid. The \
-                      crate reads `null` in an optional field as absent with a NullValue note: \
-                      strict decoding rejects the payload (TypeConstraintViolation at $.data), \
-                      and lenient decoding drops the member, so re-encoding loses \
-                      `\"data\": null`",
-    },
-    KnownCrateBug {
-        files: &[],
-        draft: Some(jsonschema::Draft::Draft4),
-        check: "ZeroFraction",
-        needle: "the crate accepts what the schema rejects",
-        description: "the 1.6 core schemas are draft-04, whose `integer` is a number without a \
-                      fraction part: `{\"currentTime\":\"2024-05-01T10:00:00Z\",\"interval\":\
-                      300.0,\"status\":\"Accepted\"}` breaks 1.6 BootNotificationResponse.json \
-                      (the validator: 300.0 is not of type integer), and strict decoding should \
-                      reject it with TypeConstraintViolation at $.interval. The crate's integer \
-                      reader accepts a zero fraction in every version (right from draft-06 on, \
-                      so for the 1.6 security extension and 2.x) and re-encodes it as 300",
-    },
-];
+const KNOWN_CRATE_BUGS: &[KnownCrateBug] = &[];
 
 impl KnownCrateBug {
     fn matches(&self, failure: &Failure) -> bool {

@@ -14,7 +14,7 @@ pub struct AuthorizeRequest {
     pub id_tag: String,
 }
 
-crate::wire_object!(AuthorizeRequest {
+crate::wire_object!(#[integers_without_fraction] AuthorizeRequest {
     id_tag: "idTag" required,
 });
 
@@ -32,7 +32,7 @@ pub struct AuthorizeResponse {
     pub id_tag_info: IdTagInfo,
 }
 
-crate::wire_object!(AuthorizeResponse {
+crate::wire_object!(#[integers_without_fraction] AuthorizeResponse {
     id_tag_info: "idTagInfo" required,
 });
 

@@ -38,7 +38,7 @@ pub struct BootNotificationRequest {
     pub meter_type: Option<String>,
 }
 
-crate::wire_object!(BootNotificationRequest {
+crate::wire_object!(#[integers_without_fraction] BootNotificationRequest {
     charge_box_serial_number: "chargeBoxSerialNumber" optional,
     charge_point_model: "chargePointModel" required,
     charge_point_serial_number: "chargePointSerialNumber" optional,
@@ -92,7 +92,7 @@ pub struct BootNotificationResponse {
     pub status: RegistrationStatus,
 }
 
-crate::wire_object!(BootNotificationResponse {
+crate::wire_object!(#[integers_without_fraction] BootNotificationResponse {
     current_time: "currentTime" required,
     interval: "interval" required,
     status: "status" required,

@@ -14,7 +14,7 @@ pub struct CancelReservationRequest {
     pub reservation_id: i32,
 }
 
-crate::wire_object!(CancelReservationRequest {
+crate::wire_object!(#[integers_without_fraction] CancelReservationRequest {
     reservation_id: "reservationId" required,
 });
 
@@ -32,7 +32,7 @@ pub struct CancelReservationResponse {
     pub status: CancelReservationStatus,
 }
 
-crate::wire_object!(CancelReservationResponse {
+crate::wire_object!(#[integers_without_fraction] CancelReservationResponse {
     status: "status" required,
 });
 

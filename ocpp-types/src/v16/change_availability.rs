@@ -17,7 +17,7 @@ pub struct ChangeAvailabilityRequest {
     pub kind: AvailabilityType,
 }
 
-crate::wire_object!(ChangeAvailabilityRequest {
+crate::wire_object!(#[integers_without_fraction] ChangeAvailabilityRequest {
     connector_id: "connectorId" required,
     kind: "type" required,
 });
@@ -36,7 +36,7 @@ pub struct ChangeAvailabilityResponse {
     pub status: AvailabilityStatus,
 }
 
-crate::wire_object!(ChangeAvailabilityResponse {
+crate::wire_object!(#[integers_without_fraction] ChangeAvailabilityResponse {
     status: "status" required,
 });
 

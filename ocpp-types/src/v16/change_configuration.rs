@@ -17,7 +17,7 @@ pub struct ChangeConfigurationRequest {
     pub value: String,
 }
 
-crate::wire_object!(ChangeConfigurationRequest {
+crate::wire_object!(#[integers_without_fraction] ChangeConfigurationRequest {
     key: "key" required,
     value: "value" required,
 });
@@ -37,7 +37,7 @@ pub struct ChangeConfigurationResponse {
     pub status: ConfigurationStatus,
 }
 
-crate::wire_object!(ChangeConfigurationResponse {
+crate::wire_object!(#[integers_without_fraction] ChangeConfigurationResponse {
     status: "status" required,
 });
 

@@ -10,7 +10,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ClearCacheRequest {}
 
-crate::wire_object!(ClearCacheRequest {
+crate::wire_object!(#[integers_without_fraction] ClearCacheRequest {
 });
 
 impl crate::validate::Validate for ClearCacheRequest {
@@ -27,7 +27,7 @@ pub struct ClearCacheResponse {
     pub status: ClearCacheStatus,
 }
 
-crate::wire_object!(ClearCacheResponse {
+crate::wire_object!(#[integers_without_fraction] ClearCacheResponse {
     status: "status" required,
 });
 

@@ -23,7 +23,7 @@ pub struct ClearChargingProfileRequest {
     pub stack_level: Option<i32>,
 }
 
-crate::wire_object!(ClearChargingProfileRequest {
+crate::wire_object!(#[integers_without_fraction] ClearChargingProfileRequest {
     charging_profile_purpose: "chargingProfilePurpose" optional,
     connector_id: "connectorId" optional,
     id: "id" optional,
@@ -46,7 +46,7 @@ pub struct ClearChargingProfileResponse {
     pub status: ClearChargingProfileStatus,
 }
 
-crate::wire_object!(ClearChargingProfileResponse {
+crate::wire_object!(#[integers_without_fraction] ClearChargingProfileResponse {
     status: "status" required,
 });
 

@@ -20,7 +20,7 @@ pub struct DataTransferRequest {
     pub vendor_id: String,
 }
 
-crate::wire_object!(DataTransferRequest {
+crate::wire_object!(#[integers_without_fraction] DataTransferRequest {
     data: "data" optional,
     message_id: "messageId" optional,
     vendor_id: "vendorId" required,
@@ -46,7 +46,7 @@ pub struct DataTransferResponse {
     pub status: DataTransferStatus,
 }
 
-crate::wire_object!(DataTransferResponse {
+crate::wire_object!(#[integers_without_fraction] DataTransferResponse {
     data: "data" optional,
     status: "status" required,
 });

@@ -14,7 +14,7 @@ pub struct DiagnosticsStatusNotificationRequest {
     pub status: DiagnosticsStatus,
 }
 
-crate::wire_object!(DiagnosticsStatusNotificationRequest {
+crate::wire_object!(#[integers_without_fraction] DiagnosticsStatusNotificationRequest {
     status: "status" required,
 });
 
@@ -28,7 +28,7 @@ impl crate::validate::Validate for DiagnosticsStatusNotificationRequest {
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct DiagnosticsStatusNotificationResponse {}
 
-crate::wire_object!(DiagnosticsStatusNotificationResponse {
+crate::wire_object!(#[integers_without_fraction] DiagnosticsStatusNotificationResponse {
 });
 
 impl crate::validate::Validate for DiagnosticsStatusNotificationResponse {

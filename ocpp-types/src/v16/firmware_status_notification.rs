@@ -14,7 +14,7 @@ pub struct FirmwareStatusNotificationRequest {
     pub status: FirmwareStatus,
 }
 
-crate::wire_object!(FirmwareStatusNotificationRequest {
+crate::wire_object!(#[integers_without_fraction] FirmwareStatusNotificationRequest {
     status: "status" required,
 });
 
@@ -28,7 +28,7 @@ impl crate::validate::Validate for FirmwareStatusNotificationRequest {
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct FirmwareStatusNotificationResponse {}
 
-crate::wire_object!(FirmwareStatusNotificationResponse {
+crate::wire_object!(#[integers_without_fraction] FirmwareStatusNotificationResponse {
 });
 
 impl crate::validate::Validate for FirmwareStatusNotificationResponse {

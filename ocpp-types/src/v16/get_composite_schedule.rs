@@ -20,7 +20,7 @@ pub struct GetCompositeScheduleRequest {
     pub duration: i32,
 }
 
-crate::wire_object!(GetCompositeScheduleRequest {
+crate::wire_object!(#[integers_without_fraction] GetCompositeScheduleRequest {
     charging_rate_unit: "chargingRateUnit" optional,
     connector_id: "connectorId" required,
     duration: "duration" required,
@@ -51,7 +51,7 @@ pub struct GetCompositeScheduleResponse {
     pub status: GetCompositeScheduleStatus,
 }
 
-crate::wire_object!(GetCompositeScheduleResponse {
+crate::wire_object!(#[integers_without_fraction] GetCompositeScheduleResponse {
     charging_schedule: "chargingSchedule" optional,
     connector_id: "connectorId" optional,
     schedule_start: "scheduleStart" optional,

@@ -14,7 +14,7 @@ pub struct GetConfigurationRequest {
     pub key: Option<Vec<String>>,
 }
 
-crate::wire_object!(GetConfigurationRequest {
+crate::wire_object!(#[integers_without_fraction] GetConfigurationRequest {
     key: "key" optional,
 });
 
@@ -37,7 +37,7 @@ pub struct GetConfigurationResponse {
     pub unknown_key: Option<Vec<String>>,
 }
 
-crate::wire_object!(GetConfigurationResponse {
+crate::wire_object!(#[integers_without_fraction] GetConfigurationResponse {
     configuration_key: "configurationKey" optional,
     unknown_key: "unknownKey" optional,
 });

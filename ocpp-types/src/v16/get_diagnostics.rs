@@ -26,7 +26,7 @@ pub struct GetDiagnosticsRequest {
     pub stop_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-crate::wire_object!(GetDiagnosticsRequest {
+crate::wire_object!(#[integers_without_fraction] GetDiagnosticsRequest {
     location: "location" required,
     retries: "retries" optional,
     retry_interval: "retryInterval" optional,
@@ -48,7 +48,7 @@ pub struct GetDiagnosticsResponse {
     pub file_name: Option<String>,
 }
 
-crate::wire_object!(GetDiagnosticsResponse {
+crate::wire_object!(#[integers_without_fraction] GetDiagnosticsResponse {
     file_name: "fileName" optional,
 });
 

@@ -10,7 +10,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct GetLocalListVersionRequest {}
 
-crate::wire_object!(GetLocalListVersionRequest {
+crate::wire_object!(#[integers_without_fraction] GetLocalListVersionRequest {
 });
 
 impl crate::validate::Validate for GetLocalListVersionRequest {
@@ -27,7 +27,7 @@ pub struct GetLocalListVersionResponse {
     pub list_version: i32,
 }
 
-crate::wire_object!(GetLocalListVersionResponse {
+crate::wire_object!(#[integers_without_fraction] GetLocalListVersionResponse {
     list_version: "listVersion" required,
 });
 

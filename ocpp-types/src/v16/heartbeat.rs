@@ -10,7 +10,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct HeartbeatRequest {}
 
-crate::wire_object!(HeartbeatRequest {
+crate::wire_object!(#[integers_without_fraction] HeartbeatRequest {
 });
 
 impl crate::validate::Validate for HeartbeatRequest {
@@ -27,7 +27,7 @@ pub struct HeartbeatResponse {
     pub current_time: chrono::DateTime<chrono::Utc>,
 }
 
-crate::wire_object!(HeartbeatResponse {
+crate::wire_object!(#[integers_without_fraction] HeartbeatResponse {
     current_time: "currentTime" required,
 });
 

@@ -20,7 +20,7 @@ pub struct MeterValuesRequest {
     pub transaction_id: Option<i32>,
 }
 
-crate::wire_object!(MeterValuesRequest {
+crate::wire_object!(#[integers_without_fraction] MeterValuesRequest {
     connector_id: "connectorId" required,
     meter_value: "meterValue" required,
     transaction_id: "transactionId" optional,
@@ -45,7 +45,7 @@ impl crate::validate::Validate for MeterValuesRequest {
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct MeterValuesResponse {}
 
-crate::wire_object!(MeterValuesResponse {
+crate::wire_object!(#[integers_without_fraction] MeterValuesResponse {
 });
 
 impl crate::validate::Validate for MeterValuesResponse {

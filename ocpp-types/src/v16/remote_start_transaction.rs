@@ -20,7 +20,7 @@ pub struct RemoteStartTransactionRequest {
     pub id_tag: String,
 }
 
-crate::wire_object!(RemoteStartTransactionRequest {
+crate::wire_object!(#[integers_without_fraction] RemoteStartTransactionRequest {
     charging_profile: "chargingProfile" optional,
     connector_id: "connectorId" optional,
     id_tag: "idTag" required,
@@ -46,7 +46,7 @@ pub struct RemoteStartTransactionResponse {
     pub status: RemoteStartStopStatus,
 }
 
-crate::wire_object!(RemoteStartTransactionResponse {
+crate::wire_object!(#[integers_without_fraction] RemoteStartTransactionResponse {
     status: "status" required,
 });
 

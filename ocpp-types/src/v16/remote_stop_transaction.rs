@@ -14,7 +14,7 @@ pub struct RemoteStopTransactionRequest {
     pub transaction_id: i32,
 }
 
-crate::wire_object!(RemoteStopTransactionRequest {
+crate::wire_object!(#[integers_without_fraction] RemoteStopTransactionRequest {
     transaction_id: "transactionId" required,
 });
 
@@ -32,7 +32,7 @@ pub struct RemoteStopTransactionResponse {
     pub status: RemoteStartStopStatus,
 }
 
-crate::wire_object!(RemoteStopTransactionResponse {
+crate::wire_object!(#[integers_without_fraction] RemoteStopTransactionResponse {
     status: "status" required,
 });
 

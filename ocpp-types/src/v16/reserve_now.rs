@@ -26,7 +26,7 @@ pub struct ReserveNowRequest {
     pub reservation_id: i32,
 }
 
-crate::wire_object!(ReserveNowRequest {
+crate::wire_object!(#[integers_without_fraction] ReserveNowRequest {
     connector_id: "connectorId" required,
     expiry_date: "expiryDate" required,
     id_tag: "idTag" required,
@@ -51,7 +51,7 @@ pub struct ReserveNowResponse {
     pub status: ReservationStatus,
 }
 
-crate::wire_object!(ReserveNowResponse {
+crate::wire_object!(#[integers_without_fraction] ReserveNowResponse {
     status: "status" required,
 });
 

@@ -14,7 +14,7 @@ pub struct ResetRequest {
     pub kind: ResetType,
 }
 
-crate::wire_object!(ResetRequest {
+crate::wire_object!(#[integers_without_fraction] ResetRequest {
     kind: "type" required,
 });
 
@@ -32,7 +32,7 @@ pub struct ResetResponse {
     pub status: ResetStatus,
 }
 
-crate::wire_object!(ResetResponse {
+crate::wire_object!(#[integers_without_fraction] ResetResponse {
     status: "status" required,
 });
 

@@ -20,7 +20,7 @@ pub struct SendLocalListRequest {
     pub update_type: UpdateType,
 }
 
-crate::wire_object!(SendLocalListRequest {
+crate::wire_object!(#[integers_without_fraction] SendLocalListRequest {
     list_version: "listVersion" required,
     local_authorization_list: "localAuthorizationList" optional,
     update_type: "updateType" required,
@@ -46,7 +46,7 @@ pub struct SendLocalListResponse {
     pub status: UpdateStatus,
 }
 
-crate::wire_object!(SendLocalListResponse {
+crate::wire_object!(#[integers_without_fraction] SendLocalListResponse {
     status: "status" required,
 });
 

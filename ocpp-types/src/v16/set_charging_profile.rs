@@ -17,7 +17,7 @@ pub struct SetChargingProfileRequest {
     pub cs_charging_profiles: ChargingProfile,
 }
 
-crate::wire_object!(SetChargingProfileRequest {
+crate::wire_object!(#[integers_without_fraction] SetChargingProfileRequest {
     connector_id: "connectorId" required,
     cs_charging_profiles: "csChargingProfiles" required,
 });
@@ -39,7 +39,7 @@ pub struct SetChargingProfileResponse {
     pub status: ChargingProfileStatus,
 }
 
-crate::wire_object!(SetChargingProfileResponse {
+crate::wire_object!(#[integers_without_fraction] SetChargingProfileResponse {
     status: "status" required,
 });
 

@@ -26,7 +26,7 @@ pub struct StartTransactionRequest {
     pub timestamp: chrono::DateTime<chrono::Utc>,
 }
 
-crate::wire_object!(StartTransactionRequest {
+crate::wire_object!(#[integers_without_fraction] StartTransactionRequest {
     connector_id: "connectorId" required,
     id_tag: "idTag" required,
     meter_start: "meterStart" required,
@@ -51,7 +51,7 @@ pub struct StartTransactionResponse {
     pub transaction_id: i32,
 }
 
-crate::wire_object!(StartTransactionResponse {
+crate::wire_object!(#[integers_without_fraction] StartTransactionResponse {
     id_tag_info: "idTagInfo" required,
     transaction_id: "transactionId" required,
 });

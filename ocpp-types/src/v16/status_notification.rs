@@ -32,7 +32,7 @@ pub struct StatusNotificationRequest {
     pub vendor_id: Option<String>,
 }
 
-crate::wire_object!(StatusNotificationRequest {
+crate::wire_object!(#[integers_without_fraction] StatusNotificationRequest {
     connector_id: "connectorId" required,
     error_code: "errorCode" required,
     info: "info" optional,
@@ -62,7 +62,7 @@ impl crate::validate::Validate for StatusNotificationRequest {
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct StatusNotificationResponse {}
 
-crate::wire_object!(StatusNotificationResponse {
+crate::wire_object!(#[integers_without_fraction] StatusNotificationResponse {
 });
 
 impl crate::validate::Validate for StatusNotificationResponse {

@@ -29,7 +29,7 @@ pub struct StopTransactionRequest {
     pub transaction_id: i32,
 }
 
-crate::wire_object!(StopTransactionRequest {
+crate::wire_object!(#[integers_without_fraction] StopTransactionRequest {
     id_tag: "idTag" optional,
     meter_stop: "meterStop" required,
     reason: "reason" optional,
@@ -63,7 +63,7 @@ pub struct StopTransactionResponse {
     pub id_tag_info: Option<IdTagInfo>,
 }
 
-crate::wire_object!(StopTransactionResponse {
+crate::wire_object!(#[integers_without_fraction] StopTransactionResponse {
     id_tag_info: "idTagInfo" optional,
 });
 

@@ -17,7 +17,7 @@ pub struct TriggerMessageRequest {
     pub requested_message: MessageTrigger,
 }
 
-crate::wire_object!(TriggerMessageRequest {
+crate::wire_object!(#[integers_without_fraction] TriggerMessageRequest {
     connector_id: "connectorId" optional,
     requested_message: "requestedMessage" required,
 });
@@ -36,7 +36,7 @@ pub struct TriggerMessageResponse {
     pub status: TriggerMessageStatus,
 }
 
-crate::wire_object!(TriggerMessageResponse {
+crate::wire_object!(#[integers_without_fraction] TriggerMessageResponse {
     status: "status" required,
 });
 

@@ -14,7 +14,7 @@ pub struct UnlockConnectorRequest {
     pub connector_id: i32,
 }
 
-crate::wire_object!(UnlockConnectorRequest {
+crate::wire_object!(#[integers_without_fraction] UnlockConnectorRequest {
     connector_id: "connectorId" required,
 });
 
@@ -32,7 +32,7 @@ pub struct UnlockConnectorResponse {
     pub status: UnlockStatus,
 }
 
-crate::wire_object!(UnlockConnectorResponse {
+crate::wire_object!(#[integers_without_fraction] UnlockConnectorResponse {
     status: "status" required,
 });
 

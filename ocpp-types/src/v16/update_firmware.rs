@@ -23,7 +23,7 @@ pub struct UpdateFirmwareRequest {
     pub retry_interval: Option<i32>,
 }
 
-crate::wire_object!(UpdateFirmwareRequest {
+crate::wire_object!(#[integers_without_fraction] UpdateFirmwareRequest {
     location: "location" required,
     retries: "retries" optional,
     retrieve_date: "retrieveDate" required,
@@ -40,7 +40,7 @@ impl crate::validate::Validate for UpdateFirmwareRequest {
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct UpdateFirmwareResponse {}
 
-crate::wire_object!(UpdateFirmwareResponse {
+crate::wire_object!(#[integers_without_fraction] UpdateFirmwareResponse {
 });
 
 impl crate::validate::Validate for UpdateFirmwareResponse {

@@ -36,6 +36,9 @@ pub enum ViolationKind {
     TooManyItems,
     /// A value has the wrong JSON type.
     WrongType,
+    /// An integer written with a zero fraction part (`7.0`), which JSON Schema draft-04, the
+    /// draft of the OCPP 1.6 core schemas, does not count as an integer; read as the integer.
+    IntegerWithFraction,
     /// An optional field is `null` (the schemas allow leaving it out, not `null`).
     NullValue,
     /// A string is not in the format its field requires (`date-time`, `uri`).
@@ -64,7 +67,7 @@ impl ViolationKind {
     /// | invalid JSON, unknown field | `FormatViolation` (1.6: `FormationViolation`) |
     /// | unknown action | `NotImplemented` |
     /// | missing field, too few or too many items | `OccurrenceConstraintViolation` (1.6: `OccurenceConstraintViolation`) |
-    /// | wrong type, `null`, bad `date-time` or `uri` format | `TypeConstraintViolation` |
+    /// | wrong type, `null`, `7.0` for a 1.6 integer, bad `date-time` or `uri` format | `TypeConstraintViolation` |
     /// | too long, unlisted value, out of range, not a multiple | `PropertyConstraintViolation` |
     pub const fn error_code(self) -> ErrorCode {
         match self {
@@ -74,6 +77,7 @@ impl ViolationKind {
             | ViolationKind::TooFewItems
             | ViolationKind::TooManyItems => ErrorCode::OccurrenceConstraintViolation,
             ViolationKind::WrongType
+            | ViolationKind::IntegerWithFraction
             | ViolationKind::NullValue
             | ViolationKind::InvalidFormat
             | ViolationKind::NonStandardTimestamp => ErrorCode::TypeConstraintViolation,
@@ -93,6 +97,7 @@ impl ViolationKind {
                 | ViolationKind::UnknownEnumValue
                 | ViolationKind::UnknownField
                 | ViolationKind::NullValue
+                | ViolationKind::IntegerWithFraction
                 | ViolationKind::NonStandardTimestamp
         )
     }

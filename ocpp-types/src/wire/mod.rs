@@ -22,6 +22,14 @@ pub(crate) use state::{DecodeScope, Tracking, classify};
 
 /// A type that knows how to read and write itself as OCPP-J JSON.
 pub trait WireValue: Sized {
+    /// Whether `null` is one of the type's own values (free-form JSON) rather than the absence
+    /// of an optional field.
+    const NULLABLE: bool = false;
+    /// Whether integers in this message must be written without a fraction part. JSON Schema
+    /// draft-04, which the OCPP 1.6 core schemas use, does not count `7.0` as an integer; later
+    /// drafts do. Readers accept `7.0` either way and note it where it is not allowed.
+    const INTEGERS_WITHOUT_FRACTION: bool = false;
+
     /// Reads a value.
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
     /// Writes the value.
@@ -158,11 +166,18 @@ pub fn keep_unknown_field<'de, A: MapAccess<'de>>(
 ///
 /// Each field is listed as `rust_name: "wireName" required|optional`. A struct whose schema
 /// allows members beyond its properties ends with `..extra_field`, a
-/// `serde_json::Map<String, serde_json::Value>` that keeps them.
+/// `serde_json::Map<String, serde_json::Value>` that keeps them. A message of a draft-04 schema
+/// starts with `#[integers_without_fraction]`.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! wire_object {
-    ($name:ident { $($field:ident : $wire:literal $req:ident),* $(,)? $(.. $extra:ident $(,)?)? }) => {
+    (#[integers_without_fraction] $name:ident { $($body:tt)* }) => {
+        $crate::wire_object!(@impl $name { $($body)* } true);
+    };
+    ($name:ident { $($body:tt)* }) => {
+        $crate::wire_object!(@impl $name { $($body)* } false);
+    };
+    (@impl $name:ident { $($field:ident : $wire:literal $req:ident),* $(,)? $(.. $extra:ident $(,)?)? } $integers_without_fraction:literal) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 struct ObjectVisitor;
@@ -205,6 +220,7 @@ macro_rules! wire_object {
         }
 
         impl $crate::wire::WireValue for $name {
+            const INTEGERS_WITHOUT_FRACTION: bool = $integers_without_fraction;
             fn read<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 <Self as ::serde::Deserialize>::deserialize(deserializer)
             }

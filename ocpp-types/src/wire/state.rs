@@ -36,6 +36,7 @@ pub(crate) enum Tracking {
 thread_local! {
     static TRACKING: Cell<Tracking> = const { Cell::new(Tracking::Off) };
     static NOTICED: Cell<bool> = const { Cell::new(false) };
+    static INTEGERS_WITHOUT_FRACTION: Cell<bool> = const { Cell::new(false) };
     static STATE: RefCell<Option<DecodeState>> = const { RefCell::new(None) };
 }
 
@@ -50,15 +51,18 @@ pub(crate) struct Findings {
 
 /// Turns on tracking at the given level for this thread until finished or dropped.
 pub(crate) struct DecodeScope {
-    outer: Option<(Tracking, bool, Option<DecodeState>)>,
+    outer: Option<(Tracking, bool, bool, Option<DecodeState>)>,
 }
 
 impl DecodeScope {
-    pub(crate) fn enter(tracking: Tracking) -> DecodeScope {
+    /// Enters a scope; `integers_without_fraction` notes integers written like `7.0` (see
+    /// [`WireValue::INTEGERS_WITHOUT_FRACTION`](super::WireValue::INTEGERS_WITHOUT_FRACTION)).
+    pub(crate) fn enter(tracking: Tracking, integers_without_fraction: bool) -> DecodeScope {
         let state = (tracking == Tracking::Paths).then(DecodeState::default);
         let outer = (
             TRACKING.replace(tracking),
             NOTICED.replace(false),
+            INTEGERS_WITHOUT_FRACTION.replace(integers_without_fraction),
             STATE.with(|cell| cell.replace(state)),
         );
         DecodeScope { outer: Some(outer) }
@@ -77,8 +81,9 @@ impl DecodeScope {
 
     fn restore(&mut self) -> (bool, Option<DecodeState>) {
         match self.outer.take() {
-            Some((tracking, noticed, state)) => {
+            Some((tracking, noticed, integers_without_fraction, state)) => {
                 TRACKING.set(tracking);
+                INTEGERS_WITHOUT_FRACTION.set(integers_without_fraction);
                 (
                     NOTICED.replace(noticed),
                     STATE.with(|cell| cell.replace(state)),
@@ -110,6 +115,11 @@ fn path_with(state: &DecodeState, last: Option<PathSegment>) -> JsonPath {
     let mut segments = state.path.clone();
     segments.extend(last);
     JsonPath::from(segments)
+}
+
+/// Whether integers written with a fraction part (`7.0`) are to be noted.
+pub(crate) fn integers_without_fraction() -> bool {
+    INTEGERS_WITHOUT_FRACTION.get()
 }
 
 /// Runs `read` with the path extended by `segment`; a failure inside is recorded with the

@@ -32,6 +32,8 @@ impl WireValue for bool {
 }
 
 impl WireValue for serde_json::Value {
+    const NULLABLE: bool = true;
+
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         serde_json::Value::deserialize(deserializer)
     }
@@ -90,6 +92,11 @@ macro_rules! wire_integer {
                                 <$int>::MAX as i128,
                                 value < 0.0,
                             ));
+                        }
+                        if state::integers_without_fraction() {
+                            state::note(None, ViolationKind::IntegerWithFraction, || {
+                                format!("{value:?} has a fraction part, which an OCPP 1.6 integer may not have")
+                            });
                         }
                         Ok(value as $int)
                     }
@@ -239,9 +246,12 @@ impl<T: WireValue> WireValue for Vec<T> {
 }
 
 /// An optional field: `null` reads as absent, and is noted (the schemas allow leaving a field
-/// out, not `null`).
+/// out, not `null`), unless `null` is a value of the field's type (free-form JSON).
 impl<T: WireValue> WireValue for Option<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if T::NULLABLE {
+            return T::read(deserializer).map(Some);
+        }
         struct OptionVisitor<T>(std::marker::PhantomData<T>);
         impl<'de, T: WireValue> Visitor<'de> for OptionVisitor<T> {
             type Value = Option<T>;
@@ -330,7 +340,7 @@ mod tests {
         assert!(read::<DateTime<Utc>>("\"yesterday\"").is_err());
         assert!(read::<DateTime<Utc>>("\"2024-03-01T25:00:00Z\"").is_err());
 
-        let scope = DecodeScope::enter(crate::wire::Tracking::Paths);
+        let scope = DecodeScope::enter(crate::wire::Tracking::Paths, false);
         let t: DateTime<Utc> = read("\"2024-03-01T10:00:00\"").unwrap();
         assert_eq!(write(&t), "\"2024-03-01T10:00:00Z\"");
         let findings = scope.finish();

@@ -435,7 +435,12 @@ fn struct_item(
             #(#fields)*
         }
     })?;
-    let mut wire = format!("crate::wire_object!({} {{\n", def.name);
+    let attribute = if def.integers_without_fraction {
+        "#[integers_without_fraction] "
+    } else {
+        ""
+    };
+    let mut wire = format!("crate::wire_object!({attribute}{} {{\n", def.name);
     for field in wire_fields.iter().map(String::as_str).chain(extra) {
         wire.push_str(&format!("    {field},\n"));
     }

@@ -72,6 +72,7 @@ impl TypeDef {
         match (self, other) {
             (TypeDef::Struct(a), TypeDef::Struct(b)) => {
                 a.extra == b.extra
+                    && a.integers_without_fraction == b.integers_without_fraction
                     && a.fields.len() == b.fields.len()
                     && a.fields
                         .iter()
@@ -94,6 +95,9 @@ pub(crate) struct StructDef {
     pub(crate) fields: Vec<Field>,
     /// Whether the schema allows members beyond its properties (kept in `extra`).
     pub(crate) extra: bool,
+    /// Whether this is the root of a JSON Schema draft-04 file, whose integers may not be
+    /// written with a fraction part (`7.0`).
+    pub(crate) integers_without_fraction: bool,
     pub(crate) users: BTreeSet<String>,
 }
 
@@ -271,7 +275,11 @@ impl Builder {
             root: schema,
         };
         let object = as_object(schema, &ctx, "")?;
-        let def = self.struct_def(&ctx, object, name, name, "")?;
+        let mut def = self.struct_def(&ctx, object, name, name, "")?;
+        def.integers_without_fraction = object
+            .get("$schema")
+            .and_then(Value::as_str)
+            .is_some_and(|draft| draft.contains("draft-04"));
         self.add(&ctx, TypeDef::Struct(def))
     }
 
@@ -356,6 +364,7 @@ impl Builder {
             doc: description(object),
             fields,
             extra,
+            integers_without_fraction: false,
             users: BTreeSet::new(),
         })
     }
