@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn arrays_track_the_failing_index() {
-        let scope = DecodeScope::enter(crate::wire::Tracking::Paths);
+        let scope = DecodeScope::enter(crate::wire::Tracking::Paths, false);
         assert!(read::<Vec<u8>>("[1, 2, 300]").is_err());
         let findings = scope.finish();
         let failure = findings.failure.unwrap();
