@@ -320,6 +320,7 @@ fn decode_payload(
     payload: &str,
     options: &ValidationOptions,
 ) -> Result<Decoded<Box<RawValue>>, DecodeError> {
+    #[allow(unused_macros)]
     macro_rules! decode {
         ($module:ident) => {
             match kind {
@@ -330,7 +331,7 @@ fn decode_payload(
             }
         };
     }
-    let decoded = match version {
+    let decoded: Decoded<Option<Box<RawValue>>> = match version {
         #[cfg(feature = "v16")]
         OcppVersion::V16 => decode!(v16),
         #[cfg(feature = "v201")]
