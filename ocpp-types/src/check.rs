@@ -339,7 +339,11 @@ fn decode_payload(
         #[cfg(feature = "v21")]
         OcppVersion::V21 => decode!(v21),
         #[allow(unreachable_patterns)]
-        _ => Err(DecodeError::unknown_action(action)),
+        _ => {
+            // This version's messages are not compiled in.
+            let _ = (kind, payload, options);
+            Err(DecodeError::unknown_action(action))
+        }
     }?;
     match decoded.value {
         Some(value) => Ok(Decoded {
