@@ -37,7 +37,8 @@ fn numbers_and_timestamps_are_described_as_on_the_wire() {
 fn a_payload_validates_against_the_exported_schema() {
     let schema = serde_json::to_value(schema_for!(v21::BootNotificationRequest)).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let payload = json!({"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}});
+    let payload =
+        json!({"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}});
     assert!(validator.is_valid(&payload));
     let wrong = json!({"reason": 5, "chargingStation": {"model": "M", "vendorName": "V"}});
     assert!(!validator.is_valid(&wrong));
