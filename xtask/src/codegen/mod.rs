@@ -1,7 +1,7 @@
 //! Generates the message types of `ocpp-types` from the official schemas.
 //!
 //! For each version the generator reads `schemas/ocpp/<version>/`, builds a model of its
-//! actions, structs and enums ([`model`]), and writes one module per version: one file per
+//! actions, structs and enums (`model.rs`), and writes one module per version: one file per
 //! action (its request, its response and the types only it uses), `datatypes.rs` and
 //! `enumerations.rs` for shared types, and `mod.rs` with the action table. It fails loudly on
 //! anything it does not understand: an unknown keyword value, an unnamed inline type, two
