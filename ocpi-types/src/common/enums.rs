@@ -1,4 +1,4 @@
-//! Support code for the enums that [`ocpi_enum!`](crate::macros) defines.
+//! Support code for the enums that the crate's `ocpi_enum!` macro defines.
 
 use std::fmt;
 
