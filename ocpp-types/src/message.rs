@@ -121,7 +121,7 @@ macro_rules! ocpp_actions {
             impl $crate::OcppSend for $send {}
         )*
 
-        /// Every action of this version, in alphabetical order.
+        /// Every action of this version: the CALLs in alphabetical order, then the SEND messages.
         pub const ACTIONS: &[$crate::ActionInfo] = &[
             $($crate::ActionInfo {
                 name: stringify!($action),
