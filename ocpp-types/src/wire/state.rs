@@ -139,10 +139,11 @@ pub(crate) fn within<T, E: Display>(
         with_state(|state| {
             if let Err(error) = &result {
                 if state.failure.is_none() {
+                    let message = message_of(error);
                     state.failure = Some(Violation {
-                        kind: classify(&error.to_string()),
+                        kind: classify(&message),
                         path: path_with(state, None),
-                        message: error.to_string(),
+                        message,
                     });
                 }
             }
@@ -159,7 +160,7 @@ pub(crate) fn fail_at(last: Option<PathSegment>, kind: ViolationKind, error: &im
             state.failure = Some(Violation {
                 kind,
                 path: path_with(state, last),
-                message: error.to_string(),
+                message: message_of(error),
             });
         }
     });
@@ -179,6 +180,27 @@ pub(crate) fn note(
             message: message(),
         });
     });
+}
+
+/// An error's message without the `at line L column C` that serde_json appends: the JSON
+/// path says where, and the position would be relative to the payload, not the frame.
+fn message_of(error: &impl Display) -> String {
+    let mut message = error.to_string();
+    if let Some(at) = message.rfind(" at line ") {
+        let position = &message[at + " at line ".len()..];
+        let is_position = position
+            .split_once(" column ")
+            .is_some_and(|(line, column)| {
+                !line.is_empty()
+                    && !column.is_empty()
+                    && line.bytes().all(|b| b.is_ascii_digit())
+                    && column.bytes().all(|b| b.is_ascii_digit())
+            });
+        if is_position {
+            message.truncate(at);
+        }
+    }
+    message
 }
 
 /// The violation kind of a serde error that no reader classified itself.
