@@ -286,3 +286,15 @@ fn envelopes_lists_and_bad_json() {
     assert!(!reports[0].ok);
     assert!(check_json(Version::V221, "Teapot", Mode::Strict, "{}").is_err());
 }
+
+#[test]
+fn text_rendering_names_every_finding() {
+    let tariff = include_str!("spec-examples/tariff_put_example.json");
+    let reports = check_json(Version::V221, "Tariff", Mode::Strict, tariff).expect("known object");
+    let text = ocpi_types::check::render_text(&reports);
+    assert_eq!(
+        text,
+        "$ (Tariff): INVALID, 1 error, 0 warnings\n  error   $.last_updated: required field is missing\n\
+         1 checked, 0 valid, 1 invalid\n"
+    );
+}
