@@ -163,6 +163,15 @@ macro_rules! ocpp_actions {
                 }
             }
 
+            /// The payload itself, boxed for downcasting to its type (as a router that
+            /// dispatches to typed handlers does).
+            pub fn into_any(self) -> ::std::boxed::Box<dyn ::std::any::Any + Send> {
+                match self {
+                    $(Request::$action(payload) => ::std::boxed::Box::new(payload),)*
+                    $(Request::$send_action(payload) => ::std::boxed::Box::new(payload),)*
+                }
+            }
+
             /// Decodes and validates the payload of `action`.
             pub fn decode(
                 action: &str,

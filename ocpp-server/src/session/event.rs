@@ -2,7 +2,7 @@
 
 use ocpp_types::decode::DecodeError;
 use ocpp_types::validate::{ValidationOptions, Violation};
-use ocpp_types::{ErrorCode, OcppCall, OcppMessage, OcppVersion};
+use ocpp_types::{ErrorCode, OcppCall, OcppMessage};
 use serde_json::value::RawValue;
 
 use super::AnyRequest;
@@ -193,17 +193,6 @@ impl ErrorReply {
             description: description.into(),
             details: None,
         }
-    }
-
-    /// The reply to a known action the application does not handle: `NotImplemented` in 1.6,
-    /// `NotSupported` in 2.x ("recognized but not supported").
-    pub fn unhandled(version: OcppVersion, action: &str) -> ErrorReply {
-        let code = if version.is_2x() {
-            ErrorCode::NotSupported
-        } else {
-            ErrorCode::NotImplemented
-        };
-        ErrorReply::new(code, format!("{action} is not supported"))
     }
 
     /// `NotImplemented`.
