@@ -1,15 +1,36 @@
-//! Transport-agnostic OCPP-J RPC framework.
+//! Transport-agnostic OCPP-J RPC framework: the protocol core, a WebSocket server for a
+//! CSMS, and the charge-point side.
 //!
-//! The heart is [`Session`]: the per-connection protocol state machine, in plain synchronous
-//! code without I/O. A driver (such as a WebSocket task) feeds it text frames and time, and
-//! pulls frames to send, events to hand to the application and the next deadline. See the
-//! [`session`] module for the order in which a driver calls its methods.
+//! * [`Session`]: the per-connection protocol state machine, in plain synchronous code
+//!   without I/O. A driver feeds it text frames and time, and pulls frames to send, events
+//!   for the application and the next deadline. See the [`session`] module.
+//! * [`server::Server`]: the WebSocket server (tokio-tungstenite) with subprotocol
+//!   negotiation, security profiles 0 to 3, keep-alive, connection replacement and graceful
+//!   shutdown.
+//! * [`Router`]: typed `async fn` handlers per version and action; [`StationHandle`]: typed
+//!   calls to a connected peer from anywhere, handlers included.
+//! * [`storage::Storage`]: what the framework persists about stations, with an in-memory
+//!   implementation.
+//! * [`client::ChargePoint`]: the charge-point side, on the same core.
+//! * [`metrics`]: what is recorded through the `metrics` facade; `tracing` spans name the
+//!   connection and station.
 
+pub mod client;
+mod connection;
 mod error;
+pub mod metrics;
+mod router;
+pub mod server;
 pub mod session;
+mod station;
+pub mod storage;
+pub mod tls;
 
+pub use connection::{CLOSE_GOING_AWAY, Keepalive};
 pub use error::SessionError;
+pub use router::{Context, Router};
 pub use session::{
     AnyRequest, AnyResponse, CallId, CallOutcome, Close, ErrorReply, Event, IncomingCall,
     IncomingSend, Role, Session, SessionConfig, Warning,
 };
+pub use station::{CallFailure, StationHandle};

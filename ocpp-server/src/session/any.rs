@@ -84,6 +84,20 @@ impl AnyRequest {
     }
 }
 
+impl AnyRequest {
+    /// The payload itself, boxed for downcasting to its type.
+    pub fn into_any(self) -> Box<dyn std::any::Any + Send> {
+        match self {
+            #[cfg(feature = "v16")]
+            AnyRequest::V16(request) => request.into_any(),
+            #[cfg(feature = "v201")]
+            AnyRequest::V201(request) => request.into_any(),
+            #[cfg(feature = "v21")]
+            AnyRequest::V21(request) => request.into_any(),
+        }
+    }
+}
+
 impl AnyResponse {
     /// Decodes and validates a response payload of `version` to a CALL of `action`.
     pub fn decode(
@@ -140,4 +154,12 @@ pub(crate) fn action_info(
         #[allow(unreachable_patterns)]
         _ => Err(SessionError::VersionNotEnabled(version)),
     }
+}
+
+/// The version's own spelling of `action`, if the version defines it.
+pub(crate) fn action_name(version: OcppVersion, action: &str) -> Option<&'static str> {
+    action_info(version, action)
+        .ok()
+        .flatten()
+        .map(|info| info.name)
 }

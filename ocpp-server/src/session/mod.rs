@@ -65,6 +65,7 @@ use ocpp_types::rpc::{Encoder, MessageIdGenerator};
 use ocpp_types::{ErrorCode, OcppCall, OcppSend, OcppVersion};
 use serde::Serialize;
 
+pub(crate) use any::action_name;
 pub use any::{AnyRequest, AnyResponse};
 pub use config::{Role, SessionConfig};
 pub use event::{

@@ -1,0 +1,545 @@
+//! The task that drives one WebSocket connection: a thin loop around [`Session`].
+//!
+//! It feeds the session what the socket delivers, what the application commands (through
+//! [`StationHandle`]s) and the time; it writes the session's frames, starts a task per
+//! incoming CALL for its handler, hands results back to waiting callers, keeps the peer
+//! alive with pings, and closes as the session asks. Both the server and the charge-point
+//! client run it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use ocpp_types::OcppVersion;
+use ocpp_types::rpc::FrameLimits;
+use serde_json::value::RawValue;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, sleep_until};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tracing::{debug, info, warn};
+
+use crate::metrics;
+use crate::router::{Context, Router};
+use crate::session::{
+    AnyRequest, CLOSE_TOO_BIG, CallId, CallOutcome, ErrorReply, Event, IncomingCall, IncomingSend,
+    Session, Warning,
+};
+use crate::station::{CallFailure, CallReply, Command, StationHandle};
+use crate::storage::{BootInfo, Storage};
+
+/// Close code for a server going down (WebSocket "going away").
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// How a connection keeps its peer alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Send a WebSocket ping after this long without hearing from the peer (`None`: never).
+    pub ping_interval: Option<Duration>,
+    /// Drop the connection after this long without hearing anything (ping answers included).
+    pub dead_after: Duration,
+}
+
+impl Default for Keepalive {
+    /// A ping after 60 s of silence, dead after 150 s.
+    fn default() -> Keepalive {
+        Keepalive {
+            ping_interval: Some(Duration::from_secs(60)),
+            dead_after: Duration::from_secs(150),
+        }
+    }
+}
+
+/// The WebSocket settings for frames up to `limits`: larger messages are refused by the
+/// WebSocket layer before they are buffered.
+pub(crate) fn websocket_config(limits: FrameLimits, read_buffer: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(read_buffer)
+        .max_message_size(Some(limits.max_frame_len))
+        .max_frame_size(Some(limits.max_frame_len))
+}
+
+/// The end of the connection, kept for the caller's logs.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// The peer closed, or the socket failed.
+    Peer,
+    /// We closed with this code.
+    Closed(u16),
+    /// Nothing came from the peer for too long.
+    Dead,
+}
+
+impl std::fmt::Display for Ended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ended::Peer => f.write_str("closed by the peer"),
+            Ended::Closed(code) => write!(f, "closed by us with {code}"),
+            Ended::Dead => f.write_str("peer silent for too long"),
+        }
+    }
+}
+
+/// What a connection needs besides its socket and session.
+pub(crate) struct Peer {
+    pub(crate) handle: StationHandle,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) router: Arc<Router>,
+    pub(crate) storage: Option<Arc<dyn Storage>>,
+    pub(crate) keepalive: Keepalive,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    pub(crate) grace: Duration,
+}
+
+struct Pending {
+    reply: oneshot::Sender<CallReply>,
+    action: &'static str,
+    sent: Instant,
+}
+
+struct Driver<S> {
+    ws: WebSocketStream<S>,
+    session: Session,
+    version: OcppVersion,
+    handle: StationHandle,
+    router: Arc<Router>,
+    storage: Option<Arc<dyn Storage>>,
+    pending: HashMap<CallId, Pending>,
+    handlers: usize,
+    close: Option<(u16, String)>,
+    last_heard: Instant,
+    last_recorded: Instant,
+}
+
+/// How often "last seen" is written to the storage at most.
+const SEEN_EVERY: Duration = Duration::from_secs(60);
+
+/// Drives the connection until it ends.
+pub(crate) async fn run<S>(ws: WebSocketStream<S>, session: Session, peer: Peer) -> Ended
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Peer {
+        handle,
+        mut commands,
+        router,
+        storage,
+        keepalive,
+        mut shutdown,
+        grace,
+    } = peer;
+    let now = Instant::now();
+    let mut driver = Driver {
+        ws,
+        version: session.version(),
+        session,
+        handle,
+        router,
+        storage,
+        pending: HashMap::new(),
+        handlers: 0,
+        close: None,
+        last_heard: now,
+        last_recorded: now,
+    };
+    let mut drain_until: Option<Instant> = None;
+    let mut pinged = false;
+    loop {
+        if let Err(error) = driver.flush().await {
+            debug!(%error, "write failed");
+            break driver.end(Ended::Peer);
+        }
+        if let Some((code, reason)) = driver.close.take() {
+            let frame = CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.into(),
+            };
+            let _ = driver.ws.close(Some(frame)).await;
+            break driver.end(Ended::Closed(code));
+        }
+        if let Some(deadline) = drain_until {
+            let idle = driver.session.in_flight().is_none()
+                && driver.session.queued() == 0
+                && driver.handlers == 0;
+            if idle || Instant::now() >= deadline {
+                driver.close = Some((CLOSE_GOING_AWAY, "server shutting down".to_owned()));
+                continue;
+            }
+        }
+        let ping_at = keepalive
+            .ping_interval
+            .filter(|_| !pinged)
+            .map(|interval| driver.last_heard + interval);
+        let dead_at = driver.last_heard + keepalive.dead_after;
+        let wake = [
+            driver.session.poll_timeout().map(Instant::from_std),
+            ping_at,
+            Some(dead_at),
+            drain_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(dead_at);
+        tokio::select! {
+            message = driver.ws.next() => {
+                driver.last_heard = Instant::now();
+                pinged = false;
+                match message {
+                    Some(Ok(message)) => {
+                        if !driver.on_message(message) {
+                            break driver.end(Ended::Peer);
+                        }
+                    }
+                    Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                        warn!(size, max_size, "frame over the limit");
+                        metrics::bad_frame(driver.version);
+                        driver.session.close(Instant::now().into_std());
+                        driver.close = Some((CLOSE_TOO_BIG, "frame over the size limit".to_owned()));
+                        driver.handle_events();
+                    }
+                    Some(Err(error)) => {
+                        debug!(%error, "read failed");
+                        break driver.end(Ended::Peer);
+                    }
+                    None => break driver.end(Ended::Peer),
+                }
+            }
+            Some(command) = commands.recv() => driver.on_command(command),
+            changed = shutdown.changed(), if drain_until.is_none() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    drain_until = Some(Instant::now() + grace);
+                }
+            }
+            () = sleep_until(wake) => {
+                let now = Instant::now();
+                if now >= dead_at {
+                    info!("no sign of life from the peer");
+                    break driver.end(Ended::Dead);
+                }
+                if ping_at.is_some_and(|at| now >= at) {
+                    pinged = true;
+                    if driver.ws.send(Message::Ping(Default::default())).await.is_err() {
+                        break driver.end(Ended::Peer);
+                    }
+                }
+                driver.session.on_timeout(now.into_std());
+                driver.handle_events();
+            }
+        }
+    }
+}
+
+impl<S> Driver<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Writes every frame the session has, then flushes once.
+    async fn flush(&mut self) -> Result<(), WsError> {
+        let mut wrote = false;
+        while let Some(text) = self.session.poll_transmit() {
+            self.ws.feed(Message::text(text)).await?;
+            wrote = true;
+        }
+        if wrote {
+            self.ws.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Returns `false` when the peer closed.
+    fn on_message(&mut self, message: Message) -> bool {
+        let now = Instant::now().into_std();
+        match message {
+            Message::Text(text) => self.session.on_text(now, text.as_str()),
+            // OCPP-J uses text frames; a binary frame holding UTF-8 is read as text.
+            Message::Binary(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => {
+                    warn!("binary frame read as text");
+                    self.session.on_text(now, text);
+                }
+                Err(_) => {
+                    warn!("binary frame that is not UTF-8, ignored");
+                    metrics::bad_frame(self.version);
+                }
+            },
+            Message::Close(_) => return false,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+        self.record_seen();
+        self.handle_events();
+        true
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let now = Instant::now();
+        match command {
+            Command::Call {
+                action,
+                payload,
+                reply,
+            } => match self.session.call(now.into_std(), action, &*payload) {
+                Ok(id) => {
+                    self.pending.insert(
+                        id,
+                        Pending {
+                            reply,
+                            action,
+                            sent: now,
+                        },
+                    );
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(CallFailure::Refused(error)));
+                }
+            },
+            Command::Send { action, payload } => {
+                match self.session.send(now.into_std(), action, &*payload) {
+                    Ok(()) => metrics::message(self.version, action, "out", "send"),
+                    Err(error) => warn!(action, %error, "SEND refused"),
+                }
+            }
+            Command::Respond { message_id, reply } => {
+                self.handlers = self.handlers.saturating_sub(1);
+                let reply = reply.as_deref().map_err(|error| (**error).clone());
+                if let Err(error) = self.session.respond(now.into_std(), &message_id, reply) {
+                    warn!(message_id, %error, "answer not sent");
+                }
+            }
+            Command::Close { code, reason } => {
+                self.session.close(now.into_std());
+                self.close = Some((code, reason));
+            }
+        }
+        self.handle_events();
+    }
+
+    fn handle_events(&mut self) {
+        while let Some(event) = self.session.poll_event() {
+            match event {
+                Event::Call(call) => self.on_call(call),
+                Event::Send(send) => self.on_send(send),
+                Event::Outcome { id, outcome, .. } => self.on_outcome(id, outcome),
+                Event::ResultRejected {
+                    message_id,
+                    error_code,
+                    description,
+                    ..
+                } => warn!(
+                    message_id,
+                    error_code, description, "peer rejected our CALLRESULT"
+                ),
+                Event::Warning(warning) => self.on_warning(warning),
+                Event::Close(close) => {
+                    warn!(code = close.code, reason = close.reason, "closing");
+                    self.close = Some((close.code, close.reason));
+                }
+            }
+        }
+    }
+
+    fn on_call(&mut self, call: IncomingCall) {
+        let IncomingCall {
+            message_id,
+            request,
+            warnings,
+        } = call;
+        let action = request.action();
+        debug!(message_id, action, "CALL");
+        if let Some(storage) = &self.storage {
+            record_boot(storage, self.handle.identity(), &request);
+        }
+        let Some(handler) = self.router.call_handler(self.version, action) else {
+            metrics::message(self.version, action, "in", "refused");
+            let reply = ErrorReply::not_implemented(action);
+            let _ = self.session.respond::<RawValue>(
+                Instant::now().into_std(),
+                &message_id,
+                Err(reply),
+            );
+            return;
+        };
+        self.handlers += 1;
+        let ctx = Context::new(self.handle.clone(), warnings);
+        let handle = self.handle.clone();
+        let version = self.version;
+        tokio::spawn(async move {
+            let reply = handler(ctx, request.into_any()).await;
+            metrics::message(
+                version,
+                action,
+                "in",
+                if reply.is_ok() { "ok" } else { "error" },
+            );
+            handle.respond(message_id, reply.map_err(Box::new)).await;
+        });
+    }
+
+    fn on_send(&mut self, send: IncomingSend) {
+        let action = send.request.action();
+        metrics::message(self.version, action, "in", "send");
+        if let Some(handler) = self.router.send_handler(self.version, action) {
+            let ctx = Context::new(self.handle.clone(), send.warnings);
+            tokio::spawn(handler(ctx, send.request.into_any()));
+        }
+    }
+
+    fn on_outcome(&mut self, id: CallId, outcome: CallOutcome) {
+        let Some(pending) = self.pending.remove(&id) else {
+            return;
+        };
+        let (label, reply) = match outcome {
+            CallOutcome::Result { payload, .. } => ("ok", Ok(payload)),
+            CallOutcome::CallError {
+                code,
+                error_code,
+                description,
+                details,
+            } => (
+                "error",
+                Err(CallFailure::CallError {
+                    code,
+                    error_code,
+                    description,
+                    details,
+                }),
+            ),
+            CallOutcome::Timeout => ("timeout", Err(CallFailure::Timeout)),
+            CallOutcome::InvalidResponse(error) => {
+                ("invalid", Err(CallFailure::InvalidResponse(error)))
+            }
+            _ => ("closed", Err(CallFailure::NotConnected)),
+        };
+        metrics::message(self.version, pending.action, "out", label);
+        if label != "closed" {
+            metrics::call_duration(self.version, pending.action, pending.sent.elapsed());
+        }
+        let _ = pending.reply.send(reply);
+    }
+
+    fn on_warning(&mut self, warning: Warning) {
+        match warning {
+            Warning::MalformedFrame { error, answered } => {
+                metrics::bad_frame(self.version);
+                warn!(%error, answered, "malformed frame");
+            }
+            Warning::CallRefused {
+                message_id,
+                action,
+                code,
+                description,
+            } => {
+                let action: &str = &action;
+                metrics::message(self.version, refused_action(action), "in", "refused");
+                warn!(
+                    message_id,
+                    action,
+                    code = code.as_str(),
+                    description,
+                    "CALL refused"
+                );
+            }
+            other => warn!(?other, "protocol warning"),
+        }
+    }
+
+    fn record_seen(&mut self) {
+        let now = Instant::now();
+        if now.duration_since(self.last_recorded) < SEEN_EVERY {
+            return;
+        }
+        self.last_recorded = now;
+        if let Some(storage) = self.storage.clone() {
+            let identity = self.handle.identity().to_owned();
+            tokio::spawn(async move {
+                if let Err(error) = storage.record_seen(&identity, Utc::now()).await {
+                    warn!(%error, "last seen not recorded");
+                }
+            });
+        }
+    }
+
+    /// Ends every waiting call and returns `ended`.
+    fn end(&mut self, ended: Ended) -> Ended {
+        self.session.on_closed(Instant::now().into_std());
+        self.handle_events();
+        ended
+    }
+}
+
+/// A label for a refused action: the version's own name when it has one, so that a peer
+/// cannot grow the metric's label set with invented names.
+fn refused_action(action: &str) -> &'static str {
+    OcppVersion::ALL
+        .iter()
+        .find_map(|version| crate::session::action_name(*version, action))
+        .unwrap_or("unknown")
+}
+
+/// Records what a BootNotification says about the station, in the background.
+fn record_boot(storage: &Arc<dyn Storage>, identity: &str, request: &AnyRequest) {
+    let Some(boot) = boot_info(request) else {
+        return;
+    };
+    let storage = Arc::clone(storage);
+    let identity = identity.to_owned();
+    tokio::spawn(async move {
+        if let Err(error) = storage.record_boot(&identity, boot).await {
+            warn!(%error, "boot not recorded");
+        }
+    });
+}
+
+fn boot_info(request: &AnyRequest) -> Option<BootInfo> {
+    let at = Some(Utc::now());
+    match request {
+        #[cfg(feature = "v16")]
+        AnyRequest::V16(ocpp_types::v16::Request::BootNotification(boot)) => Some(BootInfo {
+            vendor: boot.charge_point_vendor.clone(),
+            model: boot.charge_point_model.clone(),
+            serial_number: boot
+                .charge_box_serial_number
+                .clone()
+                .or_else(|| boot.charge_point_serial_number.clone()),
+            firmware_version: boot.firmware_version.clone(),
+            at,
+        }),
+        #[cfg(feature = "v201")]
+        AnyRequest::V201(ocpp_types::v201::Request::BootNotification(boot)) => Some(BootInfo {
+            vendor: boot.charging_station.vendor_name.clone(),
+            model: boot.charging_station.model.clone(),
+            serial_number: boot.charging_station.serial_number.clone(),
+            firmware_version: boot.charging_station.firmware_version.clone(),
+            at,
+        }),
+        #[cfg(feature = "v21")]
+        AnyRequest::V21(ocpp_types::v21::Request::BootNotification(boot)) => Some(BootInfo {
+            vendor: boot.charging_station.vendor_name.clone(),
+            model: boot.charging_station.model.clone(),
+            serial_number: boot.charging_station.serial_number.clone(),
+            firmware_version: boot.charging_station.firmware_version.clone(),
+            at,
+        }),
+        _ => None,
+    }
+}
+
+impl StationHandle {
+    pub(crate) async fn respond(
+        &self,
+        message_id: String,
+        reply: Result<Box<RawValue>, Box<ErrorReply>>,
+    ) {
+        let _ = self
+            .commands()
+            .send(Command::Respond { message_id, reply })
+            .await;
+    }
+}

@@ -1,0 +1,362 @@
+//! The HTTP upgrade request of a station, read and answered without I/O.
+//!
+//! The server reads the request head itself (rather than through tokio-tungstenite's
+//! callback) so that authentication may ask the asynchronous storage before it answers.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ocpp_types::OcppVersion;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+/// The longest request head read, in bytes.
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
+/// The longest station identity accepted (the `identifierString` of OCPP 2.x is 48 long).
+pub(crate) const MAX_IDENTITY: usize = 48;
+
+/// An upgrade request refused with an HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    /// A label for the refusal metric.
+    pub(crate) label: &'static str,
+}
+
+impl Refusal {
+    pub(crate) fn new(status: u16, label: &'static str, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            reason: reason.into(),
+            label,
+        }
+    }
+
+    /// The HTTP response that refuses the upgrade.
+    pub(crate) fn response(&self) -> String {
+        let phrase = match self.status {
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            426 => "Upgrade Required",
+            431 => "Request Header Fields Too Large",
+            503 => "Service Unavailable",
+            _ => "Error",
+        };
+        let extra = match self.status {
+            401 => "WWW-Authenticate: Basic realm=\"OCPP\"\r\n",
+            426 => "Sec-WebSocket-Version: 13\r\n",
+            _ => "",
+        };
+        format!(
+            "HTTP/1.1 {} {phrase}\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{}\n",
+            self.status,
+            self.reason.len() + 1,
+            self.reason
+        )
+    }
+}
+
+/// What the upgrade request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UpgradeRequest {
+    /// The path, without the query.
+    pub(crate) path: String,
+    /// `Sec-WebSocket-Key`.
+    pub(crate) key: String,
+    /// The subprotocols offered, in the client's order; `None` when the header is absent.
+    pub(crate) protocols: Option<Vec<String>>,
+    /// The `Authorization` header.
+    pub(crate) authorization: Option<String>,
+}
+
+/// Parses a request head: `Ok(None)` while it is incomplete.
+pub(crate) fn parse(head: &[u8]) -> Result<Option<(UpgradeRequest, usize)>, Refusal> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(head) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if head.len() >= MAX_HEAD => {
+            return Err(Refusal::new(431, "bad_request", "request head too large"));
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Refusal::new(431, "bad_request", "too many headers"));
+        }
+        Err(error) => {
+            return Err(Refusal::new(
+                400,
+                "bad_request",
+                format!("not HTTP: {error}"),
+            ));
+        }
+    };
+    if request.method != Some("GET") {
+        return Err(Refusal::new(
+            405,
+            "bad_request",
+            "only GET upgrades to a WebSocket",
+        ));
+    }
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(str::trim)
+    };
+    let has_token = |name: &str, token: &str| {
+        header(name).is_some_and(|value| {
+            value
+                .split(',')
+                .any(|item| item.trim().eq_ignore_ascii_case(token))
+        })
+    };
+    if !has_token("upgrade", "websocket") || !has_token("connection", "upgrade") {
+        return Err(Refusal::new(
+            426,
+            "bad_request",
+            "a WebSocket upgrade is required",
+        ));
+    }
+    if header("sec-websocket-version") != Some("13") {
+        return Err(Refusal::new(
+            426,
+            "bad_request",
+            "WebSocket version 13 is required",
+        ));
+    }
+    let Some(key) = header("sec-websocket-key").filter(|key| !key.is_empty()) else {
+        return Err(Refusal::new(
+            400,
+            "bad_request",
+            "Sec-WebSocket-Key is missing",
+        ));
+    };
+    let protocols = request
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-protocol"))
+        .map(|h| std::str::from_utf8(h.value).unwrap_or(""))
+        .flat_map(|value| value.split(','))
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect::<Vec<_>>();
+    let offered = request
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("sec-websocket-protocol"));
+    let path = request.path.unwrap_or("/");
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    Ok(Some((
+        UpgradeRequest {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            protocols: offered.then_some(protocols),
+            authorization: header("authorization").map(str::to_owned),
+        },
+        len,
+    )))
+}
+
+/// The station identity in `path`: the one segment after `prefix` (itself a path without
+/// the surrounding slashes, possibly empty), percent-decoded.
+pub(crate) fn identity(path: &str, prefix: &str) -> Result<String, Refusal> {
+    let not_found = || Refusal::new(404, "bad_path", format!("no OCPP endpoint at {path}"));
+    let rest = path.strip_prefix('/').ok_or_else(not_found)?;
+    let rest = if prefix.is_empty() {
+        rest
+    } else {
+        rest.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(not_found)?
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.contains('/') {
+        return Err(not_found());
+    }
+    let identity = percent_decode(rest)
+        .ok_or_else(|| Refusal::new(400, "bad_path", "the station identity is not valid UTF-8"))?;
+    if identity.chars().count() > MAX_IDENTITY || identity.chars().any(char::is_control) {
+        return Err(Refusal::new(
+            400,
+            "bad_path",
+            format!(
+                "station identity longer than {MAX_IDENTITY} characters or with control characters"
+            ),
+        ));
+    }
+    Ok(identity)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The version to speak: the first of `preference` the station offers. Without the header,
+/// `fallback` if set.
+pub(crate) fn negotiate(
+    offered: Option<&[String]>,
+    preference: &[OcppVersion],
+    fallback: Option<OcppVersion>,
+) -> Result<OcppVersion, Refusal> {
+    let supported = || {
+        preference
+            .iter()
+            .map(|v| v.subprotocol())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(offered) = offered else {
+        return fallback.ok_or_else(|| {
+            Refusal::new(
+                400,
+                "no_subprotocol",
+                format!(
+                    "Sec-WebSocket-Protocol is required; supported: {}",
+                    supported()
+                ),
+            )
+        });
+    };
+    preference
+        .iter()
+        .copied()
+        .find(|version| {
+            offered
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(version.subprotocol()))
+        })
+        .ok_or_else(|| {
+            Refusal::new(
+                400,
+                "no_subprotocol",
+                format!(
+                    "no common OCPP version: offered {}; supported: {}",
+                    offered.join(", "),
+                    supported()
+                ),
+            )
+        })
+}
+
+/// The user and password of a `Basic` authorization header.
+pub(crate) fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    // OCPP 2.x passwords may be any bytes of its `passwordString`; read them as UTF-8.
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// The `101 Switching Protocols` response.
+pub(crate) fn accept(key: &str, version: Option<OcppVersion>) -> String {
+    let protocol = version.map_or(String::new(), |v| {
+        format!("Sec-WebSocket-Protocol: {}\r\n", v.subprotocol())
+    });
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n{protocol}\r\n",
+        derive_accept_key(key.as_bytes())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "GET /ocpp/CP%201?x=1 HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\
+        Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp2.0.1, ocpp1.6\r\n\
+        Authorization: Basic Q1AgMTpzZWNyZXQ6cGFydA==\r\n\r\n";
+
+    #[test]
+    fn reads_an_upgrade_request() {
+        assert_eq!(parse(&HEAD.as_bytes()[..40]), Ok(None));
+        let (request, len) = parse(HEAD.as_bytes()).unwrap().unwrap();
+        assert_eq!(len, HEAD.len());
+        assert_eq!(request.path, "/ocpp/CP%201");
+        assert_eq!(identity(&request.path, "ocpp").unwrap(), "CP 1");
+        assert_eq!(
+            request.protocols.as_deref(),
+            Some(&["ocpp2.0.1".to_owned(), "ocpp1.6".to_owned()][..])
+        );
+        let credentials = basic_credentials(request.authorization.as_deref().unwrap());
+        assert_eq!(
+            credentials,
+            Some(("CP 1".to_owned(), "secret:part".to_owned()))
+        );
+        // The example of RFC 6455.
+        assert!(accept(&request.key, None).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_upgrade() {
+        let status = |head: &str| parse(head.as_bytes()).unwrap_err().status;
+        assert_eq!(status("POST / HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: h\r\n\r\n"), 426);
+        assert_eq!(status("\x01\x02 nonsense\r\n\r\n"), 400);
+        let long = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(MAX_HEAD));
+        assert_eq!(status(&long), 431);
+    }
+
+    #[test]
+    fn finds_the_identity_after_the_prefix() {
+        assert_eq!(identity("/ocpp/CP-1/", "ocpp").unwrap(), "CP-1");
+        assert_eq!(identity("/CP-1", "").unwrap(), "CP-1");
+        assert_eq!(identity("/other/CP-1", "ocpp").unwrap_err().status, 404);
+        assert_eq!(identity("/ocpp/", "ocpp").unwrap_err().status, 404);
+        assert_eq!(identity("/ocpp/a/b", "ocpp").unwrap_err().status, 404);
+        assert_eq!(identity("/ocpp/%ff", "ocpp").unwrap_err().status, 400);
+        assert_eq!(
+            identity(&format!("/ocpp/{}", "x".repeat(49)), "ocpp")
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn negotiates_in_the_server_order() {
+        let offered = ["ocpp1.6".to_owned(), "ocpp2.0.1".to_owned()];
+        let both = [OcppVersion::V201, OcppVersion::V16];
+        assert_eq!(
+            negotiate(Some(&offered), &both, None),
+            Ok(OcppVersion::V201)
+        );
+        let only_21 = [OcppVersion::V21];
+        let refusal = negotiate(Some(&offered), &only_21, None).unwrap_err();
+        assert_eq!(refusal.status, 400);
+        assert!(
+            refusal
+                .reason
+                .contains("offered ocpp1.6, ocpp2.0.1; supported: ocpp2.1")
+        );
+        assert_eq!(
+            negotiate(None, &both, Some(OcppVersion::V16)),
+            Ok(OcppVersion::V16)
+        );
+        assert!(negotiate(None, &both, None).is_err());
+    }
+}

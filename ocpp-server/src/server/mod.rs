@@ -1,0 +1,559 @@
+//! The WebSocket server: stations connect at `ws(s)://HOST:PORT/<prefix>/<station-id>`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ocpp_server::server::{Server, ServerConfig};
+//! use ocpp_server::storage::InMemoryStorage;
+//! use ocpp_server::Router;
+//! use ocpp_types::v16;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let router = Router::new().on(|_ctx, _request: v16::HeartbeatRequest| async {
+//!     Ok(v16::HeartbeatResponse { current_time: chrono::Utc::now() })
+//! });
+//! let server = Server::bind(
+//!     "127.0.0.1:9000",
+//!     ServerConfig::default(),
+//!     router,
+//!     Arc::new(InMemoryStorage::new()),
+//! )
+//! .await?;
+//! // Later: call a connected station.
+//! if let Some(station) = server.station("CP-1") {
+//!     let _ = station.call(&v16::ClearCacheRequest::default()).await;
+//! }
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each connection runs in its own task: the HTTP upgrade (subprotocol negotiation and
+//! authentication by security profile), then the [`Session`](crate::Session) loop. A station
+//! connecting with the identity of a connected one replaces it: the old connection is
+//! closed. [`Server::shutdown`] stops accepting, lets calls in flight finish (within
+//! [`ServerConfig::shutdown_grace`]) and closes every connection with 1001.
+
+mod handshake;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ocpp_types::OcppVersion;
+use ocpp_types::rpc::FrameLimits;
+use ocpp_types::validate::ValidationOptions;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::connection::{self, Keepalive, Peer, websocket_config};
+use crate::metrics;
+use crate::router::Router;
+use crate::session::{Role, Session, SessionConfig};
+use crate::station::StationHandle;
+use crate::storage::Storage;
+use crate::tls;
+use handshake::{Refusal, UpgradeRequest};
+
+/// How stations authenticate (OCPP security profiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityProfile {
+    /// 0: no authentication, plain `ws` (development only).
+    None,
+    /// 1: HTTP Basic authentication over plain `ws`; the user must be the station identity.
+    Basic,
+    /// 2: TLS (server certificate) plus HTTP Basic authentication.
+    TlsBasic,
+    /// 3: TLS with client certificates; the identity is the certificate's common name.
+    TlsClientCertificate,
+}
+
+impl SecurityProfile {
+    /// The profile's number in OCPP.
+    pub const fn number(self) -> u8 {
+        match self {
+            SecurityProfile::None => 0,
+            SecurityProfile::Basic => 1,
+            SecurityProfile::TlsBasic => 2,
+            SecurityProfile::TlsClientCertificate => 3,
+        }
+    }
+
+    const fn uses_tls(self) -> bool {
+        matches!(
+            self,
+            SecurityProfile::TlsBasic | SecurityProfile::TlsClientCertificate
+        )
+    }
+
+    const fn uses_password(self) -> bool {
+        matches!(self, SecurityProfile::Basic | SecurityProfile::TlsBasic)
+    }
+}
+
+/// Settings of a [`Server`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The path before the station identity, without slashes (default `ocpp`; empty: the
+    /// identity is the whole path).
+    pub prefix: String,
+    /// The versions accepted, in order of preference (default 2.1, 2.0.1, 1.6).
+    pub versions: Vec<OcppVersion>,
+    /// The version of a station that offers no subprotocol at all (default `None`: refused).
+    pub version_without_subprotocol: Option<OcppVersion>,
+    /// How stations authenticate (default profile 0).
+    pub security: SecurityProfile,
+    /// The TLS settings, required by profiles 2 and 3 (see [`tls::server_config`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Whether stations unknown to the storage may connect (default `true`; only possible
+    /// with profiles 0 and 3, since profiles 1 and 2 need a stored password).
+    pub accept_unknown_stations: bool,
+    /// How payloads are validated (default strict).
+    pub validation: ValidationOptions,
+    /// Validation options for particular stations, by identity.
+    pub station_validation: HashMap<String, ValidationOptions>,
+    /// How long our calls wait for their answer (default 30 s).
+    pub call_timeout: Duration,
+    /// The longest frame accepted (default 1 MiB); a longer one closes with 1009.
+    pub frame_limits: FrameLimits,
+    /// Malformed frames tolerated over a connection's life before it is closed (default 20).
+    pub max_bad_frames: u32,
+    /// Pings and dead-peer detection.
+    pub keepalive: Keepalive,
+    /// How long the upgrade (TLS and HTTP) may take (default 10 s).
+    pub handshake_timeout: Duration,
+    /// How long [`Server::shutdown`] lets calls in flight finish (default 10 s).
+    pub shutdown_grace: Duration,
+    /// The WebSocket read buffer per connection in bytes (default 4 KiB); it grows for larger
+    /// messages, up to the frame limit.
+    pub read_buffer_size: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            prefix: "ocpp".to_owned(),
+            versions: vec![OcppVersion::V21, OcppVersion::V201, OcppVersion::V16],
+            version_without_subprotocol: None,
+            security: SecurityProfile::None,
+            tls: None,
+            accept_unknown_stations: true,
+            validation: ValidationOptions::strict(),
+            station_validation: HashMap::new(),
+            call_timeout: SessionConfig::DEFAULT_CALL_TIMEOUT,
+            frame_limits: FrameLimits::default(),
+            max_bad_frames: 20,
+            keepalive: Keepalive::default(),
+            handshake_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+            read_buffer_size: 4096,
+        }
+    }
+}
+
+/// A connected station, as listed by [`Server::stations`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectedStation {
+    /// The identity.
+    pub identity: String,
+    /// The negotiated version.
+    pub version: OcppVersion,
+    /// When it connected.
+    pub since: DateTime<Utc>,
+}
+
+struct Entry {
+    connection: u64,
+    handle: StationHandle,
+    since: DateTime<Utc>,
+}
+
+struct Shared {
+    config: ServerConfig,
+    router: Arc<Router>,
+    storage: Arc<dyn Storage>,
+    stations: Mutex<HashMap<String, Entry>>,
+    next_connection: AtomicU64,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    fn stations(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.stations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running OCPP server. Dropping it stops accepting; [`Server::shutdown`] also ends the
+/// connections gracefully.
+pub struct Server {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    accept: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Listens on `addr` and serves stations with `router`, keeping station records in
+    /// `storage`.
+    pub async fn bind(
+        addr: impl ToSocketAddrs,
+        config: ServerConfig,
+        router: Router,
+        storage: Arc<dyn Storage>,
+    ) -> io::Result<Server> {
+        if config.security.uses_tls() && config.tls.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "security profiles 2 and 3 need a TLS configuration",
+            ));
+        }
+        if config.versions.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no OCPP version accepted",
+            ));
+        }
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (shutdown, watcher) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config,
+            router: Arc::new(router),
+            storage,
+            stations: Mutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(0),
+            shutdown: watcher.clone(),
+        });
+        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), watcher));
+        info!(%local_addr, "OCPP server listening");
+        Ok(Server {
+            shared,
+            local_addr,
+            shutdown,
+            accept: Some(accept),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle to the connected station `identity`.
+    pub fn station(&self, identity: &str) -> Option<StationHandle> {
+        self.shared
+            .stations()
+            .get(identity)
+            .map(|entry| entry.handle.clone())
+    }
+
+    /// The connected stations, sorted by identity.
+    pub fn stations(&self) -> Vec<ConnectedStation> {
+        let mut list: Vec<_> = self
+            .shared
+            .stations()
+            .iter()
+            .map(|(identity, entry)| ConnectedStation {
+                identity: identity.clone(),
+                version: entry.handle.version(),
+                since: entry.since,
+            })
+            .collect();
+        list.sort_by(|a, b| a.identity.cmp(&b.identity));
+        list
+    }
+
+    /// Stops accepting, lets calls in flight finish (at most
+    /// [`ServerConfig::shutdown_grace`]), closes every connection with 1001 and waits for
+    /// their tasks.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, remote)) => {
+                    let shared = Arc::clone(&shared);
+                    connections.spawn(async move {
+                        let _ = stream.set_nodelay(true);
+                        serve(shared, stream, remote).await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(error) => {
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Serves one TCP connection: TLS if configured, the upgrade, then the session.
+async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
+    let span = info_span!("connection", %remote, station = tracing::field::Empty);
+    async move {
+        match shared
+            .config
+            .tls
+            .clone()
+            .filter(|_| shared.config.security.uses_tls())
+        {
+            Some(tls) => {
+                let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+                let accepted =
+                    timeout(shared.config.handshake_timeout, acceptor.accept(stream)).await;
+                match accepted {
+                    Ok(Ok(stream)) => {
+                        let common_name = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|chain| chain.first())
+                            .and_then(tls::certificate_common_name);
+                        upgrade(shared, stream, common_name).await;
+                    }
+                    Ok(Err(error)) => {
+                        metrics::refused("tls");
+                        info!(%error, "TLS handshake failed");
+                    }
+                    Err(_) => metrics::refused("timeout"),
+                }
+            }
+            None => upgrade(shared, stream, None).await,
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Reads the upgrade request, authenticates, answers, and runs the session.
+async fn upgrade<S>(shared: Arc<Shared>, mut stream: S, common_name: Option<String>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let read = timeout(shared.config.handshake_timeout, read_head(&mut stream)).await;
+    let (request, rest) = match read {
+        Ok(Ok(Ok(read))) => read,
+        Ok(Ok(Err(refusal))) => return refuse(&mut stream, refusal).await,
+        Ok(Err(_)) => return,
+        Err(_) => return metrics::refused("timeout"),
+    };
+    let accepted = match admit(&shared, &request, common_name).await {
+        Ok(accepted) => accepted,
+        Err(refusal) => return refuse(&mut stream, refusal).await,
+    };
+    let (identity, version) = accepted;
+    tracing::Span::current().record("station", identity.as_str());
+    let response = handshake::accept(&request.key, Some(version));
+    if stream.write_all(response.as_bytes()).await.is_err() || stream.flush().await.is_err() {
+        return;
+    }
+    let config = &shared.config;
+    let ws_config = websocket_config(config.frame_limits, config.read_buffer_size);
+    let ws =
+        WebSocketStream::from_partially_read(stream, rest, WsRole::Server, Some(ws_config)).await;
+    run_station(shared, ws, identity, version).await;
+}
+
+/// Reads the request head; returns it and any bytes read past it.
+async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+) -> io::Result<Result<(UpgradeRequest, Vec<u8>), Refusal>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&chunk[..n]);
+        match handshake::parse(&head) {
+            Ok(Some((request, len))) => return Ok(Ok((request, head.split_off(len)))),
+            Ok(None) => {}
+            Err(refusal) => return Ok(Err(refusal)),
+        }
+    }
+}
+
+async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) {
+    metrics::refused(refusal.label);
+    info!(
+        status = refusal.status,
+        reason = refusal.reason,
+        "upgrade refused"
+    );
+    let _ = stream.write_all(refusal.response().as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Decides whether the station may connect: its identity and version, or why not.
+async fn admit(
+    shared: &Shared,
+    request: &UpgradeRequest,
+    common_name: Option<String>,
+) -> Result<(String, OcppVersion), Refusal> {
+    let config = &shared.config;
+    if *shared.shutdown.borrow() {
+        return Err(Refusal::new(503, "shutdown", "server shutting down"));
+    }
+    let identity = handshake::identity(&request.path, &config.prefix)?;
+    let version = handshake::negotiate(
+        request.protocols.as_deref(),
+        &config.versions,
+        config.version_without_subprotocol,
+    )?;
+    let record =
+        shared.storage.station(&identity).await.map_err(|error| {
+            Refusal::new(503, "storage", format!("storage unavailable: {error}"))
+        })?;
+    let unauthorized = |reason: &str| Refusal::new(401, "unauthorized", reason.to_owned());
+    if config.security.uses_password() {
+        let (user, password) = request
+            .authorization
+            .as_deref()
+            .and_then(handshake::basic_credentials)
+            .ok_or_else(|| unauthorized("Basic authentication required"))?;
+        if user != identity {
+            return Err(unauthorized("the user must be the station identity"));
+        }
+        let hash = record
+            .as_ref()
+            .and_then(|record| record.password.as_ref())
+            .ok_or_else(|| unauthorized("wrong station or password"))?;
+        if !hash.verify(&password) {
+            return Err(unauthorized("wrong station or password"));
+        }
+    }
+    if config.security == SecurityProfile::TlsClientCertificate
+        && common_name.as_deref() != Some(identity.as_str())
+    {
+        return Err(Refusal::new(
+            403,
+            "unauthorized",
+            "the client certificate is not the station's",
+        ));
+    }
+    if record.is_none() && !config.accept_unknown_stations {
+        return Err(Refusal::new(403, "unknown_station", "unknown station"));
+    }
+    Ok((identity, version))
+}
+
+async fn run_station<S>(
+    shared: Arc<Shared>,
+    ws: WebSocketStream<S>,
+    identity: String,
+    version: OcppVersion,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let config = &shared.config;
+    let mut session_config = SessionConfig::new(version, Role::Csms);
+    session_config.call_timeout = config.call_timeout;
+    session_config.frame_limits = config.frame_limits;
+    session_config.max_bad_frames = config.max_bad_frames;
+    session_config.validation = config
+        .station_validation
+        .get(&identity)
+        .unwrap_or(&config.validation)
+        .clone();
+    let Ok(session) = Session::new(session_config) else {
+        return;
+    };
+    let (sender, commands) = mpsc::channel(16);
+    let handle = StationHandle::new(identity.as_str().into(), version, sender);
+    let connection = shared.next_connection.fetch_add(1, Ordering::Relaxed);
+    let since = Utc::now();
+    let replaced = shared.stations().insert(
+        identity.clone(),
+        Entry {
+            connection,
+            handle: handle.clone(),
+            since,
+        },
+    );
+    if let Some(old) = replaced {
+        info!("replaces the station's earlier connection");
+        old.handle.try_close(1000, "replaced by a new connection");
+    }
+    metrics::connected(version, 1.0);
+    info!(%version, "station connected");
+    record_connection(&shared, &identity, Some(version)).await;
+    let peer = Peer {
+        handle,
+        commands,
+        router: Arc::clone(&shared.router),
+        storage: Some(Arc::clone(&shared.storage)),
+        keepalive: config.keepalive,
+        shutdown: shared.shutdown.clone(),
+        grace: config.shutdown_grace,
+    };
+    let ended = connection::run(ws, session, peer).await;
+    info!(%ended, "station disconnected");
+    metrics::connected(version, -1.0);
+    let current = {
+        let mut stations = shared.stations();
+        let current = stations
+            .get(&identity)
+            .is_some_and(|entry| entry.connection == connection);
+        if current {
+            stations.remove(&identity);
+        }
+        current
+    };
+    if current {
+        record_connection(&shared, &identity, None).await;
+    }
+}
+
+async fn record_connection(shared: &Shared, identity: &str, version: Option<OcppVersion>) {
+    if let Err(error) = shared
+        .storage
+        .record_connection(identity, version, Utc::now())
+        .await
+    {
+        warn!(%error, "connection state not recorded");
+    }
+}

@@ -1,0 +1,181 @@
+//! Handles to connected peers: typed calls from anywhere in the application.
+
+use std::sync::Arc;
+
+use ocpp_types::decode::DecodeError;
+use ocpp_types::validate::ValidationOptions;
+use ocpp_types::{ErrorCode, OcppCall, OcppMessage, OcppSend, OcppVersion};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::SessionError;
+use crate::session::ErrorReply;
+
+/// Why a call to a station (or, from a charge point, to the CSMS) did not return a response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallFailure {
+    /// The peer answered with a CALLERROR.
+    #[error("CALLERROR {error_code}: {description}")]
+    CallError {
+        /// The code, if it is one OCPP defines.
+        code: Option<ErrorCode>,
+        /// The code as written.
+        error_code: String,
+        /// The description.
+        description: String,
+        /// The details, a JSON object.
+        details: Box<RawValue>,
+    },
+    /// No answer within the call timeout.
+    #[error("no answer within the call timeout")]
+    Timeout,
+    /// The peer is not connected (or the connection closed before the answer came).
+    #[error("not connected")]
+    NotConnected,
+    /// The answer is not a valid response.
+    #[error("invalid response: {0}")]
+    InvalidResponse(DecodeError),
+    /// The call was refused before it was sent (wrong version, action not allowed, queue full).
+    #[error(transparent)]
+    Refused(#[from] SessionError),
+    /// The request could not be serialized.
+    #[error("request not serializable: {0}")]
+    Serialize(String),
+}
+
+/// What the connection task returns for one call: the raw CALLRESULT payload.
+pub(crate) type CallReply = Result<Box<RawValue>, CallFailure>;
+
+/// A command to a connection task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Call {
+        action: &'static str,
+        payload: Box<RawValue>,
+        reply: oneshot::Sender<CallReply>,
+    },
+    Send {
+        action: &'static str,
+        payload: Box<RawValue>,
+    },
+    Respond {
+        message_id: String,
+        reply: Result<Box<RawValue>, Box<ErrorReply>>,
+    },
+    Close {
+        code: u16,
+        reason: String,
+    },
+}
+
+/// A handle to one connection: make typed calls to the peer. Cheap to clone; it stays valid
+/// after the connection ends, and calls then fail with [`CallFailure::NotConnected`].
+///
+/// From a handler, the handle in the [`Context`](crate::Context) calls the same station back
+/// without deadlock: the answer to the station's call does not wait for ours.
+#[derive(Debug, Clone)]
+pub struct StationHandle {
+    identity: Arc<str>,
+    version: OcppVersion,
+    commands: mpsc::Sender<Command>,
+}
+
+impl StationHandle {
+    pub(crate) fn new(
+        identity: Arc<str>,
+        version: OcppVersion,
+        commands: mpsc::Sender<Command>,
+    ) -> StationHandle {
+        StationHandle {
+            identity,
+            version,
+            commands,
+        }
+    }
+
+    /// The station identity.
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    /// The OCPP version of the connection.
+    pub fn version(&self) -> OcppVersion {
+        self.version
+    }
+
+    /// Whether the connection is still open.
+    pub fn is_connected(&self) -> bool {
+        !self.commands.is_closed()
+    }
+
+    /// Sends `request` and waits for the typed response. Calls wait in order behind the one
+    /// in flight; the connection's call timeout applies from the moment the call is sent.
+    pub async fn call<C: OcppCall>(&self, request: &C) -> Result<C::Response, CallFailure> {
+        let payload = self.payload(C::VERSION, request)?;
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Call {
+            action: C::ACTION,
+            payload,
+            reply,
+        };
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| CallFailure::NotConnected)?;
+        let raw = answer.await.map_err(|_| CallFailure::NotConnected)??;
+        // The connection validated the payload with its own options already.
+        <C::Response as OcppMessage>::decode(raw.get(), &ValidationOptions::lenient())
+            .map(|decoded| decoded.value)
+            .map_err(CallFailure::InvalidResponse)
+    }
+
+    /// Sends a SEND message (2.1): it goes out at once and is never answered.
+    pub async fn send<S: OcppSend>(&self, message: &S) -> Result<(), CallFailure> {
+        let payload = self.payload(S::VERSION, message)?;
+        self.commands
+            .send(Command::Send {
+                action: S::ACTION,
+                payload,
+            })
+            .await
+            .map_err(|_| CallFailure::NotConnected)
+    }
+
+    /// Closes the connection with a WebSocket close code and reason.
+    pub async fn close(&self, code: u16, reason: impl Into<String>) {
+        let command = Command::Close {
+            code,
+            reason: reason.into(),
+        };
+        let _ = self.commands.send(command).await;
+    }
+
+    pub(crate) fn commands(&self) -> &mpsc::Sender<Command> {
+        &self.commands
+    }
+
+    pub(crate) fn try_close(&self, code: u16, reason: &str) {
+        let command = Command::Close {
+            code,
+            reason: reason.to_owned(),
+        };
+        let _ = self.commands.try_send(command);
+    }
+
+    fn payload<P: Serialize>(
+        &self,
+        version: OcppVersion,
+        message: &P,
+    ) -> Result<Box<RawValue>, CallFailure> {
+        if version != self.version {
+            return Err(SessionError::WrongVersion {
+                session: self.version,
+                message: version,
+            }
+            .into());
+        }
+        serde_json::value::to_raw_value(message).map_err(|e| CallFailure::Serialize(e.to_string()))
+    }
+}
