@@ -12,11 +12,9 @@
 //!     Ok(v16::ClearCacheResponse { status: v16::ClearCacheStatus::Accepted })
 //! });
 //! let station = ChargePoint::connect(config, router).await?;
-//! let boot = v16::BootNotificationRequest {
-//!     charge_point_vendor: "ACME".into(),
-//!     charge_point_model: "One".into(),
-//!     ..Default::default()
-//! };
+//! let boot: v16::BootNotificationRequest = serde_json::from_str(
+//!     r#"{"chargePointVendor": "ACME", "chargePointModel": "One"}"#,
+//! )?;
 //! let answer = station.call(&boot).await?;
 //! println!("{:?}", answer.status);
 //! # Ok(())

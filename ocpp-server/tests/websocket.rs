@@ -1,0 +1,440 @@
+//! The server and the charge-point client over real loopback sockets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use ocpp_server::client::{ChargePoint, ChargePointConfig, ClientError};
+use ocpp_server::server::{SecurityProfile, Server, ServerConfig};
+use ocpp_server::storage::{InMemoryStorage, Storage};
+use ocpp_server::{CallFailure, Context, ErrorReply, Router};
+use ocpp_types::{ErrorCode, OcppVersion, v16, v201};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// A CSMS that accepts every boot and answers heartbeats, in 1.6 and 2.0.1.
+fn csms_router() -> Router {
+    Router::new()
+        .on(|_ctx, _boot: v16::BootNotificationRequest| async {
+            Ok(v16::BootNotificationResponse {
+                status: v16::RegistrationStatus::Accepted,
+                current_time: now(),
+                interval: 60,
+            })
+        })
+        .on(|_ctx, _: v16::HeartbeatRequest| async {
+            Ok(v16::HeartbeatResponse {
+                current_time: now(),
+            })
+        })
+        .on(|_ctx, _boot: v201::BootNotificationRequest| async {
+            Ok(v201::BootNotificationResponse {
+                status: v201::RegistrationStatus::Accepted,
+                current_time: now(),
+                interval: 60,
+                status_info: None,
+                custom_data: None,
+            })
+        })
+}
+
+/// A station that accepts ClearCache (both versions) and answers GetLocalListVersion.
+fn station_router() -> Router {
+    Router::new()
+        .on(|_ctx, _: v16::ClearCacheRequest| async {
+            Ok(v16::ClearCacheResponse {
+                status: v16::ClearCacheStatus::Accepted,
+            })
+        })
+        .on(|_ctx, _: v201::ClearCacheRequest| async {
+            Ok(v201::ClearCacheResponse {
+                status: v201::ClearCacheStatus::Accepted,
+                status_info: None,
+                custom_data: None,
+            })
+        })
+        .on(|_ctx, _: v201::GetLocalListVersionRequest| async {
+            Ok(v201::GetLocalListVersionResponse {
+                version_number: 7,
+                custom_data: None,
+            })
+        })
+}
+
+async fn start(config: ServerConfig, router: Router) -> (Server, Arc<InMemoryStorage>) {
+    let storage = Arc::new(InMemoryStorage::new());
+    let server = Server::bind("127.0.0.1:0", config, router, storage.clone())
+        .await
+        .unwrap();
+    (server, storage)
+}
+
+fn url(server: &Server) -> String {
+    format!("ws://{}/ocpp", server.local_addr())
+}
+
+fn client_config(server: &Server, identity: &str, version: OcppVersion) -> ChargePointConfig {
+    let mut config = ChargePointConfig::new(url(server), identity);
+    config.versions = vec![version];
+    config.reconnect = None;
+    config
+}
+
+fn boot16() -> v16::BootNotificationRequest {
+    serde_json::from_value(serde_json::json!({
+        "chargePointVendor": "ACME", "chargePointModel": "One", "chargeBoxSerialNumber": "SN-1"
+    }))
+    .unwrap()
+}
+
+fn boot201() -> v201::BootNotificationRequest {
+    serde_json::from_value(serde_json::json!({
+        "reason": "PowerUp",
+        "chargingStation": {"vendorName": "ACME", "model": "Two", "serialNumber": "SN-2"}
+    }))
+    .unwrap()
+}
+
+/// Polls until `condition` holds, for at most 5 seconds.
+async fn eventually(mut condition: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition not met within 5 s");
+}
+
+#[tokio::test]
+async fn a_16_station_boots_and_the_csms_calls_it() {
+    let (server, storage) = start(ServerConfig::default(), csms_router()).await;
+    let station = ChargePoint::connect(
+        client_config(&server, "CP-16", OcppVersion::V16),
+        station_router(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(station.version(), Some(OcppVersion::V16));
+
+    let answer = station.call(&boot16()).await.unwrap();
+    assert_eq!(answer.status, v16::RegistrationStatus::Accepted);
+    let listed = server.stations();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].identity.as_str(), listed[0].version),
+        ("CP-16", OcppVersion::V16)
+    );
+
+    let handle = server.station("CP-16").unwrap();
+    let cleared = handle
+        .call(&v16::ClearCacheRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(cleared.status, v16::ClearCacheStatus::Accepted);
+    // An action the station has no handler for.
+    let failure = handle
+        .call(&v16::GetLocalListVersionRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        failure,
+        CallFailure::CallError {
+            code: Some(ErrorCode::NotImplemented),
+            ..
+        }
+    ));
+
+    eventually(|| {
+        storage.records().iter().any(|r| {
+            r.boot
+                .as_ref()
+                .is_some_and(|b| b.serial_number.as_deref() == Some("SN-1"))
+                && r.connected == Some(OcppVersion::V16)
+        })
+    })
+    .await;
+    station.close().await;
+    eventually(|| server.stations().is_empty()).await;
+    eventually(|| storage.records().iter().all(|r| r.connected.is_none())).await;
+}
+
+#[tokio::test]
+async fn a_201_handler_calls_the_station_back_before_answering() {
+    // The boot handler asks the station for its local list version first: the station's
+    // boot is still waiting for its answer while it answers ours.
+    let router = csms_router().on(
+        |ctx: Context, _boot: v201::BootNotificationRequest| async move {
+            let list = ctx
+                .station()
+                .call(&v201::GetLocalListVersionRequest::default())
+                .await
+                .map_err(|e| ErrorReply::new(ErrorCode::InternalError, e.to_string()))?;
+            Ok(v201::BootNotificationResponse {
+                status: v201::RegistrationStatus::Accepted,
+                current_time: now(),
+                interval: list.version_number,
+                status_info: None,
+                custom_data: None,
+            })
+        },
+    );
+    let (server, storage) = start(ServerConfig::default(), router).await;
+    let station = ChargePoint::connect(
+        client_config(&server, "CP-201", OcppVersion::V201),
+        station_router(),
+    )
+    .await
+    .unwrap();
+    let answer = station.call(&boot201()).await.unwrap();
+    assert_eq!(answer.interval, 7);
+    assert_eq!(server.stations()[0].version, OcppVersion::V201);
+    eventually(|| {
+        storage
+            .records()
+            .iter()
+            .any(|r| r.boot.as_ref().is_some_and(|b| b.model == "Two"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_subprotocol_is_negotiated_in_the_server_order_or_refused() {
+    let mut config = ServerConfig::default();
+    config.versions = vec![OcppVersion::V16, OcppVersion::V201];
+    let (server, _) = start(config, csms_router()).await;
+
+    let mut offer = client_config(&server, "CP-1", OcppVersion::V201);
+    offer.versions = vec![OcppVersion::V201, OcppVersion::V16];
+    let station = ChargePoint::connect(offer, Router::new()).await.unwrap();
+    assert_eq!(
+        station.version(),
+        Some(OcppVersion::V16),
+        "the server prefers 1.6"
+    );
+
+    let refused = ChargePoint::connect(
+        client_config(&server, "CP-2", OcppVersion::V21),
+        Router::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(refused, ClientError::Upgrade(ref text) if text.contains("400")),
+        "{refused}"
+    );
+
+    // The refusal says what was offered and what is supported.
+    let response = raw_upgrade(&server, "/ocpp/CP-3", Some("ocpp2.1"), None).await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(
+        response.contains("offered ocpp2.1; supported: ocpp1.6, ocpp2.0.1"),
+        "{response}"
+    );
+    let response = raw_upgrade(&server, "/elsewhere/CP-3", Some("ocpp1.6"), None).await;
+    assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+}
+
+/// Sends an upgrade request by hand and returns the response head and body.
+async fn raw_upgrade(
+    server: &Server,
+    path: &str,
+    protocol: Option<&str>,
+    authorization: Option<&str>,
+) -> String {
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    );
+    if let Some(protocol) = protocol {
+        request.push_str(&format!("Sec-WebSocket-Protocol: {protocol}\r\n"));
+    }
+    if let Some(authorization) = authorization {
+        request.push_str(&format!("Authorization: {authorization}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn profile_1_checks_the_password_and_the_user() {
+    let mut config = ServerConfig::default();
+    config.security = SecurityProfile::Basic;
+    let (server, storage) = start(config, csms_router()).await;
+    storage.add_station("CP-1", Some("0123456789abcdef"));
+
+    let mut good = client_config(&server, "CP-1", OcppVersion::V16);
+    good.password = Some("0123456789abcdef".into());
+    let station = ChargePoint::connect(good.clone(), Router::new())
+        .await
+        .unwrap();
+    assert!(station.call(&boot16()).await.is_ok());
+    station.close().await;
+
+    let mut wrong = good.clone();
+    wrong.password = Some("0123456789abcdeX".into());
+    let refused = ChargePoint::connect(wrong, Router::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ClientError::Upgrade(ref t) if t.contains("401")),
+        "{refused}"
+    );
+
+    let mut none = good.clone();
+    none.password = None;
+    assert!(ChargePoint::connect(none, Router::new()).await.is_err());
+
+    // The user must be the identity in the URL: CP-1's password does not open CP-2.
+    storage.add_station("CP-2", Some("another password!"));
+    let basic = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVm"; // CP-1:0123456789abcdef
+    let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp1.6"), Some(basic)).await;
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(response.contains("WWW-Authenticate: Basic"));
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(basic)).await;
+    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+    // An unknown station has no password to match.
+    let response = raw_upgrade(&server, "/ocpp/CP-9", Some("ocpp1.6"), Some(basic)).await;
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+}
+
+#[tokio::test]
+async fn unknown_stations_can_be_refused() {
+    let mut config = ServerConfig::default();
+    config.accept_unknown_stations = false;
+    let (server, storage) = start(config, csms_router()).await;
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
+    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    storage.add_station("CP-1", None);
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
+    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+}
+
+#[tokio::test]
+async fn a_new_connection_replaces_the_old_one() {
+    let (server, _) = start(ServerConfig::default(), csms_router()).await;
+    let first = ChargePoint::connect(
+        client_config(&server, "CP-1", OcppVersion::V16),
+        station_router(),
+    )
+    .await
+    .unwrap();
+    let first_handle = first.handle().unwrap();
+    let second = ChargePoint::connect(
+        client_config(&server, "CP-1", OcppVersion::V201),
+        station_router(),
+    )
+    .await
+    .unwrap();
+    eventually(|| !first_handle.is_connected()).await;
+    assert_eq!(server.stations().len(), 1);
+    let handle = server.station("CP-1").unwrap();
+    assert_eq!(handle.version(), OcppVersion::V201);
+    let answer = handle
+        .call(&v201::ClearCacheRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(answer.status, v201::ClearCacheStatus::Accepted);
+    drop(second);
+}
+
+#[tokio::test]
+async fn a_call_without_answer_times_out() {
+    let mut config = ServerConfig::default();
+    config.call_timeout = Duration::from_millis(200);
+    let (server, _) = start(config, csms_router()).await;
+    let slow = Router::new().on(|_ctx, _: v16::ClearCacheRequest| async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Ok(v16::ClearCacheResponse {
+            status: v16::ClearCacheStatus::Accepted,
+        })
+    });
+    let _station = ChargePoint::connect(client_config(&server, "CP-1", OcppVersion::V16), slow)
+        .await
+        .unwrap();
+    let handle = server.station("CP-1").unwrap();
+    let failure = handle
+        .call(&v16::ClearCacheRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(failure, CallFailure::Timeout), "{failure}");
+    // Calls to a station that is gone say so.
+    assert!(server.station("CP-unknown").is_none());
+}
+
+#[tokio::test]
+async fn an_oversized_frame_closes_with_1009() {
+    let mut config = ServerConfig::default();
+    config.frame_limits = ocpp_types::rpc::FrameLimits::new(1024);
+    let (server, _) = start(config, csms_router()).await;
+    let mut request = format!("ws://{}/ocpp/CP-1", server.local_addr())
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("ocpp1.6"),
+    );
+    let stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    let big = format!(r#"[2,"1","Heartbeat",{{"x":"{}"}}]"#, "y".repeat(4096));
+    ws.send(Message::text(big)).await.unwrap();
+    let close = loop {
+        match ws.next().await {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(close.unwrap().code, CloseCode::Size);
+}
+
+#[tokio::test]
+async fn shutdown_lets_calls_in_flight_finish() {
+    let (server, _) = start(ServerConfig::default(), csms_router()).await;
+    let slow = Router::new().on(|_ctx, _: v16::ClearCacheRequest| async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(v16::ClearCacheResponse {
+            status: v16::ClearCacheStatus::Accepted,
+        })
+    });
+    let station = ChargePoint::connect(client_config(&server, "CP-1", OcppVersion::V16), slow)
+        .await
+        .unwrap();
+    let handle = server.station("CP-1").unwrap();
+    let call = tokio::spawn(async move { handle.call(&v16::ClearCacheRequest::default()).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.shutdown().await;
+    let answer = call.await.unwrap().unwrap();
+    assert_eq!(answer.status, v16::ClearCacheStatus::Accepted);
+    eventually(|| station.handle().is_none()).await;
+}
+
+#[tokio::test]
+async fn the_storage_sees_connect_and_disconnect() {
+    let (server, storage) = start(ServerConfig::default(), csms_router()).await;
+    let station = ChargePoint::connect(
+        client_config(&server, "CP-7", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    let record = storage.station("CP-7").await.unwrap().unwrap();
+    assert_eq!(record.connected, Some(OcppVersion::V16));
+    assert!(record.last_seen.is_some());
+    drop(station);
+    eventually(|| server.stations().is_empty()).await;
+}
