@@ -12,9 +12,12 @@
 //! `--json`, prints one JSON object per checked object (the envelope first, when there is one):
 //! `{"path", "object", "ok", "errors": [{"path", "message"}], "warnings": [...]}`.
 //!
-//! In strict mode every rule of the specification is enforced; in lenient mode over-long
-//! strings, unknown enum values, unknown fields and non-UTC timestamps are warnings, and only
-//! what cannot be decoded at all (a missing required field, a wrong JSON type) is an error.
+//! In strict mode every rule of the specification is enforced, and a missing required field or
+//! a value of the wrong JSON type stops decoding with an error. In lenient mode over-long
+//! strings, unknown enum values, unknown fields, non-UTC timestamps and broken cross-field rules
+//! are warnings; an object that misses required fields or holds undecodable values is accepted
+//! as a *partial* object (`valid but PARTIAL`, `"partial": true` with `--json`), with one warning
+//! per gap. Only what is not an object at all is an error.
 //!
 //! Exit status: 0 when every object is valid, 1 otherwise, 2 on bad usage.
 

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::common::Response;
 use crate::validate::{Issue, Mode, Report, Validate};
-use crate::{Error, decode_value, v211, v221};
+use crate::{Error, decode_partial, decode_value, v211, v221};
 
 /// An OCPI version this crate implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +67,7 @@ impl std::str::FromStr for Version {
 }
 
 type DecodeFn = fn(&Value, Mode, &str) -> Result<(Value, Report), Error>;
+type DecodePartialFn = fn(&Value, Mode, &str) -> Result<(Value, Report, bool), Error>;
 
 /// A top-level object of one version: its name, its JSON Schema and a decoder.
 #[derive(Debug)]
@@ -74,6 +75,7 @@ pub struct ObjectType {
     name: &'static str,
     schema: fn() -> schemars::Schema,
     decode: DecodeFn,
+    decode_partial: DecodePartialFn,
 }
 
 impl ObjectType {
@@ -93,10 +95,28 @@ impl ObjectType {
         (self.decode)(value, mode, base)
     }
 
-    /// Checks one object at `base`.
+    /// Like [`ObjectType::decode`], but in lenient mode an object that misses
+    /// required fields or holds undecodable values is read as a
+    /// [`Partial`](crate::Partial) object (see [`decode_partial`]): the value
+    /// returned is then the object as sent, and the flag is `true`.
+    pub fn decode_partial(
+        &self,
+        value: &Value,
+        mode: Mode,
+        base: &str,
+    ) -> Result<(Value, Report, bool), Error> {
+        (self.decode_partial)(value, mode, base)
+    }
+
+    /// Checks one object at `base`; in lenient mode, objects that miss required
+    /// fields are accepted as partial objects (with a warning per gap).
     pub fn check(&self, value: &Value, mode: Mode, base: &str) -> ObjectReport {
-        match self.decode(value, mode, base) {
-            Ok((_, report)) => ObjectReport::new(base, self.name, report),
+        match self.decode_partial(value, mode, base) {
+            Ok((_, report, partial)) => {
+                let mut object_report = ObjectReport::new(base, self.name, report);
+                object_report.partial = partial;
+                object_report
+            }
             Err(error) => ObjectReport::from_error(base, self.name, error),
         }
     }
@@ -114,12 +134,30 @@ where
     Ok((encoded, report))
 }
 
+fn decode_partial_encode<T>(
+    value: &Value,
+    mode: Mode,
+    base: &str,
+) -> Result<(Value, Report, bool), Error>
+where
+    T: DeserializeOwned + Serialize + Validate,
+{
+    let (decoded, report) = decode_partial::<T>(value, mode, base)?;
+    let partial = decoded.is_partial();
+    let encoded = serde_json::to_value(&decoded).map_err(|e| Error::Json {
+        path: base.to_owned(),
+        message: format!("cannot encode: {e}"),
+    })?;
+    Ok((encoded, report, partial))
+}
+
 macro_rules! registry {
     ($($ty:ty => $name:literal),* $(,)?) => {
         &[$(ObjectType {
             name: $name,
             schema: || schemars::schema_for!($ty),
             decode: decode_encode::<$ty>,
+            decode_partial: decode_partial_encode::<$ty>,
         }),*]
     };
 }
@@ -210,6 +248,11 @@ pub struct ObjectReport {
     pub object: String,
     /// `true` when there is no error.
     pub ok: bool,
+    /// `true` when the object misses required fields or holds undecodable
+    /// values and was accepted as a partial object (lenient mode only; every
+    /// gap is among the warnings).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// The errors.
     pub errors: Vec<Issue>,
     /// The warnings.
@@ -222,6 +265,7 @@ impl ObjectReport {
             path: path.to_owned(),
             object: object.to_owned(),
             ok: report.is_ok(),
+            partial: false,
             errors: report.errors,
             warnings: report.warnings,
         }
@@ -239,6 +283,7 @@ impl ObjectReport {
             path: path.to_owned(),
             object: object.to_owned(),
             ok: false,
+            partial: false,
             errors: vec![issue],
             warnings: Vec::new(),
         }
@@ -321,6 +366,8 @@ pub fn check_value(object_type: &ObjectType, mode: Mode, value: &Value) -> Vec<O
 /// $.data[0] (Location): INVALID, 2 errors, 1 warning
 ///   error   $.data[0].evses[0].connectors[1].standard: unknown ConnectorType value "TYPE2"; expected one of: ...
 /// ```
+///
+/// A partial object (lenient mode) is `valid but PARTIAL`.
 pub fn render_text(reports: &[ObjectReport]) -> String {
     let mut out = String::new();
     for r in reports {
@@ -329,7 +376,11 @@ pub fn render_text(reports: &[ObjectReport]) -> String {
             "{} ({}): {}, {}, {}\n",
             r.path,
             r.object,
-            if r.ok { "valid" } else { "INVALID" },
+            match (r.ok, r.partial) {
+                (true, false) => "valid",
+                (true, true) => "valid but PARTIAL",
+                (false, _) => "INVALID",
+            },
             plural(r.errors.len(), "error"),
             plural(r.warnings.len(), "warning"),
         ));

@@ -52,25 +52,25 @@ pub fn decode_value<T: DeserializeOwned + Validate>(
     mode: Mode,
     base: &str,
 ) -> Result<(T, Report), Error> {
-    let mut unknown = Vec::new();
-    let mut on_unknown = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(base, &path));
-    let deserializer = serde_ignored::Deserializer::new(value, &mut on_unknown);
-    let decoded: Result<T, _> = serde_path_to_error::deserialize(deserializer);
-    let decoded = decoded.map_err(|e| {
-        let mut path = tracked_path(base, e.path());
-        let mut message = e.inner().to_string();
-        if let Some(field) = missing_field(&message) {
-            push_field(&mut path, &field);
-            message = "required field is missing".to_owned();
-        }
-        Error::Json { path, message }
-    })?;
+    let (decoded, unknown) = decode_raw::<T>(value).map_err(|f| f.into_error(base))?;
+    let report = validate_decoded(&decoded, &unknown, mode, base);
+    Ok((decoded, report))
+}
+
+/// Validates a decoded value and reports the fields the specification does not
+/// define (`unknown`, as steps from the root of the decoded value).
+pub(crate) fn validate_decoded<T: Validate>(
+    decoded: &T,
+    unknown: &[Vec<Step>],
+    mode: Mode,
+    base: &str,
+) -> Report {
     let mut v = Validator::with_base(mode, base);
     decoded.validate_at(&mut v);
-    let mut report = Report::default();
-    for path in unknown {
+    let mut report = v.finish();
+    for steps in unknown {
         let issue = Issue {
-            path,
+            path: json_path(base, steps),
             message: "field is not defined by the specification".to_owned(),
         };
         match mode {
@@ -78,10 +78,85 @@ pub fn decode_value<T: DeserializeOwned + Validate>(
             Mode::Lenient => report.warnings.push(issue),
         }
     }
-    let validation = v.finish();
-    report.errors.splice(0..0, validation.errors);
-    report.warnings.splice(0..0, validation.warnings);
-    Ok((decoded, report))
+    report
+}
+
+/// One step of a path into a JSON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// An object member.
+    Key(String),
+    /// An array element.
+    Index(usize),
+}
+
+/// Why [`decode_raw`] failed, with the location as steps from the root.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// Where: the offending value, or for a missing field the field itself.
+    /// `None` when the location cannot be expressed (an enum variant, ...).
+    pub(crate) steps: Option<Vec<Step>>,
+    /// `true` for a missing required field.
+    pub(crate) missing: bool,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn into_error(self, base: &str) -> Error {
+        let path = match &self.steps {
+            Some(steps) => json_path(base, steps),
+            None => format!("{base}.?"),
+        };
+        Error::Json {
+            path,
+            message: self.message,
+        }
+    }
+}
+
+/// Deserializes `value` into `T`, collecting the fields `T` does not define.
+pub(crate) fn decode_raw<T: DeserializeOwned>(
+    value: &Value,
+) -> Result<(T, Vec<Vec<Step>>), Failure> {
+    let mut unknown = Vec::new();
+    let mut on_unknown = |path: serde_ignored::Path<'_>| unknown.push(ignored_steps(&path));
+    let deserializer = serde_ignored::Deserializer::new(value, &mut on_unknown);
+    let decoded: Result<T, _> = serde_path_to_error::deserialize(deserializer);
+    match decoded {
+        Ok(decoded) => Ok((decoded, unknown)),
+        Err(e) => {
+            let mut steps = tracked_steps(e.path());
+            let mut message = e.inner().to_string();
+            let missing = match missing_field(&message) {
+                Some(field) => {
+                    if let Some(steps) = steps.as_mut() {
+                        steps.push(Step::Key(field));
+                    }
+                    message = "required field is missing".to_owned();
+                    true
+                }
+                None => false,
+            };
+            Err(Failure {
+                steps,
+                missing,
+                message,
+            })
+        }
+    }
+}
+
+/// The JSON path of `steps` below `base`, e.g. `$.evses[0].uid`.
+pub(crate) fn json_path(base: &str, steps: &[Step]) -> String {
+    let mut out = base.to_owned();
+    for step in steps {
+        match step {
+            Step::Key(key) => push_field(&mut out, key),
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 fn missing_field(message: &str) -> Option<String> {
@@ -103,38 +178,36 @@ fn push_field(path: &mut String, name: &str) {
     }
 }
 
-fn tracked_path(base: &str, path: &serde_path_to_error::Path) -> String {
-    let mut out = base.to_owned();
-    for segment in path.iter() {
-        match segment {
-            serde_path_to_error::Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            serde_path_to_error::Segment::Map { key } => push_field(&mut out, key),
-            serde_path_to_error::Segment::Enum { variant } => push_field(&mut out, variant),
-            serde_path_to_error::Segment::Unknown => out.push_str(".?"),
-        }
-    }
-    out
+fn tracked_steps(path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
+    path.iter()
+        .map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { variant } => Some(Step::Key(variant.clone())),
+            serde_path_to_error::Segment::Unknown => None,
+        })
+        .collect()
 }
 
-fn ignored_path(base: &str, path: &serde_ignored::Path<'_>) -> String {
-    fn walk(out: &mut String, path: &serde_ignored::Path<'_>) {
+fn ignored_steps(path: &serde_ignored::Path<'_>) -> Vec<Step> {
+    fn walk(out: &mut Vec<Step>, path: &serde_ignored::Path<'_>) {
         use serde_ignored::Path;
         match path {
             Path::Root => {}
             Path::Seq { parent, index } => {
                 walk(out, parent);
-                out.push_str(&format!("[{index}]"));
+                out.push(Step::Index(*index));
             }
             Path::Map { parent, key } => {
                 walk(out, parent);
-                push_field(out, key);
+                out.push(Step::Key(key.clone()));
             }
             Path::Some { parent }
             | Path::NewtypeStruct { parent }
             | Path::NewtypeVariant { parent } => walk(out, parent),
         }
     }
-    let mut out = base.to_owned();
+    let mut out = Vec::new();
     walk(&mut out, path);
     out
 }

@@ -6,6 +6,8 @@
 //!   codes, pagination and HTTP headers;
 //! - [`decode()`] and [`Validate`]: decoding with JSON paths, and validation in
 //!   [`Mode::Strict`] or [`Mode::Lenient`];
+//! - [`decode_partial()`]: lenient reading of objects that miss required fields
+//!   or hold undecodable values, as [`Partial`] objects (see below);
 //! - [`check`]: checking a partner's payload (an object, a list, or a response
 //!   envelope) by object name, as the `ocpi-check` example does;
 //! - [`schema`]: the JSON Schemas of the top-level objects.
@@ -29,6 +31,23 @@
 //! assert_eq!(report.errors[0].path, "$.tariff_ids[0]");
 //! ```
 //!
+//! # Missing required fields: partial objects
+//!
+//! A typed value cannot lack a required field, and this crate never invents
+//! one: there are no placeholder values. [`decode()`] therefore fails on a
+//! missing required field or a value of the wrong JSON type in both modes. In
+//! lenient mode, [`decode_partial()`] reads such an object as a [`Partial`]:
+//! the JSON exactly as sent, plus the list of its [`Gap`]s (each missing or
+//! undecodable value, with its JSON path, reported as a warning); the rest of
+//! the object is validated as usual. [`Partial::complete_with`] fills the gaps
+//! from a value the caller chooses (e.g. the stored version of the object) and
+//! yields a complete, validated object. Strict mode reports the first gap as an
+//! error, as before. The [`check`] API (and `ocpi-check --mode lenient`) uses
+//! this: such an object is accepted as *partial*, with every gap listed. Two
+//! examples of the specification need it (a PUT of an EVSE whose connector lacks
+//! four required fields, a PUT of a Tariff without `last_updated`). See
+//! [`partial`] for the details.
+//!
 //! Numbers are [`rust_decimal::Decimal`] and are written as JSON numbers with
 //! their exact digits (see [`common::number`]); this needs `serde_json` as the
 //! serializer.
@@ -40,6 +59,7 @@ pub mod check;
 pub mod common;
 mod decode;
 mod error;
+pub mod partial;
 pub mod schema;
 pub mod v211;
 pub mod v221;
@@ -48,4 +68,5 @@ pub mod validate;
 pub use check::Version;
 pub use decode::{decode, decode_value};
 pub use error::Error;
+pub use partial::{Decoded, Gap, GapKind, Partial, decode_partial};
 pub use validate::{Issue, Mode, Report, Validate, Validator};

@@ -233,7 +233,7 @@ fn nested_violations_carry_their_full_path() {
     let reports = check_json(
         Version::V221,
         "Location",
-        Mode::Lenient,
+        Mode::Strict,
         &location.to_string(),
     )
     .expect("known");
@@ -241,7 +241,7 @@ fn nested_violations_carry_their_full_path() {
         reports[0].errors[0].path,
         "$.evses[1].connectors[0].max_voltage"
     );
-    location["evses"][1]["connectors"][0]["max_voltage"] = "230".into();
+    // Lenient mode keeps the Location as a partial object and names the gap.
     let reports = check_json(
         Version::V221,
         "Location",
@@ -249,15 +249,24 @@ fn nested_violations_carry_their_full_path() {
         &location.to_string(),
     )
     .expect("known");
+    assert!(reports[0].ok && reports[0].partial);
     assert_eq!(
-        reports[0].errors[0].path,
+        reports[0].warnings[0].path,
         "$.evses[1].connectors[0].max_voltage"
     );
-    assert!(
-        reports[0].errors[0].message.contains("invalid type"),
-        "{:?}",
-        reports[0].errors
-    );
+    assert!(reports[0].warnings[0].message.contains("missing"));
+    assert_eq!(reports[0].warnings.len(), 6);
+    location["evses"][1]["connectors"][0]["max_voltage"] = "230".into();
+    for mode in [Mode::Strict, Mode::Lenient] {
+        let reports =
+            check_json(Version::V221, "Location", mode, &location.to_string()).expect("known");
+        let issues = match mode {
+            Mode::Strict => &reports[0].errors,
+            Mode::Lenient => &reports[0].warnings,
+        };
+        assert_eq!(issues[0].path, "$.evses[1].connectors[0].max_voltage");
+        assert!(issues[0].message.contains("invalid type"), "{issues:?}");
+    }
 }
 
 #[test]

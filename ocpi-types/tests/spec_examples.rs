@@ -8,9 +8,10 @@ mod support;
 
 use std::path::PathBuf;
 
+use ocpi_types::check::{Version as CheckVersion, check_json};
 use ocpi_types::common::Response;
 use ocpi_types::v221::*;
-use ocpi_types::{Error, Mode, Report, Validate, decode_value};
+use ocpi_types::{Error, Mode, Report, Validate, decode_partial, decode_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -133,61 +134,147 @@ valid_examples! {
 struct Violating {
     file: &'static str,
     reason: &'static str,
-    /// The path strict mode must name (an error).
+    /// The path strict mode names (decoding stops at the first gap).
     strict_path: &'static str,
-    /// Whether lenient mode can still decode the example (missing required
-    /// fields and wrong JSON types cannot be kept in a typed value).
-    lenient_decodes: bool,
+    /// Lenient mode reads the example as a partial object with exactly these
+    /// gaps (missing or undecodable values), each a warning.
+    gaps: &'static [&'static str],
+    /// Further lenient warnings (e.g. fields the specification does not define).
+    other_warnings: &'static [&'static str],
 }
 
 const VIOLATING: &[Violating] = &[
     Violating {
         file: "location_put_example_add_evse.json",
-        reason: "the EVSE's connector lacks the required power_type, max_voltage, max_amperage and \
-                 last_updated; it has `floor` instead of `floor_level` and a number as \
-                 `physical_reference`",
+        reason: "a PUT of a full EVSE (not a PATCH: mod_locations says to put the full object \
+                 with all its required fields), but its connector lacks the required power_type, \
+                 max_voltage, max_amperage and last_updated; it has `floor` instead of \
+                 `floor_level` and a number as `physical_reference` (string(16))",
         strict_path: "$.connectors[0].power_type",
-        lenient_decodes: false,
+        gaps: &[
+            "$.connectors[0].last_updated",
+            "$.connectors[0].max_amperage",
+            "$.connectors[0].max_voltage",
+            "$.connectors[0].power_type",
+            "$.physical_reference",
+        ],
+        other_warnings: &["$.floor"],
     },
     Violating {
         file: "tariff_put_example.json",
-        reason: "the Tariff lacks the required last_updated",
+        reason: "a PUT of a full Tariff (there is no Tariff PATCH), but it lacks the required \
+                 last_updated",
         strict_path: "$.last_updated",
-        lenient_decodes: false,
+        gaps: &["$.last_updated"],
+        other_warnings: &[],
     },
 ];
 
 fn violating<T>(case: &Violating)
 where
-    T: DeserializeOwned + Serialize + Validate,
+    T: DeserializeOwned + Serialize + Validate + std::fmt::Debug,
 {
-    let strict = decode_at::<T>(case.file, "", Mode::Strict);
-    let strict_paths: Vec<String> = match &strict {
-        Err(Error::Json { path, .. }) => vec![path.clone()],
-        Err(other) => panic!("{}: {other}", case.file),
-        Ok((_, _, report)) => report.errors.iter().map(|e| e.path.clone()).collect(),
-    };
-    assert!(
-        strict_paths.iter().any(|p| p == case.strict_path),
-        "{} ({}): strict mode named {strict_paths:?}, expected {}",
-        case.file,
-        case.reason,
-        case.strict_path
-    );
-    let lenient = decode_at::<T>(case.file, "", Mode::Lenient);
-    match (lenient, case.lenient_decodes) {
-        (Ok((_, _, report)), true) => assert!(report.is_ok(), "{}: {report:#?}", case.file),
-        (Err(Error::Json { path, .. }), false) => {
-            assert_eq!(path, case.strict_path, "{}", case.file)
+    let whole = load(case.file);
+    // Strict mode: an error at the first gap, with plain and partial decoding.
+    for strict in [
+        decode_at::<T>(case.file, "", Mode::Strict).map(|_| ()),
+        decode_partial::<T>(&whole, Mode::Strict, "$").map(|_| ()),
+    ] {
+        match strict {
+            Err(Error::Json { path, .. }) => assert_eq!(path, case.strict_path, "{}", case.file),
+            other => panic!(
+                "{} ({}): strict mode gave {other:?}",
+                case.file, case.reason
+            ),
         }
-        (other, _) => panic!("{}: unexpected lenient result {other:?}", case.file),
     }
+    // Lenient mode: plain decoding cannot give a `T` ...
+    assert!(decode_at::<T>(case.file, "", Mode::Lenient).is_err());
+    // ... partial decoding keeps the object as sent and names every gap.
+    let (decoded, report) = decode_partial::<T>(&whole, Mode::Lenient, "$")
+        .unwrap_or_else(|e| panic!("{}: {e}", case.file));
+    assert!(report.is_ok(), "{}: {report:#?}", case.file);
+    let partial = decoded.partial().expect("a partial object");
+    let mut gaps: Vec<&str> = partial.gaps().iter().map(|g| g.path.as_str()).collect();
+    gaps.sort_unstable();
+    assert_eq!(gaps, case.gaps, "{}", case.file);
+    let mut warnings: Vec<&str> = report.warnings.iter().map(|w| w.path.as_str()).collect();
+    warnings.sort_unstable();
+    let mut expected: Vec<&str> = case
+        .gaps
+        .iter()
+        .chain(case.other_warnings)
+        .copied()
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(warnings, expected, "{}: {report:#?}", case.file);
+    assert_eq!(partial.object(), &whole, "{}: kept as sent", case.file);
+    assert_eq!(serde_json::to_value(&decoded).expect("encodes"), whole);
 }
 
 #[test]
 fn violating_examples() {
     violating::<Evse>(&VIOLATING[0]);
     violating::<Tariff>(&VIOLATING[1]);
+}
+
+/// The check API (and `ocpi-check`) accepts both in lenient mode as partial
+/// objects, and rejects them in strict mode.
+#[test]
+fn violating_examples_are_checked_as_partial_objects() {
+    for (case, object) in VIOLATING.iter().zip(["Evse", "Tariff"]) {
+        let text = serde_json::to_string(&load(case.file)).expect("encodes");
+        let strict = check_json(CheckVersion::V221, object, Mode::Strict, &text).expect("known");
+        assert!(!strict[0].ok && !strict[0].partial, "{}", case.file);
+        assert_eq!(strict[0].errors[0].path, case.strict_path);
+        let lenient = check_json(CheckVersion::V221, object, Mode::Lenient, &text).expect("known");
+        assert!(lenient[0].ok && lenient[0].partial, "{}", case.file);
+        assert_eq!(
+            lenient[0].warnings.len(),
+            case.gaps.len() + case.other_warnings.len()
+        );
+    }
+}
+
+/// A receiver completes the Tariff PUT with the `last_updated` it assigns,
+/// and the EVSE PUT with the connector data it already stores.
+#[test]
+fn violating_examples_can_be_completed() {
+    let (decoded, _) =
+        decode_partial::<Tariff>(&load("tariff_put_example.json"), Mode::Lenient, "$")
+            .expect("partial");
+    let fill = serde_json::json!({"last_updated": "2019-06-24T12:39:09Z"});
+    let (tariff, report) = decoded
+        .partial()
+        .expect("partial")
+        .complete_with(&fill, Mode::Strict)
+        .expect("complete");
+    assert!(report.is_ok(), "{report:#?}");
+    assert_eq!(tariff.elements[0].price_components[0].step_size, 300);
+
+    let (decoded, _) = decode_partial::<Evse>(
+        &load("location_put_example_add_evse.json"),
+        Mode::Lenient,
+        "$",
+    )
+    .expect("partial");
+    let stored = serde_json::json!({
+        "physical_reference": "3",
+        "connectors": [{"power_type": "AC_3_PHASE", "max_voltage": 220, "max_amperage": 16,
+                        "last_updated": "2019-06-24T12:39:09Z"}]
+    });
+    let partial = decoded.partial().expect("partial");
+    let (evse, report) = partial
+        .complete_with(&stored, Mode::Lenient)
+        .expect("complete");
+    assert_eq!(evse.connectors[0].max_voltage, 220);
+    assert_eq!(
+        evse.physical_reference.as_ref().map(|p| p.as_str()),
+        Some("3")
+    );
+    let paths: Vec<&str> = report.warnings.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(paths, ["$.floor"]);
+    assert!(partial.complete_with(&fill, Mode::Lenient).is_err());
 }
 
 /// Every file in the directory is covered by one of the tests above.
