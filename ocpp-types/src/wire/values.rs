@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -192,7 +192,23 @@ impl WireValue for DateTime<Utc> {
 }
 
 /// Reads an RFC 3339 `date-time`, noting the lenient readings.
+///
+/// The year has four digits (RFC 3339's `date-fullyear`), before and after the conversion
+/// to UTC, so that every timestamp read can be written back as RFC 3339.
 pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    let time = parse_any_timestamp(text)?;
+    let four_digit_year = text.as_bytes().get(..5).is_some_and(|start| {
+        start[..4].iter().all(u8::is_ascii_digit) && start[4] == b'-'
+    });
+    if !four_digit_year || !(0..=9999).contains(&time.year()) {
+        return Err(format!(
+            "{text:?} is not an RFC 3339 date-time (the year must have four digits, in UTC too)"
+        ));
+    }
+    Ok(time)
+}
+
+fn parse_any_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
     let standard_separator = matches!(text.as_bytes().get(10), Some(b'T' | b't'));
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         if !standard_separator {
@@ -339,6 +355,13 @@ mod tests {
         assert_eq!(write(&t), "\"2024-03-01T10:00:00Z\"");
         assert!(read::<DateTime<Utc>>("\"yesterday\"").is_err());
         assert!(read::<DateTime<Utc>>("\"2024-03-01T25:00:00Z\"").is_err());
+        // Years RFC 3339 cannot write: signed, five digits, or out of range once in UTC.
+        assert!(read::<DateTime<Utc>>("\"-2024-05-01 12:00:00.1234567\"").is_err());
+        assert!(read::<DateTime<Utc>>("\"+2024-05-01T12:00:00Z\"").is_err());
+        assert!(read::<DateTime<Utc>>("\"0000-01-01T00:30:00+01:00\"").is_err());
+        assert!(read::<DateTime<Utc>>("\"9999-12-31T23:30:00-01:00\"").is_err());
+        let t: DateTime<Utc> = read("\"0000-01-01T00:30:00Z\"").unwrap();
+        assert_eq!(write(&t), "\"0000-01-01T00:30:00Z\"");
 
         let scope = DecodeScope::enter(crate::wire::Tracking::Paths, false);
         let t: DateTime<Utc> = read("\"2024-03-01T10:00:00\"").unwrap();
