@@ -197,9 +197,10 @@ impl WireValue for DateTime<Utc> {
 /// to UTC, so that every timestamp read can be written back as RFC 3339.
 pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
     let time = parse_any_timestamp(text)?;
-    let four_digit_year = text.as_bytes().get(..5).is_some_and(|start| {
-        start[..4].iter().all(u8::is_ascii_digit) && start[4] == b'-'
-    });
+    let four_digit_year = text
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|start| start[..4].iter().all(u8::is_ascii_digit) && start[4] == b'-');
     if !four_digit_year || !(0..=9999).contains(&time.year()) {
         return Err(format!(
             "{text:?} is not an RFC 3339 date-time (the year must have four digits, in UTC too)"
