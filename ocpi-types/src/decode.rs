@@ -53,19 +53,21 @@ pub fn decode_value<T: DeserializeOwned + Validate>(
     base: &str,
 ) -> Result<(T, Report), Error> {
     let (decoded, unknown) = decode_raw::<T>(value).map_err(|f| f.into_error(base))?;
-    let report = validate_decoded(&decoded, &unknown, mode, base);
+    let report = validate_decoded(&decoded, &unknown, mode, base, Vec::new());
     Ok((decoded, report))
 }
 
 /// Validates a decoded value and reports the fields the specification does not
-/// define (`unknown`, as steps from the root of the decoded value).
+/// define (`unknown`, as steps from the root of the decoded value); `gaps` are
+/// the paths of stand-ins (see `Validator::with_gaps`).
 pub(crate) fn validate_decoded<T: Validate>(
     decoded: &T,
     unknown: &[Vec<Step>],
     mode: Mode,
     base: &str,
+    gaps: Vec<String>,
 ) -> Report {
-    let mut v = Validator::with_base(mode, base);
+    let mut v = Validator::with_base(mode, base).with_gaps(gaps);
     decoded.validate_at(&mut v);
     let mut report = v.finish();
     for steps in unknown {

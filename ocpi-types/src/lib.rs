@@ -8,6 +8,8 @@
 //!   [`Mode::Strict`] or [`Mode::Lenient`];
 //! - [`decode_partial()`]: lenient reading of objects that miss required fields
 //!   or hold undecodable values, as [`Partial`] objects (see below);
+//! - [`rules`]: the cross-field rules validation applies (e.g. a CDR's
+//!   `end_date_time` not before its `start_date_time`);
 //! - [`check`]: checking a partner's payload (an object, a list, or a response
 //!   envelope) by object name, as the `ocpi-check` example does;
 //! - [`schema`]: the JSON Schemas of the top-level objects.
@@ -60,6 +62,7 @@ pub mod common;
 mod decode;
 mod error;
 pub mod partial;
+pub mod rules;
 pub mod schema;
 pub mod v211;
 pub mod v221;

@@ -131,7 +131,9 @@ macro_rules! ocpi_enum {
 /// Defines an OCPI object: a struct with `Serialize`, `Deserialize` and
 /// `JsonSchema` derives and a [`Validate`](crate::Validate) implementation that
 /// validates every field at its JSON path, plus the extra per-field checks
-/// written after `=>`.
+/// written after `=>`, plus the cross-field rules of the object written after
+/// the struct as `rules = path::to::function;` (a `fn(&Self, &mut Validator)`,
+/// see [`crate::rules`]).
 macro_rules! ocpi_object {
     (
         $(#[$meta:meta])*
@@ -141,6 +143,7 @@ macro_rules! ocpi_object {
                 pub $field:ident : $ty:ty $(=> $check:expr)?
             ),* $(,)?
         }
+        $(rules = $rules:path;)?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -160,6 +163,7 @@ macro_rules! ocpi_object {
                         $( ($check)(&self.$field, v); )?
                     });
                 )*
+                $( $rules(self, v); )?
             }
         }
     };

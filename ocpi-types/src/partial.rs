@@ -70,7 +70,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::decode::{Failure, Step, decode_raw, json_path, validate_decoded};
-use crate::validate::{Issue, Mode, Report, Validate};
+use crate::validate::{Issue, Mode, Report, Validate, is_at_or_below};
 
 /// At most this many gaps are recorded; an object with more is not worth
 /// keeping and fails to decode.
@@ -254,7 +254,7 @@ pub fn decode_partial<T: DeserializeOwned + Validate>(
 ) -> Result<(Decoded<T>, Report), Error> {
     let first = match decode_raw::<T>(value) {
         Ok((decoded, unknown)) => {
-            let report = validate_decoded(&decoded, &unknown, mode, base);
+            let report = validate_decoded(&decoded, &unknown, mode, base, Vec::new());
             return Ok((Decoded::Complete(decoded), report));
         }
         Err(failure) => failure,
@@ -356,7 +356,8 @@ fn partial_report<T: Validate>(
     gaps: &[Gap],
     base: &str,
 ) -> Report {
-    let checked = validate_decoded(decoded, unknown, Mode::Lenient, base);
+    let paths = gaps.iter().map(|g| g.path.clone()).collect();
+    let checked = validate_decoded(decoded, unknown, Mode::Lenient, base, paths);
     let outside = |issue: &Issue| !gaps.iter().any(|g| is_at_or_below(&issue.path, &g.path));
     let mut report = Report::default();
     for gap in gaps {
@@ -380,13 +381,6 @@ fn partial_report<T: Validate>(
         .warnings
         .extend(checked.warnings.into_iter().filter(outside));
     report
-}
-
-fn is_at_or_below(path: &str, gap: &str) -> bool {
-    match path.strip_prefix(gap) {
-        Some(rest) => rest.is_empty() || rest.starts_with('.') || rest.starts_with('['),
-        None => false,
-    }
 }
 
 /// Sets the value at `steps`; the parent must exist. Returns `false` when it

@@ -10,6 +10,10 @@
 //!   can accept and store what a partner sent while still logging what was wrong.
 //!
 //! Every finding carries a JSON path such as `$.evses[0].connectors[1].standard`.
+//!
+//! Besides the rules of single fields (lengths, patterns, enum values,
+//! cardinalities), objects check the rules that relate their fields, listed in
+//! [`crate::rules`].
 
 use std::fmt;
 
@@ -107,6 +111,9 @@ pub struct Validator {
     base: String,
     path: Vec<Segment>,
     report: Report,
+    /// Paths whose values are stand-ins (see [`crate::partial`]): cross-field
+    /// rules that involve them are not checked.
+    gaps: Vec<String>,
 }
 
 impl Validator {
@@ -122,6 +129,36 @@ impl Validator {
             base: base.to_owned(),
             path: Vec::new(),
             report: Report::default(),
+            gaps: Vec::new(),
+        }
+    }
+
+    /// Declares the JSON paths whose values are stand-ins for missing or
+    /// undecodable values; cross-field rules that involve them are skipped.
+    pub(crate) fn with_gaps(mut self, gaps: Vec<String>) -> Self {
+        self.gaps = gaps;
+        self
+    }
+
+    /// A cross-field rule is broken: reports `message` at member `at` of the
+    /// current object (the object itself when `at` is empty), unless one of
+    /// the members named in `involved` is (or holds) a stand-in.
+    pub(crate) fn rule(&mut self, involved: &[&str], at: &str, message: impl Into<String>) {
+        let here = self.path();
+        let touches_gap = involved.iter().any(|field| {
+            let member = format!("{here}.{field}");
+            self.gaps
+                .iter()
+                .any(|gap| is_at_or_below(gap, &member) || is_at_or_below(&member, gap))
+        });
+        if touches_gap {
+            return;
+        }
+        if at.is_empty() {
+            self.violation(message);
+        } else {
+            let message = message.into();
+            self.field(at, |v| v.violation(message));
         }
     }
 
@@ -198,6 +235,14 @@ impl Validator {
     /// The findings so far.
     pub fn finish(self) -> Report {
         self.report
+    }
+}
+
+/// `true` when `path` is `ancestor` or lies below it.
+pub(crate) fn is_at_or_below(path: &str, ancestor: &str) -> bool {
+    match path.strip_prefix(ancestor) {
+        Some(rest) => rest.is_empty() || rest.starts_with('.') || rest.starts_with('['),
+        None => false,
     }
 }
 

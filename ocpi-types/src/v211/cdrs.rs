@@ -57,6 +57,7 @@ ocpi_object! {
         /// Last update.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::cdr_211;
 }
 
 ocpi_enum! {

@@ -45,6 +45,7 @@ ocpi_object! {
         /// Last update.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::session_211;
 }
 
 ocpi_enum! {

@@ -101,4 +101,5 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
         pub day_of_week: Vec<DayOfWeek>,
     }
+    rules = crate::rules::tariff_restrictions_211;
 }

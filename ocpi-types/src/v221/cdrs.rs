@@ -97,6 +97,7 @@ ocpi_object! {
         /// When this CDR was last updated.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::cdr;
 }
 
 ocpi_enum! {

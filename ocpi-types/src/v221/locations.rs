@@ -83,6 +83,7 @@ ocpi_object! {
         /// When this Location, or one of its EVSEs or Connectors, was last updated.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::location;
 }
 
 ocpi_object! {
@@ -558,6 +559,7 @@ ocpi_object! {
         /// End of the exception.
         pub period_end: DateTime,
     }
+    rules = crate::rules::exceptional_period;
 }
 
 ocpi_enum! {
@@ -631,6 +633,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
         pub exceptional_closings: Vec<ExceptionalPeriod>,
     }
+    rules = crate::rules::hours;
 }
 
 ocpi_object! {
@@ -745,6 +748,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub group_id: Option<CiString<36>>,
     }
+    rules = crate::rules::publish_token;
 }
 
 ocpi_object! {
@@ -758,6 +762,7 @@ ocpi_object! {
         /// End, `HH:MM`.
         pub period_end: LocalTime,
     }
+    rules = crate::rules::regular_hours;
 }
 
 ocpi_enum! {
@@ -795,4 +800,5 @@ ocpi_object! {
         /// The status during the period.
         pub status: Status,
     }
+    rules = crate::rules::status_schedule;
 }

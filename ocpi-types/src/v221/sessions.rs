@@ -54,6 +54,7 @@ ocpi_object! {
         /// When this Session was last updated.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::session;
 }
 
 ocpi_object! {

@@ -52,6 +52,7 @@ ocpi_object! {
         /// When this Tariff was last updated.
         pub last_updated: DateTime,
     }
+    rules = crate::rules::tariff;
 }
 
 ocpi_enum! {
@@ -181,6 +182,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub reservation: Option<ReservationRestrictionType>,
     }
+    rules = crate::rules::tariff_restrictions;
 }
 
 ocpi_enum! {
