@@ -1,0 +1,476 @@
+//! Pricing a CDR given as JSON, and checking the totals it states: the library side of the
+//! `price-cdr` example.
+//!
+//! Users paste partial CDRs, so only what pricing needs is read: `charging_periods`,
+//! `end_date_time` (`stop_date_time` in 2.1.1), `currency`, `tariffs`, the location's country
+//! (and, in 2.1.1, its `time_zone`), and the stated totals. Every other required field that is
+//! missing gives a warning. The tariff is the one given, else the one the CDR carries (the
+//! one the first period's `tariff_id` names, when there are several).
+
+use std::fmt::Write as _;
+
+use chrono_tz::Tz;
+use ocpi_types::common::{DateTime, Price};
+use ocpi_types::v221::cdrs::{CdrDimension, CdrDimensionType, ChargingPeriod};
+use ocpi_types::v221::tariffs::Tariff;
+use ocpi_types::{Mode, decode_value, v211};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{Amount, Options, Pricing, Session, TariffError, Warning, engine, from_v211, timezone};
+
+/// The OCPI version of the CDR and tariff JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Version {
+    /// OCPI 2.2.1.
+    #[default]
+    V221,
+    /// OCPI 2.1.1.
+    V211,
+}
+
+/// How to price a CDR.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CdrOptions {
+    /// Version of the CDR and of the tariff.
+    pub version: Version,
+    /// The location's time zone, when the CDR does not say it.
+    pub time_zone: Option<Tz>,
+    /// Round the totals to this many decimals.
+    pub decimals: Option<u32>,
+}
+
+/// A total the CDR states that differs from ours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The CDR field, e.g. `total_cost.incl_vat` or `total_energy`.
+    pub field: String,
+    /// What the CDR says.
+    #[serde(with = "ocpi_types::common::number")]
+    pub stated: Decimal,
+    /// What we computed.
+    #[serde(with = "ocpi_types::common::number")]
+    pub computed: Decimal,
+}
+
+/// A priced CDR.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CdrReport {
+    /// Our totals, breakdown and warnings.
+    #[serde(flatten)]
+    pub pricing: Pricing,
+    /// Where the totals the CDR states differ from ours.
+    pub differences: Vec<Difference>,
+}
+
+const REQUIRED_221: &[&str] = &[
+    "country_code",
+    "party_id",
+    "id",
+    "start_date_time",
+    "end_date_time",
+    "cdr_token",
+    "auth_method",
+    "cdr_location",
+    "currency",
+    "charging_periods",
+    "total_cost",
+    "total_energy",
+    "total_time",
+    "last_updated",
+];
+const REQUIRED_211: &[&str] = &[
+    "id",
+    "start_date_time",
+    "stop_date_time",
+    "auth_id",
+    "auth_method",
+    "location",
+    "currency",
+    "charging_periods",
+    "total_cost",
+    "total_energy",
+    "total_time",
+    "last_updated",
+];
+
+fn invalid(what: &'static str, message: impl Into<String>) -> TariffError {
+    TariffError::InvalidJson {
+        what,
+        message: message.into(),
+    }
+}
+
+fn decode<T: DeserializeOwned + ocpi_types::Validate>(
+    value: &Value,
+    what: &'static str,
+    path: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<T, TariffError> {
+    let (decoded, report) =
+        decode_value::<T>(value, Mode::Lenient, path).map_err(|e| invalid(what, e.to_string()))?;
+    for issue in report.errors {
+        warnings.push(Warning::general(format!("{what} {issue}")));
+    }
+    Ok(decoded)
+}
+
+fn decimal(value: &Value, path: &str) -> Result<Decimal, TariffError> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return Err(invalid("CDR", format!("{path} is not a number"))),
+    };
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| invalid("CDR", format!("{path} is not a number: {text}")))
+}
+
+/// Reads a tariff document: one object, an array (the first is used), or a response envelope.
+fn read_tariffs(
+    value: &Value,
+    version: Version,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Tariff>, TariffError> {
+    let value = value
+        .get("data")
+        .filter(|_| value.get("status_code").is_some())
+        .unwrap_or(value);
+    let items: Vec<(&Value, String)> = match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v, format!("$[{i}]")))
+            .collect(),
+        other => vec![(other, "$".to_owned())],
+    };
+    items
+        .into_iter()
+        .map(|(v, path)| match version {
+            Version::V221 => decode::<Tariff>(v, "tariff", &path, warnings),
+            Version::V211 => from_v211(&decode::<v211::Tariff>(v, "tariff", &path, warnings)?),
+        })
+        .collect()
+}
+
+fn periods(
+    value: &Value,
+    version: Version,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<ChargingPeriod>, TariffError> {
+    let path = "$.charging_periods";
+    match version {
+        Version::V221 => decode::<Vec<ChargingPeriod>>(value, "CDR", path, warnings),
+        Version::V211 => {
+            let old = decode::<Vec<v211::cdrs::ChargingPeriod>>(value, "CDR", path, warnings)?;
+            let mut flat = false;
+            let converted = old
+                .into_iter()
+                .map(|p| ChargingPeriod {
+                    start_date_time: p.start_date_time,
+                    dimensions: p
+                        .dimensions
+                        .into_iter()
+                        .filter(|d| {
+                            let is_flat = d.r#type.as_str() == "FLAT";
+                            flat |= is_flat;
+                            !is_flat
+                        })
+                        .map(|d| CdrDimension {
+                            r#type: CdrDimensionType::from_wire(d.r#type.as_str()),
+                            volume: d.volume,
+                        })
+                        .collect(),
+                    tariff_id: None,
+                })
+                .collect();
+            if flat {
+                warnings.push(Warning::general(
+                    "the 2.1.1 FLAT dimension of the charging periods is ignored: flat fees come from the tariff",
+                ));
+            }
+            Ok(converted)
+        }
+    }
+}
+
+/// Prices the CDR `cdr` (JSON) with `tariff` (JSON: an object, an array or an envelope), or
+/// with the tariffs the CDR carries when `tariff` is `None`, and compares with the totals
+/// the CDR states.
+pub fn price_cdr_json(
+    cdr: &str,
+    tariff: Option<&str>,
+    options: &CdrOptions,
+) -> Result<CdrReport, TariffError> {
+    let cdr: Value = serde_json::from_str(cdr).map_err(|e| invalid("CDR", e.to_string()))?;
+    let tariff = match tariff {
+        Some(t) => {
+            Some(serde_json::from_str::<Value>(t).map_err(|e| invalid("tariff", e.to_string()))?)
+        }
+        None => None,
+    };
+    price_cdr_value(&cdr, tariff.as_ref(), options)
+}
+
+/// [`price_cdr_json`] on parsed JSON.
+pub fn price_cdr_value(
+    cdr: &Value,
+    tariff: Option<&Value>,
+    options: &CdrOptions,
+) -> Result<CdrReport, TariffError> {
+    let v211 = options.version == Version::V211;
+    let Value::Object(fields) = cdr else {
+        return Err(invalid("CDR", "$ is not a JSON object"));
+    };
+    let mut warnings = Vec::new();
+    if v211 {
+        warnings.push(Warning::general(
+            "OCPI 2.1.1 tariffs carry no VAT: incl_vat equals excl_vat",
+        ));
+    }
+    let required = if v211 { REQUIRED_211 } else { REQUIRED_221 };
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|f| !fields.contains_key(*f))
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(Warning::general(format!(
+            "the CDR lacks {} (not needed for pricing)",
+            missing.join(", ")
+        )));
+    }
+    let periods_value = fields
+        .get("charging_periods")
+        .ok_or_else(|| invalid("CDR", "$.charging_periods is missing"))?;
+    let periods = periods(periods_value, options.version, &mut warnings)?;
+    let end_field = if v211 {
+        "stop_date_time"
+    } else {
+        "end_date_time"
+    };
+    let end = match fields.get(end_field) {
+        Some(v) => {
+            Some(decode::<DateTime>(v, "CDR", &format!("$.{end_field}"), &mut warnings)?.utc())
+        }
+        None => None,
+    };
+    let location = fields.get(if v211 { "location" } else { "cdr_location" });
+    let country = location
+        .and_then(|l| l.get("country"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let zone = match (
+        options.time_zone,
+        location
+            .and_then(|l| l.get("time_zone"))
+            .and_then(Value::as_str),
+    ) {
+        (Some(zone), _) => Some(zone),
+        (None, Some(name)) => Some(timezone::parse_zone(name)?),
+        (None, None) => None,
+    };
+
+    let tariffs = match tariff {
+        Some(t) => read_tariffs(t, options.version, &mut warnings)?,
+        None => match fields.get("tariffs") {
+            Some(t @ Value::Array(_)) => read_tariffs(t, options.version, &mut warnings)?,
+            _ => Vec::new(),
+        },
+    };
+    let wanted = periods.first().and_then(|p| p.tariff_id.as_ref());
+    let chosen = wanted
+        .and_then(|id| tariffs.iter().find(|t| &t.id == id))
+        .or_else(|| tariffs.first())
+        .ok_or(TariffError::NoTariff)?;
+    if tariffs.len() > 1 {
+        warnings.push(Warning::general(format!(
+            "{} tariffs given; the whole CDR is priced with tariff {}",
+            tariffs.len(),
+            chosen.id.as_str()
+        )));
+    }
+    if periods
+        .iter()
+        .any(|p| p.tariff_id.as_ref().is_some_and(|id| *id != chosen.id))
+    {
+        warnings.push(Warning::general(format!(
+            "some periods name another tariff_id than {}; they are priced with it too",
+            chosen.id.as_str()
+        )));
+    }
+    if let Some(currency) = fields.get("currency").and_then(Value::as_str) {
+        if !currency.eq_ignore_ascii_case(chosen.currency.as_str()) {
+            return Err(TariffError::CurrencyMismatch {
+                tariff: chosen.currency.as_str().to_owned(),
+                cdr: currency.to_owned(),
+            });
+        }
+    }
+    let session = Session { periods, end };
+    let engine_options = Options {
+        time_zone: zone,
+        country,
+        decimals: options.decimals,
+    };
+    let pricing = engine::run(chosen, &session, &engine_options, warnings)?;
+    let differences = compare(fields, &pricing, v211)?;
+    Ok(CdrReport {
+        pricing,
+        differences,
+    })
+}
+
+fn compare(
+    fields: &serde_json::Map<String, Value>,
+    ours: &Pricing,
+    v211: bool,
+) -> Result<Vec<Difference>, TariffError> {
+    let mut out = Vec::new();
+    let mut check = |field: String, stated: Decimal, computed: Decimal| {
+        if stated.normalize() != computed.normalize() {
+            out.push(Difference {
+                field,
+                stated: stated.normalize(),
+                computed: computed.normalize(),
+            });
+        }
+    };
+    let prices: [(&str, &Amount); 6] = [
+        ("total_cost", &ours.total_cost),
+        ("total_fixed_cost", &ours.total_fixed_cost),
+        ("total_energy_cost", &ours.total_energy_cost),
+        ("total_time_cost", &ours.total_time_cost),
+        ("total_parking_cost", &ours.total_parking_cost),
+        ("total_reservation_cost", &ours.total_reservation_cost),
+    ];
+    for (name, amount) in prices {
+        let Some(value) = fields.get(name) else {
+            continue;
+        };
+        if v211 || value.is_number() {
+            check(
+                name.to_owned(),
+                decimal(value, &format!("$.{name}"))?,
+                amount.excl_vat,
+            );
+            continue;
+        }
+        let price: Price = serde_json::from_value(value.clone())
+            .map_err(|e| invalid("CDR", format!("$.{name}: {e}")))?;
+        check(format!("{name}.excl_vat"), price.excl_vat, amount.excl_vat);
+        if let Some(incl) = price.incl_vat {
+            check(format!("{name}.incl_vat"), incl, amount.incl_vat);
+        }
+    }
+    for (name, computed) in [
+        ("total_energy", ours.total_energy),
+        ("total_time", ours.total_time),
+        ("total_parking_time", ours.total_parking_time),
+    ] {
+        if let Some(value) = fields.get(name) {
+            check(
+                name.to_owned(),
+                decimal(value, &format!("$.{name}"))?,
+                computed,
+            );
+        }
+    }
+    Ok(out)
+}
+
+impl CdrReport {
+    /// The report as one JSON object: the totals with OCPI field names (costs as
+    /// `{"excl_vat", "incl_vat"}`, times in hours), `breakdown`, `warnings` and `differences`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The report for people: totals, breakdown, warnings and differences.
+    pub fn to_text(&self) -> String {
+        let p = &self.pricing;
+        let mut out = String::new();
+        let money = |a: &Amount| format!("{} excl. VAT, {} incl. VAT", a.excl_vat, a.incl_vat);
+        let _ = writeln!(
+            out,
+            "total_cost:             {} ({})",
+            money(&p.total_cost),
+            p.currency
+        );
+        let _ = writeln!(
+            out,
+            "total_fixed_cost:       {}",
+            money(&p.total_fixed_cost)
+        );
+        let _ = writeln!(out, "total_energy:           {} kWh", p.total_energy);
+        let _ = writeln!(
+            out,
+            "total_energy_cost:      {}",
+            money(&p.total_energy_cost)
+        );
+        let _ = writeln!(out, "total_time:             {} h", p.total_time);
+        let _ = writeln!(out, "total_time_cost:        {}", money(&p.total_time_cost));
+        let _ = writeln!(out, "total_parking_time:     {} h", p.total_parking_time);
+        let _ = writeln!(
+            out,
+            "total_parking_cost:     {}",
+            money(&p.total_parking_cost)
+        );
+        let _ = writeln!(
+            out,
+            "total_reservation_cost: {}",
+            money(&p.total_reservation_cost)
+        );
+        let _ = writeln!(out, "\nbreakdown:");
+        for l in &p.breakdown {
+            let unit = match l.unit {
+                super::Unit::Kwh => "kWh",
+                super::Unit::Seconds => "s",
+                super::Unit::Session => "session",
+            };
+            let _ = write!(
+                out,
+                "  {} {:?} period {} element {}: {} {unit} billed {} at {}{} -> {}",
+                l.start.format("%Y-%m-%dT%H:%M:%SZ"),
+                l.dimension,
+                l.period.map_or("-".to_owned(), |i| i.to_string()),
+                l.element.map_or("-".to_owned(), |i| i.to_string()),
+                l.volume,
+                l.billed_volume,
+                l.price,
+                l.vat.map_or(String::new(), |v| format!(" + {v}% VAT")),
+                money(&l.cost),
+            );
+            if let Some(note) = &l.note {
+                let _ = write!(out, " ({note})");
+            }
+            out.push('\n');
+        }
+        if !p.warnings.is_empty() {
+            let _ = writeln!(out, "\nwarnings:");
+            for w in &p.warnings {
+                match w.period {
+                    Some(i) => {
+                        let _ = writeln!(out, "  period {i}: {}", w.message);
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {}", w.message);
+                    }
+                }
+            }
+        }
+        if !self.differences.is_empty() {
+            let _ = writeln!(out, "\nthe CDR states other totals:");
+            for d in &self.differences {
+                let _ = writeln!(
+                    out,
+                    "  {}: CDR {}, computed {}",
+                    d.field, d.stated, d.computed
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,567 @@
+//! The pricing run: tariff and periods in, [`Pricing`] out.
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use ocpi_types::v221::tariffs::{Tariff, TariffDimensionType};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::breakdown::{Amount, Dimension, Line, Pricing, Unit, Warning};
+use super::periods::{self, Kind, Slice};
+use super::restrictions::{Holds, Moment, ReservationKind, Restrictions};
+use super::{Options, Session, TariffError, steps, timezone};
+
+/// The dimensions a component can price, as indices into [`Element::components`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Energy = 0,
+    Flat = 1,
+    Parking = 2,
+    Time = 3,
+}
+
+struct Element {
+    restrictions: Restrictions,
+    reservation: ReservationKind,
+    /// For each [`Slot`], the first component of that dimension in the element.
+    components: [Option<usize>; 4],
+}
+
+struct Compiled<'t> {
+    tariff: &'t Tariff,
+    elements: Vec<Element>,
+    /// Element indices tried for the charging session, for reservation time, and for an
+    /// expired reservation.
+    session_order: Vec<usize>,
+    reservation_order: Vec<usize>,
+    expired_order: Vec<usize>,
+}
+
+fn compile<'t>(
+    tariff: &'t Tariff,
+    warnings: &mut Vec<Warning>,
+) -> Result<Compiled<'t>, TariffError> {
+    if tariff.elements.is_empty() {
+        return Err(TariffError::EmptyTariff);
+    }
+    let mut elements = Vec::with_capacity(tariff.elements.len());
+    for (i, el) in tariff.elements.iter().enumerate() {
+        let (restrictions, reservation) = match &el.restrictions {
+            Some(r) => Restrictions::read(r, i)?,
+            None => (Restrictions::default(), ReservationKind::None),
+        };
+        let mut components = [None; 4];
+        for (j, pc) in el.price_components.iter().enumerate() {
+            let slot = match &pc.r#type {
+                TariffDimensionType::Energy => Slot::Energy,
+                TariffDimensionType::Flat => Slot::Flat,
+                TariffDimensionType::ParkingTime => Slot::Parking,
+                TariffDimensionType::Time => Slot::Time,
+                TariffDimensionType::NonStandard(other) => {
+                    warnings.push(Warning::general(format!(
+                        "element {i} component {j}: dimension {other:?} is not an OCPI dimension; ignored"
+                    )));
+                    continue;
+                }
+            };
+            if reservation != ReservationKind::None && matches!(slot, Slot::Energy | Slot::Parking)
+            {
+                warnings.push(Warning::general(format!(
+                    "element {i} component {j}: a reservation element prices only FLAT and TIME; ignored"
+                )));
+                continue;
+            }
+            if components[slot as usize].is_some() {
+                warnings.push(Warning::general(format!(
+                    "element {i} has more than one {} component; the first one applies",
+                    pc.r#type.as_str()
+                )));
+                continue;
+            }
+            components[slot as usize] = Some(j);
+        }
+        elements.push(Element {
+            restrictions,
+            reservation,
+            components,
+        });
+    }
+    let of = |kind: ReservationKind| -> Vec<usize> {
+        (0..elements.len())
+            .filter(|&i| elements[i].reservation == kind)
+            .collect()
+    };
+    let session_order = of(ReservationKind::None);
+    let reservation_order = of(ReservationKind::Reservation);
+    let mut expired_order = of(ReservationKind::Expires);
+    expired_order.extend(&reservation_order);
+    Ok(Compiled {
+        tariff,
+        elements,
+        session_order,
+        reservation_order,
+        expired_order,
+    })
+}
+
+fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+struct LineBuilder {
+    lines: Vec<Line>,
+    /// Last line per dimension, to merge contiguous stretches of one component.
+    last: [Option<usize>; 6],
+}
+
+impl LineBuilder {
+    fn add(
+        &mut self,
+        slice: &Slice,
+        dim: Dimension,
+        element: usize,
+        component: usize,
+        c: &Compiled<'_>,
+    ) {
+        let pc = &c.tariff.elements[element].price_components[component];
+        let (volume, unit) = match dim {
+            Dimension::Energy => (slice.kwh, Unit::Kwh),
+            Dimension::Flat | Dimension::ReservationFlat => (Decimal::ONE, Unit::Session),
+            _ => (slice.secs, Unit::Seconds),
+        };
+        let slot = dim as usize;
+        if let Some(i) = self.last.get(slot).copied().flatten() {
+            let l = &mut self.lines[i];
+            if unit != Unit::Session
+                && l.period == Some(slice.period)
+                && l.element == Some(element)
+                && l.component == Some(component)
+                && l.end == slice.start
+            {
+                l.end = slice.end;
+                l.volume += volume;
+                l.billed_volume += volume;
+                return;
+            }
+        }
+        if let Some(s) = self.last.get_mut(slot) {
+            *s = Some(self.lines.len());
+        }
+        self.lines.push(Line {
+            period: Some(slice.period),
+            dimension: dim,
+            element: Some(element),
+            component: Some(component),
+            start: slice.start,
+            end: slice.end,
+            volume,
+            billed_volume: volume,
+            unit,
+            price: pc.price,
+            step_size: None,
+            vat: pc.vat,
+            cost: Amount::ZERO,
+            note: None,
+        });
+    }
+}
+
+fn line_cost(l: &Line, volume: Decimal) -> Option<Amount> {
+    let excl = match l.unit {
+        Unit::Kwh => l.price.checked_mul(volume)?,
+        Unit::Seconds => l
+            .price
+            .checked_mul(volume)?
+            .checked_div(Decimal::from(3600))?,
+        Unit::Session => l.price,
+    };
+    Amount::with_vat(excl, l.vat)
+}
+
+fn overflow(what: &'static str) -> impl Fn() -> TariffError {
+    move || TariffError::Overflow(what)
+}
+
+/// Prices `session` with `tariff`.
+pub(crate) fn run(
+    tariff: &Tariff,
+    session: &Session,
+    options: &Options,
+    mut warnings: Vec<Warning>,
+) -> Result<Pricing, TariffError> {
+    let c = compile(tariff, &mut warnings)?;
+    let usages = periods::read(&session.periods, session.end, &mut warnings)?;
+    let pieces = periods::layout(&usages)?;
+    let first = pieces.first().ok_or(TariffError::NoPeriods)?.start;
+    let mut last_end = first;
+    for p in &pieces {
+        last_end = last_end.max(p.end()?);
+    }
+    let session_origin = pieces
+        .iter()
+        .find(|p| p.kind != Kind::Reservation)
+        .map_or(first, |p| p.start);
+    let reservation_origin = pieces
+        .iter()
+        .find(|p| p.kind == Kind::Reservation)
+        .map_or(first, |p| p.start);
+    if let Some(from) = &tariff.start_date_time {
+        if session_origin < from.utc() {
+            warnings.push(Warning::general(format!(
+                "the session starts before the tariff's start_date_time {}; priced with it anyway",
+                from.utc().to_rfc3339()
+            )));
+        }
+    }
+    if let Some(until) = &tariff.end_date_time {
+        if session_origin >= until.utc() {
+            warnings.push(Warning::general(format!(
+                "the session starts after the tariff's end_date_time {}; priced with it anyway",
+                until.utc().to_rfc3339()
+            )));
+        }
+    }
+
+    // Where restrictions can change.
+    let needs_zone = c.elements.iter().any(|e| e.restrictions.uses_local_time());
+    let zone = if needs_zone {
+        Some(timezone::resolve(
+            options.time_zone,
+            options.country.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let mut boundaries: Vec<DateTime<Utc>> = Vec::new();
+    if let Some(zone) = zone {
+        let mut times: Vec<NaiveTime> = Vec::new();
+        for e in &c.elements {
+            times.extend(e.restrictions.start_time);
+            times.extend(e.restrictions.end_time);
+            if e.restrictions.uses_dates() {
+                times.push(NaiveTime::MIN);
+            }
+        }
+        let times = sorted_unique(times);
+        boundaries = periods::local_boundaries(zone, &times, first, last_end)?;
+    }
+    for e in &c.elements {
+        let origin = match e.reservation {
+            ReservationKind::None => session_origin,
+            _ => reservation_origin,
+        };
+        for secs in [e.restrictions.min_duration, e.restrictions.max_duration]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = Duration::try_seconds(secs).and_then(|d| origin.checked_add_signed(d))
+            {
+                boundaries.push(t);
+            }
+        }
+    }
+    let boundaries = sorted_unique(boundaries);
+    let thresholds = sorted_unique(
+        c.elements
+            .iter()
+            .filter(|e| e.reservation == ReservationKind::None)
+            .flat_map(|e| [e.restrictions.min_kwh, e.restrictions.max_kwh])
+            .flatten()
+            .collect(),
+    );
+    let slices = periods::cut(&pieces, &boundaries, &thresholds)?;
+
+    let expired = pieces
+        .iter()
+        .any(|p| p.kind == Kind::Reservation && !p.secs.is_zero())
+        && !pieces
+            .iter()
+            .any(|p| p.kind != Kind::Reservation && (!p.secs.is_zero() || !p.kwh.is_zero()));
+
+    // Which element prices what, slice by slice.
+    let mut builder = LineBuilder {
+        lines: Vec::with_capacity(slices.len() * 2),
+        last: [None; 6],
+    };
+    let mut holds: Vec<Option<Holds>> = vec![None; c.elements.len()];
+    let mut warned_current = vec![false; session.periods.len()];
+    let (mut session_flat, mut reservation_flat) = (false, false);
+    for s in &slices {
+        holds.iter_mut().for_each(|h| *h = None);
+        let origin = match s.kind {
+            Kind::Reservation => reservation_origin,
+            _ => session_origin,
+        };
+        let elapsed = s.start.signed_duration_since(origin);
+        let moment = Moment {
+            local: zone.map(|z| z.from_utc_datetime(&s.start.naive_utc()).naive_local()),
+            kwh_before: s.kwh_before,
+            elapsed_ns: i128::from(elapsed.num_seconds()) * 1_000_000_000
+                + i128::from(elapsed.subsec_nanos()),
+            power: s.power,
+            current: s.current,
+        };
+        let order = match s.kind {
+            Kind::Reservation if expired => &c.expired_order,
+            Kind::Reservation => &c.reservation_order,
+            _ => &c.session_order,
+        };
+        let mut pick = |slot: Slot| -> Option<(usize, usize)> {
+            for &i in order {
+                let Some(j) = c.elements[i].components[slot as usize] else {
+                    continue;
+                };
+                let h = *holds[i].get_or_insert_with(|| c.elements[i].restrictions.holds(&moment));
+                match h {
+                    Holds::Yes => return Some((i, j)),
+                    Holds::No => {}
+                    Holds::NoCurrent => {
+                        if let Some(w) = warned_current.get_mut(s.period) {
+                            if !*w {
+                                *w = true;
+                                warnings.push(Warning::at(
+                                    s.period,
+                                    format!("element {i} restricts the current, and the period has no MIN_CURRENT or MAX_CURRENT; the restriction is taken as not holding"),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            None
+        };
+        let mut wanted: Vec<(Slot, Dimension)> = Vec::with_capacity(3);
+        match s.kind {
+            Kind::Charging => {
+                if !s.kwh.is_zero() {
+                    wanted.push((Slot::Energy, Dimension::Energy));
+                }
+                if !s.secs.is_zero() {
+                    wanted.push((Slot::Time, Dimension::Time));
+                }
+                if !session_flat {
+                    wanted.push((Slot::Flat, Dimension::Flat));
+                }
+            }
+            Kind::Parking => {
+                if !s.secs.is_zero() {
+                    wanted.push((Slot::Parking, Dimension::ParkingTime));
+                }
+                if !session_flat {
+                    wanted.push((Slot::Flat, Dimension::Flat));
+                }
+            }
+            Kind::Reservation => {
+                if !s.secs.is_zero() {
+                    wanted.push((Slot::Time, Dimension::ReservationTime));
+                }
+                if !reservation_flat {
+                    wanted.push((Slot::Flat, Dimension::ReservationFlat));
+                }
+            }
+        }
+        let mut picked: Vec<(Dimension, usize, usize)> = Vec::with_capacity(3);
+        for (slot, dim) in wanted {
+            if let Some((i, j)) = pick(slot) {
+                picked.push((dim, i, j));
+            }
+        }
+        for (dim, i, j) in picked {
+            match dim {
+                Dimension::Flat => session_flat = true,
+                Dimension::ReservationFlat => reservation_flat = true,
+                _ => {}
+            }
+            builder.add(s, dim, i, j, &c);
+        }
+    }
+    let mut lines = builder.lines;
+    // Lines are in time order (slices are); the step size is the one of each line's component.
+    let step_sizes: Vec<i64> = lines
+        .iter()
+        .map(|l| match (l.element, l.component) {
+            (Some(i), Some(j)) => tariff.elements[i].price_components[j].step_size,
+            _ => 0,
+        })
+        .collect();
+    steps::apply(&mut lines, &step_sizes, &[Dimension::Energy], &mut warnings)?;
+    steps::apply(
+        &mut lines,
+        &step_sizes,
+        &[Dimension::Time, Dimension::ParkingTime],
+        &mut warnings,
+    )?;
+    steps::apply(
+        &mut lines,
+        &step_sizes,
+        &[Dimension::ReservationTime],
+        &mut warnings,
+    )?;
+
+    // Costs: per line, and per component over the whole session for the totals (one
+    // multiplication per component, so the totals do not depend on how periods are cut).
+    let mut per_component: Vec<(Dimension, usize, usize, Decimal, usize)> = Vec::new();
+    for (n, l) in lines.iter_mut().enumerate() {
+        l.cost = line_cost(l, l.billed_volume).ok_or_else(overflow("a line's cost"))?;
+        let key = (
+            l.dimension,
+            l.element.unwrap_or(0),
+            l.component.unwrap_or(0),
+        );
+        match per_component
+            .iter_mut()
+            .find(|(d, i, j, _, _)| (*d, *i, *j) == key)
+        {
+            Some(entry) => {
+                entry.3 = entry
+                    .3
+                    .checked_add(l.billed_volume)
+                    .ok_or_else(overflow("a component's volume"))?
+            }
+            None => per_component.push((key.0, key.1, key.2, l.billed_volume, n)),
+        }
+    }
+    let mut totals = [Amount::ZERO; 6];
+    for &(dim, _, _, volume, n) in &per_component {
+        let cost = line_cost(&lines[n], volume).ok_or_else(overflow("a component's cost"))?;
+        let t = &mut totals[dim as usize];
+        *t = t.checked_add(cost).ok_or_else(overflow("a total"))?;
+    }
+    let [flat, energy, time, parking, res_flat, res_time] = totals;
+    let reservation = res_flat
+        .checked_add(res_time)
+        .ok_or_else(overflow("the reservation total"))?;
+    let mut total = [energy, time, parking, reservation]
+        .into_iter()
+        .try_fold(flat, |acc, a| acc.checked_add(a))
+        .ok_or_else(overflow("the total cost"))?;
+
+    limit_total(
+        &mut total,
+        tariff,
+        &mut lines,
+        &mut warnings,
+        first,
+        last_end,
+    )?;
+
+    let round = |a: Amount| match options.decimals {
+        Some(dp) => a.map(|v| {
+            v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+        }),
+        None => a.map(|v| v.normalize()),
+    };
+    let sum_secs = |f: fn(&periods::Usage) -> Decimal| -> Result<Decimal, TariffError> {
+        usages
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, u| acc.checked_add(f(u)))
+            .ok_or(TariffError::Overflow("a time total"))
+    };
+    let hours = |secs: Decimal| (secs / Decimal::from(3600)).round_dp(6).normalize();
+    let charging = sum_secs(|u| u.time)?;
+    let parked = sum_secs(|u| u.parking)?;
+    let total_energy = usages
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, u| acc.checked_add(u.energy))
+        .ok_or(TariffError::Overflow("the energy total"))?;
+    for l in &mut lines {
+        l.volume = l.volume.normalize();
+        l.billed_volume = l.billed_volume.normalize();
+        l.cost = l.cost.map(|v| v.normalize());
+    }
+    Ok(Pricing {
+        currency: tariff.currency.as_str().to_owned(),
+        total_cost: round(total),
+        total_fixed_cost: round(flat),
+        total_energy: total_energy.normalize(),
+        total_energy_cost: round(energy),
+        total_time: hours(charging + parked),
+        total_time_cost: round(time),
+        total_parking_time: hours(parked),
+        total_parking_cost: round(parking),
+        total_reservation_cost: round(reservation),
+        breakdown: lines,
+        warnings,
+    })
+}
+
+/// Applies `min_price` and `max_price`, each on both sides of VAT. A limit without
+/// `incl_vat` is carried to the side including VAT in proportion: when the total excluding
+/// VAT is raised (cut) by a factor, so is the total including VAT.
+fn limit_total(
+    total: &mut Amount,
+    tariff: &Tariff,
+    lines: &mut Vec<Line>,
+    warnings: &mut Vec<Warning>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), TariffError> {
+    let before = *total;
+    let ratio = |excl: Decimal| -> Option<Decimal> {
+        if before.excl_vat.is_zero() {
+            Some(excl)
+        } else {
+            excl.checked_mul(before.incl_vat)?
+                .checked_div(before.excl_vat)
+        }
+    };
+    for (limit, dim) in [
+        (&tariff.min_price, Dimension::MinPrice),
+        (&tariff.max_price, Dimension::MaxPrice),
+    ] {
+        let Some(limit) = limit else { continue };
+        let excl_limit = limit.excl_vat;
+        let incl_limit = match limit.incl_vat {
+            Some(v) => v,
+            None => {
+                warnings.push(Warning::general(format!(
+                    "{} has no incl_vat; the limit including VAT is derived from the session's VAT ratio",
+                    if dim == Dimension::MinPrice { "min_price" } else { "max_price" }
+                )));
+                ratio(excl_limit).ok_or(TariffError::Overflow("a price limit"))?
+            }
+        };
+        let before_limit = *total;
+        if dim == Dimension::MinPrice {
+            total.excl_vat = total.excl_vat.max(excl_limit);
+            total.incl_vat = total.incl_vat.max(incl_limit);
+        } else {
+            total.excl_vat = total.excl_vat.min(excl_limit);
+            total.incl_vat = total.incl_vat.min(incl_limit);
+        }
+        if *total != before_limit {
+            lines.push(Line {
+                period: None,
+                dimension: dim,
+                element: None,
+                component: None,
+                start,
+                end,
+                volume: Decimal::ONE,
+                billed_volume: Decimal::ONE,
+                unit: Unit::Session,
+                price: excl_limit,
+                step_size: None,
+                vat: None,
+                cost: Amount {
+                    excl_vat: total.excl_vat - before_limit.excl_vat,
+                    incl_vat: total.incl_vat - before_limit.incl_vat,
+                },
+                note: Some(format!(
+                    "the session cost {} excl. VAT / {} incl. VAT; the tariff's {} is {} / {}",
+                    before_limit.excl_vat.normalize(),
+                    before_limit.incl_vat.normalize(),
+                    if dim == Dimension::MinPrice {
+                        "min_price"
+                    } else {
+                        "max_price"
+                    },
+                    excl_limit.normalize(),
+                    incl_limit.normalize()
+                )),
+            });
+        }
+    }
+    Ok(())
+}
