@@ -34,21 +34,24 @@ fn component(ty: TariffDimensionType, cents: i64, vat: Option<u32>, step: i64) -
     }
 }
 
+/// Energy, time, parking and flat prices in cents, VAT, a time-of-day window (hours), and
+/// a `min_kwh` restriction.
+type ElementSpec = (
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<u32>,
+    Option<(u32, u32)>,
+    Option<i64>,
+);
+
 #[derive(Debug, Clone)]
 struct Spec {
     energy_step: i64,
     time_step: i64,
-    /// (energy, time, parking, flat) prices in cents, VAT, and a time-of-day window or
-    /// kWh threshold.
-    elements: Vec<(
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<u32>,
-        Option<(u32, u32)>,
-        Option<i64>,
-    )>,
+    /// The elements, in tariff order.
+    elements: Vec<ElementSpec>,
     min_price: Option<i64>,
     max_price: Option<i64>,
     /// Elements with a kWh restriction price energy only.

@@ -15,9 +15,20 @@
 //! Enum values that neither version defines (`NonStandard`) are carried over
 //! unchanged. Lengths are not checked here: validate the result.
 //!
-//! Sessions and CDRs are not converted: a 2.1.1 Session or CDR embeds a
-//! Location and identifies the token by `auth_id` only, while 2.2.1 references
-//! the Location and needs the full `cdr_token` and prices with and without VAT.
+//! Sessions and CDRs: a 2.1.1 Session or CDR embeds the Location (with only
+//! the EVSE and Connector used) and identifies the token by `auth_id` only
+//! (the token's `auth_id`, which is the 2.2.1 `contract_id`). Going up, the
+//! caller passes the full [`CdrToken`](v221::CdrToken) (its `contract_id` must
+//! be the `auth_id`), and the embedded Location is returned next to the 2.2.1
+//! object ([`SessionV221`], [`CdrV221`]) since 2.2.1 only references it (a
+//! Session) or keeps a summary (a CDR's `cdr_location`). Going down, the caller
+//! passes the 2.1.1 Location to embed; it is reduced to the EVSE and Connector
+//! used. Costs are 2.1.1 numbers excluding VAT, 2.2.1 Prices: a price with
+//! `incl_vat` cannot go down. Every 2.2.1 field 2.1.1 lacks (the CDR cost
+//! breakdown, credit CDRs, signed data, `authorization_reference`, a charging
+//! period's `tariff_id`, ...) fails when set, as do enum values the other
+//! version lacks (the dimension `FLAT` going up; `COMMAND`, `RESERVATION` and
+//! the session-only dimensions going down).
 //!
 //! ```
 //! use ocpi_types::common::CiString;
@@ -514,5 +525,440 @@ pub fn credentials_to_v211(c: &v221::Credentials) -> Result<v211::Credentials, E
         business_details: role.business_details.clone(),
         party_id: cs(&role.party_id),
         country_code: cs(&role.country_code),
+    })
+}
+
+/// Prefixes the path of a conversion error with `prefix` (`$` becomes
+/// `prefix`), for conversions of embedded objects.
+fn under<T>(result: Result<T, Error>, prefix: &str) -> Result<T, Error> {
+    result.map_err(|e| match e {
+        Error::Conversion { path, message } => Error::Conversion {
+            path: format!("{prefix}{}", path.strip_prefix('$').unwrap_or(&path)),
+            message,
+        },
+        other => other,
+    })
+}
+
+fn periods_up(
+    periods: &[v211::ChargingPeriod],
+    path: &str,
+) -> Result<Vec<v221::ChargingPeriod>, Error> {
+    let mut out = Vec::with_capacity(periods.len());
+    for (i, p) in periods.iter().enumerate() {
+        let mut dimensions = Vec::with_capacity(p.dimensions.len());
+        for (j, d) in p.dimensions.iter().enumerate() {
+            dimensions.push(v221::CdrDimension {
+                r#type: enum_to(
+                    &d.r#type,
+                    &format!("{path}[{i}].dimensions[{j}].type"),
+                    V221,
+                )?,
+                volume: d.volume,
+            });
+        }
+        out.push(v221::ChargingPeriod {
+            start_date_time: p.start_date_time,
+            dimensions,
+            tariff_id: None,
+        });
+    }
+    Ok(out)
+}
+
+fn periods_down(
+    periods: &[v221::ChargingPeriod],
+    path: &str,
+) -> Result<Vec<v211::ChargingPeriod>, Error> {
+    let mut out = Vec::with_capacity(periods.len());
+    for (i, p) in periods.iter().enumerate() {
+        absent(&p.tariff_id, &format!("{path}[{i}].tariff_id"))?;
+        let mut dimensions = Vec::with_capacity(p.dimensions.len());
+        for (j, d) in p.dimensions.iter().enumerate() {
+            dimensions.push(v211::CdrDimension {
+                r#type: enum_to(
+                    &d.r#type,
+                    &format!("{path}[{i}].dimensions[{j}].type"),
+                    V211,
+                )?,
+                volume: d.volume,
+            });
+        }
+        out.push(v211::ChargingPeriod {
+            start_date_time: p.start_date_time,
+            dimensions,
+        });
+    }
+    Ok(out)
+}
+
+/// The one EVSE and the one Connector of the Location a 2.1.1 Session or CDR
+/// embeds.
+fn used_connector(location: &v211::Location) -> Result<(&v211::Evse, &v211::Connector), Error> {
+    let [evse] = location.evses.as_slice() else {
+        return Err(lost(
+            "$.location.evses",
+            format!(
+                "the embedded Location must hold exactly the EVSE used, got {} EVSEs",
+                location.evses.len()
+            ),
+        ));
+    };
+    let [connector] = evse.connectors.as_slice() else {
+        return Err(lost(
+            "$.location.evses[0].connectors",
+            format!(
+                "the embedded EVSE must hold exactly the Connector used, got {} connectors",
+                evse.connectors.len()
+            ),
+        ));
+    };
+    Ok((evse, connector))
+}
+
+/// `location` reduced to the EVSE `evse_uid` with only the Connector
+/// `connector_id`, as a 2.1.1 Session or CDR embeds it.
+/// `ids` are the Location, EVSE and Connector IDs, each with its path.
+fn reduced_location(
+    location: &v211::Location,
+    ids: [(&str, &str); 3],
+) -> Result<v211::Location, Error> {
+    let [
+        (location_id, location_path),
+        (evse_uid, evse_path),
+        (connector_id, connector_path),
+    ] = ids;
+    if !location.id.as_str().eq_ignore_ascii_case(location_id) {
+        return Err(lost(
+            location_path,
+            format!(
+                "the given Location is {:?}, not {location_id:?}",
+                location.id.as_str()
+            ),
+        ));
+    }
+    let evse = location
+        .evses
+        .iter()
+        .find(|e| e.uid.as_str().eq_ignore_ascii_case(evse_uid))
+        .ok_or_else(|| lost(evse_path, "no such EVSE in the given Location"))?;
+    let connector = evse
+        .connectors
+        .iter()
+        .find(|c| c.id.as_str().eq_ignore_ascii_case(connector_id))
+        .ok_or_else(|| lost(connector_path, "no such Connector in the given EVSE"))?;
+    let mut evse = evse.clone();
+    evse.connectors = vec![connector.clone()];
+    let mut reduced = location.clone();
+    reduced.evses = vec![evse];
+    Ok(reduced)
+}
+
+/// The contract ID of `token` must be the 2.1.1 `auth_id`.
+fn check_token(token: &v221::CdrToken, auth_id: &OcpiString<36>) -> Result<(), Error> {
+    if token.contract_id.as_str() == auth_id.as_str() {
+        Ok(())
+    } else {
+        Err(lost(
+            "$.auth_id",
+            format!(
+                "the given token's contract_id {:?} is not the auth_id {:?}",
+                token.contract_id.as_str(),
+                auth_id.as_str()
+            ),
+        ))
+    }
+}
+
+/// A 2.2.1 Session together with the Location that the 2.1.1 Session embedded
+/// (reduced to the EVSE and Connector used), which 2.2.1 only references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionV221 {
+    /// The Session.
+    pub session: v221::Session,
+    /// The embedded Location, unchanged; convert it with
+    /// [`location_to_v221`] to store it as a 2.2.1 Location.
+    pub location: v211::Location,
+}
+
+/// 2.1.1 Session to 2.2.1, owned by the CPO `owner`, started with `token`.
+///
+/// A 2.1.1 Session identifies the token by `auth_id` only (the token's
+/// `auth_id`, in 2.2.1 its `contract_id`); the caller passes the full
+/// [`CdrToken`](v221::CdrToken), whose `contract_id` must equal `auth_id`. The
+/// embedded Location becomes `location_id`, `evse_uid` and `connector_id`, and
+/// is returned as well, so nothing is lost. `total_cost` becomes a Price
+/// without VAT. Fails when the embedded Location does not hold exactly one
+/// EVSE with one Connector, or a charging period has a dimension 2.2.1 lacks
+/// (`FLAT`).
+pub fn session_to_v221(
+    s: &v211::Session,
+    owner: &Party,
+    token: &v221::CdrToken,
+) -> Result<SessionV221, Error> {
+    check_token(token, &s.auth_id)?;
+    let (evse, connector) = used_connector(&s.location)?;
+    let session = v221::Session {
+        country_code: owner.country_code.clone(),
+        party_id: owner.party_id.clone(),
+        id: ci(&s.id),
+        start_date_time: s.start_datetime,
+        end_date_time: s.end_datetime,
+        kwh: s.kwh,
+        cdr_token: token.clone(),
+        auth_method: enum_to(&s.auth_method, "$.auth_method", V221)?,
+        authorization_reference: None,
+        location_id: ci(&s.location.id),
+        evse_uid: ci(&evse.uid),
+        connector_id: ci(&connector.id),
+        meter_id: s.meter_id.clone(),
+        currency: s.currency.clone(),
+        charging_periods: periods_up(&s.charging_periods, "$.charging_periods")?,
+        total_cost: s.total_cost.map(|excl_vat| crate::common::Price {
+            excl_vat,
+            incl_vat: None,
+        }),
+        status: enum_to(&s.status, "$.status", V221)?,
+        last_updated: s.last_updated,
+    };
+    Ok(SessionV221 {
+        session,
+        location: s.location.clone(),
+    })
+}
+
+/// 2.2.1 Session to 2.1.1, embedding `location` (a 2.1.1 Location, e.g. from
+/// [`location_to_v211`]) reduced to the Session's EVSE and Connector.
+///
+/// The token becomes `auth_id` (its `contract_id`); the rest of the
+/// `cdr_token`, like the owner's `country_code` and `party_id`, is known to a
+/// 2.1.1 receiver from its token list and the connection. Fails with
+/// `authorization_reference`, a `total_cost` including VAT, a charging period
+/// with a `tariff_id` or a dimension 2.1.1 lacks, the auth method `COMMAND`,
+/// the status `RESERVATION`, or a `location` that is not the Session's.
+pub fn session_to_v211(
+    s: &v221::Session,
+    location: &v211::Location,
+) -> Result<v211::Session, Error> {
+    absent(&s.authorization_reference, "$.authorization_reference")?;
+    let total_cost = match &s.total_cost {
+        None => None,
+        Some(price) => {
+            absent(&price.incl_vat, "$.total_cost.incl_vat")?;
+            Some(price.excl_vat)
+        }
+    };
+    Ok(v211::Session {
+        id: cs(&s.id),
+        start_datetime: s.start_date_time,
+        end_datetime: s.end_date_time,
+        kwh: s.kwh,
+        auth_id: cs(&s.cdr_token.contract_id),
+        auth_method: enum_to(&s.auth_method, "$.auth_method", V211)?,
+        location: reduced_location(
+            location,
+            [
+                (s.location_id.as_str(), "$.location_id"),
+                (s.evse_uid.as_str(), "$.evse_uid"),
+                (s.connector_id.as_str(), "$.connector_id"),
+            ],
+        )?,
+        meter_id: s.meter_id.clone(),
+        currency: s.currency.clone(),
+        charging_periods: periods_down(&s.charging_periods, "$.charging_periods")?,
+        total_cost,
+        status: enum_to(&s.status, "$.status", V211)?,
+        last_updated: s.last_updated,
+    })
+}
+
+/// A 2.2.1 CDR together with the Location that the 2.1.1 CDR embedded
+/// (reduced to the EVSE and Connector used); 2.2.1 keeps only a
+/// [`CdrLocation`](v221::CdrLocation) summary of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdrV221 {
+    /// The CDR.
+    pub cdr: v221::Cdr,
+    /// The embedded Location, unchanged.
+    pub location: v211::Location,
+}
+
+/// 2.1.1 CDR to 2.2.1, owned by the CPO `owner`, for `token` (whose
+/// `contract_id` must equal `auth_id`, as for [`session_to_v221`]).
+///
+/// The embedded Location becomes the `cdr_location` summary and is returned as
+/// well; its tariffs are converted with [`tariff_to_v221`]; `stop_date_time`
+/// becomes `end_date_time`; `total_cost` becomes a Price without VAT. Fails
+/// when the embedded Location does not hold exactly one EVSE with one
+/// Connector, when that EVSE has no `evse_id` (required in a 2.2.1
+/// `cdr_location`), or with a dimension 2.2.1 lacks (`FLAT`).
+pub fn cdr_to_v221(c: &v211::Cdr, owner: &Party, token: &v221::CdrToken) -> Result<CdrV221, Error> {
+    check_token(token, &c.auth_id)?;
+    let (evse, connector) = used_connector(&c.location)?;
+    let evse_id = evse.evse_id.as_ref().ok_or_else(|| {
+        lost(
+            "$.location.evses[0].evse_id",
+            "required in a 2.2.1 cdr_location but absent",
+        )
+    })?;
+    let l = &c.location;
+    let cdr_location = v221::CdrLocation {
+        id: ci(&l.id),
+        name: l.name.clone(),
+        address: l.address.clone(),
+        city: l.city.clone(),
+        postal_code: Some(l.postal_code.clone()),
+        state: None,
+        country: l.country.clone(),
+        coordinates: l.coordinates.clone(),
+        evse_uid: ci(&evse.uid),
+        evse_id: ci(evse_id),
+        connector_id: ci(&connector.id),
+        connector_standard: enum_to(
+            &connector.standard,
+            "$.location.evses[0].connectors[0].standard",
+            V221,
+        )?,
+        connector_format: connector.format.clone(),
+        connector_power_type: enum_to(
+            &connector.power_type,
+            "$.location.evses[0].connectors[0].power_type",
+            V221,
+        )?,
+    };
+    let tariffs = c
+        .tariffs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| under(tariff_to_v221(t, owner), &format!("$.tariffs[{i}]")))
+        .collect::<Result<_, _>>()?;
+    let cdr = v221::Cdr {
+        country_code: owner.country_code.clone(),
+        party_id: owner.party_id.clone(),
+        id: ci(&c.id),
+        start_date_time: c.start_date_time,
+        end_date_time: c.stop_date_time,
+        session_id: None,
+        cdr_token: token.clone(),
+        auth_method: enum_to(&c.auth_method, "$.auth_method", V221)?,
+        authorization_reference: None,
+        cdr_location,
+        meter_id: c.meter_id.clone(),
+        currency: c.currency.clone(),
+        tariffs,
+        charging_periods: periods_up(&c.charging_periods, "$.charging_periods")?,
+        signed_data: None,
+        total_cost: crate::common::Price {
+            excl_vat: c.total_cost,
+            incl_vat: None,
+        },
+        total_fixed_cost: None,
+        total_energy: c.total_energy,
+        total_energy_cost: None,
+        total_time: c.total_time,
+        total_time_cost: None,
+        total_parking_time: c.total_parking_time,
+        total_parking_cost: None,
+        total_reservation_cost: None,
+        remark: c.remark.clone(),
+        invoice_reference_id: None,
+        credit: None,
+        credit_reference_id: None,
+        home_charging_compensation: None,
+        last_updated: c.last_updated,
+    };
+    Ok(CdrV221 {
+        cdr,
+        location: c.location.clone(),
+    })
+}
+
+/// 2.2.1 CDR to 2.1.1, embedding `location` (a 2.1.1 Location, e.g. from
+/// [`location_to_v211`]) reduced to the CDR's EVSE and Connector, with the
+/// values of `cdr_location` (name, address, city, postal code, country,
+/// coordinates, EVSE ID, connector standard, format and power type: the state
+/// at the start of the session) in place of the Location's.
+///
+/// The token becomes `auth_id`, as for [`session_to_v211`]. Fails with any
+/// field 2.1.1 lacks: `session_id`, `authorization_reference`, `signed_data`,
+/// the cost breakdown (`total_fixed_cost`, `total_energy_cost`,
+/// `total_time_cost`, `total_parking_cost`, `total_reservation_cost`),
+/// `total_cost.incl_vat`, `invoice_reference_id`, `credit`,
+/// `credit_reference_id`, `home_charging_compensation`, `cdr_location.state`;
+/// with a tariff [`tariff_to_v211`] cannot convert; with a charging period
+/// `tariff_id` or a dimension or auth method 2.1.1 lacks; or with a
+/// `location` that is not the CDR's.
+pub fn cdr_to_v211(c: &v221::Cdr, location: &v211::Location) -> Result<v211::Cdr, Error> {
+    absent(&c.session_id, "$.session_id")?;
+    absent(&c.authorization_reference, "$.authorization_reference")?;
+    absent(&c.signed_data, "$.signed_data")?;
+    absent(&c.total_cost.incl_vat, "$.total_cost.incl_vat")?;
+    absent(&c.total_fixed_cost, "$.total_fixed_cost")?;
+    absent(&c.total_energy_cost, "$.total_energy_cost")?;
+    absent(&c.total_time_cost, "$.total_time_cost")?;
+    absent(&c.total_parking_cost, "$.total_parking_cost")?;
+    absent(&c.total_reservation_cost, "$.total_reservation_cost")?;
+    absent(&c.invoice_reference_id, "$.invoice_reference_id")?;
+    absent(&c.credit, "$.credit")?;
+    absent(&c.credit_reference_id, "$.credit_reference_id")?;
+    absent(
+        &c.home_charging_compensation,
+        "$.home_charging_compensation",
+    )?;
+    let cl = &c.cdr_location;
+    absent(&cl.state, "$.cdr_location.state")?;
+    let mut embedded = reduced_location(
+        location,
+        [
+            (cl.id.as_str(), "$.cdr_location.id"),
+            (cl.evse_uid.as_str(), "$.cdr_location.evse_uid"),
+            (cl.connector_id.as_str(), "$.cdr_location.connector_id"),
+        ],
+    )?;
+    embedded.name = cl.name.clone();
+    embedded.address = cl.address.clone();
+    embedded.city = cl.city.clone();
+    if let Some(postal_code) = &cl.postal_code {
+        embedded.postal_code = postal_code.clone();
+    }
+    embedded.country = cl.country.clone();
+    embedded.coordinates = cl.coordinates.clone();
+    let evse = &mut embedded.evses[0];
+    evse.evse_id = Some(cs(&cl.evse_id));
+    let connector = &mut evse.connectors[0];
+    connector.standard = enum_to(
+        &cl.connector_standard,
+        "$.cdr_location.connector_standard",
+        V211,
+    )?;
+    connector.format = cl.connector_format.clone();
+    connector.power_type = enum_to(
+        &cl.connector_power_type,
+        "$.cdr_location.connector_power_type",
+        V211,
+    )?;
+    let tariffs = c
+        .tariffs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| under(tariff_to_v211(t), &format!("$.tariffs[{i}]")))
+        .collect::<Result<_, _>>()?;
+    Ok(v211::Cdr {
+        id: cs(&c.id),
+        start_date_time: c.start_date_time,
+        stop_date_time: c.end_date_time,
+        auth_id: cs(&c.cdr_token.contract_id),
+        auth_method: enum_to(&c.auth_method, "$.auth_method", V211)?,
+        location: embedded,
+        meter_id: c.meter_id.clone(),
+        currency: c.currency.clone(),
+        tariffs,
+        charging_periods: periods_down(&c.charging_periods, "$.charging_periods")?,
+        total_cost: c.total_cost.excl_vat,
+        total_energy: c.total_energy,
+        total_time: c.total_time,
+        total_parking_time: c.total_parking_time,
+        remark: c.remark.clone(),
+        last_updated: c.last_updated,
     })
 }
