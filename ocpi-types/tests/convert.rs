@@ -242,7 +242,8 @@ fn cdrs_that_cannot_be_converted() {
         excl_vat: 1.into(),
         incl_vat: None,
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut v221::Cdr)>)> = vec![
+    type Change = Box<dyn Fn(&mut v221::Cdr)>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "$.session_id",
             Box::new(|c| c.session_id = Some(CiString::from("s"))),
