@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::common::Response;
 use crate::validate::{Issue, Mode, Report, Validate};
-use crate::{Error, decode_partial, decode_value, v211, v221};
+use crate::{Error, WithUnknown, decode_partial, decode_value, v211, v221};
 
 /// An OCPI version this crate implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -90,7 +90,9 @@ impl ObjectType {
     }
 
     /// Decodes and validates one object at `base`; returns the object encoded
-    /// again (as this crate writes it) and the findings.
+    /// again (as this crate writes it) and the findings. In lenient mode the
+    /// top-level members the specification does not define are kept and
+    /// written back (see [`WithUnknown`]); in strict mode they are dropped.
     pub fn decode(&self, value: &Value, mode: Mode, base: &str) -> Result<(Value, Report), Error> {
         (self.decode)(value, mode, base)
     }
@@ -122,16 +124,27 @@ impl ObjectType {
     }
 }
 
+fn encode<T: Serialize>(object: &T, base: &str) -> Result<Value, Error> {
+    serde_json::to_value(object).map_err(|e| Error::Json {
+        path: base.to_owned(),
+        message: format!("cannot encode: {e}"),
+    })
+}
+
 fn decode_encode<T>(value: &Value, mode: Mode, base: &str) -> Result<(Value, Report), Error>
 where
     T: DeserializeOwned + Serialize + Validate,
 {
-    let (object, report) = decode_value::<T>(value, mode, base)?;
-    let encoded = serde_json::to_value(&object).map_err(|e| Error::Json {
-        path: base.to_owned(),
-        message: format!("cannot encode: {e}"),
-    })?;
-    Ok((encoded, report))
+    match mode {
+        Mode::Strict => {
+            let (object, report) = decode_value::<T>(value, mode, base)?;
+            Ok((encode(&object, base)?, report))
+        }
+        Mode::Lenient => {
+            let (object, report) = WithUnknown::<T>::decode(value, mode, base)?;
+            Ok((encode(&object, base)?, report))
+        }
+    }
 }
 
 fn decode_partial_encode<T>(
@@ -142,13 +155,13 @@ fn decode_partial_encode<T>(
 where
     T: DeserializeOwned + Serialize + Validate,
 {
+    if mode == Mode::Lenient {
+        if let Ok((object, report)) = WithUnknown::<T>::decode(value, mode, base) {
+            return Ok((encode(&object, base)?, report, false));
+        }
+    }
     let (decoded, report) = decode_partial::<T>(value, mode, base)?;
-    let partial = decoded.is_partial();
-    let encoded = serde_json::to_value(&decoded).map_err(|e| Error::Json {
-        path: base.to_owned(),
-        message: format!("cannot encode: {e}"),
-    })?;
-    Ok((encoded, report, partial))
+    Ok((encode(&decoded, base)?, report, decoded.is_partial()))
 }
 
 macro_rules! registry {

@@ -10,6 +10,8 @@
 //!   or hold undecodable values, as [`Partial`] objects (see below);
 //! - [`rules`]: the cross-field rules validation applies (e.g. a CDR's
 //!   `end_date_time` not before its `start_date_time`);
+//! - [`WithUnknown`]: an object with the top-level members the specification
+//!   does not define, kept and written back;
 //! - [`check`]: checking a partner's payload (an object, a list, or a response
 //!   envelope) by object name, as the `ocpi-check` example does;
 //! - [`schema`]: the JSON Schemas of the top-level objects.
@@ -64,6 +66,7 @@ mod error;
 pub mod partial;
 pub mod rules;
 pub mod schema;
+pub mod unknown;
 pub mod v211;
 pub mod v221;
 pub mod validate;
@@ -72,4 +75,5 @@ pub use check::Version;
 pub use decode::{decode, decode_value};
 pub use error::Error;
 pub use partial::{Decoded, Gap, GapKind, Partial, decode_partial};
+pub use unknown::WithUnknown;
 pub use validate::{Issue, Mode, Report, Validate, Validator};

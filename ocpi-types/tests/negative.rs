@@ -68,7 +68,44 @@ fn missing_required_fields_are_named() {
                     assert_eq!(path, format!("$.{name}"), "{version} {}", object.name());
                     assert_eq!(message, "required field is missing");
                 }
+                // Lenient partial reading keeps the object as sent and names the gap.
+                let (kept, report, partial) = object
+                    .decode_partial(&value, Mode::Lenient, "$")
+                    .unwrap_or_else(|e| panic!("{version} {}: {e}", object.name()));
+                assert!(partial && report.is_ok(), "{version} {}", object.name());
+                assert_eq!(kept, value);
+                assert_eq!(report.warnings[0].path, format!("$.{name}"));
+                assert!(object.decode_partial(&value, Mode::Strict, "$").is_err());
             }
+        }
+    }
+}
+
+#[test]
+fn unknown_top_level_fields_are_kept_in_lenient_mode_only() {
+    for version in Version::ALL {
+        for object in object_types(version) {
+            let f = fixture(object);
+            let mut value = f.valid.clone();
+            value["x_partner_extension"] = serde_json::json!({"tier": "gold", "points": [1, 2]});
+            let (kept, lenient) = object
+                .decode(&value, Mode::Lenient, "$")
+                .unwrap_or_else(|e| panic!("{version} {}: {e}", object.name()));
+            assert!(lenient.is_ok());
+            assert_eq!(lenient.warnings[0].path, "$.x_partner_extension");
+            assert!(
+                support::json_eq(&kept, &value),
+                "{version} {}: {:?}",
+                object.name(),
+                support::first_difference(&value, &kept, "$")
+            );
+            let (kept, report, partial) = object
+                .decode_partial(&value, Mode::Lenient, "$")
+                .expect("decodes");
+            assert!(!partial && report == lenient && support::json_eq(&kept, &value));
+            let (dropped, strict) = object.decode(&value, Mode::Strict, "$").expect("decodes");
+            assert_eq!(strict.errors[0].path, "$.x_partner_extension");
+            assert!(dropped.get("x_partner_extension").is_none());
         }
     }
 }
