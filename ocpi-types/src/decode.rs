@@ -12,7 +12,8 @@ use crate::validate::{Issue, Mode, Report, Validate, Validator};
 /// - Text that is not JSON, a missing required field, a value of the wrong JSON
 ///   type or an unparsable timestamp make decoding fail with [`Error::Json`],
 ///   whose `path` points at the offending value (for a missing field: at the
-///   field, e.g. `$.evses[0].last_updated`).
+///   field, e.g. `$.evses[0].last_updated`), in both modes; to keep such an
+///   object in lenient mode, use [`decode_partial()`](crate::decode_partial()).
 /// - Fields the specification does not define are reported: errors in strict
 ///   mode, warnings in lenient mode.
 /// - Everything else (lengths, enum values, patterns, ...) is reported by

@@ -28,8 +28,11 @@ pub enum Mode {
     #[default]
     Strict,
     /// Violations that leave the value usable (over-long strings, unknown enum
-    /// values, unknown fields, ...) are warnings; only what cannot be decoded
-    /// at all is an error.
+    /// values, unknown fields, broken cross-field rules, ...) are warnings.
+    /// What cannot be decoded into the type (a missing required field, a
+    /// value of the wrong JSON type) is an error for [`decode()`](crate::decode())
+    /// and makes [`decode_partial()`](crate::decode_partial()) keep the object
+    /// as a [`Partial`](crate::Partial) one, with a warning per gap.
     Lenient,
 }
 

@@ -356,3 +356,92 @@ proptest! {
         prop_assert_eq!(back, t);
     }
 }
+
+/// Arbitrary JSON: scalars, arrays and objects whose keys are mostly OCPI
+/// field names, so that decoding gets deep before it fails.
+fn any_json() -> impl Strategy<Value = Value> {
+    let names = proptest::sample::select(vec![
+        "id",
+        "uid",
+        "evses",
+        "connectors",
+        "last_updated",
+        "status",
+        "coordinates",
+        "latitude",
+        "elements",
+        "price_components",
+        "restrictions",
+        "start_date_time",
+        "end_date_time",
+        "charging_periods",
+        "dimensions",
+        "opening_times",
+        "regular_hours",
+        "twentyfourseven",
+        "publish",
+        "publish_allowed_to",
+        "cdr_token",
+        "cdr_location",
+        "x_extra",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        "[ -~]{0,12}".prop_map(Value::String),
+        Just(Value::String("2019-06-24T12:39:09Z".to_owned())),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(names.clone(), inner, 0..6).prop_map(|m| {
+                Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
+
+    /// Partial reading and keeping unknown members never panic, and a partial
+    /// object is always the input unchanged.
+    #[test]
+    fn partial_reading_never_panics(value in any_json()) {
+        for version in Version::ALL {
+            for object in object_types(version) {
+                for mode in [Mode::Strict, Mode::Lenient] {
+                    if let Ok((kept, report, partial)) = object.decode_partial(&value, mode, "$") {
+                        if partial {
+                            prop_assert_eq!(mode, Mode::Lenient);
+                            prop_assert_eq!(&kept, &value);
+                            prop_assert!(!report.warnings.is_empty());
+                        }
+                    }
+                    let _ = object.decode(&value, mode, "$");
+                }
+            }
+        }
+    }
+
+    /// Each spec example, with one member replaced by arbitrary JSON, is
+    /// either complete or partial in lenient mode, never lost.
+    #[test]
+    fn damaged_examples_are_kept(replacement in any_json(), pick in 0usize..64) {
+        let mut location: Value = serde_json::from_str(include_str!("spec-examples/location_example.json"))
+            .expect("example");
+        let keys: Vec<String> = location.as_object().expect("object").keys().cloned().collect();
+        let key = &keys[pick % keys.len()];
+        location[key] = replacement;
+        let object = ocpi_types::check::object_type(Version::V221, "Location").expect("known");
+        let (kept, report, partial) = object
+            .decode_partial(&location, Mode::Lenient, "$")
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{location}")))?;
+        prop_assert!(report.is_ok());
+        if partial {
+            prop_assert_eq!(&kept, &location);
+        }
+    }
+}
