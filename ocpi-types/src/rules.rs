@@ -25,6 +25,9 @@
 //! | CDR | `end_date_time` not before `start_date_time`, unless one is `1970-01-01T00:00:00Z`, the value the specification prescribes for an unknown start or end | `end_date_time` | CDR object and its note |
 //! | CDR | `credit = true` needs `credit_reference_id` | `credit_reference_id` | CDR object |
 //! | CDR | `total_parking_time` not above `total_time` | `total_parking_time` | note on `total_charging_time` |
+//! | CDR | no session-only dimensions (`CURRENT`, `ENERGY_EXPORT`, `ENERGY_IMPORT`, `POWER`, `STATE_OF_CHARGE`) in its charging periods | the dimension's `type` | CdrDimensionType enum |
+//! | CdrDimension | `STATE_OF_CHARGE` between 0 and 100 | `volume` | CdrDimensionType enum |
+//! | StartSession | `connector_id` needs `evse_uid` | `evse_uid` | StartSession object |
 //!
 //! The OCPI 2.1.1 objects follow the same rules where they have the fields
 //! (Session `end_datetime`, CDR `stop_date_time`, TariffRestrictions, charging
@@ -247,6 +250,53 @@ pub(crate) fn cdr(c: &v221::Cdr, v: &mut Validator) {
     }
     parking_time(v, c.total_parking_time, c.total_time);
     periods_in_order(v, c.charging_periods.iter().map(|p| &p.start_date_time));
+    session_only_dimensions(v, &c.charging_periods);
+}
+
+fn session_only_dimensions(v: &mut Validator, periods: &[v221::ChargingPeriod]) {
+    use v221::CdrDimensionType as D;
+    for (i, period) in periods.iter().enumerate() {
+        for (j, dimension) in period.dimensions.iter().enumerate() {
+            let session_only = matches!(
+                dimension.r#type,
+                D::Current | D::EnergyExport | D::EnergyImport | D::Power | D::StateOfCharge
+            );
+            if session_only {
+                let message = format!(
+                    "{} may only be used in Sessions, not in CDRs",
+                    dimension.r#type
+                );
+                v.field("charging_periods", |v| {
+                    v.index(i, |v| {
+                        v.field("dimensions", |v| {
+                            v.index(j, |v| v.rule(&["type"], "type", message));
+                        });
+                    });
+                });
+            }
+        }
+    }
+}
+
+pub(crate) fn cdr_dimension(d: &v221::CdrDimension, v: &mut Validator) {
+    let percent = Decimal::ZERO..=Decimal::ONE_HUNDRED;
+    if d.r#type == v221::CdrDimensionType::StateOfCharge && !percent.contains(&d.volume) {
+        v.rule(
+            &["type", "volume"],
+            "volume",
+            format!("a state of charge is 0 to 100 percent, got {}", d.volume),
+        );
+    }
+}
+
+pub(crate) fn start_session(s: &v221::StartSession, v: &mut Validator) {
+    if s.connector_id.is_some() && s.evse_uid.is_none() {
+        v.rule(
+            &["connector_id", "evse_uid"],
+            "evse_uid",
+            "is required when `connector_id` is set",
+        );
+    }
 }
 
 pub(crate) fn cdr_211(c: &v211::Cdr, v: &mut Validator) {

@@ -244,6 +244,44 @@ fn satisfy_object(map: &mut Map<String, Value>) {
     if let Some(Value::Array(periods)) = map.get_mut("charging_periods") {
         periods.sort_by_key(|p| timestamp(p.get("start_date_time")));
     }
+    // A CDR has no session-only dimensions; a state of charge is a percentage;
+    // a StartSession with a connector names its EVSE.
+    if map.contains_key("cdr_location") {
+        if let Some(Value::Array(periods)) = map.get_mut("charging_periods") {
+            for period in periods.iter_mut() {
+                if let Some(Value::Array(dimensions)) = period.get_mut("dimensions") {
+                    for dimension in dimensions.iter_mut() {
+                        let session_only = matches!(
+                            dimension.get("type").and_then(Value::as_str),
+                            Some(
+                                "CURRENT"
+                                    | "ENERGY_EXPORT"
+                                    | "ENERGY_IMPORT"
+                                    | "POWER"
+                                    | "STATE_OF_CHARGE"
+                            )
+                        );
+                        if session_only {
+                            dimension["type"] = "ENERGY".into();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if map.get("type").and_then(Value::as_str) == Some("STATE_OF_CHARGE") {
+        let percent = decimal(map.get("volume"))
+            .is_some_and(|d| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED);
+        if !percent {
+            map.insert("volume".to_owned(), 50.into());
+        }
+    }
+    if map.contains_key("connector_id")
+        && map.contains_key("response_url")
+        && !map.contains_key("evse_uid")
+    {
+        map.insert("evse_uid".to_owned(), "3256".into());
+    }
     // A Credit CDR names the CDR it credits.
     if map.get("credit") == Some(&Value::Bool(true)) && !map.contains_key("credit_reference_id") {
         map.insert("credit_reference_id".to_owned(), "CDR-1".into());

@@ -257,6 +257,59 @@ fn cdr_times_credit_and_parking() {
 }
 
 #[test]
+fn cdr_dimensions() {
+    let mut cdr = example("cdr_example.json");
+    cdr["charging_periods"][0]["dimensions"] = json!([
+        {"type": "TIME", "volume": 1.973},
+        {"type": "STATE_OF_CHARGE", "volume": 80},
+        {"type": "POWER", "volume": 11}
+    ]);
+    breaks(
+        V,
+        "Cdr",
+        &cdr,
+        &[
+            "$.charging_periods[0].dimensions[1].type",
+            "$.charging_periods[0].dimensions[2].type",
+        ],
+    );
+    // In a Session they are fine, but a state of charge is a percentage.
+    let mut session = example("session_example_2_short_finished.json");
+    session["charging_periods"][0]["dimensions"] = json!([
+        {"type": "STATE_OF_CHARGE", "volume": 80},
+        {"type": "POWER", "volume": 11}
+    ]);
+    holds(V, "Session", &session);
+    session["charging_periods"][0]["dimensions"][0]["volume"] = 101.into();
+    breaks(
+        V,
+        "Session",
+        &session,
+        &["$.charging_periods[0].dimensions[0].volume"],
+    );
+}
+
+#[test]
+fn start_session_names_the_evse_of_its_connector() {
+    let token = example("token_example_1_app_user.json");
+    let mut start = json!({
+        "response_url": "https://www.server.com/ocpi/emsp/2.2.1/commands/START_SESSION/1",
+        "token": token,
+        "location_id": "LOC1",
+        "evse_uid": "3256",
+        "connector_id": "1"
+    });
+    holds(V, "StartSession", &start);
+    start.as_object_mut().expect("object").remove("evse_uid");
+    breaks(V, "StartSession", &start, &["$.evse_uid"]);
+    start
+        .as_object_mut()
+        .expect("object")
+        .remove("connector_id");
+    holds(V, "StartSession", &start);
+}
+
+#[test]
 fn rules_touching_a_gap_are_not_checked() {
     // `end_date_time` cannot be decoded; its stand-in must not be compared
     // with `start_date_time`.

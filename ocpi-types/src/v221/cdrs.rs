@@ -122,6 +122,7 @@ ocpi_object! {
         #[schemars(with = "Number")]
         pub volume: Decimal,
     }
+    rules = crate::rules::cdr_dimension;
 }
 
 ocpi_enum! {

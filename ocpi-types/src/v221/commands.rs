@@ -81,6 +81,7 @@ ocpi_object! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub authorization_reference: Option<CiString<36>>,
     }
+    rules = crate::rules::start_session;
 }
 
 ocpi_object! {
