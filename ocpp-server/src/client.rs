@@ -21,6 +21,9 @@
 //! # }
 //! ```
 //!
+//! With [`ChargePointConfig::compression`], the charge point offers WebSocket compression
+//! (permessage-deflate, RFC 7692) and uses it if the CSMS agrees.
+//!
 //! After the first connection, a background task reconnects with exponential back-off
 //! whenever the connection drops; calls made while disconnected fail with
 //! [`CallFailure::NotConnected`].
@@ -47,6 +50,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, Uri};
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::connection::{self, Keepalive, Peer, websocket_config};
+use crate::deflate::{self, Codec, DeflateStream};
 use crate::router::Router;
 use crate::session::{Role, Session, SessionConfig};
 use crate::station::{CallFailure, StationHandle};
@@ -105,6 +109,13 @@ pub struct ChargePointConfig {
     pub validation: ValidationOptions,
     /// Pings and dead-peer detection.
     pub keepalive: Keepalive,
+    /// Whether to offer permessage-deflate (default `false`). A compressed message
+    /// inflating past [`Self::frame_limits`] closes the connection with 1009.
+    pub compression: bool,
+    /// Whether compression may keep its context from one message to the next (default
+    /// `false`): better ratios on small messages, but a compressor and a decompressor (about
+    /// 350 KiB) kept for the connection's life.
+    pub compression_context_takeover: bool,
 }
 
 impl ChargePointConfig {
@@ -124,6 +135,8 @@ impl ChargePointConfig {
             frame_limits: FrameLimits::default(),
             validation: ValidationOptions::strict(),
             keepalive: Keepalive::default(),
+            compression: false,
+            compression_context_takeover: false,
         }
     }
 }
@@ -205,7 +218,7 @@ impl Drop for ChargePoint {
 async fn keep_connected(
     config: ChargePointConfig,
     router: Arc<Router>,
-    ws: WebSocketStream<ClientStream>,
+    ws: WebSocketStream<Stream>,
     version: OcppVersion,
     publish: watch::Sender<Option<StationHandle>>,
     mut stopped: watch::Receiver<bool>,
@@ -224,7 +237,8 @@ async fn keep_connected(
             let (sender, commands) = mpsc::channel(16);
             let handle = StationHandle::new(config.identity.as_str().into(), version, sender);
             publish.send_replace(Some(handle.clone()));
-            info!(%version, "connected");
+            let compressed = ws.get_ref().is_compressed();
+            info!(%version, compressed, "connected");
             let peer = Peer {
                 handle,
                 commands,
@@ -261,7 +275,7 @@ async fn keep_connected(
 
 async fn connect_once(
     config: &ChargePointConfig,
-) -> Result<(WebSocketStream<ClientStream>, OcppVersion), ClientError> {
+) -> Result<(WebSocketStream<Stream>, OcppVersion), ClientError> {
     let bad_url = || ClientError::Url(config.url.clone());
     let url = format!(
         "{}/{}",
@@ -309,11 +323,39 @@ async fn connect_once(
             .map_err(|e| ClientError::Upgrade(e.to_string()))?;
         headers.insert("Authorization", value);
     }
+    let stream = if config.compression {
+        let offer = deflate::client_offer(config.compression_context_takeover);
+        headers.insert(
+            "Sec-WebSocket-Extensions",
+            HeaderValue::from_str(&offer).map_err(|_| bad_url())?,
+        );
+        // Frames right behind the answer must wait until we know whether they are compressed.
+        DeflateStream::before_handshake(stream)
+    } else {
+        DeflateStream::plain(stream)
+    };
     let ws_config = websocket_config(config.frame_limits, 4096);
-    let (ws, response) =
+    // tungstenite passes our Sec-WebSocket-Extensions through and leaves the answer to us.
+    let (mut ws, response) =
         tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config))
             .await
             .map_err(|e| ClientError::Upgrade(e.to_string()))?;
+    let answer = response
+        .headers()
+        .get_all("Sec-WebSocket-Extensions")
+        .iter()
+        .map(|value| value.to_str().unwrap_or("\u{0}"));
+    let agreed = deflate::client_check(answer).map_err(ClientError::Upgrade)?;
+    if agreed.is_some() && !config.compression {
+        return Err(ClientError::Upgrade(
+            "the CSMS answered with an extension not offered".to_owned(),
+        ));
+    }
+    let codec = agreed.map(|agreed| {
+        let limit = config.frame_limits.max_frame_len;
+        Codec::client(agreed, limit, config.compression_context_takeover)
+    });
+    ws.get_mut().start(codec);
     let chosen = response
         .headers()
         .get("Sec-WebSocket-Protocol")
@@ -335,6 +377,9 @@ fn percent_encode(identity: &str) -> String {
     }
     out
 }
+
+/// The connection, compressed or not.
+type Stream = DeflateStream<ClientStream>;
 
 /// A plain or TLS connection.
 #[derive(Debug)]

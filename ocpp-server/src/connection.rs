@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
+use crate::deflate;
 use crate::metrics;
 use crate::router::{Context, Router};
 use crate::session::{
@@ -203,6 +204,16 @@ where
                         metrics::bad_frame(driver.version);
                         driver.session.close(Instant::now().into_std());
                         driver.close = Some((CLOSE_TOO_BIG, "frame over the size limit".to_owned()));
+                        driver.handle_events();
+                    }
+                    // permessage-deflate refused the peer's frames (a message inflating
+                    // past the limit, bad compressed data): close with the matching code.
+                    Some(Err(WsError::Io(error))) if deflate::Error::from_io(&error).is_some() => {
+                        let code = deflate::Error::from_io(&error).map_or(1002, |e| e.close_code());
+                        warn!(%error, "compressed frames refused");
+                        metrics::bad_frame(driver.version);
+                        driver.session.close(Instant::now().into_std());
+                        driver.close = Some((code, error.to_string()));
                         driver.handle_events();
                     }
                     Some(Err(error)) => {

@@ -17,6 +17,7 @@
 
 pub mod client;
 mod connection;
+mod deflate;
 mod error;
 pub mod metrics;
 mod router;

@@ -70,6 +70,8 @@ pub(crate) struct UpgradeRequest {
     pub(crate) protocols: Option<Vec<String>>,
     /// The `Authorization` header.
     pub(crate) authorization: Option<String>,
+    /// The values of every `Sec-WebSocket-Extensions` header, in order.
+    pub(crate) extensions: Vec<String>,
 }
 
 /// Parses a request head: `Ok(None)` while it is incomplete.
@@ -149,6 +151,13 @@ pub(crate) fn parse(head: &[u8]) -> Result<Option<(UpgradeRequest, usize)>, Refu
         .headers
         .iter()
         .any(|h| h.name.eq_ignore_ascii_case("sec-websocket-protocol"));
+    let extensions = request
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+        .filter_map(|h| std::str::from_utf8(h.value).ok())
+        .map(|value| value.trim().to_owned())
+        .collect();
     let path = request.path.unwrap_or("/");
     let path = path.split_once('?').map_or(path, |(path, _)| path);
     Ok(Some((
@@ -157,6 +166,7 @@ pub(crate) fn parse(head: &[u8]) -> Result<Option<(UpgradeRequest, usize)>, Refu
             key: key.to_owned(),
             protocols: offered.then_some(protocols),
             authorization: header("authorization").map(str::to_owned),
+            extensions,
         },
         len,
     )))
@@ -270,14 +280,17 @@ pub(crate) fn basic_credentials(header: &str) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-/// The `101 Switching Protocols` response.
-pub(crate) fn accept(key: &str, version: Option<OcppVersion>) -> String {
+/// The `101 Switching Protocols` response, with the negotiated extensions if any.
+pub(crate) fn accept(key: &str, version: Option<OcppVersion>, extensions: Option<&str>) -> String {
     let protocol = version.map_or(String::new(), |v| {
         format!("Sec-WebSocket-Protocol: {}\r\n", v.subprotocol())
     });
+    let extensions = extensions.map_or(String::new(), |value| {
+        format!("Sec-WebSocket-Extensions: {value}\r\n")
+    });
     format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {}\r\n{protocol}\r\n",
+         Sec-WebSocket-Accept: {}\r\n{protocol}{extensions}\r\n",
         derive_accept_key(key.as_bytes())
     )
 }
@@ -289,7 +302,9 @@ mod tests {
     const HEAD: &str = "GET /ocpp/CP%201?x=1 HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\
         Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp2.0.1, ocpp1.6\r\n\
-        Authorization: Basic Q1AgMTpzZWNyZXQ6cGFydA==\r\n\r\n";
+        Authorization: Basic Q1AgMTpzZWNyZXQ6cGFydA==\r\n\
+        Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\
+        sec-websocket-extensions: x-other\r\n\r\n";
 
     #[test]
     fn reads_an_upgrade_request() {
@@ -307,8 +322,14 @@ mod tests {
             credentials,
             Some(("CP 1".to_owned(), "secret:part".to_owned()))
         );
+        assert_eq!(
+            request.extensions,
+            ["permessage-deflate; client_max_window_bits", "x-other"]
+        );
         // The example of RFC 6455.
-        assert!(accept(&request.key, None).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        assert!(accept(&request.key, None, None).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        let compressed = accept(&request.key, None, Some("permessage-deflate"));
+        assert!(compressed.ends_with("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"));
     }
 
     #[test]

@@ -32,6 +32,9 @@
 //! connecting with the identity of a connected one replaces it: the old connection is
 //! closed. [`Server::shutdown`] stops accepting, lets calls in flight finish (within
 //! [`ServerConfig::shutdown_grace`]) and closes every connection with 1001.
+//!
+//! A station offering WebSocket compression (permessage-deflate, RFC 7692, which OCPP 2.0.1
+//! and 2.1 require a CSMS to support) gets it unless [`ServerConfig::compression`] is off.
 
 mod handshake;
 
@@ -53,9 +56,10 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::connection::{self, Keepalive, Peer, websocket_config};
+use crate::deflate::{self, Codec, DeflateStream};
 use crate::metrics;
 use crate::router::Router;
 use crate::session::{Role, Session, SessionConfig};
@@ -137,6 +141,14 @@ pub struct ServerConfig {
     /// The WebSocket read buffer per connection in bytes (default 4 KiB); it grows for larger
     /// messages, up to the frame limit.
     pub read_buffer_size: usize,
+    /// Whether a station offering permessage-deflate gets it (default `true`). A compressed
+    /// message inflating past [`Self::frame_limits`] closes the connection with 1009.
+    pub compression: bool,
+    /// Whether compression may keep its context from one message to the next (default
+    /// `false`). Sharing context compresses small, repetitive messages better but keeps a
+    /// compressor and a decompressor (about 350 KiB) per compressed connection for its whole
+    /// life; without it, they exist only while a message is handled.
+    pub compression_context_takeover: bool,
 }
 
 impl Default for ServerConfig {
@@ -157,6 +169,8 @@ impl Default for ServerConfig {
             handshake_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
             read_buffer_size: 4096,
+            compression: true,
+            compression_context_takeover: false,
         }
     }
 }
@@ -332,7 +346,12 @@ async fn accept_loop(
 
 /// Serves one TCP connection: TLS if configured, the upgrade, then the session.
 async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
-    let span = info_span!("connection", %remote, station = tracing::field::Empty);
+    let span = info_span!(
+        "connection",
+        %remote,
+        station = tracing::field::Empty,
+        compressed = tracing::field::Empty
+    );
     async move {
         match shared
             .config
@@ -385,15 +404,39 @@ where
         Err(refusal) => return refuse(&mut stream, refusal).await,
     };
     let (identity, version) = accepted;
-    tracing::Span::current().record("station", identity.as_str());
-    let response = handshake::accept(&request.key, Some(version));
+    let config = &shared.config;
+    let agreed = if config.compression {
+        let offers = request.extensions.iter().map(String::as_str);
+        deflate::server_accept(offers, config.compression_context_takeover)
+    } else {
+        None
+    };
+    let span = tracing::Span::current();
+    span.record("station", identity.as_str());
+    span.record("compressed", agreed.is_some());
+    let answer = agreed.map(|agreed| agreed.header());
+    debug!(
+        offered = ?request.extensions,
+        answer = answer.as_deref(),
+        "compression negotiated"
+    );
+    let response = handshake::accept(&request.key, Some(version), answer.as_deref());
     if stream.write_all(response.as_bytes()).await.is_err() || stream.flush().await.is_err() {
         return;
     }
-    let config = &shared.config;
     let ws_config = websocket_config(config.frame_limits, config.read_buffer_size);
-    let ws =
-        WebSocketStream::from_partially_read(stream, rest, WsRole::Server, Some(ws_config)).await;
+    let ws = match agreed {
+        Some(agreed) => {
+            let codec = Codec::server(agreed, config.frame_limits.max_frame_len);
+            let stream = DeflateStream::new(stream, codec, &rest);
+            WebSocketStream::from_raw_socket(stream, WsRole::Server, Some(ws_config)).await
+        }
+        None => {
+            let stream = DeflateStream::plain(stream);
+            WebSocketStream::from_partially_read(stream, rest, WsRole::Server, Some(ws_config))
+                .await
+        }
+    };
     run_station(shared, ws, identity, version).await;
 }
 
