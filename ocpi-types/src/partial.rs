@@ -183,6 +183,9 @@ impl<T: DeserializeOwned + Validate> Partial<T> {
     /// missing field is added, an undecodable value is replaced) and decodes
     /// the result as a complete `T`, validated in `mode`, with paths from `$`.
     ///
+    /// A `null` in `fill` drops an optional value that could not be decoded
+    /// (it decodes as absent); the caller says so explicitly.
+    ///
     /// Fails with [`Error::Json`] at the first gap that `fill` does not cover,
     /// or when the filled object still cannot be decoded.
     pub fn complete_with(&self, fill: &Value, mode: Mode) -> Result<(T, Report), Error> {
@@ -515,5 +518,9 @@ mod tests {
             .unwrap();
         assert_eq!(evse.floor_level.as_ref().map(|f| f.as_str()), Some("1"));
         assert_eq!(report.warnings[0].path, "$.connectors");
+        let (evse, _) = partial
+            .complete_with(&serde_json::json!({"floor_level": null}), Mode::Lenient)
+            .unwrap();
+        assert!(evse.floor_level.is_none());
     }
 }
