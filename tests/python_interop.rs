@@ -115,6 +115,12 @@ fn csms_router(seen: mpsc::UnboundedSender<String>) -> Router {
                 json!({"idTokenInfo": {"status": "Accepted"}}),
             ))
         });
+    let tx = seen.clone();
+    let router = router.on(move |_ctx, report: v201::NotifyReportRequest| {
+        let entries = report.report_data.map_or(0, |data| data.len());
+        let _ = tx.send(format!("report {entries}"));
+        async { Ok(v201::NotifyReportResponse { custom_data: None }) }
+    });
     let tx = seen;
     router.on(move |_ctx, event: v201::TransactionEventRequest| {
         let _ = tx.send(format!(
@@ -168,6 +174,10 @@ async fn python_station_against_our_server(version: OcppVersion) {
         received.push(event);
     }
     assert_eq!(received[0], "boot");
+    if version == OcppVersion::V201 {
+        // About 60 KB of report, compressed by websockets, inflated by us.
+        assert!(received.iter().any(|e| e == "report 600"), "{received:?}");
+    }
     let Some(handle) = server.station("PY-1") else {
         let _ = station.kill().await;
         let mut output = Vec::new();
@@ -184,6 +194,15 @@ async fn python_station_against_our_server(version: OcppVersion) {
             .unwrap();
         assert_eq!(answer.status, v16::ClearCacheStatus::Accepted);
     } else {
+        // About 100 KB the other way: compressed by us, inflated by websockets.
+        let words: Vec<String> = (0..10_000).map(|i| format!("tariff-{}", i % 300)).collect();
+        let size = serde_json::to_string(&words).unwrap().len();
+        let transfer = message::<v201::DataTransferRequest>(
+            json!({"vendorId": "org.example", "messageId": "Tariffs", "data": words}),
+        );
+        let answer = handle.call(&transfer).await.unwrap();
+        assert_eq!(answer.status, v201::DataTransferStatus::Accepted);
+        assert_eq!(answer.data, Some(json!(size)));
         let answer = handle
             .call(&v201::ClearCacheRequest::default())
             .await
@@ -201,6 +220,20 @@ async fn python_station_against_our_server(version: OcppVersion) {
     assert!(status.success(), "the Python station failed: {output:?}");
     assert!(
         output.iter().any(|l| l.contains(r#""step": "cleared""#)),
+        "{output:?}"
+    );
+    // websockets offers permessage-deflate by default, and our server accepts it.
+    let connected: Value = output
+        .iter()
+        .find_map(|line| {
+            serde_json::from_str(line)
+                .ok()
+                .filter(|v: &Value| v["step"] == "connected")
+        })
+        .expect("the station reports its connection");
+    assert_eq!(
+        connected["extensions"],
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
         "{output:?}"
     );
     server.shutdown().await;
@@ -258,6 +291,7 @@ fn station_router() -> Router {
 /// Our charge point against a Python CSMS: our calls reach it, and its calls reach our
 /// handlers.
 async fn our_station_against_python_csms(version: OcppVersion) {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let Some(python) = python() else { return };
     let mut csms = Command::new(&python)
         .args([script("central_system.py"), version.to_string()])
@@ -279,6 +313,8 @@ async fn our_station_against_python_csms(version: OcppVersion) {
     let mut config = ChargePointConfig::new(format!("ws://127.0.0.1:{port}/ocpp"), "RS-1");
     config.versions = vec![version];
     config.reconnect = None;
+    // In 2.0.1 we offer compression too; websockets accepts it by default.
+    config.compression = version == OcppVersion::V201;
     let station = ChargePoint::connect(config, station_router())
         .await
         .unwrap();

@@ -3,8 +3,10 @@
 usage: charge_point.py URL IDENTITY 1.6|2.0.1
 
 Boots, sends a heartbeat and a status, authorizes, runs a transaction with a meter value,
-then waits for the CSMS to call ClearCache. Prints one JSON line per step; exits 0 when
-every answer was as expected.
+then waits for the CSMS to call ClearCache. In 2.0.1 it also sends a NotifyReport of some
+60 KB and answers a DataTransfer with the length of its data: large enough for the
+WebSocket compression that `websockets` offers by default to matter. Prints one JSON line
+per step; exits 0 when every answer was as expected.
 """
 
 import asyncio
@@ -81,6 +83,12 @@ async def run_201(ws, identity):
         def on_clear_cache(self, **kwargs):
             return call_result.ClearCache(status=ClearCacheStatusEnumType.accepted)
 
+        @on(Action.data_transfer)
+        def on_data_transfer(self, vendor_id, data=None, **kwargs):
+            size = len(json.dumps(data, separators=(",", ":")))
+            report(step="data_transfer", vendor_id=vendor_id, size=size)
+            return call_result.DataTransfer(status="Accepted", data=size)
+
         @after(Action.clear_cache)
         def after_clear_cache(self, **kwargs):
             cleared.set()
@@ -97,6 +105,17 @@ async def run_201(ws, identity):
     token = {"id_token": "PY-TAG", "type": "ISO14443"}
     auth = await cp.call(call.Authorize(id_token=token))
     assert auth.id_token_info["status"] == AuthorizationStatusEnumType.accepted, auth
+    report_data = [
+        {
+            "component": {"name": "EVSE", "evse": {"id": 1 + i % 2}},
+            "variable": {"name": f"Power{i}"},
+            "variable_attribute": [{"type": "Actual", "value": str(i * 37 % 22000)}],
+        }
+        for i in range(600)
+    ]
+    await cp.call(call.NotifyReport(
+        request_id=1, generated_at=now(), seq_no=0, report_data=report_data))
+    report(step="report", entries=len(report_data))
     meter = [{"timestamp": now(), "sampled_value": [
         {"value": 1500, "measurand": "Energy.Active.Import.Register"}]}]
     for seq_no, (event, trigger) in enumerate(

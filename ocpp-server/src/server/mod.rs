@@ -28,7 +28,7 @@
 //! ```
 //!
 //! Each connection runs in its own task: the HTTP upgrade (subprotocol negotiation and
-//! authentication by security profile), then the [`Session`](crate::Session) loop. A station
+//! authentication by security profile), then the [`Session`] loop. A station
 //! connecting with the identity of a connected one replaces it: the old connection is
 //! closed. [`Server::shutdown`] stops accepting, lets calls in flight finish (within
 //! [`ServerConfig::shutdown_grace`]) and closes every connection with 1001.
