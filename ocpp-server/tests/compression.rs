@@ -138,10 +138,13 @@ struct Setup {
     reports: mpsc::UnboundedReceiver<usize>,
 }
 
-async fn setup(server_compression: bool, station_compression: bool) -> Setup {
+/// Our server and charge point through a proxy; with `takeover`, both allow compression to
+/// keep its context between messages.
+async fn setup(server_compression: bool, station_compression: bool, takeover: bool) -> Setup {
     let (seen, reports) = mpsc::unbounded_channel();
     let mut config = ServerConfig::default();
     config.compression = server_compression;
+    config.compression_context_takeover = takeover;
     let server = Server::bind(
         "127.0.0.1:0",
         config,
@@ -155,6 +158,7 @@ async fn setup(server_compression: bool, station_compression: bool) -> Setup {
     config.versions = vec![OcppVersion::V201];
     config.reconnect = None;
     config.compression = station_compression;
+    config.compression_context_takeover = takeover;
     let station = ChargePoint::connect(config, station_router())
         .await
         .unwrap();
@@ -191,7 +195,7 @@ async fn exchange(setup: &mut Setup) -> (usize, usize) {
 
 #[tokio::test]
 async fn large_messages_go_through_compressed_both_ways() {
-    let mut setup = setup(true, true).await;
+    let mut setup = setup(true, true, false).await;
     assert_eq!(
         setup.proxy.extensions().as_deref(),
         Some("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
@@ -203,6 +207,7 @@ async fn large_messages_go_through_compressed_both_ways() {
     let (report_len, transfer_len) = exchange(&mut setup).await;
     let up = setup.proxy.up.load(Ordering::Relaxed) - up_before;
     let down = setup.proxy.down.load(Ordering::Relaxed) - down_before;
+    println!("on the wire: {up} bytes for {report_len} up, {down} for {transfer_len} down");
     // Both messages and their small answers, compressed to well under a fifth.
     assert!(
         (up as usize) < report_len / 5,
@@ -217,9 +222,34 @@ async fn large_messages_go_through_compressed_both_ways() {
 }
 
 #[tokio::test]
+async fn context_takeover_when_both_ends_allow_it() {
+    let mut setup = setup(true, true, true).await;
+    assert_eq!(
+        setup.proxy.extensions().as_deref(),
+        Some("permessage-deflate")
+    );
+    let (report_len, transfer_len) = exchange(&mut setup).await;
+    // Again, on the contexts kept from the first exchange.
+    let (up, down) = (
+        setup.proxy.up.load(Ordering::Relaxed),
+        setup.proxy.down.load(Ordering::Relaxed),
+    );
+    exchange(&mut setup).await;
+    let up = setup.proxy.up.load(Ordering::Relaxed) - up;
+    let down = setup.proxy.down.load(Ordering::Relaxed) - down;
+    assert!((up as usize) < report_len / 5, "{up} for {report_len}");
+    assert!(
+        (down as usize) < transfer_len / 5,
+        "{down} for {transfer_len}"
+    );
+    setup.station.close().await;
+    setup.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn compression_is_used_only_when_both_ends_want_it() {
     for (server, station) in [(false, true), (true, false)] {
-        let mut setup = setup(server, station).await;
+        let mut setup = setup(server, station, false).await;
         assert_eq!(setup.proxy.extensions(), None);
         let (report_len, transfer_len) = exchange(&mut setup).await;
         assert!(setup.proxy.up.load(Ordering::Relaxed) as usize > report_len);

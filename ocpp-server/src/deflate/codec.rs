@@ -780,3 +780,110 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn side() -> impl Strategy<Value = Side> {
+        prop_oneof![Just(Side::Client), Just(Side::Server)]
+    }
+
+    proptest! {
+        /// Whatever the messages, the fragmentation, the cutting of the byte stream and the
+        /// context mode, the reader gets back exactly what the writer was given.
+        #[test]
+        fn messages_survive_both_transformers(
+            messages in prop::collection::vec(
+                prop_oneof![
+                    prop::collection::vec(any::<u8>(), 0..600),
+                    "[a-c ]{0,3000}".prop_map(String::into_bytes),
+                ],
+                1..6,
+            ),
+            fragment in 1usize..2000,
+            piece in 1usize..3000,
+            from in side(),
+            reset in any::<bool>(),
+        ) {
+            let mask = (from == Side::Client).then_some([0xa1, 0x02, 0xf3, 0x44]);
+            let to = if from == Side::Client { Side::Server } else { Side::Client };
+            let mut outbound = Outbound::new(reset);
+            let mut inbound = Inbound::new(to, 1 << 20, reset);
+            let mut wire = Vec::new();
+            for message in &messages {
+                let parts: Vec<&[u8]> = if message.is_empty() {
+                    vec![&[]]
+                } else {
+                    message.chunks(fragment).collect()
+                };
+                for (i, part) in parts.iter().enumerate() {
+                    let opcode = if i == 0 { BINARY } else { CONTINUATION };
+                    let mut header = Header::data(opcode, part.len(), mask);
+                    header.fin = i + 1 == parts.len();
+                    let mut written = Vec::new();
+                    header.write(&mut written);
+                    let mut payload = part.to_vec();
+                    if let Some(key) = mask {
+                        frame::apply_mask(&mut payload, key, 0);
+                    }
+                    written.extend_from_slice(&payload);
+                    outbound.feed(&written, &mut wire).unwrap();
+                }
+            }
+            let mut read = Vec::new();
+            for chunk in wire.chunks(piece) {
+                inbound.feed(chunk, &mut read).unwrap();
+            }
+            // Reassemble what tungstenite would read.
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            let mut bytes = &read[..];
+            while !bytes.is_empty() {
+                let (header, len) = Header::parse(bytes).unwrap();
+                let end = len + header.len as usize;
+                let mut payload = bytes[len..end].to_vec();
+                if let Some(key) = header.mask {
+                    frame::apply_mask(&mut payload, key, 0);
+                }
+                prop_assert!(!header.rsv1);
+                if header.opcode == CONTINUATION {
+                    got.last_mut().unwrap().extend_from_slice(&payload);
+                } else {
+                    got.push(payload);
+                }
+                bytes = &bytes[end..];
+            }
+            prop_assert_eq!(got, messages);
+        }
+
+        /// Arbitrary bytes from a peer end in frames or an error, never in a panic, and never
+        /// in more output than the limit allows per message.
+        #[test]
+        fn arbitrary_input_never_panics(
+            input in prop::collection::vec(any::<u8>(), 0..4000),
+            compressed in prop::collection::vec(any::<u8>(), 0..2000),
+            side in side(),
+            reset in any::<bool>(),
+        ) {
+            let mut inbound = Inbound::new(side, 1000, reset);
+            let mut out = Vec::new();
+            let _ = inbound.feed(&input, &mut out);
+            // A well-formed compressed frame around arbitrary DEFLATE data.
+            let mask = (side == Side::Server).then_some([1, 2, 3, 4]);
+            let mut header = Header::data(TEXT, compressed.len(), mask);
+            header.rsv1 = true;
+            let mut wire = Vec::new();
+            header.write(&mut wire);
+            wire.extend_from_slice(&compressed);
+            let mut inbound = Inbound::new(side, 1000, reset);
+            let mut out = Vec::new();
+            if inbound.feed(&wire, &mut out).is_ok() && !out.is_empty() {
+                let (header, len) = Header::parse(&out).unwrap();
+                prop_assert!(header.len <= 1000);
+                prop_assert_eq!(out.len(), len + header.len as usize);
+            }
+        }
+    }
+}

@@ -25,7 +25,10 @@
 //! with 1009, however small the compressed data (no decompression bombs). By default both
 //! ends reset their context after every message (`no_context_takeover`): compressor and
 //! decompressor exist only while a message is being handled, so an idle compressed connection
-//! holds no more than an uncompressed one (buffers over 64 KiB are released once drained).
+//! holds no compression state, only the layer's read and write buffers (kept up to 16 KiB
+//! each; larger ones are released once drained). While a message is handled, the cost is its
+//! inflated or compressed copy plus a compressor (about 310 KiB, outgoing messages of 128
+//! bytes or more) or a decompressor (about 43 KiB).
 //! With context takeover, a connection keeps a miniz_oxide compressor (about 310 KiB: 32 KiB
 //! window, 128 KiB of hash chains, 64 KiB of LZ codes, 83 KiB output buffer) and a
 //! decompressor (about 43 KiB) for its whole life, in exchange for better ratios on small,

@@ -11,7 +11,7 @@ use super::{Codec, Error};
 /// Past this many bytes waiting for the socket, writes wait.
 const HIGH_WATER: usize = 64 * 1024;
 /// Buffers larger than this are released once drained, so idle connections stay small.
-const KEEP: usize = 64 * 1024;
+const KEEP: usize = 16 * 1024;
 
 /// A socket seen through permessage-deflate: tungstenite reads and writes ordinary frames,
 /// the peer sees compressed ones. Without a [`Codec`] every call goes straight to the socket.
@@ -34,24 +34,21 @@ struct Layer {
     failed: Option<Error>,
 }
 
-/// Finds the end of an HTTP head (`\r\n\r\n`) in what is read.
+/// Finds the end of an HTTP head (an empty line) in what is read.
 struct Head {
-    matched: usize,
+    /// The last bytes read, one per byte of the register.
+    last: u32,
     /// Read past the end of the head.
     rest: Option<Vec<u8>>,
 }
 
 impl Head {
-    /// The position in `bytes` just past the end of the head, if it is there.
+    /// The position in `bytes` just past the end of the head, if it is there: `\r\n\r\n`,
+    /// or `\n\n` as lenient parsers also accept.
     fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
-        const END: &[u8] = b"\r\n\r\n";
         for (i, &byte) in bytes.iter().enumerate() {
-            self.matched = if byte == END[self.matched] {
-                self.matched + 1
-            } else {
-                usize::from(byte == b'\r')
-            };
-            if self.matched == END.len() {
+            self.last = self.last << 8 | u32::from(byte);
+            if self.last == u32::from_be_bytes(*b"\r\n\r\n") || self.last & 0xffff == 0x0a0a {
                 return Some(i + 1);
             }
         }
@@ -143,7 +140,7 @@ impl<S> DeflateStream<S> {
             inner,
             layer: None,
             head: Some(Box::new(Head {
-                matched: 0,
+                last: 0,
                 rest: None,
             })),
         }
@@ -161,7 +158,7 @@ impl<S> DeflateStream<S> {
             // Frames read with the head are then served as they are.
             None if !rest.is_empty() => {
                 self.head = Some(Box::new(Head {
-                    matched: 0,
+                    last: 0,
                     rest: Some(rest),
                 }));
             }
@@ -387,6 +384,22 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn finds_the_end_of_a_head_across_reads() {
+        let mut head = Head {
+            last: 0,
+            rest: None,
+        };
+        assert_eq!(head.scan(b"HTTP/1.1 101 OK\r\nA: b\r"), None);
+        assert_eq!(head.scan(b"\n\r"), None);
+        assert_eq!(head.scan(b"\nxyz"), Some(1));
+        let mut head = Head {
+            last: 0,
+            rest: None,
+        };
+        assert_eq!(head.scan(b"HTTP/1.1 101 OK\nA: b\n\nxyz"), Some(22));
     }
 
     #[tokio::test]
