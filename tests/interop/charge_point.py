@@ -4,7 +4,7 @@ usage: charge_point.py URL IDENTITY 1.6|2.0.1
 
 Boots, sends a heartbeat and a status, authorizes, runs a transaction with a meter value,
 then waits for the CSMS to call ClearCache. In 2.0.1 it also sends a NotifyReport of some
-60 KB and answers a DataTransfer with the length of its data: large enough for the
+80 KB and answers a DataTransfer with the length of its data: large enough for the
 WebSocket compression that `websockets` offers by default to matter. Prints one JSON line
 per step; exits 0 when every answer was as expected.
 """
