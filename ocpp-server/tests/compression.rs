@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flate2::{Compress, Compression, FlushCompress};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use ocpp_server::Router;
-use ocpp_server::client::{ChargePoint, ChargePointConfig};
+use ocpp_server::client::{ChargePoint, ChargePointConfig, ClientError};
 use ocpp_server::server::{Server, ServerConfig};
 use ocpp_server::storage::InMemoryStorage;
 use ocpp_types::rpc::FrameLimits;
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 /// A TCP proxy counting the bytes each way and keeping the start of the server's bytes (the
 /// upgrade answer).
@@ -331,4 +332,120 @@ async fn a_decompression_bomb_closes_the_connection_with_1009() {
     assert_eq!(head[0], 0x88);
     assert_eq!(u16::from_be_bytes([head[2], head[3]]), 1009);
     server.shutdown().await;
+}
+
+/// Reads an HTTP head byte by byte, so nothing after it is consumed.
+async fn read_head(socket: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(socket.read_u8().await.unwrap());
+    }
+    String::from_utf8(head).unwrap()
+}
+
+/// The value of header `name` in `head`.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim())
+}
+
+/// A hand-written CSMS: answers the upgrade with `extensions`, then sends `then` in the same
+/// write as the answer.
+async fn fake_csms(
+    extensions: &'static str,
+    then: Vec<u8>,
+) -> (SocketAddr, tokio::task::JoinHandle<TcpStream>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let head = read_head(&mut socket).await;
+        assert_eq!(
+            header(&head, "sec-websocket-extensions"),
+            Some(
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover, \
+                 permessage-deflate"
+            )
+        );
+        let key = header(&head, "sec-websocket-key").unwrap();
+        let mut answer = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Protocol: ocpp2.0.1\r\n\
+             Sec-WebSocket-Extensions: {extensions}\r\n\r\n",
+            derive_accept_key(key.as_bytes())
+        )
+        .into_bytes();
+        answer.extend_from_slice(&then);
+        socket.write_all(&answer).await.unwrap();
+        socket
+    });
+    (addr, task)
+}
+
+fn station_config(addr: SocketAddr) -> ChargePointConfig {
+    let mut config = ChargePointConfig::new(format!("ws://{addr}/ocpp"), "CP-F");
+    config.versions = vec![OcppVersion::V201];
+    config.reconnect = None;
+    config.compression = true;
+    config
+}
+
+#[tokio::test]
+async fn the_charge_point_inflates_a_call_sent_with_the_upgrade_answer() {
+    // A compressed, unmasked CALL in the same TCP write as the 101: it must not reach
+    // tungstenite before the answer is read and compression set up.
+    let call =
+        json!([2, "c1", "DataTransfer", {"vendorId": "org.example", "data": "x".repeat(1000)}]);
+    let compressed = deflate(call.to_string().as_bytes());
+    let mut frame = vec![0xc1, 126];
+    frame.extend_from_slice(&(compressed.len() as u16).to_be_bytes());
+    frame.extend_from_slice(&compressed);
+    let (addr, csms) = fake_csms(
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        frame,
+    )
+    .await;
+    let station = ChargePoint::connect(station_config(addr), station_router())
+        .await
+        .unwrap();
+    let mut socket = csms.await.unwrap();
+    // The station's answer: a masked text frame, compressed or not.
+    let mut head = [0; 2];
+    socket.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[0] & 0xbf, 0x81, "{head:?}");
+    assert!(head[1] & 0x80 != 0 && head[1] & 0x7f < 126);
+    let mut key = [0; 4];
+    socket.read_exact(&mut key).await.unwrap();
+    let mut payload = vec![0; usize::from(head[1] & 0x7f)];
+    socket.read_exact(&mut payload).await.unwrap();
+    for (i, byte) in payload.iter_mut().enumerate() {
+        *byte ^= key[i % 4];
+    }
+    if head[0] & 0x40 != 0 {
+        payload.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        let mut inflated = Vec::with_capacity(4096);
+        Decompress::new(false)
+            .decompress_vec(&payload, &mut inflated, FlushDecompress::Sync)
+            .unwrap();
+        payload = inflated;
+    }
+    let answer: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        answer,
+        json!([3, "c1", {"status": "Accepted", "data": 1002}])
+    );
+    drop(station);
+}
+
+#[tokio::test]
+async fn the_charge_point_refuses_an_answer_it_did_not_offer() {
+    let (addr, _csms) =
+        fake_csms("permessage-deflate; client_max_window_bits=10", Vec::new()).await;
+    let refused = ChargePoint::connect(station_config(addr), Router::new()).await;
+    assert!(
+        matches!(refused, Err(ClientError::Upgrade(ref text)) if text.contains("client_max_window_bits")),
+        "{refused:?}"
+    );
 }
