@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use ocpp_types::OcppVersion;
 use ocpp_types::rpc::FrameLimits;
 use serde_json::value::RawValue;
@@ -91,7 +91,7 @@ impl std::fmt::Display for Ended {
 /// What a connection needs besides its socket and session.
 pub(crate) struct Peer {
     pub(crate) handle: StationHandle,
-    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) commands: mpsc::Receiver<Box<Command>>,
     pub(crate) router: Arc<Router>,
     pub(crate) storage: Option<Arc<dyn Storage>>,
     pub(crate) keepalive: Keepalive,
@@ -223,7 +223,7 @@ where
                     None => break driver.end(Ended::Peer),
                 }
             }
-            Some(command) = commands.recv() => driver.on_command(command),
+            Some(command) = commands.recv() => driver.on_command(*command),
             changed = shutdown.changed(), if drain_until.is_none() => {
                 if changed.is_err() || *shutdown.borrow() {
                     drain_until = Some(Instant::now() + grace);
@@ -377,18 +377,28 @@ where
             );
             return;
         };
-        self.handlers += 1;
         let ctx = Context::new(self.handle.clone(), warnings);
+        let mut answer = handler(ctx, request.into_any());
+        // Most handlers answer without waiting: answer those in this turn of the loop, and
+        // give a task only to a handler that has to wait (for the storage, or for a call to
+        // the station).
+        if let Some(reply) = answer.as_mut().now_or_never() {
+            metrics::message(self.version, action, "in", outcome(&reply));
+            let reply = reply.as_deref().map_err(Clone::clone);
+            if let Err(error) = self
+                .session
+                .respond(Instant::now().into_std(), &message_id, reply)
+            {
+                warn!(message_id, %error, "answer not sent");
+            }
+            return;
+        }
+        self.handlers += 1;
         let handle = self.handle.clone();
         let version = self.version;
         tokio::spawn(async move {
-            let reply = handler(ctx, request.into_any()).await;
-            metrics::message(
-                version,
-                action,
-                "in",
-                if reply.is_ok() { "ok" } else { "error" },
-            );
+            let reply = answer.await;
+            metrics::message(version, action, "in", outcome(&reply));
             handle.respond(message_id, reply.map_err(Box::new)).await;
         });
     }
@@ -485,6 +495,10 @@ where
     }
 }
 
+fn outcome<T>(reply: &Result<T, ErrorReply>) -> &'static str {
+    if reply.is_ok() { "ok" } else { "error" }
+}
+
 /// A label for a refused action: the version's own name when it has one, so that a peer
 /// cannot grow the metric's label set with invented names.
 fn refused_action(action: &str) -> &'static str {
@@ -550,7 +564,7 @@ impl StationHandle {
     ) {
         let _ = self
             .commands()
-            .send(Command::Respond { message_id, reply })
+            .send(Box::new(Command::Respond { message_id, reply }))
             .await;
     }
 }

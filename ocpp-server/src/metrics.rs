@@ -35,25 +35,25 @@ pub(crate) fn connected(version: OcppVersion, delta: f64) {
 
 pub(crate) fn message(
     version: OcppVersion,
-    action: &str,
+    action: &'static str,
     direction: &'static str,
     outcome: &'static str,
 ) {
     metrics::counter!(
         MESSAGES,
         "version" => version.as_str(),
-        "action" => action.to_owned(),
+        "action" => action,
         "direction" => direction,
         "outcome" => outcome
     )
     .increment(1);
 }
 
-pub(crate) fn call_duration(version: OcppVersion, action: &str, duration: Duration) {
+pub(crate) fn call_duration(version: OcppVersion, action: &'static str, duration: Duration) {
     metrics::histogram!(
         CALL_DURATION,
         "version" => version.as_str(),
-        "action" => action.to_owned()
+        "action" => action
     )
     .record(duration.as_secs_f64());
 }

@@ -52,15 +52,12 @@ type SendHandler = dyn Fn(Context, Box<dyn Any + Send>) -> BoxFuture<()> + Send 
 #[derive(Debug, Clone)]
 pub struct Context {
     station: StationHandle,
-    warnings: Arc<[Violation]>,
+    warnings: Vec<Violation>,
 }
 
 impl Context {
     pub(crate) fn new(station: StationHandle, warnings: Vec<Violation>) -> Context {
-        Context {
-            station,
-            warnings: warnings.into(),
-        }
+        Context { station, warnings }
     }
 
     /// The identity of the peer (the station, on a CSMS).

@@ -48,7 +48,8 @@ pub enum CallFailure {
 /// What the connection task returns for one call: the raw CALLRESULT payload.
 pub(crate) type CallReply = Result<Box<RawValue>, CallFailure>;
 
-/// A command to a connection task.
+/// A command to a connection task (boxed in the channel, whose buffer every connection
+/// keeps).
 #[derive(Debug)]
 pub(crate) enum Command {
     Call {
@@ -79,14 +80,14 @@ pub(crate) enum Command {
 pub struct StationHandle {
     identity: Arc<str>,
     version: OcppVersion,
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<Box<Command>>,
 }
 
 impl StationHandle {
     pub(crate) fn new(
         identity: Arc<str>,
         version: OcppVersion,
-        commands: mpsc::Sender<Command>,
+        commands: mpsc::Sender<Box<Command>>,
     ) -> StationHandle {
         StationHandle {
             identity,
@@ -121,7 +122,7 @@ impl StationHandle {
             reply,
         };
         self.commands
-            .send(command)
+            .send(Box::new(command))
             .await
             .map_err(|_| CallFailure::NotConnected)?;
         let raw = answer.await.map_err(|_| CallFailure::NotConnected)??;
@@ -135,10 +136,10 @@ impl StationHandle {
     pub async fn send<S: OcppSend>(&self, message: &S) -> Result<(), CallFailure> {
         let payload = self.payload(S::VERSION, message)?;
         self.commands
-            .send(Command::Send {
+            .send(Box::new(Command::Send {
                 action: S::ACTION,
                 payload,
-            })
+            }))
             .await
             .map_err(|_| CallFailure::NotConnected)
     }
@@ -149,10 +150,10 @@ impl StationHandle {
             code,
             reason: reason.into(),
         };
-        let _ = self.commands.send(command).await;
+        let _ = self.commands.send(Box::new(command)).await;
     }
 
-    pub(crate) fn commands(&self) -> &mpsc::Sender<Command> {
+    pub(crate) fn commands(&self) -> &mpsc::Sender<Box<Command>> {
         &self.commands
     }
 
@@ -161,7 +162,7 @@ impl StationHandle {
             code,
             reason: reason.to_owned(),
         };
-        let _ = self.commands.try_send(command);
+        let _ = self.commands.try_send(Box::new(command));
     }
 
     fn payload<P: Serialize>(

@@ -371,7 +371,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
                             .peer_certificates()
                             .and_then(|chain| chain.first())
                             .and_then(tls::certificate_common_name);
-                        upgrade(shared, stream, common_name).await;
+                        Box::pin(upgrade(shared, stream, common_name)).await;
                     }
                     Ok(Err(error)) => {
                         metrics::refused("tls");
@@ -380,28 +380,56 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
                     Err(_) => metrics::refused("timeout"),
                 }
             }
-            None => upgrade(shared, stream, None).await,
+            None => Box::pin(upgrade(shared, stream, None)).await,
         }
     }
     .instrument(span)
     .await;
 }
 
-/// Reads the upgrade request, authenticates, answers, and runs the session.
-async fn upgrade<S>(shared: Arc<Shared>, mut stream: S, common_name: Option<String>)
+/// Runs the upgrade, then the session.
+///
+/// Each phase is a future of its own on the heap, so that what a connection keeps for its
+/// whole life is the session's future alone, not the largest state of the handshake.
+async fn upgrade<S>(shared: Arc<Shared>, stream: S, common_name: Option<String>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let upgraded = Box::pin(accept_upgrade(&shared, stream, common_name)).await;
+    if let Some((ws, identity, version)) = upgraded {
+        Box::pin(run_station(shared, ws, identity, version)).await;
+    }
+}
+
+/// Reads the upgrade request, authenticates and answers it: the WebSocket of an admitted
+/// station, with its identity and version.
+async fn accept_upgrade<S>(
+    shared: &Shared,
+    mut stream: S,
+    common_name: Option<String>,
+) -> Option<(WebSocketStream<DeflateStream<S>>, String, OcppVersion)>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let read = timeout(shared.config.handshake_timeout, read_head(&mut stream)).await;
     let (request, rest) = match read {
         Ok(Ok(Ok(read))) => read,
-        Ok(Ok(Err(refusal))) => return refuse(&mut stream, refusal).await,
-        Ok(Err(_)) => return,
-        Err(_) => return metrics::refused("timeout"),
+        Ok(Ok(Err(refusal))) => {
+            refuse(&mut stream, refusal).await;
+            return None;
+        }
+        Ok(Err(_)) => return None,
+        Err(_) => {
+            metrics::refused("timeout");
+            return None;
+        }
     };
-    let accepted = match admit(&shared, &request, common_name).await {
+    let accepted = match admit(shared, &request, common_name).await {
         Ok(accepted) => accepted,
-        Err(refusal) => return refuse(&mut stream, refusal).await,
+        Err(refusal) => {
+            refuse(&mut stream, refusal).await;
+            return None;
+        }
     };
     let (identity, version) = accepted;
     let config = &shared.config;
@@ -422,7 +450,7 @@ where
     );
     let response = handshake::accept(&request.key, Some(version), answer.as_deref());
     if stream.write_all(response.as_bytes()).await.is_err() || stream.flush().await.is_err() {
-        return;
+        return None;
     }
     let ws_config = websocket_config(config.frame_limits, config.read_buffer_size);
     let ws = match agreed {
@@ -437,7 +465,7 @@ where
                 .await
         }
     };
-    run_station(shared, ws, identity, version).await;
+    Some((ws, identity, version))
 }
 
 /// Reads the request head; returns it and any bytes read past it.
