@@ -438,3 +438,86 @@ async fn the_storage_sees_connect_and_disconnect() {
     drop(station);
     eventually(|| server.stations().is_empty()).await;
 }
+
+/// A raw WebSocket connection offering 1.6, as a station that stops reading would have.
+async fn raw_station(
+    server: &Server,
+    identity: &str,
+) -> tokio_tungstenite::WebSocketStream<TcpStream> {
+    let mut request = format!("ws://{}/ocpp/{identity}", server.local_addr())
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("ocpp1.6"),
+    );
+    let stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap()
+        .0
+}
+
+#[tokio::test]
+async fn silent_peers_are_pinged_and_dead_ones_dropped() {
+    let mut config = ServerConfig::default();
+    config.keepalive = ocpp_server::Keepalive {
+        ping_interval: Some(Duration::from_millis(100)),
+        dead_after: Duration::from_millis(400),
+    };
+    let (server, _) = start(config, csms_router()).await;
+    // Our charge point answers pings (its connection reads all the time).
+    let alive = ChargePoint::connect(
+        client_config(&server, "CP-ALIVE", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    // This one never reads again, so it never answers a ping.
+    let _deaf = raw_station(&server, "CP-DEAF").await;
+    eventually(|| server.stations().len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let left: Vec<_> = server.stations().into_iter().map(|s| s.identity).collect();
+    assert_eq!(left, vec!["CP-ALIVE".to_owned()]);
+    assert!(alive.call(&boot16()).await.is_ok());
+}
+
+#[tokio::test]
+async fn validation_can_differ_per_station() {
+    let mut config = ServerConfig::default();
+    config.station_validation.insert(
+        "CP-OLD".to_owned(),
+        ocpp_types::validate::ValidationOptions::lenient(),
+    );
+    let (server, _) = start(config, csms_router()).await;
+    // chargePointVendor is at most 20 characters in 1.6.
+    let long_vendor: v16::BootNotificationRequest = serde_json::from_value(serde_json::json!({
+        "chargePointVendor": "A vendor name far over twenty characters",
+        "chargePointModel": "One"
+    }))
+    .unwrap();
+    let strict = ChargePoint::connect(
+        client_config(&server, "CP-NEW", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    let refused = strict.call(&long_vendor).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            CallFailure::CallError {
+                code: Some(ErrorCode::PropertyConstraintViolation),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let lenient = ChargePoint::connect(
+        client_config(&server, "CP-OLD", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    assert!(lenient.call(&long_vendor).await.is_ok());
+}
