@@ -33,6 +33,10 @@
 //! window, 128 KiB of hash chains, 64 KiB of LZ codes, 83 KiB output buffer) and a
 //! decompressor (about 43 KiB) for its whole life, in exchange for better ratios on small,
 //! repetitive messages.
+//!
+//! Security: under TLS, compressing secrets together with data an attacker chooses lets the
+//! sizes of the messages leak the secrets (CRIME). Resetting the context after every message,
+//! the default, confines that to what shares one message.
 
 mod codec;
 mod frame;
