@@ -42,6 +42,22 @@ fn python() -> Option<String> {
     None
 }
 
+/// Waits (at most 30 s) for the Python process to end: its exit status and what it printed.
+async fn finish(
+    child: &mut tokio::process::Child,
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) -> (std::process::ExitStatus, Vec<String>) {
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the Python process ends")
+        .expect("its exit status");
+    let mut output = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        output.push(line);
+    }
+    (status, output)
+}
+
 fn script(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/interop")
@@ -179,11 +195,7 @@ async fn python_station_against_our_server(version: OcppVersion) {
         assert!(received.iter().any(|e| e == "report 600"), "{received:?}");
     }
     let Some(handle) = server.station("PY-1") else {
-        let _ = station.kill().await;
-        let mut output = Vec::new();
-        while let Ok(Some(line)) = lines.next_line().await {
-            output.push(line);
-        }
+        let (_, output) = finish(&mut station, &mut lines).await;
         panic!("the Python station disconnected: {output:?}");
     };
     assert_eq!(handle.version(), version);
@@ -209,14 +221,7 @@ async fn python_station_against_our_server(version: OcppVersion) {
             .unwrap();
         assert_eq!(answer.status, v201::ClearCacheStatus::Accepted);
     }
-    let status = tokio::time::timeout(Duration::from_secs(20), station.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut output = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        output.push(line);
-    }
+    let (status, output) = finish(&mut station, &mut lines).await;
     assert!(status.success(), "the Python station failed: {output:?}");
     assert!(
         output.iter().any(|l| l.contains(r#""step": "cleared""#)),
@@ -362,14 +367,7 @@ async fn our_station_against_python_csms(version: OcppVersion) {
             v201::AuthorizationStatus::Accepted
         );
     }
-    let status = tokio::time::timeout(Duration::from_secs(30), csms.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut output = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        output.push(line);
-    }
+    let (status, output) = finish(&mut csms, &mut lines).await;
     assert!(status.success(), "the Python CSMS failed: {output:?}");
     assert!(
         output.iter().any(|l| l.contains("clear_cache")),
