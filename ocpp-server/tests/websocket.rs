@@ -521,3 +521,37 @@ async fn validation_can_differ_per_station() {
     .unwrap();
     assert!(lenient.call(&long_vendor).await.is_ok());
 }
+
+#[tokio::test]
+async fn the_charge_point_reconnects_after_the_server_restarts() {
+    let (server, _) = start(ServerConfig::default(), csms_router()).await;
+    let addr = server.local_addr();
+    let mut config = client_config(&server, "CP-1", OcppVersion::V16);
+    config.reconnect = Some(ocpp_server::client::Backoff {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(200),
+    });
+    let station = ChargePoint::connect(config, station_router())
+        .await
+        .unwrap();
+    server.shutdown().await;
+    eventually(|| station.handle().is_none()).await;
+    assert!(matches!(
+        station.call(&boot16()).await,
+        Err(CallFailure::NotConnected)
+    ));
+
+    // The same address again, after a few failed attempts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let storage = Arc::new(InMemoryStorage::new());
+    let server = Server::bind(addr, ServerConfig::default(), csms_router(), storage)
+        .await
+        .unwrap();
+    let handle = tokio::time::timeout(Duration::from_secs(5), station.connected())
+        .await
+        .expect("reconnected")
+        .unwrap();
+    assert_eq!(handle.version(), OcppVersion::V16);
+    assert!(station.call(&boot16()).await.is_ok());
+    eventually(|| server.station("CP-1").is_some()).await;
+}
