@@ -170,7 +170,7 @@ where
                 && driver.session.queued() == 0
                 && driver.handlers == 0;
             if idle || Instant::now() >= deadline {
-                driver.close = Some((CLOSE_GOING_AWAY, "server shutting down".to_owned()));
+                driver.close = Some((CLOSE_GOING_AWAY, "shutting down".to_owned()));
                 continue;
             }
         }
