@@ -5,16 +5,28 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+/// Writes a decimal as a JSON number without trailing zeros.
+pub(crate) fn normalized<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    ocpi_types::common::number::serialize(&v.normalize(), s)
+}
+
+fn normalized_option<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => normalized(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// An amount of money, excluding and including VAT.
 ///
 /// Components without VAT (`vat` absent, "no VAT applicable") count the same on both sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Amount {
     /// Excluding VAT.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub excl_vat: Decimal,
     /// Including VAT.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub incl_vat: Decimal,
 }
 
@@ -107,22 +119,22 @@ pub struct Line {
     /// End of the stretch.
     pub end: DateTime<Utc>,
     /// The volume measured.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub volume: Decimal,
     /// The volume billed: the measured volume, plus what `step_size` rounding added when this
     /// is the line that rounding applies to.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub billed_volume: Decimal,
     /// Unit of both volumes.
     pub unit: Unit,
     /// Price per unit of the tariff, excluding VAT (per kWh, per hour, or per session).
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub price: Decimal,
     /// The component's `step_size`, when it is the one that was applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_size: Option<i64>,
     /// VAT percentage (`None`: no VAT applicable).
-    #[serde(with = "ocpi_types::common::number::option")]
+    #[serde(serialize_with = "normalized_option")]
     pub vat: Option<Decimal>,
     /// The cost of the line.
     pub cost: Amount,
@@ -173,17 +185,17 @@ pub struct Pricing {
     /// Flat fees of the charging session (start or transaction fees).
     pub total_fixed_cost: Amount,
     /// Energy charged, in kWh.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub total_energy: Decimal,
     /// Cost of the energy.
     pub total_energy_cost: Amount,
     /// Duration of the session (charging and parking, not reservation), in hours.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub total_time: Decimal,
     /// Cost of the charging time.
     pub total_time_cost: Amount,
     /// Time not charging, in hours.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "normalized")]
     pub total_parking_time: Decimal,
     /// Cost of the parking time.
     pub total_parking_cost: Amount,

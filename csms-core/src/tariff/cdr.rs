@@ -48,10 +48,10 @@ pub struct Difference {
     /// The CDR field, e.g. `total_cost.incl_vat` or `total_energy`.
     pub field: String,
     /// What the CDR says.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "super::breakdown::normalized")]
     pub stated: Decimal,
     /// What we computed.
-    #[serde(with = "ocpi_types::common::number")]
+    #[serde(serialize_with = "super::breakdown::normalized")]
     pub computed: Decimal,
 }
 

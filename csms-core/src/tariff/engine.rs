@@ -7,7 +7,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::breakdown::{Amount, Dimension, Line, Pricing, Unit, Warning};
 use super::periods::{self, Kind, Slice};
 use super::restrictions::{Holds, Moment, ReservationKind, Restrictions};
-use super::{Options, Session, TariffError, steps, timezone};
+use super::{Options, Session, TariffError, steps, timezone, totals};
 
 /// The dimensions a component can price, as indices into [`Element::components`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +280,7 @@ pub(crate) fn run(
 
     // Which element prices what, slice by slice.
     let mut builder = LineBuilder {
-        lines: Vec::with_capacity(slices.len() * 2),
+        lines: Vec::with_capacity(slices.len() + 4),
         last: [None; 6],
     };
     let mut holds: Vec<Option<Holds>> = vec![None; c.elements.len()];
@@ -330,43 +330,30 @@ pub(crate) fn run(
             }
             None
         };
-        let mut wanted: Vec<(Slot, Dimension)> = Vec::with_capacity(3);
-        match s.kind {
-            Kind::Charging => {
-                if !s.kwh.is_zero() {
-                    wanted.push((Slot::Energy, Dimension::Energy));
-                }
-                if !s.secs.is_zero() {
-                    wanted.push((Slot::Time, Dimension::Time));
-                }
-                if !session_flat {
-                    wanted.push((Slot::Flat, Dimension::Flat));
-                }
-            }
-            Kind::Parking => {
-                if !s.secs.is_zero() {
-                    wanted.push((Slot::Parking, Dimension::ParkingTime));
-                }
-                if !session_flat {
-                    wanted.push((Slot::Flat, Dimension::Flat));
-                }
-            }
-            Kind::Reservation => {
-                if !s.secs.is_zero() {
-                    wanted.push((Slot::Time, Dimension::ReservationTime));
-                }
-                if !reservation_flat {
-                    wanted.push((Slot::Flat, Dimension::ReservationFlat));
-                }
+        let wanted: [Option<(Slot, Dimension)>; 3] = match s.kind {
+            Kind::Charging => [
+                (!s.kwh.is_zero()).then_some((Slot::Energy, Dimension::Energy)),
+                (!s.secs.is_zero()).then_some((Slot::Time, Dimension::Time)),
+                (!session_flat).then_some((Slot::Flat, Dimension::Flat)),
+            ],
+            Kind::Parking => [
+                (!s.secs.is_zero()).then_some((Slot::Parking, Dimension::ParkingTime)),
+                (!session_flat).then_some((Slot::Flat, Dimension::Flat)),
+                None,
+            ],
+            Kind::Reservation => [
+                (!s.secs.is_zero()).then_some((Slot::Time, Dimension::ReservationTime)),
+                (!reservation_flat).then_some((Slot::Flat, Dimension::ReservationFlat)),
+                None,
+            ],
+        };
+        let mut picked: [Option<(Dimension, usize, usize)>; 3] = [None; 3];
+        for (out, want) in picked.iter_mut().zip(wanted) {
+            if let Some((slot, dim)) = want {
+                *out = pick(slot).map(|(i, j)| (dim, i, j));
             }
         }
-        let mut picked: Vec<(Dimension, usize, usize)> = Vec::with_capacity(3);
-        for (slot, dim) in wanted {
-            if let Some((i, j)) = pick(slot) {
-                picked.push((dim, i, j));
-            }
-        }
-        for (dim, i, j) in picked {
+        for (dim, i, j) in picked.into_iter().flatten() {
             match dim {
                 Dimension::Flat => session_flat = true,
                 Dimension::ReservationFlat => reservation_flat = true,
@@ -436,7 +423,7 @@ pub(crate) fn run(
         .try_fold(flat, |acc, a| acc.checked_add(a))
         .ok_or_else(overflow("the total cost"))?;
 
-    limit_total(
+    totals::limit_total(
         &mut total,
         tariff,
         &mut lines,
@@ -465,11 +452,6 @@ pub(crate) fn run(
         .iter()
         .try_fold(Decimal::ZERO, |acc, u| acc.checked_add(u.energy))
         .ok_or(TariffError::Overflow("the energy total"))?;
-    for l in &mut lines {
-        l.volume = l.volume.normalize();
-        l.billed_volume = l.billed_volume.normalize();
-        l.cost = l.cost.map(|v| v.normalize());
-    }
     Ok(Pricing {
         currency: tariff.currency.as_str().to_owned(),
         total_cost: round(total),
@@ -484,84 +466,4 @@ pub(crate) fn run(
         breakdown: lines,
         warnings,
     })
-}
-
-/// Applies `min_price` and `max_price`, each on both sides of VAT. A limit without
-/// `incl_vat` is carried to the side including VAT in proportion: when the total excluding
-/// VAT is raised (cut) by a factor, so is the total including VAT.
-fn limit_total(
-    total: &mut Amount,
-    tariff: &Tariff,
-    lines: &mut Vec<Line>,
-    warnings: &mut Vec<Warning>,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<(), TariffError> {
-    let before = *total;
-    let ratio = |excl: Decimal| -> Option<Decimal> {
-        if before.excl_vat.is_zero() {
-            Some(excl)
-        } else {
-            excl.checked_mul(before.incl_vat)?
-                .checked_div(before.excl_vat)
-        }
-    };
-    for (limit, dim) in [
-        (&tariff.min_price, Dimension::MinPrice),
-        (&tariff.max_price, Dimension::MaxPrice),
-    ] {
-        let Some(limit) = limit else { continue };
-        let excl_limit = limit.excl_vat;
-        let incl_limit = match limit.incl_vat {
-            Some(v) => v,
-            None => {
-                warnings.push(Warning::general(format!(
-                    "{} has no incl_vat; the limit including VAT is derived from the session's VAT ratio",
-                    if dim == Dimension::MinPrice { "min_price" } else { "max_price" }
-                )));
-                ratio(excl_limit).ok_or(TariffError::Overflow("a price limit"))?
-            }
-        };
-        let before_limit = *total;
-        if dim == Dimension::MinPrice {
-            total.excl_vat = total.excl_vat.max(excl_limit);
-            total.incl_vat = total.incl_vat.max(incl_limit);
-        } else {
-            total.excl_vat = total.excl_vat.min(excl_limit);
-            total.incl_vat = total.incl_vat.min(incl_limit);
-        }
-        if *total != before_limit {
-            lines.push(Line {
-                period: None,
-                dimension: dim,
-                element: None,
-                component: None,
-                start,
-                end,
-                volume: Decimal::ONE,
-                billed_volume: Decimal::ONE,
-                unit: Unit::Session,
-                price: excl_limit,
-                step_size: None,
-                vat: None,
-                cost: Amount {
-                    excl_vat: total.excl_vat - before_limit.excl_vat,
-                    incl_vat: total.incl_vat - before_limit.incl_vat,
-                },
-                note: Some(format!(
-                    "the session cost {} excl. VAT / {} incl. VAT; the tariff's {} is {} / {}",
-                    before_limit.excl_vat.normalize(),
-                    before_limit.incl_vat.normalize(),
-                    if dim == Dimension::MinPrice {
-                        "min_price"
-                    } else {
-                        "max_price"
-                    },
-                    excl_limit.normalize(),
-                    incl_limit.normalize()
-                )),
-            });
-        }
-    }
-    Ok(())
 }

@@ -72,9 +72,12 @@ pub mod restrictions;
 pub mod simple;
 pub mod steps;
 pub mod timezone;
+mod totals;
 
 pub use breakdown::{Amount, Dimension, Line, Pricing, Unit, Warning};
 pub use error::TariffError;
+/// The exact decimal type of every price, volume and total (re-exported from `rust_decimal`).
+pub use rust_decimal::Decimal;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -365,7 +365,25 @@ pub(crate) fn cut(
             cuts.push((nanos_between(p.start, *b), None));
         }
         let after = kwh_before.checked_add(p.kwh).ok_or_else(overflow)?;
-        if p.kind == Kind::Charging && p.kwh > Decimal::ZERO {
+        let crosses = p.kind == Kind::Charging
+            && p.kwh > Decimal::ZERO
+            && thresholds.iter().any(|&x| x > kwh_before && x < after);
+        if cuts.is_empty() && !crosses {
+            slices.push(Slice {
+                period: p.period,
+                kind: p.kind,
+                start: p.start,
+                end,
+                secs: p.secs,
+                kwh: p.kwh,
+                kwh_before,
+                power: p.power,
+                current: p.current,
+            });
+            kwh_before = after;
+            continue;
+        }
+        if crosses && p.kwh > Decimal::ZERO {
             for &x in thresholds.iter().filter(|&&x| x > kwh_before && x < after) {
                 let rel = x - kwh_before;
                 let off = rel

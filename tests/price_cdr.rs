@@ -1,0 +1,96 @@
+//! What the `price-cdr` example prints, built through the public API: the bundled sample CDR
+//! and tariff give the checked-in report, and the example's failure cases fail.
+
+use ev_backend::csms_core::tariff::TariffError;
+use ev_backend::csms_core::tariff::cdr::{CdrOptions, Version, price_cdr_json};
+use serde_json::Value;
+
+const CDR: &str = include_str!("../examples/data/tariff/cdr-evening.json");
+const TARIFF: &str = include_str!("../examples/data/tariff/tariff-evening.json");
+const EXPECTED: &str = include_str!("../examples/data/tariff/cdr-evening.expected.json");
+
+#[test]
+fn the_sample_cdr_gives_the_checked_in_report() {
+    let report = price_cdr_json(CDR, Some(TARIFF), &CdrOptions::default()).expect("priced");
+    let ours: Value = serde_json::from_str(&report.to_json()).expect("report JSON");
+    let expected: Value = serde_json::from_str(EXPECTED).expect("expected JSON");
+    assert_eq!(ours, expected);
+}
+
+#[test]
+fn the_sample_report_explains_the_partner_invoice() {
+    let report = price_cdr_json(CDR, Some(TARIFF), &CdrOptions::default()).expect("priced");
+    // The partner billed parking from the moment charging stopped; the tariff's parking
+    // fee only starts after three hours of session.
+    let fields: Vec<&str> = report
+        .differences
+        .iter()
+        .map(|d| d.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "total_cost.excl_vat",
+            "total_cost.incl_vat",
+            "total_parking_cost.excl_vat",
+            "total_parking_cost.incl_vat",
+        ]
+    );
+    let text = report.to_text();
+    assert!(text.contains("total_cost:             13.75 excl. VAT, 16.6375 incl. VAT (EUR)"));
+    assert!(text.contains("the CDR lacks country_code, party_id"));
+}
+
+#[test]
+fn the_spec_cdr_is_priced_with_its_own_tariff() {
+    let cdr = include_str!("../ocpi-types/tests/spec-examples/cdr_example.json");
+    let report = price_cdr_json(cdr, None, &CdrOptions::default()).expect("priced");
+    assert_eq!(report.pricing.total_cost.excl_vat.to_string(), "4");
+    assert_eq!(report.pricing.total_cost.incl_vat.to_string(), "4.4");
+    // The example states 15.342 kWh, but its only charging period has no ENERGY dimension.
+    assert_eq!(report.differences.len(), 1);
+    assert_eq!(report.differences[0].field, "total_energy");
+}
+
+#[test]
+fn failures_are_typed_errors() {
+    // A time-dependent tariff in a country with several time zones, and no --timezone.
+    let cdr = CDR.replace("\"NLD\"", "\"USA\"");
+    let error = price_cdr_json(&cdr, Some(TARIFF), &CdrOptions::default()).expect_err("fails");
+    assert!(
+        matches!(error, TariffError::TimeZoneRequired { .. }),
+        "{error}"
+    );
+    // Another currency than the tariff's.
+    let cdr = CDR.replace("\"currency\": \"EUR\"", "\"currency\": \"KGS\"");
+    let error = price_cdr_json(&cdr, Some(TARIFF), &CdrOptions::default()).expect_err("fails");
+    assert!(
+        matches!(error, TariffError::CurrencyMismatch { .. }),
+        "{error}"
+    );
+    // No tariff at all.
+    let error = price_cdr_json(CDR, None, &CdrOptions::default()).expect_err("fails");
+    assert_eq!(error, TariffError::NoTariff);
+    // Not JSON.
+    assert!(price_cdr_json("{", Some(TARIFF), &CdrOptions::default()).is_err());
+}
+
+#[test]
+fn an_ocpi_2_1_1_cdr_and_tariff() {
+    let tariff = r#"{"id": "11", "currency": "EUR", "last_updated": "2016-01-01T00:00:00Z",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.25, "step_size": 1},
+                                            {"type": "FLAT", "price": 1, "step_size": 1}]}]}"#;
+    let cdr = r#"{"id": "C1", "start_date_time": "2016-01-01T10:00:00Z",
+        "stop_date_time": "2016-01-01T11:00:00Z", "currency": "EUR", "total_cost": 6,
+        "charging_periods": [{"start_date_time": "2016-01-01T10:00:00Z",
+            "dimensions": [{"type": "ENERGY", "volume": 20}, {"type": "TIME", "volume": 1}]}]}"#;
+    let options = CdrOptions {
+        version: Version::V211,
+        ..CdrOptions::default()
+    };
+    let report = price_cdr_json(cdr, Some(tariff), &options).expect("priced");
+    assert_eq!(report.pricing.total_cost.excl_vat.to_string(), "6");
+    assert_eq!(report.pricing.total_cost.incl_vat.to_string(), "6");
+    assert!(report.differences.is_empty());
+    assert!(report.pricing.warnings[0].message.contains("no VAT"));
+}
