@@ -1,7 +1,14 @@
 //! The reference charging-station management system: data model, stores, tariff and CDR engine, HTTP APIs.
 //!
+//! - [`model`]: the domain model: tenants, users and API keys, tokens, vehicles, locations,
+//!   stations with their EVSEs and connectors, charging sessions and meter values, the
+//!   audit log.
+//! - [`store`]: the [`Store`](store::Store) trait family over that model, every method
+//!   scoped by tenant, on SQLite and PostgreSQL; it is also `ocpp-server`'s station storage.
 //! - [`tariff`]: the tariff and CDR engine. It prices charging sessions and CDRs with the whole
 //!   OCPI 2.2.1 tariff model (and OCPI 2.1.1 tariffs), in exact decimals, and explains every
 //!   number it produces.
 
+pub mod model;
+pub mod store;
 pub mod tariff;

@@ -1,0 +1,71 @@
+//! The one error of every store.
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A value that must be unique is taken (a station identity, a token uid, ...).
+    #[error("{what} already exists")]
+    Conflict {
+        /// What was taken.
+        what: &'static str,
+    },
+    /// A row the operation needs does not exist in the tenant.
+    #[error("no such {what} in this tenant")]
+    NotFound {
+        /// What is missing.
+        what: &'static str,
+    },
+    /// A value cannot be stored (out of range, for instance).
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// The value.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A stored value cannot be read back (written by something else, or damaged).
+    #[error("stored {what} cannot be read: {reason}")]
+    Corrupt {
+        /// The value.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database failed or could not be reached.
+    #[error("database: {0}")]
+    Database(#[source] sqlx::Error),
+    /// The migrations could not be applied.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// A database error, with unique violations told apart as [`StoreError::Conflict`] on
+    /// `what`.
+    pub(crate) fn on(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |error| {
+            let unique = error
+                .as_database_error()
+                .is_some_and(|db| db.is_unique_violation());
+            if unique {
+                StoreError::Conflict { what }
+            } else {
+                StoreError::Database(error)
+            }
+        }
+    }
+
+    pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            what,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Database(error)
+    }
+}

@@ -1,0 +1,57 @@
+//! Migration sets embedded in the binary, for sqlx's migrator.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+/// One migration: version, description, SQL.
+pub(crate) type Step = (i64, &'static str, &'static str);
+
+/// The SQLite migrations, oldest first.
+pub(crate) const SQLITE: &[Step] = &[(
+    1,
+    "initial schema",
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+)];
+
+/// The PostgreSQL migrations, oldest first.
+pub(crate) const POSTGRES: &[Step] = &[(
+    1,
+    "initial schema",
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// A migration set compiled in, so a deployed binary needs no migration files.
+#[derive(Debug)]
+struct Embedded(&'static [Step]);
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 'static>> {
+        let migrations = self
+            .0
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    Cow::Borrowed(sql),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(async move { Ok(migrations) })
+    }
+}
+
+/// The migrator of a set.
+pub(crate) async fn migrator(
+    steps: &'static [Step],
+) -> Result<Migrator, sqlx::migrate::MigrateError> {
+    Migrator::new(Embedded(steps)).await
+}

@@ -1,0 +1,345 @@
+//! Where the CSMS keeps its [model](crate::model): the [`Store`] trait family, and stores on
+//! SQLite ([`SqliteStore`], the embedded default) and PostgreSQL ([`PostgresStore`]).
+//!
+//! # Tenants
+//!
+//! Every method that reads or changes a tenant's rows takes the [`TenantId`] explicitly and
+//! every query it runs is filtered by it: a row of tenant A is neither found, nor changed,
+//! nor counted through tenant B's id (a method asked for it answers `None`, `false` or an
+//! empty list, as for a row that does not exist). The schemas back this up: a row that
+//! points at another (a session at its station, a meter value at its session) points at
+//! the pair `(tenant_id, id)`, so a foreign key cannot join rows of two tenants.
+//!
+//! Two lookups are not scoped, because they are how a tenant is found in the first place:
+//!
+//! - [`StationStore::station_by_identity`]: a station's identity (the last segment of its
+//!   connection URL) is **unique across the whole system**. A station connects before
+//!   anything tells which tenant it belongs to, so its identity maps to exactly one station
+//!   and so to one tenant; registering an identity that any tenant already uses fails with
+//!   [`StoreError::Conflict`]. The [`Storage`] implementation of `ocpp-server` works by
+//!   identity in the same way.
+//! - [`UserStore::api_key_by_prefix`]: an API key's public prefix is unique across the
+//!   system and finds the key, and so its tenant; the secret is then checked against the
+//!   stored hash ([`ApiKey::accepts`]).
+//!
+//! # Idempotency
+//!
+//! [`SessionStore::start_session`] inserts or gets: the same start delivered twice creates
+//! one session (a unique constraint on the station and the start's key, then a read of the
+//! row that won). Meter values are unique per session, time and sampled quantity, so a
+//! MeterValues or TransactionEvent delivered again adds nothing. A stop on a session that is
+//! already over changes nothing.
+//!
+//! # Migrations
+//!
+//! Each store carries its own migration set (`csms-core/migrations/sqlite/` and
+//! `csms-core/migrations/postgres/`), embedded in the binary and applied when the store is
+//! opened, through sqlx's migrator (which records them in `_sqlx_migrations` and refuses a
+//! database whose applied migrations were changed).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ocpp_server::storage::Storage;
+
+use crate::model::{
+    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, ChargingSession, Connector, Evse, Location,
+    LocationId, MeterValue, NewApiKey, NewAuditEntry, NewLocation, NewSession, NewStation,
+    NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus, SessionId, SessionStatus,
+    SessionStop, Station, StationId, StatusReport, Tenant, TenantId, TenantSettings, Token,
+    TokenId, TokenStatus, TokenUsage, User, UserId, Vehicle, VehicleId,
+};
+
+mod error;
+mod migrate;
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use error::StoreError;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// What store methods return.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Tenants.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Creates a tenant.
+    async fn create_tenant(&self, new: &NewTenant) -> StoreResult<Tenant>;
+
+    /// The tenant `id`, if it exists.
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+
+    /// Replaces a tenant's settings; `false` if there is no such tenant.
+    async fn update_tenant_settings(
+        &self,
+        id: TenantId,
+        settings: &TenantSettings,
+    ) -> StoreResult<bool>;
+}
+
+/// Users and API keys.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user; [`StoreError::Conflict`] if the tenant has a user with that e-mail.
+    async fn create_user(&self, tenant: TenantId, new: &NewUser) -> StoreResult<User>;
+
+    /// The user `id` of `tenant`.
+    async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<User>>;
+
+    /// Creates an API key; [`StoreError::Conflict`] if its prefix is taken (by any tenant).
+    async fn create_api_key(&self, tenant: TenantId, new: &NewApiKey) -> StoreResult<ApiKey>;
+
+    /// The key with public prefix `prefix`, whatever its tenant: how a request's tenant is
+    /// found. Check the secret with [`ApiKey::accepts`] before trusting it.
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>>;
+
+    /// Revokes a key at `at`; `false` if `tenant` has no such key.
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// Authorization tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Creates a token; [`StoreError::Conflict`] if the tenant has one with that uid.
+    async fn create_token(&self, tenant: TenantId, new: &NewToken) -> StoreResult<Token>;
+
+    /// The token `id` of `tenant`.
+    async fn token(&self, tenant: TenantId, id: TokenId) -> StoreResult<Option<Token>>;
+
+    /// The token of `tenant` presented as `uid` (an idTag or idToken): the Authorize lookup.
+    async fn token_by_uid(&self, tenant: TenantId, uid: &str) -> StoreResult<Option<Token>>;
+
+    /// The tokens of a user (or renter), by uid.
+    async fn tokens_of_owner(&self, tenant: TenantId, owner: UserId) -> StoreResult<Vec<Token>>;
+
+    /// Sets a token's status; `false` if `tenant` has no such token.
+    async fn set_token_status(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        status: TokenStatus,
+    ) -> StoreResult<bool>;
+
+    /// Replaces a token's usage counters; `false` if `tenant` has no such token.
+    async fn save_token_usage(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        usage: &TokenUsage,
+    ) -> StoreResult<bool>;
+}
+
+/// Vehicles.
+#[async_trait]
+pub trait VehicleStore: Send + Sync {
+    /// Creates a vehicle.
+    async fn create_vehicle(&self, tenant: TenantId, new: &NewVehicle) -> StoreResult<Vehicle>;
+
+    /// The vehicle `id` of `tenant`.
+    async fn vehicle(&self, tenant: TenantId, id: VehicleId) -> StoreResult<Option<Vehicle>>;
+}
+
+/// Locations.
+#[async_trait]
+pub trait LocationStore: Send + Sync {
+    /// Creates a location.
+    async fn create_location(&self, tenant: TenantId, new: &NewLocation) -> StoreResult<Location>;
+
+    /// The location `id` of `tenant`.
+    async fn location(&self, tenant: TenantId, id: LocationId) -> StoreResult<Option<Location>>;
+}
+
+/// Stations, their boot log, EVSEs and connectors.
+#[async_trait]
+pub trait StationStore: Send + Sync {
+    /// Registers a station; [`StoreError::Conflict`] if its identity is taken by any tenant.
+    async fn create_station(&self, tenant: TenantId, new: &NewStation) -> StoreResult<Station>;
+
+    /// The station `id` of `tenant`.
+    async fn station_by_id(&self, tenant: TenantId, id: StationId) -> StoreResult<Option<Station>>;
+
+    /// The station with `identity`, whatever its tenant: how a connecting station's tenant
+    /// is found (identities are unique across the system).
+    async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>>;
+
+    /// Sets whether a station is let in; `false` if `tenant` has no such station.
+    async fn set_station_registration(
+        &self,
+        tenant: TenantId,
+        id: StationId,
+        status: RegistrationStatus,
+    ) -> StoreResult<bool>;
+
+    /// Records a Heartbeat; `false` if `tenant` has no such station.
+    async fn record_heartbeat(
+        &self,
+        tenant: TenantId,
+        id: StationId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Appends a BootNotification to the station's boot log and copies what it said (vendor,
+    /// model, serial, firmware) to the station; `false` if `tenant` has no such station.
+    async fn log_boot(&self, tenant: TenantId, entry: &BootLogEntry) -> StoreResult<bool>;
+
+    /// The station's last `limit` boots, newest first.
+    async fn boot_log(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        limit: u32,
+    ) -> StoreResult<Vec<BootLogEntry>>;
+
+    /// Creates or replaces an EVSE; `false` if `tenant` has no such station.
+    async fn upsert_evse(&self, tenant: TenantId, evse: &Evse) -> StoreResult<bool>;
+
+    /// The station's EVSEs, by number.
+    async fn evses(&self, tenant: TenantId, station: StationId) -> StoreResult<Vec<Evse>>;
+
+    /// Creates or replaces a connector (its EVSE must exist); `false` if `tenant` has no
+    /// such EVSE.
+    async fn upsert_connector(&self, tenant: TenantId, connector: &Connector) -> StoreResult<bool>;
+
+    /// Records a StatusNotification; `false` if `tenant` has no such connector. A report
+    /// older than the one recorded changes nothing (and answers `true`).
+    async fn record_status(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        report: &StatusReport,
+    ) -> StoreResult<bool>;
+
+    /// The station's connectors, by EVSE and number.
+    async fn connectors(&self, tenant: TenantId, station: StationId)
+    -> StoreResult<Vec<Connector>>;
+}
+
+/// Charging sessions and meter values.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Starts a session, or finds the one the same start created before: the session, and
+    /// whether this call created it. [`StoreError::NotFound`] if `tenant` has no such
+    /// station.
+    async fn start_session(
+        &self,
+        tenant: TenantId,
+        new: &NewSession,
+    ) -> StoreResult<(ChargingSession, bool)>;
+
+    /// The session `id` of `tenant`.
+    async fn session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+    ) -> StoreResult<Option<ChargingSession>>;
+
+    /// The session a station calls `transaction_id` (a 2.0.1 id, or a 1.6 integer in
+    /// decimal).
+    async fn session_by_transaction(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        transaction_id: &str,
+    ) -> StoreResult<Option<ChargingSession>>;
+
+    /// The session running (not completed nor failed) on a station's connector, the latest
+    /// if several are.
+    async fn active_session(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        evse_id: Option<i32>,
+        connector_id: i32,
+    ) -> StoreResult<Option<ChargingSession>>;
+
+    /// Sets a running session's status (and its highest `seqNo`); `false` if `tenant` has
+    /// no such session or it is over.
+    async fn update_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        status: SessionStatus,
+        seq_no: Option<i64>,
+    ) -> StoreResult<bool>;
+
+    /// Ends a session and computes its energy; a session already over is left as it is.
+    /// The session as it now is, or `None` if `tenant` has no such session.
+    async fn stop_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        stop: &SessionStop,
+    ) -> StoreResult<Option<ChargingSession>>;
+
+    /// The sessions started in `[from, to)`, oldest first.
+    async fn sessions_started_between(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ChargingSession>>;
+
+    /// Adds meter values to a session, skipping those it already has; how many were new.
+    /// [`StoreError::NotFound`] if `tenant` has no such session.
+    async fn add_meter_values(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        values: &[MeterValue],
+    ) -> StoreResult<u64>;
+
+    /// A session's meter values, in time order.
+    async fn meter_values(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> StoreResult<Vec<MeterValue>>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry.
+    async fn append_audit(
+        &self,
+        tenant: TenantId,
+        entry: &NewAuditEntry,
+    ) -> StoreResult<AuditEntry>;
+
+    /// The last `limit` entries, newest first.
+    async fn audit_log(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Everything the CSMS stores, and the station storage of `ocpp-server`.
+pub trait Store:
+    TenantStore
+    + UserStore
+    + TokenStore
+    + VehicleStore
+    + LocationStore
+    + StationStore
+    + SessionStore
+    + AuditStore
+    + Storage
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore
+        + UserStore
+        + TokenStore
+        + VehicleStore
+        + LocationStore
+        + StationStore
+        + SessionStore
+        + AuditStore
+        + Storage
+{
+}

@@ -1,0 +1,104 @@
+//! The PostgreSQL store, for operators who outgrow one machine.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
+use ocpp_server::storage::{BootInfo, PasswordHash, StationRecord, Storage, StorageError};
+use ocpp_types::OcppVersion;
+use rust_decimal::Decimal;
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+
+use super::migrate;
+use super::sql::{
+    at, from_json, non_empty, now, or_empty, parse, parse_opt, sql_store, start_key,
+    station_record, storage_error, to_json,
+};
+use super::{
+    AuditStore, LocationStore, SessionStore, StationStore, StoreError, StoreResult, TenantStore,
+    TokenStore, UserStore, VehicleStore,
+};
+use crate::model::{
+    ApiKey, ApiKeyId, AuditEntry, AuditId, AuthMethod, BootLogEntry, ChargingSession, Connector,
+    ConnectorStatus, Coordinates, Evse, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry,
+    NewLocation, NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle,
+    RegistrationStatus, SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport,
+    Tenant, TenantId, TenantRole, TenantSettings, Token, TokenId, TokenKind, TokenStatus,
+    TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
+};
+
+/// A store in a PostgreSQL database, with its migrations applied when connected.
+///
+/// Decimals are `NUMERIC`, times `TIMESTAMPTZ`.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    unknown_stations: Option<TenantId>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host/db`).
+    pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        PostgresStore::connect_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects to the database at `url` and keeps everything in `schema` (created if
+    /// missing): several installations, or test runs, can share one database. A schema
+    /// name is ASCII letters, digits and underscores, not starting with a digit.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> StoreResult<PostgresStore> {
+        let valid = schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && schema.chars().next().is_some_and(|c| !c.is_ascii_digit())
+            && schema.len() <= 63;
+        if !valid {
+            return Err(StoreError::Invalid {
+                what: "schema name",
+                reason: format!("{schema:?} is not letters, digits and underscores"),
+            });
+        }
+        let options = PgConnectOptions::from_str(url)?;
+        let setup = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .execute(&setup)
+            .await?;
+        setup.close().await;
+        PostgresStore::connect_with(options.options([("search_path", schema)])).await
+    }
+
+    /// Connects with `options`.
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PostgresStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        migrate::migrator(migrate::POSTGRES)
+            .await?
+            .run(&pool)
+            .await?;
+        Ok(PostgresStore {
+            pool,
+            unknown_stations: None,
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn numeric_in(value: Decimal) -> Decimal {
+    value
+}
+
+fn numeric_out(_column: &'static str, value: Decimal) -> StoreResult<Decimal> {
+    Ok(value)
+}
+
+sql_store!(PostgresStore, PgRow, Decimal, numeric_in, numeric_out);

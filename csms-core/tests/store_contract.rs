@@ -1,0 +1,1112 @@
+//! The store contract: one suite, generic over [`Store`], run against SQLite always (a fresh
+//! file per test) and against PostgreSQL when `DATABASE_URL` is set (a fresh schema per
+//! test, dropped when the test passes). Without `DATABASE_URL` the PostgreSQL half is
+//! skipped with a warning, unless `CI` is set: then it fails.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, TimeZone, Utc};
+use csms_core::model::{
+    Actor, Address, ApiKeyId, AuthMethod, BootLogEntry, Connector, ConnectorStatus, Coordinates,
+    Evse, MeterValue, NewApiKey, NewAuditEntry, NewLocation, NewSession, NewStation, NewTenant,
+    NewToken, NewUser, NewVehicle, OpeningHours, ParkingSpot, RegistrationStatus, Role, SessionId,
+    SessionStatus, SessionStop, StatusReport, TenantId, TenantRole, TenantSettings, TimeWindow,
+    TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage, TransactionRef,
+    UnknownStationPolicy, UserId,
+};
+use csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
+use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
+use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
+use ocpp_types::OcppVersion;
+use rust_decimal::Decimal;
+
+/// A name no other test, in this run or a concurrent one, uses.
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn time(hour: u32, minute: u32, second: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, hour, minute, second)
+        .single()
+        .expect("a valid time")
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
+}
+
+async fn tenant(store: &impl Store, name: &str) -> TenantId {
+    let new = NewTenant {
+        name: name.to_owned(),
+        role: TenantRole::Cpo,
+        country_code: "NL".to_owned(),
+        party_id: "ABC".to_owned(),
+        settings: TenantSettings {
+            time_zone: "Europe/Amsterdam".to_owned(),
+            currency: "EUR".to_owned(),
+            language: "nl".to_owned(),
+            unknown_stations: UnknownStationPolicy::Pending,
+        },
+    };
+    let created = store.create_tenant(&new).await.expect("tenant created");
+    assert_eq!(created.name, name);
+    assert_eq!(created.settings, new.settings);
+    created.id
+}
+
+fn start_201(station: csms_core::model::StationId, id: &str, at: DateTime<Utc>) -> NewSession {
+    NewSession {
+        station_id: station,
+        transaction_id: Some(id.to_owned()),
+        evse_id: Some(1),
+        connector_id: Some(1),
+        token_uid: Some("TAG-1".to_owned()),
+        token_id: None,
+        started_at: at,
+        meter_start_wh: Some(dec("1000")),
+        status: SessionStatus::Charging,
+        auth_method: Some(AuthMethod::Central),
+        offline: false,
+        seq_no: Some(0),
+    }
+}
+
+fn start_16(station: csms_core::model::StationId, connector: i32, at: DateTime<Utc>) -> NewSession {
+    NewSession {
+        transaction_id: None,
+        evse_id: Some(connector),
+        connector_id: Some(connector),
+        seq_no: None,
+        ..start_201(station, "unused", at)
+    }
+}
+
+fn energy(at: DateTime<Utc>, wh: &str) -> MeterValue {
+    MeterValue {
+        timestamp: at,
+        measurand: "Energy.Active.Import.Register".to_owned(),
+        phase: None,
+        location: Some("Outlet".to_owned()),
+        context: Some("Sample.Periodic".to_owned()),
+        unit: Some("Wh".to_owned()),
+        value: dec(wh),
+        signed_data: None,
+    }
+}
+
+fn stop(at: DateTime<Utc>, meter: &str) -> SessionStop {
+    SessionStop {
+        stopped_at: at,
+        meter_stop_wh: Some(dec(meter)),
+        status: SessionStatus::Completed,
+        reason: Some("Local".to_owned()),
+        offline: false,
+        seq_no: Some(9),
+    }
+}
+
+fn audit(action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        at: time(9, 0, 0),
+        actor: Actor::User(UserId(1)),
+        action: action.to_owned(),
+        target: "token:1".to_owned(),
+        old_value: Some(serde_json::json!({"status": "accepted"})),
+        new_value: Some(serde_json::json!({"status": "blocked", "note": "lost, €"})),
+    }
+}
+
+/// Nothing of tenant A can be read, changed or counted through tenant B.
+async fn tenant_isolation(store: &impl Store) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let identity = unique("CP-A");
+
+    let user = store
+        .create_user(
+            a,
+            &NewUser {
+                name: "Ann".to_owned(),
+                email: Some("ann@example.com".to_owned()),
+                roles: vec![Role::Renter],
+            },
+        )
+        .await
+        .expect("user");
+    let mut new_token = NewToken::accepted("04A1B2C3", TokenKind::Rfid);
+    new_token.owner = Some(user.id);
+    let token = store.create_token(a, &new_token).await.expect("token");
+    let vehicle = store
+        .create_vehicle(
+            a,
+            &NewVehicle {
+                vin: Some("WVWZZZ1JZXW000001".to_owned()),
+                make: "VW".to_owned(),
+                model: "ID.3".to_owned(),
+                battery_capacity_kwh: Some(dec("58.0")),
+                owner: Some(user.id),
+            },
+        )
+        .await
+        .expect("vehicle");
+    let location = store
+        .create_location(
+            a,
+            &NewLocation {
+                name: "Garage".to_owned(),
+                address: Address {
+                    street: "Kade 1".to_owned(),
+                    postal_code: Some("1011 AA".to_owned()),
+                    city: "Amsterdam".to_owned(),
+                    state: None,
+                    country: "NLD".to_owned(),
+                },
+                coordinates: Some(Coordinates {
+                    latitude: dec("52.370216"),
+                    longitude: dec("4.895168"),
+                }),
+                time_zone: "Europe/Amsterdam".to_owned(),
+                opening_hours: OpeningHours::default(),
+                parking_spots: vec![ParkingSpot {
+                    label: "B-17".to_owned(),
+                    floor: Some("-2".to_owned()),
+                    renter: Some(user.id),
+                }],
+            },
+        )
+        .await
+        .expect("location");
+    let mut new_station = NewStation::accepted(&identity);
+    new_station.location_id = Some(location.id);
+    let station = store
+        .create_station(a, &new_station)
+        .await
+        .expect("station");
+    let evse = Evse {
+        tenant_id: a,
+        station_id: station.id,
+        evse_id: 1,
+        uid: None,
+        status: ConnectorStatus::Available,
+    };
+    assert!(store.upsert_evse(a, &evse).await.expect("evse"));
+    let (session, _) = store
+        .start_session(a, &start_201(station.id, "tx-a", time(10, 0, 0)))
+        .await
+        .expect("session");
+    store
+        .add_meter_values(a, session.id, &[energy(time(10, 1, 0), "1100")])
+        .await
+        .expect("meter values");
+    store
+        .append_audit(a, &audit("token.block"))
+        .await
+        .expect("audit");
+    let key = store
+        .create_api_key(
+            a,
+            &NewApiKey {
+                user_id: Some(user.id),
+                name: "ci".to_owned(),
+                prefix: unique("key"),
+                secret_hash: PasswordHash::new("s3cret"),
+                roles: vec![Role::Admin],
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("API key");
+
+    // B reads nothing of A.
+    assert_eq!(store.user(b, user.id).await.expect("read"), None);
+    assert_eq!(store.token(b, token.id).await.expect("read"), None);
+    assert_eq!(store.token_by_uid(b, "04A1B2C3").await.expect("read"), None);
+    assert!(
+        store
+            .tokens_of_owner(b, user.id)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert_eq!(store.vehicle(b, vehicle.id).await.expect("read"), None);
+    assert_eq!(store.location(b, location.id).await.expect("read"), None);
+    assert_eq!(
+        store.station_by_id(b, station.id).await.expect("read"),
+        None
+    );
+    assert!(store.evses(b, station.id).await.expect("read").is_empty());
+    assert!(
+        store
+            .boot_log(b, station.id, 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert_eq!(store.session(b, session.id).await.expect("read"), None);
+    assert_eq!(
+        store
+            .session_by_transaction(b, station.id, "tx-a")
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        store
+            .active_session(b, station.id, Some(1), 1)
+            .await
+            .expect("read"),
+        None
+    );
+    assert!(
+        store
+            .sessions_started_between(b, time(0, 0, 0), time(23, 0, 0))
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        store
+            .meter_values(b, session.id)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(store.audit_log(b, 10).await.expect("read").is_empty());
+
+    // B changes nothing of A.
+    assert!(
+        !store
+            .set_token_status(b, token.id, TokenStatus::Blocked)
+            .await
+            .expect("update")
+    );
+    assert!(
+        !store
+            .save_token_usage(b, token.id, &TokenUsage::default())
+            .await
+            .expect("update")
+    );
+    assert!(
+        !store
+            .set_station_registration(b, station.id, RegistrationStatus::Rejected)
+            .await
+            .expect("update")
+    );
+    assert!(
+        !store
+            .record_heartbeat(b, station.id, time(11, 0, 0))
+            .await
+            .expect("update")
+    );
+    let boot = BootLogEntry {
+        tenant_id: b,
+        station_id: station.id,
+        at: time(11, 0, 0),
+        vendor: "Evil".to_owned(),
+        model: "X".to_owned(),
+        serial_number: None,
+        firmware_version: None,
+        reason: None,
+        outcome: RegistrationStatus::Accepted,
+    };
+    assert!(!store.log_boot(b, &boot).await.expect("update"));
+    assert!(
+        !store
+            .upsert_evse(
+                b,
+                &Evse {
+                    tenant_id: b,
+                    ..evse.clone()
+                }
+            )
+            .await
+            .expect("update")
+    );
+    assert!(
+        !store
+            .update_session(b, session.id, SessionStatus::SuspendedEv, Some(5))
+            .await
+            .expect("update")
+    );
+    assert_eq!(
+        store
+            .stop_session(b, session.id, &stop(time(11, 0, 0), "2000"))
+            .await
+            .expect("update"),
+        None
+    );
+    assert!(matches!(
+        store
+            .add_meter_values(b, session.id, &[energy(time(10, 2, 0), "9999")])
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .start_session(b, &start_201(station.id, "tx-b", time(10, 0, 0)))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        !store
+            .revoke_api_key(b, key.id, time(11, 0, 0))
+            .await
+            .expect("update")
+    );
+    assert!(matches!(
+        store
+            .create_station(b, &NewStation::accepted(&identity))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let mut foreign_location = NewStation::accepted(unique("CP-B"));
+    foreign_location.location_id = Some(location.id);
+    assert!(matches!(
+        store.create_station(b, &foreign_location).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // A's rows are as A left them.
+    let token_now = store
+        .token(a, token.id)
+        .await
+        .expect("read")
+        .expect("token");
+    assert_eq!(token_now, token);
+    assert_eq!(
+        store.station_by_id(a, station.id).await.expect("read"),
+        Some(station.clone())
+    );
+    let session_now = store
+        .session(a, session.id)
+        .await
+        .expect("read")
+        .expect("session");
+    assert_eq!(session_now, session);
+    assert_eq!(
+        store.meter_values(a, session.id).await.expect("read").len(),
+        1
+    );
+    assert_eq!(
+        store.boot_log(a, station.id, 10).await.expect("read"),
+        vec![]
+    );
+    let key_now = store
+        .api_key_by_prefix(&key.prefix)
+        .await
+        .expect("read")
+        .expect("key");
+    assert_eq!(key_now.revoked_at, None);
+    assert!(key_now.accepts("s3cret", time(12, 0, 0)));
+    assert!(!key_now.accepts("s3cret!", time(12, 0, 0)));
+
+    // Uids are per tenant: B may have a token with A's uid, and finds only its own.
+    let b_token = store
+        .create_token(b, &NewToken::accepted("04A1B2C3", TokenKind::Rfid))
+        .await
+        .expect("B's token");
+    assert_eq!(
+        store
+            .token_by_uid(b, "04A1B2C3")
+            .await
+            .expect("read")
+            .map(|t| t.id),
+        Some(b_token.id)
+    );
+    assert_eq!(
+        store
+            .token_by_uid(a, "04A1B2C3")
+            .await
+            .expect("read")
+            .map(|t| t.id),
+        Some(token.id)
+    );
+
+    // The rows A made read back as written.
+    assert_eq!(
+        store.user(a, user.id).await.expect("read"),
+        Some(user.clone())
+    );
+    assert_eq!(
+        store.vehicle(a, vehicle.id).await.expect("read"),
+        Some(vehicle)
+    );
+    let location_now = store
+        .location(a, location.id)
+        .await
+        .expect("read")
+        .expect("location");
+    assert_eq!(location_now, location);
+    assert_eq!(location_now.parking_spots[0].renter, Some(user.id));
+    assert_eq!(
+        store.tokens_of_owner(a, user.id).await.expect("read"),
+        vec![token]
+    );
+}
+
+/// The same start delivered twice (or at once from two connections) makes one session.
+async fn idempotent_session_creation<S: Store + Clone>(store: &S) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+
+    // 2.0.1: the station's transaction id is the key.
+    let new = start_201(station.id, "b2c4-11", time(10, 0, 0));
+    let (first, created) = store.start_session(t, &new).await.expect("start");
+    assert!(created);
+    assert_eq!(
+        first.transaction,
+        TransactionRef::V201("b2c4-11".to_owned())
+    );
+    let (again, created) = store.start_session(t, &new).await.expect("start again");
+    assert!(!created);
+    assert_eq!(again, first);
+
+    // 1.6: station, connector and time are the key; the transaction id is the session's.
+    let new = start_16(station.id, 2, time(10, 5, 0));
+    let (first16, created) = store.start_session(t, &new).await.expect("start 1.6");
+    assert!(created);
+    let SessionId(id) = first16.id;
+    assert_eq!(
+        first16.transaction,
+        TransactionRef::V16(i32::try_from(id).expect("small id"))
+    );
+    let (again16, created) = store.start_session(t, &new).await.expect("start 1.6 again");
+    assert!(!created);
+    assert_eq!(again16, first16);
+    assert_eq!(
+        store
+            .session_by_transaction(t, station.id, &id.to_string())
+            .await
+            .expect("read"),
+        Some(first16.clone())
+    );
+    let (later, created) = store
+        .start_session(t, &start_16(station.id, 2, time(12, 0, 0)))
+        .await
+        .expect("a later start");
+    assert!(created);
+    assert_ne!(later.id, first16.id);
+
+    // Many connections delivering the same start at once.
+    let new = start_201(station.id, "raced", time(13, 0, 0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let new = new.clone();
+        tasks.spawn(async move { store.start_session(t, &new).await });
+    }
+    let mut created_count = 0;
+    let mut ids = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        let (session, created) = result.expect("task").expect("start");
+        created_count += usize::from(created);
+        ids.push(session.id);
+    }
+    assert_eq!(created_count, 1, "exactly one delivery creates the session");
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+
+    let all = store
+        .sessions_started_between(t, time(0, 0, 0), time(23, 59, 59))
+        .await
+        .expect("sessions");
+    let started: Vec<_> = all.iter().map(|s| s.started_at).collect();
+    assert_eq!(
+        started,
+        vec![
+            time(10, 0, 0),
+            time(10, 5, 0),
+            time(12, 0, 0),
+            time(13, 0, 0)
+        ]
+    );
+    let window = store
+        .sessions_started_between(t, time(10, 5, 0), time(12, 0, 0))
+        .await
+        .expect("sessions");
+    assert_eq!(window, vec![first16.clone()]);
+
+    // Status by sequence number: an older event changes nothing.
+    assert!(
+        store
+            .update_session(t, first.id, SessionStatus::SuspendedEv, Some(3))
+            .await
+            .expect("update")
+    );
+    assert!(
+        !store
+            .update_session(t, first.id, SessionStatus::Charging, Some(2))
+            .await
+            .expect("update")
+    );
+    let now = store
+        .session(t, first.id)
+        .await
+        .expect("read")
+        .expect("session");
+    assert_eq!(now.status, SessionStatus::SuspendedEv);
+    assert_eq!(now.last_seq_no, Some(3));
+
+    // The active session on a connector, then a stop delivered twice.
+    let active = store
+        .active_session(t, station.id, Some(1), 1)
+        .await
+        .expect("read")
+        .expect("active");
+    assert_eq!(
+        Some(active.id),
+        ids.first().copied(),
+        "the latest start is the active one"
+    );
+    let stopped = store
+        .stop_session(t, first.id, &stop(time(11, 0, 0), "8500.5"))
+        .await
+        .expect("stop")
+        .expect("session");
+    assert_eq!(stopped.status, SessionStatus::Completed);
+    assert_eq!(stopped.energy_wh, Some(dec("7500.5")));
+    assert_eq!(stopped.stopped_at, Some(time(11, 0, 0)));
+    assert_eq!(stopped.last_seq_no, Some(9));
+    let mut late = stop(time(11, 30, 0), "9999");
+    late.status = SessionStatus::Failed;
+    let again = store
+        .stop_session(t, first.id, &late)
+        .await
+        .expect("stop again")
+        .expect("session");
+    assert_eq!(again, stopped, "a second stop changes nothing");
+    assert_eq!(
+        store
+            .active_session(t, station.id, Some(1), 1)
+            .await
+            .expect("read")
+            .map(|s| s.id),
+        ids.first().copied(),
+        "stopping the older session leaves the latest active"
+    );
+    assert!(
+        !store
+            .update_session(t, first.id, SessionStatus::Charging, Some(20))
+            .await
+            .expect("update"),
+        "a session that is over stays over"
+    );
+}
+
+/// Tokens are found by uid, with everything they were created with.
+async fn token_lookup(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let owner = store
+        .create_user(
+            t,
+            &NewUser {
+                name: "Renter".to_owned(),
+                email: None,
+                roles: vec![Role::Renter, Role::Driver],
+            },
+        )
+        .await
+        .expect("user");
+    let new = NewToken {
+        uid: "E1234567".to_owned(),
+        kind: TokenKind::Rfid,
+        status: TokenStatus::Accepted,
+        expires_at: Some(time(23, 0, 0)),
+        group_id: Some("GARAGE".to_owned()),
+        visual_id: Some("card 7".to_owned()),
+        owner: Some(owner.id),
+        vehicle_id: None,
+        restrictions: TokenRestrictions {
+            station_groups: vec!["level -2".to_owned()],
+            time_windows: vec![TimeWindow {
+                days: vec![chrono::Weekday::Mon, chrono::Weekday::Fri],
+                start: chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
+                end: chrono::NaiveTime::from_hms_opt(6, 0, 0).expect("time"),
+            }],
+            time_zone: Some("Europe/Amsterdam".to_owned()),
+            max_concurrent_sessions: Some(1),
+            max_energy_kwh_per_day: Some(dec("40.5")),
+            max_amount_per_month: Some(dec("100.00")),
+            max_duration_minutes: Some(600),
+            ..TokenRestrictions::default()
+        },
+    };
+    let token = store.create_token(t, &new).await.expect("token");
+    let found = store
+        .token_by_uid(t, "E1234567")
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(found, token);
+    assert_eq!(found.restrictions, new.restrictions);
+    assert_eq!(found.group_id.as_deref(), Some("GARAGE"));
+    assert_eq!(found.expires_at, Some(time(23, 0, 0)));
+    assert_eq!(
+        store.token_by_uid(t, "e1234567").await.expect("lookup"),
+        None
+    );
+    assert_eq!(
+        store.token_by_uid(t, "UNKNOWN").await.expect("lookup"),
+        None
+    );
+    assert!(matches!(
+        store.create_token(t, &new).await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    assert!(
+        store
+            .set_token_status(t, token.id, TokenStatus::Blocked)
+            .await
+            .expect("block")
+    );
+    let usage = TokenUsage {
+        sessions: 3,
+        day: Some(time(0, 0, 0).date_naive()),
+        energy_kwh_day: dec("12.345"),
+        amount_day: dec("4.20"),
+        month: Some(time(0, 0, 0).date_naive()),
+        energy_kwh_month: dec("99.9"),
+        amount_month: dec("30"),
+        last_used_at: Some(time(8, 0, 0)),
+    };
+    assert!(
+        store
+            .save_token_usage(t, token.id, &usage)
+            .await
+            .expect("usage")
+    );
+    let now = store
+        .token(t, token.id)
+        .await
+        .expect("read")
+        .expect("token");
+    assert_eq!(now.status, TokenStatus::Blocked);
+    assert_eq!(now.usage, usage);
+    assert!(
+        !store
+            .set_token_status(t, TokenId(i64::MAX), TokenStatus::Blocked)
+            .await
+            .expect("no such token")
+    );
+    assert_eq!(
+        store.tokens_of_owner(t, owner.id).await.expect("read"),
+        vec![now]
+    );
+}
+
+/// Meter values come back in time order, each stored once however often it is delivered.
+async fn meter_values_in_time_order(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (session, _) = store
+        .start_session(t, &start_201(station.id, "tx", time(10, 0, 0)))
+        .await
+        .expect("session");
+    let mut power = energy(time(10, 10, 0), "7360.25");
+    power.measurand = "Power.Active.Import".to_owned();
+    power.unit = Some("W".to_owned());
+    power.phase = Some("L1-N".to_owned());
+    power.signed_data = Some("OCMF|{\"FV\":\"1.0\"}|{\"SA\":\"ECDSA\"}".to_owned());
+    let values = vec![
+        energy(time(10, 30, 0), "3000"),
+        energy(time(10, 10, 0), "1500.125"),
+        power.clone(),
+        energy(time(10, 20, 0), "2250"),
+    ];
+    let added = store
+        .add_meter_values(t, session.id, &values)
+        .await
+        .expect("add");
+    assert_eq!(added, 4);
+    let again = store
+        .add_meter_values(t, session.id, &values[1..3])
+        .await
+        .expect("add again");
+    assert_eq!(again, 0, "values delivered again are not stored twice");
+    let read = store.meter_values(t, session.id).await.expect("read");
+    let times: Vec<_> = read.iter().map(|v| v.timestamp).collect();
+    assert_eq!(
+        times,
+        vec![
+            time(10, 10, 0),
+            time(10, 10, 0),
+            time(10, 20, 0),
+            time(10, 30, 0)
+        ]
+    );
+    assert!(read.contains(&power));
+    assert!(read.contains(&energy(time(10, 10, 0), "1500.125")));
+    assert_eq!(read[3].value, dec("3000"));
+    assert!(matches!(
+        store
+            .add_meter_values(t, SessionId(i64::MAX), &values)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// Boots are logged per station, newest first, and the station shows what it last said;
+/// `ocpp-server`'s storage goes through the same rows by identity.
+async fn boot_log(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let identity = unique("CP");
+    let mut new = NewStation::accepted(&identity);
+    new.security_profile = 1;
+    new.credentials_hash = Some(PasswordHash::new("0123456789abcdef"));
+    let station = store.create_station(t, &new).await.expect("station");
+    for (minute, firmware) in [(0, "1.0"), (5, "1.1"), (10, "1.2")] {
+        let entry = BootLogEntry {
+            tenant_id: t,
+            station_id: station.id,
+            at: time(7, minute, 0),
+            vendor: "Alfen".to_owned(),
+            model: "Eve".to_owned(),
+            serial_number: Some("SN-1".to_owned()),
+            firmware_version: Some(firmware.to_owned()),
+            reason: Some("PowerUp".to_owned()),
+            outcome: RegistrationStatus::Accepted,
+        };
+        assert!(store.log_boot(t, &entry).await.expect("boot"));
+    }
+    let log = store.boot_log(t, station.id, 2).await.expect("log");
+    let firmware: Vec<_> = log
+        .iter()
+        .map(|e| e.firmware_version.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(firmware, vec!["1.2", "1.1"]);
+    let now = store
+        .station_by_id(t, station.id)
+        .await
+        .expect("read")
+        .expect("station");
+    assert_eq!(now.firmware_version.as_deref(), Some("1.2"));
+    assert_eq!(now.last_boot_at, Some(time(7, 10, 0)));
+    assert!(
+        store
+            .record_heartbeat(t, station.id, time(7, 11, 0))
+            .await
+            .expect("heartbeat")
+    );
+
+    // The framework's view, by identity.
+    let record = Storage::station(store, &identity)
+        .await
+        .expect("record")
+        .expect("known");
+    assert!(
+        record
+            .password
+            .as_ref()
+            .is_some_and(|p| p.verify("0123456789abcdef"))
+    );
+    assert_eq!(record.boot.as_ref().map(|b| b.model.as_str()), Some("Eve"));
+    assert_eq!(record.connected, None);
+    store
+        .record_connection(&identity, Some(OcppVersion::V201), time(8, 0, 0))
+        .await
+        .expect("connected");
+    store
+        .record_boot(
+            &identity,
+            BootInfo {
+                vendor: "Alfen".to_owned(),
+                model: "Eve Pro".to_owned(),
+                serial_number: None,
+                firmware_version: Some("2.0".to_owned()),
+                at: Some(time(8, 0, 1)),
+            },
+        )
+        .await
+        .expect("boot");
+    store
+        .record_seen(&identity, time(8, 1, 0))
+        .await
+        .expect("seen");
+    let record = Storage::station(store, &identity)
+        .await
+        .expect("record")
+        .expect("known");
+    assert_eq!(record.connected, Some(OcppVersion::V201));
+    assert_eq!(record.last_seen, Some(time(8, 1, 0)));
+    assert_eq!(
+        record.boot.as_ref().map(|b| b.model.as_str()),
+        Some("Eve Pro")
+    );
+    let now = store
+        .station_by_id(t, station.id)
+        .await
+        .expect("read")
+        .expect("station");
+    assert!(now.online);
+    assert_eq!(now.ocpp_version, Some(OcppVersion::V201));
+    assert_eq!(now.last_heartbeat, Some(time(7, 11, 0)));
+    assert_eq!(
+        store.boot_log(t, station.id, 10).await.expect("log").len(),
+        4
+    );
+    store
+        .record_connection(&identity, None, time(9, 0, 0))
+        .await
+        .expect("disconnected");
+    let record = Storage::station(store, &identity).await.expect("record");
+    assert_eq!(record.and_then(|r| r.connected), None);
+
+    // A station nobody registered: not recorded without a tenant for unknown stations.
+    let stranger = unique("STRANGER");
+    store
+        .record_boot(&stranger, BootInfo::default())
+        .await
+        .expect("boot of a stranger");
+    assert_eq!(
+        Storage::station(store, &stranger).await.expect("record"),
+        None
+    );
+
+    // Connectors and their status.
+    let evse = Evse {
+        tenant_id: t,
+        station_id: station.id,
+        evse_id: 1,
+        uid: Some("NL*ABC*E1".to_owned()),
+        status: ConnectorStatus::Available,
+    };
+    assert!(store.upsert_evse(t, &evse).await.expect("evse"));
+    let connector = Connector {
+        tenant_id: t,
+        station_id: station.id,
+        evse_id: 1,
+        connector_id: 1,
+        standard: ConnectorType::Iec62196T2,
+        format: ConnectorFormat::Socket,
+        power_type: PowerType::Ac3Phase,
+        max_voltage: Some(400),
+        max_amperage: Some(32),
+        max_power_w: Some(22000),
+        status: ConnectorStatus::Available,
+        error_code: None,
+        vendor_error_code: None,
+        status_at: None,
+    };
+    assert!(
+        store
+            .upsert_connector(t, &connector)
+            .await
+            .expect("connector")
+    );
+    let report = StatusReport {
+        evse_id: 1,
+        connector_id: 1,
+        status: ConnectorStatus::Faulted,
+        error_code: Some("GroundFailure".to_owned()),
+        vendor_error_code: Some("E42".to_owned()),
+        at: time(9, 0, 0),
+    };
+    assert!(
+        store
+            .record_status(t, station.id, &report)
+            .await
+            .expect("status")
+    );
+    let older = StatusReport {
+        status: ConnectorStatus::Available,
+        at: time(8, 0, 0),
+        ..report.clone()
+    };
+    assert!(
+        store
+            .record_status(t, station.id, &older)
+            .await
+            .expect("older status")
+    );
+    let missing = StatusReport {
+        connector_id: 9,
+        ..report.clone()
+    };
+    assert!(
+        !store
+            .record_status(t, station.id, &missing)
+            .await
+            .expect("no connector")
+    );
+    let connectors = store.connectors(t, station.id).await.expect("connectors");
+    assert_eq!(connectors.len(), 1);
+    assert_eq!(connectors[0].status, ConnectorStatus::Faulted);
+    assert_eq!(connectors[0].vendor_error_code.as_deref(), Some("E42"));
+    assert_eq!(connectors[0].standard, ConnectorType::Iec62196T2);
+    assert_eq!(store.evses(t, station.id).await.expect("evses"), vec![evse]);
+}
+
+/// A store that registers unknown stations under a tenant, with that tenant's policy.
+async fn unknown_stations<S: Store>(store: &S, with_tenant: impl FnOnce(TenantId) -> S) {
+    let t = tenant(store, "Open").await;
+    let store = with_tenant(t);
+    let stranger = unique("NEW");
+    store
+        .record_boot(
+            &stranger,
+            BootInfo {
+                vendor: "ABB".to_owned(),
+                model: "Terra".to_owned(),
+                ..BootInfo::default()
+            },
+        )
+        .await
+        .expect("boot");
+    let station = store
+        .station_by_identity(&stranger)
+        .await
+        .expect("read")
+        .expect("registered");
+    assert_eq!(station.tenant_id, t);
+    assert_eq!(station.registration, RegistrationStatus::Pending);
+    let log = store.boot_log(t, station.id, 10).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].outcome, RegistrationStatus::Pending);
+}
+
+/// Audit entries come back newest first, with their values, and only to their tenant.
+async fn audit_entries(store: &impl Store) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let first = store
+        .append_audit(a, &audit("token.block"))
+        .await
+        .expect("audit");
+    let mut command = audit("station.reset");
+    command.actor = Actor::ApiKey(ApiKeyId(7));
+    command.target = "station:CP-1".to_owned();
+    command.old_value = None;
+    command.new_value = Some(serde_json::json!({"type": "Soft", "outcome": "Accepted"}));
+    let second = store.append_audit(a, &command).await.expect("audit");
+    let mut station = audit("station.boot");
+    station.actor = Actor::Station("CP-1".to_owned());
+    store.append_audit(b, &station).await.expect("audit of B");
+    let log = store.audit_log(a, 10).await.expect("log");
+    assert_eq!(log, vec![second.clone(), first.clone()]);
+    assert_eq!(log[0].actor, Actor::ApiKey(ApiKeyId(7)));
+    assert_eq!(log[0].new_value, command.new_value);
+    assert_eq!(
+        log[1].old_value,
+        Some(serde_json::json!({"status": "accepted"}))
+    );
+    assert_eq!(log[1].at, time(9, 0, 0));
+    assert_eq!(store.audit_log(a, 1).await.expect("log"), vec![second]);
+    let of_b = store.audit_log(b, 10).await.expect("log of B");
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].actor, Actor::Station("CP-1".to_owned()));
+}
+
+/// A SQLite store in a fresh file, removed when dropped.
+struct SqliteCase {
+    store: SqliteStore,
+    path: std::path::PathBuf,
+}
+
+impl SqliteCase {
+    async fn new() -> SqliteCase {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("csms_store")));
+        let store = SqliteStore::open(&path).await.expect("SQLite store opens");
+        SqliteCase { store, path }
+    }
+}
+
+impl Drop for SqliteCase {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = self.path.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+}
+
+/// A PostgreSQL store in a fresh schema, if `DATABASE_URL` is set.
+async fn postgres() -> Option<(PostgresStore, String)> {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but DATABASE_URL is not: the PostgreSQL store contract must run");
+        }
+        eprintln!(
+            "\n!!! DATABASE_URL is not set: SKIPPING the PostgreSQL store contract !!!\n\
+             !!! set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run it    !!!\n"
+        );
+        return None;
+    };
+    let schema = unique("store_contract");
+    let store = PostgresStore::connect_in_schema(&url, &schema)
+        .await
+        .expect("PostgreSQL store connects");
+    Some((store, schema))
+}
+
+async fn drop_schema(store: PostgresStore, schema: &str) {
+    sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(store.pool())
+        .await
+        .expect("schema dropped");
+    store.close().await;
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let case = super::SqliteCase::new().await;
+                    super::$name(&case.store).await;
+                    case.store.close().await;
+                }
+            )*
+
+            #[tokio::test]
+            async fn unknown_stations() {
+                let case = super::SqliteCase::new().await;
+                let store = case.store.clone();
+                super::unknown_stations(&case.store, |t| store.with_unknown_station_tenant(t))
+                    .await;
+            }
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some((store, schema)) = super::postgres().await else { return };
+                    super::$name(&store).await;
+                    super::drop_schema(store, &schema).await;
+                }
+            )*
+
+            #[tokio::test]
+            async fn unknown_stations() {
+                let Some((store, schema)) = super::postgres().await else { return };
+                let open = store.clone();
+                super::unknown_stations(&store, |t| open.with_unknown_station_tenant(t)).await;
+                super::drop_schema(store, &schema).await;
+            }
+        }
+    };
+}
+
+contract!(
+    tenant_isolation,
+    idempotent_session_creation,
+    token_lookup,
+    meter_values_in_time_order,
+    boot_log,
+    audit_entries,
+);
