@@ -14,7 +14,7 @@ use csms_core::model::{
     TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage, TransactionRef,
     UnknownStationPolicy, UserId,
 };
-use csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
+use csms_core::store::{PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
 use ocpp_types::OcppVersion;
@@ -1110,3 +1110,40 @@ contract!(
     boot_log,
     audit_entries,
 );
+
+/// A SQLite file opened again (migrations already applied) has everything it had.
+#[tokio::test]
+async fn sqlite_reopen_keeps_everything() {
+    let case = SqliteCase::new().await;
+    let t = tenant(&case.store, "T").await;
+    let identity = unique("CP");
+    let station = case
+        .store
+        .create_station(t, &NewStation::accepted(&identity))
+        .await
+        .expect("station");
+    let (session, _) = case
+        .store
+        .start_session(t, &start_16(station.id, 1, time(10, 0, 0)))
+        .await
+        .expect("session");
+    case.store.close().await;
+
+    let store = SqliteStore::open(&case.path).await.expect("opens again");
+    let found = store
+        .station_by_identity(&identity)
+        .await
+        .expect("read")
+        .expect("station kept");
+    assert_eq!(found.tenant_id, t);
+    let (again, created) = store
+        .start_session(t, &start_16(station.id, 1, time(10, 0, 0)))
+        .await
+        .expect("start after restart");
+    assert!(
+        !created,
+        "a start delivered again after a restart finds its session"
+    );
+    assert_eq!(again, session);
+    store.close().await;
+}
