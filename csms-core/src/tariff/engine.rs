@@ -458,7 +458,11 @@ pub(crate) fn run(
         total_fixed_cost: round(flat),
         total_energy: total_energy.normalize(),
         total_energy_cost: round(energy),
-        total_time: hours(charging + parked),
+        total_time: hours(
+            charging
+                .checked_add(parked)
+                .ok_or(TariffError::Overflow("the session's duration"))?,
+        ),
         total_time_cost: round(time),
         total_parking_time: hours(parked),
         total_parking_cost: round(parking),

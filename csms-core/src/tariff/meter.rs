@@ -84,7 +84,10 @@ pub fn periods_from_meter_values(
         let secs = Decimal::try_from_i128_with_scale(nanos, 9)
             .map_err(|_| TariffError::Overflow("a meter interval"))?;
         let hours = secs / Decimal::from(3600);
-        let energy = b.energy_kwh - a.energy_kwh;
+        let energy = b
+            .energy_kwh
+            .checked_sub(a.energy_kwh)
+            .ok_or(TariffError::Overflow("a meter interval's energy"))?;
         let mut dimensions = Vec::with_capacity(6);
         if energy > Decimal::ZERO {
             dimensions.push(dimension(CdrDimensionType::Energy, energy));

@@ -212,9 +212,13 @@ pub(crate) fn read(
                 ));
             }
         }
-        let total = u.reservation + u.time + u.parking;
+        let total = u
+            .reservation
+            .checked_add(u.time)
+            .and_then(|t| t.checked_add(u.parking))
+            .ok_or(TariffError::Overflow("a period's duration"))?;
         if let Some(wall) = wall {
-            if total > wall + Decimal::ONE {
+            if total > wall.saturating_add(Decimal::ONE) {
                 warnings.push(Warning::at(
                     u.index,
                     format!("the period's times ({total} s) are longer than the period itself ({wall} s); priced as given"),
@@ -327,7 +331,9 @@ pub(crate) fn local_boundaries(
     let offset = |t: DateTime<Utc>| zone.offset_from_utc_datetime(&t.naive_utc()).fix();
     let mut t = from;
     while t < to {
-        let next = t + Duration::hours(1);
+        let Some(next) = t.checked_add_signed(Duration::hours(1)) else {
+            break;
+        };
         if offset(t) != offset(next) {
             let (mut lo, mut hi) = (t, next);
             while hi.signed_duration_since(lo) > Duration::seconds(1) {

@@ -66,8 +66,14 @@ pub(crate) fn limit_total(
                 step_size: None,
                 vat: None,
                 cost: Amount {
-                    excl_vat: total.excl_vat - before_limit.excl_vat,
-                    incl_vat: total.incl_vat - before_limit.incl_vat,
+                    excl_vat: total
+                        .excl_vat
+                        .checked_sub(before_limit.excl_vat)
+                        .ok_or(TariffError::Overflow("a price limit"))?,
+                    incl_vat: total
+                        .incl_vat
+                        .checked_sub(before_limit.incl_vat)
+                        .ok_or(TariffError::Overflow("a price limit"))?,
                 },
                 note: Some(format!(
                     "the session cost {} excl. VAT / {} incl. VAT; the tariff's {} is {} / {}",
