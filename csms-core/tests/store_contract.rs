@@ -12,7 +12,7 @@ use csms_core::model::{
     NewToken, NewUser, NewVehicle, OpeningHours, ParkingSpot, RegistrationStatus, Role, SessionId,
     SessionStatus, SessionStop, StatusReport, TenantId, TenantRole, TenantSettings, TimeWindow,
     TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage, TransactionRef,
-    UnknownStationPolicy, UserId,
+    UnknownStationPolicy, UnknownStop, UserId,
 };
 use csms_core::store::{PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
@@ -1009,6 +1009,48 @@ async fn audit_entries(store: &impl Store) {
     assert_eq!(of_b[0].actor, Actor::Station("CP-1".to_owned()));
 }
 
+/// The stop of a transaction never started here is kept, once, and only for its tenant.
+async fn unknown_stops_are_kept(store: &impl Store) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let station = store
+        .create_station(a, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let stop = UnknownStop {
+        station_id: station.id,
+        transaction_id: "4711".to_owned(),
+        token_uid: Some("04A1B2C3".to_owned()),
+        stopped_at: time(18, 0, 0),
+        meter_stop_wh: Some(dec("123456.7")),
+        reason: Some("EVDisconnected".to_owned()),
+        offline: true,
+    };
+    assert!(store.record_unknown_stop(a, &stop).await.expect("kept"));
+    assert!(
+        !store
+            .record_unknown_stop(a, &stop)
+            .await
+            .expect("kept once"),
+        "the same stop delivered again is kept once"
+    );
+    assert!(matches!(
+        store.record_unknown_stop(b, &stop).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .unknown_stops(b, station.id)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert_eq!(
+        store.unknown_stops(a, station.id).await.expect("read"),
+        vec![stop]
+    );
+}
+
 /// A SQLite store in a fresh file, removed when dropped.
 struct SqliteCase {
     store: SqliteStore,
@@ -1109,6 +1151,7 @@ contract!(
     meter_values_in_time_order,
     boot_log,
     audit_entries,
+    unknown_stops_are_kept,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

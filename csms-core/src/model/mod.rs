@@ -93,7 +93,7 @@ pub use location::{
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterValue, NewSession, SessionId, SessionStatus, SessionStop,
-    TransactionRef,
+    TransactionRef, UnknownStop,
 };
 pub use station::{
     BootLogEntry, Connector, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station,

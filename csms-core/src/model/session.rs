@@ -201,3 +201,25 @@ pub struct MeterValue {
     /// Signed meter data (OCMF or the 2.0.1 `signedMeterValue`), as sent.
     pub signed_data: Option<String>,
 }
+
+/// The stop of a transaction this CSMS never saw start (a 1.6 StopTransaction or a 2.0.1
+/// TransactionEvent `Ended` with an unknown id), kept so that what the station reported is
+/// not lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownStop {
+    /// The station.
+    pub station_id: StationId,
+    /// The transaction id as the station sent it (a 1.6 integer in decimal).
+    pub transaction_id: String,
+    /// The token sent with the stop, if any.
+    pub token_uid: Option<String>,
+    /// When it stopped.
+    pub stopped_at: DateTime<Utc>,
+    /// The energy register at the stop, in Wh.
+    #[serde(default, with = "ocpi_types::common::number::option")]
+    pub meter_stop_wh: Option<Decimal>,
+    /// Why it stopped, as sent.
+    pub reason: Option<String>,
+    /// Whether it was reported offline.
+    pub offline: bool,
+}

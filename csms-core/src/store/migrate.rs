@@ -11,18 +11,32 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 pub(crate) type Step = (i64, &'static str, &'static str);
 
 /// The SQLite migrations, oldest first.
-pub(crate) const SQLITE: &[Step] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+pub(crate) const SQLITE: &[Step] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "stops of unknown transactions",
+        include_str!("../../migrations/sqlite/0002_unknown_stops.sql"),
+    ),
+];
 
 /// The PostgreSQL migrations, oldest first.
-pub(crate) const POSTGRES: &[Step] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+pub(crate) const POSTGRES: &[Step] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "stops of unknown transactions",
+        include_str!("../../migrations/postgres/0002_unknown_stops.sql"),
+    ),
+];
 
 /// A migration set compiled in, so a deployed binary needs no migration files.
 #[derive(Debug)]

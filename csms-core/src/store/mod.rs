@@ -26,7 +26,8 @@
 //!
 //! [`SessionStore::start_session`] inserts or gets: the same start delivered twice creates
 //! one session (a unique constraint on the station and the start's key, then a read of the
-//! row that won). Meter values are unique per session, time and sampled quantity, so a
+//! row that won). A stop of a transaction the store does not know is kept
+//! ([`SessionStore::record_unknown_stop`]), once. Meter values are unique per session, time and sampled quantity, so a
 //! MeterValues or TransactionEvent delivered again adds nothing. A stop on a session that is
 //! already over changes nothing.
 //!
@@ -46,7 +47,7 @@ use crate::model::{
     LocationId, MeterValue, NewApiKey, NewAuditEntry, NewLocation, NewSession, NewStation,
     NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus, SessionId, SessionStatus,
     SessionStop, Station, StationId, StatusReport, Tenant, TenantId, TenantSettings, Token,
-    TokenId, TokenStatus, TokenUsage, User, UserId, Vehicle, VehicleId,
+    TokenId, TokenStatus, TokenUsage, UnknownStop, User, UserId, Vehicle, VehicleId,
 };
 
 mod error;
@@ -294,6 +295,18 @@ pub trait SessionStore: Send + Sync {
         session: SessionId,
         values: &[MeterValue],
     ) -> StoreResult<u64>;
+
+    /// Keeps the stop of a transaction this CSMS does not know; `false` if the same stop
+    /// (same station and transaction id) was kept before. [`StoreError::NotFound`] if
+    /// `tenant` has no such station.
+    async fn record_unknown_stop(&self, tenant: TenantId, stop: &UnknownStop) -> StoreResult<bool>;
+
+    /// The kept stops of unknown transactions of a station, oldest first.
+    async fn unknown_stops(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+    ) -> StoreResult<Vec<UnknownStop>>;
 
     /// A session's meter values, in time order.
     async fn meter_values(

@@ -26,7 +26,8 @@ use crate::model::{
     NewLocation, NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle,
     RegistrationStatus, SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport,
     Tenant, TenantId, TenantRole, TenantSettings, Token, TokenId, TokenKind, TokenStatus,
-    TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
+    TokenUsage, TransactionRef, UnknownStationPolicy, UnknownStop, User, UserId, Vehicle,
+    VehicleId,
 };
 
 /// A store in a PostgreSQL database, with its migrations applied when connected.

@@ -1297,6 +1297,66 @@ macro_rules! sql_store {
                 Ok(added)
             }
 
+            async fn record_unknown_stop(
+                &self,
+                tenant: TenantId,
+                stop: &UnknownStop,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO unknown_stops (tenant_id, station_id, transaction_id, \
+                     token_uid, stopped_at, meter_stop_wh, reason, offline) \
+                     SELECT tenant_id, id, $3, $4, $5, $6, $7, $8 FROM stations \
+                     WHERE tenant_id = $1 AND id = $2 \
+                     ON CONFLICT (tenant_id, station_id, transaction_id) DO NOTHING",
+                )
+                .bind(tenant.0)
+                .bind(stop.station_id.0)
+                .bind(&stop.transaction_id)
+                .bind(&stop.token_uid)
+                .bind(at(stop.stopped_at))
+                .bind(dec_in(stop.meter_stop_wh))
+                .bind(&stop.reason)
+                .bind(stop.offline)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() > 0 {
+                    return Ok(true);
+                }
+                match self.station_by_id(tenant, stop.station_id).await? {
+                    Some(_) => Ok(false),
+                    None => Err(StoreError::NotFound { what: "station" }),
+                }
+            }
+
+            async fn unknown_stops(
+                &self,
+                tenant: TenantId,
+                station: StationId,
+            ) -> StoreResult<Vec<UnknownStop>> {
+                sqlx::query(
+                    "SELECT station_id, transaction_id, token_uid, stopped_at, meter_stop_wh, \
+                     reason, offline FROM unknown_stops WHERE tenant_id = $1 \
+                     AND station_id = $2 ORDER BY stopped_at, id",
+                )
+                .bind(tenant.0)
+                .bind(station.0)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok(UnknownStop {
+                        station_id: StationId(row.try_get("station_id")?),
+                        transaction_id: row.try_get("transaction_id")?,
+                        token_uid: row.try_get("token_uid")?,
+                        stopped_at: row.try_get("stopped_at")?,
+                        meter_stop_wh: dec(row, "meter_stop_wh")?,
+                        reason: row.try_get("reason")?,
+                        offline: row.try_get("offline")?,
+                    })
+                })
+                .collect()
+            }
+
             async fn meter_values(
                 &self,
                 tenant: TenantId,

@@ -31,7 +31,8 @@ use crate::model::{
     NewLocation, NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle,
     RegistrationStatus, SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport,
     Tenant, TenantId, TenantRole, TenantSettings, Token, TokenId, TokenKind, TokenStatus,
-    TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
+    TokenUsage, TransactionRef, UnknownStationPolicy, UnknownStop, User, UserId, Vehicle,
+    VehicleId,
 };
 
 /// A store in one SQLite file: write-ahead logging, foreign keys enforced, every commit
