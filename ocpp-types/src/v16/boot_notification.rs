@@ -78,6 +78,26 @@ impl crate::validate::Validate for BootNotificationRequest {
     }
 }
 
+impl BootNotificationRequest {
+    /// A `BootNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charge_point_model: impl Into<String>,
+        charge_point_vendor: impl Into<String>,
+    ) -> BootNotificationRequest {
+        BootNotificationRequest {
+            charge_box_serial_number: None,
+            charge_point_model: charge_point_model.into(),
+            charge_point_serial_number: None,
+            charge_point_vendor: charge_point_vendor.into(),
+            firmware_version: None,
+            iccid: None,
+            imsi: None,
+            meter_serial_number: None,
+            meter_type: None,
+        }
+    }
+}
+
 /// The answer to a `BootNotification` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct BootNotificationResponse {

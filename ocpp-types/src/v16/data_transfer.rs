@@ -35,6 +35,17 @@ impl crate::validate::Validate for DataTransferRequest {
     }
 }
 
+impl DataTransferRequest {
+    /// A `DataTransferRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(vendor_id: impl Into<String>) -> DataTransferRequest {
+        DataTransferRequest {
+            data: None,
+            message_id: None,
+            vendor_id: vendor_id.into(),
+        }
+    }
+}
+
 /// The answer to a `DataTransfer` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct DataTransferResponse {
@@ -54,6 +65,16 @@ crate::wire_object!(#[integers_without_fraction] DataTransferResponse {
 impl crate::validate::Validate for DataTransferResponse {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl DataTransferResponse {
+    /// A `DataTransferResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DataTransferStatus) -> DataTransferResponse {
+        DataTransferResponse {
+            data: None,
+            status,
+        }
     }
 }
 

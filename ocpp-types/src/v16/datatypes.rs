@@ -98,6 +98,29 @@ impl crate::validate::Validate for ChargingProfile {
     }
 }
 
+impl ChargingProfile {
+    /// A `ChargingProfile` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile_id: i32,
+        charging_profile_kind: ChargingProfileKindType,
+        charging_profile_purpose: ChargingProfilePurposeType,
+        charging_schedule: ChargingSchedule,
+        stack_level: i32,
+    ) -> ChargingProfile {
+        ChargingProfile {
+            charging_profile_id,
+            charging_profile_kind,
+            charging_profile_purpose,
+            charging_schedule,
+            recurrency_kind: None,
+            stack_level,
+            transaction_id: None,
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+}
+
 /// `ChargingSchedule` (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChargingSchedule {
@@ -149,6 +172,22 @@ impl crate::validate::Validate for ChargingSchedule {
     }
 }
 
+impl ChargingSchedule {
+    /// A `ChargingSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_rate_unit: ChargingRateUnitType,
+        charging_schedule_period: Vec<ChargingSchedulePeriod>,
+    ) -> ChargingSchedule {
+        ChargingSchedule {
+            charging_rate_unit,
+            charging_schedule_period,
+            duration: None,
+            min_charging_rate: None,
+            start_schedule: None,
+        }
+    }
+}
+
 /// `ChargingSchedulePeriod` (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChargingSchedulePeriod {
@@ -179,6 +218,20 @@ impl crate::validate::Validate for ChargingSchedulePeriod {
     }
 }
 
+impl ChargingSchedulePeriod {
+    /// A `ChargingSchedulePeriod` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        limit: rust_decimal::Decimal,
+        start_period: i32,
+    ) -> ChargingSchedulePeriod {
+        ChargingSchedulePeriod {
+            limit,
+            number_phases: None,
+            start_period,
+        }
+    }
+}
+
 /// `IdTagInfo` (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct IdTagInfo {
@@ -205,6 +258,17 @@ impl crate::validate::Validate for IdTagInfo {
             v.field("parentIdTag", |v| v.max_length(value, 20));
         }
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl IdTagInfo {
+    /// A `IdTagInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: AuthorizationStatus) -> IdTagInfo {
+        IdTagInfo {
+            expiry_date: None,
+            parent_id_tag: None,
+            status,
+        }
     }
 }
 
@@ -294,6 +358,21 @@ impl crate::validate::Validate for SampledValue {
         }
         if let Some(value) = &self.unit {
             v.field("unit", |v| v.enumeration(value));
+        }
+    }
+}
+
+impl SampledValue {
+    /// A `SampledValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(value: impl Into<String>) -> SampledValue {
+        SampledValue {
+            context: None,
+            format: None,
+            location: None,
+            measurand: None,
+            phase: None,
+            unit: None,
+            value: value.into(),
         }
     }
 }

@@ -28,6 +28,16 @@ impl crate::validate::Validate for ExtendedTriggerMessageRequest {
     }
 }
 
+impl ExtendedTriggerMessageRequest {
+    /// A `ExtendedTriggerMessageRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(requested_message: MessageTriggerEnum) -> ExtendedTriggerMessageRequest {
+        ExtendedTriggerMessageRequest {
+            connector_id: None,
+            requested_message,
+        }
+    }
+}
+
 /// The answer to a `ExtendedTriggerMessage` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ExtendedTriggerMessageResponse {

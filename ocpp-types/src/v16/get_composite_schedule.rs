@@ -34,6 +34,17 @@ impl crate::validate::Validate for GetCompositeScheduleRequest {
     }
 }
 
+impl GetCompositeScheduleRequest {
+    /// A `GetCompositeScheduleRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(connector_id: i32, duration: i32) -> GetCompositeScheduleRequest {
+        GetCompositeScheduleRequest {
+            charging_rate_unit: None,
+            connector_id,
+            duration,
+        }
+    }
+}
+
 /// The answer to a `GetCompositeSchedule` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetCompositeScheduleResponse {
@@ -67,6 +78,18 @@ impl crate::validate::Validate for GetCompositeScheduleResponse {
             );
         }
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl GetCompositeScheduleResponse {
+    /// A `GetCompositeScheduleResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GetCompositeScheduleStatus) -> GetCompositeScheduleResponse {
+        GetCompositeScheduleResponse {
+            charging_schedule: None,
+            connector_id: None,
+            schedule_start: None,
+            status,
+        }
     }
 }
 

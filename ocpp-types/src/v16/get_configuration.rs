@@ -84,3 +84,14 @@ impl crate::validate::Validate for KeyValue {
         }
     }
 }
+
+impl KeyValue {
+    /// A `KeyValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(key: impl Into<String>, readonly: bool) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            readonly,
+            value: None,
+        }
+    }
+}

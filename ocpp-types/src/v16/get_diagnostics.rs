@@ -40,6 +40,19 @@ impl crate::validate::Validate for GetDiagnosticsRequest {
     }
 }
 
+impl GetDiagnosticsRequest {
+    /// A `GetDiagnosticsRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(location: impl Into<String>) -> GetDiagnosticsRequest {
+        GetDiagnosticsRequest {
+            location: location.into(),
+            retries: None,
+            retry_interval: None,
+            start_time: None,
+            stop_time: None,
+        }
+    }
+}
+
 /// The answer to a `GetDiagnostics` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct GetDiagnosticsResponse {

@@ -58,6 +58,18 @@ impl crate::validate::Validate for GetInstalledCertificateIdsResponse {
     }
 }
 
+impl GetInstalledCertificateIdsResponse {
+    /// A `GetInstalledCertificateIdsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        status: GetInstalledCertificateStatus,
+    ) -> GetInstalledCertificateIdsResponse {
+        GetInstalledCertificateIdsResponse {
+            certificate_hash_data: None,
+            status,
+        }
+    }
+}
+
 /// `GetInstalledCertificateStatusEnumType`: the values of this enumeration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetInstalledCertificateStatus {

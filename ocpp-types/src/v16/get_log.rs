@@ -41,6 +41,19 @@ impl crate::validate::Validate for GetLogRequest {
     }
 }
 
+impl GetLogRequest {
+    /// A `GetLogRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(log: LogParameters, log_type: Log, request_id: i32) -> GetLogRequest {
+        GetLogRequest {
+            log,
+            log_type,
+            request_id,
+            retries: None,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `GetLog` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetLogResponse {
@@ -63,6 +76,16 @@ impl crate::validate::Validate for GetLogResponse {
             v.field("filename", |v| v.max_length(value, 255));
         }
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl GetLogResponse {
+    /// A `GetLogResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: LogStatus) -> GetLogResponse {
+        GetLogResponse {
+            filename: None,
+            status,
+        }
     }
 }
 
@@ -105,6 +128,17 @@ crate::wire_object!(LogParameters {
 impl crate::validate::Validate for LogParameters {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         v.field("remoteLocation", |v| v.max_length(&self.remote_location, 512));
+    }
+}
+
+impl LogParameters {
+    /// A `LogParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(remote_location: impl Into<String>) -> LogParameters {
+        LogParameters {
+            latest_timestamp: None,
+            oldest_timestamp: None,
+            remote_location: remote_location.into(),
+        }
     }
 }
 

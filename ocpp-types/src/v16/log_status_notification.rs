@@ -28,6 +28,16 @@ impl crate::validate::Validate for LogStatusNotificationRequest {
     }
 }
 
+impl LogStatusNotificationRequest {
+    /// A `LogStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UploadLogStatus) -> LogStatusNotificationRequest {
+        LogStatusNotificationRequest {
+            request_id: None,
+            status,
+        }
+    }
+}
+
 /// The answer to a `LogStatusNotification` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct LogStatusNotificationResponse {}

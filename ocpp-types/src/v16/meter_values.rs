@@ -41,6 +41,17 @@ impl crate::validate::Validate for MeterValuesRequest {
     }
 }
 
+impl MeterValuesRequest {
+    /// A `MeterValuesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(connector_id: i32, meter_value: Vec<MeterValue>) -> MeterValuesRequest {
+        MeterValuesRequest {
+            connector_id,
+            meter_value,
+            transaction_id: None,
+        }
+    }
+}
+
 /// The answer to a `MeterValues` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct MeterValuesResponse {}

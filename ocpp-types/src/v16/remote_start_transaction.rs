@@ -38,6 +38,17 @@ impl crate::validate::Validate for RemoteStartTransactionRequest {
     }
 }
 
+impl RemoteStartTransactionRequest {
+    /// A `RemoteStartTransactionRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_tag: impl Into<String>) -> RemoteStartTransactionRequest {
+        RemoteStartTransactionRequest {
+            charging_profile: None,
+            connector_id: None,
+            id_tag: id_tag.into(),
+        }
+    }
+}
+
 /// The answer to a `RemoteStartTransaction` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RemoteStartTransactionResponse {

@@ -43,6 +43,24 @@ impl crate::validate::Validate for ReserveNowRequest {
     }
 }
 
+impl ReserveNowRequest {
+    /// A `ReserveNowRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        connector_id: i32,
+        expiry_date: chrono::DateTime<chrono::Utc>,
+        id_tag: impl Into<String>,
+        reservation_id: i32,
+    ) -> ReserveNowRequest {
+        ReserveNowRequest {
+            connector_id,
+            expiry_date,
+            id_tag: id_tag.into(),
+            parent_id_tag: None,
+            reservation_id,
+        }
+    }
+}
+
 /// The answer to a `ReserveNow` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ReserveNowResponse {

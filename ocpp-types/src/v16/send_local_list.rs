@@ -38,6 +38,17 @@ impl crate::validate::Validate for SendLocalListRequest {
     }
 }
 
+impl SendLocalListRequest {
+    /// A `SendLocalListRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(list_version: i32, update_type: UpdateType) -> SendLocalListRequest {
+        SendLocalListRequest {
+            list_version,
+            local_authorization_list: None,
+            update_type,
+        }
+    }
+}
+
 /// The answer to a `SendLocalList` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SendLocalListResponse {
@@ -77,6 +88,16 @@ impl crate::validate::Validate for AuthorizationData {
         v.field("idTag", |v| v.max_length(&self.id_tag, 20));
         if let Some(value) = &self.id_tag_info {
             v.field("idTagInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AuthorizationData {
+    /// A `AuthorizationData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_tag: impl Into<String>) -> AuthorizationData {
+        AuthorizationData {
+            id_tag: id_tag.into(),
+            id_tag_info: None,
         }
     }
 }

@@ -28,6 +28,16 @@ impl crate::validate::Validate for SignedFirmwareStatusNotificationRequest {
     }
 }
 
+impl SignedFirmwareStatusNotificationRequest {
+    /// A `SignedFirmwareStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: FirmwareStatusEnum) -> SignedFirmwareStatusNotificationRequest {
+        SignedFirmwareStatusNotificationRequest {
+            request_id: None,
+            status,
+        }
+    }
+}
+
 /// The answer to a `SignedFirmwareStatusNotification` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct SignedFirmwareStatusNotificationResponse {}

@@ -36,6 +36,18 @@ impl crate::validate::Validate for SignedUpdateFirmwareRequest {
     }
 }
 
+impl SignedUpdateFirmwareRequest {
+    /// A `SignedUpdateFirmwareRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(firmware: Firmware, request_id: i32) -> SignedUpdateFirmwareRequest {
+        SignedUpdateFirmwareRequest {
+            firmware,
+            request_id,
+            retries: None,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `SignedUpdateFirmware` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SignedUpdateFirmwareResponse {
@@ -87,6 +99,24 @@ impl crate::validate::Validate for Firmware {
         v.field("location", |v| v.max_length(&self.location, 512));
         v.field("signature", |v| v.max_length(&self.signature, 800));
         v.field("signingCertificate", |v| v.max_length(&self.signing_certificate, 5500));
+    }
+}
+
+impl Firmware {
+    /// A `Firmware` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        location: impl Into<String>,
+        retrieve_date_time: chrono::DateTime<chrono::Utc>,
+        signature: impl Into<String>,
+        signing_certificate: impl Into<String>,
+    ) -> Firmware {
+        Firmware {
+            install_date_time: None,
+            location: location.into(),
+            retrieve_date_time,
+            signature: signature.into(),
+            signing_certificate: signing_certificate.into(),
+        }
     }
 }
 

@@ -40,6 +40,24 @@ impl crate::validate::Validate for StartTransactionRequest {
     }
 }
 
+impl StartTransactionRequest {
+    /// A `StartTransactionRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        connector_id: i32,
+        id_tag: impl Into<String>,
+        meter_start: i32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> StartTransactionRequest {
+        StartTransactionRequest {
+            connector_id,
+            id_tag: id_tag.into(),
+            meter_start,
+            reservation_id: None,
+            timestamp,
+        }
+    }
+}
+
 /// The answer to a `StartTransaction` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct StartTransactionResponse {

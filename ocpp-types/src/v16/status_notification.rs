@@ -58,6 +58,25 @@ impl crate::validate::Validate for StatusNotificationRequest {
     }
 }
 
+impl StatusNotificationRequest {
+    /// A `StatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        connector_id: i32,
+        error_code: ChargePointErrorCode,
+        status: ChargePointStatus,
+    ) -> StatusNotificationRequest {
+        StatusNotificationRequest {
+            connector_id,
+            error_code,
+            info: None,
+            status,
+            timestamp: None,
+            vendor_error_code: None,
+            vendor_id: None,
+        }
+    }
+}
+
 /// The answer to a `StatusNotification` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct StatusNotificationResponse {}

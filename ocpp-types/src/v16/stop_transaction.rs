@@ -55,6 +55,24 @@ impl crate::validate::Validate for StopTransactionRequest {
     }
 }
 
+impl StopTransactionRequest {
+    /// A `StopTransactionRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        meter_stop: i32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        transaction_id: i32,
+    ) -> StopTransactionRequest {
+        StopTransactionRequest {
+            id_tag: None,
+            meter_stop,
+            reason: None,
+            timestamp,
+            transaction_data: None,
+            transaction_id,
+        }
+    }
+}
+
 /// The answer to a `StopTransaction` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct StopTransactionResponse {

@@ -28,6 +28,16 @@ impl crate::validate::Validate for TriggerMessageRequest {
     }
 }
 
+impl TriggerMessageRequest {
+    /// A `TriggerMessageRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(requested_message: MessageTrigger) -> TriggerMessageRequest {
+        TriggerMessageRequest {
+            connector_id: None,
+            requested_message,
+        }
+    }
+}
+
 /// The answer to a `TriggerMessage` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct TriggerMessageResponse {

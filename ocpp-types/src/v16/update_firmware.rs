@@ -36,6 +36,21 @@ impl crate::validate::Validate for UpdateFirmwareRequest {
     }
 }
 
+impl UpdateFirmwareRequest {
+    /// A `UpdateFirmwareRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        location: impl Into<String>,
+        retrieve_date: chrono::DateTime<chrono::Utc>,
+    ) -> UpdateFirmwareRequest {
+        UpdateFirmwareRequest {
+            location: location.into(),
+            retries: None,
+            retrieve_date,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `UpdateFirmware` request (OCPP 1.6-J).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct UpdateFirmwareResponse {}

@@ -56,6 +56,18 @@ impl crate::validate::Validate for AuthorizeRequest {
     }
 }
 
+impl AuthorizeRequest {
+    /// A `AuthorizeRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: IdToken) -> AuthorizeRequest {
+        AuthorizeRequest {
+            certificate: None,
+            custom_data: None,
+            id_token,
+            iso15118_certificate_hash_data: None,
+        }
+    }
+}
+
 /// The answer to a `Authorize` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AuthorizeResponse {
@@ -88,6 +100,17 @@ impl crate::validate::Validate for AuthorizeResponse {
             "idTokenInfo",
             |v| crate::validate::Validate::validate(&self.id_token_info, v),
         );
+    }
+}
+
+impl AuthorizeResponse {
+    /// A `AuthorizeResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token_info: IdTokenInfo) -> AuthorizeResponse {
+        AuthorizeResponse {
+            certificate_status: None,
+            custom_data: None,
+            id_token_info,
+        }
     }
 }
 

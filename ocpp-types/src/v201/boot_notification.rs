@@ -39,6 +39,20 @@ impl crate::validate::Validate for BootNotificationRequest {
     }
 }
 
+impl BootNotificationRequest {
+    /// A `BootNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_station: ChargingStation,
+        reason: BootReason,
+    ) -> BootNotificationRequest {
+        BootNotificationRequest {
+            charging_station,
+            custom_data: None,
+            reason,
+        }
+    }
+}
+
 /// The answer to a `BootNotification` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct BootNotificationResponse {
@@ -79,6 +93,23 @@ impl crate::validate::Validate for BootNotificationResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl BootNotificationResponse {
+    /// A `BootNotificationResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        current_time: chrono::DateTime<chrono::Utc>,
+        interval: i32,
+        status: RegistrationStatus,
+    ) -> BootNotificationResponse {
+        BootNotificationResponse {
+            current_time,
+            custom_data: None,
+            interval,
+            status,
+            status_info: None,
         }
     }
 }
@@ -176,6 +207,23 @@ impl crate::validate::Validate for ChargingStation {
             v.field("serialNumber", |v| v.max_length(value, 25));
         }
         v.field("vendorName", |v| v.max_length(&self.vendor_name, 50));
+    }
+}
+
+impl ChargingStation {
+    /// A `ChargingStation` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        model: impl Into<String>,
+        vendor_name: impl Into<String>,
+    ) -> ChargingStation {
+        ChargingStation {
+            custom_data: None,
+            firmware_version: None,
+            model: model.into(),
+            modem: None,
+            serial_number: None,
+            vendor_name: vendor_name.into(),
+        }
     }
 }
 

@@ -32,6 +32,16 @@ impl crate::validate::Validate for CancelReservationRequest {
     }
 }
 
+impl CancelReservationRequest {
+    /// A `CancelReservationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(reservation_id: i32) -> CancelReservationRequest {
+        CancelReservationRequest {
+            custom_data: None,
+            reservation_id,
+        }
+    }
+}
+
 /// The answer to a `CancelReservation` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CancelReservationResponse {
@@ -60,6 +70,17 @@ impl crate::validate::Validate for CancelReservationResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl CancelReservationResponse {
+    /// A `CancelReservationResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: CancelReservationStatus) -> CancelReservationResponse {
+        CancelReservationResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

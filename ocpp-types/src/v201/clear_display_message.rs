@@ -32,6 +32,16 @@ impl crate::validate::Validate for ClearDisplayMessageRequest {
     }
 }
 
+impl ClearDisplayMessageRequest {
+    /// A `ClearDisplayMessageRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: i32) -> ClearDisplayMessageRequest {
+        ClearDisplayMessageRequest {
+            custom_data: None,
+            id,
+        }
+    }
+}
+
 /// The answer to a `ClearDisplayMessage` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ClearDisplayMessageResponse {
@@ -60,6 +70,17 @@ impl crate::validate::Validate for ClearDisplayMessageResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ClearDisplayMessageResponse {
+    /// A `ClearDisplayMessageResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ClearMessageStatus) -> ClearDisplayMessageResponse {
+        ClearDisplayMessageResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

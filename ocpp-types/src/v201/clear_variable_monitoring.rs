@@ -33,6 +33,16 @@ impl crate::validate::Validate for ClearVariableMonitoringRequest {
     }
 }
 
+impl ClearVariableMonitoringRequest {
+    /// A `ClearVariableMonitoringRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: Vec<i32>) -> ClearVariableMonitoringRequest {
+        ClearVariableMonitoringRequest {
+            custom_data: None,
+            id,
+        }
+    }
+}
+
 /// The answer to a `ClearVariableMonitoring` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ClearVariableMonitoringResponse {
@@ -63,6 +73,18 @@ impl crate::validate::Validate for ClearVariableMonitoringResponse {
         );
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ClearVariableMonitoringResponse {
+    /// A `ClearVariableMonitoringResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        clear_monitoring_result: Vec<ClearMonitoringResult>,
+    ) -> ClearVariableMonitoringResponse {
+        ClearVariableMonitoringResponse {
+            clear_monitoring_result,
+            custom_data: None,
         }
     }
 }
@@ -101,6 +123,18 @@ impl crate::validate::Validate for ClearMonitoringResult {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ClearMonitoringResult {
+    /// A `ClearMonitoringResult` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: i32, status: ClearMonitoringStatus) -> ClearMonitoringResult {
+        ClearMonitoringResult {
+            custom_data: None,
+            id,
+            status,
+            status_info: None,
         }
     }
 }

@@ -38,6 +38,20 @@ impl crate::validate::Validate for AdditionalInfo {
     }
 }
 
+impl AdditionalInfo {
+    /// A `AdditionalInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        additional_id_token: impl Into<String>,
+        kind: impl Into<String>,
+    ) -> AdditionalInfo {
+        AdditionalInfo {
+            additional_id_token: additional_id_token.into(),
+            custom_data: None,
+            kind: kind.into(),
+        }
+    }
+}
+
 /// `CertificateHashDataType` (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CertificateHashData {
@@ -81,6 +95,24 @@ impl crate::validate::Validate for CertificateHashData {
         v.field("issuerKeyHash", |v| v.max_length(&self.issuer_key_hash, 128));
         v.field("issuerNameHash", |v| v.max_length(&self.issuer_name_hash, 128));
         v.field("serialNumber", |v| v.max_length(&self.serial_number, 40));
+    }
+}
+
+impl CertificateHashData {
+    /// A `CertificateHashData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        hash_algorithm: HashAlgorithm,
+        issuer_key_hash: impl Into<String>,
+        issuer_name_hash: impl Into<String>,
+        serial_number: impl Into<String>,
+    ) -> CertificateHashData {
+        CertificateHashData {
+            custom_data: None,
+            hash_algorithm,
+            issuer_key_hash: issuer_key_hash.into(),
+            issuer_name_hash: issuer_name_hash.into(),
+            serial_number: serial_number.into(),
+        }
     }
 }
 
@@ -173,6 +205,30 @@ impl crate::validate::Validate for ChargingProfile {
     }
 }
 
+impl ChargingProfile {
+    /// A `ChargingProfile` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile_kind: ChargingProfileKind,
+        charging_profile_purpose: ChargingProfilePurpose,
+        charging_schedule: Vec<ChargingSchedule>,
+        id: i32,
+        stack_level: i32,
+    ) -> ChargingProfile {
+        ChargingProfile {
+            charging_profile_kind,
+            charging_profile_purpose,
+            charging_schedule,
+            custom_data: None,
+            id,
+            recurrency_kind: None,
+            stack_level,
+            transaction_id: None,
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+}
+
 /// Charging schedule structure defines a list of charging periods, as used in: GetCompositeSchedule.conf and ChargingProfile.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChargingSchedule {
@@ -244,6 +300,26 @@ impl crate::validate::Validate for ChargingSchedule {
     }
 }
 
+impl ChargingSchedule {
+    /// A `ChargingSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_rate_unit: ChargingRateUnit,
+        charging_schedule_period: Vec<ChargingSchedulePeriod>,
+        id: i32,
+    ) -> ChargingSchedule {
+        ChargingSchedule {
+            charging_rate_unit,
+            charging_schedule_period,
+            custom_data: None,
+            duration: None,
+            id,
+            min_charging_rate: None,
+            sales_tariff: None,
+            start_schedule: None,
+        }
+    }
+}
+
 /// Charging schedule period structure defines a time period in a charging schedule.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChargingSchedulePeriod {
@@ -285,6 +361,22 @@ impl crate::validate::Validate for ChargingSchedulePeriod {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ChargingSchedulePeriod {
+    /// A `ChargingSchedulePeriod` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        limit: rust_decimal::Decimal,
+        start_period: i32,
+    ) -> ChargingSchedulePeriod {
+        ChargingSchedulePeriod {
+            custom_data: None,
+            limit,
+            number_phases: None,
+            phase_to_use: None,
+            start_period,
         }
     }
 }
@@ -332,6 +424,18 @@ impl crate::validate::Validate for Component {
     }
 }
 
+impl Component {
+    /// A `Component` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(name: impl Into<String>) -> Component {
+        Component {
+            custom_data: None,
+            evse: None,
+            instance: None,
+            name: name.into(),
+        }
+    }
+}
+
 /// Class to report components, variables and variable attributes and characteristics.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ComponentVariable {
@@ -363,6 +467,17 @@ impl crate::validate::Validate for ComponentVariable {
         }
         if let Some(value) = &self.variable {
             v.field("variable", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ComponentVariable {
+    /// A `ComponentVariable` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(component: Component) -> ComponentVariable {
+        ComponentVariable {
+            component,
+            custom_data: None,
+            variable: None,
         }
     }
 }
@@ -408,6 +523,17 @@ impl crate::validate::Validate for ConsumptionCost {
     }
 }
 
+impl ConsumptionCost {
+    /// A `ConsumptionCost` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(cost: Vec<Cost>, start_value: rust_decimal::Decimal) -> ConsumptionCost {
+        ConsumptionCost {
+            cost,
+            custom_data: None,
+            start_value,
+        }
+    }
+}
+
 /// `CostType` (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct Cost {
@@ -445,6 +571,18 @@ impl crate::validate::Validate for Cost {
     }
 }
 
+impl Cost {
+    /// A `Cost` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(amount: i32, cost_kind: CostKind) -> Cost {
+        Cost {
+            amount,
+            amount_multiplier: None,
+            cost_kind,
+            custom_data: None,
+        }
+    }
+}
+
 /// This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CustomData {
@@ -464,6 +602,16 @@ crate::wire_object!(CustomData {
 impl crate::validate::Validate for CustomData {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         v.field("vendorId", |v| v.max_length(&self.vendor_id, 255));
+    }
+}
+
+impl CustomData {
+    /// A `CustomData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(vendor_id: impl Into<String>) -> CustomData {
+        CustomData {
+            vendor_id: vendor_id.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -497,6 +645,17 @@ impl crate::validate::Validate for Evse {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl Evse {
+    /// A `Evse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: i32) -> Evse {
+        Evse {
+            connector_id: None,
+            custom_data: None,
+            id,
         }
     }
 }
@@ -546,6 +705,18 @@ impl crate::validate::Validate for IdToken {
         }
         v.field("idToken", |v| v.max_length(&self.id_token, 36));
         v.field("type", |v| v.enumeration(&self.kind));
+    }
+}
+
+impl IdToken {
+    /// A `IdToken` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: impl Into<String>, kind: IdTokenEnum) -> IdToken {
+        IdToken {
+            additional_info: None,
+            custom_data: None,
+            id_token: id_token.into(),
+            kind,
+        }
     }
 }
 
@@ -631,6 +802,23 @@ impl crate::validate::Validate for IdTokenInfo {
     }
 }
 
+impl IdTokenInfo {
+    /// A `IdTokenInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: AuthorizationStatus) -> IdTokenInfo {
+        IdTokenInfo {
+            cache_expiry_date_time: None,
+            charging_priority: None,
+            custom_data: None,
+            evse_id: None,
+            group_id_token: None,
+            language1: None,
+            language2: None,
+            personal_message: None,
+            status,
+        }
+    }
+}
+
 /// Message_ Content
 /// urn:x-enexis:ecdm:uid:2:234490
 /// Contains message details, for a message to be displayed on a Charging Station.
@@ -674,6 +862,18 @@ impl crate::validate::Validate for MessageContent {
         v.field("format", |v| v.enumeration(&self.format));
         if let Some(value) = &self.language {
             v.field("language", |v| v.max_length(value, 8));
+        }
+    }
+}
+
+impl MessageContent {
+    /// A `MessageContent` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(content: impl Into<String>, format: MessageFormat) -> MessageContent {
+        MessageContent {
+            content: content.into(),
+            custom_data: None,
+            format,
+            language: None,
         }
     }
 }
@@ -759,6 +959,27 @@ impl crate::validate::Validate for MessageInfo {
     }
 }
 
+impl MessageInfo {
+    /// A `MessageInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: i32,
+        message: MessageContent,
+        priority: MessagePriority,
+    ) -> MessageInfo {
+        MessageInfo {
+            custom_data: None,
+            display: None,
+            end_date_time: None,
+            id,
+            message,
+            priority,
+            start_date_time: None,
+            state: None,
+            transaction_id: None,
+        }
+    }
+}
+
 /// Collection of one or more sampled values in MeterValuesRequest and TransactionEvent. All sampled values in a MeterValue are sampled at the same point in time.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct MeterValue {
@@ -796,6 +1017,20 @@ impl crate::validate::Validate for MeterValue {
                 );
             },
         );
+    }
+}
+
+impl MeterValue {
+    /// A `MeterValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        sampled_value: Vec<SampledValue>,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> MeterValue {
+        MeterValue {
+            custom_data: None,
+            sampled_value,
+            timestamp,
+        }
     }
 }
 
@@ -852,6 +1087,26 @@ impl crate::validate::Validate for OcspRequestData {
     }
 }
 
+impl OcspRequestData {
+    /// A `OcspRequestData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        hash_algorithm: HashAlgorithm,
+        issuer_key_hash: impl Into<String>,
+        issuer_name_hash: impl Into<String>,
+        responder_url: impl Into<String>,
+        serial_number: impl Into<String>,
+    ) -> OcspRequestData {
+        OcspRequestData {
+            custom_data: None,
+            hash_algorithm,
+            issuer_key_hash: issuer_key_hash.into(),
+            issuer_name_hash: issuer_name_hash.into(),
+            responder_url: responder_url.into(),
+            serial_number: serial_number.into(),
+        }
+    }
+}
+
 /// `RelativeTimeIntervalType` (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RelativeTimeInterval {
@@ -880,6 +1135,17 @@ impl crate::validate::Validate for RelativeTimeInterval {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl RelativeTimeInterval {
+    /// A `RelativeTimeInterval` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(start: i32) -> RelativeTimeInterval {
+        RelativeTimeInterval {
+            custom_data: None,
+            duration: None,
+            start,
         }
     }
 }
@@ -941,6 +1207,19 @@ impl crate::validate::Validate for SalesTariff {
     }
 }
 
+impl SalesTariff {
+    /// A `SalesTariff` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: i32, sales_tariff_entry: Vec<SalesTariffEntry>) -> SalesTariff {
+        SalesTariff {
+            custom_data: None,
+            id,
+            num_e_price_levels: None,
+            sales_tariff_description: None,
+            sales_tariff_entry,
+        }
+    }
+}
+
 /// `SalesTariffEntryType` (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SalesTariffEntry {
@@ -988,6 +1267,18 @@ impl crate::validate::Validate for SalesTariffEntry {
             "relativeTimeInterval",
             |v| crate::validate::Validate::validate(&self.relative_time_interval, v),
         );
+    }
+}
+
+impl SalesTariffEntry {
+    /// A `SalesTariffEntry` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(relative_time_interval: RelativeTimeInterval) -> SalesTariffEntry {
+        SalesTariffEntry {
+            consumption_cost: None,
+            custom_data: None,
+            e_price_level: None,
+            relative_time_interval,
+        }
     }
 }
 
@@ -1065,6 +1356,22 @@ impl crate::validate::Validate for SampledValue {
     }
 }
 
+impl SampledValue {
+    /// A `SampledValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(value: rust_decimal::Decimal) -> SampledValue {
+        SampledValue {
+            context: None,
+            custom_data: None,
+            location: None,
+            measurand: None,
+            phase: None,
+            signed_meter_value: None,
+            unit_of_measure: None,
+            value,
+        }
+    }
+}
+
 /// Represent a signed version of the meter value.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SignedMeterValue {
@@ -1113,6 +1420,24 @@ impl crate::validate::Validate for SignedMeterValue {
     }
 }
 
+impl SignedMeterValue {
+    /// A `SignedMeterValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        encoding_method: impl Into<String>,
+        public_key: impl Into<String>,
+        signed_meter_data: impl Into<String>,
+        signing_method: impl Into<String>,
+    ) -> SignedMeterValue {
+        SignedMeterValue {
+            custom_data: None,
+            encoding_method: encoding_method.into(),
+            public_key: public_key.into(),
+            signed_meter_data: signed_meter_data.into(),
+            signing_method: signing_method.into(),
+        }
+    }
+}
+
 /// Element providing more information about the status.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct StatusInfo {
@@ -1146,6 +1471,17 @@ impl crate::validate::Validate for StatusInfo {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("reasonCode", |v| v.max_length(&self.reason_code, 20));
+    }
+}
+
+impl StatusInfo {
+    /// A `StatusInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(reason_code: impl Into<String>) -> StatusInfo {
+        StatusInfo {
+            additional_info: None,
+            custom_data: None,
+            reason_code: reason_code.into(),
+        }
     }
 }
 
@@ -1219,5 +1555,16 @@ impl crate::validate::Validate for Variable {
             v.field("instance", |v| v.max_length(value, 50));
         }
         v.field("name", |v| v.max_length(&self.name, 50));
+    }
+}
+
+impl Variable {
+    /// A `Variable` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(name: impl Into<String>) -> Variable {
+        Variable {
+            custom_data: None,
+            instance: None,
+            name: name.into(),
+        }
     }
 }

@@ -34,6 +34,16 @@ impl crate::validate::Validate for DeleteCertificateRequest {
     }
 }
 
+impl DeleteCertificateRequest {
+    /// A `DeleteCertificateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(certificate_hash_data: CertificateHashData) -> DeleteCertificateRequest {
+        DeleteCertificateRequest {
+            certificate_hash_data,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `DeleteCertificate` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct DeleteCertificateResponse {
@@ -62,6 +72,17 @@ impl crate::validate::Validate for DeleteCertificateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl DeleteCertificateResponse {
+    /// A `DeleteCertificateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DeleteCertificateStatus) -> DeleteCertificateResponse {
+        DeleteCertificateResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -39,6 +39,17 @@ impl crate::validate::Validate for FirmwareStatusNotificationRequest {
     }
 }
 
+impl FirmwareStatusNotificationRequest {
+    /// A `FirmwareStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: FirmwareStatus) -> FirmwareStatusNotificationRequest {
+        FirmwareStatusNotificationRequest {
+            custom_data: None,
+            request_id: None,
+            status,
+        }
+    }
+}
+
 /// The answer to a `FirmwareStatusNotification` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct FirmwareStatusNotificationResponse {

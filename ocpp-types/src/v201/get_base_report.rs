@@ -37,6 +37,17 @@ impl crate::validate::Validate for GetBaseReportRequest {
     }
 }
 
+impl GetBaseReportRequest {
+    /// A `GetBaseReportRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(report_base: ReportBase, request_id: i32) -> GetBaseReportRequest {
+        GetBaseReportRequest {
+            custom_data: None,
+            report_base,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `GetBaseReport` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetBaseReportResponse {
@@ -65,6 +76,17 @@ impl crate::validate::Validate for GetBaseReportResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetBaseReportResponse {
+    /// A `GetBaseReportResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericDeviceModelStatus) -> GetBaseReportResponse {
+        GetBaseReportResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -34,6 +34,16 @@ impl crate::validate::Validate for GetCertificateStatusRequest {
     }
 }
 
+impl GetCertificateStatusRequest {
+    /// A `GetCertificateStatusRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(ocsp_request_data: OcspRequestData) -> GetCertificateStatusRequest {
+        GetCertificateStatusRequest {
+            custom_data: None,
+            ocsp_request_data,
+        }
+    }
+}
+
 /// The answer to a `GetCertificateStatus` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetCertificateStatusResponse {
@@ -71,6 +81,18 @@ impl crate::validate::Validate for GetCertificateStatusResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetCertificateStatusResponse {
+    /// A `GetCertificateStatusResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GetCertificateStatus) -> GetCertificateStatusResponse {
+        GetCertificateStatusResponse {
+            custom_data: None,
+            ocsp_result: None,
+            status,
+            status_info: None,
         }
     }
 }

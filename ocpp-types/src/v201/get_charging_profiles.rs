@@ -46,6 +46,21 @@ impl crate::validate::Validate for GetChargingProfilesRequest {
     }
 }
 
+impl GetChargingProfilesRequest {
+    /// A `GetChargingProfilesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile: ChargingProfileCriterion,
+        request_id: i32,
+    ) -> GetChargingProfilesRequest {
+        GetChargingProfilesRequest {
+            charging_profile,
+            custom_data: None,
+            evse_id: None,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `GetChargingProfiles` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetChargingProfilesResponse {
@@ -74,6 +89,17 @@ impl crate::validate::Validate for GetChargingProfilesResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetChargingProfilesResponse {
+    /// A `GetChargingProfilesResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GetChargingProfileStatus) -> GetChargingProfilesResponse {
+        GetChargingProfilesResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

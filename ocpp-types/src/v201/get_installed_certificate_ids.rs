@@ -89,6 +89,20 @@ impl crate::validate::Validate for GetInstalledCertificateIdsResponse {
     }
 }
 
+impl GetInstalledCertificateIdsResponse {
+    /// A `GetInstalledCertificateIdsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        status: GetInstalledCertificateStatus,
+    ) -> GetInstalledCertificateIdsResponse {
+        GetInstalledCertificateIdsResponse {
+            certificate_hash_data_chain: None,
+            custom_data: None,
+            status,
+            status_info: None,
+        }
+    }
+}
+
 /// `CertificateHashDataChainType` (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CertificateHashDataChain {
@@ -134,6 +148,21 @@ impl crate::validate::Validate for CertificateHashDataChain {
         }
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl CertificateHashDataChain {
+    /// A `CertificateHashDataChain` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate_hash_data: CertificateHashData,
+        certificate_type: GetCertificateIdUse,
+    ) -> CertificateHashDataChain {
+        CertificateHashDataChain {
+            certificate_hash_data,
+            certificate_type,
+            child_certificate_hash_data: None,
+            custom_data: None,
         }
     }
 }

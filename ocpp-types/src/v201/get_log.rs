@@ -54,6 +54,20 @@ impl crate::validate::Validate for GetLogRequest {
     }
 }
 
+impl GetLogRequest {
+    /// A `GetLogRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(log: LogParameters, log_type: Log, request_id: i32) -> GetLogRequest {
+        GetLogRequest {
+            custom_data: None,
+            log,
+            log_type,
+            request_id,
+            retries: None,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `GetLog` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetLogResponse {
@@ -91,6 +105,18 @@ impl crate::validate::Validate for GetLogResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetLogResponse {
+    /// A `GetLogResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: LogStatus) -> GetLogResponse {
+        GetLogResponse {
+            custom_data: None,
+            filename: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -156,6 +182,18 @@ impl crate::validate::Validate for LogParameters {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("remoteLocation", |v| v.max_length(&self.remote_location, 512));
+    }
+}
+
+impl LogParameters {
+    /// A `LogParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(remote_location: impl Into<String>) -> LogParameters {
+        LogParameters {
+            custom_data: None,
+            latest_timestamp: None,
+            oldest_timestamp: None,
+            remote_location: remote_location.into(),
+        }
     }
 }
 

@@ -63,6 +63,18 @@ impl crate::validate::Validate for GetMonitoringReportRequest {
     }
 }
 
+impl GetMonitoringReportRequest {
+    /// A `GetMonitoringReportRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> GetMonitoringReportRequest {
+        GetMonitoringReportRequest {
+            component_variable: None,
+            custom_data: None,
+            monitoring_criteria: None,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `GetMonitoringReport` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetMonitoringReportResponse {
@@ -91,6 +103,17 @@ impl crate::validate::Validate for GetMonitoringReportResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetMonitoringReportResponse {
+    /// A `GetMonitoringReportResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericDeviceModelStatus) -> GetMonitoringReportResponse {
+        GetMonitoringReportResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -63,6 +63,18 @@ impl crate::validate::Validate for GetReportRequest {
     }
 }
 
+impl GetReportRequest {
+    /// A `GetReportRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> GetReportRequest {
+        GetReportRequest {
+            component_criteria: None,
+            component_variable: None,
+            custom_data: None,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `GetReport` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetReportResponse {
@@ -91,6 +103,17 @@ impl crate::validate::Validate for GetReportResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetReportResponse {
+    /// A `GetReportResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericDeviceModelStatus) -> GetReportResponse {
+        GetReportResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -51,3 +51,13 @@ impl crate::validate::Validate for HeartbeatResponse {
         }
     }
 }
+
+impl HeartbeatResponse {
+    /// A `HeartbeatResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(current_time: chrono::DateTime<chrono::Utc>) -> HeartbeatResponse {
+        HeartbeatResponse {
+            current_time,
+            custom_data: None,
+        }
+    }
+}

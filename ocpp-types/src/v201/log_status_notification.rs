@@ -38,6 +38,17 @@ impl crate::validate::Validate for LogStatusNotificationRequest {
     }
 }
 
+impl LogStatusNotificationRequest {
+    /// A `LogStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UploadLogStatus) -> LogStatusNotificationRequest {
+        LogStatusNotificationRequest {
+            custom_data: None,
+            request_id: None,
+            status,
+        }
+    }
+}
+
 /// The answer to a `LogStatusNotification` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct LogStatusNotificationResponse {

@@ -57,6 +57,25 @@ impl crate::validate::Validate for NotifyCustomerInformationRequest {
     }
 }
 
+impl NotifyCustomerInformationRequest {
+    /// A `NotifyCustomerInformationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        data: impl Into<String>,
+        generated_at: chrono::DateTime<chrono::Utc>,
+        request_id: i32,
+        seq_no: i32,
+    ) -> NotifyCustomerInformationRequest {
+        NotifyCustomerInformationRequest {
+            custom_data: None,
+            data: data.into(),
+            generated_at,
+            request_id,
+            seq_no,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyCustomerInformation` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyCustomerInformationResponse {

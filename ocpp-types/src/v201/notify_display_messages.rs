@@ -54,6 +54,18 @@ impl crate::validate::Validate for NotifyDisplayMessagesRequest {
     }
 }
 
+impl NotifyDisplayMessagesRequest {
+    /// A `NotifyDisplayMessagesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> NotifyDisplayMessagesRequest {
+        NotifyDisplayMessagesRequest {
+            custom_data: None,
+            message_info: None,
+            request_id,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyDisplayMessages` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyDisplayMessagesResponse {

@@ -46,6 +46,21 @@ impl crate::validate::Validate for NotifyEVChargingNeedsRequest {
     }
 }
 
+impl NotifyEVChargingNeedsRequest {
+    /// A `NotifyEVChargingNeedsRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_needs: ChargingNeeds,
+        evse_id: i32,
+    ) -> NotifyEVChargingNeedsRequest {
+        NotifyEVChargingNeedsRequest {
+            charging_needs,
+            custom_data: None,
+            evse_id,
+            max_schedule_tuples: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyEVChargingNeeds` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct NotifyEVChargingNeedsResponse {
@@ -74,6 +89,17 @@ impl crate::validate::Validate for NotifyEVChargingNeedsResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NotifyEVChargingNeedsResponse {
+    /// A `NotifyEVChargingNeedsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: NotifyEvChargingNeedsStatus) -> NotifyEVChargingNeedsResponse {
+        NotifyEVChargingNeedsResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -118,6 +144,24 @@ impl crate::validate::Validate for AcChargingParameters {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AcChargingParameters {
+    /// A `AcChargingParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        energy_amount: i32,
+        ev_max_current: i32,
+        ev_max_voltage: i32,
+        ev_min_current: i32,
+    ) -> AcChargingParameters {
+        AcChargingParameters {
+            custom_data: None,
+            energy_amount,
+            ev_max_current,
+            ev_max_voltage,
+            ev_min_current,
         }
     }
 }
@@ -173,6 +217,19 @@ impl crate::validate::Validate for ChargingNeeds {
             "requestedEnergyTransfer",
             |v| v.enumeration(&self.requested_energy_transfer),
         );
+    }
+}
+
+impl ChargingNeeds {
+    /// A `ChargingNeeds` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(requested_energy_transfer: EnergyTransferMode) -> ChargingNeeds {
+        ChargingNeeds {
+            ac_charging_parameters: None,
+            custom_data: None,
+            dc_charging_parameters: None,
+            departure_time: None,
+            requested_energy_transfer,
+        }
     }
 }
 
@@ -249,6 +306,23 @@ impl crate::validate::Validate for DcChargingParameters {
         }
         if let Some(value) = &self.state_of_charge {
             v.field("stateOfCharge", |v| v.integer_range(value, None, Some(100)));
+        }
+    }
+}
+
+impl DcChargingParameters {
+    /// A `DcChargingParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(ev_max_current: i32, ev_max_voltage: i32) -> DcChargingParameters {
+        DcChargingParameters {
+            bulk_so_c: None,
+            custom_data: None,
+            energy_amount: None,
+            ev_energy_capacity: None,
+            ev_max_current,
+            ev_max_power: None,
+            ev_max_voltage,
+            full_so_c: None,
+            state_of_charge: None,
         }
     }
 }

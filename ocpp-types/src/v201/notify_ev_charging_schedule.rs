@@ -46,6 +46,22 @@ impl crate::validate::Validate for NotifyEVChargingScheduleRequest {
     }
 }
 
+impl NotifyEVChargingScheduleRequest {
+    /// A `NotifyEVChargingScheduleRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_schedule: ChargingSchedule,
+        evse_id: i32,
+        time_base: chrono::DateTime<chrono::Utc>,
+    ) -> NotifyEVChargingScheduleRequest {
+        NotifyEVChargingScheduleRequest {
+            charging_schedule,
+            custom_data: None,
+            evse_id,
+            time_base,
+        }
+    }
+}
+
 /// The answer to a `NotifyEVChargingSchedule` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct NotifyEVChargingScheduleResponse {
@@ -74,6 +90,17 @@ impl crate::validate::Validate for NotifyEVChargingScheduleResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NotifyEVChargingScheduleResponse {
+    /// A `NotifyEVChargingScheduleResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> NotifyEVChargingScheduleResponse {
+        NotifyEVChargingScheduleResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -58,6 +58,23 @@ impl crate::validate::Validate for NotifyEventRequest {
     }
 }
 
+impl NotifyEventRequest {
+    /// A `NotifyEventRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        event_data: Vec<EventData>,
+        generated_at: chrono::DateTime<chrono::Utc>,
+        seq_no: i32,
+    ) -> NotifyEventRequest {
+        NotifyEventRequest {
+            custom_data: None,
+            event_data,
+            generated_at,
+            seq_no,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyEvent` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyEventResponse {
@@ -187,6 +204,36 @@ impl crate::validate::Validate for EventData {
         }
         v.field("trigger", |v| v.enumeration(&self.trigger));
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl EventData {
+    /// A `EventData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        actual_value: impl Into<String>,
+        component: Component,
+        event_id: i32,
+        event_notification_type: EventNotification,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        trigger: EventTrigger,
+        variable: Variable,
+    ) -> EventData {
+        EventData {
+            actual_value: actual_value.into(),
+            cause: None,
+            cleared: None,
+            component,
+            custom_data: None,
+            event_id,
+            event_notification_type,
+            tech_code: None,
+            tech_info: None,
+            timestamp,
+            transaction_id: None,
+            trigger,
+            variable,
+            variable_monitoring_id: None,
+        }
     }
 }
 

@@ -66,6 +66,24 @@ impl crate::validate::Validate for NotifyMonitoringReportRequest {
     }
 }
 
+impl NotifyMonitoringReportRequest {
+    /// A `NotifyMonitoringReportRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        generated_at: chrono::DateTime<chrono::Utc>,
+        request_id: i32,
+        seq_no: i32,
+    ) -> NotifyMonitoringReportRequest {
+        NotifyMonitoringReportRequest {
+            custom_data: None,
+            generated_at,
+            monitor: None,
+            request_id,
+            seq_no,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyMonitoringReport` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyMonitoringReportResponse {
@@ -130,6 +148,22 @@ impl crate::validate::Validate for MonitoringData {
                 );
             },
         );
+    }
+}
+
+impl MonitoringData {
+    /// A `MonitoringData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        component: Component,
+        variable: Variable,
+        variable_monitoring: Vec<VariableMonitoring>,
+    ) -> MonitoringData {
+        MonitoringData {
+            component,
+            custom_data: None,
+            variable,
+            variable_monitoring,
+        }
     }
 }
 
@@ -203,5 +237,25 @@ impl crate::validate::Validate for VariableMonitoring {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("type", |v| v.enumeration(&self.kind));
+    }
+}
+
+impl VariableMonitoring {
+    /// A `VariableMonitoring` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: i32,
+        severity: i32,
+        transaction: bool,
+        kind: Monitor,
+        value: rust_decimal::Decimal,
+    ) -> VariableMonitoring {
+        VariableMonitoring {
+            custom_data: None,
+            id,
+            severity,
+            transaction,
+            kind,
+            value,
+        }
     }
 }

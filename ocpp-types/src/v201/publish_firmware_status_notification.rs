@@ -55,6 +55,20 @@ impl crate::validate::Validate for PublishFirmwareStatusNotificationRequest {
     }
 }
 
+impl PublishFirmwareStatusNotificationRequest {
+    /// A `PublishFirmwareStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        status: PublishFirmwareStatus,
+    ) -> PublishFirmwareStatusNotificationRequest {
+        PublishFirmwareStatusNotificationRequest {
+            custom_data: None,
+            location: None,
+            request_id: None,
+            status,
+        }
+    }
+}
+
 /// The answer to a `PublishFirmwareStatusNotification` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct PublishFirmwareStatusNotificationResponse {

@@ -63,6 +63,25 @@ impl crate::validate::Validate for ReportChargingProfilesRequest {
     }
 }
 
+impl ReportChargingProfilesRequest {
+    /// A `ReportChargingProfilesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_limit_source: ChargingLimitSource,
+        charging_profile: Vec<ChargingProfile>,
+        evse_id: i32,
+        request_id: i32,
+    ) -> ReportChargingProfilesRequest {
+        ReportChargingProfilesRequest {
+            charging_limit_source,
+            charging_profile,
+            custom_data: None,
+            evse_id,
+            request_id,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `ReportChargingProfiles` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ReportChargingProfilesResponse {

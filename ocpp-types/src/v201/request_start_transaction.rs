@@ -60,6 +60,23 @@ impl crate::validate::Validate for RequestStartTransactionRequest {
     }
 }
 
+impl RequestStartTransactionRequest {
+    /// A `RequestStartTransactionRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id_token: IdToken,
+        remote_start_id: i32,
+    ) -> RequestStartTransactionRequest {
+        RequestStartTransactionRequest {
+            charging_profile: None,
+            custom_data: None,
+            evse_id: None,
+            group_id_token: None,
+            id_token,
+            remote_start_id,
+        }
+    }
+}
+
 /// The answer to a `RequestStartTransaction` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RequestStartTransactionResponse {
@@ -97,6 +114,18 @@ impl crate::validate::Validate for RequestStartTransactionResponse {
         }
         if let Some(value) = &self.transaction_id {
             v.field("transactionId", |v| v.max_length(value, 36));
+        }
+    }
+}
+
+impl RequestStartTransactionResponse {
+    /// A `RequestStartTransactionResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: RequestStartStopStatus) -> RequestStartTransactionResponse {
+        RequestStartTransactionResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+            transaction_id: None,
         }
     }
 }

@@ -40,6 +40,20 @@ impl crate::validate::Validate for SetChargingProfileRequest {
     }
 }
 
+impl SetChargingProfileRequest {
+    /// A `SetChargingProfileRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile: ChargingProfile,
+        evse_id: i32,
+    ) -> SetChargingProfileRequest {
+        SetChargingProfileRequest {
+            charging_profile,
+            custom_data: None,
+            evse_id,
+        }
+    }
+}
+
 /// The answer to a `SetChargingProfile` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetChargingProfileResponse {
@@ -68,6 +82,17 @@ impl crate::validate::Validate for SetChargingProfileResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetChargingProfileResponse {
+    /// A `SetChargingProfileResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ChargingProfileStatus) -> SetChargingProfileResponse {
+        SetChargingProfileResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

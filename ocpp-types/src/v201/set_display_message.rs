@@ -31,6 +31,16 @@ impl crate::validate::Validate for SetDisplayMessageRequest {
     }
 }
 
+impl SetDisplayMessageRequest {
+    /// A `SetDisplayMessageRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(message: MessageInfo) -> SetDisplayMessageRequest {
+        SetDisplayMessageRequest {
+            custom_data: None,
+            message,
+        }
+    }
+}
+
 /// The answer to a `SetDisplayMessage` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetDisplayMessageResponse {
@@ -59,6 +69,17 @@ impl crate::validate::Validate for SetDisplayMessageResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetDisplayMessageResponse {
+    /// A `SetDisplayMessageResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DisplayMessageStatus) -> SetDisplayMessageResponse {
+        SetDisplayMessageResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

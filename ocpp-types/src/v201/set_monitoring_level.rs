@@ -55,6 +55,16 @@ impl crate::validate::Validate for SetMonitoringLevelRequest {
     }
 }
 
+impl SetMonitoringLevelRequest {
+    /// A `SetMonitoringLevelRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(severity: i32) -> SetMonitoringLevelRequest {
+        SetMonitoringLevelRequest {
+            custom_data: None,
+            severity,
+        }
+    }
+}
+
 /// The answer to a `SetMonitoringLevel` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetMonitoringLevelResponse {
@@ -83,6 +93,17 @@ impl crate::validate::Validate for SetMonitoringLevelResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetMonitoringLevelResponse {
+    /// A `SetMonitoringLevelResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> SetMonitoringLevelResponse {
+        SetMonitoringLevelResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -40,6 +40,20 @@ impl crate::validate::Validate for SetNetworkProfileRequest {
     }
 }
 
+impl SetNetworkProfileRequest {
+    /// A `SetNetworkProfileRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        configuration_slot: i32,
+        connection_data: NetworkConnectionProfile,
+    ) -> SetNetworkProfileRequest {
+        SetNetworkProfileRequest {
+            configuration_slot,
+            connection_data,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `SetNetworkProfile` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetNetworkProfileResponse {
@@ -68,6 +82,17 @@ impl crate::validate::Validate for SetNetworkProfileResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetNetworkProfileResponse {
+    /// A `SetNetworkProfileResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: SetNetworkProfileStatus) -> SetNetworkProfileResponse {
+        SetNetworkProfileResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -142,6 +167,22 @@ impl crate::validate::Validate for Apn {
         }
         if let Some(value) = &self.preferred_network {
             v.field("preferredNetwork", |v| v.max_length(value, 6));
+        }
+    }
+}
+
+impl Apn {
+    /// A `Apn` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(apn: impl Into<String>, apn_authentication: ApnAuthentication) -> Apn {
+        Apn {
+            apn: apn.into(),
+            apn_authentication,
+            apn_password: None,
+            apn_user_name: None,
+            custom_data: None,
+            preferred_network: None,
+            sim_pin: None,
+            use_only_preferred_network: None,
         }
     }
 }
@@ -234,6 +275,30 @@ impl crate::validate::Validate for NetworkConnectionProfile {
         v.field("ocppVersion", |v| v.enumeration(&self.ocpp_version));
         if let Some(value) = &self.vpn {
             v.field("vpn", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NetworkConnectionProfile {
+    /// A `NetworkConnectionProfile` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        message_timeout: i32,
+        ocpp_csms_url: impl Into<String>,
+        ocpp_interface: OcppInterface,
+        ocpp_transport: OcppTransport,
+        ocpp_version: OcppVersion,
+        security_profile: i32,
+    ) -> NetworkConnectionProfile {
+        NetworkConnectionProfile {
+            apn: None,
+            custom_data: None,
+            message_timeout,
+            ocpp_csms_url: ocpp_csms_url.into(),
+            ocpp_interface,
+            ocpp_transport,
+            ocpp_version,
+            security_profile,
+            vpn: None,
         }
     }
 }
@@ -388,6 +453,27 @@ impl crate::validate::Validate for Vpn {
         v.field("server", |v| v.max_length(&self.server, 512));
         v.field("type", |v| v.enumeration(&self.kind));
         v.field("user", |v| v.max_length(&self.user, 20));
+    }
+}
+
+impl Vpn {
+    /// A `Vpn` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        key: impl Into<String>,
+        password: impl Into<String>,
+        server: impl Into<String>,
+        kind: VpnEnum,
+        user: impl Into<String>,
+    ) -> Vpn {
+        Vpn {
+            custom_data: None,
+            group: None,
+            key: key.into(),
+            password: password.into(),
+            server: server.into(),
+            kind,
+            user: user.into(),
+        }
     }
 }
 

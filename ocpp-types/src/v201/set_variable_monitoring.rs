@@ -40,6 +40,18 @@ impl crate::validate::Validate for SetVariableMonitoringRequest {
     }
 }
 
+impl SetVariableMonitoringRequest {
+    /// A `SetVariableMonitoringRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        set_monitoring_data: Vec<SetMonitoringData>,
+    ) -> SetVariableMonitoringRequest {
+        SetVariableMonitoringRequest {
+            custom_data: None,
+            set_monitoring_data,
+        }
+    }
+}
+
 /// The answer to a `SetVariableMonitoring` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetVariableMonitoringResponse {
@@ -71,6 +83,18 @@ impl crate::validate::Validate for SetVariableMonitoringResponse {
                 );
             },
         );
+    }
+}
+
+impl SetVariableMonitoringResponse {
+    /// A `SetVariableMonitoringResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        set_monitoring_result: Vec<SetMonitoringResult>,
+    ) -> SetVariableMonitoringResponse {
+        SetVariableMonitoringResponse {
+            custom_data: None,
+            set_monitoring_result,
+        }
     }
 }
 
@@ -160,6 +184,28 @@ impl crate::validate::Validate for SetMonitoringData {
     }
 }
 
+impl SetMonitoringData {
+    /// A `SetMonitoringData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        component: Component,
+        severity: i32,
+        kind: Monitor,
+        value: rust_decimal::Decimal,
+        variable: Variable,
+    ) -> SetMonitoringData {
+        SetMonitoringData {
+            component,
+            custom_data: None,
+            id: None,
+            severity,
+            transaction: None,
+            kind,
+            value,
+            variable,
+        }
+    }
+}
+
 /// Class to hold result of SetVariableMonitoring request.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetMonitoringResult {
@@ -241,6 +287,28 @@ impl crate::validate::Validate for SetMonitoringResult {
         }
         v.field("type", |v| v.enumeration(&self.kind));
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl SetMonitoringResult {
+    /// A `SetMonitoringResult` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        component: Component,
+        severity: i32,
+        status: SetMonitoringStatus,
+        kind: Monitor,
+        variable: Variable,
+    ) -> SetMonitoringResult {
+        SetMonitoringResult {
+            component,
+            custom_data: None,
+            id: None,
+            severity,
+            status,
+            status_info: None,
+            kind,
+            variable,
+        }
     }
 }
 

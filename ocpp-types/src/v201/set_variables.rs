@@ -40,6 +40,16 @@ impl crate::validate::Validate for SetVariablesRequest {
     }
 }
 
+impl SetVariablesRequest {
+    /// A `SetVariablesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(set_variable_data: Vec<SetVariableData>) -> SetVariablesRequest {
+        SetVariablesRequest {
+            custom_data: None,
+            set_variable_data,
+        }
+    }
+}
+
 /// The answer to a `SetVariables` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetVariablesResponse {
@@ -71,6 +81,16 @@ impl crate::validate::Validate for SetVariablesResponse {
                 );
             },
         );
+    }
+}
+
+impl SetVariablesResponse {
+    /// A `SetVariablesResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(set_variable_result: Vec<SetVariableResult>) -> SetVariablesResponse {
+        SetVariablesResponse {
+            custom_data: None,
+            set_variable_result,
+        }
     }
 }
 
@@ -120,6 +140,23 @@ impl crate::validate::Validate for SetVariableData {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl SetVariableData {
+    /// A `SetVariableData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        attribute_value: impl Into<String>,
+        component: Component,
+        variable: Variable,
+    ) -> SetVariableData {
+        SetVariableData {
+            attribute_type: None,
+            attribute_value: attribute_value.into(),
+            component,
+            custom_data: None,
+            variable,
+        }
     }
 }
 
@@ -175,6 +212,24 @@ impl crate::validate::Validate for SetVariableResult {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl SetVariableResult {
+    /// A `SetVariableResult` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        attribute_status: SetVariableStatus,
+        component: Component,
+        variable: Variable,
+    ) -> SetVariableResult {
+        SetVariableResult {
+            attribute_status,
+            attribute_status_info: None,
+            attribute_type: None,
+            component,
+            custom_data: None,
+            variable,
+        }
     }
 }
 

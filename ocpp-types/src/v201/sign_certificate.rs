@@ -40,6 +40,17 @@ impl crate::validate::Validate for SignCertificateRequest {
     }
 }
 
+impl SignCertificateRequest {
+    /// A `SignCertificateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(csr: impl Into<String>) -> SignCertificateRequest {
+        SignCertificateRequest {
+            certificate_type: None,
+            csr: csr.into(),
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `SignCertificate` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SignCertificateResponse {
@@ -68,6 +79,17 @@ impl crate::validate::Validate for SignCertificateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SignCertificateResponse {
+    /// A `SignCertificateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> SignCertificateResponse {
+        SignCertificateResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

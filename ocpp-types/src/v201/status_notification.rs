@@ -49,6 +49,24 @@ impl crate::validate::Validate for StatusNotificationRequest {
     }
 }
 
+impl StatusNotificationRequest {
+    /// A `StatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        connector_id: i32,
+        connector_status: ConnectorStatus,
+        evse_id: i32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> StatusNotificationRequest {
+        StatusNotificationRequest {
+            connector_id,
+            connector_status,
+            custom_data: None,
+            evse_id,
+            timestamp,
+        }
+    }
+}
+
 /// The answer to a `StatusNotification` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct StatusNotificationResponse {

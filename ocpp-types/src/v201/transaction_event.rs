@@ -110,6 +110,33 @@ impl crate::validate::Validate for TransactionEventRequest {
     }
 }
 
+impl TransactionEventRequest {
+    /// A `TransactionEventRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        event_type: TransactionEvent,
+        seq_no: i32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        transaction_info: Transaction,
+        trigger_reason: TriggerReason,
+    ) -> TransactionEventRequest {
+        TransactionEventRequest {
+            cable_max_current: None,
+            custom_data: None,
+            event_type,
+            evse: None,
+            id_token: None,
+            meter_value: None,
+            number_of_phases_used: None,
+            offline: None,
+            reservation_id: None,
+            seq_no,
+            timestamp,
+            transaction_info,
+            trigger_reason,
+        }
+    }
+}
+
 /// The answer to a `TransactionEvent` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct TransactionEventResponse {
@@ -303,6 +330,20 @@ impl crate::validate::Validate for Transaction {
             v.field("stoppedReason", |v| v.enumeration(value));
         }
         v.field("transactionId", |v| v.max_length(&self.transaction_id, 36));
+    }
+}
+
+impl Transaction {
+    /// A `Transaction` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(transaction_id: impl Into<String>) -> Transaction {
+        Transaction {
+            charging_state: None,
+            custom_data: None,
+            remote_start_id: None,
+            stopped_reason: None,
+            time_spent_charging: None,
+            transaction_id: transaction_id.into(),
+        }
     }
 }
 

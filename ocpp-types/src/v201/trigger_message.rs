@@ -38,6 +38,17 @@ impl crate::validate::Validate for TriggerMessageRequest {
     }
 }
 
+impl TriggerMessageRequest {
+    /// A `TriggerMessageRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(requested_message: MessageTrigger) -> TriggerMessageRequest {
+        TriggerMessageRequest {
+            custom_data: None,
+            evse: None,
+            requested_message,
+        }
+    }
+}
+
 /// The answer to a `TriggerMessage` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct TriggerMessageResponse {
@@ -66,6 +77,17 @@ impl crate::validate::Validate for TriggerMessageResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl TriggerMessageResponse {
+    /// A `TriggerMessageResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: TriggerMessageStatus) -> TriggerMessageResponse {
+        TriggerMessageResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -38,6 +38,17 @@ impl crate::validate::Validate for UnlockConnectorRequest {
     }
 }
 
+impl UnlockConnectorRequest {
+    /// A `UnlockConnectorRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(connector_id: i32, evse_id: i32) -> UnlockConnectorRequest {
+        UnlockConnectorRequest {
+            connector_id,
+            custom_data: None,
+            evse_id,
+        }
+    }
+}
+
 /// The answer to a `UnlockConnector` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct UnlockConnectorResponse {
@@ -66,6 +77,17 @@ impl crate::validate::Validate for UnlockConnectorResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl UnlockConnectorResponse {
+    /// A `UnlockConnectorResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UnlockStatus) -> UnlockConnectorResponse {
+        UnlockConnectorResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

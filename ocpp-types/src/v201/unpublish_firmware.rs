@@ -33,6 +33,16 @@ impl crate::validate::Validate for UnpublishFirmwareRequest {
     }
 }
 
+impl UnpublishFirmwareRequest {
+    /// A `UnpublishFirmwareRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(checksum: impl Into<String>) -> UnpublishFirmwareRequest {
+        UnpublishFirmwareRequest {
+            checksum: checksum.into(),
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `UnpublishFirmware` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct UnpublishFirmwareResponse {
@@ -55,6 +65,16 @@ impl crate::validate::Validate for UnpublishFirmwareResponse {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl UnpublishFirmwareResponse {
+    /// A `UnpublishFirmwareResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UnpublishFirmwareStatus) -> UnpublishFirmwareResponse {
+        UnpublishFirmwareResponse {
+            custom_data: None,
+            status,
+        }
     }
 }
 

@@ -35,6 +35,20 @@ impl crate::validate::Validate for AdjustPeriodicEventStreamRequest {
     }
 }
 
+impl AdjustPeriodicEventStreamRequest {
+    /// A `AdjustPeriodicEventStreamRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: u32,
+        params: PeriodicEventStreamParams,
+    ) -> AdjustPeriodicEventStreamRequest {
+        AdjustPeriodicEventStreamRequest {
+            custom_data: None,
+            id,
+            params,
+        }
+    }
+}
+
 /// The answer to a `AdjustPeriodicEventStream` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AdjustPeriodicEventStreamResponse {
@@ -63,6 +77,17 @@ impl crate::validate::Validate for AdjustPeriodicEventStreamResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AdjustPeriodicEventStreamResponse {
+    /// A `AdjustPeriodicEventStreamResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> AdjustPeriodicEventStreamResponse {
+        AdjustPeriodicEventStreamResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

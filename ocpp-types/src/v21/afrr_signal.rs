@@ -38,6 +38,20 @@ impl crate::validate::Validate for AFRRSignalRequest {
     }
 }
 
+impl AFRRSignalRequest {
+    /// A `AFRRSignalRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        signal: i32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> AFRRSignalRequest {
+        AFRRSignalRequest {
+            custom_data: None,
+            signal,
+            timestamp,
+        }
+    }
+}
+
 /// The answer to a `AFRRSignal` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AFRRSignalResponse {
@@ -66,6 +80,17 @@ impl crate::validate::Validate for AFRRSignalResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AFRRSignalResponse {
+    /// A `AFRRSignalResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> AFRRSignalResponse {
+        AFRRSignalResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -57,6 +57,18 @@ impl crate::validate::Validate for AuthorizeRequest {
     }
 }
 
+impl AuthorizeRequest {
+    /// A `AuthorizeRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: IdToken) -> AuthorizeRequest {
+        AuthorizeRequest {
+            certificate: None,
+            custom_data: None,
+            id_token,
+            iso15118_certificate_hash_data: None,
+        }
+    }
+}
+
 /// The answer to a `Authorize` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AuthorizeResponse {
@@ -110,6 +122,19 @@ impl crate::validate::Validate for AuthorizeResponse {
         );
         if let Some(value) = &self.tariff {
             v.field("tariff", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AuthorizeResponse {
+    /// A `AuthorizeResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token_info: IdTokenInfo) -> AuthorizeResponse {
+        AuthorizeResponse {
+            allowed_energy_transfer: None,
+            certificate_status: None,
+            custom_data: None,
+            id_token_info,
+            tariff: None,
         }
     }
 }

@@ -56,6 +56,24 @@ impl crate::validate::Validate for BatterySwapRequest {
     }
 }
 
+impl BatterySwapRequest {
+    /// A `BatterySwapRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        battery_data: Vec<BatteryData>,
+        event_type: BatterySwapEvent,
+        id_token: IdToken,
+        request_id: i32,
+    ) -> BatterySwapRequest {
+        BatterySwapRequest {
+            battery_data,
+            custom_data: None,
+            event_type,
+            id_token,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `BatterySwap` request (OCPP 2.1).
 ///
 /// This is an empty response that just acknowledges receipt of the request. (The request cannot be rejected).
@@ -160,6 +178,26 @@ impl crate::validate::Validate for BatteryData {
         );
         if let Some(value) = &self.vendor_info {
             v.field("vendorInfo", |v| v.max_length(value, 500));
+        }
+    }
+}
+
+impl BatteryData {
+    /// A `BatteryData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        evse_id: u32,
+        serial_number: impl Into<String>,
+        so_c: rust_decimal::Decimal,
+        so_h: rust_decimal::Decimal,
+    ) -> BatteryData {
+        BatteryData {
+            custom_data: None,
+            evse_id,
+            production_date: None,
+            serial_number: serial_number.into(),
+            so_c,
+            so_h,
+            vendor_info: None,
         }
     }
 }

@@ -48,6 +48,18 @@ impl crate::validate::Validate for CertificateSignedRequest {
     }
 }
 
+impl CertificateSignedRequest {
+    /// A `CertificateSignedRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(certificate_chain: impl Into<String>) -> CertificateSignedRequest {
+        CertificateSignedRequest {
+            certificate_chain: certificate_chain.into(),
+            certificate_type: None,
+            custom_data: None,
+            request_id: None,
+        }
+    }
+}
+
 /// The answer to a `CertificateSigned` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CertificateSignedResponse {
@@ -76,6 +88,17 @@ impl crate::validate::Validate for CertificateSignedResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl CertificateSignedResponse {
+    /// A `CertificateSignedResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: CertificateSignedStatus) -> CertificateSignedResponse {
+        CertificateSignedResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

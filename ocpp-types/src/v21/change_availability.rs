@@ -38,6 +38,17 @@ impl crate::validate::Validate for ChangeAvailabilityRequest {
     }
 }
 
+impl ChangeAvailabilityRequest {
+    /// A `ChangeAvailabilityRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(operational_status: OperationalStatus) -> ChangeAvailabilityRequest {
+        ChangeAvailabilityRequest {
+            custom_data: None,
+            evse: None,
+            operational_status,
+        }
+    }
+}
+
 /// The answer to a `ChangeAvailability` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChangeAvailabilityResponse {
@@ -66,6 +77,17 @@ impl crate::validate::Validate for ChangeAvailabilityResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ChangeAvailabilityResponse {
+    /// A `ChangeAvailabilityResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ChangeAvailabilityStatus) -> ChangeAvailabilityResponse {
+        ChangeAvailabilityResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

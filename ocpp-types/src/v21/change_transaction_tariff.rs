@@ -38,6 +38,20 @@ impl crate::validate::Validate for ChangeTransactionTariffRequest {
     }
 }
 
+impl ChangeTransactionTariffRequest {
+    /// A `ChangeTransactionTariffRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        tariff: Tariff,
+        transaction_id: impl Into<String>,
+    ) -> ChangeTransactionTariffRequest {
+        ChangeTransactionTariffRequest {
+            custom_data: None,
+            tariff,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `ChangeTransactionTariff` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ChangeTransactionTariffResponse {
@@ -66,6 +80,17 @@ impl crate::validate::Validate for ChangeTransactionTariffResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ChangeTransactionTariffResponse {
+    /// A `ChangeTransactionTariffResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: TariffChangeStatus) -> ChangeTransactionTariffResponse {
+        ChangeTransactionTariffResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

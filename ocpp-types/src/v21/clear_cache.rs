@@ -58,6 +58,17 @@ impl crate::validate::Validate for ClearCacheResponse {
     }
 }
 
+impl ClearCacheResponse {
+    /// A `ClearCacheResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ClearCacheStatus) -> ClearCacheResponse {
+        ClearCacheResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+        }
+    }
+}
+
 /// Accepted if the Charging Station has executed the request, otherwise rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ClearCacheStatus {

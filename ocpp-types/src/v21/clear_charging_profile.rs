@@ -74,6 +74,17 @@ impl crate::validate::Validate for ClearChargingProfileResponse {
     }
 }
 
+impl ClearChargingProfileResponse {
+    /// A `ClearChargingProfileResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ClearChargingProfileStatus) -> ClearChargingProfileResponse {
+        ClearChargingProfileResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+        }
+    }
+}
+
 /// A ClearChargingProfileType is a filter for charging profiles to be cleared by ClearChargingProfileRequest.
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ClearChargingProfile {

@@ -48,6 +48,18 @@ impl crate::validate::Validate for ClearDERControlRequest {
     }
 }
 
+impl ClearDERControlRequest {
+    /// A `ClearDERControlRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(is_default: bool) -> ClearDERControlRequest {
+        ClearDERControlRequest {
+            control_id: None,
+            control_type: None,
+            custom_data: None,
+            is_default,
+        }
+    }
+}
+
 /// The answer to a `ClearDERControl` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ClearDERControlResponse {
@@ -76,6 +88,17 @@ impl crate::validate::Validate for ClearDERControlResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ClearDERControlResponse {
+    /// A `ClearDERControlResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DerControlStatus) -> ClearDERControlResponse {
+        ClearDERControlResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -81,6 +81,16 @@ impl crate::validate::Validate for ClearTariffsResponse {
     }
 }
 
+impl ClearTariffsResponse {
+    /// A `ClearTariffsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(clear_tariffs_result: Vec<ClearTariffsResult>) -> ClearTariffsResponse {
+        ClearTariffsResponse {
+            clear_tariffs_result,
+            custom_data: None,
+        }
+    }
+}
+
 /// `ClearTariffsResultType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ClearTariffsResult {
@@ -118,6 +128,18 @@ impl crate::validate::Validate for ClearTariffsResult {
         }
         if let Some(value) = &self.tariff_id {
             v.field("tariffId", |v| v.max_length(value, 60));
+        }
+    }
+}
+
+impl ClearTariffsResult {
+    /// A `ClearTariffsResult` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: TariffClearStatus) -> ClearTariffsResult {
+        ClearTariffsResult {
+            custom_data: None,
+            status,
+            status_info: None,
+            tariff_id: None,
         }
     }
 }

@@ -42,6 +42,17 @@ impl crate::validate::Validate for ClearedChargingLimitRequest {
     }
 }
 
+impl ClearedChargingLimitRequest {
+    /// A `ClearedChargingLimitRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(charging_limit_source: impl Into<String>) -> ClearedChargingLimitRequest {
+        ClearedChargingLimitRequest {
+            charging_limit_source: charging_limit_source.into(),
+            custom_data: None,
+            evse_id: None,
+        }
+    }
+}
+
 /// The answer to a `ClearedChargingLimit` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ClearedChargingLimitResponse {

@@ -32,6 +32,16 @@ impl crate::validate::Validate for ClosePeriodicEventStreamRequest {
     }
 }
 
+impl ClosePeriodicEventStreamRequest {
+    /// A `ClosePeriodicEventStreamRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: u32) -> ClosePeriodicEventStreamRequest {
+        ClosePeriodicEventStreamRequest {
+            custom_data: None,
+            id,
+        }
+    }
+}
+
 /// The answer to a `ClosePeriodicEventStream` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ClosePeriodicEventStreamResponse {

@@ -40,6 +40,20 @@ impl crate::validate::Validate for CostUpdatedRequest {
     }
 }
 
+impl CostUpdatedRequest {
+    /// A `CostUpdatedRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        total_cost: rust_decimal::Decimal,
+        transaction_id: impl Into<String>,
+    ) -> CostUpdatedRequest {
+        CostUpdatedRequest {
+            custom_data: None,
+            total_cost,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `CostUpdated` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct CostUpdatedResponse {

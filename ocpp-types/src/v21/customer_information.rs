@@ -71,6 +71,25 @@ impl crate::validate::Validate for CustomerInformationRequest {
     }
 }
 
+impl CustomerInformationRequest {
+    /// A `CustomerInformationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        clear: bool,
+        report: bool,
+        request_id: u32,
+    ) -> CustomerInformationRequest {
+        CustomerInformationRequest {
+            clear,
+            custom_data: None,
+            customer_certificate: None,
+            customer_identifier: None,
+            id_token: None,
+            report,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `CustomerInformation` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CustomerInformationResponse {
@@ -99,6 +118,17 @@ impl crate::validate::Validate for CustomerInformationResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl CustomerInformationResponse {
+    /// A `CustomerInformationResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: CustomerInformationStatus) -> CustomerInformationResponse {
+        CustomerInformationResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

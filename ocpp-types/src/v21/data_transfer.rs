@@ -48,6 +48,18 @@ impl crate::validate::Validate for DataTransferRequest {
     }
 }
 
+impl DataTransferRequest {
+    /// A `DataTransferRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(vendor_id: impl Into<String>) -> DataTransferRequest {
+        DataTransferRequest {
+            custom_data: None,
+            data: None,
+            message_id: None,
+            vendor_id: vendor_id.into(),
+        }
+    }
+}
+
 /// The answer to a `DataTransfer` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct DataTransferResponse {
@@ -82,6 +94,18 @@ impl crate::validate::Validate for DataTransferResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl DataTransferResponse {
+    /// A `DataTransferResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DataTransferStatus) -> DataTransferResponse {
+        DataTransferResponse {
+            custom_data: None,
+            data: None,
+            status,
+            status_info: None,
         }
     }
 }

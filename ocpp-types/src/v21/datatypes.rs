@@ -138,6 +138,34 @@ impl crate::validate::Validate for AbsolutePriceSchedule {
     }
 }
 
+impl AbsolutePriceSchedule {
+    /// A `AbsolutePriceSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        currency: impl Into<String>,
+        language: impl Into<String>,
+        price_algorithm: impl Into<String>,
+        price_rule_stacks: Vec<PriceRuleStack>,
+        price_schedule_id: u32,
+        time_anchor: chrono::DateTime<chrono::Utc>,
+    ) -> AbsolutePriceSchedule {
+        AbsolutePriceSchedule {
+            additional_selected_services: None,
+            currency: currency.into(),
+            custom_data: None,
+            language: language.into(),
+            maximum_cost: None,
+            minimum_cost: None,
+            overstay_rule_list: None,
+            price_algorithm: price_algorithm.into(),
+            price_rule_stacks,
+            price_schedule_description: None,
+            price_schedule_id,
+            tax_rules: None,
+            time_anchor,
+        }
+    }
+}
+
 /// Contains a case insensitive identifier to use for the authorization and the type of authorization to support multiple forms of identifiers.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AdditionalInfo {
@@ -169,6 +197,20 @@ impl crate::validate::Validate for AdditionalInfo {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("type", |v| v.max_length(&self.kind, 50));
+    }
+}
+
+impl AdditionalInfo {
+    /// A `AdditionalInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        additional_id_token: impl Into<String>,
+        kind: impl Into<String>,
+    ) -> AdditionalInfo {
+        AdditionalInfo {
+            additional_id_token: additional_id_token.into(),
+            custom_data: None,
+            kind: kind.into(),
+        }
     }
 }
 
@@ -204,6 +246,20 @@ impl crate::validate::Validate for AdditionalSelectedServices {
             |v| crate::validate::Validate::validate(&self.service_fee, v),
         );
         v.field("serviceName", |v| v.max_length(&self.service_name, 80));
+    }
+}
+
+impl AdditionalSelectedServices {
+    /// A `AdditionalSelectedServices` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        service_fee: RationalNumber,
+        service_name: impl Into<String>,
+    ) -> AdditionalSelectedServices {
+        AdditionalSelectedServices {
+            custom_data: None,
+            service_fee,
+            service_name: service_name.into(),
+        }
     }
 }
 
@@ -273,6 +329,26 @@ impl crate::validate::Validate for Address {
     }
 }
 
+impl Address {
+    /// A `Address` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        address1: impl Into<String>,
+        city: impl Into<String>,
+        country: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Address {
+        Address {
+            address1: address1.into(),
+            address2: None,
+            city: city.into(),
+            country: country.into(),
+            custom_data: None,
+            name: name.into(),
+            postal_code: None,
+        }
+    }
+}
+
 /// `CertificateHashDataType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CertificateHashData {
@@ -323,6 +399,24 @@ impl crate::validate::Validate for CertificateHashData {
         v.field("issuerKeyHash", |v| v.max_length(&self.issuer_key_hash, 128));
         v.field("issuerNameHash", |v| v.max_length(&self.issuer_name_hash, 128));
         v.field("serialNumber", |v| v.max_length(&self.serial_number, 40));
+    }
+}
+
+impl CertificateHashData {
+    /// A `CertificateHashData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        hash_algorithm: HashAlgorithm,
+        issuer_key_hash: impl Into<String>,
+        issuer_name_hash: impl Into<String>,
+        serial_number: impl Into<String>,
+    ) -> CertificateHashData {
+        CertificateHashData {
+            custom_data: None,
+            hash_algorithm,
+            issuer_key_hash: issuer_key_hash.into(),
+            issuer_name_hash: issuer_name_hash.into(),
+            serial_number: serial_number.into(),
+        }
     }
 }
 
@@ -451,6 +545,35 @@ impl crate::validate::Validate for ChargingProfile {
         }
         if let Some(value) = &self.transaction_id {
             v.field("transactionId", |v| v.max_length(value, 36));
+        }
+    }
+}
+
+impl ChargingProfile {
+    /// A `ChargingProfile` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile_kind: ChargingProfileKind,
+        charging_profile_purpose: ChargingProfilePurpose,
+        charging_schedule: Vec<ChargingSchedule>,
+        id: i32,
+        stack_level: u32,
+    ) -> ChargingProfile {
+        ChargingProfile {
+            charging_profile_kind,
+            charging_profile_purpose,
+            charging_schedule,
+            custom_data: None,
+            dyn_update_interval: None,
+            dyn_update_time: None,
+            id,
+            invalid_after_offline_duration: None,
+            max_offline_duration: None,
+            price_schedule_signature: None,
+            recurrency_kind: None,
+            stack_level,
+            transaction_id: None,
+            valid_from: None,
+            valid_to: None,
         }
     }
 }
@@ -585,6 +708,34 @@ impl crate::validate::Validate for ChargingSchedule {
         }
         if let Some(value) = &self.sales_tariff {
             v.field("salesTariff", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ChargingSchedule {
+    /// A `ChargingSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_rate_unit: ChargingRateUnit,
+        charging_schedule_period: Vec<ChargingSchedulePeriod>,
+        id: i32,
+    ) -> ChargingSchedule {
+        ChargingSchedule {
+            absolute_price_schedule: None,
+            charging_rate_unit,
+            charging_schedule_period,
+            custom_data: None,
+            digest_value: None,
+            duration: None,
+            id,
+            limit_at_so_c: None,
+            min_charging_rate: None,
+            power_tolerance: None,
+            price_level_schedule: None,
+            randomized_delay: None,
+            sales_tariff: None,
+            signature_id: None,
+            start_schedule: None,
+            use_local_time: None,
         }
     }
 }
@@ -802,6 +953,36 @@ impl crate::validate::Validate for ChargingSchedulePeriod {
     }
 }
 
+impl ChargingSchedulePeriod {
+    /// A `ChargingSchedulePeriod` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(start_period: i32) -> ChargingSchedulePeriod {
+        ChargingSchedulePeriod {
+            custom_data: None,
+            discharge_limit: None,
+            discharge_limit_l2: None,
+            discharge_limit_l3: None,
+            evse_sleep: None,
+            limit: None,
+            limit_l2: None,
+            limit_l3: None,
+            number_phases: None,
+            operation_mode: None,
+            phase_to_use: None,
+            preconditioning_request: None,
+            setpoint: None,
+            setpoint_reactive: None,
+            setpoint_reactive_l2: None,
+            setpoint_reactive_l3: None,
+            setpoint_l2: None,
+            setpoint_l3: None,
+            start_period,
+            v2x_baseline: None,
+            v2x_freq_watt_curve: None,
+            v2x_signal_watt_curve: None,
+        }
+    }
+}
+
 /// Updates to a ChargingSchedulePeriodType for dynamic charging profiles.
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ChargingScheduleUpdate {
@@ -974,6 +1155,18 @@ impl crate::validate::Validate for Component {
     }
 }
 
+impl Component {
+    /// A `Component` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(name: impl Into<String>) -> Component {
+        Component {
+            custom_data: None,
+            evse: None,
+            instance: None,
+            name: name.into(),
+        }
+    }
+}
+
 /// Class to report components, variables and variable attributes and characteristics.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ComponentVariable {
@@ -1005,6 +1198,17 @@ impl crate::validate::Validate for ComponentVariable {
         }
         if let Some(value) = &self.variable {
             v.field("variable", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ComponentVariable {
+    /// A `ComponentVariable` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(component: Component) -> ComponentVariable {
+        ComponentVariable {
+            component,
+            custom_data: None,
+            variable: None,
         }
     }
 }
@@ -1043,6 +1247,22 @@ impl crate::validate::Validate for ConstantStreamData {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("params", |v| crate::validate::Validate::validate(&self.params, v));
+    }
+}
+
+impl ConstantStreamData {
+    /// A `ConstantStreamData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: u32,
+        params: PeriodicEventStreamParams,
+        variable_monitoring_id: u32,
+    ) -> ConstantStreamData {
+        ConstantStreamData {
+            custom_data: None,
+            id,
+            params,
+            variable_monitoring_id,
+        }
     }
 }
 
@@ -1087,6 +1307,17 @@ impl crate::validate::Validate for ConsumptionCost {
     }
 }
 
+impl ConsumptionCost {
+    /// A `ConsumptionCost` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(cost: Vec<Cost>, start_value: rust_decimal::Decimal) -> ConsumptionCost {
+        ConsumptionCost {
+            cost,
+            custom_data: None,
+            start_value,
+        }
+    }
+}
+
 /// `CostType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct Cost {
@@ -1124,6 +1355,18 @@ impl crate::validate::Validate for Cost {
     }
 }
 
+impl Cost {
+    /// A `Cost` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(amount: i32, cost_kind: CostKind) -> Cost {
+        Cost {
+            amount,
+            amount_multiplier: None,
+            cost_kind,
+            custom_data: None,
+        }
+    }
+}
+
 /// This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CustomData {
@@ -1143,6 +1386,16 @@ crate::wire_object!(CustomData {
 impl crate::validate::Validate for CustomData {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         v.field("vendorId", |v| v.max_length(&self.vendor_id, 255));
+    }
+}
+
+impl CustomData {
+    /// A `CustomData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(vendor_id: impl Into<String>) -> CustomData {
+        CustomData {
+            vendor_id: vendor_id.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1235,6 +1488,28 @@ impl crate::validate::Validate for DerCurve {
     }
 }
 
+impl DerCurve {
+    /// A `DerCurve` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        curve_data: Vec<DerCurvePoints>,
+        priority: u32,
+        y_unit: DerUnit,
+    ) -> DerCurve {
+        DerCurve {
+            curve_data,
+            custom_data: None,
+            duration: None,
+            hysteresis: None,
+            priority,
+            reactive_power_params: None,
+            response_time: None,
+            start_time: None,
+            voltage_params: None,
+            y_unit,
+        }
+    }
+}
+
 /// `DERCurvePointsType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct DerCurvePoints {
@@ -1265,6 +1540,17 @@ impl crate::validate::Validate for DerCurvePoints {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl DerCurvePoints {
+    /// A `DerCurvePoints` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(x: rust_decimal::Decimal, y: rust_decimal::Decimal) -> DerCurvePoints {
+        DerCurvePoints {
+            custom_data: None,
+            x,
+            y,
         }
     }
 }
@@ -1344,6 +1630,29 @@ impl crate::validate::Validate for EnterService {
     }
 }
 
+impl EnterService {
+    /// A `EnterService` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        high_freq: rust_decimal::Decimal,
+        high_voltage: rust_decimal::Decimal,
+        low_freq: rust_decimal::Decimal,
+        low_voltage: rust_decimal::Decimal,
+        priority: u32,
+    ) -> EnterService {
+        EnterService {
+            custom_data: None,
+            delay: None,
+            high_freq,
+            high_voltage,
+            low_freq,
+            low_voltage,
+            priority,
+            ramp_rate: None,
+            random_delay: None,
+        }
+    }
+}
+
 /// Electric Vehicle Supply Equipment
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct Evse {
@@ -1372,6 +1681,17 @@ impl crate::validate::Validate for Evse {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl Evse {
+    /// A `Evse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: u32) -> Evse {
+        Evse {
+            connector_id: None,
+            custom_data: None,
+            id,
         }
     }
 }
@@ -1428,6 +1748,24 @@ impl crate::validate::Validate for FixedPf {
     }
 }
 
+impl FixedPf {
+    /// A `FixedPf` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        displacement: rust_decimal::Decimal,
+        excitation: bool,
+        priority: u32,
+    ) -> FixedPf {
+        FixedPf {
+            custom_data: None,
+            displacement,
+            duration: None,
+            excitation,
+            priority,
+            start_time: None,
+        }
+    }
+}
+
 /// `FixedVarType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct FixedVar {
@@ -1478,6 +1816,24 @@ impl crate::validate::Validate for FixedVar {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("unit", |v| v.enumeration(&self.unit));
+    }
+}
+
+impl FixedVar {
+    /// A `FixedVar` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        priority: u32,
+        setpoint: rust_decimal::Decimal,
+        unit: DerUnit,
+    ) -> FixedVar {
+        FixedVar {
+            custom_data: None,
+            duration: None,
+            priority,
+            setpoint,
+            start_time: None,
+            unit,
+        }
     }
 }
 
@@ -1555,6 +1911,30 @@ impl crate::validate::Validate for FreqDroop {
     }
 }
 
+impl FreqDroop {
+    /// A `FreqDroop` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        over_droop: rust_decimal::Decimal,
+        over_freq: rust_decimal::Decimal,
+        priority: u32,
+        response_time: rust_decimal::Decimal,
+        under_droop: rust_decimal::Decimal,
+        under_freq: rust_decimal::Decimal,
+    ) -> FreqDroop {
+        FreqDroop {
+            custom_data: None,
+            duration: None,
+            over_droop,
+            over_freq,
+            priority,
+            response_time,
+            start_time: None,
+            under_droop,
+            under_freq,
+        }
+    }
+}
+
 /// `GradientType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct Gradient {
@@ -1591,6 +1971,22 @@ impl crate::validate::Validate for Gradient {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl Gradient {
+    /// A `Gradient` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        gradient: rust_decimal::Decimal,
+        priority: u32,
+        soft_gradient: rust_decimal::Decimal,
+    ) -> Gradient {
+        Gradient {
+            custom_data: None,
+            gradient,
+            priority,
+            soft_gradient,
         }
     }
 }
@@ -1693,6 +2089,18 @@ impl crate::validate::Validate for IdToken {
     }
 }
 
+impl IdToken {
+    /// A `IdToken` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: impl Into<String>, kind: impl Into<String>) -> IdToken {
+        IdToken {
+            additional_info: None,
+            custom_data: None,
+            id_token: id_token.into(),
+            kind: kind.into(),
+        }
+    }
+}
+
 /// Contains status information about an identifier.
 /// It is advised to not stop charging for a token that expires during charging, as ExpiryDate is only used for caching purposes. If ExpiryDate is not given, the status has no end date.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
@@ -1775,6 +2183,23 @@ impl crate::validate::Validate for IdTokenInfo {
     }
 }
 
+impl IdTokenInfo {
+    /// A `IdTokenInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: AuthorizationStatus) -> IdTokenInfo {
+        IdTokenInfo {
+            cache_expiry_date_time: None,
+            charging_priority: None,
+            custom_data: None,
+            evse_id: None,
+            group_id_token: None,
+            language1: None,
+            language2: None,
+            personal_message: None,
+            status,
+        }
+    }
+}
+
 /// `LimitAtSoCType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct LimitAtSoC {
@@ -1807,6 +2232,17 @@ impl crate::validate::Validate for LimitAtSoC {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("soc", |v| v.integer_range(&self.soc, None, Some(100)));
+    }
+}
+
+impl LimitAtSoC {
+    /// A `LimitAtSoC` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(limit: rust_decimal::Decimal, soc: u8) -> LimitAtSoC {
+        LimitAtSoC {
+            custom_data: None,
+            limit,
+            soc,
+        }
     }
 }
 
@@ -1868,6 +2304,20 @@ impl crate::validate::Validate for LimitMaxDischarge {
     }
 }
 
+impl LimitMaxDischarge {
+    /// A `LimitMaxDischarge` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(priority: u32) -> LimitMaxDischarge {
+        LimitMaxDischarge {
+            custom_data: None,
+            duration: None,
+            pct_max_discharge_power: None,
+            power_monitoring_must_trip: None,
+            priority,
+            start_time: None,
+        }
+    }
+}
+
 /// Contains message details, for a message to be displayed on a Charging Station.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct MessageContent {
@@ -1907,6 +2357,18 @@ impl crate::validate::Validate for MessageContent {
         v.field("format", |v| v.enumeration(&self.format));
         if let Some(value) = &self.language {
             v.field("language", |v| v.max_length(value, 8));
+        }
+    }
+}
+
+impl MessageContent {
+    /// A `MessageContent` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(content: impl Into<String>, format: MessageFormat) -> MessageContent {
+        MessageContent {
+            content: content.into(),
+            custom_data: None,
+            format,
+            language: None,
         }
     }
 }
@@ -2000,6 +2462,28 @@ impl crate::validate::Validate for MessageInfo {
     }
 }
 
+impl MessageInfo {
+    /// A `MessageInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: u32,
+        message: MessageContent,
+        priority: MessagePriority,
+    ) -> MessageInfo {
+        MessageInfo {
+            custom_data: None,
+            display: None,
+            end_date_time: None,
+            id,
+            message,
+            message_extra: None,
+            priority,
+            start_date_time: None,
+            state: None,
+            transaction_id: None,
+        }
+    }
+}
+
 /// Collection of one or more sampled values in MeterValuesRequest and TransactionEvent. All sampled values in a MeterValue are sampled at the same point in time.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct MeterValue {
@@ -2037,6 +2521,20 @@ impl crate::validate::Validate for MeterValue {
                 );
             },
         );
+    }
+}
+
+impl MeterValue {
+    /// A `MeterValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        sampled_value: Vec<SampledValue>,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> MeterValue {
+        MeterValue {
+            custom_data: None,
+            sampled_value,
+            timestamp,
+        }
     }
 }
 
@@ -2100,6 +2598,26 @@ impl crate::validate::Validate for OcspRequestData {
     }
 }
 
+impl OcspRequestData {
+    /// A `OcspRequestData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        hash_algorithm: HashAlgorithm,
+        issuer_key_hash: impl Into<String>,
+        issuer_name_hash: impl Into<String>,
+        responder_url: impl Into<String>,
+        serial_number: impl Into<String>,
+    ) -> OcspRequestData {
+        OcspRequestData {
+            custom_data: None,
+            hash_algorithm,
+            issuer_key_hash: issuer_key_hash.into(),
+            issuer_name_hash: issuer_name_hash.into(),
+            responder_url: responder_url.into(),
+            serial_number: serial_number.into(),
+        }
+    }
+}
+
 /// Part of ISO 15118-20 price schedule.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct OverstayRule {
@@ -2145,6 +2663,23 @@ impl crate::validate::Validate for OverstayRule {
         );
         if let Some(value) = &self.overstay_rule_description {
             v.field("overstayRuleDescription", |v| v.max_length(value, 32));
+        }
+    }
+}
+
+impl OverstayRule {
+    /// A `OverstayRule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        overstay_fee: RationalNumber,
+        overstay_fee_period: i32,
+        start_time: i32,
+    ) -> OverstayRule {
+        OverstayRule {
+            custom_data: None,
+            overstay_fee,
+            overstay_fee_period,
+            overstay_rule_description: None,
+            start_time,
         }
     }
 }
@@ -2196,6 +2731,18 @@ impl crate::validate::Validate for OverstayRuleList {
                 );
             },
         );
+    }
+}
+
+impl OverstayRuleList {
+    /// A `OverstayRuleList` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(overstay_rule: Vec<OverstayRule>) -> OverstayRuleList {
+        OverstayRuleList {
+            custom_data: None,
+            overstay_power_threshold: None,
+            overstay_rule,
+            overstay_time_threshold: None,
+        }
     }
 }
 
@@ -2342,6 +2889,25 @@ impl crate::validate::Validate for PriceLevelSchedule {
     }
 }
 
+impl PriceLevelSchedule {
+    /// A `PriceLevelSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        number_of_price_levels: u32,
+        price_level_schedule_entries: Vec<PriceLevelScheduleEntry>,
+        price_schedule_id: u32,
+        time_anchor: chrono::DateTime<chrono::Utc>,
+    ) -> PriceLevelSchedule {
+        PriceLevelSchedule {
+            custom_data: None,
+            number_of_price_levels,
+            price_level_schedule_entries,
+            price_schedule_description: None,
+            price_schedule_id,
+            time_anchor,
+        }
+    }
+}
+
 /// Part of ISO 15118-20 price schedule.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct PriceLevelScheduleEntry {
@@ -2370,6 +2936,17 @@ impl crate::validate::Validate for PriceLevelScheduleEntry {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl PriceLevelScheduleEntry {
+    /// A `PriceLevelScheduleEntry` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(duration: i32, price_level: u32) -> PriceLevelScheduleEntry {
+        PriceLevelScheduleEntry {
+            custom_data: None,
+            duration,
+            price_level,
         }
     }
 }
@@ -2442,6 +3019,24 @@ impl crate::validate::Validate for PriceRule {
     }
 }
 
+impl PriceRule {
+    /// A `PriceRule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        energy_fee: RationalNumber,
+        power_range_start: RationalNumber,
+    ) -> PriceRule {
+        PriceRule {
+            carbon_dioxide_emission: None,
+            custom_data: None,
+            energy_fee,
+            parking_fee: None,
+            parking_fee_period: None,
+            power_range_start,
+            renewable_generation_percentage: None,
+        }
+    }
+}
+
 /// Part of ISO 15118-20 price schedule.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct PriceRuleStack {
@@ -2482,6 +3077,17 @@ impl crate::validate::Validate for PriceRuleStack {
     }
 }
 
+impl PriceRuleStack {
+    /// A `PriceRuleStack` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(duration: i32, price_rule: Vec<PriceRule>) -> PriceRuleStack {
+        PriceRuleStack {
+            custom_data: None,
+            duration,
+            price_rule,
+        }
+    }
+}
+
 /// Part of ISO 15118-20 price schedule.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RationalNumber {
@@ -2510,6 +3116,17 @@ impl crate::validate::Validate for RationalNumber {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl RationalNumber {
+    /// A `RationalNumber` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(exponent: i32, value: i32) -> RationalNumber {
+        RationalNumber {
+            custom_data: None,
+            exponent,
+            value,
         }
     }
 }
@@ -2586,6 +3203,17 @@ impl crate::validate::Validate for RelativeTimeInterval {
     }
 }
 
+impl RelativeTimeInterval {
+    /// A `RelativeTimeInterval` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(start: i32) -> RelativeTimeInterval {
+        RelativeTimeInterval {
+            custom_data: None,
+            duration: None,
+            start,
+        }
+    }
+}
+
 /// A SalesTariff provided by a Mobility Operator (EMSP) .
 /// NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
@@ -2642,6 +3270,19 @@ impl crate::validate::Validate for SalesTariff {
     }
 }
 
+impl SalesTariff {
+    /// A `SalesTariff` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id: u32, sales_tariff_entry: Vec<SalesTariffEntry>) -> SalesTariff {
+        SalesTariff {
+            custom_data: None,
+            id,
+            num_e_price_levels: None,
+            sales_tariff_description: None,
+            sales_tariff_entry,
+        }
+    }
+}
+
 /// `SalesTariffEntryType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SalesTariffEntry {
@@ -2689,6 +3330,18 @@ impl crate::validate::Validate for SalesTariffEntry {
             "relativeTimeInterval",
             |v| crate::validate::Validate::validate(&self.relative_time_interval, v),
         );
+    }
+}
+
+impl SalesTariffEntry {
+    /// A `SalesTariffEntry` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(relative_time_interval: RelativeTimeInterval) -> SalesTariffEntry {
+        SalesTariffEntry {
+            consumption_cost: None,
+            custom_data: None,
+            e_price_level: None,
+            relative_time_interval,
+        }
     }
 }
 
@@ -2766,6 +3419,22 @@ impl crate::validate::Validate for SampledValue {
     }
 }
 
+impl SampledValue {
+    /// A `SampledValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(value: rust_decimal::Decimal) -> SampledValue {
+        SampledValue {
+            context: None,
+            custom_data: None,
+            location: None,
+            measurand: None,
+            phase: None,
+            signed_meter_value: None,
+            unit_of_measure: None,
+            value,
+        }
+    }
+}
+
 /// Represent a signed version of the meter value.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SignedMeterValue {
@@ -2818,6 +3487,22 @@ impl crate::validate::Validate for SignedMeterValue {
     }
 }
 
+impl SignedMeterValue {
+    /// A `SignedMeterValue` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        encoding_method: impl Into<String>,
+        signed_meter_data: impl Into<String>,
+    ) -> SignedMeterValue {
+        SignedMeterValue {
+            custom_data: None,
+            encoding_method: encoding_method.into(),
+            public_key: None,
+            signed_meter_data: signed_meter_data.into(),
+            signing_method: None,
+        }
+    }
+}
+
 /// Element providing more information about the status.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct StatusInfo {
@@ -2851,6 +3536,17 @@ impl crate::validate::Validate for StatusInfo {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("reasonCode", |v| v.max_length(&self.reason_code, 20));
+    }
+}
+
+impl StatusInfo {
+    /// A `StatusInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(reason_code: impl Into<String>) -> StatusInfo {
+        StatusInfo {
+            additional_info: None,
+            custom_data: None,
+            reason_code: reason_code.into(),
+        }
     }
 }
 
@@ -2978,6 +3674,27 @@ impl crate::validate::Validate for Tariff {
             );
         }
         v.field("tariffId", |v| v.max_length(&self.tariff_id, 60));
+    }
+}
+
+impl Tariff {
+    /// A `Tariff` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(currency: impl Into<String>, tariff_id: impl Into<String>) -> Tariff {
+        Tariff {
+            charging_time: None,
+            currency: currency.into(),
+            custom_data: None,
+            description: None,
+            energy: None,
+            fixed_fee: None,
+            idle_time: None,
+            max_cost: None,
+            min_cost: None,
+            reservation_fixed: None,
+            reservation_time: None,
+            tariff_id: tariff_id.into(),
+            valid_from: None,
+        }
     }
 }
 
@@ -3319,6 +4036,17 @@ impl crate::validate::Validate for TariffEnergy {
     }
 }
 
+impl TariffEnergy {
+    /// A `TariffEnergy` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(prices: Vec<TariffEnergyPrice>) -> TariffEnergy {
+        TariffEnergy {
+            custom_data: None,
+            prices,
+            tax_rates: None,
+        }
+    }
+}
+
 /// Tariff with optional conditions for an energy price.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct TariffEnergyPrice {
@@ -3349,6 +4077,17 @@ impl crate::validate::Validate for TariffEnergyPrice {
         }
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl TariffEnergyPrice {
+    /// A `TariffEnergyPrice` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(price_kwh: rust_decimal::Decimal) -> TariffEnergyPrice {
+        TariffEnergyPrice {
+            conditions: None,
+            custom_data: None,
+            price_kwh,
         }
     }
 }
@@ -3403,6 +4142,17 @@ impl crate::validate::Validate for TariffFixed {
     }
 }
 
+impl TariffFixed {
+    /// A `TariffFixed` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(prices: Vec<TariffFixedPrice>) -> TariffFixed {
+        TariffFixed {
+            custom_data: None,
+            prices,
+            tax_rates: None,
+        }
+    }
+}
+
 /// Tariff with optional conditions for a fixed price.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct TariffFixedPrice {
@@ -3433,6 +4183,17 @@ impl crate::validate::Validate for TariffFixedPrice {
         }
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl TariffFixedPrice {
+    /// A `TariffFixedPrice` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(price_fixed: rust_decimal::Decimal) -> TariffFixedPrice {
+        TariffFixedPrice {
+            conditions: None,
+            custom_data: None,
+            price_fixed,
         }
     }
 }
@@ -3487,6 +4248,17 @@ impl crate::validate::Validate for TariffTime {
     }
 }
 
+impl TariffTime {
+    /// A `TariffTime` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(prices: Vec<TariffTimePrice>) -> TariffTime {
+        TariffTime {
+            custom_data: None,
+            prices,
+            tax_rates: None,
+        }
+    }
+}
+
 /// Tariff with optional conditions for a time duration price.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct TariffTimePrice {
@@ -3517,6 +4289,17 @@ impl crate::validate::Validate for TariffTimePrice {
         }
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl TariffTimePrice {
+    /// A `TariffTimePrice` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(price_minute: rust_decimal::Decimal) -> TariffTimePrice {
+        TariffTimePrice {
+            conditions: None,
+            custom_data: None,
+            price_minute,
         }
     }
 }
@@ -3561,6 +4344,18 @@ impl crate::validate::Validate for TaxRate {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("type", |v| v.max_length(&self.kind, 20));
+    }
+}
+
+impl TaxRate {
+    /// A `TaxRate` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(tax: rust_decimal::Decimal, kind: impl Into<String>) -> TaxRate {
+        TaxRate {
+            custom_data: None,
+            stack: None,
+            tax,
+            kind: kind.into(),
+        }
     }
 }
 
@@ -3630,6 +4425,30 @@ impl crate::validate::Validate for TaxRule {
         v.field("taxRate", |v| crate::validate::Validate::validate(&self.tax_rate, v));
         if let Some(value) = &self.tax_rule_name {
             v.field("taxRuleName", |v| v.max_length(value, 100));
+        }
+    }
+}
+
+impl TaxRule {
+    /// A `TaxRule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        applies_to_energy_fee: bool,
+        applies_to_minimum_maximum_cost: bool,
+        applies_to_overstay_fee: bool,
+        applies_to_parking_fee: bool,
+        tax_rate: RationalNumber,
+        tax_rule_id: u32,
+    ) -> TaxRule {
+        TaxRule {
+            applies_to_energy_fee,
+            applies_to_minimum_maximum_cost,
+            applies_to_overstay_fee,
+            applies_to_parking_fee,
+            custom_data: None,
+            tax_included_in_price: None,
+            tax_rate,
+            tax_rule_id,
+            tax_rule_name: None,
         }
     }
 }
@@ -3706,6 +4525,20 @@ impl crate::validate::Validate for V2xFreqWattPoint {
     }
 }
 
+impl V2xFreqWattPoint {
+    /// A `V2xFreqWattPoint` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        frequency: rust_decimal::Decimal,
+        power: rust_decimal::Decimal,
+    ) -> V2xFreqWattPoint {
+        V2xFreqWattPoint {
+            custom_data: None,
+            frequency,
+            power,
+        }
+    }
+}
+
 /// *(2.1)* A point of a signal-watt curve.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct V2xSignalWattPoint {
@@ -3735,6 +4568,17 @@ impl crate::validate::Validate for V2xSignalWattPoint {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl V2xSignalWattPoint {
+    /// A `V2xSignalWattPoint` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(power: rust_decimal::Decimal, signal: i32) -> V2xSignalWattPoint {
+        V2xSignalWattPoint {
+            custom_data: None,
+            power,
+            signal,
         }
     }
 }
@@ -3772,6 +4616,17 @@ impl crate::validate::Validate for Variable {
             v.field("instance", |v| v.max_length(value, 50));
         }
         v.field("name", |v| v.max_length(&self.name, 50));
+    }
+}
+
+impl Variable {
+    /// A `Variable` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(name: impl Into<String>) -> Variable {
+        Variable {
+            custom_data: None,
+            instance: None,
+            name: name.into(),
+        }
     }
 }
 

@@ -71,6 +71,24 @@ impl crate::validate::Validate for Get15118EVCertificateRequest {
     }
 }
 
+impl Get15118EVCertificateRequest {
+    /// A `Get15118EVCertificateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        action: CertificateAction,
+        exi_request: impl Into<String>,
+        iso15118_schema_version: impl Into<String>,
+    ) -> Get15118EVCertificateRequest {
+        Get15118EVCertificateRequest {
+            action,
+            custom_data: None,
+            exi_request: exi_request.into(),
+            iso15118_schema_version: iso15118_schema_version.into(),
+            maximum_contract_certificate_chains: None,
+            prioritized_emai_ds: None,
+        }
+    }
+}
+
 /// The answer to a `Get15118EVCertificate` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct Get15118EVCertificateResponse {
@@ -113,6 +131,22 @@ impl crate::validate::Validate for Get15118EVCertificateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl Get15118EVCertificateResponse {
+    /// A `Get15118EVCertificateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        exi_response: impl Into<String>,
+        status: Iso15118EvCertificateStatus,
+    ) -> Get15118EVCertificateResponse {
+        Get15118EVCertificateResponse {
+            custom_data: None,
+            exi_response: exi_response.into(),
+            remaining_contracts: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -40,6 +40,18 @@ impl crate::validate::Validate for GetCertificateChainStatusRequest {
     }
 }
 
+impl GetCertificateChainStatusRequest {
+    /// A `GetCertificateChainStatusRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate_status_requests: Vec<CertificateStatusRequestInfo>,
+    ) -> GetCertificateChainStatusRequest {
+        GetCertificateChainStatusRequest {
+            certificate_status_requests,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `GetCertificateChainStatus` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetCertificateChainStatusResponse {
@@ -70,6 +82,18 @@ impl crate::validate::Validate for GetCertificateChainStatusResponse {
         );
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetCertificateChainStatusResponse {
+    /// A `GetCertificateChainStatusResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate_status: Vec<CertificateStatus>,
+    ) -> GetCertificateChainStatusResponse {
+        GetCertificateChainStatusResponse {
+            certificate_status,
+            custom_data: None,
         }
     }
 }
@@ -113,6 +137,24 @@ impl crate::validate::Validate for CertificateStatus {
         }
         v.field("source", |v| v.enumeration(&self.source));
         v.field("status", |v| v.enumeration(&self.status));
+    }
+}
+
+impl CertificateStatus {
+    /// A `CertificateStatus` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate_hash_data: CertificateHashData,
+        next_update: chrono::DateTime<chrono::Utc>,
+        source: CertificateStatusSource,
+        status: CertificateStatusEnum,
+    ) -> CertificateStatus {
+        CertificateStatus {
+            certificate_hash_data,
+            custom_data: None,
+            next_update,
+            source,
+            status,
+        }
     }
 }
 
@@ -181,6 +223,22 @@ impl crate::validate::Validate for CertificateStatusRequestInfo {
                 v.each(&self.urls, |v, item| v.max_length(item, 2000));
             },
         );
+    }
+}
+
+impl CertificateStatusRequestInfo {
+    /// A `CertificateStatusRequestInfo` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate_hash_data: CertificateHashData,
+        source: CertificateStatusSource,
+        urls: Vec<String>,
+    ) -> CertificateStatusRequestInfo {
+        CertificateStatusRequestInfo {
+            certificate_hash_data,
+            custom_data: None,
+            source,
+            urls,
+        }
     }
 }
 

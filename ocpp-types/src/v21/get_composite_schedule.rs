@@ -45,6 +45,18 @@ impl crate::validate::Validate for GetCompositeScheduleRequest {
     }
 }
 
+impl GetCompositeScheduleRequest {
+    /// A `GetCompositeScheduleRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(duration: i32, evse_id: u32) -> GetCompositeScheduleRequest {
+        GetCompositeScheduleRequest {
+            charging_rate_unit: None,
+            custom_data: None,
+            duration,
+            evse_id,
+        }
+    }
+}
+
 /// The answer to a `GetCompositeSchedule` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetCompositeScheduleResponse {
@@ -80,6 +92,18 @@ impl crate::validate::Validate for GetCompositeScheduleResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetCompositeScheduleResponse {
+    /// A `GetCompositeScheduleResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> GetCompositeScheduleResponse {
+        GetCompositeScheduleResponse {
+            custom_data: None,
+            schedule: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -131,6 +155,26 @@ impl crate::validate::Validate for CompositeSchedule {
         );
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl CompositeSchedule {
+    /// A `CompositeSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_rate_unit: ChargingRateUnit,
+        charging_schedule_period: Vec<ChargingSchedulePeriod>,
+        duration: i32,
+        evse_id: u32,
+        schedule_start: chrono::DateTime<chrono::Utc>,
+    ) -> CompositeSchedule {
+        CompositeSchedule {
+            charging_rate_unit,
+            charging_schedule_period,
+            custom_data: None,
+            duration,
+            evse_id,
+            schedule_start,
         }
     }
 }

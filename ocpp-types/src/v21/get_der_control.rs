@@ -54,6 +54,19 @@ impl crate::validate::Validate for GetDERControlRequest {
     }
 }
 
+impl GetDERControlRequest {
+    /// A `GetDERControlRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> GetDERControlRequest {
+        GetDERControlRequest {
+            control_id: None,
+            control_type: None,
+            custom_data: None,
+            is_default: None,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `GetDERControl` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetDERControlResponse {
@@ -82,6 +95,17 @@ impl crate::validate::Validate for GetDERControlResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetDERControlResponse {
+    /// A `GetDERControlResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DerControlStatus) -> GetDERControlResponse {
+        GetDERControlResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

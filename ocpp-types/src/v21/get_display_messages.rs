@@ -55,6 +55,19 @@ impl crate::validate::Validate for GetDisplayMessagesRequest {
     }
 }
 
+impl GetDisplayMessagesRequest {
+    /// A `GetDisplayMessagesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> GetDisplayMessagesRequest {
+        GetDisplayMessagesRequest {
+            custom_data: None,
+            id: None,
+            priority: None,
+            request_id,
+            state: None,
+        }
+    }
+}
+
 /// The answer to a `GetDisplayMessages` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetDisplayMessagesResponse {
@@ -83,6 +96,17 @@ impl crate::validate::Validate for GetDisplayMessagesResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl GetDisplayMessagesResponse {
+    /// A `GetDisplayMessagesResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GetDisplayMessagesStatus) -> GetDisplayMessagesResponse {
+        GetDisplayMessagesResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

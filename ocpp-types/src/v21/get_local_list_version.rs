@@ -51,3 +51,13 @@ impl crate::validate::Validate for GetLocalListVersionResponse {
         }
     }
 }
+
+impl GetLocalListVersionResponse {
+    /// A `GetLocalListVersionResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(version_number: i32) -> GetLocalListVersionResponse {
+        GetLocalListVersionResponse {
+            custom_data: None,
+            version_number,
+        }
+    }
+}

@@ -32,6 +32,16 @@ impl crate::validate::Validate for GetTariffsRequest {
     }
 }
 
+impl GetTariffsRequest {
+    /// A `GetTariffsRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(evse_id: u32) -> GetTariffsRequest {
+        GetTariffsRequest {
+            custom_data: None,
+            evse_id,
+        }
+    }
+}
+
 /// The answer to a `GetTariffs` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetTariffsResponse {
@@ -76,6 +86,18 @@ impl crate::validate::Validate for GetTariffsResponse {
                     );
                 },
             );
+        }
+    }
+}
+
+impl GetTariffsResponse {
+    /// A `GetTariffsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: TariffGetStatus) -> GetTariffsResponse {
+        GetTariffsResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+            tariff_assignments: None,
         }
     }
 }
@@ -137,6 +159,23 @@ impl crate::validate::Validate for TariffAssignment {
         }
         v.field("tariffId", |v| v.max_length(&self.tariff_id, 60));
         v.field("tariffKind", |v| v.enumeration(&self.tariff_kind));
+    }
+}
+
+impl TariffAssignment {
+    /// A `TariffAssignment` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        tariff_id: impl Into<String>,
+        tariff_kind: TariffKind,
+    ) -> TariffAssignment {
+        TariffAssignment {
+            custom_data: None,
+            evse_ids: None,
+            id_tokens: None,
+            tariff_id: tariff_id.into(),
+            tariff_kind,
+            valid_from: None,
+        }
     }
 }
 

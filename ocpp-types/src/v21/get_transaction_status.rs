@@ -66,3 +66,14 @@ impl crate::validate::Validate for GetTransactionStatusResponse {
         }
     }
 }
+
+impl GetTransactionStatusResponse {
+    /// A `GetTransactionStatusResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(messages_in_queue: bool) -> GetTransactionStatusResponse {
+        GetTransactionStatusResponse {
+            custom_data: None,
+            messages_in_queue,
+            ongoing_indicator: None,
+        }
+    }
+}

@@ -40,6 +40,16 @@ impl crate::validate::Validate for GetVariablesRequest {
     }
 }
 
+impl GetVariablesRequest {
+    /// A `GetVariablesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(get_variable_data: Vec<GetVariableData>) -> GetVariablesRequest {
+        GetVariablesRequest {
+            custom_data: None,
+            get_variable_data,
+        }
+    }
+}
+
 /// The answer to a `GetVariables` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GetVariablesResponse {
@@ -71,6 +81,16 @@ impl crate::validate::Validate for GetVariablesResponse {
                 );
             },
         );
+    }
+}
+
+impl GetVariablesResponse {
+    /// A `GetVariablesResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(get_variable_result: Vec<GetVariableResult>) -> GetVariablesResponse {
+        GetVariablesResponse {
+            custom_data: None,
+            get_variable_result,
+        }
     }
 }
 
@@ -111,6 +131,18 @@ impl crate::validate::Validate for GetVariableData {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl GetVariableData {
+    /// A `GetVariableData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(component: Component, variable: Variable) -> GetVariableData {
+        GetVariableData {
+            attribute_type: None,
+            component,
+            custom_data: None,
+            variable,
+        }
     }
 }
 
@@ -177,6 +209,25 @@ impl crate::validate::Validate for GetVariableResult {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("variable", |v| crate::validate::Validate::validate(&self.variable, v));
+    }
+}
+
+impl GetVariableResult {
+    /// A `GetVariableResult` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        attribute_status: GetVariableStatus,
+        component: Component,
+        variable: Variable,
+    ) -> GetVariableResult {
+        GetVariableResult {
+            attribute_status,
+            attribute_status_info: None,
+            attribute_type: None,
+            attribute_value: None,
+            component,
+            custom_data: None,
+            variable,
+        }
     }
 }
 

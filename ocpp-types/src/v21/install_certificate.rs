@@ -38,6 +38,20 @@ impl crate::validate::Validate for InstallCertificateRequest {
     }
 }
 
+impl InstallCertificateRequest {
+    /// A `InstallCertificateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        certificate: impl Into<String>,
+        certificate_type: InstallCertificateUse,
+    ) -> InstallCertificateRequest {
+        InstallCertificateRequest {
+            certificate: certificate.into(),
+            certificate_type,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `InstallCertificate` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct InstallCertificateResponse {
@@ -66,6 +80,17 @@ impl crate::validate::Validate for InstallCertificateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl InstallCertificateResponse {
+    /// A `InstallCertificateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: InstallCertificateStatus) -> InstallCertificateResponse {
+        InstallCertificateResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -45,6 +45,18 @@ impl crate::validate::Validate for LogStatusNotificationRequest {
     }
 }
 
+impl LogStatusNotificationRequest {
+    /// A `LogStatusNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UploadLogStatus) -> LogStatusNotificationRequest {
+        LogStatusNotificationRequest {
+            custom_data: None,
+            request_id: None,
+            status,
+            status_info: None,
+        }
+    }
+}
+
 /// The answer to a `LogStatusNotification` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct LogStatusNotificationResponse {

@@ -46,6 +46,17 @@ impl crate::validate::Validate for MeterValuesRequest {
     }
 }
 
+impl MeterValuesRequest {
+    /// A `MeterValuesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(evse_id: u32, meter_value: Vec<MeterValue>) -> MeterValuesRequest {
+        MeterValuesRequest {
+            custom_data: None,
+            evse_id,
+            meter_value,
+        }
+    }
+}
+
 /// The answer to a `MeterValues` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct MeterValuesResponse {

@@ -46,6 +46,20 @@ impl crate::validate::Validate for NotifyAllowedEnergyTransferRequest {
     }
 }
 
+impl NotifyAllowedEnergyTransferRequest {
+    /// A `NotifyAllowedEnergyTransferRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        allowed_energy_transfer: Vec<EnergyTransferMode>,
+        transaction_id: impl Into<String>,
+    ) -> NotifyAllowedEnergyTransferRequest {
+        NotifyAllowedEnergyTransferRequest {
+            allowed_energy_transfer,
+            custom_data: None,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `NotifyAllowedEnergyTransfer` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct NotifyAllowedEnergyTransferResponse {
@@ -74,6 +88,19 @@ impl crate::validate::Validate for NotifyAllowedEnergyTransferResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NotifyAllowedEnergyTransferResponse {
+    /// A `NotifyAllowedEnergyTransferResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        status: NotifyAllowedEnergyTransferStatus,
+    ) -> NotifyAllowedEnergyTransferResponse {
+        NotifyAllowedEnergyTransferResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -56,6 +56,18 @@ impl crate::validate::Validate for NotifyChargingLimitRequest {
     }
 }
 
+impl NotifyChargingLimitRequest {
+    /// A `NotifyChargingLimitRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(charging_limit: ChargingLimit) -> NotifyChargingLimitRequest {
+        NotifyChargingLimitRequest {
+            charging_limit,
+            charging_schedule: None,
+            custom_data: None,
+            evse_id: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyChargingLimit` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyChargingLimitResponse {
@@ -114,6 +126,18 @@ impl crate::validate::Validate for ChargingLimit {
         );
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ChargingLimit {
+    /// A `ChargingLimit` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(charging_limit_source: impl Into<String>) -> ChargingLimit {
+        ChargingLimit {
+            charging_limit_source: charging_limit_source.into(),
+            custom_data: None,
+            is_grid_critical: None,
+            is_local_generation: None,
         }
     }
 }

@@ -60,6 +60,23 @@ impl crate::validate::Validate for NotifyDERAlarmRequest {
     }
 }
 
+impl NotifyDERAlarmRequest {
+    /// A `NotifyDERAlarmRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        control_type: DerControl,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> NotifyDERAlarmRequest {
+        NotifyDERAlarmRequest {
+            alarm_ended: None,
+            control_type,
+            custom_data: None,
+            extra_info: None,
+            grid_event_fault: None,
+            timestamp,
+        }
+    }
+}
+
 /// The answer to a `NotifyDERAlarm` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyDERAlarmResponse {

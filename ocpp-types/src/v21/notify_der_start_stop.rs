@@ -61,6 +61,23 @@ impl crate::validate::Validate for NotifyDERStartStopRequest {
     }
 }
 
+impl NotifyDERStartStopRequest {
+    /// A `NotifyDERStartStopRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        control_id: impl Into<String>,
+        started: bool,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    ) -> NotifyDERStartStopRequest {
+        NotifyDERStartStopRequest {
+            control_id: control_id.into(),
+            custom_data: None,
+            started,
+            superseded_ids: None,
+            timestamp,
+        }
+    }
+}
+
 /// The answer to a `NotifyDERStartStop` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyDERStartStopResponse {

@@ -56,6 +56,22 @@ impl crate::validate::Validate for NotifyEVChargingNeedsRequest {
     }
 }
 
+impl NotifyEVChargingNeedsRequest {
+    /// A `NotifyEVChargingNeedsRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_needs: ChargingNeeds,
+        evse_id: u32,
+    ) -> NotifyEVChargingNeedsRequest {
+        NotifyEVChargingNeedsRequest {
+            charging_needs,
+            custom_data: None,
+            evse_id,
+            max_schedule_tuples: None,
+            timestamp: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyEVChargingNeeds` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct NotifyEVChargingNeedsResponse {
@@ -84,6 +100,17 @@ impl crate::validate::Validate for NotifyEVChargingNeedsResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NotifyEVChargingNeedsResponse {
+    /// A `NotifyEVChargingNeedsResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: NotifyEvChargingNeedsStatus) -> NotifyEVChargingNeedsResponse {
+        NotifyEVChargingNeedsResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -141,6 +168,24 @@ impl crate::validate::Validate for AcChargingParameters {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AcChargingParameters {
+    /// A `AcChargingParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        energy_amount: rust_decimal::Decimal,
+        ev_max_current: rust_decimal::Decimal,
+        ev_max_voltage: rust_decimal::Decimal,
+        ev_min_current: rust_decimal::Decimal,
+    ) -> AcChargingParameters {
+        AcChargingParameters {
+            custom_data: None,
+            energy_amount,
+            ev_max_current,
+            ev_max_voltage,
+            ev_min_current,
         }
     }
 }
@@ -257,6 +302,25 @@ impl crate::validate::Validate for ChargingNeeds {
     }
 }
 
+impl ChargingNeeds {
+    /// A `ChargingNeeds` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(requested_energy_transfer: EnergyTransferMode) -> ChargingNeeds {
+        ChargingNeeds {
+            ac_charging_parameters: None,
+            available_energy_transfer: None,
+            control_mode: None,
+            custom_data: None,
+            dc_charging_parameters: None,
+            departure_time: None,
+            der_charging_parameters: None,
+            ev_energy_offer: None,
+            mobility_needs_mode: None,
+            requested_energy_transfer,
+            v2x_charging_parameters: None,
+        }
+    }
+}
+
 /// *(2.1)* Indicates whether EV wants to operate in Dynamic or Scheduled mode. When absent, Scheduled mode is assumed for backwards compatibility. +
 /// *ISO 15118-20:* +
 /// ServiceSelectionReq(SelectedEnergyTransferService)
@@ -369,6 +433,26 @@ impl crate::validate::Validate for DcChargingParameters {
         }
         if let Some(value) = &self.state_of_charge {
             v.field("stateOfCharge", |v| v.integer_range(value, None, Some(100)));
+        }
+    }
+}
+
+impl DcChargingParameters {
+    /// A `DcChargingParameters` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        ev_max_current: rust_decimal::Decimal,
+        ev_max_voltage: rust_decimal::Decimal,
+    ) -> DcChargingParameters {
+        DcChargingParameters {
+            bulk_so_c: None,
+            custom_data: None,
+            energy_amount: None,
+            ev_energy_capacity: None,
+            ev_max_current,
+            ev_max_power: None,
+            ev_max_voltage,
+            full_so_c: None,
+            state_of_charge: None,
         }
     }
 }
@@ -840,6 +924,24 @@ impl crate::validate::Validate for EvAbsolutePriceSchedule {
     }
 }
 
+impl EvAbsolutePriceSchedule {
+    /// A `EvAbsolutePriceSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        currency: impl Into<String>,
+        ev_absolute_price_schedule_entries: Vec<EvAbsolutePriceScheduleEntry>,
+        price_algorithm: impl Into<String>,
+        time_anchor: chrono::DateTime<chrono::Utc>,
+    ) -> EvAbsolutePriceSchedule {
+        EvAbsolutePriceSchedule {
+            currency: currency.into(),
+            custom_data: None,
+            ev_absolute_price_schedule_entries,
+            price_algorithm: price_algorithm.into(),
+            time_anchor,
+        }
+    }
+}
+
 /// *(2.1)* An entry in price schedule over time for which EV is willing to discharge.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct EvAbsolutePriceScheduleEntry {
@@ -880,6 +982,20 @@ impl crate::validate::Validate for EvAbsolutePriceScheduleEntry {
     }
 }
 
+impl EvAbsolutePriceScheduleEntry {
+    /// A `EvAbsolutePriceScheduleEntry` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        duration: i32,
+        ev_price_rule: Vec<EvPriceRule>,
+    ) -> EvAbsolutePriceScheduleEntry {
+        EvAbsolutePriceScheduleEntry {
+            custom_data: None,
+            duration,
+            ev_price_rule,
+        }
+    }
+}
+
 /// *(2.1)* A schedule of the energy amount over time that EV is willing to discharge. A negative value indicates the willingness to discharge under specific conditions, a positive value indicates that the EV currently is not able to offer energy to discharge.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct EvEnergyOffer {
@@ -915,6 +1031,17 @@ impl crate::validate::Validate for EvEnergyOffer {
             "evPowerSchedule",
             |v| crate::validate::Validate::validate(&self.ev_power_schedule, v),
         );
+    }
+}
+
+impl EvEnergyOffer {
+    /// A `EvEnergyOffer` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(ev_power_schedule: EvPowerSchedule) -> EvEnergyOffer {
+        EvEnergyOffer {
+            custom_data: None,
+            ev_absolute_price_schedule: None,
+            ev_power_schedule,
+        }
     }
 }
 
@@ -958,6 +1085,20 @@ impl crate::validate::Validate for EvPowerSchedule {
     }
 }
 
+impl EvPowerSchedule {
+    /// A `EvPowerSchedule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        ev_power_schedule_entries: Vec<EvPowerScheduleEntry>,
+        time_anchor: chrono::DateTime<chrono::Utc>,
+    ) -> EvPowerSchedule {
+        EvPowerSchedule {
+            custom_data: None,
+            ev_power_schedule_entries,
+            time_anchor,
+        }
+    }
+}
+
 /// *(2.1)* An entry in schedule of the energy amount over time that EV is willing to discharge. A negative value indicates the willingness to discharge under specific conditions, a positive value indicates that the EV currently is not able to offer energy to discharge.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct EvPowerScheduleEntry {
@@ -987,6 +1128,17 @@ impl crate::validate::Validate for EvPowerScheduleEntry {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl EvPowerScheduleEntry {
+    /// A `EvPowerScheduleEntry` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(duration: i32, power: rust_decimal::Decimal) -> EvPowerScheduleEntry {
+        EvPowerScheduleEntry {
+            custom_data: None,
+            duration,
+            power,
         }
     }
 }
@@ -1021,6 +1173,20 @@ impl crate::validate::Validate for EvPriceRule {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl EvPriceRule {
+    /// A `EvPriceRule` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        energy_fee: rust_decimal::Decimal,
+        power_range_start: rust_decimal::Decimal,
+    ) -> EvPriceRule {
+        EvPriceRule {
+            custom_data: None,
+            energy_fee,
+            power_range_start,
         }
     }
 }

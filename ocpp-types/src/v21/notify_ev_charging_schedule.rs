@@ -60,6 +60,24 @@ impl crate::validate::Validate for NotifyEVChargingScheduleRequest {
     }
 }
 
+impl NotifyEVChargingScheduleRequest {
+    /// A `NotifyEVChargingScheduleRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_schedule: ChargingSchedule,
+        evse_id: u32,
+        time_base: chrono::DateTime<chrono::Utc>,
+    ) -> NotifyEVChargingScheduleRequest {
+        NotifyEVChargingScheduleRequest {
+            charging_schedule,
+            custom_data: None,
+            evse_id,
+            power_tolerance_acceptance: None,
+            selected_charging_schedule_id: None,
+            time_base,
+        }
+    }
+}
+
 /// The answer to a `NotifyEVChargingSchedule` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct NotifyEVChargingScheduleResponse {
@@ -88,6 +106,17 @@ impl crate::validate::Validate for NotifyEVChargingScheduleResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl NotifyEVChargingScheduleResponse {
+    /// A `NotifyEVChargingScheduleResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> NotifyEVChargingScheduleResponse {
+        NotifyEVChargingScheduleResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -58,6 +58,24 @@ impl crate::validate::Validate for NotifyPeriodicEventStream {
     }
 }
 
+impl NotifyPeriodicEventStream {
+    /// A `NotifyPeriodicEventStream` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        basetime: chrono::DateTime<chrono::Utc>,
+        data: Vec<StreamDataElement>,
+        id: u32,
+        pending: u32,
+    ) -> NotifyPeriodicEventStream {
+        NotifyPeriodicEventStream {
+            basetime,
+            custom_data: None,
+            data,
+            id,
+            pending,
+        }
+    }
+}
+
 /// `StreamDataElementType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct StreamDataElement {
@@ -87,5 +105,16 @@ impl crate::validate::Validate for StreamDataElement {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("v", |v| v.max_length(&self.v, 2500));
+    }
+}
+
+impl StreamDataElement {
+    /// A `StreamDataElement` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(t: rust_decimal::Decimal, v: impl Into<String>) -> StreamDataElement {
+        StreamDataElement {
+            custom_data: None,
+            t,
+            v: v.into(),
+        }
     }
 }

@@ -39,6 +39,20 @@ impl crate::validate::Validate for NotifyPriorityChargingRequest {
     }
 }
 
+impl NotifyPriorityChargingRequest {
+    /// A `NotifyPriorityChargingRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        activated: bool,
+        transaction_id: impl Into<String>,
+    ) -> NotifyPriorityChargingRequest {
+        NotifyPriorityChargingRequest {
+            activated,
+            custom_data: None,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `NotifyPriorityCharging` request (OCPP 2.1).
 ///
 /// This response message has an empty body.

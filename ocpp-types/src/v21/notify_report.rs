@@ -66,6 +66,24 @@ impl crate::validate::Validate for NotifyReportRequest {
     }
 }
 
+impl NotifyReportRequest {
+    /// A `NotifyReportRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        generated_at: chrono::DateTime<chrono::Utc>,
+        request_id: i32,
+        seq_no: u32,
+    ) -> NotifyReportRequest {
+        NotifyReportRequest {
+            custom_data: None,
+            generated_at,
+            report_data: None,
+            request_id,
+            seq_no,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `NotifyReport` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyReportResponse {
@@ -192,6 +210,23 @@ impl crate::validate::Validate for ReportData {
                 "variableCharacteristics",
                 |v| crate::validate::Validate::validate(value, v),
             );
+        }
+    }
+}
+
+impl ReportData {
+    /// A `ReportData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        component: Component,
+        variable: Variable,
+        variable_attribute: Vec<VariableAttribute>,
+    ) -> ReportData {
+        ReportData {
+            component,
+            custom_data: None,
+            variable,
+            variable_attribute,
+            variable_characteristics: None,
         }
     }
 }
@@ -333,6 +368,22 @@ impl crate::validate::Validate for VariableCharacteristics {
         }
         if let Some(value) = &self.values_list {
             v.field("valuesList", |v| v.max_length(value, 1000));
+        }
+    }
+}
+
+impl VariableCharacteristics {
+    /// A `VariableCharacteristics` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(data_type: Data, supports_monitoring: bool) -> VariableCharacteristics {
+        VariableCharacteristics {
+            custom_data: None,
+            data_type,
+            max_elements: None,
+            max_limit: None,
+            min_limit: None,
+            supports_monitoring,
+            unit: None,
+            values_list: None,
         }
     }
 }

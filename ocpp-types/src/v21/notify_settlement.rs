@@ -101,6 +101,30 @@ impl crate::validate::Validate for NotifySettlementRequest {
     }
 }
 
+impl NotifySettlementRequest {
+    /// A `NotifySettlementRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        psp_ref: impl Into<String>,
+        settlement_amount: rust_decimal::Decimal,
+        settlement_time: chrono::DateTime<chrono::Utc>,
+        status: PaymentStatus,
+    ) -> NotifySettlementRequest {
+        NotifySettlementRequest {
+            custom_data: None,
+            psp_ref: psp_ref.into(),
+            receipt_id: None,
+            receipt_url: None,
+            settlement_amount,
+            settlement_time,
+            status,
+            status_info: None,
+            transaction_id: None,
+            vat_company: None,
+            vat_number: None,
+        }
+    }
+}
+
 /// The answer to a `NotifySettlement` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifySettlementResponse {

@@ -38,6 +38,17 @@ impl crate::validate::Validate for NotifyWebPaymentStartedRequest {
     }
 }
 
+impl NotifyWebPaymentStartedRequest {
+    /// A `NotifyWebPaymentStartedRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(evse_id: u32, timeout: i32) -> NotifyWebPaymentStartedRequest {
+        NotifyWebPaymentStartedRequest {
+            custom_data: None,
+            evse_id,
+            timeout,
+        }
+    }
+}
+
 /// The answer to a `NotifyWebPaymentStarted` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct NotifyWebPaymentStartedResponse {

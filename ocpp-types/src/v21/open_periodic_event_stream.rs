@@ -34,6 +34,18 @@ impl crate::validate::Validate for OpenPeriodicEventStreamRequest {
     }
 }
 
+impl OpenPeriodicEventStreamRequest {
+    /// A `OpenPeriodicEventStreamRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        constant_stream_data: ConstantStreamData,
+    ) -> OpenPeriodicEventStreamRequest {
+        OpenPeriodicEventStreamRequest {
+            constant_stream_data,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `OpenPeriodicEventStream` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct OpenPeriodicEventStreamResponse {
@@ -62,6 +74,17 @@ impl crate::validate::Validate for OpenPeriodicEventStreamResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl OpenPeriodicEventStreamResponse {
+    /// A `OpenPeriodicEventStreamResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> OpenPeriodicEventStreamResponse {
+        OpenPeriodicEventStreamResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -67,6 +67,24 @@ impl crate::validate::Validate for PublishFirmwareRequest {
     }
 }
 
+impl PublishFirmwareRequest {
+    /// A `PublishFirmwareRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        checksum: impl Into<String>,
+        location: impl Into<String>,
+        request_id: u32,
+    ) -> PublishFirmwareRequest {
+        PublishFirmwareRequest {
+            checksum: checksum.into(),
+            custom_data: None,
+            location: location.into(),
+            request_id,
+            retries: None,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `PublishFirmware` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct PublishFirmwareResponse {
@@ -95,6 +113,17 @@ impl crate::validate::Validate for PublishFirmwareResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl PublishFirmwareResponse {
+    /// A `PublishFirmwareResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> PublishFirmwareResponse {
+        PublishFirmwareResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

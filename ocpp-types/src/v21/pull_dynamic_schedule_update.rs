@@ -32,6 +32,16 @@ impl crate::validate::Validate for PullDynamicScheduleUpdateRequest {
     }
 }
 
+impl PullDynamicScheduleUpdateRequest {
+    /// A `PullDynamicScheduleUpdateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(charging_profile_id: i32) -> PullDynamicScheduleUpdateRequest {
+        PullDynamicScheduleUpdateRequest {
+            charging_profile_id,
+            custom_data: None,
+        }
+    }
+}
+
 /// The answer to a `PullDynamicScheduleUpdate` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct PullDynamicScheduleUpdateResponse {
@@ -67,6 +77,18 @@ impl crate::validate::Validate for PullDynamicScheduleUpdateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl PullDynamicScheduleUpdateResponse {
+    /// A `PullDynamicScheduleUpdateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ChargingProfileStatus) -> PullDynamicScheduleUpdateResponse {
+        PullDynamicScheduleUpdateResponse {
+            custom_data: None,
+            schedule_update: None,
+            status,
+            status_info: None,
         }
     }
 }

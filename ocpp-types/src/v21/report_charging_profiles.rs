@@ -68,6 +68,25 @@ impl crate::validate::Validate for ReportChargingProfilesRequest {
     }
 }
 
+impl ReportChargingProfilesRequest {
+    /// A `ReportChargingProfilesRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_limit_source: impl Into<String>,
+        charging_profile: Vec<ChargingProfile>,
+        evse_id: u32,
+        request_id: i32,
+    ) -> ReportChargingProfilesRequest {
+        ReportChargingProfilesRequest {
+            charging_limit_source: charging_limit_source.into(),
+            charging_profile,
+            custom_data: None,
+            evse_id,
+            request_id,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `ReportChargingProfiles` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ReportChargingProfilesResponse {

@@ -167,6 +167,25 @@ impl crate::validate::Validate for ReportDERControlRequest {
     }
 }
 
+impl ReportDERControlRequest {
+    /// A `ReportDERControlRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(request_id: i32) -> ReportDERControlRequest {
+        ReportDERControlRequest {
+            curve: None,
+            custom_data: None,
+            enter_service: None,
+            fixed_pf_absorb: None,
+            fixed_pf_inject: None,
+            fixed_var: None,
+            freq_droop: None,
+            gradient: None,
+            limit_max_discharge: None,
+            request_id,
+            tbc: None,
+        }
+    }
+}
+
 /// The answer to a `ReportDERControl` request (OCPP 2.1).
 ///
 /// This message has no parameters.
@@ -238,6 +257,26 @@ impl crate::validate::Validate for DerCurveGet {
     }
 }
 
+impl DerCurveGet {
+    /// A `DerCurveGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        curve: DerCurve,
+        curve_type: DerControl,
+        id: impl Into<String>,
+        is_default: bool,
+        is_superseded: bool,
+    ) -> DerCurveGet {
+        DerCurveGet {
+            curve,
+            curve_type,
+            custom_data: None,
+            id: id.into(),
+            is_default,
+            is_superseded,
+        }
+    }
+}
+
 /// `EnterServiceGetType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct EnterServiceGet {
@@ -270,6 +309,17 @@ impl crate::validate::Validate for EnterServiceGet {
             |v| crate::validate::Validate::validate(&self.enter_service, v),
         );
         v.field("id", |v| v.max_length(&self.id, 36));
+    }
+}
+
+impl EnterServiceGet {
+    /// A `EnterServiceGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(enter_service: EnterService, id: impl Into<String>) -> EnterServiceGet {
+        EnterServiceGet {
+            custom_data: None,
+            enter_service,
+            id: id.into(),
+        }
     }
 }
 
@@ -317,6 +367,24 @@ impl crate::validate::Validate for FixedPfGet {
     }
 }
 
+impl FixedPfGet {
+    /// A `FixedPfGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        fixed_pf: FixedPf,
+        id: impl Into<String>,
+        is_default: bool,
+        is_superseded: bool,
+    ) -> FixedPfGet {
+        FixedPfGet {
+            custom_data: None,
+            fixed_pf,
+            id: id.into(),
+            is_default,
+            is_superseded,
+        }
+    }
+}
+
 /// `FixedVarGetType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct FixedVarGet {
@@ -358,6 +426,24 @@ impl crate::validate::Validate for FixedVarGet {
         }
         v.field("fixedVar", |v| crate::validate::Validate::validate(&self.fixed_var, v));
         v.field("id", |v| v.max_length(&self.id, 36));
+    }
+}
+
+impl FixedVarGet {
+    /// A `FixedVarGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        fixed_var: FixedVar,
+        id: impl Into<String>,
+        is_default: bool,
+        is_superseded: bool,
+    ) -> FixedVarGet {
+        FixedVarGet {
+            custom_data: None,
+            fixed_var,
+            id: id.into(),
+            is_default,
+            is_superseded,
+        }
     }
 }
 
@@ -408,6 +494,24 @@ impl crate::validate::Validate for FreqDroopGet {
     }
 }
 
+impl FreqDroopGet {
+    /// A `FreqDroopGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        freq_droop: FreqDroop,
+        id: impl Into<String>,
+        is_default: bool,
+        is_superseded: bool,
+    ) -> FreqDroopGet {
+        FreqDroopGet {
+            custom_data: None,
+            freq_droop,
+            id: id.into(),
+            is_default,
+            is_superseded,
+        }
+    }
+}
+
 /// `GradientGetType` (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct GradientGet {
@@ -437,6 +541,17 @@ impl crate::validate::Validate for GradientGet {
         }
         v.field("gradient", |v| crate::validate::Validate::validate(&self.gradient, v));
         v.field("id", |v| v.max_length(&self.id, 36));
+    }
+}
+
+impl GradientGet {
+    /// A `GradientGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(gradient: Gradient, id: impl Into<String>) -> GradientGet {
+        GradientGet {
+            custom_data: None,
+            gradient,
+            id: id.into(),
+        }
     }
 }
 
@@ -484,5 +599,23 @@ impl crate::validate::Validate for LimitMaxDischargeGet {
             "limitMaxDischarge",
             |v| crate::validate::Validate::validate(&self.limit_max_discharge, v),
         );
+    }
+}
+
+impl LimitMaxDischargeGet {
+    /// A `LimitMaxDischargeGet` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        id: impl Into<String>,
+        is_default: bool,
+        is_superseded: bool,
+        limit_max_discharge: LimitMaxDischarge,
+    ) -> LimitMaxDischargeGet {
+        LimitMaxDischargeGet {
+            custom_data: None,
+            id: id.into(),
+            is_default,
+            is_superseded,
+            limit_max_discharge,
+        }
     }
 }

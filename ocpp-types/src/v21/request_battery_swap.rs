@@ -37,6 +37,17 @@ impl crate::validate::Validate for RequestBatterySwapRequest {
     }
 }
 
+impl RequestBatterySwapRequest {
+    /// A `RequestBatterySwapRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: IdToken, request_id: i32) -> RequestBatterySwapRequest {
+        RequestBatterySwapRequest {
+            custom_data: None,
+            id_token,
+            request_id,
+        }
+    }
+}
+
 /// The answer to a `RequestBatterySwap` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RequestBatterySwapResponse {
@@ -65,6 +76,17 @@ impl crate::validate::Validate for RequestBatterySwapResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl RequestBatterySwapResponse {
+    /// A `RequestBatterySwapResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> RequestBatterySwapResponse {
+        RequestBatterySwapResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

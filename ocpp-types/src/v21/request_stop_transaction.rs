@@ -33,6 +33,16 @@ impl crate::validate::Validate for RequestStopTransactionRequest {
     }
 }
 
+impl RequestStopTransactionRequest {
+    /// A `RequestStopTransactionRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(transaction_id: impl Into<String>) -> RequestStopTransactionRequest {
+        RequestStopTransactionRequest {
+            custom_data: None,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `RequestStopTransaction` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct RequestStopTransactionResponse {
@@ -61,6 +71,17 @@ impl crate::validate::Validate for RequestStopTransactionResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl RequestStopTransactionResponse {
+    /// A `RequestStopTransactionResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: RequestStartStopStatus) -> RequestStopTransactionResponse {
+        RequestStopTransactionResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -40,6 +40,20 @@ impl crate::validate::Validate for ReservationStatusUpdateRequest {
     }
 }
 
+impl ReservationStatusUpdateRequest {
+    /// A `ReservationStatusUpdateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        reservation_id: u32,
+        reservation_update_status: ReservationUpdateStatus,
+    ) -> ReservationStatusUpdateRequest {
+        ReservationStatusUpdateRequest {
+            custom_data: None,
+            reservation_id,
+            reservation_update_status,
+        }
+    }
+}
+
 /// The answer to a `ReservationStatusUpdate` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct ReservationStatusUpdateResponse {

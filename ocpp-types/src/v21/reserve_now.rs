@@ -65,6 +65,25 @@ impl crate::validate::Validate for ReserveNowRequest {
     }
 }
 
+impl ReserveNowRequest {
+    /// A `ReserveNowRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        expiry_date_time: chrono::DateTime<chrono::Utc>,
+        id: u32,
+        id_token: IdToken,
+    ) -> ReserveNowRequest {
+        ReserveNowRequest {
+            connector_type: None,
+            custom_data: None,
+            evse_id: None,
+            expiry_date_time,
+            group_id_token: None,
+            id,
+            id_token,
+        }
+    }
+}
+
 /// The answer to a `ReserveNow` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ReserveNowResponse {
@@ -93,6 +112,17 @@ impl crate::validate::Validate for ReserveNowResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ReserveNowResponse {
+    /// A `ReserveNowResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ReserveNowStatus) -> ReserveNowResponse {
+        ReserveNowResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

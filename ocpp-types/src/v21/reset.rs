@@ -37,6 +37,17 @@ impl crate::validate::Validate for ResetRequest {
     }
 }
 
+impl ResetRequest {
+    /// A `ResetRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(kind: Reset) -> ResetRequest {
+        ResetRequest {
+            custom_data: None,
+            evse_id: None,
+            kind,
+        }
+    }
+}
+
 /// The answer to a `Reset` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct ResetResponse {
@@ -65,6 +76,17 @@ impl crate::validate::Validate for ResetResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl ResetResponse {
+    /// A `ResetResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ResetStatus) -> ResetResponse {
+        ResetResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -48,6 +48,21 @@ impl crate::validate::Validate for SecurityEventNotificationRequest {
     }
 }
 
+impl SecurityEventNotificationRequest {
+    /// A `SecurityEventNotificationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        timestamp: chrono::DateTime<chrono::Utc>,
+        kind: impl Into<String>,
+    ) -> SecurityEventNotificationRequest {
+        SecurityEventNotificationRequest {
+            custom_data: None,
+            tech_info: None,
+            timestamp,
+            kind: kind.into(),
+        }
+    }
+}
+
 /// The answer to a `SecurityEventNotification` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct SecurityEventNotificationResponse {

@@ -53,6 +53,18 @@ impl crate::validate::Validate for SendLocalListRequest {
     }
 }
 
+impl SendLocalListRequest {
+    /// A `SendLocalListRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(update_type: Update, version_number: i32) -> SendLocalListRequest {
+        SendLocalListRequest {
+            custom_data: None,
+            local_authorization_list: None,
+            update_type,
+            version_number,
+        }
+    }
+}
+
 /// The answer to a `SendLocalList` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SendLocalListResponse {
@@ -85,6 +97,17 @@ impl crate::validate::Validate for SendLocalListResponse {
     }
 }
 
+impl SendLocalListResponse {
+    /// A `SendLocalListResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: SendLocalListStatus) -> SendLocalListResponse {
+        SendLocalListResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+        }
+    }
+}
+
 /// Contains the identifier to use for authorization.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct AuthorizationData {
@@ -113,6 +136,17 @@ impl crate::validate::Validate for AuthorizationData {
         v.field("idToken", |v| crate::validate::Validate::validate(&self.id_token, v));
         if let Some(value) = &self.id_token_info {
             v.field("idTokenInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl AuthorizationData {
+    /// A `AuthorizationData` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(id_token: IdToken) -> AuthorizationData {
+        AuthorizationData {
+            custom_data: None,
+            id_token,
+            id_token_info: None,
         }
     }
 }

@@ -37,6 +37,17 @@ impl crate::validate::Validate for SetDefaultTariffRequest {
     }
 }
 
+impl SetDefaultTariffRequest {
+    /// A `SetDefaultTariffRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(evse_id: u32, tariff: Tariff) -> SetDefaultTariffRequest {
+        SetDefaultTariffRequest {
+            custom_data: None,
+            evse_id,
+            tariff,
+        }
+    }
+}
+
 /// The answer to a `SetDefaultTariff` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetDefaultTariffResponse {
@@ -65,6 +76,17 @@ impl crate::validate::Validate for SetDefaultTariffResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetDefaultTariffResponse {
+    /// A `SetDefaultTariffResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: TariffSetStatus) -> SetDefaultTariffResponse {
+        SetDefaultTariffResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -103,6 +103,30 @@ impl crate::validate::Validate for SetDERControlRequest {
     }
 }
 
+impl SetDERControlRequest {
+    /// A `SetDERControlRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        control_id: impl Into<String>,
+        control_type: DerControl,
+        is_default: bool,
+    ) -> SetDERControlRequest {
+        SetDERControlRequest {
+            control_id: control_id.into(),
+            control_type,
+            curve: None,
+            custom_data: None,
+            enter_service: None,
+            fixed_pf_absorb: None,
+            fixed_pf_inject: None,
+            fixed_var: None,
+            freq_droop: None,
+            gradient: None,
+            is_default,
+            limit_max_discharge: None,
+        }
+    }
+}
+
 /// The answer to a `SetDERControl` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetDERControlResponse {
@@ -146,6 +170,18 @@ impl crate::validate::Validate for SetDERControlResponse {
                     v.each(value, |v, item| v.max_length(item, 36));
                 },
             );
+        }
+    }
+}
+
+impl SetDERControlResponse {
+    /// A `SetDERControlResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: DerControlStatus) -> SetDERControlResponse {
+        SetDERControlResponse {
+            custom_data: None,
+            status,
+            status_info: None,
+            superseded_ids: None,
         }
     }
 }

@@ -31,6 +31,16 @@ impl crate::validate::Validate for SetMonitoringBaseRequest {
     }
 }
 
+impl SetMonitoringBaseRequest {
+    /// A `SetMonitoringBaseRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(monitoring_base: MonitoringBase) -> SetMonitoringBaseRequest {
+        SetMonitoringBaseRequest {
+            custom_data: None,
+            monitoring_base,
+        }
+    }
+}
+
 /// The answer to a `SetMonitoringBase` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SetMonitoringBaseResponse {
@@ -59,6 +69,17 @@ impl crate::validate::Validate for SetMonitoringBaseResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SetMonitoringBaseResponse {
+    /// A `SetMonitoringBaseResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericDeviceModelStatus) -> SetMonitoringBaseResponse {
+        SetMonitoringBaseResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -56,6 +56,19 @@ impl crate::validate::Validate for SignCertificateRequest {
     }
 }
 
+impl SignCertificateRequest {
+    /// A `SignCertificateRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(csr: impl Into<String>) -> SignCertificateRequest {
+        SignCertificateRequest {
+            certificate_type: None,
+            csr: csr.into(),
+            custom_data: None,
+            hash_root_certificate: None,
+            request_id: None,
+        }
+    }
+}
+
 /// The answer to a `SignCertificate` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SignCertificateResponse {
@@ -84,6 +97,17 @@ impl crate::validate::Validate for SignCertificateResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl SignCertificateResponse {
+    /// A `SignCertificateResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: GenericStatus) -> SignCertificateResponse {
+        SignCertificateResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

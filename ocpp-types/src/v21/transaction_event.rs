@@ -136,6 +136,36 @@ impl crate::validate::Validate for TransactionEventRequest {
     }
 }
 
+impl TransactionEventRequest {
+    /// A `TransactionEventRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        event_type: TransactionEvent,
+        seq_no: u32,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        transaction_info: Transaction,
+        trigger_reason: TriggerReason,
+    ) -> TransactionEventRequest {
+        TransactionEventRequest {
+            cable_max_current: None,
+            cost_details: None,
+            custom_data: None,
+            event_type,
+            evse: None,
+            evse_sleep: None,
+            id_token: None,
+            meter_value: None,
+            number_of_phases_used: None,
+            offline: None,
+            preconditioning_status: None,
+            reservation_id: None,
+            seq_no,
+            timestamp,
+            transaction_info,
+            trigger_reason,
+        }
+    }
+}
+
 /// The answer to a `TransactionEvent` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct TransactionEventResponse {
@@ -263,6 +293,18 @@ impl crate::validate::Validate for ChargingPeriod {
     }
 }
 
+impl ChargingPeriod {
+    /// A `ChargingPeriod` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(start_period: chrono::DateTime<chrono::Utc>) -> ChargingPeriod {
+        ChargingPeriod {
+            custom_data: None,
+            dimensions: None,
+            start_period,
+            tariff_id: None,
+        }
+    }
+}
+
 /// Current charging state, is required when state
 /// has changed. Omitted when there is no communication between EVSE and EV, because no cable is plugged in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -358,6 +400,20 @@ impl crate::validate::Validate for CostDetails {
     }
 }
 
+impl CostDetails {
+    /// A `CostDetails` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(total_cost: TotalCost, total_usage: TotalUsage) -> CostDetails {
+        CostDetails {
+            charging_periods: None,
+            custom_data: None,
+            failure_reason: None,
+            failure_to_calculate: None,
+            total_cost,
+            total_usage,
+        }
+    }
+}
+
 /// Volume consumed of cost dimension.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct CostDimension {
@@ -387,6 +443,17 @@ impl crate::validate::Validate for CostDimension {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("type", |v| v.enumeration(&self.kind));
+    }
+}
+
+impl CostDimension {
+    /// A `CostDimension` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(kind: CostDimensionEnum, volume: rust_decimal::Decimal) -> CostDimension {
+        CostDimension {
+            custom_data: None,
+            kind,
+            volume,
+        }
     }
 }
 
@@ -618,6 +685,28 @@ impl crate::validate::Validate for TotalCost {
     }
 }
 
+impl TotalCost {
+    /// A `TotalCost` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        currency: impl Into<String>,
+        total: TotalPrice,
+        type_of_cost: TariffCost,
+    ) -> TotalCost {
+        TotalCost {
+            charging_time: None,
+            currency: currency.into(),
+            custom_data: None,
+            energy: None,
+            fixed: None,
+            idle_time: None,
+            reservation_fixed: None,
+            reservation_time: None,
+            total,
+            type_of_cost,
+        }
+    }
+}
+
 /// Total cost with and without tax. Contains the total of energy, charging time, idle time, fixed and reservation costs including and/or excluding tax.
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct TotalPrice {
@@ -691,6 +780,23 @@ impl crate::validate::Validate for TotalUsage {
     fn validate(&self, v: &mut crate::validate::Validator<'_>) {
         if let Some(value) = &self.custom_data {
             v.field("customData", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl TotalUsage {
+    /// A `TotalUsage` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_time: i32,
+        energy: rust_decimal::Decimal,
+        idle_time: i32,
+    ) -> TotalUsage {
+        TotalUsage {
+            charging_time,
+            custom_data: None,
+            energy,
+            idle_time,
+            reservation_time: None,
         }
     }
 }
@@ -770,6 +876,23 @@ impl crate::validate::Validate for Transaction {
                 "transactionLimit",
                 |v| crate::validate::Validate::validate(value, v),
             );
+        }
+    }
+}
+
+impl Transaction {
+    /// A `Transaction` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(transaction_id: impl Into<String>) -> Transaction {
+        Transaction {
+            charging_state: None,
+            custom_data: None,
+            operation_mode: None,
+            remote_start_id: None,
+            stopped_reason: None,
+            tariff_id: None,
+            time_spent_charging: None,
+            transaction_id: transaction_id.into(),
+            transaction_limit: None,
         }
     }
 }

@@ -42,6 +42,20 @@ impl crate::validate::Validate for UpdateDynamicScheduleRequest {
     }
 }
 
+impl UpdateDynamicScheduleRequest {
+    /// A `UpdateDynamicScheduleRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        charging_profile_id: i32,
+        schedule_update: ChargingScheduleUpdate,
+    ) -> UpdateDynamicScheduleRequest {
+        UpdateDynamicScheduleRequest {
+            charging_profile_id,
+            custom_data: None,
+            schedule_update,
+        }
+    }
+}
+
 /// The answer to a `UpdateDynamicSchedule` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct UpdateDynamicScheduleResponse {
@@ -70,6 +84,17 @@ impl crate::validate::Validate for UpdateDynamicScheduleResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl UpdateDynamicScheduleResponse {
+    /// A `UpdateDynamicScheduleResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: ChargingProfileStatus) -> UpdateDynamicScheduleResponse {
+        UpdateDynamicScheduleResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -50,6 +50,19 @@ impl crate::validate::Validate for UpdateFirmwareRequest {
     }
 }
 
+impl UpdateFirmwareRequest {
+    /// A `UpdateFirmwareRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(firmware: Firmware, request_id: i32) -> UpdateFirmwareRequest {
+        UpdateFirmwareRequest {
+            custom_data: None,
+            firmware,
+            request_id,
+            retries: None,
+            retry_interval: None,
+        }
+    }
+}
+
 /// The answer to a `UpdateFirmware` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct UpdateFirmwareResponse {
@@ -78,6 +91,17 @@ impl crate::validate::Validate for UpdateFirmwareResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl UpdateFirmwareResponse {
+    /// A `UpdateFirmwareResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: UpdateFirmwareStatus) -> UpdateFirmwareResponse {
+        UpdateFirmwareResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }
@@ -136,6 +160,23 @@ impl crate::validate::Validate for Firmware {
         }
         if let Some(value) = &self.signing_certificate {
             v.field("signingCertificate", |v| v.max_length(value, 5500));
+        }
+    }
+}
+
+impl Firmware {
+    /// A `Firmware` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        location: impl Into<String>,
+        retrieve_date_time: chrono::DateTime<chrono::Utc>,
+    ) -> Firmware {
+        Firmware {
+            custom_data: None,
+            install_date_time: None,
+            location: location.into(),
+            retrieve_date_time,
+            signature: None,
+            signing_certificate: None,
         }
     }
 }

@@ -40,6 +40,20 @@ impl crate::validate::Validate for UsePriorityChargingRequest {
     }
 }
 
+impl UsePriorityChargingRequest {
+    /// A `UsePriorityChargingRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        activate: bool,
+        transaction_id: impl Into<String>,
+    ) -> UsePriorityChargingRequest {
+        UsePriorityChargingRequest {
+            activate,
+            custom_data: None,
+            transaction_id: transaction_id.into(),
+        }
+    }
+}
+
 /// The answer to a `UsePriorityCharging` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct UsePriorityChargingResponse {
@@ -68,6 +82,17 @@ impl crate::validate::Validate for UsePriorityChargingResponse {
         v.field("status", |v| v.enumeration(&self.status));
         if let Some(value) = &self.status_info {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
+        }
+    }
+}
+
+impl UsePriorityChargingResponse {
+    /// A `UsePriorityChargingResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(status: PriorityChargingStatus) -> UsePriorityChargingResponse {
+        UsePriorityChargingResponse {
+            custom_data: None,
+            status,
+            status_info: None,
         }
     }
 }

@@ -39,6 +39,17 @@ impl crate::validate::Validate for VatNumberValidationRequest {
     }
 }
 
+impl VatNumberValidationRequest {
+    /// A `VatNumberValidationRequest` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(vat_number: impl Into<String>) -> VatNumberValidationRequest {
+        VatNumberValidationRequest {
+            custom_data: None,
+            evse_id: None,
+            vat_number: vat_number.into(),
+        }
+    }
+}
+
 /// The answer to a `VatNumberValidation` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct VatNumberValidationResponse {
@@ -88,5 +99,22 @@ impl crate::validate::Validate for VatNumberValidationResponse {
             v.field("statusInfo", |v| crate::validate::Validate::validate(value, v));
         }
         v.field("vatNumber", |v| v.max_length(&self.vat_number, 20));
+    }
+}
+
+impl VatNumberValidationResponse {
+    /// A `VatNumberValidationResponse` with the required fields, in the order the struct declares them; the optional ones are `None`.
+    pub fn new(
+        status: GenericStatus,
+        vat_number: impl Into<String>,
+    ) -> VatNumberValidationResponse {
+        VatNumberValidationResponse {
+            company: None,
+            custom_data: None,
+            evse_id: None,
+            status,
+            status_info: None,
+            vat_number: vat_number.into(),
+        }
     }
 }

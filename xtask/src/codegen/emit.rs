@@ -452,7 +452,54 @@ fn struct_item(
             }
         }
     })?;
-    Ok(vec![definition, wire, validate])
+    let mut items = vec![definition, wire, validate];
+    if let Some(constructor) = constructor(def)? {
+        items.push(constructor);
+    }
+    Ok(items)
+}
+
+/// `new` taking the required fields, for a struct that has optional ones too (a struct of
+/// optional fields alone has `Default`; one of required fields alone, a short literal).
+fn constructor(def: &StructDef) -> Result<Option<String>, Error> {
+    let has_optional = def.extra || def.fields.iter().any(|f| !f.required);
+    if !has_optional || def.fields.iter().all(|f| !f.required) {
+        return Ok(None);
+    }
+    let name = format_ident!("{}", def.name);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in &def.fields {
+        let rust = format_ident!("{}", field.rust);
+        if !field.required {
+            inits.push(quote!(#rust: None,));
+            continue;
+        }
+        let ty = rust_type(&field.ty);
+        if ty == "String" {
+            params.push(quote!(#rust: impl Into<String>));
+            inits.push(quote!(#rust: #rust.into(),));
+        } else {
+            let ty = tokens(&ty)?;
+            params.push(quote!(#rust: #ty));
+            inits.push(quote!(#rust,));
+        }
+    }
+    if def.extra {
+        inits.push(quote!(extra: serde_json::Map::new(),));
+    }
+    let doc = format!(" A `{}` with the required fields, in the order the struct declares them; the optional ones are `None`.", def.name);
+    let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let item = unparse(quote! {
+        impl #name {
+            #[doc = #doc]
+            #allow
+            pub fn new(#(#params),*) -> #name {
+                #name { #(#inits)* }
+            }
+        }
+    })?;
+    Ok(Some(item))
 }
 
 fn decimal(text: &str) -> Result<TokenStream, Error> {
