@@ -1051,6 +1051,68 @@ async fn unknown_stops_are_kept(store: &impl Store) {
     );
 }
 
+/// Where a renter charged, with any of their cards, and how much energy: one query.
+async fn sessions_of_a_renter(store: &impl Store) {
+    let t = tenant(store, "Garage").await;
+    let renter = |name: &str| NewUser {
+        name: name.to_owned(),
+        email: None,
+        roles: vec![Role::Renter],
+    };
+    let x = store.create_user(t, &renter("X")).await.expect("renter X");
+    let y = store.create_user(t, &renter("Y")).await.expect("renter Y");
+    for (uid, owner) in [("X-1", x.id), ("X-2", x.id), ("Y-1", y.id)] {
+        let mut new = NewToken::accepted(uid, TokenKind::Rfid);
+        new.owner = Some(owner);
+        store.create_token(t, &new).await.expect("card");
+    }
+    let one = store
+        .create_station(t, &NewStation::accepted(unique("G1")))
+        .await
+        .expect("station");
+    let two = store
+        .create_station(t, &NewStation::accepted(unique("G2")))
+        .await
+        .expect("station");
+    let charges = [
+        (one.id, "a", "X-1", 8, "5000"),
+        (two.id, "b", "X-2", 9, "7250"),
+        (one.id, "c", "Y-1", 10, "3000"),
+        (two.id, "d", "X-1", 11, "1000"),
+    ];
+    for (station, id, uid, hour, wh) in charges {
+        let mut new = start_201(station, id, time(hour, 0, 0));
+        new.token_uid = Some(uid.to_owned());
+        new.meter_start_wh = Some(dec("0"));
+        let (session, _) = store.start_session(t, &new).await.expect("start");
+        store
+            .stop_session(t, session.id, &stop(time(hour, 30, 0), wh))
+            .await
+            .expect("stop");
+    }
+    let of_x = store
+        .sessions_of_owner(t, x.id, time(0, 0, 0), time(23, 0, 0))
+        .await
+        .expect("sessions of X");
+    let places: Vec<_> = of_x.iter().map(|s| s.station_id).collect();
+    assert_eq!(places, vec![one.id, two.id, two.id]);
+    let energy: Decimal = of_x.iter().filter_map(|s| s.energy_wh).sum();
+    assert_eq!(energy, dec("13250"));
+    let morning = store
+        .sessions_of_owner(t, x.id, time(0, 0, 0), time(10, 0, 0))
+        .await
+        .expect("sessions of X before ten");
+    assert_eq!(morning.len(), 2);
+    let other = tenant(store, "Other").await;
+    assert!(
+        store
+            .sessions_of_owner(other, x.id, time(0, 0, 0), time(23, 0, 0))
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
 /// A SQLite store in a fresh file, removed when dropped.
 struct SqliteCase {
     store: SqliteStore,
@@ -1152,6 +1214,7 @@ contract!(
     boot_log,
     audit_entries,
     unknown_stops_are_kept,
+    sessions_of_a_renter,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

@@ -22,6 +22,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "stops of unknown transactions",
         include_str!("../../migrations/sqlite/0002_unknown_stops.sql"),
     ),
+    (
+        3,
+        "sessions by token",
+        include_str!("../../migrations/sqlite/0003_sessions_by_token.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -35,6 +40,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         2,
         "stops of unknown transactions",
         include_str!("../../migrations/postgres/0002_unknown_stops.sql"),
+    ),
+    (
+        3,
+        "sessions by token",
+        include_str!("../../migrations/postgres/0003_sessions_by_token.sql"),
     ),
 ];
 

@@ -287,6 +287,16 @@ pub trait SessionStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<ChargingSession>>;
 
+    /// The sessions started in `[from, to)` with any token of `owner` (a user or renter),
+    /// oldest first: where someone charged, and how much.
+    async fn sessions_of_owner(
+        &self,
+        tenant: TenantId,
+        owner: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ChargingSession>>;
+
     /// Adds meter values to a session, skipping those it already has; how many were new.
     /// [`StoreError::NotFound`] if `tenant` has no such session.
     async fn add_meter_values(

@@ -1262,6 +1262,30 @@ macro_rules! sql_store {
                 .collect()
             }
 
+            async fn sessions_of_owner(
+                &self,
+                tenant: TenantId,
+                owner: UserId,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> StoreResult<Vec<ChargingSession>> {
+                sqlx::query(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant_id = $1 \
+                     AND token_uid IN \
+                     (SELECT uid FROM tokens WHERE tenant_id = $1 AND owner_id = $2) \
+                     AND started_at >= $3 AND started_at < $4 ORDER BY started_at, id"
+                ))
+                .bind(tenant.0)
+                .bind(owner.0)
+                .bind(at(from))
+                .bind(at(to))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(session_from)
+                .collect()
+            }
+
             async fn add_meter_values(
                 &self,
                 tenant: TenantId,
