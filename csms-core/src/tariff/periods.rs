@@ -66,11 +66,15 @@ pub(crate) struct Slice {
 fn hours_to_secs(hours: Decimal) -> Result<Decimal, TariffError> {
     hours
         .checked_mul(Decimal::from(3600))
-        .map(|s| s.round_dp(9))
+        .map(|s| if s.scale() > 9 { s.round_dp(9) } else { s })
         .ok_or(TariffError::Overflow("a duration in seconds"))
 }
 
 fn secs_to_nanos(secs: Decimal) -> Result<i128, TariffError> {
+    // Seconds with at most 9 decimals: the mantissa, scaled up to nanoseconds.
+    if secs.scale() <= 9 {
+        return Ok(secs.mantissa() * 10i128.pow(9 - secs.scale()));
+    }
     secs.checked_mul(Decimal::from(1_000_000_000))
         .and_then(|n| n.trunc().to_i128())
         .ok_or(TariffError::Overflow("a duration in nanoseconds"))
