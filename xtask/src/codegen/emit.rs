@@ -488,7 +488,10 @@ fn constructor(def: &StructDef) -> Result<Option<String>, Error> {
     if def.extra {
         inits.push(quote!(extra: serde_json::Map::new(),));
     }
-    let doc = format!(" A `{}` with the required fields, in the order the struct declares them; the optional ones are `None`.", def.name);
+    let doc = format!(
+        " A `{}` with the required fields, in the order the struct declares them; the optional ones are `None`.",
+        def.name
+    );
     let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let item = unparse(quote! {
         impl #name {
