@@ -44,7 +44,8 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub struct Keepalive {
     /// Send a WebSocket ping after this long without hearing from the peer (`None`: never).
     pub ping_interval: Option<Duration>,
-    /// Drop the connection after this long without hearing anything (ping answers included).
+    /// With pings on, drop the connection after this long without hearing anything (ping
+    /// answers included).
     pub dead_after: Duration,
 }
 
@@ -119,6 +120,9 @@ struct Driver<S> {
     last_recorded: Instant,
 }
 
+/// How long the loop sleeps when nothing is due (it wakes earlier for any input).
+const IDLE_WAKE: Duration = Duration::from_secs(3600);
+
 /// How often "last seen" is written to the storage at most.
 const SEEN_EVERY: Duration = Duration::from_secs(60);
 
@@ -178,17 +182,20 @@ where
             .ping_interval
             .filter(|_| !pinged)
             .map(|interval| driver.last_heard + interval);
-        let dead_at = driver.last_heard + keepalive.dead_after;
+        // Without our pings, silence proves nothing: the peer may just have nothing to say.
+        let dead_at = keepalive
+            .ping_interval
+            .map(|_| driver.last_heard + keepalive.dead_after);
         let wake = [
             driver.session.poll_timeout().map(Instant::from_std),
             ping_at,
-            Some(dead_at),
+            dead_at,
             drain_until,
         ]
         .into_iter()
         .flatten()
         .min()
-        .unwrap_or(dead_at);
+        .unwrap_or_else(|| Instant::now() + IDLE_WAKE);
         tokio::select! {
             message = driver.ws.next() => {
                 driver.last_heard = Instant::now();
@@ -231,7 +238,7 @@ where
             }
             () = sleep_until(wake) => {
                 let now = Instant::now();
-                if now >= dead_at {
+                if dead_at.is_some_and(|at| now >= at) {
                     info!("no sign of life from the peer");
                     break driver.end(Ended::Dead);
                 }
