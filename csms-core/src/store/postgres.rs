@@ -2,33 +2,14 @@
 
 use std::str::FromStr;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
-use ocpp_server::storage::{BootInfo, PasswordHash, StationRecord, Storage, StorageError};
-use ocpp_types::OcppVersion;
 use rust_decimal::Decimal;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 
 use super::migrate;
-use super::sql::{
-    at, from_json, non_empty, now, or_empty, parse, parse_opt, sql_store, start_key,
-    station_record, storage_error, to_json,
-};
-use super::{
-    AuditStore, LocationStore, SessionStore, StationStore, StoreError, StoreResult, TenantStore,
-    TokenStore, UserStore, VehicleStore,
-};
-use crate::model::{
-    ApiKey, ApiKeyId, AuditEntry, AuditId, AuthMethod, BootLogEntry, ChargingSession, Connector,
-    ConnectorStatus, Coordinates, Evse, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry,
-    NewLocation, NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle,
-    RegistrationStatus, SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport,
-    Tenant, TenantId, TenantRole, TenantSettings, Token, TokenId, TokenKind, TokenStatus,
-    TokenUsage, TransactionRef, UnknownStationPolicy, UnknownStop, User, UserId, Vehicle,
-    VehicleId,
-};
+use super::sql::sql_store;
+use super::{StoreError, StoreResult};
+use crate::model::TenantId;
 
 /// A store in a PostgreSQL database, with its migrations applied when connected.
 ///

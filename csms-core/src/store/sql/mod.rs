@@ -1,0 +1,138 @@
+//! The SQL both stores run, written once: [`sql_store!`] implements every store trait for a
+//! store type on one sqlx database. Queries are built at run time (no compile-time checking
+//! against a live database) and use `$1, $2, ...` placeholders, which SQLite and PostgreSQL
+//! both understand. What differs between the two (the column type of decimals) is passed
+//! in.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use ocpp_server::storage::{BootInfo, StationRecord, StorageError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{StoreError, StoreResult};
+use crate::model::Station;
+
+pub(super) mod audit;
+pub(super) mod locations;
+pub(super) mod ocpp_storage;
+pub(super) mod sessions;
+pub(super) mod stations;
+pub(super) mod tenants;
+pub(super) mod tokens;
+pub(super) mod users;
+pub(super) mod vehicles;
+
+/// Now, to the microsecond (what PostgreSQL keeps), so that a value read back equals the
+/// value written on both databases.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A time as stored, to the microsecond.
+pub(crate) fn at(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
+}
+
+pub(crate) fn to_json<T: Serialize + ?Sized>(what: &'static str, value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|error| StoreError::Invalid {
+        what,
+        reason: error.to_string(),
+    })
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(what: &'static str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|error| StoreError::corrupt(what, error))
+}
+
+pub(crate) fn parse<T>(
+    what: &'static str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+) -> StoreResult<T> {
+    parse(text).ok_or_else(|| StoreError::corrupt(what, format!("unknown value {text:?}")))
+}
+
+pub(crate) fn parse_opt<T>(
+    what: &'static str,
+    text: Option<String>,
+    parse: fn(&str) -> Option<T>,
+) -> StoreResult<Option<T>> {
+    text.map(|text| self::parse(what, &text, parse)).transpose()
+}
+
+/// `None` as the empty string, for columns in unique keys.
+pub(crate) fn or_empty(text: &Option<String>) -> &str {
+    text.as_deref().unwrap_or("")
+}
+
+/// The empty string as `None`.
+pub(crate) fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// What makes two starts the same start (see [`crate::model::NewSession`]).
+pub(crate) fn start_key(new: &crate::model::NewSession) -> String {
+    match &new.transaction_id {
+        Some(id) => format!("tx:{id}"),
+        None => format!(
+            "start:{}:{}:{}",
+            new.evse_id.unwrap_or(0),
+            new.connector_id.unwrap_or(0),
+            at(new.started_at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+    }
+}
+
+/// What `ocpp-server` knows of a station.
+pub(crate) fn station_record(station: &Station) -> StationRecord {
+    let mut record = StationRecord::new(station.identity.clone());
+    record.password = station.credentials_hash.clone();
+    record.boot = match (&station.vendor, &station.model) {
+        (Some(vendor), Some(model)) => Some(BootInfo {
+            vendor: vendor.clone(),
+            model: model.clone(),
+            serial_number: station.serial_number.clone(),
+            firmware_version: station.firmware_version.clone(),
+            at: station.last_boot_at,
+        }),
+        _ => None,
+    };
+    record.last_seen = station.last_seen;
+    record.connected = station.ocpp_version.filter(|_| station.online);
+    record
+}
+
+pub(crate) fn storage_error(error: StoreError) -> StorageError {
+    StorageError::new(error.to_string())
+}
+
+/// Implements every store trait and `ocpp_server::storage::Storage` for `$store`, a struct
+/// with fields `pool: sqlx::Pool<$db>` and `unknown_stations: Option<TenantId>`.
+///
+/// `$dec` is the column type decimals are bound and read as; `$dec_in` and `$dec_out`
+/// convert to and from it.
+macro_rules! sql_store {
+    ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
+        fn dec(row: &$row, column: &'static str) -> StoreResult<Option<Decimal>> {
+            row.try_get::<Option<$dec>, _>(column)?
+                .map(|value| $dec_out(column, value))
+                .transpose()
+        }
+
+        fn dec_in(value: Option<Decimal>) -> Option<$dec> {
+            value.map($dec_in)
+        }
+
+        $crate::store::sql::tenants::tenants!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::users::users!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::tokens::tokens!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::vehicles::vehicles!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::locations::locations!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::stations::stations!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::sessions::sessions!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::ocpp_storage::ocpp_storage!($store, $row, $dec, $dec_in, $dec_out);
+    };
+}
+
+pub(crate) use sql_store;

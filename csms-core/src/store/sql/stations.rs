@@ -1,0 +1,415 @@
+//! Stations, their boot log, EVSEs and connectors.
+
+/// Implements the stations part of [`sql_store!`](super::sql_store) for a store type.
+macro_rules! stations {
+    ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
+        mod stations {
+            use super::*;
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
+            use ocpp_server::storage::PasswordHash;
+            use sqlx::Row;
+
+            use crate::model::{BootLogEntry, Connector, ConnectorStatus, Evse, LocationId, NewStation, RegistrationStatus, Station, StationId, StatusReport, TenantId};
+            use crate::store::sql::{at, now, parse, parse_opt};
+            use crate::store::{LocationStore, StationStore, StoreError, StoreResult};
+
+            const STATION_COLUMNS: &str = "id, tenant_id, location_id, identity, station_group, \
+                 vendor, model, serial_number, firmware_version, ocpp_version, security_profile, \
+                 credentials_hash, registration, online, last_boot_at, last_heartbeat, last_seen, \
+                 created_at";
+
+            const BOOT_COLUMNS: &str = "tenant_id, station_id, at, vendor, model, serial_number, \
+                 firmware_version, reason, outcome";
+
+            const EVSE_COLUMNS: &str = "tenant_id, station_id, evse_id, uid, status";
+
+            const CONNECTOR_COLUMNS: &str = "tenant_id, station_id, evse_id, connector_id, \
+                 standard, format, power_type, max_voltage, max_amperage, max_power_w, status, \
+                 error_code, vendor_error_code, status_at";
+
+            fn station_from(row: &$row) -> StoreResult<Station> {
+                let profile: i32 = row.try_get("security_profile")?;
+                let hash: Option<String> = row.try_get("credentials_hash")?;
+                Ok(Station {
+                    id: StationId(row.try_get("id")?),
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    location_id: row.try_get::<Option<i64>, _>("location_id")?.map(LocationId),
+                    identity: row.try_get("identity")?,
+                    group: row.try_get("station_group")?,
+                    vendor: row.try_get("vendor")?,
+                    model: row.try_get("model")?,
+                    serial_number: row.try_get("serial_number")?,
+                    firmware_version: row.try_get("firmware_version")?,
+                    ocpp_version: parse_opt(
+                        "OCPP version",
+                        row.try_get("ocpp_version")?,
+                        crate::model::ocpp_version_from_str,
+                    )?,
+                    security_profile: u8::try_from(profile)
+                        .map_err(|error| StoreError::corrupt("security profile", error))?,
+                    credentials_hash: hash
+                        .map(|hash| {
+                            PasswordHash::parse(&hash).ok_or_else(|| {
+                                StoreError::corrupt("station credentials", "not a sha256$salt$hash")
+                            })
+                        })
+                        .transpose()?,
+                    registration: parse(
+                        "registration status",
+                        &row.try_get::<String, _>("registration")?,
+                        RegistrationStatus::parse,
+                    )?,
+                    online: row.try_get("online")?,
+                    last_boot_at: row.try_get("last_boot_at")?,
+                    last_heartbeat: row.try_get("last_heartbeat")?,
+                    last_seen: row.try_get("last_seen")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+
+            fn boot_from(row: &$row) -> StoreResult<BootLogEntry> {
+                Ok(BootLogEntry {
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    station_id: StationId(row.try_get("station_id")?),
+                    at: row.try_get("at")?,
+                    vendor: row.try_get("vendor")?,
+                    model: row.try_get("model")?,
+                    serial_number: row.try_get("serial_number")?,
+                    firmware_version: row.try_get("firmware_version")?,
+                    reason: row.try_get("reason")?,
+                    outcome: parse(
+                        "boot outcome",
+                        &row.try_get::<String, _>("outcome")?,
+                        RegistrationStatus::parse,
+                    )?,
+                })
+            }
+
+            fn evse_from(row: &$row) -> StoreResult<Evse> {
+                Ok(Evse {
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    station_id: StationId(row.try_get("station_id")?),
+                    evse_id: row.try_get("evse_id")?,
+                    uid: row.try_get("uid")?,
+                    status: parse(
+                        "EVSE status",
+                        &row.try_get::<String, _>("status")?,
+                        ConnectorStatus::parse,
+                    )?,
+                })
+            }
+
+            fn connector_from(row: &$row) -> StoreResult<Connector> {
+                Ok(Connector {
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    station_id: StationId(row.try_get("station_id")?),
+                    evse_id: row.try_get("evse_id")?,
+                    connector_id: row.try_get("connector_id")?,
+                    standard: ConnectorType::from_wire(&row.try_get::<String, _>("standard")?),
+                    format: ConnectorFormat::from_wire(&row.try_get::<String, _>("format")?),
+                    power_type: PowerType::from_wire(&row.try_get::<String, _>("power_type")?),
+                    max_voltage: row.try_get("max_voltage")?,
+                    max_amperage: row.try_get("max_amperage")?,
+                    max_power_w: row.try_get("max_power_w")?,
+                    status: parse(
+                        "connector status",
+                        &row.try_get::<String, _>("status")?,
+                        ConnectorStatus::parse,
+                    )?,
+                    error_code: row.try_get("error_code")?,
+                    vendor_error_code: row.try_get("vendor_error_code")?,
+                    status_at: row.try_get("status_at")?,
+                })
+            }
+
+            #[async_trait]
+            impl StationStore for $store {
+                async fn create_station(
+                    &self,
+                    tenant: TenantId,
+                    new: &NewStation,
+                ) -> StoreResult<Station> {
+                    if new.security_profile > 3 {
+                        return Err(StoreError::Invalid {
+                            what: "security profile",
+                            reason: format!("{} is not 0 to 3", new.security_profile),
+                        });
+                    }
+                    if let Some(location) = new.location_id {
+                        if self.location(tenant, location).await?.is_none() {
+                            return Err(StoreError::NotFound { what: "location" });
+                        }
+                    }
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO stations (tenant_id, location_id, identity, station_group, \
+                         security_profile, credentials_hash, registration, online, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8) RETURNING id",
+                    )
+                    .bind(tenant.0)
+                    .bind(new.location_id.map(|id| id.0))
+                    .bind(&new.identity)
+                    .bind(&new.group)
+                    .bind(i32::from(new.security_profile))
+                    .bind(new.credentials_hash.as_ref().map(|hash| hash.to_string()))
+                    .bind(new.registration.as_str())
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::on("station identity"))?;
+                    self.station_by_id(tenant, StationId(id))
+                        .await?
+                        .ok_or(StoreError::NotFound { what: "station" })
+                }
+
+                async fn station_by_id(
+                    &self,
+                    tenant: TenantId,
+                    id: StationId,
+                ) -> StoreResult<Option<Station>> {
+                    sqlx::query(&format!(
+                        "SELECT {STATION_COLUMNS} FROM stations WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(station_from)
+                    .transpose()
+                }
+
+                async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>> {
+                    sqlx::query(&format!(
+                        "SELECT {STATION_COLUMNS} FROM stations WHERE identity = $1"
+                    ))
+                    .bind(identity)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(station_from)
+                    .transpose()
+                }
+
+                async fn set_station_registration(
+                    &self,
+                    tenant: TenantId,
+                    id: StationId,
+                    status: RegistrationStatus,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE stations SET registration = $3 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(status.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn record_heartbeat(
+                    &self,
+                    tenant: TenantId,
+                    id: StationId,
+                    when: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE stations SET last_heartbeat = $3 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(at(when))
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn log_boot(&self, tenant: TenantId, entry: &BootLogEntry) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let done = sqlx::query(
+                        "UPDATE stations SET vendor = $3, model = $4, serial_number = $5, \
+                         firmware_version = $6, last_boot_at = $7 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(entry.station_id.0)
+                    .bind(&entry.vendor)
+                    .bind(&entry.model)
+                    .bind(&entry.serial_number)
+                    .bind(&entry.firmware_version)
+                    .bind(at(entry.at))
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    sqlx::query(&format!(
+                        "INSERT INTO boot_log ({BOOT_COLUMNS}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    ))
+                    .bind(tenant.0)
+                    .bind(entry.station_id.0)
+                    .bind(at(entry.at))
+                    .bind(&entry.vendor)
+                    .bind(&entry.model)
+                    .bind(&entry.serial_number)
+                    .bind(&entry.firmware_version)
+                    .bind(&entry.reason)
+                    .bind(entry.outcome.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn boot_log(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                    limit: u32,
+                ) -> StoreResult<Vec<BootLogEntry>> {
+                    sqlx::query(&format!(
+                        "SELECT {BOOT_COLUMNS} FROM boot_log WHERE tenant_id = $1 AND station_id = $2 \
+                         ORDER BY at DESC, id DESC LIMIT $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(boot_from)
+                    .collect()
+                }
+
+                async fn upsert_evse(&self, tenant: TenantId, evse: &Evse) -> StoreResult<bool> {
+                    let done = sqlx::query(&format!(
+                        "INSERT INTO evses ({EVSE_COLUMNS}) \
+                         SELECT tenant_id, id, $3, $4, $5 FROM stations \
+                         WHERE tenant_id = $1 AND id = $2 \
+                         ON CONFLICT (tenant_id, station_id, evse_id) \
+                         DO UPDATE SET uid = excluded.uid, status = excluded.status"
+                    ))
+                    .bind(tenant.0)
+                    .bind(evse.station_id.0)
+                    .bind(evse.evse_id)
+                    .bind(&evse.uid)
+                    .bind(evse.status.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn evses(&self, tenant: TenantId, station: StationId) -> StoreResult<Vec<Evse>> {
+                    sqlx::query(&format!(
+                        "SELECT {EVSE_COLUMNS} FROM evses WHERE tenant_id = $1 AND station_id = $2 \
+                         ORDER BY evse_id"
+                    ))
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(evse_from)
+                    .collect()
+                }
+
+                async fn upsert_connector(
+                    &self,
+                    tenant: TenantId,
+                    connector: &Connector,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(&format!(
+                        "INSERT INTO connectors ({CONNECTOR_COLUMNS}) \
+                         SELECT tenant_id, station_id, evse_id, $4, $5, $6, $7, $8, $9, $10, $11, \
+                         $12, $13, $14 FROM evses \
+                         WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
+                         ON CONFLICT (tenant_id, station_id, evse_id, connector_id) DO UPDATE SET \
+                         standard = excluded.standard, format = excluded.format, \
+                         power_type = excluded.power_type, max_voltage = excluded.max_voltage, \
+                         max_amperage = excluded.max_amperage, max_power_w = excluded.max_power_w, \
+                         status = excluded.status, error_code = excluded.error_code, \
+                         vendor_error_code = excluded.vendor_error_code, \
+                         status_at = excluded.status_at"
+                    ))
+                    .bind(tenant.0)
+                    .bind(connector.station_id.0)
+                    .bind(connector.evse_id)
+                    .bind(connector.connector_id)
+                    .bind(connector.standard.as_str())
+                    .bind(connector.format.as_str())
+                    .bind(connector.power_type.as_str())
+                    .bind(connector.max_voltage)
+                    .bind(connector.max_amperage)
+                    .bind(connector.max_power_w)
+                    .bind(connector.status.as_str())
+                    .bind(&connector.error_code)
+                    .bind(&connector.vendor_error_code)
+                    .bind(connector.status_at.map(at))
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn record_status(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                    report: &StatusReport,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE connectors SET status = $5, error_code = $6, \
+                         vendor_error_code = $7, status_at = $8 \
+                         WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
+                         AND connector_id = $4 AND (status_at IS NULL OR status_at <= $8)",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(report.evse_id)
+                    .bind(report.connector_id)
+                    .bind(report.status.as_str())
+                    .bind(&report.error_code)
+                    .bind(&report.vendor_error_code)
+                    .bind(at(report.at))
+                    .execute(&self.pool)
+                    .await?;
+                    if done.rows_affected() > 0 {
+                        return Ok(true);
+                    }
+                    let exists: Option<i32> = sqlx::query_scalar(
+                        "SELECT connector_id FROM connectors WHERE tenant_id = $1 \
+                         AND station_id = $2 AND evse_id = $3 AND connector_id = $4",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(report.evse_id)
+                    .bind(report.connector_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(exists.is_some())
+                }
+
+                async fn connectors(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                ) -> StoreResult<Vec<Connector>> {
+                    sqlx::query(&format!(
+                        "SELECT {CONNECTOR_COLUMNS} FROM connectors \
+                         WHERE tenant_id = $1 AND station_id = $2 ORDER BY evse_id, connector_id"
+                    ))
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(connector_from)
+                    .collect()
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use stations;

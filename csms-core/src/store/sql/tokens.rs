@@ -1,0 +1,155 @@
+//! Authorization tokens.
+
+/// Implements the tokens part of [`sql_store!`](super::sql_store) for a store type.
+macro_rules! tokens {
+    ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
+        mod tokens {
+            use super::*;
+            use async_trait::async_trait;
+            use sqlx::Row;
+
+            use crate::model::{NewToken, TenantId, Token, TokenId, TokenKind, TokenStatus, TokenUsage, UserId, VehicleId};
+            use crate::store::sql::{at, from_json, now, parse, to_json};
+            use crate::store::{StoreError, StoreResult, TokenStore};
+
+            const TOKEN_COLUMNS: &str = "id, tenant_id, uid, kind, status, expires_at, group_id, \
+                 visual_id, owner_id, vehicle_id, restrictions, usage, created_at";
+
+            fn token_from(row: &$row) -> StoreResult<Token> {
+                Ok(Token {
+                    id: TokenId(row.try_get("id")?),
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    uid: row.try_get("uid")?,
+                    kind: parse("token kind", &row.try_get::<String, _>("kind")?, TokenKind::parse)?,
+                    status: parse(
+                        "token status",
+                        &row.try_get::<String, _>("status")?,
+                        TokenStatus::parse,
+                    )?,
+                    expires_at: row.try_get("expires_at")?,
+                    group_id: row.try_get("group_id")?,
+                    visual_id: row.try_get("visual_id")?,
+                    owner: row.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+                    vehicle_id: row.try_get::<Option<i64>, _>("vehicle_id")?.map(VehicleId),
+                    restrictions: from_json(
+                        "token restrictions",
+                        &row.try_get::<String, _>("restrictions")?,
+                    )?,
+                    usage: from_json("token usage", &row.try_get::<String, _>("usage")?)?,
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+
+            #[async_trait]
+            impl TokenStore for $store {
+                async fn create_token(&self, tenant: TenantId, new: &NewToken) -> StoreResult<Token> {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO tokens (tenant_id, uid, kind, status, expires_at, group_id, \
+                         visual_id, owner_id, vehicle_id, restrictions, usage, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    )
+                    .bind(tenant.0)
+                    .bind(&new.uid)
+                    .bind(new.kind.as_str())
+                    .bind(new.status.as_str())
+                    .bind(new.expires_at.map(at))
+                    .bind(&new.group_id)
+                    .bind(&new.visual_id)
+                    .bind(new.owner.map(|id| id.0))
+                    .bind(new.vehicle_id.map(|id| id.0))
+                    .bind(to_json("token restrictions", &new.restrictions)?)
+                    .bind(to_json("token usage", &TokenUsage::default())?)
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::on("token with this uid"))?;
+                    self.token(tenant, TokenId(id))
+                        .await?
+                        .ok_or(StoreError::NotFound { what: "token" })
+                }
+
+                async fn token(&self, tenant: TenantId, id: TokenId) -> StoreResult<Option<Token>> {
+                    sqlx::query(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(token_from)
+                    .transpose()
+                }
+
+                async fn token_by_uid(
+                    &self,
+                    tenant: TenantId,
+                    uid: &str,
+                ) -> StoreResult<Option<Token>> {
+                    sqlx::query(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = $1 AND uid = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(uid)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(token_from)
+                    .transpose()
+                }
+
+                async fn tokens_of_owner(
+                    &self,
+                    tenant: TenantId,
+                    owner: UserId,
+                ) -> StoreResult<Vec<Token>> {
+                    sqlx::query(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = $1 AND owner_id = $2 \
+                         ORDER BY uid"
+                    ))
+                    .bind(tenant.0)
+                    .bind(owner.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(token_from)
+                    .collect()
+                }
+
+                async fn set_token_status(
+                    &self,
+                    tenant: TenantId,
+                    id: TokenId,
+                    status: TokenStatus,
+                ) -> StoreResult<bool> {
+                    let done =
+                        sqlx::query("UPDATE tokens SET status = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.0)
+                            .bind(id.0)
+                            .bind(status.as_str())
+                            .execute(&self.pool)
+                            .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn save_token_usage(
+                    &self,
+                    tenant: TenantId,
+                    id: TokenId,
+                    usage: &TokenUsage,
+                ) -> StoreResult<bool> {
+                    let done =
+                        sqlx::query("UPDATE tokens SET usage = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.0)
+                            .bind(id.0)
+                            .bind(to_json("token usage", usage)?)
+                            .execute(&self.pool)
+                            .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use tokens;

@@ -1,0 +1,78 @@
+//! Vehicles.
+
+/// Implements the vehicles part of [`sql_store!`](super::sql_store) for a store type.
+macro_rules! vehicles {
+    ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
+        mod vehicles {
+            use super::*;
+            use async_trait::async_trait;
+            use sqlx::Row;
+
+            use crate::model::{NewVehicle, TenantId, UserId, Vehicle, VehicleId};
+            use crate::store::sql::now;
+            use crate::store::{StoreError, StoreResult, VehicleStore};
+
+            const VEHICLE_COLUMNS: &str =
+                "id, tenant_id, vin, make, model, battery_capacity_kwh, owner_id, created_at";
+
+            fn vehicle_from(row: &$row) -> StoreResult<Vehicle> {
+                Ok(Vehicle {
+                    id: VehicleId(row.try_get("id")?),
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    vin: row.try_get("vin")?,
+                    make: row.try_get("make")?,
+                    model: row.try_get("model")?,
+                    battery_capacity_kwh: dec(row, "battery_capacity_kwh")?,
+                    owner: row.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+
+            #[async_trait]
+            impl VehicleStore for $store {
+                async fn create_vehicle(
+                    &self,
+                    tenant: TenantId,
+                    new: &NewVehicle,
+                ) -> StoreResult<Vehicle> {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO vehicles (tenant_id, vin, make, model, battery_capacity_kwh, \
+                         owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    )
+                    .bind(tenant.0)
+                    .bind(&new.vin)
+                    .bind(&new.make)
+                    .bind(&new.model)
+                    .bind(dec_in(new.battery_capacity_kwh))
+                    .bind(new.owner.map(|id| id.0))
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::on("vehicle"))?;
+                    self.vehicle(tenant, VehicleId(id))
+                        .await?
+                        .ok_or(StoreError::NotFound { what: "vehicle" })
+                }
+
+                async fn vehicle(
+                    &self,
+                    tenant: TenantId,
+                    id: VehicleId,
+                ) -> StoreResult<Option<Vehicle>> {
+                    sqlx::query(&format!(
+                        "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(vehicle_from)
+                    .transpose()
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use vehicles;
