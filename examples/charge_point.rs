@@ -12,16 +12,21 @@
 //! with `--once` it exits after the transaction. A remote start runs another transaction;
 //! a remote stop ends the running one early. Exit status: 0 on success, 1 when the CSMS
 //! refuses or fails, 2 on bad usage.
+//!
+//! Like a real station, it keeps its transaction going when the connection drops: the
+//! transaction's messages (start, meter values, stop, and the status changes around them) wait
+//! for the connection to come back and are delivered then, the same message again if it was
+//! in flight when the connection dropped, so the CSMS sees each of them at least once.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ev_backend::ocpp_server::client::{ChargePoint, ChargePointConfig};
 use ev_backend::ocpp_server::{CallFailure, Context, Router, StationHandle};
-use ev_backend::ocpp_types::{OcppMessage, OcppVersion, v16, v201};
+use ev_backend::ocpp_types::{OcppCall, OcppMessage, OcppVersion, v16, v201};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -105,24 +110,86 @@ async fn main() -> ExitCode {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The link to the CSMS: the charge point once connected, shared with the command handlers
+/// (which are built before it).
+#[derive(Debug, Clone, Default)]
+struct Csms {
+    client: Arc<Mutex<Option<ChargePoint>>>,
+}
+
+/// How long a transaction message waits for the CSMS before the simulator gives up.
+const DELIVERY_DEADLINE: Duration = Duration::from_secs(600);
+
+impl Csms {
+    /// The current connection, if connected.
+    fn current(&self) -> Option<StationHandle> {
+        let client = self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        client.as_ref().and_then(ChargePoint::handle)
+    }
+
+    /// Calls the CSMS once, on the current connection.
+    async fn call<C: OcppCall>(&self, request: &C) -> Result<C::Response, CallFailure> {
+        let handle = self.current().ok_or(CallFailure::NotConnected)?;
+        handle.call(request).await
+    }
+
+    /// Calls the CSMS until it answers: a transaction message is not lost to a dropped
+    /// connection. A CALLERROR is retried a few times (the CSMS may have failed to store
+    /// it), then reported.
+    async fn deliver<C: OcppCall>(&self, request: &C) -> Result<C::Response, CallFailure> {
+        let started = Instant::now();
+        let mut call_errors = 0;
+        loop {
+            match self.call(request).await {
+                Ok(response) => return Ok(response),
+                Err(CallFailure::NotConnected | CallFailure::Timeout)
+                    if started.elapsed() < DELIVERY_DEADLINE => {}
+                Err(CallFailure::CallError { .. }) if call_errors < 3 => call_errors += 1,
+                Err(error) => return Err(error),
+            }
+            warn!(action = C::ACTION, "not delivered yet, trying again");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Closes the connection and stops reconnecting.
+    async fn close(&self) {
+        let client = self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(client) = client {
+            client.close().await;
+        }
+    }
+}
+
 async fn run(args: Args) -> Result<(), Error> {
     let station = Arc::new(Station::default());
+    let csms = Csms::default();
     let mut config = ChargePointConfig::new(args.url.clone(), args.id.clone());
     config.versions = vec![args.version];
     config.password = args.password.clone();
     let router = match args.version {
-        OcppVersion::V16 => v16_commands(Arc::clone(&station), args.clone()),
-        _ => v201_commands(Arc::clone(&station), args.clone()),
+        OcppVersion::V16 => v16_commands(csms.clone(), Arc::clone(&station), args.clone()),
+        _ => v201_commands(csms.clone(), Arc::clone(&station), args.clone()),
     };
     let client = ChargePoint::connect(config, router).await?;
-    let csms = client.handle().ok_or("not connected")?;
+    *csms
+        .client
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
     info!(url = args.url, id = args.id, version = %args.version, "connected");
     let interval = match args.version {
         OcppVersion::V16 => v16_session(&csms, &station, &args).await?,
         _ => v201_session(&csms, &station, &args).await?,
     };
     if args.once {
-        client.close().await;
+        csms.close().await;
         return Ok(());
     }
     let mut heartbeat = tokio::time::interval(interval);
@@ -131,8 +198,8 @@ async fn run(args: Args) -> Result<(), Error> {
         tokio::select! {
             _ = heartbeat.tick() => {
                 let result = match args.version {
-                    OcppVersion::V16 => client.call(&v16::HeartbeatRequest::default()).await.map(|_| ()),
-                    _ => client.call(&v201::HeartbeatRequest::default()).await.map(|_| ()),
+                    OcppVersion::V16 => csms.call(&v16::HeartbeatRequest::default()).await.map(|_| ()),
+                    _ => csms.call(&v201::HeartbeatRequest::default()).await.map(|_| ()),
                 };
                 if let Err(error) = result {
                     warn!(%error, "heartbeat failed");
@@ -141,7 +208,7 @@ async fn run(args: Args) -> Result<(), Error> {
             _ = tokio::signal::ctrl_c() => break,
         }
     }
-    client.close().await;
+    csms.close().await;
     Ok(())
 }
 
@@ -156,11 +223,7 @@ fn message<T: OcppMessage>(value: Value) -> T {
 // ---- OCPP 1.6 ----
 
 /// Boots and runs one transaction; returns the heartbeat interval.
-async fn v16_session(
-    csms: &StationHandle,
-    station: &Arc<Station>,
-    args: &Args,
-) -> Result<Duration, Error> {
+async fn v16_session(csms: &Csms, station: &Arc<Station>, args: &Args) -> Result<Duration, Error> {
     let boot = csms
         .call(&message::<v16::BootNotificationRequest>(json!({
             "chargePointVendor": "EV Backend", "chargePointModel": "Simulator",
@@ -178,18 +241,14 @@ async fn v16_session(
     Ok(Duration::from_secs(boot.interval.max(10) as u64))
 }
 
-async fn v16_status(csms: &StationHandle, connector: i32, status: &str) -> Result<(), CallFailure> {
+async fn v16_status(csms: &Csms, connector: i32, status: &str) -> Result<(), CallFailure> {
     let request = message::<v16::StatusNotificationRequest>(json!({
         "connectorId": connector, "errorCode": "NoError", "status": status, "timestamp": Utc::now()
     }));
-    csms.call(&request).await.map(|_| ())
+    csms.deliver(&request).await.map(|_| ())
 }
 
-async fn v16_transaction(
-    csms: StationHandle,
-    station: Arc<Station>,
-    args: Args,
-) -> Result<(), Error> {
+async fn v16_transaction(csms: Csms, station: Arc<Station>, args: Args) -> Result<(), Error> {
     if station.charging.swap(true, Ordering::SeqCst) {
         return Err("a transaction is running already".into());
     }
@@ -205,7 +264,7 @@ async fn v16_transaction(
     v16_status(&csms, 1, "Preparing").await?;
     let meter_start = station.energy_wh.load(Ordering::SeqCst);
     let started = csms
-        .call(&message::<v16::StartTransactionRequest>(json!({
+        .deliver(&message::<v16::StartTransactionRequest>(json!({
             "connectorId": 1, "idTag": args.id_tag, "meterStart": meter_start, "timestamp": Utc::now()
         })))
         .await?;
@@ -223,7 +282,7 @@ async fn v16_transaction(
         // 11 kW for the interval.
         let wh = (11_000.0 * args.meter_interval.as_secs_f64() / 3600.0).round() as i64;
         let energy = station.energy_wh.fetch_add(wh.max(1), Ordering::SeqCst) + wh.max(1);
-        csms.call(&message::<v16::MeterValuesRequest>(json!({
+        csms.deliver(&message::<v16::MeterValuesRequest>(json!({
             "connectorId": 1, "transactionId": transaction_id,
             "meterValue": [{"timestamp": Utc::now(), "sampledValue": [
                 {"value": energy.to_string(), "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": "Sample.Periodic"},
@@ -233,7 +292,7 @@ async fn v16_transaction(
         .await?;
     }
     let meter_stop = station.energy_wh.load(Ordering::SeqCst);
-    csms.call(&message::<v16::StopTransactionRequest>(json!({
+    csms.deliver(&message::<v16::StopTransactionRequest>(json!({
         "transactionId": transaction_id, "idTag": args.id_tag, "meterStop": meter_stop,
         "timestamp": Utc::now(), "reason": "Local"
     })))
@@ -249,14 +308,15 @@ async fn v16_transaction(
     Ok(())
 }
 
-fn v16_commands(station: Arc<Station>, args: Args) -> Router {
+fn v16_commands(csms: Csms, station: Arc<Station>, args: Args) -> Router {
     let start_station = Arc::clone(&station);
     let stop_station = Arc::clone(&station);
     Router::new()
         .on(
-            move |ctx: Context, request: v16::RemoteStartTransactionRequest| {
+            move |_ctx: Context, request: v16::RemoteStartTransactionRequest| {
                 let station = Arc::clone(&start_station);
                 let mut args = args.clone();
+                let csms = csms.clone();
                 async move {
                     if station.charging.load(Ordering::SeqCst) {
                         return Ok(v16::RemoteStartTransactionResponse {
@@ -264,7 +324,6 @@ fn v16_commands(station: Arc<Station>, args: Args) -> Router {
                         });
                     }
                     args.id_tag = request.id_tag;
-                    let csms = ctx.station().clone();
                     tokio::spawn(async move {
                         if let Err(error) = v16_transaction(csms, station, args).await {
                             warn!(%error, "remote transaction failed");
@@ -338,11 +397,7 @@ fn v16_commands(station: Arc<Station>, args: Args) -> Router {
 
 // ---- OCPP 2.0.1 ----
 
-async fn v201_session(
-    csms: &StationHandle,
-    station: &Arc<Station>,
-    args: &Args,
-) -> Result<Duration, Error> {
+async fn v201_session(csms: &Csms, station: &Arc<Station>, args: &Args) -> Result<Duration, Error> {
     let boot = csms
         .call(&message::<v201::BootNotificationRequest>(json!({
             "reason": "PowerUp",
@@ -359,15 +414,15 @@ async fn v201_session(
     Ok(Duration::from_secs(boot.interval.max(10) as u64))
 }
 
-async fn v201_status(csms: &StationHandle, status: &str) -> Result<(), CallFailure> {
+async fn v201_status(csms: &Csms, status: &str) -> Result<(), CallFailure> {
     let request = message::<v201::StatusNotificationRequest>(json!({
         "timestamp": Utc::now(), "connectorStatus": status, "evseId": 1, "connectorId": 1
     }));
-    csms.call(&request).await.map(|_| ())
+    csms.deliver(&request).await.map(|_| ())
 }
 
 async fn v201_transaction(
-    csms: StationHandle,
+    csms: Csms,
     station: Arc<Station>,
     args: Args,
     remote_start_id: Option<i32>,
@@ -411,7 +466,7 @@ async fn v201_transaction(
     if let Some(remote_start_id) = remote_start_id {
         info["transactionInfo"] = json!({"transactionId": transaction_id, "remoteStartId": remote_start_id, "chargingState": "Charging"});
     }
-    csms.call(&event("Started", "Authorized", info)).await?;
+    csms.deliver(&event("Started", "Authorized", info)).await?;
     v201_status(&csms, "Occupied").await?;
     info!(transaction_id, "transaction started");
     let mut stopped_remotely = false;
@@ -422,7 +477,7 @@ async fn v201_transaction(
         }
         let wh = (11_000.0 * args.meter_interval.as_secs_f64() / 3600.0).round() as i64;
         station.energy_wh.fetch_add(wh.max(1), Ordering::SeqCst);
-        csms.call(&event(
+        csms.deliver(&event(
             "Updated",
             "MeterValuePeriodic",
             json!({"meterValue": energy(&station)}),
@@ -436,22 +491,23 @@ async fn v201_transaction(
     };
     let mut end = json!({"meterValue": energy(&station)});
     end["transactionInfo"] = json!({"transactionId": transaction_id, "stoppedReason": reason});
-    csms.call(&event("Ended", trigger, end)).await?;
+    csms.deliver(&event("Ended", trigger, end)).await?;
     info!(transaction_id, "transaction ended");
     v201_status(&csms, "Available").await?;
     station.charging.store(false, Ordering::SeqCst);
     Ok(())
 }
 
-fn v201_commands(station: Arc<Station>, args: Args) -> Router {
+fn v201_commands(csms: Csms, station: Arc<Station>, args: Args) -> Router {
     let start_station = Arc::clone(&station);
     let stop_station = Arc::clone(&station);
     let identity = args.id.clone();
     Router::new()
         .on(
-            move |ctx: Context, request: v201::RequestStartTransactionRequest| {
+            move |_ctx: Context, request: v201::RequestStartTransactionRequest| {
                 let station = Arc::clone(&start_station);
                 let mut args = args.clone();
+                let csms = csms.clone();
                 async move {
                     if station.charging.load(Ordering::SeqCst) {
                         return Ok(message::<v201::RequestStartTransactionResponse>(
@@ -459,7 +515,6 @@ fn v201_commands(station: Arc<Station>, args: Args) -> Router {
                         ));
                     }
                     args.id_tag = request.id_token.id_token;
-                    let csms = ctx.station().clone();
                     let remote_start_id = request.remote_start_id;
                     tokio::spawn(async move {
                         if let Err(error) =
