@@ -1,8 +1,8 @@
 //! The reference charging-station management system: data model, stores, tariff and CDR engine, HTTP APIs.
 //!
 //! - [`model`]: the domain model: tenants, users and API keys, tokens, vehicles, locations,
-//!   stations with their EVSEs and connectors, charging sessions and meter values, the
-//!   audit log.
+//!   stations with their EVSEs and connectors, charging sessions and meter values, tariffs
+//!   and their assignments, CDRs, the audit log.
 //! - [`store`]: the [`Store`](store::Store) trait family over that model, every method
 //!   scoped by tenant, on SQLite and PostgreSQL; it is also `ocpp-server`'s station storage.
 //! - [`tariff`]: the tariff and CDR engine. It prices charging sessions and CDRs with the whole

@@ -20,6 +20,19 @@ use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
 use ocpp_types::OcppVersion;
 use rust_decimal::Decimal;
 
+#[path = "store_contract/cdrs.rs"]
+mod cdrs;
+#[path = "store_contract/raw.rs"]
+mod raw;
+#[path = "store_contract/tariffs.rs"]
+mod tariffs;
+#[path = "store_contract/usage.rs"]
+mod usage;
+
+use cdrs::cdrs_issued_once_and_immutable;
+use tariffs::tariffs_assigned_and_resolved;
+use usage::token_usage_counts_atomically;
+
 /// A name no other test, in this run or a concurrent one, uses.
 fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -58,6 +71,28 @@ async fn tenant(store: &impl Store, name: &str) -> TenantId {
     assert_eq!(created.name, name);
     assert_eq!(created.settings, new.settings);
     created.id
+}
+
+/// A location with one parking spot and no renter.
+fn garage() -> NewLocation {
+    NewLocation {
+        name: "Garage".to_owned(),
+        address: Address {
+            street: "Kade 1".to_owned(),
+            postal_code: Some("1011 AA".to_owned()),
+            city: "Amsterdam".to_owned(),
+            state: None,
+            country: "NLD".to_owned(),
+        },
+        coordinates: None,
+        time_zone: "Europe/Amsterdam".to_owned(),
+        opening_hours: OpeningHours::default(),
+        parking_spots: vec![ParkingSpot {
+            label: "B-17".to_owned(),
+            floor: Some("-2".to_owned()),
+            renter: None,
+        }],
+    }
 }
 
 fn start_201(station: csms_core::model::StationId, id: &str, at: DateTime<Utc>) -> NewSession {
@@ -1215,6 +1250,9 @@ contract!(
     audit_entries,
     unknown_stops_are_kept,
     sessions_of_a_renter,
+    tariffs_assigned_and_resolved,
+    cdrs_issued_once_and_immutable,
+    token_usage_counts_atomically,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

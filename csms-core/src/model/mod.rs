@@ -12,6 +12,8 @@
 //! - [`location`]: locations, opening hours and parking spots.
 //! - [`station`]: charging stations, their boot log, EVSEs and connectors.
 //! - [`session`]: charging sessions (transactions) and their meter values.
+//! - [`tariff`]: OCPI tariffs and what they are assigned to.
+//! - [`cdr`]: charge detail records, issued once per finished session.
 //! - [`audit`]: the audit log.
 //!
 //! Enumerations are stored and written as short stable names (`as_str`/`parse`), so a
@@ -79,15 +81,18 @@ macro_rules! text_enum {
 }
 
 pub mod audit;
+pub mod cdr;
 pub mod location;
 pub mod session;
 pub mod station;
+pub mod tariff;
 pub mod tenant;
 pub mod token;
 pub mod user;
 pub mod vehicle;
 
 pub use audit::{Actor, AuditEntry, AuditId, NewAuditEntry};
+pub use cdr::{Cdr, CdrFilter, CdrId, NewCdr};
 pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
@@ -99,6 +104,7 @@ pub use station::{
     BootLogEntry, Connector, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station,
     StationId, StatusReport,
 };
+pub use tariff::{StoredTariff, TariffAssignment, TariffId, TariffScope};
 pub use tenant::{NewTenant, Tenant, TenantId, TenantRole, TenantSettings, UnknownStationPolicy};
 pub use token::{
     NewToken, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage,

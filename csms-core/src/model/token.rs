@@ -1,7 +1,7 @@
 //! Authorization tokens: what a driver presents (a card, an app, a contract, a car) and the
 //! rules on its use.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,48 @@ pub struct TokenUsage {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+impl TokenUsage {
+    /// Counts `energy_kwh` and `amount` used at `at`, on the local `day` of the token's time
+    /// zone. A later day (or month) than the counters' starts them again from zero; an
+    /// earlier one (a late report) counts only in the counters it still belongs to.
+    pub fn record(
+        &mut self,
+        energy_kwh: Decimal,
+        amount: Decimal,
+        day: NaiveDate,
+        at: DateTime<Utc>,
+    ) {
+        let month = day.with_day(1).unwrap_or(day);
+        match self.day {
+            Some(current) if current == day => {
+                self.energy_kwh_day += energy_kwh;
+                self.amount_day += amount;
+            }
+            Some(current) if current > day => {}
+            _ => {
+                self.day = Some(day);
+                self.energy_kwh_day = energy_kwh;
+                self.amount_day = amount;
+            }
+        }
+        match self.month {
+            Some(current) if current == month => {
+                self.energy_kwh_month += energy_kwh;
+                self.amount_month += amount;
+            }
+            Some(current) if current > month => {}
+            _ => {
+                self.month = Some(month);
+                self.energy_kwh_month = energy_kwh;
+                self.amount_month = amount;
+            }
+        }
+        if self.last_used_at.is_none_or(|last| last < at) {
+            self.last_used_at = Some(at);
+        }
+    }
+}
+
 /// An authorization token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
@@ -192,5 +234,47 @@ impl NewToken {
             vehicle_id: None,
             restrictions: TokenRestrictions::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use rust_decimal::Decimal;
+
+    use super::TokenUsage;
+
+    fn day(d: u32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).expect("a date")
+    }
+
+    #[test]
+    fn counters_follow_days_and_months() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        let mut usage = TokenUsage::default();
+        usage.record(Decimal::new(10, 0), Decimal::new(3, 0), day(1, 3), at);
+        usage.record(Decimal::new(5, 0), Decimal::new(1, 0), day(1, 3), at);
+        assert_eq!(usage.energy_kwh_day, Decimal::new(15, 0));
+        assert_eq!(usage.amount_month, Decimal::new(4, 0));
+        assert_eq!(usage.month, Some(day(1, 3)));
+
+        usage.record(Decimal::new(2, 0), Decimal::ONE, day(2, 3), at);
+        assert_eq!(usage.day, Some(day(2, 3)));
+        assert_eq!(usage.energy_kwh_day, Decimal::new(2, 0));
+        assert_eq!(usage.energy_kwh_month, Decimal::new(17, 0));
+
+        // A late report of the day before counts in the month only.
+        usage.record(Decimal::ONE, Decimal::ONE, day(1, 3), at);
+        assert_eq!(usage.energy_kwh_day, Decimal::new(2, 0));
+        assert_eq!(usage.energy_kwh_month, Decimal::new(18, 0));
+
+        usage.record(Decimal::ONE, Decimal::ONE, day(1, 4), at);
+        assert_eq!(usage.month, Some(day(1, 4)));
+        assert_eq!(usage.energy_kwh_month, Decimal::ONE);
+        assert_eq!(usage.amount_day, Decimal::ONE);
+        assert_eq!(usage.last_used_at, Some(at));
     }
 }

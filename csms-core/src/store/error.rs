@@ -4,8 +4,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// A value that must be unique is taken (a station identity, a token uid, ...).
-    #[error("{what} already exists")]
+    /// A value that must be unique is taken (a station identity, a token uid, ...), or a
+    /// row to delete is still referenced (a tariff assigned, a token with sessions, ...).
+    #[error("conflict: {what}")]
     Conflict {
         /// What was taken.
         what: &'static str,
@@ -54,6 +55,29 @@ impl StoreError {
                 StoreError::Database(error)
             }
         }
+    }
+
+    /// A database error, with foreign-key violations (a row still referenced, or a
+    /// reference to a row that does not exist) told apart as [`StoreError::Conflict`] on
+    /// `what`, and unique violations as well.
+    pub(crate) fn referenced(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |error| {
+            let conflict = error
+                .as_database_error()
+                .is_some_and(|db| db.is_foreign_key_violation() || db.is_unique_violation());
+            if conflict {
+                StoreError::Conflict { what }
+            } else {
+                StoreError::Database(error)
+            }
+        }
+    }
+
+    /// Whether `error` is a foreign-key violation.
+    pub(crate) fn is_foreign_key(error: &sqlx::Error) -> bool {
+        error
+            .as_database_error()
+            .is_some_and(|db| db.is_foreign_key_violation())
     }
 
     pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {

@@ -27,6 +27,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "sessions by token",
         include_str!("../../migrations/sqlite/0003_sessions_by_token.sql"),
     ),
+    (
+        4,
+        "tariffs and CDRs",
+        include_str!("../../migrations/sqlite/0004_tariffs_and_cdrs.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -45,6 +50,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         3,
         "sessions by token",
         include_str!("../../migrations/postgres/0003_sessions_by_token.sql"),
+    ),
+    (
+        4,
+        "tariffs and CDRs",
+        include_str!("../../migrations/postgres/0004_tariffs_and_cdrs.sql"),
     ),
 ];
 

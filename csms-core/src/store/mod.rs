@@ -30,6 +30,10 @@
 //! ([`SessionStore::record_unknown_stop`]), once. Meter values are unique per session, time and sampled quantity, so a
 //! MeterValues or TransactionEvent delivered again adds nothing. A stop on a session that is
 //! already over changes nothing.
+//! [`CdrStore::issue_cdr`] issues one CDR per session (a unique constraint on the session): the
+//! same session again gives the first CDR back. An issued CDR cannot be changed or deleted:
+//! triggers in both schemas refuse it. [`TokenStore::record_token_usage`] adds to a token's
+//! counters in one transaction that holds the token's row, so concurrent additions all count.
 //!
 //! # Migrations
 //!
@@ -40,23 +44,28 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ocpi_types::v221::tariffs::Tariff;
 use ocpp_server::storage::Storage;
+use rust_decimal::Decimal;
 
 use crate::model::{
-    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, ChargingSession, Connector, Evse, Location,
-    LocationId, MeterValue, NewApiKey, NewAuditEntry, NewLocation, NewSession, NewStation,
-    NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus, SessionId, SessionStatus,
-    SessionStop, Station, StationId, StatusReport, Tenant, TenantId, TenantSettings, Token,
-    TokenId, TokenStatus, TokenUsage, UnknownStop, User, UserId, Vehicle, VehicleId,
+    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId, ChargingSession, Connector,
+    Evse, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry, NewCdr, NewLocation,
+    NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus,
+    SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport, StoredTariff,
+    TariffAssignment, TariffId, TariffScope, Tenant, TenantId, TenantSettings, Token, TokenId,
+    TokenStatus, TokenUsage, UnknownStop, User, UserId, Vehicle, VehicleId,
 };
 
 mod error;
 mod migrate;
+mod page;
 mod postgres;
 mod sql;
 mod sqlite;
 
 pub use error::StoreError;
+pub use page::{Page, Paged};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -128,13 +137,30 @@ pub trait TokenStore: Send + Sync {
         status: TokenStatus,
     ) -> StoreResult<bool>;
 
-    /// Replaces a token's usage counters; `false` if `tenant` has no such token.
+    /// Replaces a token's usage counters; `false` if `tenant` has no such token. Prefer
+    /// [`record_token_usage`](TokenStore::record_token_usage), which cannot lose a
+    /// concurrent update.
     async fn save_token_usage(
         &self,
         tenant: TenantId,
         id: TokenId,
         usage: &TokenUsage,
     ) -> StoreResult<bool>;
+
+    /// Adds `energy_wh` and `amount` used at `at` to a token's day and month counters, in
+    /// one transaction that holds the token's row: concurrent calls all count. The day and
+    /// month are those of `at` in the token's time zone (its restrictions' zone, else the
+    /// tenant's); counters of an earlier day or month start again from zero (see
+    /// [`TokenUsage::record`]). The counters as they now are, or `None` if `tenant` has no
+    /// such token.
+    async fn record_token_usage(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        energy_wh: Decimal,
+        amount: Decimal,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenUsage>>;
 }
 
 /// Vehicles.
@@ -326,6 +352,93 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<Vec<MeterValue>>;
 }
 
+/// Tariffs, what they are assigned to, and which one applies to a session.
+#[async_trait]
+pub trait TariffStore: Send + Sync {
+    /// Stores an OCPI tariff; [`StoreError::Invalid`] if it does not validate (strictly),
+    /// [`StoreError::Conflict`] if the tenant has a tariff with its OCPI `id`.
+    async fn create_tariff(&self, tenant: TenantId, tariff: &Tariff) -> StoreResult<StoredTariff>;
+
+    /// The tariff `id` of `tenant`.
+    async fn tariff(&self, tenant: TenantId, id: TariffId) -> StoreResult<Option<StoredTariff>>;
+
+    /// The tenant's tariff with OCPI id `ocpi_id`.
+    async fn tariff_by_ocpi_id(
+        &self,
+        tenant: TenantId,
+        ocpi_id: &str,
+    ) -> StoreResult<Option<StoredTariff>>;
+
+    /// A page of the tenant's tariffs, by OCPI id.
+    async fn list_tariffs(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<StoredTariff>>;
+
+    /// Replaces a tariff's OCPI object (keeping its id and assignments); `None` if `tenant`
+    /// has no such tariff. Errors as [`create_tariff`](TariffStore::create_tariff).
+    async fn replace_tariff(
+        &self,
+        tenant: TenantId,
+        id: TariffId,
+        tariff: &Tariff,
+    ) -> StoreResult<Option<StoredTariff>>;
+
+    /// Deletes a tariff; `false` if `tenant` has no such tariff. [`StoreError::Conflict`]
+    /// while it is assigned or a CDR was priced with it.
+    async fn delete_tariff(&self, tenant: TenantId, id: TariffId) -> StoreResult<bool>;
+
+    /// Assigns a tariff to a scope, replacing the tariff the scope had; `false` if `tenant`
+    /// has no such tariff, [`StoreError::NotFound`] if it has no such location or EVSE.
+    async fn assign_tariff(
+        &self,
+        tenant: TenantId,
+        scope: &TariffScope,
+        tariff: TariffId,
+    ) -> StoreResult<bool>;
+
+    /// Removes a scope's tariff; `false` if it had none.
+    async fn unassign_tariff(&self, tenant: TenantId, scope: &TariffScope) -> StoreResult<bool>;
+
+    /// The tenant's assignments, by scope.
+    async fn tariff_assignments(&self, tenant: TenantId) -> StoreResult<Vec<TariffAssignment>>;
+
+    /// The tariff of a session on `station`'s EVSE `evse_id` with a token of
+    /// `token_group`: the most specific assigned, token group first, then the EVSE, the
+    /// station's location, and the tenant's default. `None` if none applies.
+    async fn tariff_for(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        evse_id: Option<i32>,
+        token_group: Option<&str>,
+    ) -> StoreResult<Option<StoredTariff>>;
+}
+
+/// Charge detail records. There is no way to change one: the database refuses it.
+#[async_trait]
+pub trait CdrStore: Send + Sync {
+    /// Issues the CDR of a finished session, or finds the one issued before: the CDR, and
+    /// whether this call issued it. [`StoreError::NotFound`] if `tenant` has no such
+    /// session (or tariff), [`StoreError::Invalid`] if the session is not over.
+    async fn issue_cdr(&self, tenant: TenantId, new: &NewCdr) -> StoreResult<(Cdr, bool)>;
+
+    /// The CDR `id` of `tenant`.
+    async fn cdr(&self, tenant: TenantId, id: CdrId) -> StoreResult<Option<Cdr>>;
+
+    /// The CDR of a session.
+    async fn cdr_of_session(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> StoreResult<Option<Cdr>>;
+
+    /// A page of the CDRs `filter` lets through, oldest session first.
+    async fn list_cdrs(
+        &self,
+        tenant: TenantId,
+        filter: &CdrFilter,
+        page: Page,
+    ) -> StoreResult<Paged<Cdr>>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -349,6 +462,8 @@ pub trait Store:
     + LocationStore
     + StationStore
     + SessionStore
+    + TariffStore
+    + CdrStore
     + AuditStore
     + Storage
 {
@@ -362,6 +477,8 @@ impl<T> Store for T where
         + LocationStore
         + StationStore
         + SessionStore
+        + TariffStore
+        + CdrStore
         + AuditStore
         + Storage
 {

@@ -13,10 +13,12 @@ use super::{StoreError, StoreResult};
 use crate::model::Station;
 
 pub(super) mod audit;
+pub(super) mod cdrs;
 pub(super) mod locations;
 pub(super) mod ocpp_storage;
 pub(super) mod sessions;
 pub(super) mod stations;
+pub(super) mod tariffs;
 pub(super) mod tenants;
 pub(super) mod tokens;
 pub(super) mod users;
@@ -130,6 +132,8 @@ macro_rules! sql_store {
         $crate::store::sql::locations::locations!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::stations::stations!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::sessions::sessions!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::tariffs::tariffs!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::cdrs::cdrs!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::ocpp_storage::ocpp_storage!($store, $row, $dec, $dec_in, $dec_out);
     };

@@ -8,7 +8,12 @@ macro_rules! tokens {
             use async_trait::async_trait;
             use sqlx::Row;
 
-            use crate::model::{NewToken, TenantId, Token, TokenId, TokenKind, TokenStatus, TokenUsage, UserId, VehicleId};
+            use chrono::{DateTime, Utc};
+
+            use crate::model::{
+                NewToken, TenantId, TenantSettings, Token, TokenId, TokenKind, TokenRestrictions,
+                TokenStatus, TokenUsage, UserId, VehicleId,
+            };
             use crate::store::sql::{at, from_json, now, parse, to_json};
             use crate::store::{StoreError, StoreResult, TokenStore};
 
@@ -146,6 +151,62 @@ macro_rules! tokens {
                             .execute(&self.pool)
                             .await?;
                     Ok(done.rows_affected() > 0)
+                }
+
+                async fn record_token_usage(
+                    &self,
+                    tenant: TenantId,
+                    id: TokenId,
+                    energy_wh: Decimal,
+                    amount: Decimal,
+                    when: DateTime<Utc>,
+                ) -> StoreResult<Option<TokenUsage>> {
+                    let when = at(when);
+                    let mut tx = self.pool.begin().await?;
+                    // Writing first holds the token until the end of the transaction (a
+                    // row lock on PostgreSQL, the write lock on SQLite): concurrent calls
+                    // run one after the other, each reading what the previous wrote.
+                    let held = sqlx::query(
+                        "UPDATE tokens SET usage = usage WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    if held.rows_affected() == 0 {
+                        return Ok(None);
+                    }
+                    let row = sqlx::query(
+                        "SELECT k.usage, k.restrictions, t.settings FROM tokens k \
+                         JOIN tenants t ON t.id = k.tenant_id \
+                         WHERE k.tenant_id = $1 AND k.id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let mut usage: TokenUsage =
+                        from_json("token usage", &row.try_get::<String, _>("usage")?)?;
+                    let restrictions: TokenRestrictions =
+                        from_json("token restrictions", &row.try_get::<String, _>("restrictions")?)?;
+                    let settings: TenantSettings =
+                        from_json("tenant settings", &row.try_get::<String, _>("settings")?)?;
+                    let zone_name = restrictions.time_zone.unwrap_or(settings.time_zone);
+                    let zone: chrono_tz::Tz =
+                        zone_name.parse().map_err(|_| StoreError::Invalid {
+                            what: "token time zone",
+                            reason: format!("{zone_name:?} is not an IANA time zone"),
+                        })?;
+                    let day = when.with_timezone(&zone).date_naive();
+                    usage.record(energy_wh / Decimal::ONE_THOUSAND, amount, day, when);
+                    sqlx::query("UPDATE tokens SET usage = $3 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .bind(to_json("token usage", &usage)?)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(Some(usage))
                 }
             }
         }

@@ -1,0 +1,99 @@
+//! Token usage counters, added to atomically.
+
+use chrono::{TimeZone, Utc};
+use csms_core::model::{NewToken, TokenId, TokenKind};
+use csms_core::store::Store;
+
+use super::{dec, tenant};
+
+/// Day and month counters follow the tenant's time zone (Europe/Amsterdam), and
+/// concurrent additions all count.
+pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(store: &S) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let token = store
+        .create_token(a, &NewToken::accepted("TAG-U", TokenKind::Rfid))
+        .await
+        .expect("token");
+    let utc = |d: u32, h: u32, m: u32| {
+        Utc.with_ymd_and_hms(2026, 3, d, h, m, 0)
+            .single()
+            .expect("time")
+    };
+
+    // 22:30 UTC is 23:30 in Amsterdam on March 1st.
+    let usage = store
+        .record_token_usage(a, token.id, dec("1500"), dec("0.45"), utc(1, 22, 30))
+        .await
+        .expect("record")
+        .expect("token");
+    assert_eq!(usage.day, chrono::NaiveDate::from_ymd_opt(2026, 3, 1));
+    assert_eq!(usage.energy_kwh_day, dec("1.5"));
+    // 23:30 UTC is already March 2nd there: the day counters start again.
+    let usage = store
+        .record_token_usage(a, token.id, dec("500"), dec("0.15"), utc(1, 23, 30))
+        .await
+        .expect("record")
+        .expect("token");
+    assert_eq!(usage.day, chrono::NaiveDate::from_ymd_opt(2026, 3, 2));
+    assert_eq!(
+        (usage.energy_kwh_day, usage.amount_day),
+        (dec("0.5"), dec("0.15"))
+    );
+    assert_eq!(
+        (usage.energy_kwh_month, usage.amount_month),
+        (dec("2"), dec("0.60"))
+    );
+
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_token_usage(a, token.id, dec("100"), dec("0.10"), utc(2, 8, 0))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("record").expect("token");
+    }
+    let now = store
+        .token(a, token.id)
+        .await
+        .expect("read")
+        .expect("token");
+    assert_eq!(
+        now.usage.energy_kwh_day,
+        dec("2.1"),
+        "every concurrent addition counts"
+    );
+    assert_eq!(now.usage.amount_day, dec("1.75"));
+    assert_eq!(now.usage.energy_kwh_month, dec("3.6"));
+    assert_eq!(now.usage.last_used_at, Some(utc(2, 8, 0)));
+
+    // Tenant B cannot count on A's token; an unknown token is `None`.
+    assert_eq!(
+        store
+            .record_token_usage(b, token.id, dec("100"), dec("1"), utc(2, 9, 0))
+            .await
+            .expect("record"),
+        None
+    );
+    assert_eq!(
+        store
+            .record_token_usage(a, TokenId(i64::MAX), dec("1"), dec("1"), utc(2, 9, 0))
+            .await
+            .expect("record"),
+        None
+    );
+    assert_eq!(
+        store
+            .token(a, token.id)
+            .await
+            .expect("read")
+            .expect("token")
+            .usage,
+        now.usage
+    );
+}
