@@ -10,5 +10,6 @@
 //!   number it produces.
 
 pub mod model;
+pub mod ocpp;
 pub mod store;
 pub mod tariff;

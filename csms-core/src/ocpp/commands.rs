@@ -1,0 +1,954 @@
+//! Operator commands to stations, in one version-neutral form.
+//!
+//! A [`Command`] is mapped to the messages of the station's OCPP version (1.6 or 2.0.1),
+//! sent through the station's `ocpp_server::StationHandle`, and answered with a
+//! [`CommandResult`]: a normalized [`Outcome`], the status the station gave, and its typed
+//! answer as JSON. Whatever the outcome (not connected, timeout, CallError, rejected,
+//! accepted, or a command the version cannot express), an entry goes to the tenant's audit
+//! log: action `station.<command>` (`station.reset`), target `station:<identity>`, the actor,
+//! and as new value `{"request": <the command>, "result": <the CommandResult>}`.
+//!
+//! # JSON
+//!
+//! A command is an object whose `command` member names it, in snake case, with its fields
+//! beside it (the JSON Schema is [`Command`]'s `schemars::JsonSchema`):
+//!
+//! ```json
+//! {"command": "remote_start", "evse": 1, "id_token": "04A2B3C4"}
+//! {"command": "remote_stop", "transaction_id": "17"}
+//! {"command": "reset", "kind": "soft"}
+//! {"command": "unlock", "evse": 1, "connector": 1}
+//! {"command": "change_availability", "evse": 2, "operative": false}
+//! {"command": "set_variables", "variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"}]}
+//! {"command": "get_variables", "variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"}]}
+//! {"command": "trigger_message", "message": "StatusNotification", "evse": 1}
+//! {"command": "reserve_now", "reservation_id": 5, "evse": 1, "id_token": "04A2B3C4", "expires_at": "2026-03-01T12:00:00Z"}
+//! {"command": "cancel_reservation", "reservation_id": 5}
+//! {"command": "set_charging_profile", "evse": 1, "profile": { ...the version's ChargingProfile... }}
+//! {"command": "clear_charging_profile", "profile_id": 3}
+//! {"command": "send_local_list", "version": 4, "full": true, "entries": [{"id_token": "04A2B3C4", "status": "accepted"}]}
+//! ```
+//!
+//! `set_configuration` and `get_configuration` are accepted as other names of
+//! `set_variables` and `get_variables`.
+//!
+//! # Mapping
+//!
+//! - 1.6 connectors are numbered like EVSEs (connector `n` is EVSE `n`): where 1.6 wants a
+//!   connector, it is `evse` when given, else `connector`, else 0 (the whole station).
+//! - `set_variables`: 1.6 sends one ChangeConfiguration per variable (key = `variable`,
+//!   `component` ignored) and stops at the first that is not answered; 2.0.1 one
+//!   SetVariables (each variable needs its `component`).
+//! - `get_variables`: 1.6 GetConfiguration of the variables (none: all); 2.0.1 GetVariables
+//!   (each needs its `component`, and at least one is needed).
+//! - `reset`: `hard` is 1.6 `Hard` and 2.0.1 `Immediate`; `soft` is `Soft` and `OnIdle`.
+//! - `remote_stop`: the 1.6 transaction id must be an integer.
+//! - `set_charging_profile`: `profile` is the version's own `ChargingProfile` object.
+//! - `send_local_list`: an entry without `status` removes the token from the list
+//!   (differential updates).
+//!
+//! An answer counts as [`Outcome::Accepted`] when its status is `Accepted`, `Unlocked`,
+//! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
+//! GetVariables); any other status is [`Outcome::Rejected`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ocpp_server::{CallFailure, StationHandle};
+use ocpp_types::{OcppCall, OcppVersion, v16 as o16, v201 as o201};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::OcppError;
+use crate::model::{Actor, NewAuditEntry, TenantId, TokenStatus};
+use crate::store::Store;
+
+/// Hard or soft reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetKind {
+    /// Restart at once (1.6 `Hard`, 2.0.1 `Immediate`).
+    Hard,
+    /// Restart when idle (1.6 `Soft`, 2.0.1 `OnIdle`).
+    Soft,
+}
+
+/// A variable to set (a 1.6 configuration key, a 2.0.1 component variable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VariableValue {
+    /// The 2.0.1 component (`OCPPCommCtrlr`); ignored by 1.6.
+    #[serde(default)]
+    pub component: Option<String>,
+    /// The variable, or the 1.6 key (`HeartbeatInterval`).
+    pub variable: String,
+    /// The value.
+    pub value: String,
+}
+
+/// A variable to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VariableRef {
+    /// The 2.0.1 component; ignored by 1.6.
+    #[serde(default)]
+    pub component: Option<String>,
+    /// The variable, or the 1.6 key.
+    pub variable: String,
+}
+
+/// An entry of a local authorization list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LocalListEntry {
+    /// The idTag / idToken.
+    pub id_token: String,
+    /// Its status; absent: remove it from the list.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub status: Option<TokenStatus>,
+    /// Until when the station may use the entry.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Its group (1.6 parentIdTag, 2.0.1 groupIdToken).
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// An operator command to a station. See the module docs for the JSON form and the mapping
+/// to each version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Start a transaction (1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction).
+    RemoteStart {
+        /// The EVSE (1.6: the connector).
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The connector (1.6, when `evse` is absent).
+        #[serde(default)]
+        connector: Option<i32>,
+        /// The token to start for.
+        id_token: String,
+        /// 2.0.1 `remoteStartId`; chosen from the clock when absent.
+        #[serde(default)]
+        remote_start_id: Option<i32>,
+        /// A charging profile of the station's version, as JSON.
+        #[serde(default)]
+        charging_profile: Option<Value>,
+    },
+    /// Stop a transaction (1.6 RemoteStopTransaction, 2.0.1 RequestStopTransaction).
+    RemoteStop {
+        /// The station's id of the transaction.
+        transaction_id: String,
+    },
+    /// Restart the station (or, 2.0.1, an EVSE).
+    Reset {
+        /// Hard or soft.
+        kind: ResetKind,
+        /// 2.0.1: only this EVSE.
+        #[serde(default)]
+        evse: Option<i32>,
+    },
+    /// Unlock a connector.
+    Unlock {
+        /// The EVSE (1.6: the connector).
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The connector.
+        connector: i32,
+    },
+    /// Make the station, an EVSE or a connector (in)operative.
+    ChangeAvailability {
+        /// The EVSE; absent: the whole station.
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The connector of the EVSE (2.0.1).
+        #[serde(default)]
+        connector: Option<i32>,
+        /// Operative or inoperative.
+        operative: bool,
+    },
+    /// Set configuration keys / variables.
+    #[serde(alias = "set_configuration")]
+    SetVariables {
+        /// What to set.
+        variables: Vec<VariableValue>,
+    },
+    /// Read configuration keys / variables.
+    #[serde(alias = "get_configuration")]
+    GetVariables {
+        /// What to read (1.6: none reads all).
+        #[serde(default)]
+        variables: Vec<VariableRef>,
+    },
+    /// Ask the station to send a message (`StatusNotification`, `Heartbeat`, ...).
+    TriggerMessage {
+        /// The message, as the version names it.
+        message: String,
+        /// The EVSE (1.6: the connector).
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The connector (2.0.1, with `evse`).
+        #[serde(default)]
+        connector: Option<i32>,
+    },
+    /// Reserve an EVSE (1.6: a connector) for a token.
+    ReserveNow {
+        /// The reservation's id.
+        reservation_id: i32,
+        /// The EVSE (1.6: the connector; absent: any).
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The token.
+        id_token: String,
+        /// Its group.
+        #[serde(default)]
+        group: Option<String>,
+        /// When the reservation ends.
+        expires_at: DateTime<Utc>,
+    },
+    /// Cancel a reservation.
+    CancelReservation {
+        /// The reservation's id.
+        reservation_id: i32,
+    },
+    /// Install a charging profile.
+    SetChargingProfile {
+        /// The EVSE (1.6: the connector); 0: the whole station.
+        evse: i32,
+        /// The version's `ChargingProfile` object.
+        profile: Value,
+    },
+    /// Remove charging profiles by id or by criteria.
+    ClearChargingProfile {
+        /// The profile's id.
+        #[serde(default)]
+        profile_id: Option<i32>,
+        /// The EVSE (1.6: the connector).
+        #[serde(default)]
+        evse: Option<i32>,
+        /// The purpose, as the version names it (`TxDefaultProfile`).
+        #[serde(default)]
+        purpose: Option<String>,
+        /// The stack level.
+        #[serde(default)]
+        stack_level: Option<i32>,
+    },
+    /// Replace or update the station's local authorization list.
+    SendLocalList {
+        /// The list's new version.
+        version: i32,
+        /// A full replacement (`true`) or a differential update.
+        full: bool,
+        /// The entries.
+        #[serde(default)]
+        entries: Vec<LocalListEntry>,
+    },
+}
+
+impl Command {
+    /// The command's name, as in its JSON (`remote_start`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::RemoteStart { .. } => "remote_start",
+            Command::RemoteStop { .. } => "remote_stop",
+            Command::Reset { .. } => "reset",
+            Command::Unlock { .. } => "unlock",
+            Command::ChangeAvailability { .. } => "change_availability",
+            Command::SetVariables { .. } => "set_variables",
+            Command::GetVariables { .. } => "get_variables",
+            Command::TriggerMessage { .. } => "trigger_message",
+            Command::ReserveNow { .. } => "reserve_now",
+            Command::CancelReservation { .. } => "cancel_reservation",
+            Command::SetChargingProfile { .. } => "set_charging_profile",
+            Command::ClearChargingProfile { .. } => "clear_charging_profile",
+            Command::SendLocalList { .. } => "send_local_list",
+        }
+    }
+}
+
+/// How a command went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The station accepted it.
+    Accepted,
+    /// The station answered with another status.
+    Rejected,
+    /// The station is not connected.
+    NotConnected,
+    /// The station did not answer in time.
+    Timeout,
+    /// The station answered with a CALLERROR.
+    CallError,
+    /// The station's answer was not a valid response, or the call could not be sent.
+    Failed,
+    /// The command cannot be expressed in the station's version (or a value in it is wrong):
+    /// nothing was sent.
+    Invalid,
+    /// The tenant has no station with this identity: nothing was sent.
+    UnknownStation,
+}
+
+/// What a command gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CommandResult {
+    /// The normalized outcome.
+    pub outcome: Outcome,
+    /// The status the station answered (`Accepted`, `Rejected`, `Unlocked`, ...), if any.
+    pub status: Option<String>,
+    /// The station's typed answer as JSON (an array when the command took several calls).
+    pub response: Option<Value>,
+    /// What went wrong, when something did.
+    pub error: Option<String>,
+}
+
+impl CommandResult {
+    fn failed(outcome: Outcome, error: impl Into<String>) -> CommandResult {
+        CommandResult {
+            outcome,
+            status: None,
+            response: None,
+            error: Some(error.into()),
+        }
+    }
+
+    fn answered(response: Value) -> CommandResult {
+        let status = response
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let outcome = match status.as_deref() {
+            None | Some("Accepted" | "Unlocked" | "Scheduled" | "RebootRequired") => {
+                Outcome::Accepted
+            }
+            Some(_) => Outcome::Rejected,
+        };
+        CommandResult {
+            outcome,
+            status,
+            response: Some(response),
+            error: None,
+        }
+    }
+
+    fn from_failure(failure: CallFailure) -> CommandResult {
+        let outcome = match &failure {
+            CallFailure::NotConnected => Outcome::NotConnected,
+            CallFailure::Timeout => Outcome::Timeout,
+            CallFailure::CallError { .. } => Outcome::CallError,
+            _ => Outcome::Failed,
+        };
+        CommandResult::failed(outcome, failure.to_string())
+    }
+}
+
+/// Sends [`Command`]s and audits them. Get one from [`Csms::commands`](super::Csms::commands).
+#[derive(Debug)]
+pub struct Commands<S> {
+    store: Arc<S>,
+}
+
+impl<S> Clone for Commands<S> {
+    fn clone(&self) -> Commands<S> {
+        Commands {
+            store: Arc::clone(&self.store),
+        }
+    }
+}
+
+impl<S: Store> Commands<S> {
+    /// Commands over `store`'s audit log.
+    pub fn new(store: Arc<S>) -> Commands<S> {
+        Commands { store }
+    }
+
+    /// Sends `command` to the station `identity` of `tenant` through `handle` (the
+    /// connection, as `ocpp_server::server::Server::station` gives it; `None`: not
+    /// connected), and appends the audit entry. Fails only when the store does (the audit
+    /// entry could not be written, or the station not looked up).
+    pub async fn send(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        handle: Option<&StationHandle>,
+        command: &Command,
+    ) -> Result<CommandResult, OcppError> {
+        let station = self.store.station_by_identity(identity).await?;
+        let result = match (station, handle) {
+            (Some(station), _) if station.tenant_id != tenant => {
+                CommandResult::failed(Outcome::UnknownStation, "no such station")
+            }
+            (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
+            (Some(_), None) => CommandResult::failed(Outcome::NotConnected, "not connected"),
+            (Some(_), Some(handle)) if !handle.is_connected() => {
+                CommandResult::failed(Outcome::NotConnected, "not connected")
+            }
+            (Some(_), Some(handle)) => run(handle, command).await,
+        };
+        let entry = NewAuditEntry {
+            at: Utc::now(),
+            actor,
+            action: format!("station.{}", command.name()),
+            target: format!("station:{identity}"),
+            old_value: None,
+            new_value: Some(json!({ "request": command, "result": result })),
+        };
+        self.store.append_audit(tenant, &entry).await?;
+        Ok(result)
+    }
+}
+
+/// One call, its answer as a result.
+async fn exchange<C: OcppCall>(handle: &StationHandle, request: &C) -> CommandResult {
+    match handle.call(request).await {
+        Ok(response) => match serde_json::to_value(&response) {
+            Ok(value) => CommandResult::answered(value),
+            Err(error) => CommandResult::failed(Outcome::Failed, error.to_string()),
+        },
+        Err(failure) => CommandResult::from_failure(failure),
+    }
+}
+
+fn invalid(reason: impl Into<String>) -> CommandResult {
+    CommandResult::failed(Outcome::Invalid, reason)
+}
+
+/// Maps and sends a command on a connected station.
+pub async fn run(handle: &StationHandle, command: &Command) -> CommandResult {
+    match handle.version() {
+        OcppVersion::V16 => run_v16(handle, command).await,
+        OcppVersion::V201 => run_v201(handle, command).await,
+        other => invalid(format!(
+            "commands to OCPP {other} stations are not supported"
+        )),
+    }
+}
+
+/// Reads a version-specific value from JSON, or says why not.
+fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &Value,
+) -> Result<T, CommandResult> {
+    serde_json::from_value(value.clone()).map_err(|error| invalid(format!("{what}: {error}")))
+}
+
+/// A wire enumeration from its name; an unknown name is invalid.
+fn wire<T: std::str::FromStr + ocpp_types::validate::WireEnum>(
+    what: &str,
+    text: &str,
+) -> Result<T, CommandResult> {
+    match text.parse::<T>() {
+        Ok(value) if !value.is_unrecognized() => Ok(value),
+        _ => Err(invalid(format!("{text:?} is not a {what}"))),
+    }
+}
+
+fn v16_status(status: TokenStatus) -> o16::AuthorizationStatus {
+    match status {
+        TokenStatus::Accepted => o16::AuthorizationStatus::Accepted,
+        TokenStatus::Blocked => o16::AuthorizationStatus::Blocked,
+        TokenStatus::Expired => o16::AuthorizationStatus::Expired,
+        TokenStatus::Invalid => o16::AuthorizationStatus::Invalid,
+    }
+}
+
+fn v201_status(status: TokenStatus) -> o201::AuthorizationStatus {
+    match status {
+        TokenStatus::Accepted => o201::AuthorizationStatus::Accepted,
+        TokenStatus::Blocked => o201::AuthorizationStatus::Blocked,
+        TokenStatus::Expired => o201::AuthorizationStatus::Expired,
+        TokenStatus::Invalid => o201::AuthorizationStatus::Invalid,
+    }
+}
+
+async fn run_v16(handle: &StationHandle, command: &Command) -> CommandResult {
+    match v16_call(handle, command).await {
+        Ok(result) | Err(result) => result,
+    }
+}
+
+async fn v16_call(
+    handle: &StationHandle,
+    command: &Command,
+) -> Result<CommandResult, CommandResult> {
+    let connector = |evse: Option<i32>, connector: Option<i32>| evse.or(connector).unwrap_or(0);
+    Ok(match command {
+        Command::RemoteStart {
+            evse,
+            connector: plug,
+            id_token,
+            charging_profile,
+            ..
+        } => {
+            let mut request = o16::RemoteStartTransactionRequest {
+                charging_profile: None,
+                connector_id: evse.or(*plug),
+                id_tag: id_token.clone(),
+            };
+            if let Some(profile) = charging_profile {
+                request.charging_profile = Some(from_json("charging_profile", profile)?);
+            }
+            exchange(handle, &request).await
+        }
+        Command::RemoteStop { transaction_id } => {
+            let id = transaction_id
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| invalid(format!("{transaction_id:?} is not a 1.6 transaction id")))?;
+            exchange(
+                handle,
+                &o16::RemoteStopTransactionRequest { transaction_id: id },
+            )
+            .await
+        }
+        Command::Reset { kind, .. } => {
+            let kind = match kind {
+                ResetKind::Hard => o16::ResetType::Hard,
+                ResetKind::Soft => o16::ResetType::Soft,
+            };
+            exchange(handle, &o16::ResetRequest { kind }).await
+        }
+        Command::Unlock {
+            evse,
+            connector: plug,
+        } => {
+            let request = o16::UnlockConnectorRequest {
+                connector_id: evse.unwrap_or(*plug),
+            };
+            exchange(handle, &request).await
+        }
+        Command::ChangeAvailability {
+            evse,
+            connector: plug,
+            operative,
+        } => {
+            let kind = if *operative {
+                o16::AvailabilityType::Operative
+            } else {
+                o16::AvailabilityType::Inoperative
+            };
+            let request = o16::ChangeAvailabilityRequest {
+                connector_id: connector(*evse, *plug),
+                kind,
+            };
+            exchange(handle, &request).await
+        }
+        Command::SetVariables { variables } => {
+            if variables.is_empty() {
+                return Err(invalid("no variables to set"));
+            }
+            let mut answers = Vec::with_capacity(variables.len());
+            let mut worst: Option<CommandResult> = None;
+            for variable in variables {
+                let request = o16::ChangeConfigurationRequest {
+                    key: variable.variable.clone(),
+                    value: variable.value.clone(),
+                };
+                let result = exchange(handle, &request).await;
+                let Some(response) = result.response.clone() else {
+                    // Not answered: stop here, with what was answered so far.
+                    return Ok(CommandResult {
+                        response: Some(Value::Array(answers)),
+                        ..result
+                    });
+                };
+                answers.push(response);
+                if worst
+                    .as_ref()
+                    .is_none_or(|w| w.outcome == Outcome::Accepted)
+                {
+                    worst = Some(result);
+                }
+            }
+            let worst = worst.unwrap_or_else(|| invalid("no variables to set"));
+            CommandResult {
+                response: Some(Value::Array(answers)),
+                ..worst
+            }
+        }
+        Command::GetVariables { variables } => {
+            let keys: Vec<String> = variables.iter().map(|v| v.variable.clone()).collect();
+            let request = o16::GetConfigurationRequest {
+                key: (!keys.is_empty()).then_some(keys),
+            };
+            exchange(handle, &request).await
+        }
+        Command::TriggerMessage {
+            message,
+            evse,
+            connector: plug,
+        } => {
+            let request = o16::TriggerMessageRequest {
+                connector_id: evse.or(*plug),
+                requested_message: wire("1.6 trigger message", message)?,
+            };
+            exchange(handle, &request).await
+        }
+        Command::ReserveNow {
+            reservation_id,
+            evse,
+            id_token,
+            group,
+            expires_at,
+        } => {
+            let request = o16::ReserveNowRequest {
+                connector_id: evse.unwrap_or(0),
+                expiry_date: *expires_at,
+                id_tag: id_token.clone(),
+                parent_id_tag: group.clone(),
+                reservation_id: *reservation_id,
+            };
+            exchange(handle, &request).await
+        }
+        Command::CancelReservation { reservation_id } => {
+            let request = o16::CancelReservationRequest {
+                reservation_id: *reservation_id,
+            };
+            exchange(handle, &request).await
+        }
+        Command::SetChargingProfile { evse, profile } => {
+            let request = o16::SetChargingProfileRequest {
+                connector_id: *evse,
+                cs_charging_profiles: from_json("profile", profile)?,
+            };
+            exchange(handle, &request).await
+        }
+        Command::ClearChargingProfile {
+            profile_id,
+            evse,
+            purpose,
+            stack_level,
+        } => {
+            let purpose = match purpose {
+                Some(text) => Some(wire("1.6 charging profile purpose", text)?),
+                None => None,
+            };
+            let request = o16::ClearChargingProfileRequest {
+                charging_profile_purpose: purpose,
+                connector_id: *evse,
+                id: *profile_id,
+                stack_level: *stack_level,
+            };
+            exchange(handle, &request).await
+        }
+        Command::SendLocalList {
+            version,
+            full,
+            entries,
+        } => {
+            let list = entries
+                .iter()
+                .map(|entry| o16::AuthorizationData {
+                    id_tag: entry.id_token.clone(),
+                    id_tag_info: entry.status.map(|status| o16::IdTagInfo {
+                        expiry_date: entry.expires_at,
+                        parent_id_tag: entry.group.clone(),
+                        status: v16_status(status),
+                    }),
+                })
+                .collect();
+            let request = o16::SendLocalListRequest {
+                list_version: *version,
+                local_authorization_list: Some(list),
+                update_type: if *full {
+                    o16::UpdateType::Full
+                } else {
+                    o16::UpdateType::Differential
+                },
+            };
+            exchange(handle, &request).await
+        }
+    })
+}
+
+async fn run_v201(handle: &StationHandle, command: &Command) -> CommandResult {
+    match v201_call(handle, command).await {
+        Ok(result) | Err(result) => result,
+    }
+}
+
+fn central(id: &str) -> o201::IdToken {
+    o201::IdToken::new(id, o201::IdTokenEnum::Central)
+}
+
+fn component(reference: Option<&String>, variable: &str) -> Result<o201::Component, CommandResult> {
+    reference
+        .map(o201::Component::new)
+        .ok_or_else(|| invalid(format!("2.0.1 needs the component of {variable:?}")))
+}
+
+async fn v201_call(
+    handle: &StationHandle,
+    command: &Command,
+) -> Result<CommandResult, CommandResult> {
+    Ok(match command {
+        Command::RemoteStart {
+            evse,
+            id_token,
+            remote_start_id,
+            charging_profile,
+            ..
+        } => {
+            let id = remote_start_id.unwrap_or_else(|| {
+                i32::try_from(
+                    Utc::now()
+                        .timestamp_millis()
+                        .rem_euclid(i64::from(i32::MAX)),
+                )
+                .unwrap_or(1)
+            });
+            let mut request = o201::RequestStartTransactionRequest::new(central(id_token), id);
+            request.evse_id = *evse;
+            if let Some(profile) = charging_profile {
+                request.charging_profile = Some(from_json("charging_profile", profile)?);
+            }
+            exchange(handle, &request).await
+        }
+        Command::RemoteStop { transaction_id } => {
+            let request = o201::RequestStopTransactionRequest::new(transaction_id.clone());
+            exchange(handle, &request).await
+        }
+        Command::Reset { kind, evse } => {
+            let mut request = o201::ResetRequest::new(match kind {
+                ResetKind::Hard => o201::Reset::Immediate,
+                ResetKind::Soft => o201::Reset::OnIdle,
+            });
+            request.evse_id = *evse;
+            exchange(handle, &request).await
+        }
+        Command::Unlock { evse, connector } => {
+            let evse = evse.ok_or_else(|| invalid("2.0.1 unlock needs the evse"))?;
+            exchange(handle, &o201::UnlockConnectorRequest::new(*connector, evse)).await
+        }
+        Command::ChangeAvailability {
+            evse,
+            connector,
+            operative,
+        } => {
+            let mut request = o201::ChangeAvailabilityRequest::new(if *operative {
+                o201::OperationalStatus::Operative
+            } else {
+                o201::OperationalStatus::Inoperative
+            });
+            request.evse = evse.map(|id| {
+                let mut evse = o201::Evse::new(id);
+                evse.connector_id = *connector;
+                evse
+            });
+            exchange(handle, &request).await
+        }
+        Command::SetVariables { variables } => {
+            if variables.is_empty() {
+                return Err(invalid("no variables to set"));
+            }
+            let data = variables
+                .iter()
+                .map(|v| {
+                    Ok(o201::SetVariableData::new(
+                        v.value.clone(),
+                        component(v.component.as_ref(), &v.variable)?,
+                        o201::Variable::new(v.variable.clone()),
+                    ))
+                })
+                .collect::<Result<Vec<_>, CommandResult>>()?;
+            let result = exchange(handle, &o201::SetVariablesRequest::new(data)).await;
+            per_item_status(result, "setVariableResult")
+        }
+        Command::GetVariables { variables } => {
+            if variables.is_empty() {
+                return Err(invalid("2.0.1 GetVariables needs at least one variable"));
+            }
+            let data = variables
+                .iter()
+                .map(|v| {
+                    Ok(o201::GetVariableData::new(
+                        component(v.component.as_ref(), &v.variable)?,
+                        o201::Variable::new(v.variable.clone()),
+                    ))
+                })
+                .collect::<Result<Vec<_>, CommandResult>>()?;
+            exchange(handle, &o201::GetVariablesRequest::new(data)).await
+        }
+        Command::TriggerMessage {
+            message,
+            evse,
+            connector,
+        } => {
+            let mut request =
+                o201::TriggerMessageRequest::new(wire("2.0.1 trigger message", message)?);
+            request.evse = evse.map(|id| {
+                let mut evse = o201::Evse::new(id);
+                evse.connector_id = *connector;
+                evse
+            });
+            exchange(handle, &request).await
+        }
+        Command::ReserveNow {
+            reservation_id,
+            evse,
+            id_token,
+            group,
+            expires_at,
+        } => {
+            let mut request =
+                o201::ReserveNowRequest::new(*expires_at, *reservation_id, central(id_token));
+            request.evse_id = *evse;
+            request.group_id_token = group.as_deref().map(central);
+            exchange(handle, &request).await
+        }
+        Command::CancelReservation { reservation_id } => {
+            exchange(
+                handle,
+                &o201::CancelReservationRequest::new(*reservation_id),
+            )
+            .await
+        }
+        Command::SetChargingProfile { evse, profile } => {
+            let request =
+                o201::SetChargingProfileRequest::new(from_json("profile", profile)?, *evse);
+            exchange(handle, &request).await
+        }
+        Command::ClearChargingProfile {
+            profile_id,
+            evse,
+            purpose,
+            stack_level,
+        } => {
+            let purpose = match purpose {
+                Some(text) => Some(wire("2.0.1 charging profile purpose", text)?),
+                None => None,
+            };
+            let criteria =
+                (evse.is_some() || purpose.is_some() || stack_level.is_some()).then(|| {
+                    o201::ClearChargingProfile {
+                        evse_id: *evse,
+                        charging_profile_purpose: purpose,
+                        stack_level: *stack_level,
+                        ..Default::default()
+                    }
+                });
+            let request = o201::ClearChargingProfileRequest {
+                charging_profile_id: *profile_id,
+                charging_profile_criteria: criteria,
+                ..Default::default()
+            };
+            exchange(handle, &request).await
+        }
+        Command::SendLocalList {
+            version,
+            full,
+            entries,
+        } => {
+            let list = entries
+                .iter()
+                .map(|entry| {
+                    let mut data = o201::AuthorizationData::new(central(&entry.id_token));
+                    data.id_token_info = entry.status.map(|status| {
+                        let mut info = o201::IdTokenInfo::new(v201_status(status));
+                        info.cache_expiry_date_time = entry.expires_at;
+                        info.group_id_token = entry.group.as_deref().map(central);
+                        info
+                    });
+                    data
+                })
+                .collect();
+            let mut request = o201::SendLocalListRequest::new(
+                if *full {
+                    o201::Update::Full
+                } else {
+                    o201::Update::Differential
+                },
+                *version,
+            );
+            request.local_authorization_list = Some(list);
+            exchange(handle, &request).await
+        }
+    })
+}
+
+/// A 2.0.1 answer with one status per item (SetVariables): accepted when every item is
+/// (`Accepted` or `RebootRequired`); the status is the first other one.
+fn per_item_status(mut result: CommandResult, items: &str) -> CommandResult {
+    let Some(list) = result
+        .response
+        .as_ref()
+        .and_then(|r| r.get(items))
+        .and_then(Value::as_array)
+    else {
+        return result;
+    };
+    let statuses: Vec<&str> = list
+        .iter()
+        .filter_map(|item| item.get("attributeStatus").and_then(Value::as_str))
+        .collect();
+    let refused = statuses
+        .iter()
+        .find(|status| !matches!(**status, "Accepted" | "RebootRequired"));
+    match refused {
+        Some(status) => {
+            result.outcome = Outcome::Rejected;
+            result.status = Some((*status).to_owned());
+        }
+        None => {
+            result.outcome = Outcome::Accepted;
+            result.status = statuses.first().map(|s| (*s).to_owned());
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape_round_trips() {
+        let text = r#"{"command":"reset","kind":"soft"}"#;
+        let command: Command = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            command,
+            Command::Reset {
+                kind: ResetKind::Soft,
+                evse: None
+            }
+        );
+        let alias: Command = serde_json::from_str(
+            r#"{"command":"set_configuration","variables":[{"variable":"HeartbeatInterval","value":"60"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(alias.name(), "set_variables");
+        let json = serde_json::to_value(&alias).unwrap();
+        assert_eq!(json["command"], "set_variables");
+        assert!(serde_json::from_str::<Command>(r#"{"command":"explode"}"#).is_err());
+        let schema = schemars::schema_for!(Command);
+        assert!(
+            serde_json::to_string(&schema)
+                .unwrap()
+                .contains("remote_start")
+        );
+    }
+
+    #[test]
+    fn answers_are_normalized() {
+        let accepted = CommandResult::answered(json!({"status": "Unlocked"}));
+        assert_eq!(accepted.outcome, Outcome::Accepted);
+        let rejected = CommandResult::answered(json!({"status": "UnlockFailed"}));
+        assert_eq!(rejected.outcome, Outcome::Rejected);
+        assert_eq!(rejected.status.as_deref(), Some("UnlockFailed"));
+        let listed = CommandResult::answered(json!({"configurationKey": []}));
+        assert_eq!(listed.outcome, Outcome::Accepted);
+        let items = per_item_status(
+            CommandResult::answered(json!({"setVariableResult": [
+                {"attributeStatus": "Accepted"}, {"attributeStatus": "UnknownVariable"}
+            ]})),
+            "setVariableResult",
+        );
+        assert_eq!(items.outcome, Outcome::Rejected);
+        assert_eq!(items.status.as_deref(), Some("UnknownVariable"));
+        assert_eq!(
+            CommandResult::from_failure(CallFailure::Timeout).outcome,
+            Outcome::Timeout
+        );
+    }
+}

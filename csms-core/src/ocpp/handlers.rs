@@ -1,0 +1,231 @@
+//! The router, and what both versions' handlers share: boots, heartbeats, connector status.
+
+use chrono::{DateTime, Utc};
+use ocpp_server::{Context, ErrorReply, Router};
+use ocpp_types::{v16 as o16, v201 as o201};
+
+use super::boot::{self, BootDecision};
+use super::{Csms, OcppError};
+use crate::model::{
+    BootLogEntry, ConnectorStatus, NewStation, RegistrationStatus, Station, StatusReport,
+};
+use crate::store::{Store, StoreError};
+
+/// Registers `Csms::$method` as the handler of `$request`.
+macro_rules! route {
+    ($router:expr, $csms:expr, $request:ty, $method:ident) => {{
+        let csms = $csms.clone();
+        $router.on(move |ctx: Context, request: $request| {
+            let csms = csms.clone();
+            async move {
+                csms.$method(&ctx, request)
+                    .await
+                    .map_err(|error| {
+                        tracing::warn!(station = ctx.identity(), %error, "message not handled");
+                        ErrorReply::from(error)
+                    })
+            }
+        })
+    }};
+}
+
+/// What a BootNotification says, in either version.
+pub(super) struct BootFacts {
+    pub(super) vendor: String,
+    pub(super) model: String,
+    pub(super) serial_number: Option<String>,
+    pub(super) firmware_version: Option<String>,
+    pub(super) reason: Option<String>,
+}
+
+impl<S: Store + 'static> Csms<S> {
+    /// The handlers of every message a 1.6 or 2.0.1 station sends that this CSMS handles.
+    pub fn router(&self) -> Router {
+        let router = Router::new();
+        let router = route!(router, self, o16::BootNotificationRequest, boot_v16);
+        let router = route!(router, self, o16::HeartbeatRequest, heartbeat_v16);
+        let router = route!(router, self, o16::StatusNotificationRequest, status_v16);
+        let router = route!(router, self, o16::AuthorizeRequest, authorize_v16);
+        let router = route!(router, self, o16::StartTransactionRequest, start_v16);
+        let router = route!(router, self, o16::StopTransactionRequest, stop_v16);
+        let router = route!(router, self, o16::MeterValuesRequest, meter_values_v16);
+        let router = route!(router, self, o16::DataTransferRequest, data_transfer_v16);
+        let router = route!(
+            router,
+            self,
+            o16::FirmwareStatusNotificationRequest,
+            firmware_v16
+        );
+        let router = route!(
+            router,
+            self,
+            o16::DiagnosticsStatusNotificationRequest,
+            diagnostics_v16
+        );
+        let router = route!(
+            router,
+            self,
+            o16::SignedFirmwareStatusNotificationRequest,
+            signed_firmware_v16
+        );
+        let router = route!(
+            router,
+            self,
+            o16::LogStatusNotificationRequest,
+            log_status_v16
+        );
+        let router = route!(
+            router,
+            self,
+            o16::SecurityEventNotificationRequest,
+            security_event_v16
+        );
+        let router = route!(router, self, o201::BootNotificationRequest, boot_v201);
+        let router = route!(router, self, o201::HeartbeatRequest, heartbeat_v201);
+        let router = route!(router, self, o201::StatusNotificationRequest, status_v201);
+        let router = route!(router, self, o201::AuthorizeRequest, authorize_v201);
+        let router = route!(
+            router,
+            self,
+            o201::TransactionEventRequest,
+            transaction_event
+        );
+        let router = route!(router, self, o201::MeterValuesRequest, meter_values_v201);
+        let router = route!(router, self, o201::DataTransferRequest, data_transfer_v201);
+        let router = route!(
+            router,
+            self,
+            o201::FirmwareStatusNotificationRequest,
+            firmware_v201
+        );
+        let router = route!(
+            router,
+            self,
+            o201::LogStatusNotificationRequest,
+            log_status_v201
+        );
+        route!(
+            router,
+            self,
+            o201::SecurityEventNotificationRequest,
+            security_event_v201
+        )
+    }
+
+    /// Decides a boot, registers an unknown station the policy lets in, and logs the boot.
+    pub(super) async fn boot(
+        &self,
+        identity: &str,
+        facts: BootFacts,
+    ) -> Result<BootDecision, OcppError> {
+        let known = self.store.station_by_identity(identity).await?;
+        let policy_tenant = match (&known, self.config.unknown_station_tenant) {
+            (None, Some(tenant)) => self.store.tenant(tenant).await?,
+            _ => None,
+        };
+        let decision = boot::decide_boot(
+            known.as_ref().map(|station| station.registration),
+            policy_tenant
+                .as_ref()
+                .map(|tenant| tenant.settings.unknown_stations),
+            self.config.intervals,
+        );
+        let station = match (known, decision.register, policy_tenant) {
+            (Some(station), _, _) => Some(station),
+            (None, Some(registration), Some(tenant)) => {
+                let mut new = NewStation::accepted(identity);
+                new.registration = registration;
+                match self.store.create_station(tenant.id, &new).await {
+                    Ok(station) => Some(station),
+                    // Registered meanwhile by another connection.
+                    Err(StoreError::Conflict { .. }) => Some(self.registered(identity).await?),
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            _ => None,
+        };
+        match station {
+            Some(station) if decision.log => {
+                let entry = BootLogEntry {
+                    tenant_id: station.tenant_id,
+                    station_id: station.id,
+                    at: Utc::now(),
+                    vendor: facts.vendor,
+                    model: facts.model,
+                    serial_number: facts.serial_number,
+                    firmware_version: facts.firmware_version,
+                    reason: facts.reason,
+                    outcome: decision.status,
+                };
+                self.store.log_boot(station.tenant_id, &entry).await?;
+            }
+            _ => tracing::warn!(station = identity, "unknown station rejected at boot"),
+        }
+        Ok(decision)
+    }
+
+    /// Records a Heartbeat of an accepted or pending station.
+    pub(super) async fn heartbeat(&self, identity: &str) -> Result<DateTime<Utc>, OcppError> {
+        let station = self.admitted(identity, true).await?;
+        let now = Utc::now();
+        self.store
+            .record_heartbeat(station.tenant_id, station.id, now)
+            .await?;
+        Ok(now)
+    }
+
+    /// Records a connector's status; a connector that is not registered is only logged.
+    pub(super) async fn record_status(
+        &self,
+        station: &Station,
+        report: StatusReport,
+    ) -> Result<(), OcppError> {
+        let recorded = self
+            .store
+            .record_status(station.tenant_id, station.id, &report)
+            .await?;
+        if !recorded {
+            tracing::info!(
+                station = %station.identity,
+                evse = report.evse_id,
+                connector = report.connector_id,
+                status = %report.status,
+                "status of a connector that is not registered"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The model's registration as 1.6 answers it.
+pub(super) fn registration_v16(status: RegistrationStatus) -> o16::RegistrationStatus {
+    match status {
+        RegistrationStatus::Accepted => o16::RegistrationStatus::Accepted,
+        RegistrationStatus::Pending => o16::RegistrationStatus::Pending,
+        RegistrationStatus::Rejected => o16::RegistrationStatus::Rejected,
+    }
+}
+
+/// The model's registration as 2.0.1 answers it.
+pub(super) fn registration_v201(status: RegistrationStatus) -> o201::RegistrationStatus {
+    match status {
+        RegistrationStatus::Accepted => o201::RegistrationStatus::Accepted,
+        RegistrationStatus::Pending => o201::RegistrationStatus::Pending,
+        RegistrationStatus::Rejected => o201::RegistrationStatus::Rejected,
+    }
+}
+
+/// A 1.6 connector status; `None` for a value 1.6 does not define.
+pub(super) fn connector_status_v16(status: &o16::ChargePointStatus) -> Option<ConnectorStatus> {
+    ConnectorStatus::parse(status.as_str())
+}
+
+/// A 2.0.1 connector status; `None` for a value 2.0.1 does not define.
+pub(super) fn connector_status_v201(status: &o201::ConnectorStatus) -> Option<ConnectorStatus> {
+    ConnectorStatus::parse(status.as_str())
+}
+
+/// An interval in seconds as OCPP's `i32`.
+pub(super) fn interval(secs: u32) -> i32 {
+    i32::try_from(secs).unwrap_or(i32::MAX)
+}

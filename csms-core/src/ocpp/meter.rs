@@ -1,0 +1,242 @@
+//! Meter values of both versions as the model's [`MeterValue`]s, and energy register
+//! readings in Wh.
+//!
+//! Absent fields take the defaults of the specification: measurand
+//! `Energy.Active.Import.Register`, unit `Wh`, context `Sample.Periodic`, location `Outlet`.
+//! A 1.6 value is decimal text and must read as a decimal; a 1.6 `SignedData` sample carries
+//! the signed form of the raw sample with the same time, measurand, phase, location and
+//! context, and is attached to it as its signed data (one with no such raw sample is kept
+//! alone, with the value 0). A 2.0.1 `unitOfMeasure.multiplier` (a power of ten) is applied
+//! to the value, and a `signedMeterValue` is kept as its JSON.
+
+use rust_decimal::Decimal;
+
+use crate::model::MeterValue;
+use ocpp_types::{v16, v201};
+
+use super::error::OcppError;
+
+/// The measurand of the energy register.
+pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
+
+/// Reads 1.6 meter values. `path` names the field in errors (`$.meterValue`).
+pub fn from_v16(values: &[v16::MeterValue], path: &str) -> Result<Vec<MeterValue>, OcppError> {
+    let mut out: Vec<MeterValue> = Vec::new();
+    let mut signed: Vec<(MeterValue, String)> = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        for (j, sample) in value.sampled_value.iter().enumerate() {
+            let mut row = MeterValue {
+                timestamp: value.timestamp,
+                measurand: sample
+                    .measurand
+                    .as_ref()
+                    .map_or(ENERGY_REGISTER, |m| m.as_str())
+                    .to_owned(),
+                phase: sample.phase.as_ref().map(|p| p.as_str().to_owned()),
+                location: Some(
+                    sample
+                        .location
+                        .as_ref()
+                        .map_or("Outlet", |l| l.as_str())
+                        .to_owned(),
+                ),
+                context: Some(
+                    sample
+                        .context
+                        .as_ref()
+                        .map_or("Sample.Periodic", |c| c.as_str())
+                        .to_owned(),
+                ),
+                unit: Some(sample.unit.as_ref().map_or("Wh", |u| u.as_str()).to_owned()),
+                value: Decimal::ZERO,
+                signed_data: None,
+            };
+            if matches!(sample.format, Some(v16::ValueFormat::SignedData)) {
+                signed.push((row, sample.value.clone()));
+                continue;
+            }
+            row.value = parse_decimal(&sample.value).ok_or_else(|| OcppError::BadValue {
+                path: format!("{path}[{i}].sampledValue[{j}].value"),
+                reason: format!("{:?} is not a decimal number", sample.value),
+            })?;
+            out.push(row);
+        }
+    }
+    for (row, data) in signed {
+        let same = out.iter_mut().find(|raw| {
+            raw.timestamp == row.timestamp
+                && raw.measurand == row.measurand
+                && raw.phase == row.phase
+                && raw.location == row.location
+                && raw.context == row.context
+        });
+        match same {
+            Some(raw) => raw.signed_data = Some(data),
+            None => out.push(MeterValue {
+                signed_data: Some(data),
+                ..row
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads 2.0.1 meter values.
+pub fn from_v201(values: &[v201::MeterValue]) -> Vec<MeterValue> {
+    let mut out = Vec::new();
+    for value in values {
+        for sample in &value.sampled_value {
+            let unit = sample.unit_of_measure.as_ref();
+            let multiplier = unit.and_then(|u| u.multiplier).unwrap_or(0);
+            out.push(MeterValue {
+                timestamp: value.timestamp,
+                measurand: sample
+                    .measurand
+                    .as_ref()
+                    .map_or(ENERGY_REGISTER, |m| m.as_str())
+                    .to_owned(),
+                phase: sample.phase.as_ref().map(|p| p.as_str().to_owned()),
+                location: Some(
+                    sample
+                        .location
+                        .as_ref()
+                        .map_or("Outlet", |l| l.as_str())
+                        .to_owned(),
+                ),
+                context: Some(
+                    sample
+                        .context
+                        .as_ref()
+                        .map_or("Sample.Periodic", |c| c.as_str())
+                        .to_owned(),
+                ),
+                unit: Some(
+                    unit.and_then(|u| u.unit.clone())
+                        .unwrap_or_else(|| "Wh".to_owned()),
+                ),
+                value: scale(sample.value, multiplier),
+                signed_data: sample
+                    .signed_meter_value
+                    .as_ref()
+                    .and_then(|signed| serde_json::to_string(signed).ok()),
+            });
+        }
+    }
+    out
+}
+
+/// `value` × 10^`multiplier`, exactly (saturating at the decimal range).
+fn scale(value: Decimal, multiplier: i32) -> Decimal {
+    let ten = Decimal::TEN;
+    let mut result = value;
+    for _ in 0..multiplier.unsigned_abs().min(28) {
+        result = if multiplier > 0 {
+            result.saturating_mul(ten)
+        } else {
+            result.checked_div(ten).unwrap_or(result)
+        };
+    }
+    result
+}
+
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    Decimal::from_str_exact(text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(text).ok())
+}
+
+/// The reading of the energy register in Wh, if `value` is one (the total, not a phase's;
+/// in `Wh` or `kWh`; not a signed-only sample).
+pub fn register_wh(value: &MeterValue) -> Option<Decimal> {
+    if value.measurand != ENERGY_REGISTER || value.phase.is_some() {
+        return None;
+    }
+    if value
+        .location
+        .as_deref()
+        .is_some_and(|l| l != "Outlet" && l != "Inlet")
+    {
+        return None;
+    }
+    match value.unit.as_deref() {
+        None | Some("Wh") => Some(value.value),
+        Some("kWh") => value.value.checked_mul(Decimal::ONE_THOUSAND),
+        _ => None,
+    }
+}
+
+/// The first and the last energy register readings (in Wh) of `values`, by time.
+pub fn register_span(values: &[MeterValue]) -> Option<(Decimal, Decimal)> {
+    let mut readings: Vec<_> = values
+        .iter()
+        .filter_map(|v| register_wh(v).map(|wh| (v.timestamp, wh)))
+        .collect();
+    readings.sort_by_key(|(at, _)| *at);
+    Some((readings.first()?.1, readings.last()?.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn sample(value: &str) -> v16::SampledValue {
+        v16::SampledValue::new(value)
+    }
+
+    #[test]
+    fn v16_defaults_units_and_signed_data() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let mut kwh = sample("12.5");
+        kwh.unit = Some(v16::UnitOfMeasure::KWh);
+        let mut power = sample("7400");
+        power.measurand = Some(v16::Measurand::PowerActiveImport);
+        power.unit = Some(v16::UnitOfMeasure::W);
+        let mut signed = sample("OCMF|{...}");
+        signed.format = Some(v16::ValueFormat::SignedData);
+        signed.unit = Some(v16::UnitOfMeasure::KWh);
+        let values = vec![v16::MeterValue {
+            sampled_value: vec![kwh, power, signed],
+            timestamp: at,
+        }];
+        let rows = from_v16(&values, "$.meterValue").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].measurand, ENERGY_REGISTER);
+        assert_eq!(rows[0].context.as_deref(), Some("Sample.Periodic"));
+        assert_eq!(rows[0].signed_data.as_deref(), Some("OCMF|{...}"));
+        assert_eq!(register_wh(&rows[0]), Some(Decimal::from(12500)));
+        assert_eq!(register_wh(&rows[1]), None);
+        let bad = vec![v16::MeterValue {
+            sampled_value: vec![sample("12,5")],
+            timestamp: at,
+        }];
+        let error = from_v16(&bad, "$.meterValue").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("$.meterValue[0].sampledValue[0].value")
+        );
+    }
+
+    #[test]
+    fn v201_multiplier_and_span() {
+        let at = |m| Utc.with_ymd_and_hms(2026, 3, 1, 10, m, 0).unwrap();
+        let mut start = v201::SampledValue::new(Decimal::new(15, 1));
+        start.unit_of_measure = Some(v201::UnitOfMeasure {
+            custom_data: None,
+            multiplier: Some(3),
+            unit: Some("Wh".into()),
+        });
+        let end = v201::SampledValue::new(Decimal::from(9500));
+        let rows = from_v201(&[
+            v201::MeterValue::new(vec![end], at(30)),
+            v201::MeterValue::new(vec![start], at(0)),
+        ]);
+        assert_eq!(rows[1].value, Decimal::from(1500));
+        assert_eq!(
+            register_span(&rows),
+            Some((Decimal::from(1500), Decimal::from(9500)))
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! The OCPP behaviour of the CSMS for 1.6 and 2.0.1 stations, and operator commands to them.
+//!
+//! [`Csms`] answers what stations send: it builds an `ocpp_server::Router` whose handlers
+//! find the station's tenant by its identity, decide with the plain functions of
+//! [`authorize`], [`boot`] and [`sequence`], store everything through the [`Store`], and
+//! answer only once the store has committed. A store failure is answered with the CallError
+//! `InternalError` (and logged), never a panic; a station nobody registered gets
+//! `SecurityError` for anything but BootNotification, as does a rejected one (a pending one
+//! may boot and send Heartbeats only).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use csms_core::ocpp::{Csms, CsmsConfig};
+//! use csms_core::store::SqliteStore;
+//! use ocpp_server::server::{Server, ServerConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Arc::new(SqliteStore::open("csms.db").await?);
+//! let csms = Csms::new(store, CsmsConfig::default());
+//! let server = Server::bind("0.0.0.0:9000", ServerConfig::default(), csms.router(),
+//!     csms.station_storage()).await?;
+//! // Operator commands go through the server's station handles:
+//! let commands = csms.commands();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`Csms::station_storage`] is the `ocpp_server::storage::Storage` to give the server: the
+//! store itself, except that it leaves BootNotifications to the router (which logs each boot
+//! once, with its reason and its answer).
+//!
+//! What each message does:
+//!
+//! - **BootNotification**: [`boot::decide_boot`]; a new station is registered under
+//!   [`CsmsConfig::unknown_station_tenant`], and the boot goes to the boot log.
+//! - **Heartbeat**: recorded on the station.
+//! - **StatusNotification**: recorded on the connector (1.6 connector `n` is EVSE `n`,
+//!   connector `n`; connector 0, the whole station, and connectors not registered are only
+//!   logged).
+//! - **Authorize**: [`authorize::authorize`], answered as `idTagInfo` / `idTokenInfo`.
+//! - **StartTransaction / StopTransaction / MeterValues** (1.6) and **TransactionEvent**
+//!   (2.0.1, ordered by [`sequence::sequence`]): sessions and their meter values; a retried
+//!   start finds its session, a stop of a transaction nobody knows is kept
+//!   (`record_unknown_stop`). 1.6 MeterValues without a transaction go to the connector's
+//!   running session; 2.0.1 MeterValues (outside transactions) are acknowledged and not
+//!   stored (the model keeps meter values per session).
+//! - **DataTransfer** is answered `UnknownVendorId`; it, **Firmware-**, **Diagnostics-**,
+//!   **LogStatusNotification** and **SecurityEventNotification** go to the audit log with the
+//!   station as actor (actions `station.data_transfer`, `station.firmware_status`,
+//!   `station.diagnostics_status`, `station.log_status`, `station.security_event`).
+//!
+//! When a session ends, the token's usage counters get its energy (in the token's time
+//! zone's day and month).
+//!
+//! # Energy
+//!
+//! A session's energy is its stop register reading minus its start reading: 1.6
+//! `meterStart`/`meterStop`, 2.0.1 the first and last `Energy.Active.Import.Register`
+//! readings of the transaction (in Wh or kWh, total, not per phase).
+
+pub mod authorize;
+pub mod boot;
+pub mod commands;
+mod error;
+mod handlers;
+pub mod meter;
+pub mod sequence;
+mod v16;
+mod v201;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use ocpp_server::storage::{BootInfo, StationRecord, Storage, StorageError};
+use ocpp_types::OcppVersion;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub use error::OcppError;
+
+use crate::model::{
+    Actor, ChargingSession, NewAuditEntry, RegistrationStatus, SessionId, Station, Tenant,
+    TenantId, Token,
+};
+use crate::store::Store;
+use authorize::{AuthContext, Authorization};
+use boot::BootIntervals;
+
+/// Settings of a [`Csms`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsmsConfig {
+    /// The tenant that takes stations nobody registered, with its
+    /// [`UnknownStationPolicy`](crate::model::UnknownStationPolicy); `None`: such stations
+    /// are rejected.
+    pub unknown_station_tenant: Option<TenantId>,
+    /// Heartbeat and retry intervals of BootNotification answers.
+    pub intervals: BootIntervals,
+    /// How far back sessions are looked for when a token's concurrent sessions are counted,
+    /// in hours (a session running longer is not counted).
+    pub running_session_window_hours: u32,
+}
+
+impl Default for CsmsConfig {
+    fn default() -> CsmsConfig {
+        CsmsConfig {
+            unknown_station_tenant: None,
+            intervals: BootIntervals::default(),
+            running_session_window_hours: 48,
+        }
+    }
+}
+
+/// The CSMS side of OCPP over a [`Store`]: handlers for 1.6 and 2.0.1 stations
+/// ([`Csms::router`]) and operator commands ([`Csms::commands`]).
+///
+/// Generic over the store (`SqliteStore`, `PostgresStore`, or any other [`Store`]), which
+/// it shares through an `Arc`; cheap to clone.
+#[derive(Debug)]
+pub struct Csms<S> {
+    store: Arc<S>,
+    config: Arc<CsmsConfig>,
+}
+
+impl<S> Clone for Csms<S> {
+    fn clone(&self) -> Csms<S> {
+        Csms {
+            store: Arc::clone(&self.store),
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S: Store> Csms<S> {
+    /// A CSMS over `store`.
+    pub fn new(store: Arc<S>, config: CsmsConfig) -> Csms<S> {
+        Csms {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &CsmsConfig {
+        &self.config
+    }
+
+    /// The station storage to give `ocpp_server::server::Server::bind` with this router:
+    /// the store, minus the framework's own boot recording (the router records boots).
+    pub fn station_storage(&self) -> Arc<dyn Storage> {
+        Arc::new(StationStorage {
+            store: Arc::clone(&self.store),
+        })
+    }
+
+    /// The operator commands, over this store's audit log.
+    pub fn commands(&self) -> commands::Commands<S> {
+        commands::Commands::new(Arc::clone(&self.store))
+    }
+
+    /// The registered station `identity`, whatever its registration.
+    async fn registered(&self, identity: &str) -> Result<Station, OcppError> {
+        self.store
+            .station_by_identity(identity)
+            .await?
+            .ok_or_else(|| OcppError::UnknownStation(identity.to_owned()))
+    }
+
+    /// The station `identity` if it is accepted (`pending_ok`: or pending).
+    async fn admitted(&self, identity: &str, pending_ok: bool) -> Result<Station, OcppError> {
+        let station = self.registered(identity).await?;
+        match station.registration {
+            RegistrationStatus::Accepted => Ok(station),
+            RegistrationStatus::Pending if pending_ok => Ok(station),
+            status => Err(OcppError::NotAccepted {
+                identity: identity.to_owned(),
+                status,
+            }),
+        }
+    }
+
+    async fn tenant_of(&self, station: &Station) -> Result<Tenant, OcppError> {
+        self.store
+            .tenant(station.tenant_id)
+            .await?
+            .ok_or(OcppError::Store(crate::store::StoreError::NotFound {
+                what: "tenant",
+            }))
+    }
+
+    /// Looks `uid` up and decides; `starting`: the session being started, not counted among
+    /// the token's running sessions.
+    async fn authorize_uid(
+        &self,
+        station: &Station,
+        uid: &str,
+        now: DateTime<Utc>,
+        starting: Option<SessionId>,
+    ) -> Result<(Option<Token>, Authorization), OcppError> {
+        let token = self.store.token_by_uid(station.tenant_id, uid).await?;
+        let tenant = self.tenant_of(station).await?;
+        let mut running = 0;
+        if let Some(token) = &token
+            && token.restrictions.max_concurrent_sessions.is_some()
+        {
+            let window = Duration::hours(i64::from(self.config.running_session_window_hours));
+            running = self
+                .store
+                .sessions_started_between(station.tenant_id, now - window, now + Duration::days(1))
+                .await?
+                .iter()
+                .filter(|s| {
+                    s.token_id == Some(token.id) && !s.status.is_final() && Some(s.id) != starting
+                })
+                .count()
+                .try_into()
+                .unwrap_or(u32::MAX);
+        }
+        let ctx = AuthContext {
+            station,
+            now,
+            tenant_time_zone: &tenant.settings.time_zone,
+            running_sessions: running,
+        };
+        let decision = authorize::authorize(token.as_ref(), &ctx);
+        Ok((token, decision))
+    }
+
+    /// Counts a new session on its token.
+    async fn count_session_start(&self, token: &Token, at: DateTime<Utc>) -> Result<(), OcppError> {
+        let Some(fresh) = self.store.token(token.tenant_id, token.id).await? else {
+            return Ok(());
+        };
+        let mut usage = fresh.usage.clone();
+        usage.sessions = usage.sessions.saturating_add(1);
+        usage.last_used_at = Some(usage.last_used_at.map_or(at, |last| last.max(at)));
+        self.store
+            .save_token_usage(token.tenant_id, token.id, &usage)
+            .await?;
+        Ok(())
+    }
+
+    /// What follows the end of a session: its energy on the token's day and month counters.
+    async fn session_ended(&self, session: &ChargingSession) -> Result<(), OcppError> {
+        let values = self
+            .store
+            .meter_values(session.tenant_id, session.id)
+            .await?;
+        let energy_wh = session_energy_wh(session, &values);
+        if let Some(token_id) = session.token_id
+            && let Some(token) = self.store.token(session.tenant_id, token_id).await?
+        {
+            let tenant = self
+                .store
+                .tenant(session.tenant_id)
+                .await?
+                .map(|t| t.settings.time_zone)
+                .unwrap_or_else(|| "UTC".to_owned());
+            let zone_name = token.restrictions.time_zone.clone().unwrap_or(tenant);
+            let at = session.stopped_at.unwrap_or_else(Utc::now);
+            let day = match zone_name.parse::<chrono_tz::Tz>() {
+                Ok(zone) => at.with_timezone(&zone).date_naive(),
+                Err(_) => at.date_naive(),
+            };
+            let kwh = energy_wh.unwrap_or_default() / Decimal::ONE_THOUSAND;
+            let usage = authorize::add_usage(&token.usage, day, kwh, Decimal::ZERO, at);
+            self.store
+                .save_token_usage(session.tenant_id, token_id, &usage)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends a station's report to the audit log.
+    async fn audit_station(
+        &self,
+        station: &Station,
+        action: &str,
+        value: serde_json::Value,
+    ) -> Result<(), OcppError> {
+        let entry = NewAuditEntry {
+            at: Utc::now(),
+            actor: Actor::Station(station.identity.clone()),
+            action: action.to_owned(),
+            target: format!("station:{}", station.identity),
+            old_value: None,
+            new_value: Some(value),
+        };
+        self.store.append_audit(station.tenant_id, &entry).await?;
+        Ok(())
+    }
+}
+
+/// A session's energy in Wh: what the store computed, else the last register reading minus
+/// the session's start reading (or its first register reading).
+pub fn session_energy_wh(
+    session: &ChargingSession,
+    values: &[crate::model::MeterValue],
+) -> Option<Decimal> {
+    if let Some(energy) = session.energy_wh {
+        return Some(energy);
+    }
+    let span = meter::register_span(values);
+    let start = session.meter_start_wh.or(span.map(|(first, _)| first))?;
+    let stop = session.meter_stop_wh.or(span.map(|(_, last)| last))?;
+    stop.checked_sub(start)
+        .filter(|energy| !energy.is_sign_negative())
+}
+
+/// The store as `ocpp-server`'s station storage, leaving boots to the router.
+struct StationStorage<S> {
+    store: Arc<S>,
+}
+
+#[async_trait]
+impl<S: Store> Storage for StationStorage<S> {
+    async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError> {
+        Storage::station(&*self.store, identity).await
+    }
+
+    async fn record_boot(&self, _identity: &str, _boot: BootInfo) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    async fn record_connection(
+        &self,
+        identity: &str,
+        version: Option<OcppVersion>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.store.record_connection(identity, version, at).await
+    }
+
+    async fn record_seen(&self, identity: &str, at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.store.record_seen(identity, at).await
+    }
+}

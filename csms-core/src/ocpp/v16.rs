@@ -1,0 +1,358 @@
+//! The handlers of OCPP 1.6 messages.
+
+use chrono::Utc;
+use ocpp_server::Context;
+use ocpp_types::v16 as o16;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
+use super::{Csms, OcppError, meter};
+use crate::model::{
+    AuthMethod, NewSession, SessionStatus, SessionStop, StatusReport, TransactionRef, UnknownStop,
+};
+use crate::store::Store;
+
+impl<S: Store + 'static> Csms<S> {
+    pub(super) async fn boot_v16(
+        &self,
+        ctx: &Context,
+        request: o16::BootNotificationRequest,
+    ) -> Result<o16::BootNotificationResponse, OcppError> {
+        let facts = BootFacts {
+            vendor: request.charge_point_vendor,
+            model: request.charge_point_model,
+            serial_number: request
+                .charge_point_serial_number
+                .or(request.charge_box_serial_number),
+            firmware_version: request.firmware_version,
+            reason: None,
+        };
+        let decision = self.boot(ctx.identity(), facts).await?;
+        Ok(o16::BootNotificationResponse {
+            current_time: Utc::now(),
+            interval: interval(decision.interval_secs),
+            status: registration_v16(decision.status),
+        })
+    }
+
+    pub(super) async fn heartbeat_v16(
+        &self,
+        ctx: &Context,
+        _request: o16::HeartbeatRequest,
+    ) -> Result<o16::HeartbeatResponse, OcppError> {
+        let now = self.heartbeat(ctx.identity()).await?;
+        Ok(o16::HeartbeatResponse { current_time: now })
+    }
+
+    pub(super) async fn status_v16(
+        &self,
+        ctx: &Context,
+        request: o16::StatusNotificationRequest,
+    ) -> Result<o16::StatusNotificationResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let Some(status) = connector_status_v16(&request.status) else {
+            return Err(OcppError::BadValue {
+                path: "$.status".into(),
+                reason: format!("{} is not a 1.6 status", request.status),
+            });
+        };
+        if request.connector_id == 0 {
+            tracing::info!(station = ctx.identity(), %status, "station status");
+            return Ok(o16::StatusNotificationResponse {});
+        }
+        let error_code = match &request.error_code {
+            o16::ChargePointErrorCode::NoError => None,
+            code => Some(code.as_str().to_owned()),
+        };
+        let report = StatusReport {
+            evse_id: request.connector_id,
+            connector_id: request.connector_id,
+            status,
+            error_code,
+            vendor_error_code: request.vendor_error_code,
+            at: request.timestamp.unwrap_or_else(Utc::now),
+        };
+        self.record_status(&station, report).await?;
+        Ok(o16::StatusNotificationResponse {})
+    }
+
+    pub(super) async fn authorize_v16(
+        &self,
+        ctx: &Context,
+        request: o16::AuthorizeRequest,
+    ) -> Result<o16::AuthorizeResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let (_, decision) = self
+            .authorize_uid(&station, &request.id_tag, Utc::now(), None)
+            .await?;
+        Ok(o16::AuthorizeResponse {
+            id_tag_info: decision.to_v16(),
+        })
+    }
+
+    pub(super) async fn start_v16(
+        &self,
+        ctx: &Context,
+        request: o16::StartTransactionRequest,
+    ) -> Result<o16::StartTransactionResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let token = self
+            .store
+            .token_by_uid(station.tenant_id, &request.id_tag)
+            .await?;
+        let new = NewSession {
+            station_id: station.id,
+            transaction_id: None,
+            evse_id: Some(request.connector_id),
+            connector_id: Some(request.connector_id),
+            token_uid: Some(request.id_tag.clone()),
+            token_id: token.as_ref().map(|token| token.id),
+            started_at: request.timestamp,
+            meter_start_wh: Some(Decimal::from(request.meter_start)),
+            status: SessionStatus::Charging,
+            auth_method: Some(AuthMethod::Central),
+            offline: false,
+            seq_no: None,
+        };
+        let (session, created) = self.store.start_session(station.tenant_id, &new).await?;
+        let (_, decision) = self
+            .authorize_uid(&station, &request.id_tag, Utc::now(), Some(session.id))
+            .await?;
+        if created && let Some(token) = &token {
+            self.count_session_start(token, request.timestamp).await?;
+        }
+        let transaction_id = match session.transaction {
+            TransactionRef::V16(id) => id,
+            TransactionRef::V201(_) => {
+                return Err(OcppError::BadValue {
+                    path: "$.connectorId".into(),
+                    reason: "the connector's session is a 2.0.1 transaction".into(),
+                });
+            }
+        };
+        Ok(o16::StartTransactionResponse {
+            id_tag_info: decision.to_v16(),
+            transaction_id,
+        })
+    }
+
+    pub(super) async fn stop_v16(
+        &self,
+        ctx: &Context,
+        request: o16::StopTransactionRequest,
+    ) -> Result<o16::StopTransactionResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let values = meter::from_v16(
+            request.transaction_data.as_deref().unwrap_or_default(),
+            "$.transactionData",
+        )?;
+        let transaction_id = request.transaction_id.to_string();
+        let session = self
+            .store
+            .session_by_transaction(station.tenant_id, station.id, &transaction_id)
+            .await?;
+        match session {
+            None => {
+                let stop = UnknownStop {
+                    station_id: station.id,
+                    transaction_id,
+                    token_uid: request.id_tag.clone(),
+                    stopped_at: request.timestamp,
+                    meter_stop_wh: Some(Decimal::from(request.meter_stop)),
+                    reason: request.reason.as_ref().map(|r| r.as_str().to_owned()),
+                    offline: false,
+                };
+                let new = self
+                    .store
+                    .record_unknown_stop(station.tenant_id, &stop)
+                    .await?;
+                tracing::warn!(
+                    station = ctx.identity(),
+                    transaction = request.transaction_id,
+                    first_time = new,
+                    "stop of an unknown transaction kept"
+                );
+            }
+            Some(session) => {
+                if !values.is_empty() {
+                    self.store
+                        .add_meter_values(station.tenant_id, session.id, &values)
+                        .await?;
+                }
+                let was_running = !session.status.is_final();
+                let stop = SessionStop {
+                    stopped_at: request.timestamp,
+                    meter_stop_wh: Some(Decimal::from(request.meter_stop)),
+                    status: SessionStatus::Completed,
+                    reason: Some(
+                        request
+                            .reason
+                            .as_ref()
+                            .map_or("Local", |r| r.as_str())
+                            .to_owned(),
+                    ),
+                    offline: false,
+                    seq_no: None,
+                };
+                let stopped = self
+                    .store
+                    .stop_session(station.tenant_id, session.id, &stop)
+                    .await?;
+                if was_running && let Some(stopped) = stopped {
+                    self.session_ended(&stopped).await?;
+                }
+            }
+        }
+        let id_tag_info = match &request.id_tag {
+            Some(tag) => Some(
+                self.authorize_uid(&station, tag, Utc::now(), None)
+                    .await?
+                    .1
+                    .to_v16(),
+            ),
+            None => None,
+        };
+        Ok(o16::StopTransactionResponse { id_tag_info })
+    }
+
+    pub(super) async fn meter_values_v16(
+        &self,
+        ctx: &Context,
+        request: o16::MeterValuesRequest,
+    ) -> Result<o16::MeterValuesResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let values = meter::from_v16(&request.meter_value, "$.meterValue")?;
+        let session = match request.transaction_id {
+            Some(id) => {
+                self.store
+                    .session_by_transaction(station.tenant_id, station.id, &id.to_string())
+                    .await?
+            }
+            None if request.connector_id > 0 => {
+                self.store
+                    .active_session(
+                        station.tenant_id,
+                        station.id,
+                        Some(request.connector_id),
+                        request.connector_id,
+                    )
+                    .await?
+            }
+            None => None,
+        };
+        match session {
+            Some(session) => {
+                self.store
+                    .add_meter_values(station.tenant_id, session.id, &values)
+                    .await?;
+            }
+            None => tracing::info!(
+                station = ctx.identity(),
+                connector = request.connector_id,
+                "meter values outside a known transaction not stored"
+            ),
+        }
+        Ok(o16::MeterValuesResponse {})
+    }
+
+    pub(super) async fn data_transfer_v16(
+        &self,
+        ctx: &Context,
+        request: o16::DataTransferRequest,
+    ) -> Result<o16::DataTransferResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), false).await?;
+        let report = json!({
+            "vendorId": request.vendor_id,
+            "messageId": request.message_id,
+            "data": request.data,
+        });
+        self.audit_station(&station, "station.data_transfer", report)
+            .await?;
+        Ok(o16::DataTransferResponse {
+            data: None,
+            status: o16::DataTransferStatus::UnknownVendorId,
+        })
+    }
+
+    pub(super) async fn firmware_v16(
+        &self,
+        ctx: &Context,
+        request: o16::FirmwareStatusNotificationRequest,
+    ) -> Result<o16::FirmwareStatusNotificationResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        self.audit_station(
+            &station,
+            "station.firmware_status",
+            json!({ "status": request.status.as_str() }),
+        )
+        .await?;
+        Ok(o16::FirmwareStatusNotificationResponse {})
+    }
+
+    pub(super) async fn signed_firmware_v16(
+        &self,
+        ctx: &Context,
+        request: o16::SignedFirmwareStatusNotificationRequest,
+    ) -> Result<o16::SignedFirmwareStatusNotificationResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        self.audit_station(
+            &station,
+            "station.firmware_status",
+            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
+        )
+        .await?;
+        Ok(o16::SignedFirmwareStatusNotificationResponse {})
+    }
+
+    pub(super) async fn diagnostics_v16(
+        &self,
+        ctx: &Context,
+        request: o16::DiagnosticsStatusNotificationRequest,
+    ) -> Result<o16::DiagnosticsStatusNotificationResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        self.audit_station(
+            &station,
+            "station.diagnostics_status",
+            json!({ "status": request.status.as_str() }),
+        )
+        .await?;
+        Ok(o16::DiagnosticsStatusNotificationResponse {})
+    }
+
+    pub(super) async fn log_status_v16(
+        &self,
+        ctx: &Context,
+        request: o16::LogStatusNotificationRequest,
+    ) -> Result<o16::LogStatusNotificationResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        self.audit_station(
+            &station,
+            "station.log_status",
+            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
+        )
+        .await?;
+        Ok(o16::LogStatusNotificationResponse {})
+    }
+
+    pub(super) async fn security_event_v16(
+        &self,
+        ctx: &Context,
+        request: o16::SecurityEventNotificationRequest,
+    ) -> Result<o16::SecurityEventNotificationResponse, OcppError> {
+        // Security events are kept from stations of any registration, pending and rejected
+        // included: they may be why it is not accepted.
+        let station = self.registered(ctx.identity()).await?;
+        self.audit_station(
+            &station,
+            "station.security_event",
+            json!({
+                "type": request.kind,
+                "timestamp": request.timestamp,
+                "techInfo": request.tech_info,
+            }),
+        )
+        .await?;
+        Ok(o16::SecurityEventNotificationResponse {})
+    }
+}
