@@ -1,0 +1,326 @@
+//! Stations, with their EVSEs, connectors and live connection state.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use ocpp_server::storage::PasswordHash;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::locations::require_location;
+use super::{Created, as_json};
+use crate::api::auth::{Caller, OPERATE, READ};
+use crate::api::error::{Body, Path, Query};
+use crate::api::schema::{BootLogEntryDef, ConnectorDef, EvseDef, OcppVersionName};
+use crate::api::table::Route;
+use crate::api::{ApiError, ApiState};
+use crate::model::{
+    BootLogEntry, Connector, Evse, LocationId, NewStation, RegistrationStatus, Station, StationId,
+    TenantId,
+};
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/stations", "createStation", OPERATE, create)
+            .summary(
+                "stations",
+                "Register a station (identity unique in the whole system)",
+            )
+            .body::<CreateStation>()
+            .returns_status::<StationView>(201),
+        Route::get("/stations/{id}", "getStation", READ, get_one)
+            .summary(
+                "stations",
+                "A station with its EVSEs, connectors and live connection",
+            )
+            .returns::<StationView>(),
+        Route::put(
+            "/stations/{id}/registration",
+            "setStationRegistration",
+            OPERATE,
+            set_registration,
+        )
+        .summary("stations", "Accept, hold (pending) or reject a station")
+        .body::<RegistrationChange>()
+        .returns::<StationView>(),
+        Route::get("/stations/{id}/boots", "getStationBoots", READ, boots)
+            .summary("stations", "The station's last boots, newest first")
+            .query::<BootQuery>()
+            .returns::<Vec<BootLogEntryDef>>(),
+    ]
+}
+
+/// What it takes to register a station.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateStation {
+    /// Its identity, as in its connection URL (`/ocpp/<identity>`).
+    identity: String,
+    /// Where it stands.
+    #[serde(default)]
+    location_id: Option<LocationId>,
+    /// A group name, for token restrictions.
+    #[serde(default)]
+    group: Option<String>,
+    /// OCPP security profile, 0 to 3 (0 when absent).
+    #[serde(default)]
+    security_profile: u8,
+    /// Its Basic authentication password (profiles 1 and 2), 16 to 40 characters; only its
+    /// hash is kept.
+    #[serde(default)]
+    password: Option<String>,
+    /// Whether it is let in (`accepted` when absent).
+    #[serde(default)]
+    registration: Option<RegistrationStatus>,
+}
+
+/// The live connection of a station.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Connection {
+    /// The OCPP version negotiated.
+    #[schemars(with = "OcppVersionName")]
+    version: String,
+    /// When it connected.
+    since: DateTime<Utc>,
+}
+
+/// A station as shown: what is stored (without its password hash), its EVSEs and
+/// connectors, and whether it is connected to this server now.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct StationView {
+    id: StationId,
+    tenant_id: TenantId,
+    location_id: Option<LocationId>,
+    /// Its identity, as in its connection URL.
+    identity: String,
+    group: Option<String>,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial_number: Option<String>,
+    firmware_version: Option<String>,
+    /// The OCPP version it last connected with.
+    #[schemars(with = "Option<OcppVersionName>")]
+    ocpp_version: Option<String>,
+    security_profile: u8,
+    /// Whether a Basic authentication password is set.
+    has_password: bool,
+    registration: RegistrationStatus,
+    /// Whether it is connected (as stored; `connection` is the live state of this server).
+    online: bool,
+    last_boot_at: Option<DateTime<Utc>>,
+    last_heartbeat: Option<DateTime<Utc>>,
+    last_seen: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    /// Its live connection to this server, if connected now.
+    connection: Option<Connection>,
+    /// Its EVSEs.
+    #[schemars(with = "Vec<EvseDef>")]
+    evses: Vec<Evse>,
+    /// Its connectors.
+    #[schemars(with = "Vec<ConnectorDef>")]
+    connectors: Vec<Connector>,
+}
+
+/// A station with its parts and live state.
+pub(crate) async fn view(state: &ApiState, station: Station) -> Result<StationView, ApiError> {
+    let store = &state.inner.store;
+    let evses = store.evses(station.tenant_id, station.id).await?;
+    let connectors = store.connectors(station.tenant_id, station.id).await?;
+    let connection = state
+        .inner
+        .stations
+        .connected()
+        .into_iter()
+        .find(|connected| connected.identity == station.identity)
+        .map(|connected| Connection {
+            version: connected.version.as_str().to_owned(),
+            since: connected.since,
+        });
+    let Station {
+        id,
+        tenant_id,
+        location_id,
+        identity,
+        group,
+        vendor,
+        model,
+        serial_number,
+        firmware_version,
+        ocpp_version,
+        security_profile,
+        credentials_hash,
+        registration,
+        online,
+        last_boot_at,
+        last_heartbeat,
+        last_seen,
+        created_at,
+    } = station;
+    Ok(StationView {
+        id,
+        tenant_id,
+        location_id,
+        identity,
+        group,
+        vendor,
+        model,
+        serial_number,
+        firmware_version,
+        ocpp_version: ocpp_version.map(|version| version.as_str().to_owned()),
+        security_profile,
+        has_password: credentials_hash.is_some(),
+        registration,
+        online,
+        last_boot_at,
+        last_heartbeat,
+        last_seen,
+        created_at,
+        connection,
+        evses,
+        connectors,
+    })
+}
+
+/// The tenant's station `id`, or 404.
+pub(crate) async fn find(state: &ApiState, tenant: TenantId, id: i64) -> Result<Station, ApiError> {
+    state
+        .inner
+        .store
+        .station_by_id(tenant, StationId(id))
+        .await?
+        .ok_or(ApiError::NotFound("station"))
+}
+
+fn valid_identity(identity: &str) -> bool {
+    // OCPP identities are at most 48 characters; a URL path segment without escapes.
+    !identity.is_empty()
+        && identity.len() <= 48
+        && identity
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:*".contains(c))
+}
+
+async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Body(input): Body<CreateStation>,
+) -> Result<Created<StationView>, ApiError> {
+    if !valid_identity(&input.identity) {
+        return Err(ApiError::Invalid(format!(
+            "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
+            input.identity
+        )));
+    }
+    if input.security_profile > 3 {
+        return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
+    }
+    let needs_password = matches!(input.security_profile, 1 | 2);
+    match &input.password {
+        Some(password) if !(16..=40).contains(&password.len()) => {
+            return Err(ApiError::Invalid(
+                "password must have 16 to 40 characters".to_owned(),
+            ));
+        }
+        None if needs_password => {
+            return Err(ApiError::Invalid(
+                "security profiles 1 and 2 need a password".to_owned(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(location) = input.location_id {
+        require_location(&state, caller.tenant, location).await?;
+    }
+    let new = NewStation {
+        identity: input.identity,
+        location_id: input.location_id,
+        group: input.group,
+        security_profile: input.security_profile,
+        credentials_hash: input.password.as_deref().map(PasswordHash::new),
+        registration: input.registration.unwrap_or(RegistrationStatus::Accepted),
+    };
+    let station = state
+        .inner
+        .store
+        .create_station(caller.tenant, &new)
+        .await?;
+    let view = view(&state, station).await?;
+    state
+        .audit(
+            &caller,
+            "station.create",
+            format!("station:{}", view.identity),
+            None,
+            as_json(&view),
+        )
+        .await?;
+    Ok(Created(view))
+}
+
+async fn get_one(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<StationView>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    Ok(Json(view(&state, station).await?))
+}
+
+/// A station's new registration status.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegistrationChange {
+    /// The status its next BootNotification gets.
+    registration: RegistrationStatus,
+}
+
+async fn set_registration(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(change): Body<RegistrationChange>,
+) -> Result<Json<StationView>, ApiError> {
+    let before = find(&state, caller.tenant, id).await?;
+    let store = &state.inner.store;
+    if !store
+        .set_station_registration(caller.tenant, before.id, change.registration)
+        .await?
+    {
+        return Err(ApiError::NotFound("station"));
+    }
+    state
+        .audit(
+            &caller,
+            "station.registration",
+            format!("station:{}", before.identity),
+            as_json(&before.registration),
+            as_json(&change.registration),
+        )
+        .await?;
+    get_one(State(state), caller, Path(id)).await
+}
+
+/// How many boots to show.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BootQuery {
+    /// At most this many (default 20, at most 100).
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+async fn boots(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<BootQuery>,
+) -> Result<Json<Vec<BootLogEntry>>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    let limit = query.limit.unwrap_or(20).min(100);
+    let boots = state
+        .inner
+        .store
+        .boot_log(caller.tenant, station.id, limit)
+        .await?;
+    Ok(Json(boots))
+}

@@ -1,0 +1,51 @@
+//! The health check and the OpenAPI document.
+
+use axum::Json;
+use axum::extract::State;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::api::auth::Access;
+use crate::api::table::Route;
+use crate::api::{ApiError, ApiState, openapi_document};
+use crate::model::TenantId;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/health", "health", Access::Public, health)
+            .summary(
+                "system",
+                "Whether the API and its store work (503 when the store does not answer)",
+            )
+            .returns::<Health>(),
+        Route::get("/openapi.json", "openapi", Access::Public, openapi_document)
+            .summary("system", "This API's OpenAPI 3.1 document")
+            .returns::<serde_json::Value>(),
+    ]
+}
+
+/// The state of the system.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Health {
+    /// `ok`.
+    status: &'static str,
+    /// `ok`: the store answered a query.
+    store: &'static str,
+    /// How many stations are connected now.
+    stations_connected: usize,
+}
+
+async fn health(State(state): State<ApiState>) -> Result<Json<Health>, ApiError> {
+    // A lookup of a tenant that cannot exist: a round trip to the database.
+    state
+        .inner
+        .store
+        .tenant(TenantId(-1))
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+    Ok(Json(Health {
+        status: "ok",
+        store: "ok",
+        stations_connected: state.inner.stations.connected().len(),
+    }))
+}

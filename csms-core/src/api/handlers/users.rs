@@ -1,0 +1,231 @@
+//! Users and API keys.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use ocpp_server::storage::PasswordHash;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Created, as_json};
+use crate::api::auth::{ADMIN, Caller, READ, generate_key};
+use crate::api::error::{Body, Path};
+use crate::api::schema::{NewUserDef, UserDef};
+use crate::api::table::Route;
+use crate::api::{ApiError, ApiState};
+use crate::model::{ApiKey, ApiKeyId, NewApiKey, NewUser, Role, TenantId, User, UserId};
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/users", "createUser", ADMIN, create_user)
+            .summary("users", "Create a user (staff, driver or renter)")
+            .body::<NewUserDef>()
+            .returns_status::<UserDef>(201),
+        Route::get("/users/{id}", "getUser", READ, get_user)
+            .summary("users", "A user")
+            .returns::<UserDef>(),
+        Route::post("/api-keys", "createApiKey", ADMIN, create_key)
+            .summary(
+                "users",
+                "Create an API key; its secret is shown only in this answer",
+            )
+            .body::<CreateKey>()
+            .returns_status::<KeyView>(201),
+        Route::delete("/api-keys/{id}", "revokeApiKey", ADMIN, revoke_key)
+            .summary("users", "Revoke an API key")
+            .no_content(),
+    ]
+}
+
+/// Checks that `user` is one of the tenant's users.
+pub(crate) async fn require_user(
+    state: &ApiState,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<User, ApiError> {
+    state
+        .inner
+        .store
+        .user(tenant, user)
+        .await?
+        .ok_or_else(|| ApiError::Invalid(format!("no user {user} in this tenant")))
+}
+
+async fn create_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Body(new): Body<NewUser>,
+) -> Result<Created<User>, ApiError> {
+    if new.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name is empty".to_owned()));
+    }
+    let user = state.inner.store.create_user(caller.tenant, &new).await?;
+    state
+        .audit(
+            &caller,
+            "user.create",
+            format!("user:{}", user.id),
+            None,
+            as_json(&user),
+        )
+        .await?;
+    Ok(Created(user))
+}
+
+async fn get_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<User>, ApiError> {
+    let user = state.inner.store.user(caller.tenant, UserId(id)).await?;
+    user.map(Json).ok_or(ApiError::NotFound("user"))
+}
+
+/// What it takes to create an API key.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateKey {
+    /// A name to recognise it by.
+    name: String,
+    /// What it may do.
+    roles: Vec<Role>,
+    /// The user it acts for: disabling the user disables the key.
+    #[serde(default)]
+    user_id: Option<UserId>,
+    /// When it stops working, if ever.
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// An API key as shown: never its hash; the whole key only when it is created.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct KeyView {
+    /// Its identifier.
+    pub id: ApiKeyId,
+    /// Its name.
+    pub name: String,
+    /// The public part.
+    pub prefix: String,
+    /// The user it acts for.
+    pub user_id: Option<UserId>,
+    /// What it may do.
+    pub roles: Vec<Role>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The whole key to send as `Authorization: Bearer <key>`; only when created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl KeyView {
+    fn of(key: ApiKey, whole: Option<String>) -> KeyView {
+        let ApiKey {
+            id,
+            tenant_id: _,
+            user_id,
+            name,
+            prefix,
+            secret_hash: _,
+            roles,
+            created_at,
+            expires_at,
+            revoked_at,
+        } = key;
+        KeyView {
+            id,
+            name,
+            prefix,
+            user_id,
+            roles,
+            created_at,
+            expires_at,
+            revoked_at,
+            key: whole,
+        }
+    }
+}
+
+/// Creates a key with fresh random prefix and secret.
+pub(crate) async fn new_key(
+    state: &ApiState,
+    tenant: TenantId,
+    name: String,
+    roles: Vec<Role>,
+    user_id: Option<UserId>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<KeyView, ApiError> {
+    let (prefix, secret) = generate_key()?;
+    let new = NewApiKey {
+        user_id,
+        name,
+        prefix: prefix.clone(),
+        secret_hash: PasswordHash::new(&secret),
+        roles,
+        expires_at,
+    };
+    let key = state.inner.store.create_api_key(tenant, &new).await?;
+    Ok(KeyView::of(key, Some(format!("{prefix}.{secret}"))))
+}
+
+async fn create_key(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Body(input): Body<CreateKey>,
+) -> Result<Created<KeyView>, ApiError> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name is empty".to_owned()));
+    }
+    if input.roles.is_empty() {
+        return Err(ApiError::Invalid(
+            "a key needs at least one role".to_owned(),
+        ));
+    }
+    if let Some(user) = input.user_id {
+        require_user(&state, caller.tenant, user).await?;
+    }
+    let view = new_key(
+        &state,
+        caller.tenant,
+        input.name,
+        input.roles,
+        input.user_id,
+        input.expires_at,
+    )
+    .await?;
+    let target = format!("api_key:{}", view.id);
+    let logged =
+        serde_json::json!({ "name": view.name, "prefix": view.prefix, "roles": view.roles });
+    state
+        .audit(&caller, "api_key.create", target, None, Some(logged))
+        .await?;
+    Ok(Created(view))
+}
+
+async fn revoke_key(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let store = &state.inner.store;
+    if !store
+        .revoke_api_key(caller.tenant, ApiKeyId(id), Utc::now())
+        .await?
+    {
+        return Err(ApiError::NotFound("API key"));
+    }
+    state
+        .audit(
+            &caller,
+            "api_key.revoke",
+            format!("api_key:{id}"),
+            None,
+            None,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

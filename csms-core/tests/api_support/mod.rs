@@ -1,0 +1,228 @@
+//! What the admin API tests share: the API served over a real socket on a temporary SQLite
+//! file, and a small HTTP/1.1 client.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use csms_core::api::{Api, NoStations, StationDirectory};
+use csms_core::store::SqliteStore;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The system key of test servers.
+pub const SYSTEM_KEY: &str = "system-key-for-tests-0123456789";
+
+/// An API served on 127.0.0.1 over a fresh SQLite file.
+pub struct TestApi {
+    pub addr: SocketAddr,
+    pub store: Arc<SqliteStore>,
+    path: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        self.server.abort();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+fn temp_db() -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    std::env::temp_dir().join(format!(
+        "csms_api_{}_{}_{}.db",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+impl TestApi {
+    /// An API with no station connected.
+    pub async fn start() -> TestApi {
+        TestApi::with_stations(Arc::new(NoStations)).await
+    }
+
+    /// An API with the live state of `stations`.
+    pub async fn with_stations(stations: Arc<dyn StationDirectory>) -> TestApi {
+        let path = temp_db();
+        let store = Arc::new(SqliteStore::open(&path).await.expect("open SQLite"));
+        let router = Api::new(store.clone(), stations)
+            .with_system_key(SYSTEM_KEY)
+            .router();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            csms_core::api::axum::serve(listener, router).await.unwrap();
+        });
+        TestApi {
+            addr,
+            store,
+            path,
+            server,
+        }
+    }
+
+    /// Sends a request; `body` is sent as JSON.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let body = body.map(|body| body.to_string());
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+        if let Some(key) = key {
+            head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+        }
+        if let Some(body) = &body {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        self.raw(format!("{head}{}", body.unwrap_or_default()).as_bytes())
+            .await
+    }
+
+    /// Sends raw bytes and reads the response.
+    pub async fn raw(&self, request: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).await.unwrap();
+        Response::parse(&bytes)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.call("GET", path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Response {
+        self.call("POST", path, Some(key), Some(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, key: &str, body: Value) -> Response {
+        self.call("PUT", path, Some(key), Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Response {
+        self.call("DELETE", path, Some(key), None).await
+    }
+
+    /// Creates a tenant with the system key; its admin key.
+    pub async fn tenant(&self, name: &str, party: &str) -> String {
+        let created = self
+            .post(
+                "/tenants",
+                SYSTEM_KEY,
+                json!({ "name": name, "role": "CPO", "country_code": "NL", "party_id": party }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        created.body["admin_key"]["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a key with `roles` with an admin key; the whole key.
+    pub async fn key(&self, admin: &str, roles: &[&str]) -> String {
+        let created = self
+            .post(
+                "/api-keys",
+                admin,
+                json!({ "name": "test", "roles": roles }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        created.body["key"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A response: status, headers (names in lower case) and JSON body (`Null` if empty).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    fn parse(bytes: &[u8]) -> Response {
+        let text = String::from_utf8_lossy(bytes);
+        let (head, rest) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        };
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&body).unwrap_or(Value::Null)
+        };
+        Response {
+            status,
+            headers,
+            body: json,
+            text: body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Asserts an error answer with this status and code, in the JSON error shape.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.body["error"]["code"], code, "{}", self.text);
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|message| !message.is_empty()),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.header("content-type"), Some("application/json"));
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    body
+}
