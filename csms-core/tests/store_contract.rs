@@ -20,6 +20,8 @@ use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
 use ocpp_types::OcppVersion;
 use rust_decimal::Decimal;
 
+#[path = "store_contract/admin.rs"]
+mod admin;
 #[path = "store_contract/cdrs.rs"]
 mod cdrs;
 #[path = "store_contract/raw.rs"]
@@ -29,6 +31,7 @@ mod tariffs;
 #[path = "store_contract/usage.rs"]
 mod usage;
 
+use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
 use cdrs::cdrs_issued_once_and_immutable;
 use tariffs::tariffs_assigned_and_resolved;
 use usage::token_usage_counts_atomically;
@@ -1253,6 +1256,9 @@ contract!(
     tariffs_assigned_and_resolved,
     cdrs_issued_once_and_immutable,
     token_usage_counts_atomically,
+    people_and_tokens_managed,
+    places_and_stations_managed,
+    sessions_and_audit_listed,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

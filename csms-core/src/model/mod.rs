@@ -97,19 +97,20 @@ pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
 pub use session::{
-    AuthMethod, ChargingSession, MeterValue, NewSession, SessionId, SessionStatus, SessionStop,
-    TransactionRef, UnknownStop,
+    AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus,
+    SessionStop, TransactionRef, UnknownStop,
 };
 pub use station::{
     BootLogEntry, Connector, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station,
-    StationId, StatusReport,
+    StationDetails, StationFilter, StationId, StatusReport,
 };
 pub use tariff::{StoredTariff, TariffAssignment, TariffId, TariffScope};
 pub use tenant::{NewTenant, Tenant, TenantId, TenantRole, TenantSettings, UnknownStationPolicy};
 pub use token::{
-    NewToken, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage,
+    NewToken, TimeWindow, Token, TokenFilter, TokenId, TokenKind, TokenRestrictions, TokenStatus,
+    TokenUsage,
 };
-pub use user::{ApiKey, ApiKeyId, NewApiKey, NewUser, Role, User, UserId};
+pub use user::{ApiKey, ApiKeyId, NewApiKey, NewUser, Role, User, UserId, UserUpdate};
 pub use vehicle::{NewVehicle, Vehicle, VehicleId};
 
 /// The OCPP version of a station, as stored (`1.6`, `2.0.1`, `2.1`).

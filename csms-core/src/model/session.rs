@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::station::StationId;
 use super::tenant::TenantId;
 use super::token::TokenId;
+use super::user::UserId;
 
 id_type!(
     /// The identifier of a session. In OCPP 1.6 it is also the `transactionId` the station
@@ -222,4 +223,21 @@ pub struct UnknownStop {
     pub reason: Option<String>,
     /// Whether it was reported offline.
     pub offline: bool,
+}
+
+/// Which sessions to list; every field narrows, `None` does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFilter {
+    /// At this station.
+    pub station: Option<StationId>,
+    /// With this status.
+    pub status: Option<SessionStatus>,
+    /// With this token uid presented.
+    pub token_uid: Option<String>,
+    /// With a token of this user or renter.
+    pub owner: Option<UserId>,
+    /// Started at or after this.
+    pub from: Option<DateTime<Utc>>,
+    /// Started before this.
+    pub to: Option<DateTime<Utc>>,
 }

@@ -221,3 +221,27 @@ pub struct StatusReport {
     /// When the station reported it.
     pub at: DateTime<Utc>,
 }
+
+/// Which stations to list; every field narrows, `None` does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationFilter {
+    /// At this location.
+    pub location: Option<LocationId>,
+    /// With this registration.
+    pub registration: Option<RegistrationStatus>,
+    /// Connected or not.
+    pub online: Option<bool>,
+    /// Whose identity starts with this (case matters).
+    pub identity_prefix: Option<String>,
+}
+
+/// A station with its EVSEs and connectors, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationDetails {
+    /// The station.
+    pub station: Station,
+    /// Its EVSEs, by number.
+    pub evses: Vec<Evse>,
+    /// Its connectors, by EVSE and number.
+    pub connectors: Vec<Connector>,
+}

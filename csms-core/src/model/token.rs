@@ -237,6 +237,17 @@ impl NewToken {
     }
 }
 
+/// Which tokens to list; every field narrows, `None` does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFilter {
+    /// Of this user or renter.
+    pub owner: Option<UserId>,
+    /// With this status.
+    pub status: Option<TokenStatus>,
+    /// Whose uid starts with this (case matters).
+    pub uid_prefix: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};

@@ -123,3 +123,16 @@ pub struct NewApiKey {
     /// When it stops working, if ever.
     pub expires_at: Option<DateTime<Utc>>,
 }
+
+/// What an operator can change of a [`User`]: everything but its id and tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserUpdate {
+    /// The name shown.
+    pub name: String,
+    /// E-mail address, unique within the tenant when given.
+    pub email: Option<String>,
+    /// Its roles.
+    pub roles: Vec<Role>,
+    /// Whether it is disabled.
+    pub disabled: bool,
+}

@@ -52,9 +52,10 @@ use crate::model::{
     ApiKey, ApiKeyId, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId, ChargingSession, Connector,
     Evse, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry, NewCdr, NewLocation,
     NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus,
-    SessionId, SessionStatus, SessionStop, Station, StationId, StatusReport, StoredTariff,
-    TariffAssignment, TariffId, TariffScope, Tenant, TenantId, TenantSettings, Token, TokenId,
-    TokenStatus, TokenUsage, UnknownStop, User, UserId, Vehicle, VehicleId,
+    SessionFilter, SessionId, SessionStatus, SessionStop, Station, StationDetails, StationFilter,
+    StationId, StatusReport, StoredTariff, TariffAssignment, TariffId, TariffScope, Tenant,
+    TenantId, TenantSettings, Token, TokenFilter, TokenId, TokenStatus, TokenUsage, UnknownStop,
+    User, UserId, UserUpdate, Vehicle, VehicleId,
 };
 
 mod error;
@@ -98,6 +99,22 @@ pub trait UserStore: Send + Sync {
     /// The user `id` of `tenant`.
     async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<User>>;
 
+    /// A page of the tenant's users, by name.
+    async fn list_users(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<User>>;
+
+    /// Changes a user; `None` if `tenant` has no such user, [`StoreError::Conflict`] if
+    /// the e-mail is another user's.
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        update: &UserUpdate,
+    ) -> StoreResult<Option<User>>;
+
+    /// Deletes a user; `false` if `tenant` has no such user. [`StoreError::Conflict`] while
+    /// anything points at it (tokens, vehicles, API keys, CDRs, a parking spot it rents).
+    async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<bool>;
+
     /// Creates an API key; [`StoreError::Conflict`] if its prefix is taken (by any tenant).
     async fn create_api_key(&self, tenant: TenantId, new: &NewApiKey) -> StoreResult<ApiKey>;
 
@@ -128,6 +145,27 @@ pub trait TokenStore: Send + Sync {
 
     /// The tokens of a user (or renter), by uid.
     async fn tokens_of_owner(&self, tenant: TenantId, owner: UserId) -> StoreResult<Vec<Token>>;
+
+    /// A page of the tokens `filter` lets through, by uid.
+    async fn list_tokens(
+        &self,
+        tenant: TenantId,
+        filter: &TokenFilter,
+        page: Page,
+    ) -> StoreResult<Paged<Token>>;
+
+    /// Replaces what a token was created with (its usage counters stay); `None` if
+    /// `tenant` has no such token, [`StoreError::Conflict`] if the uid is another token's.
+    async fn update_token(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        update: &NewToken,
+    ) -> StoreResult<Option<Token>>;
+
+    /// Deletes a token; `false` if `tenant` has no such token. [`StoreError::Conflict`]
+    /// while sessions point at it (block it instead).
+    async fn delete_token(&self, tenant: TenantId, id: TokenId) -> StoreResult<bool>;
 
     /// Sets a token's status; `false` if `tenant` has no such token.
     async fn set_token_status(
@@ -171,6 +209,21 @@ pub trait VehicleStore: Send + Sync {
 
     /// The vehicle `id` of `tenant`.
     async fn vehicle(&self, tenant: TenantId, id: VehicleId) -> StoreResult<Option<Vehicle>>;
+
+    /// A page of the tenant's vehicles, oldest first.
+    async fn list_vehicles(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<Vehicle>>;
+
+    /// Replaces a vehicle's details; `None` if `tenant` has no such vehicle.
+    async fn update_vehicle(
+        &self,
+        tenant: TenantId,
+        id: VehicleId,
+        update: &NewVehicle,
+    ) -> StoreResult<Option<Vehicle>>;
+
+    /// Deletes a vehicle; `false` if `tenant` has no such vehicle. [`StoreError::Conflict`]
+    /// while tokens point at it.
+    async fn delete_vehicle(&self, tenant: TenantId, id: VehicleId) -> StoreResult<bool>;
 }
 
 /// Locations.
@@ -181,6 +234,34 @@ pub trait LocationStore: Send + Sync {
 
     /// The location `id` of `tenant`.
     async fn location(&self, tenant: TenantId, id: LocationId) -> StoreResult<Option<Location>>;
+
+    /// A page of the tenant's locations, by name.
+    async fn list_locations(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<Location>>;
+
+    /// Replaces a location's details and parking spots; `None` if `tenant` has no such
+    /// location. [`StoreError::Invalid`] if two spots share a label,
+    /// [`StoreError::NotFound`] if a renter is not a user of the tenant.
+    async fn update_location(
+        &self,
+        tenant: TenantId,
+        id: LocationId,
+        update: &NewLocation,
+    ) -> StoreResult<Option<Location>>;
+
+    /// Assigns the spot labelled `label` to `renter`, or frees it (`None`); `false` if
+    /// `tenant` has no such location or spot. [`StoreError::NotFound`] if the renter is not
+    /// a user of the tenant.
+    async fn set_spot_renter(
+        &self,
+        tenant: TenantId,
+        location: LocationId,
+        label: &str,
+        renter: Option<UserId>,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a location; `false` if `tenant` has no such location.
+    /// [`StoreError::Conflict`] while stations stand there or a tariff is assigned to it.
+    async fn delete_location(&self, tenant: TenantId, id: LocationId) -> StoreResult<bool>;
 }
 
 /// Stations, their boot log, EVSEs and connectors.
@@ -195,6 +276,32 @@ pub trait StationStore: Send + Sync {
     /// The station with `identity`, whatever its tenant: how a connecting station's tenant
     /// is found (identities are unique across the system).
     async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>>;
+
+    /// A page of the stations `filter` lets through, by identity, with their EVSEs and
+    /// connectors.
+    async fn list_stations(
+        &self,
+        tenant: TenantId,
+        filter: &StationFilter,
+        page: Page,
+    ) -> StoreResult<Paged<StationDetails>>;
+
+    /// Replaces what a station was registered with (identity, location, group, security
+    /// profile, credentials, registration); `None` if `tenant` has no such station.
+    /// [`StoreError::Conflict`] if the identity is taken, [`StoreError::NotFound`] if the
+    /// location is not the tenant's.
+    async fn update_station(
+        &self,
+        tenant: TenantId,
+        id: StationId,
+        update: &NewStation,
+    ) -> StoreResult<Option<Station>>;
+
+    /// Deletes a station with its EVSEs, connectors, boot log, configuration, charging
+    /// profiles and tariff assignments; `false` if `tenant` has no such station.
+    /// [`StoreError::Conflict`] (and nothing deleted) while its history points at it:
+    /// sessions, CDRs, kept stops, reservations.
+    async fn delete_station(&self, tenant: TenantId, id: StationId) -> StoreResult<bool>;
 
     /// Sets whether a station is let in; `false` if `tenant` has no such station.
     async fn set_station_registration(
@@ -312,6 +419,14 @@ pub trait SessionStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<ChargingSession>>;
+
+    /// A page of the sessions `filter` lets through, newest first.
+    async fn list_sessions(
+        &self,
+        tenant: TenantId,
+        filter: &SessionFilter,
+        page: Page,
+    ) -> StoreResult<Paged<ChargingSession>>;
 
     /// The sessions started in `[from, to)` with any token of `owner` (a user or renter),
     /// oldest first: where someone charged, and how much.
@@ -451,6 +566,9 @@ pub trait AuditStore: Send + Sync {
 
     /// The last `limit` entries, newest first.
     async fn audit_log(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    /// A page of the log, newest first.
+    async fn list_audit(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<AuditEntry>>;
 }
 
 /// Everything the CSMS stores, and the station storage of `ocpp-server`.

@@ -10,7 +10,7 @@ macro_rules! audit {
 
             use crate::model::{AuditEntry, AuditId, NewAuditEntry, TenantId};
             use crate::store::sql::{at, from_json, to_json};
-            use crate::store::{AuditStore, StoreError, StoreResult};
+            use crate::store::{AuditStore, Page, Paged, StoreError, StoreResult};
 
             const AUDIT_COLUMNS: &str =
                 "id, tenant_id, at, actor, action, target, old_value, new_value";
@@ -76,6 +76,32 @@ macro_rules! audit {
                     .iter()
                     .map(audit_from)
                     .collect()
+                }
+
+                async fn list_audit(
+                    &self,
+                    tenant: TenantId,
+                    page: Page,
+                ) -> StoreResult<Paged<AuditEntry>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
+                            .bind(tenant.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 \
+                         ORDER BY id DESC LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(audit_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
                 }
             }
         }

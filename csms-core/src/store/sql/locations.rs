@@ -8,9 +8,33 @@ macro_rules! locations {
             use async_trait::async_trait;
             use sqlx::Row;
 
-            use crate::model::{Coordinates, Location, LocationId, NewLocation, TenantId};
+            use crate::model::{
+                Coordinates, Location, LocationId, NewLocation, ParkingSpot, TenantId, UserId,
+            };
             use crate::store::sql::{from_json, now, to_json};
-            use crate::store::{LocationStore, StoreError, StoreResult};
+            use crate::store::{LocationStore, Page, Paged, StoreError, StoreResult, UserStore};
+
+            /// Spot labels are unique within a location and renters are the tenant's users.
+            async fn check_spots(
+                store: &$store,
+                tenant: TenantId,
+                spots: &[ParkingSpot],
+            ) -> StoreResult<()> {
+                for (index, spot) in spots.iter().enumerate() {
+                    if spots[..index].iter().any(|other| other.label == spot.label) {
+                        return Err(StoreError::Invalid {
+                            what: "parking spots",
+                            reason: format!("two spots are labelled {:?}", spot.label),
+                        });
+                    }
+                    if let Some(renter) = spot.renter {
+                        if store.user(tenant, renter).await?.is_none() {
+                            return Err(StoreError::NotFound { what: "renter" });
+                        }
+                    }
+                }
+                Ok(())
+            }
 
             const LOCATION_COLUMNS: &str = "id, tenant_id, name, address, latitude, longitude, \
                  time_zone, opening_hours, parking_spots, created_at";
@@ -86,6 +110,129 @@ macro_rules! locations {
                     .as_ref()
                     .map(location_from)
                     .transpose()
+                }
+
+                async fn list_locations(
+                    &self,
+                    tenant: TenantId,
+                    page: Page,
+                ) -> StoreResult<Paged<Location>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM locations WHERE tenant_id = $1")
+                            .bind(tenant.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {LOCATION_COLUMNS} FROM locations WHERE tenant_id = $1 \
+                         ORDER BY name, id LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(location_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_location(
+                    &self,
+                    tenant: TenantId,
+                    id: LocationId,
+                    update: &NewLocation,
+                ) -> StoreResult<Option<Location>> {
+                    if self.location(tenant, id).await?.is_none() {
+                        return Ok(None);
+                    }
+                    check_spots(self, tenant, &update.parking_spots).await?;
+                    sqlx::query(&format!(
+                        "UPDATE locations SET name = $3, address = $4, latitude = $5, \
+                         longitude = $6, time_zone = $7, opening_hours = $8, parking_spots = $9 \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {LOCATION_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.name)
+                    .bind(to_json("location address", &update.address)?)
+                    .bind(dec_in(update.coordinates.as_ref().map(|c| c.latitude)))
+                    .bind(dec_in(update.coordinates.as_ref().map(|c| c.longitude)))
+                    .bind(&update.time_zone)
+                    .bind(to_json("opening hours", &update.opening_hours)?)
+                    .bind(to_json("parking spots", &update.parking_spots)?)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(location_from)
+                    .transpose()
+                }
+
+                async fn set_spot_renter(
+                    &self,
+                    tenant: TenantId,
+                    location: LocationId,
+                    label: &str,
+                    renter: Option<UserId>,
+                ) -> StoreResult<bool> {
+                    if let Some(renter) = renter {
+                        if self.user(tenant, renter).await?.is_none() {
+                            return Err(StoreError::NotFound { what: "renter" });
+                        }
+                    }
+                    let mut tx = self.pool.begin().await?;
+                    // Writing first holds the location until the end of the transaction.
+                    let held = sqlx::query(
+                        "UPDATE locations SET parking_spots = parking_spots \
+                         WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(location.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    if held.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    let text: String = sqlx::query_scalar(
+                        "SELECT parking_spots FROM locations WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(location.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let mut spots: Vec<ParkingSpot> = from_json("parking spots", &text)?;
+                    let Some(spot) = spots.iter_mut().find(|spot| spot.label == label) else {
+                        return Ok(false);
+                    };
+                    spot.renter = renter;
+                    sqlx::query(
+                        "UPDATE locations SET parking_spots = $3 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(location.0)
+                    .bind(to_json("parking spots", &spots)?)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn delete_location(
+                    &self,
+                    tenant: TenantId,
+                    id: LocationId,
+                ) -> StoreResult<bool> {
+                    let done =
+                        sqlx::query("DELETE FROM locations WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.0)
+                            .bind(id.0)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(StoreError::referenced(
+                                "location with stations or an assigned tariff",
+                            ))?;
+                    Ok(done.rows_affected() > 0)
                 }
             }
         }

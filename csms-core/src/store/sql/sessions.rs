@@ -9,9 +9,9 @@ macro_rules! sessions {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use crate::model::{AuthMethod, ChargingSession, MeterValue, NewSession, SessionId, SessionStatus, SessionStop, StationId, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
+            use crate::model::{AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
             use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key};
-            use crate::store::{SessionStore, StationStore, StoreError, StoreResult};
+            use crate::store::{Page, Paged, SessionStore, StationStore, StoreError, StoreResult};
 
             const SESSION_COLUMNS: &str = "id, tenant_id, station_id, transaction_id, is_v16, \
                  evse_id, connector_id, token_uid, token_id, started_at, stopped_at, \
@@ -439,6 +439,50 @@ macro_rules! sessions {
                     .iter()
                     .map(meter_value_from)
                     .collect()
+                }
+
+                async fn list_sessions(
+                    &self,
+                    tenant: TenantId,
+                    filter: &SessionFilter,
+                    page: Page,
+                ) -> StoreResult<Paged<ChargingSession>> {
+                    const FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR station_id = $2) \
+                         AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR token_uid = $4) \
+                         AND ($5 IS NULL OR token_uid IN \
+                         (SELECT uid FROM tokens WHERE tenant_id = $1 AND owner_id = $5)) \
+                         AND ($6 IS NULL OR started_at >= $6) AND ($7 IS NULL OR started_at < $7)";
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM sessions WHERE {FILTER}"))
+                            .bind(tenant.0)
+                            .bind(filter.station.map(|id| id.0))
+                            .bind(filter.status.map(SessionStatus::as_str))
+                            .bind(&filter.token_uid)
+                            .bind(filter.owner.map(|id| id.0))
+                            .bind(filter.from.map(at))
+                            .bind(filter.to.map(at))
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {FILTER} \
+                         ORDER BY started_at DESC, id DESC LIMIT $8 OFFSET $9"
+                    ))
+                    .bind(tenant.0)
+                    .bind(filter.station.map(|id| id.0))
+                    .bind(filter.status.map(SessionStatus::as_str))
+                    .bind(&filter.token_uid)
+                    .bind(filter.owner.map(|id| id.0))
+                    .bind(filter.from.map(at))
+                    .bind(filter.to.map(at))
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(session_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
                 }
             }
         }

@@ -11,9 +11,17 @@ macro_rules! stations {
             use ocpp_server::storage::PasswordHash;
             use sqlx::Row;
 
-            use crate::model::{BootLogEntry, Connector, ConnectorStatus, Evse, LocationId, NewStation, RegistrationStatus, Station, StationId, StatusReport, TenantId};
+            use crate::model::{
+                BootLogEntry, Connector, ConnectorStatus, Evse, LocationId, NewStation,
+                RegistrationStatus, Station, StationDetails, StationFilter, StationId,
+                StatusReport, TenantId,
+            };
             use crate::store::sql::{at, now, parse, parse_opt};
-            use crate::store::{LocationStore, StationStore, StoreError, StoreResult};
+            use crate::store::{LocationStore, Page, Paged, StationStore, StoreError, StoreResult};
+
+            /// The tables of a station's own parts, deleted with it (children first).
+            const STATION_PARTS: &[&str] =
+                &["tariff_assignments", "connectors", "evses", "boot_log"];
 
             const STATION_COLUMNS: &str = "id, tenant_id, location_id, identity, station_group, \
                  vendor, model, serial_number, firmware_version, ocpp_version, security_profile, \
@@ -406,6 +414,158 @@ macro_rules! stations {
                     .iter()
                     .map(connector_from)
                     .collect()
+                }
+
+                async fn list_stations(
+                    &self,
+                    tenant: TenantId,
+                    filter: &StationFilter,
+                    page: Page,
+                ) -> StoreResult<Paged<StationDetails>> {
+                    const FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR location_id = $2) \
+                         AND ($3 IS NULL OR registration = $3) AND ($4 IS NULL OR online = $4) \
+                         AND ($5 IS NULL OR substr(identity, 1, length($5)) = $5)";
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM stations WHERE {FILTER}"))
+                            .bind(tenant.0)
+                            .bind(filter.location.map(|id| id.0))
+                            .bind(filter.registration.map(RegistrationStatus::as_str))
+                            .bind(filter.online)
+                            .bind(&filter.identity_prefix)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let stations = sqlx::query(&format!(
+                        "SELECT {STATION_COLUMNS} FROM stations WHERE {FILTER} \
+                         ORDER BY identity LIMIT $6 OFFSET $7"
+                    ))
+                    .bind(tenant.0)
+                    .bind(filter.location.map(|id| id.0))
+                    .bind(filter.registration.map(RegistrationStatus::as_str))
+                    .bind(filter.online)
+                    .bind(&filter.identity_prefix)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(station_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    if stations.is_empty() {
+                        return Ok(Paged::new(Vec::new(), total.unsigned_abs()));
+                    }
+                    // The ids are the database's own integers.
+                    let ids = stations
+                        .iter()
+                        .map(|station| station.id.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let mut evses = sqlx::query(&format!(
+                        "SELECT {EVSE_COLUMNS} FROM evses WHERE tenant_id = $1 \
+                         AND station_id IN ({ids}) ORDER BY station_id, evse_id"
+                    ))
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(evse_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    let mut connectors = sqlx::query(&format!(
+                        "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE tenant_id = $1 \
+                         AND station_id IN ({ids}) ORDER BY station_id, evse_id, connector_id"
+                    ))
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(connector_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    let items = stations
+                        .into_iter()
+                        .map(|station| {
+                            let (own_evses, rest): (Vec<_>, Vec<_>) =
+                                evses.drain(..).partition(|evse| evse.station_id == station.id);
+                            evses = rest;
+                            let (own_connectors, rest): (Vec<_>, Vec<_>) = connectors
+                                .drain(..)
+                                .partition(|connector| connector.station_id == station.id);
+                            connectors = rest;
+                            StationDetails {
+                                station,
+                                evses: own_evses,
+                                connectors: own_connectors,
+                            }
+                        })
+                        .collect();
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_station(
+                    &self,
+                    tenant: TenantId,
+                    id: StationId,
+                    update: &NewStation,
+                ) -> StoreResult<Option<Station>> {
+                    if update.security_profile > 3 {
+                        return Err(StoreError::Invalid {
+                            what: "security profile",
+                            reason: format!("{} is not 0 to 3", update.security_profile),
+                        });
+                    }
+                    if self.station_by_id(tenant, id).await?.is_none() {
+                        return Ok(None);
+                    }
+                    if let Some(location) = update.location_id {
+                        if self.location(tenant, location).await?.is_none() {
+                            return Err(StoreError::NotFound { what: "location" });
+                        }
+                    }
+                    sqlx::query(&format!(
+                        "UPDATE stations SET identity = $3, location_id = $4, \
+                         station_group = $5, security_profile = $6, credentials_hash = $7, \
+                         registration = $8 WHERE tenant_id = $1 AND id = $2 \
+                         RETURNING {STATION_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.identity)
+                    .bind(update.location_id.map(|id| id.0))
+                    .bind(&update.group)
+                    .bind(i32::from(update.security_profile))
+                    .bind(update.credentials_hash.as_ref().map(|hash| hash.to_string()))
+                    .bind(update.registration.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::on("station identity"))?
+                    .as_ref()
+                    .map(station_from)
+                    .transpose()
+                }
+
+                async fn delete_station(&self, tenant: TenantId, id: StationId) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    for table in STATION_PARTS {
+                        sqlx::query(&format!(
+                            "DELETE FROM {table} WHERE tenant_id = $1 AND station_id = $2"
+                        ))
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let done = sqlx::query("DELETE FROM stations WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::referenced(
+                            "station with sessions, CDRs, kept stops or reservations",
+                        ))?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    tx.commit().await?;
+                    Ok(true)
                 }
             }
         }

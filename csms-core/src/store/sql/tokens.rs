@@ -12,10 +12,10 @@ macro_rules! tokens {
 
             use crate::model::{
                 NewToken, TenantId, TenantSettings, Token, TokenId, TokenKind, TokenRestrictions,
-                TokenStatus, TokenUsage, UserId, VehicleId,
+                TokenFilter, TokenStatus, TokenUsage, UserId, VehicleId,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
-            use crate::store::{StoreError, StoreResult, TokenStore};
+            use crate::store::{Page, Paged, StoreError, StoreResult, TokenStore};
 
             const TOKEN_COLUMNS: &str = "id, tenant_id, uid, kind, status, expires_at, group_id, \
                  visual_id, owner_id, vehicle_id, restrictions, usage, created_at";
@@ -207,6 +207,89 @@ macro_rules! tokens {
                         .await?;
                     tx.commit().await?;
                     Ok(Some(usage))
+                }
+
+                async fn list_tokens(
+                    &self,
+                    tenant: TenantId,
+                    filter: &TokenFilter,
+                    page: Page,
+                ) -> StoreResult<Paged<Token>> {
+                    const FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR owner_id = $2) \
+                         AND ($3 IS NULL OR status = $3) \
+                         AND ($4 IS NULL OR substr(uid, 1, length($4)) = $4)";
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tokens WHERE {FILTER}"))
+                            .bind(tenant.0)
+                            .bind(filter.owner.map(|id| id.0))
+                            .bind(filter.status.map(TokenStatus::as_str))
+                            .bind(&filter.uid_prefix)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE {FILTER} \
+                         ORDER BY uid LIMIT $5 OFFSET $6"
+                    ))
+                    .bind(tenant.0)
+                    .bind(filter.owner.map(|id| id.0))
+                    .bind(filter.status.map(TokenStatus::as_str))
+                    .bind(&filter.uid_prefix)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(token_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_token(
+                    &self,
+                    tenant: TenantId,
+                    id: TokenId,
+                    update: &NewToken,
+                ) -> StoreResult<Option<Token>> {
+                    sqlx::query(&format!(
+                        "UPDATE tokens SET uid = $3, kind = $4, status = $5, expires_at = $6, \
+                         group_id = $7, visual_id = $8, owner_id = $9, vehicle_id = $10, \
+                         restrictions = $11 WHERE tenant_id = $1 AND id = $2 \
+                         RETURNING {TOKEN_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.uid)
+                    .bind(update.kind.as_str())
+                    .bind(update.status.as_str())
+                    .bind(update.expires_at.map(at))
+                    .bind(&update.group_id)
+                    .bind(&update.visual_id)
+                    .bind(update.owner.map(|id| id.0))
+                    .bind(update.vehicle_id.map(|id| id.0))
+                    .bind(to_json("token restrictions", &update.restrictions)?)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|error| {
+                        if StoreError::is_foreign_key(&error) {
+                            StoreError::NotFound { what: "owner or vehicle" }
+                        } else {
+                            StoreError::on("token with this uid")(error)
+                        }
+                    })?
+                    .as_ref()
+                    .map(token_from)
+                    .transpose()
+                }
+
+                async fn delete_token(&self, tenant: TenantId, id: TokenId) -> StoreResult<bool> {
+                    let done = sqlx::query("DELETE FROM tokens WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(StoreError::referenced("token with sessions"))?;
+                    Ok(done.rows_affected() > 0)
                 }
             }
         }

@@ -10,9 +10,11 @@ macro_rules! users {
             use ocpp_server::storage::PasswordHash;
             use sqlx::Row;
 
-            use crate::model::{ApiKey, ApiKeyId, NewApiKey, NewUser, TenantId, User, UserId};
+            use crate::model::{
+                ApiKey, ApiKeyId, NewApiKey, NewUser, ParkingSpot, TenantId, User, UserId, UserUpdate,
+            };
             use crate::store::sql::{at, from_json, now, to_json};
-            use crate::store::{StoreError, StoreResult, UserStore};
+            use crate::store::{Page, Paged, StoreError, StoreResult, UserStore};
 
             const USER_COLUMNS: &str = "id, tenant_id, name, email, roles, disabled, created_at";
 
@@ -134,6 +136,80 @@ macro_rules! users {
                     .bind(at(when))
                     .execute(&self.pool)
                     .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn list_users(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<User>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
+                            .bind(tenant.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 \
+                         ORDER BY name, id LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(user_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_user(
+                    &self,
+                    tenant: TenantId,
+                    id: UserId,
+                    update: &UserUpdate,
+                ) -> StoreResult<Option<User>> {
+                    sqlx::query(&format!(
+                        "UPDATE users SET name = $3, email = $4, roles = $5, disabled = $6 \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.name)
+                    .bind(&update.email)
+                    .bind(to_json("user roles", &update.roles)?)
+                    .bind(update.disabled)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::on("user with this e-mail"))?
+                    .as_ref()
+                    .map(user_from)
+                    .transpose()
+                }
+
+                async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<bool> {
+                    // Renters are kept in the locations' parking spots, which no foreign
+                    // key covers.
+                    let spots: Vec<String> = sqlx::query_scalar(
+                        "SELECT parking_spots FROM locations WHERE tenant_id = $1",
+                    )
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for text in spots {
+                        let spots: Vec<ParkingSpot> = from_json("parking spots", &text)?;
+                        if spots.iter().any(|spot| spot.renter == Some(id)) {
+                            return Err(StoreError::Conflict {
+                                what: "user renting a parking spot",
+                            });
+                        }
+                    }
+                    let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(StoreError::referenced(
+                            "user with tokens, vehicles, API keys or CDRs",
+                        ))?;
                     Ok(done.rows_affected() > 0)
                 }
             }

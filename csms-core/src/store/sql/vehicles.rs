@@ -10,7 +10,7 @@ macro_rules! vehicles {
 
             use crate::model::{NewVehicle, TenantId, UserId, Vehicle, VehicleId};
             use crate::store::sql::now;
-            use crate::store::{StoreError, StoreResult, VehicleStore};
+            use crate::store::{Page, Paged, StoreError, StoreResult, VehicleStore};
 
             const VEHICLE_COLUMNS: &str =
                 "id, tenant_id, vin, make, model, battery_capacity_kwh, owner_id, created_at";
@@ -69,6 +69,75 @@ macro_rules! vehicles {
                     .as_ref()
                     .map(vehicle_from)
                     .transpose()
+                }
+
+                async fn list_vehicles(
+                    &self,
+                    tenant: TenantId,
+                    page: Page,
+                ) -> StoreResult<Paged<Vehicle>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM vehicles WHERE tenant_id = $1")
+                            .bind(tenant.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE tenant_id = $1 \
+                         ORDER BY id LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(vehicle_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_vehicle(
+                    &self,
+                    tenant: TenantId,
+                    id: VehicleId,
+                    update: &NewVehicle,
+                ) -> StoreResult<Option<Vehicle>> {
+                    sqlx::query(&format!(
+                        "UPDATE vehicles SET vin = $3, make = $4, model = $5, \
+                         battery_capacity_kwh = $6, owner_id = $7 \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {VEHICLE_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.vin)
+                    .bind(&update.make)
+                    .bind(&update.model)
+                    .bind(dec_in(update.battery_capacity_kwh))
+                    .bind(update.owner.map(|id| id.0))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|error| {
+                        if StoreError::is_foreign_key(&error) {
+                            StoreError::NotFound { what: "owner" }
+                        } else {
+                            StoreError::Database(error)
+                        }
+                    })?
+                    .as_ref()
+                    .map(vehicle_from)
+                    .transpose()
+                }
+
+                async fn delete_vehicle(&self, tenant: TenantId, id: VehicleId) -> StoreResult<bool> {
+                    let done =
+                        sqlx::query("DELETE FROM vehicles WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.0)
+                            .bind(id.0)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(StoreError::referenced("vehicle with tokens"))?;
+                    Ok(done.rows_affected() > 0)
                 }
             }
         }
