@@ -303,31 +303,8 @@ impl UsageToday {
 }
 
 /// The first day of `day`'s month.
-pub(crate) fn first_of_month(day: NaiveDate) -> NaiveDate {
+fn first_of_month(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
-}
-
-/// Adds a session's energy (kWh) and amount to a token's counters, counted on the local day
-/// `day` (counters of an earlier day or month start again from zero), and marks it used at
-/// `at`. Sessions are counted when they start, not here.
-pub fn add_usage(
-    usage: &TokenUsage,
-    day: NaiveDate,
-    energy_kwh: Decimal,
-    amount: Decimal,
-    at: DateTime<Utc>,
-) -> TokenUsage {
-    let now = UsageToday::of(usage, day);
-    TokenUsage {
-        sessions: usage.sessions,
-        day: Some(day),
-        energy_kwh_day: now.energy_day.saturating_add(energy_kwh),
-        amount_day: now.amount_day.saturating_add(amount),
-        month: Some(first_of_month(day)),
-        energy_kwh_month: now.energy_month.saturating_add(energy_kwh),
-        amount_month: now.amount_month.saturating_add(amount),
-        last_used_at: Some(usage.last_used_at.map_or(at, |last| last.max(at))),
-    }
 }
 
 /// Whether the local `date` and `time` fall in `window`: a window starts on one of its days
@@ -531,13 +508,8 @@ mod tests {
         let st = station(None);
         let c = ctx(&st, monday_noon());
         let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        t.usage = add_usage(
-            &t.usage,
-            today,
-            Decimal::from(20),
-            Decimal::from(5),
-            monday_noon(),
-        );
+        t.usage
+            .record(Decimal::from(20), Decimal::from(5), today, monday_noon());
         let refused = authorize(Some(&t), &c);
         assert_eq!(refused.status, AuthStatus::NoCredit);
         assert_eq!(refused.failed, Some(FailedRestriction::EnergyPerDay));
@@ -546,14 +518,9 @@ mod tests {
         assert!(authorize(Some(&t), &tomorrow).is_accepted());
         // The month's amount adds up over days.
         let yesterday = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-        let mut u = add_usage(
-            &TokenUsage::default(),
-            yesterday,
-            Decimal::ONE,
-            Decimal::from(60),
-            monday_noon(),
-        );
-        u = add_usage(&u, today, Decimal::ONE, Decimal::from(40), monday_noon());
+        let mut u = TokenUsage::default();
+        u.record(Decimal::ONE, Decimal::from(60), yesterday, monday_noon());
+        u.record(Decimal::ONE, Decimal::from(40), today, monday_noon());
         assert_eq!(u.amount_month, Decimal::from(100));
         assert_eq!(u.amount_day, Decimal::from(40));
         t.usage = u;

@@ -49,8 +49,8 @@
 //!   station as actor (actions `station.data_transfer`, `station.firmware_status`,
 //!   `station.diagnostics_status`, `station.log_status`, `station.security_event`).
 //!
-//! When a session ends, the token's usage counters get its energy (in the token's time
-//! zone's day and month).
+//! When a session ends, [`cdr`] issues its CDR, and the token's usage counters get its
+//! energy and cost (in the token's time zone's day and month).
 //!
 //! # Energy
 //!
@@ -60,6 +60,7 @@
 
 pub mod authorize;
 pub mod boot;
+pub mod cdr;
 pub mod commands;
 mod error;
 mod handlers;
@@ -80,7 +81,7 @@ use serde::{Deserialize, Serialize};
 pub use error::OcppError;
 
 use crate::model::{
-    Actor, ChargingSession, NewAuditEntry, RegistrationStatus, SessionId, Station, Tenant,
+    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionId, Station, Tenant,
     TenantId, Token,
 };
 use crate::store::Store;
@@ -245,35 +246,41 @@ impl<S: Store> Csms<S> {
         Ok(())
     }
 
-    /// What follows the end of a session: its energy on the token's day and month counters.
-    async fn session_ended(&self, session: &ChargingSession) -> Result<(), OcppError> {
+    /// What follows the end of a session (`ended_now`: this message ended it; retries of
+    /// the stop come here too): its CDR (issued once), and its energy and cost on the
+    /// token's day and month counters, counted when the CDR is issued (or, for a session
+    /// that cannot be priced, when it ends).
+    async fn session_ended(
+        &self,
+        session: &ChargingSession,
+        ended_now: bool,
+    ) -> Result<Option<Cdr>, OcppError> {
         let values = self
             .store
             .meter_values(session.tenant_id, session.id)
             .await?;
         let energy_wh = session_energy_wh(session, &values);
-        if let Some(token_id) = session.token_id
-            && let Some(token) = self.store.token(session.tenant_id, token_id).await?
-        {
-            let tenant = self
-                .store
-                .tenant(session.tenant_id)
-                .await?
-                .map(|t| t.settings.time_zone)
-                .unwrap_or_else(|| "UTC".to_owned());
-            let zone_name = token.restrictions.time_zone.clone().unwrap_or(tenant);
-            let at = session.stopped_at.unwrap_or_else(Utc::now);
-            let day = match zone_name.parse::<chrono_tz::Tz>() {
-                Ok(zone) => at.with_timezone(&zone).date_naive(),
-                Err(_) => at.date_naive(),
-            };
-            let kwh = energy_wh.unwrap_or_default() / Decimal::ONE_THOUSAND;
-            let usage = authorize::add_usage(&token.usage, day, kwh, Decimal::ZERO, at);
+        let issued = self.issue_cdr(session, &values, energy_wh).await?;
+        let count = match &issued {
+            Some((_, created)) => *created,
+            None => ended_now,
+        };
+        if count && let Some(token_id) = session.token_id {
+            let amount = issued
+                .as_ref()
+                .map(|(cdr, _)| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat))
+                .unwrap_or_default();
             self.store
-                .save_token_usage(session.tenant_id, token_id, &usage)
+                .record_token_usage(
+                    session.tenant_id,
+                    token_id,
+                    energy_wh.unwrap_or_default(),
+                    amount,
+                    session.stopped_at.unwrap_or_else(Utc::now),
+                )
                 .await?;
         }
-        Ok(())
+        Ok(issued.map(|(cdr, _)| cdr))
     }
 
     /// Appends a station's report to the audit log.

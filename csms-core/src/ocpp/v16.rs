@@ -199,8 +199,10 @@ impl<S: Store + 'static> Csms<S> {
                     .store
                     .stop_session(station.tenant_id, session.id, &stop)
                     .await?;
-                if was_running && let Some(stopped) = stopped {
-                    self.session_ended(&stopped).await?;
+                if let Some(stopped) = stopped
+                    && stopped.status.is_final()
+                {
+                    self.session_ended(&stopped, was_running).await?;
                 }
             }
         }

@@ -212,7 +212,9 @@ impl<S: Store + 'static> Csms<S> {
             }
             Step::KeepMeterValues => false,
         };
-        if ends && !session.status.is_final() {
+        let mut ended_now = false;
+        let mut over = session.status.is_final().then(|| session.clone());
+        if ends && over.is_none() {
             let all = self.store.meter_values(tenant, session.id).await?;
             let stop = SessionStop {
                 stopped_at: request.timestamp,
@@ -229,13 +231,26 @@ impl<S: Store + 'static> Csms<S> {
                 offline,
                 seq_no: Some(seq_no),
             };
-            if let Some(stopped) = self.store.stop_session(tenant, session.id, &stop).await?
-                && stopped.status.is_final()
-            {
-                self.session_ended(&stopped).await?;
-            }
+            over = self
+                .store
+                .stop_session(tenant, session.id, &stop)
+                .await?
+                .filter(|stopped| stopped.status.is_final());
+            ended_now = true;
         }
-        let mut response = o201::TransactionEventResponse::default();
+        let mut total_cost = None;
+        if kind == EventKind::Ended
+            && let Some(over) = &over
+        {
+            total_cost = self
+                .session_ended(over, ended_now)
+                .await?
+                .map(|cdr| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat));
+        }
+        let mut response = o201::TransactionEventResponse {
+            total_cost,
+            ..Default::default()
+        };
         if let Some(uid) = &token_uid {
             let (_, decision) = self
                 .authorize_uid(&station, uid, Utc::now(), Some(session.id))

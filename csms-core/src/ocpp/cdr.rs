@@ -1,0 +1,213 @@
+//! The CDR of a finished session.
+//!
+//! The tariff is the one that applies to the session (`TariffStore::tariff_for`: the token's
+//! group, the EVSE, the location, the tenant's default). The charging periods come from the
+//! session's meter values ([`samples`], then
+//! [`periods_from_meter_values`](crate::tariff::meter::periods_from_meter_values)); the
+//! engine prices them in the location's time zone (the tenant's when the station has no
+//! location), without rounding. The CDR is issued once per session (`CdrStore::issue_cdr`
+//! finds the one issued before), and never changes.
+//!
+//! A session no tariff applies to gets a CDR all the same, at zero cost in the tenant's
+//! currency and without a tariff, with a warning logged and kept in its details. A session
+//! that cannot be priced (its register going backwards, fewer than two readings) gets no
+//! CDR; the error is logged.
+//!
+//! The CDR's `details` are `{"charging_periods": [...OCPI periods...], "pricing": <the
+//! engine's totals, breakdown and warnings>, "tariff_id": <the OCPI tariff id>}` (without
+//! tariff: `{"charging_periods": ..., "warning": "..."}`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::meter::register_wh;
+use super::{Csms, OcppError};
+use crate::model::{Cdr, ChargingSession, MeterValue, NewCdr};
+use crate::store::Store;
+use crate::tariff::meter::{MeterSample, periods_from_meter_values};
+use crate::tariff::{self, Options, Session};
+
+/// The meter samples of a session for pricing: the energy register of each time a reading
+/// has (kWh), with the total active power (kW) and the current summed over phases (A)
+/// read at the same time; plus the session's start and stop readings where the meter
+/// values have none as early or as late.
+pub fn samples(session: &ChargingSession, values: &[MeterValue]) -> Vec<MeterSample> {
+    #[derive(Default)]
+    struct At {
+        energy_wh: Option<Decimal>,
+        power_kw: Option<Decimal>,
+        current_a: Option<Decimal>,
+    }
+    let mut by_time: BTreeMap<DateTime<Utc>, At> = BTreeMap::new();
+    for value in values {
+        let at = by_time.entry(value.timestamp).or_default();
+        if let Some(wh) = register_wh(value) {
+            at.energy_wh = Some(wh);
+        } else if value.measurand == "Power.Active.Import" && value.phase.is_none() {
+            let kw = match value.unit.as_deref() {
+                Some("kW") => Some(value.value),
+                None | Some("W") => value.value.checked_div(Decimal::ONE_THOUSAND),
+                _ => None,
+            };
+            at.power_kw = kw.or(at.power_kw);
+        } else if value.measurand == "Current.Import"
+            && value.unit.as_deref().is_none_or(|u| u == "A")
+        {
+            let per_phase = matches!(value.phase.as_deref(), Some("L1" | "L2" | "L3"));
+            if value.phase.is_none() {
+                at.current_a = Some(value.value);
+            } else if per_phase {
+                at.current_a = Some(at.current_a.unwrap_or_default().saturating_add(value.value));
+            }
+        }
+    }
+    let mut samples: Vec<MeterSample> = by_time
+        .into_iter()
+        .filter_map(|(at, reading)| {
+            Some(MeterSample {
+                at,
+                energy_kwh: reading.energy_wh? / Decimal::ONE_THOUSAND,
+                power_kw: reading.power_kw,
+                current_a: reading.current_a,
+            })
+        })
+        .collect();
+    let first = samples.first().map(|s| s.at);
+    let last = samples.last().map(|s| s.at);
+    if let Some(start) = session.meter_start_wh
+        && first.is_none_or(|first| first > session.started_at)
+    {
+        samples.insert(
+            0,
+            MeterSample {
+                at: session.started_at,
+                energy_kwh: start / Decimal::ONE_THOUSAND,
+                power_kw: None,
+                current_a: None,
+            },
+        );
+    }
+    if let (Some(stop), Some(stopped_at)) = (session.meter_stop_wh, session.stopped_at)
+        && last.is_none_or(|last| last < stopped_at)
+    {
+        samples.push(MeterSample {
+            at: stopped_at,
+            energy_kwh: stop / Decimal::ONE_THOUSAND,
+            power_kw: None,
+            current_a: None,
+        });
+    }
+    samples
+}
+
+impl<S: Store> Csms<S> {
+    /// Issues the CDR of a finished session (or finds the one issued before): the CDR and
+    /// whether this call issued it; `None` when the session cannot be priced.
+    pub(super) async fn issue_cdr(
+        &self,
+        session: &ChargingSession,
+        values: &[MeterValue],
+        energy_wh: Option<Decimal>,
+    ) -> Result<Option<(Cdr, bool)>, OcppError> {
+        let tenant_id = session.tenant_id;
+        if let Some(cdr) = self.store.cdr_of_session(tenant_id, session.id).await? {
+            return Ok(Some((cdr, false)));
+        }
+        let Some(tenant) = self.store.tenant(tenant_id).await? else {
+            return Ok(None);
+        };
+        let token = match session.token_id {
+            Some(id) => self.store.token(tenant_id, id).await?,
+            None => None,
+        };
+        let station = self
+            .store
+            .station_by_id(tenant_id, session.station_id)
+            .await?;
+        let location = match station.as_ref().and_then(|s| s.location_id) {
+            Some(id) => self.store.location(tenant_id, id).await?,
+            None => None,
+        };
+        let zone_name = location
+            .as_ref()
+            .map_or(tenant.settings.time_zone.as_str(), |l| l.time_zone.as_str());
+        let options = Options {
+            time_zone: zone_name.parse::<Tz>().ok(),
+            country: location.as_ref().map(|l| l.address.country.clone()),
+            decimals: None,
+        };
+        let sampled = samples(session, values);
+        let periods = match periods_from_meter_values(&sampled) {
+            Ok(periods) => periods,
+            Err(error) => {
+                tracing::error!(session = %session.id, %error, "session not priced: no CDR");
+                return Ok(None);
+            }
+        };
+        let tariff = self
+            .store
+            .tariff_for(
+                tenant_id,
+                session.station_id,
+                session.evse_id,
+                token.as_ref().and_then(|t| t.group_id.as_deref()),
+            )
+            .await?;
+        let period_energy_wh = periods
+            .iter()
+            .flat_map(|p| &p.dimensions)
+            .filter(|d| d.r#type.as_str() == "ENERGY")
+            .map(|d| d.volume)
+            .sum::<Decimal>()
+            * Decimal::ONE_THOUSAND;
+        let energy_wh = energy_wh.unwrap_or(period_energy_wh);
+        let new = match tariff {
+            None => {
+                tracing::warn!(session = %session.id, "no tariff applies: CDR at zero cost");
+                NewCdr {
+                    session_id: session.id,
+                    owner: None,
+                    energy_wh,
+                    currency: tenant.settings.currency.clone(),
+                    total_cost_excl_vat: Decimal::ZERO,
+                    total_cost_incl_vat: Some(Decimal::ZERO),
+                    tariff_id: None,
+                    details: json!({
+                        "charging_periods": periods,
+                        "warning": "no tariff applies to the session: zero cost",
+                    }),
+                }
+            }
+            Some(stored) => {
+                let priced = Session::new(periods.clone())
+                    .ending_at(session.stopped_at.unwrap_or(session.started_at));
+                let pricing = match tariff::price(&stored.tariff, &priced, &options) {
+                    Ok(pricing) => pricing,
+                    Err(error) => {
+                        tracing::error!(session = %session.id, %error, "session not priced: no CDR");
+                        return Ok(None);
+                    }
+                };
+                NewCdr {
+                    session_id: session.id,
+                    owner: None,
+                    energy_wh,
+                    currency: pricing.currency.clone(),
+                    total_cost_excl_vat: pricing.total_cost.excl_vat,
+                    total_cost_incl_vat: Some(pricing.total_cost.incl_vat),
+                    tariff_id: Some(stored.id),
+                    details: json!({
+                        "charging_periods": periods,
+                        "pricing": pricing,
+                        "tariff_id": stored.tariff.id.as_str(),
+                    }),
+                }
+            }
+        };
+        Ok(Some(self.store.issue_cdr(tenant_id, &new).await?))
+    }
+}

@@ -1,0 +1,472 @@
+//! OCPP 1.6 stations against the CSMS over real sockets: boots under each policy, Authorize,
+//! a whole transaction with its meter values and CDR, retries after a reconnect, a stop of
+//! an unknown transaction, station reports, and a store failure.
+
+mod ocpp_support;
+
+use chrono::{Duration, TimeZone, Utc};
+use csms_core::model::{
+    Actor, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope, TokenStatus,
+    TransactionRef, UnknownStationPolicy,
+};
+use csms_core::store::{AuditStore, CdrStore, SessionStore, StationStore, Store, TenantStore};
+use csms_core::tariff::simple;
+use ocpp_server::{CallFailure, Router};
+use ocpp_support::{HEARTBEAT, Harness, RETRY, sqlite};
+use ocpp_types::{ErrorCode, OcppVersion, v16};
+use rust_decimal::Decimal;
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
+}
+
+async fn boot(cp: &ocpp_server::client::ChargePoint) -> v16::BootNotificationResponse {
+    let mut request = v16::BootNotificationRequest::new("Wallbox 22", "Acme");
+    request.firmware_version = Some("1.4.2".into());
+    cp.call(&request).await.expect("boot answered")
+}
+
+fn code(failure: CallFailure) -> Option<ErrorCode> {
+    match failure {
+        CallFailure::CallError { code, .. } => code,
+        other => panic!("expected a CallError, got {other}"),
+    }
+}
+
+fn energy(at: chrono::DateTime<Utc>, wh: &str) -> v16::MeterValue {
+    let mut register = v16::SampledValue::new(wh);
+    register.measurand = Some(v16::Measurand::EnergyActiveImportRegister);
+    register.unit = Some(v16::UnitOfMeasure::Wh);
+    let mut power = v16::SampledValue::new("11000");
+    power.measurand = Some(v16::Measurand::PowerActiveImport);
+    power.unit = Some(v16::UnitOfMeasure::W);
+    let mut l1 = v16::SampledValue::new("16");
+    l1.measurand = Some(v16::Measurand::CurrentImport);
+    l1.phase = Some(v16::Phase::L1);
+    l1.unit = Some(v16::UnitOfMeasure::A);
+    v16::MeterValue {
+        sampled_value: vec![register, power, l1],
+        timestamp: at,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boots_follow_registration_and_the_unknown_station_policy() {
+    let h = sqlite(UnknownStationPolicy::Accept).await;
+    let known = h.station("CP-KNOWN").await;
+    let cp = h.connect("CP-KNOWN", OcppVersion::V16, Router::new()).await;
+    let answer = boot(&cp).await;
+    assert_eq!(answer.status, v16::RegistrationStatus::Accepted);
+    assert_eq!(answer.interval, HEARTBEAT as i32);
+    let log = h.store.boot_log(h.tenant, known.id, 10).await.unwrap();
+    assert_eq!(log.len(), 1, "one boot, logged once");
+    assert_eq!(log[0].vendor, "Acme");
+    assert_eq!(log[0].outcome, RegistrationStatus::Accepted);
+    let station = h
+        .store
+        .station_by_identity("CP-KNOWN")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(station.firmware_version.as_deref(), Some("1.4.2"));
+
+    // Unknown, policy accept: registered and accepted.
+    let cp = h.connect("CP-NEW", OcppVersion::V16, Router::new()).await;
+    assert_eq!(boot(&cp).await.status, v16::RegistrationStatus::Accepted);
+    let new = h
+        .store
+        .station_by_identity("CP-NEW")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(new.tenant_id, h.tenant);
+    assert_eq!(new.registration, RegistrationStatus::Accepted);
+
+    // Policy pending: registered as pending; it may send Heartbeats, not Authorize.
+    let mut settings = h.store.tenant(h.tenant).await.unwrap().unwrap().settings;
+    settings.unknown_stations = UnknownStationPolicy::Pending;
+    h.store
+        .update_tenant_settings(h.tenant, &settings)
+        .await
+        .unwrap();
+    let cp = h.connect("CP-WAIT", OcppVersion::V16, Router::new()).await;
+    let answer = boot(&cp).await;
+    assert_eq!(answer.status, v16::RegistrationStatus::Pending);
+    assert_eq!(answer.interval, RETRY as i32);
+    let waiting = h
+        .store
+        .station_by_identity("CP-WAIT")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(waiting.registration, RegistrationStatus::Pending);
+    cp.call(&v16::HeartbeatRequest {})
+        .await
+        .expect("heartbeat while pending");
+    let refused = cp
+        .call(&v16::AuthorizeRequest { id_tag: "X".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(code(refused), Some(ErrorCode::SecurityError));
+    // Once an operator accepts it, the next boot is accepted.
+    h.store
+        .set_station_registration(h.tenant, waiting.id, RegistrationStatus::Accepted)
+        .await
+        .unwrap();
+    assert_eq!(boot(&cp).await.status, v16::RegistrationStatus::Accepted);
+    assert_eq!(
+        h.store
+            .boot_log(h.tenant, waiting.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Policy reject: rejected and not registered; nothing else is let through.
+    settings.unknown_stations = UnknownStationPolicy::Reject;
+    h.store
+        .update_tenant_settings(h.tenant, &settings)
+        .await
+        .unwrap();
+    let cp = h
+        .connect("CP-STRANGER", OcppVersion::V16, Router::new())
+        .await;
+    assert_eq!(boot(&cp).await.status, v16::RegistrationStatus::Rejected);
+    assert!(
+        h.store
+            .station_by_identity("CP-STRANGER")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let refused = cp.call(&v16::HeartbeatRequest {}).await.unwrap_err();
+    assert_eq!(code(refused), Some(ErrorCode::SecurityError));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_answers_id_tag_info() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CP-1").await;
+    let expiry = Utc::now() + Duration::days(30);
+    h.token("GOOD", |t| {
+        t.group_id = Some("FLEET".into());
+        t.expires_at = Some(expiry);
+    })
+    .await;
+    h.token("BLOCKED", |t| t.status = TokenStatus::Blocked)
+        .await;
+    h.token("OLD", |t| {
+        t.expires_at = Some(Utc::now() - Duration::hours(1))
+    })
+    .await;
+    h.token("ELSEWHERE", |t| {
+        t.restrictions.station_groups = vec!["depot".into()];
+    })
+    .await;
+    let cp = h.connect("CP-1", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let ask = |tag: &str| {
+        let request = v16::AuthorizeRequest { id_tag: tag.into() };
+        let cp = &cp;
+        async move { cp.call(&request).await.expect("answered").id_tag_info }
+    };
+    let good = ask("GOOD").await;
+    assert_eq!(good.status, v16::AuthorizationStatus::Accepted);
+    assert_eq!(good.parent_id_tag.as_deref(), Some("FLEET"));
+    assert_eq!(
+        good.expiry_date.map(|d| d.timestamp()),
+        Some(expiry.timestamp())
+    );
+    assert_eq!(
+        ask("BLOCKED").await.status,
+        v16::AuthorizationStatus::Blocked
+    );
+    assert_eq!(ask("OLD").await.status, v16::AuthorizationStatus::Expired);
+    assert_eq!(
+        ask("NOBODY").await.status,
+        v16::AuthorizationStatus::Invalid
+    );
+    assert_eq!(
+        ask("ELSEWHERE").await.status,
+        v16::AuthorizationStatus::Blocked
+    );
+}
+
+/// Start, meter values, stop, then the same start and stop again after a reconnect: one
+/// session, its meter values, its energy, one CDR priced with the tenant's tariff, and the
+/// token's counters.
+async fn transaction_flow<S: Store + 'static>(h: &Harness<S>) {
+    let station = h.station("CP-TX").await;
+    let token = h.token("TAG-1", |_| {}).await;
+    let tariff = h
+        .store
+        .create_tariff(
+            h.tenant,
+            &simple::per_kwh("EUR", dec("0.30"), Some(dec("21"))),
+        )
+        .await
+        .expect("tariff stored");
+    assert!(
+        h.store
+            .assign_tariff(h.tenant, &TariffScope::TenantDefault, tariff.id)
+            .await
+            .unwrap()
+    );
+
+    let cp = h.connect("CP-TX", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let start = v16::StartTransactionRequest::new(1, "TAG-1", 1000, t0);
+    let started = cp.call(&start).await.expect("start answered");
+    assert_eq!(
+        started.id_tag_info.status,
+        v16::AuthorizationStatus::Accepted
+    );
+    let tx = started.transaction_id;
+
+    let mut values =
+        v16::MeterValuesRequest::new(1, vec![energy(t0 + Duration::minutes(30), "6000")]);
+    values.transaction_id = Some(tx);
+    cp.call(&values).await.expect("meter values answered");
+    let mut stop = v16::StopTransactionRequest::new(11000, t0 + Duration::hours(1), tx);
+    stop.id_tag = Some("TAG-1".into());
+    stop.reason = Some(v16::Reason::EvDisconnected);
+    stop.transaction_data = Some(vec![energy(t0 + Duration::minutes(45), "9000")]);
+    let stopped = cp.call(&stop).await.expect("stop answered");
+    assert_eq!(
+        stopped.id_tag_info.map(|info| info.status),
+        Some(v16::AuthorizationStatus::Accepted)
+    );
+
+    // The station lost the answers and sends both again after reconnecting.
+    cp.close().await;
+    h.gone("CP-TX").await;
+    let cp = h.connect("CP-TX", OcppVersion::V16, Router::new()).await;
+    let again = cp.call(&start).await.expect("start answered again");
+    assert_eq!(
+        again.transaction_id, tx,
+        "the same start finds the same session"
+    );
+    cp.call(&stop).await.expect("stop answered again");
+
+    let sessions = h
+        .store
+        .sessions_started_between(h.tenant, t0 - Duration::days(1), t0 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1, "one session");
+    let session = &sessions[0];
+    assert_eq!(session.station_id, station.id);
+    assert_eq!(session.transaction, TransactionRef::V16(tx));
+    assert_eq!(session.token_id, Some(token.id));
+    assert_eq!(session.status, SessionStatus::Completed);
+    assert_eq!(session.stop_reason.as_deref(), Some("EVDisconnected"));
+    assert_eq!(session.energy_wh, Some(dec("10000")));
+    let stored = h.store.meter_values(h.tenant, session.id).await.unwrap();
+    assert_eq!(stored.len(), 6, "three samples at two times, each once");
+    let l1 = stored
+        .iter()
+        .find(|v| v.phase.as_deref() == Some("L1"))
+        .unwrap();
+    assert_eq!(l1.measurand, "Current.Import");
+    assert_eq!(l1.unit.as_deref(), Some("A"));
+    assert_eq!(l1.location.as_deref(), Some("Outlet"));
+    assert_eq!(l1.context.as_deref(), Some("Sample.Periodic"));
+
+    // The CDR: 10 kWh at 0.30 plus 21 % VAT.
+    let cdr = h
+        .store
+        .cdr_of_session(h.tenant, session.id)
+        .await
+        .unwrap()
+        .expect("a CDR");
+    assert_eq!(cdr.energy_wh, dec("10000"));
+    assert_eq!(cdr.currency, "EUR");
+    assert_eq!(cdr.total_cost_excl_vat, dec("3"));
+    assert_eq!(cdr.total_cost_incl_vat, Some(dec("3.63")));
+    assert_eq!(cdr.tariff_id, Some(tariff.id));
+    assert_eq!(
+        cdr.details["charging_periods"].as_array().map(Vec::len),
+        Some(3)
+    );
+
+    // Counted once, on 2 March in Amsterdam.
+    let token = h.store.token(h.tenant, token.id).await.unwrap().unwrap();
+    assert_eq!(token.usage.sessions, 1);
+    assert_eq!(token.usage.energy_kwh_day, dec("10"));
+    assert_eq!(token.usage.amount_day, dec("3.63"));
+    assert_eq!(
+        token.usage.day,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_is_stored_once_and_billed_once_sqlite() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    transaction_flow(&h).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_is_stored_once_and_billed_once_postgres() {
+    let Some((h, schema)) = ocpp_support::postgres(UnknownStationPolicy::Reject).await else {
+        return;
+    };
+    transaction_flow(&h).await;
+    ocpp_support::drop_schema(&h.store, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_without_tariff_gets_a_zero_cost_cdr() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CP-FREE").await;
+    let cp = h.connect("CP-FREE", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let started = cp
+        .call(&v16::StartTransactionRequest::new(2, "ANYONE", 0, t0))
+        .await
+        .unwrap();
+    assert_eq!(
+        started.id_tag_info.status,
+        v16::AuthorizationStatus::Invalid
+    );
+    let stop =
+        v16::StopTransactionRequest::new(2500, t0 + Duration::minutes(20), started.transaction_id);
+    cp.call(&stop).await.unwrap();
+    let session = h
+        .store
+        .session_by_transaction(
+            h.tenant,
+            h.store
+                .station_by_identity("CP-FREE")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            &started.transaction_id.to_string(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.energy_wh, Some(dec("2500")));
+    let cdr = h
+        .store
+        .cdr_of_session(h.tenant, session.id)
+        .await
+        .unwrap()
+        .expect("a CDR");
+    assert_eq!(cdr.total_cost_excl_vat, Decimal::ZERO);
+    assert_eq!(cdr.tariff_id, None);
+    assert_eq!(cdr.energy_wh, dec("2500"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_of_an_unknown_transaction_is_kept() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CP-2").await;
+    let cp = h.connect("CP-2", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+    let mut stop = v16::StopTransactionRequest::new(4321, at, 999);
+    stop.reason = Some(v16::Reason::PowerLoss);
+    let answer = cp.call(&stop).await.expect("answered");
+    assert_eq!(answer.id_tag_info, None);
+    cp.call(&stop).await.expect("answered again");
+    let kept = h.store.unknown_stops(h.tenant, station.id).await.unwrap();
+    assert_eq!(kept.len(), 1, "kept once");
+    assert_eq!(kept[0].transaction_id, "999");
+    assert_eq!(kept[0].meter_stop_wh, Some(dec("4321")));
+    assert_eq!(kept[0].reason.as_deref(), Some("PowerLoss"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_heartbeat_and_station_reports_are_recorded() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CP-3").await;
+    let cp = h.connect("CP-3", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+    let mut status = v16::StatusNotificationRequest::new(
+        2,
+        v16::ChargePointErrorCode::GroundFailure,
+        v16::ChargePointStatus::Faulted,
+    );
+    status.timestamp = Some(at);
+    cp.call(&status).await.expect("status answered");
+    let connectors = h.store.connectors(h.tenant, station.id).await.unwrap();
+    let faulted = connectors.iter().find(|c| c.evse_id == 2).unwrap();
+    assert_eq!(faulted.status, ConnectorStatus::Faulted);
+    assert_eq!(faulted.error_code.as_deref(), Some("GroundFailure"));
+    assert_eq!(faulted.status_at, Some(at));
+
+    cp.call(&v16::HeartbeatRequest {}).await.expect("heartbeat");
+    let seen = h
+        .store
+        .station_by_id(h.tenant, station.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen.last_heartbeat.is_some());
+
+    let mut transfer = v16::DataTransferRequest::new("com.acme");
+    transfer.data = Some("hello".into());
+    let answer = cp.call(&transfer).await.unwrap();
+    assert_eq!(answer.status, v16::DataTransferStatus::UnknownVendorId);
+    cp.call(&v16::FirmwareStatusNotificationRequest {
+        status: v16::FirmwareStatus::Installed,
+    })
+    .await
+    .unwrap();
+    cp.call(&v16::DiagnosticsStatusNotificationRequest {
+        status: v16::DiagnosticsStatus::Uploaded,
+    })
+    .await
+    .unwrap();
+    cp.call(&v16::SecurityEventNotificationRequest::new(
+        at,
+        "TamperDetectionActivated",
+    ))
+    .await
+    .unwrap();
+    let log = h.store.audit_log(h.tenant, 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "station.security_event",
+            "station.diagnostics_status",
+            "station.firmware_status",
+            "station.data_transfer"
+        ]
+    );
+    assert!(log.iter().all(|e| e.actor == Actor::Station("CP-3".into())));
+    assert_eq!(log[3].new_value.as_ref().unwrap()["data"], "hello");
+    assert_eq!(
+        log[0].new_value.as_ref().unwrap()["type"],
+        "TamperDetectionActivated"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_values_and_store_failures_are_call_errors() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CP-4").await;
+    let cp = h.connect("CP-4", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let mut values = v16::MeterValuesRequest::new(
+        1,
+        vec![v16::MeterValue {
+            sampled_value: vec![v16::SampledValue::new("12,5")],
+            timestamp: Utc::now(),
+        }],
+    );
+    values.transaction_id = Some(1);
+    let refused = cp.call(&values).await.unwrap_err();
+    assert_eq!(code(refused), Some(ErrorCode::PropertyConstraintViolation));
+
+    h.store.close().await;
+    let failed = cp.call(&v16::HeartbeatRequest {}).await.unwrap_err();
+    assert_eq!(code(failed), Some(ErrorCode::InternalError));
+}
