@@ -52,6 +52,22 @@ pub enum ApiError {
     /// The station is not connected, so it cannot be commanded.
     #[error("station {0} is not connected")]
     StationOffline(String),
+    /// No tariff applies to what is to be priced.
+    #[error(
+        "no tariff applies here: assign one to the tenant, the location, the EVSE or the token group"
+    )]
+    NoTariff,
+    /// The station did not answer a command in time.
+    #[error("station {0} did not answer in time")]
+    StationTimeout(String),
+    /// A command could not be sent, or the station's answer was not valid.
+    #[error("the command to station {station} failed: {reason}")]
+    StationFailed {
+        /// The station.
+        station: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Pricing failed.
     #[error("cannot price: {0}")]
     Tariff(#[from] TariffError),
@@ -77,7 +93,9 @@ impl ApiError {
             | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict(_) | ApiError::StationOffline(_) => StatusCode::CONFLICT,
-            ApiError::Tariff(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Tariff(_) | ApiError::NoTariff => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::StationTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::StationFailed { .. } => StatusCode::BAD_GATEWAY,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -99,6 +117,9 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::StationOffline(_) => "station_offline",
             ApiError::Tariff(_) => "cannot_price",
+            ApiError::NoTariff => "no_tariff",
+            ApiError::StationTimeout(_) => "station_timeout",
+            ApiError::StationFailed { .. } => "station_failed",
             ApiError::Store(_) => "internal",
             ApiError::Unavailable(_) => "unavailable",
         }

@@ -1,8 +1,11 @@
 //! The admin HTTP API (feature `http-api`): an [axum] router for operators.
 //!
 //! Tenants, users and API keys, tokens, vehicles, locations, stations with their live
-//! connection state, sessions with their meter values, cost estimates with the tariff
-//! engine, a health check, and the OpenAPI 3.1 document of all of it at `/openapi.json`.
+//! connection state, commands to stations (the [`crate::ocpp::commands`] JSON, answered with
+//! the station's answer), tariffs and their assignments, sessions with their meter values,
+//! CDRs, cost estimates with the tariff engine, a health check, and the OpenAPI 3.1
+//! document of all of it at `/openapi.json`. Lists take `?offset=&limit=` and answer
+//! `{"items", "total", "offset", "limit"}` with the total also in `X-Total-Count`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -62,7 +65,39 @@ pub use auth::{Caller, generate_key};
 pub use axum;
 pub use error::ApiError;
 
+use crate::model::{Actor, TenantId};
+use crate::ocpp::OcppError;
+use crate::ocpp::commands::{Command, CommandResult, Commands};
 use crate::store::Store;
+
+/// Sends operator commands and audits them: [`Commands`] over the API's store, whatever its
+/// type.
+#[async_trait::async_trait]
+pub(crate) trait CommandSender: Send + Sync {
+    /// See [`Commands::send`].
+    async fn send_command(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        handle: Option<&StationHandle>,
+        command: &Command,
+    ) -> Result<CommandResult, OcppError>;
+}
+
+#[async_trait::async_trait]
+impl<S: Store + 'static> CommandSender for Commands<S> {
+    async fn send_command(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        handle: Option<&StationHandle>,
+        command: &Command,
+    ) -> Result<CommandResult, OcppError> {
+        self.send(tenant, actor, identity, handle, command).await
+    }
+}
 
 /// Where the API finds the stations connected now, to show their connection state and to
 /// command them. [`Server`] is one; [`NoStations`] has none connected.
@@ -107,6 +142,7 @@ pub(crate) struct ApiState {
 pub(crate) struct Inner {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) stations: Arc<dyn StationDirectory>,
+    pub(crate) commands: Arc<dyn CommandSender>,
     pub(crate) system_key: Option<String>,
     pub(crate) openapi: serde_json::Value,
 }
@@ -115,6 +151,7 @@ pub(crate) struct Inner {
 pub struct Api {
     store: Arc<dyn Store>,
     stations: Arc<dyn StationDirectory>,
+    commands: Arc<dyn CommandSender>,
     system_key: Option<String>,
 }
 
@@ -125,10 +162,12 @@ impl std::fmt::Debug for Api {
 }
 
 impl Api {
-    /// The API over `store`, with the live state of `stations`. Without
+    /// The API over `store`, with the live state of `stations` (commands go to the stations
+    /// through it, and are audited in `store`). Without
     /// [`with_system_key`](Api::with_system_key), no tenant can be created through it.
-    pub fn new(store: Arc<dyn Store>, stations: Arc<dyn StationDirectory>) -> Api {
+    pub fn new<S: Store + 'static>(store: Arc<S>, stations: Arc<dyn StationDirectory>) -> Api {
         Api {
+            commands: Arc::new(Commands::new(Arc::clone(&store))),
             store,
             stations,
             system_key: None,
@@ -148,6 +187,7 @@ impl Api {
             inner: Arc::new(Inner {
                 store: self.store,
                 stations: self.stations,
+                commands: self.commands,
                 system_key: self.system_key,
                 openapi: table::openapi(&routes),
             }),

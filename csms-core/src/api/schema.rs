@@ -23,8 +23,12 @@ use crate::model::{
     TenantSettings, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus,
     TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
 };
-use crate::model::{ApiKeyId, AuditId, BootLogEntry, Connector, Evse};
+use crate::model::{
+    ApiKeyId, AuditId, BootLogEntry, Cdr, CdrId, Connector, Evse, StoredTariff, TariffAssignment,
+    TariffId, TariffScope,
+};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
+use ocpi_types::v221::tariffs::Tariff;
 
 /// Gives store-assigned identifiers the schema of a 64-bit integer.
 macro_rules! id_schemas {
@@ -46,7 +50,8 @@ macro_rules! id_schemas {
 }
 
 id_schemas!(
-    TenantId, UserId, ApiKeyId, TokenId, VehicleId, LocationId, StationId, SessionId, AuditId
+    TenantId, UserId, ApiKeyId, TokenId, VehicleId, LocationId, StationId, SessionId, AuditId,
+    TariffId, CdrId
 );
 
 /// Gives the model's enumerations the schema of their stored names.
@@ -506,4 +511,85 @@ pub(crate) struct BootLogEntryDef {
     pub firmware_version: Option<String>,
     pub reason: Option<String>,
     pub outcome: RegistrationStatus,
+}
+
+/// A tariff of a tenant, as stored: the OCPI 2.2.1 object with the store's id.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "StoredTariff")]
+#[schemars(rename = "StoredTariff")]
+pub(crate) struct StoredTariffDef {
+    pub id: TariffId,
+    pub tenant_id: TenantId,
+    /// The OCPI 2.2.1 tariff object; its `id` is unique within the tenant.
+    pub tariff: Tariff,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a tariff is assigned to: `{"kind": "tenant_default"}`, `{"kind": "location",
+/// "location": 3}`, `{"kind": "evse", "station": 7, "evse_id": 1}` or `{"kind":
+/// "token_group", "group": "staff"}`.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "TariffScope", tag = "kind", rename_all = "snake_case")]
+#[schemars(rename = "TariffScope")]
+pub(crate) enum TariffScopeDef {
+    /// The tenant's default.
+    TenantDefault,
+    /// Every EVSE of a location.
+    Location {
+        /// The location.
+        location: LocationId,
+    },
+    /// One EVSE of a station.
+    Evse {
+        /// The station.
+        station: StationId,
+        /// The EVSE's number on the station.
+        evse_id: i32,
+    },
+    /// The tokens of a group.
+    TokenGroup {
+        /// The group id.
+        group: String,
+    },
+}
+
+/// A tariff's assignment to a scope.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "TariffAssignment")]
+#[schemars(rename = "TariffAssignment")]
+pub(crate) struct TariffAssignmentDef {
+    #[serde(with = "TariffScopeDef")]
+    pub scope: TariffScope,
+    pub tariff_id: TariffId,
+}
+
+/// A charge detail record, issued once per session and never changed.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Cdr")]
+#[schemars(rename = "Cdr")]
+pub(crate) struct CdrDef {
+    pub id: CdrId,
+    pub tenant_id: TenantId,
+    pub session_id: SessionId,
+    pub station_id: StationId,
+    pub token_uid: Option<String>,
+    pub owner: Option<UserId>,
+    pub started_at: DateTime<Utc>,
+    pub stopped_at: DateTime<Utc>,
+    /// Energy billed, in Wh.
+    #[serde(with = "ocpi_types::common::number")]
+    #[schemars(with = "Number")]
+    pub energy_wh: Decimal,
+    pub currency: String,
+    #[serde(with = "ocpi_types::common::number")]
+    #[schemars(with = "Number")]
+    pub total_cost_excl_vat: Decimal,
+    #[serde(default, with = "ocpi_types::common::number::option")]
+    #[schemars(with = "Option<Number>")]
+    pub total_cost_incl_vat: Option<Decimal>,
+    pub tariff_id: Option<TariffId>,
+    /// The details behind the totals (an OCPI CDR, the pricing breakdown).
+    pub details: serde_json::Value,
+    pub issued_at: DateTime<Utc>,
 }

@@ -118,6 +118,12 @@ impl Route {
         self
     }
 
+    /// It answers a page of a list, with `X-Total-Count`.
+    pub(crate) fn paged(mut self) -> Route {
+        self.paged = true;
+        self
+    }
+
     /// It answers 204 without a body.
     pub(crate) fn no_content(mut self) -> Route {
         self.response = None;

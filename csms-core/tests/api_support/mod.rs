@@ -69,6 +69,25 @@ impl TestApi {
         }
     }
 
+    /// Another API on the same store, with the live state of `stations`.
+    pub async fn sharing_store_with(&self, stations: Arc<dyn StationDirectory>) -> TestApi {
+        let router = Api::new(self.store.clone(), stations)
+            .with_system_key(SYSTEM_KEY)
+            .router();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            csms_core::api::axum::serve(listener, router).await.unwrap();
+        });
+        TestApi {
+            addr,
+            store: self.store.clone(),
+            // The first one removes the file.
+            path: PathBuf::from("/nonexistent/shared.db"),
+            server,
+        }
+    }
+
     /// Sends a request; `body` is sent as JSON.
     pub async fn call(
         &self,

@@ -1,9 +1,12 @@
 //! The handlers, one file per area, each with its part of the route table.
 
+mod cdrs;
+mod estimate;
 mod locations;
 mod sessions;
 mod stations;
 mod system;
+mod tariffs;
 mod tenants;
 mod tokens;
 mod users;
@@ -11,7 +14,11 @@ mod vehicles;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
 use serde::Serialize;
+
+use super::ApiError;
+use crate::store::{Page, Paged};
 
 use super::table::Route;
 
@@ -26,6 +33,9 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(locations::routes());
     routes.extend(stations::routes());
     routes.extend(sessions::routes());
+    routes.extend(tariffs::routes());
+    routes.extend(cdrs::routes());
+    routes.extend(estimate::routes());
     routes
 }
 
@@ -64,4 +74,56 @@ impl super::ApiState {
 /// A value as JSON for the audit log.
 pub(crate) fn as_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
+}
+
+/// The page a list request asks for: `offset` (default 0) and `limit` (default 50, at most
+/// 500).
+pub(crate) fn page(offset: Option<u64>, limit: Option<u32>) -> Result<Page, ApiError> {
+    let limit = limit.unwrap_or(Page::default().limit);
+    if limit == 0 || limit > Page::MAX_LIMIT {
+        return Err(ApiError::InvalidQuery(format!(
+            "limit must be 1 to {}",
+            Page::MAX_LIMIT
+        )));
+    }
+    Ok(Page {
+        offset: offset.unwrap_or(0),
+        limit,
+    })
+}
+
+/// A page of a list, answered with `X-Total-Count`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct List<T> {
+    /// The items of the page.
+    pub items: Vec<T>,
+    /// How many items match, over all pages.
+    pub total: u64,
+    /// How many were skipped.
+    pub offset: u64,
+    /// The most this page could hold.
+    pub limit: u32,
+}
+
+impl<T> List<T> {
+    /// The answer for `paged`, read with `page`.
+    pub(crate) fn of(paged: Paged<T>, page: Page) -> List<T> {
+        List {
+            items: paged.items,
+            total: paged.total,
+            offset: page.offset,
+            limit: page.capped_limit(),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for List<T> {
+    fn into_response(self) -> Response {
+        let total = self.total;
+        let mut response = axum::Json(self).into_response();
+        response
+            .headers_mut()
+            .insert("x-total-count", axum::http::HeaderValue::from(total));
+        response
+    }
 }

@@ -15,9 +15,11 @@ use crate::api::schema::{BootLogEntryDef, ConnectorDef, EvseDef, OcppVersionName
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
-    BootLogEntry, Connector, Evse, LocationId, NewStation, RegistrationStatus, Station, StationId,
-    TenantId,
+    Actor, BootLogEntry, Connector, Evse, LocationId, NewStation, RegistrationStatus, Station,
+    StationId, TenantId,
 };
+use crate::ocpp::OcppError;
+use crate::ocpp::commands::{Command, CommandResult, Outcome};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -43,6 +45,19 @@ pub(super) fn routes() -> Vec<Route> {
         .summary("stations", "Accept, hold (pending) or reject a station")
         .body::<RegistrationChange>()
         .returns::<StationView>(),
+        Route::post(
+            "/stations/{id}/commands",
+            "commandStation",
+            OPERATE,
+            command,
+        )
+        .summary(
+            "stations",
+            "Send a command to a connected station and answer with its answer \
+                 (409 not connected, 504 no answer in time, 502 failed); always audited",
+        )
+        .body::<Command>()
+        .returns::<CommandResult>(),
         Route::get("/stations/{id}/boots", "getStationBoots", READ, boots)
             .summary("stations", "The station's last boots, newest first")
             .query::<BootQuery>()
@@ -323,4 +338,41 @@ async fn boots(
         .boot_log(caller.tenant, station.id, limit)
         .await?;
     Ok(Json(boots))
+}
+
+async fn command(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(command): Body<Command>,
+) -> Result<Json<CommandResult>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    let handle = state.inner.stations.handle(&station.identity);
+    let result = state
+        .inner
+        .commands
+        .send_command(
+            caller.tenant,
+            Actor::ApiKey(caller.key),
+            &station.identity,
+            handle.as_ref(),
+            &command,
+        )
+        .await
+        .map_err(|error| match error {
+            OcppError::Store(error) => ApiError::from(error),
+            other => ApiError::Unavailable(other.to_string()),
+        })?;
+    let reason = || result.error.clone().unwrap_or_default();
+    match result.outcome {
+        Outcome::Accepted | Outcome::Rejected | Outcome::CallError => Ok(Json(result)),
+        Outcome::NotConnected => Err(ApiError::StationOffline(station.identity)),
+        Outcome::Timeout => Err(ApiError::StationTimeout(station.identity)),
+        Outcome::Invalid => Err(ApiError::Invalid(reason())),
+        Outcome::UnknownStation => Err(ApiError::NotFound("station")),
+        _ => Err(ApiError::StationFailed {
+            station: station.identity,
+            reason: reason(),
+        }),
+    }
 }
