@@ -9,6 +9,7 @@
 //! alone, with the value 0). A 2.0.1 `unitOfMeasure.multiplier` (a power of ten) is applied
 //! to the value, and a `signedMeterValue` is kept as its JSON.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::model::MeterValue;
@@ -166,20 +167,26 @@ pub fn register_wh(value: &MeterValue) -> Option<Decimal> {
     }
 }
 
-/// The first and the last energy register readings (in Wh) of `values`, by time.
-pub fn register_span(values: &[MeterValue]) -> Option<(Decimal, Decimal)> {
+/// The energy register readings (in Wh) of `values`, in time order.
+pub fn register_readings(values: &[MeterValue]) -> Vec<(DateTime<Utc>, Decimal)> {
     let mut readings: Vec<_> = values
         .iter()
         .filter_map(|v| register_wh(v).map(|wh| (v.timestamp, wh)))
         .collect();
     readings.sort_by_key(|(at, _)| *at);
+    readings
+}
+
+/// The first and the last energy register readings (in Wh) of `values`, by time.
+pub fn register_span(values: &[MeterValue]) -> Option<(Decimal, Decimal)> {
+    let readings = register_readings(values);
     Some((readings.first()?.1, readings.last()?.1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
 
     fn sample(value: &str) -> v16::SampledValue {
         v16::SampledValue::new(value)

@@ -303,18 +303,30 @@ impl<S: Store> Csms<S> {
     }
 }
 
-/// A session's energy in Wh: what the store computed, else the last register reading minus
-/// the session's start reading (or its first register reading).
+/// A session's energy in Wh: its stop reading minus its start reading. The start reading is
+/// the session's (1.6 `meterStart`, the first reading of the event that began a 2.0.1
+/// transaction) unless a register reading older than the session's start arrived later
+/// (events delivered out of order); likewise the stop reading is the session's unless a
+/// later register reading exists. `None` without any reading.
 pub fn session_energy_wh(
     session: &ChargingSession,
     values: &[crate::model::MeterValue],
 ) -> Option<Decimal> {
-    if let Some(energy) = session.energy_wh {
-        return Some(energy);
-    }
-    let span = meter::register_span(values);
-    let start = session.meter_start_wh.or(span.map(|(first, _)| first))?;
-    let stop = session.meter_stop_wh.or(span.map(|(_, last)| last))?;
+    let readings = meter::register_readings(values);
+    let first = readings.first().copied();
+    let last = readings.last().copied();
+    let start = match (session.meter_start_wh, first) {
+        (Some(_), Some((at, wh))) if at < session.started_at => wh,
+        (Some(start), _) => start,
+        (None, Some((_, wh))) => wh,
+        (None, None) => return session.energy_wh,
+    };
+    let stop = match (session.meter_stop_wh, last) {
+        (Some(_), Some((at, wh))) if session.stopped_at.is_some_and(|end| at > end) => wh,
+        (Some(stop), _) => stop,
+        (None, Some((_, wh))) => wh,
+        (None, None) => return session.energy_wh,
+    };
     stop.checked_sub(start)
         .filter(|energy| !energy.is_sign_negative())
 }

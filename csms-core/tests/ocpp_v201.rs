@@ -1,0 +1,385 @@
+//! OCPP 2.0.1 stations against the CSMS over real sockets: boots, Authorize, a transaction
+//! of TransactionEvents with its CDR and total cost, events delivered offline and out of
+//! order, an Ended for a transaction never seen, and retries after a reconnect.
+
+mod ocpp_support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use csms_core::model::{
+    AuthMethod, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope,
+    UnknownStationPolicy,
+};
+use csms_core::store::{CdrStore, SessionStore, StationStore, TariffStore};
+use csms_core::tariff::simple;
+use ocpp_server::Router;
+use ocpp_server::client::ChargePoint;
+use ocpp_support::{HEARTBEAT, sqlite};
+use ocpp_types::{OcppVersion, v201};
+use rust_decimal::Decimal;
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0).unwrap()
+}
+
+async fn boot(cp: &ChargePoint) -> v201::BootNotificationResponse {
+    let station = v201::ChargingStation::new("Wallbox 22", "Acme");
+    let request = v201::BootNotificationRequest::new(station, v201::BootReason::PowerUp);
+    cp.call(&request).await.expect("boot answered")
+}
+
+fn register(at: DateTime<Utc>, wh: i64, context: v201::ReadingContext) -> v201::MeterValue {
+    let mut sample = v201::SampledValue::new(Decimal::from(wh));
+    sample.measurand = Some(v201::Measurand::EnergyActiveImportRegister);
+    sample.context = Some(context);
+    v201::MeterValue::new(vec![sample], at)
+}
+
+fn event(
+    kind: v201::TransactionEvent,
+    tx: &str,
+    seq_no: i32,
+    at: DateTime<Utc>,
+    wh: Option<i64>,
+) -> v201::TransactionEventRequest {
+    let (trigger, context, state) = match kind {
+        v201::TransactionEvent::Started => (
+            v201::TriggerReason::Authorized,
+            v201::ReadingContext::TransactionBegin,
+            v201::ChargingState::EvConnected,
+        ),
+        v201::TransactionEvent::Ended => (
+            v201::TriggerReason::EvDeparted,
+            v201::ReadingContext::TransactionEnd,
+            v201::ChargingState::Idle,
+        ),
+        _ => (
+            v201::TriggerReason::MeterValuePeriodic,
+            v201::ReadingContext::SamplePeriodic,
+            v201::ChargingState::Charging,
+        ),
+    };
+    let mut info = v201::Transaction::new(tx);
+    info.charging_state = Some(state);
+    if kind == v201::TransactionEvent::Ended {
+        info.stopped_reason = Some(v201::Reason::EvDisconnected);
+    }
+    let mut request = v201::TransactionEventRequest::new(kind, seq_no, at, info, trigger);
+    let mut evse = v201::Evse::new(1);
+    evse.connector_id = Some(1);
+    request.evse = Some(evse);
+    request.id_token = Some(v201::IdToken::new("TAG-201", v201::IdTokenEnum::Iso14443));
+    request.meter_value = wh.map(|wh| vec![register(at, wh, context)]);
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boot_status_and_authorize() {
+    let h = sqlite(UnknownStationPolicy::Pending).await;
+    let station = h.station("CS-1").await;
+    let cp = h.connect("CS-1", OcppVersion::V201, Router::new()).await;
+    let answer = boot(&cp).await;
+    assert_eq!(answer.status, v201::RegistrationStatus::Accepted);
+    assert_eq!(answer.interval, HEARTBEAT as i32);
+    let log = h.store.boot_log(h.tenant, station.id, 5).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].reason.as_deref(), Some("PowerUp"));
+
+    let unknown = h.connect("CS-NEW", OcppVersion::V201, Router::new()).await;
+    assert_eq!(
+        boot(&unknown).await.status,
+        v201::RegistrationStatus::Pending
+    );
+    let new = h
+        .store
+        .station_by_identity("CS-NEW")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(new.registration, RegistrationStatus::Pending);
+
+    let at = t0();
+    cp.call(&v201::StatusNotificationRequest::new(
+        1,
+        v201::ConnectorStatus::Occupied,
+        1,
+        at,
+    ))
+    .await
+    .unwrap();
+    let connectors = h.store.connectors(h.tenant, station.id).await.unwrap();
+    assert_eq!(connectors[0].status, ConnectorStatus::Occupied);
+
+    h.token("GOOD", |t| t.group_id = Some("FLEET".into())).await;
+    h.token("DEPOT-ONLY", |t| {
+        t.restrictions.station_groups = vec!["depot".into()]
+    })
+    .await;
+    let ask = |uid: &str| {
+        let request =
+            v201::AuthorizeRequest::new(v201::IdToken::new(uid, v201::IdTokenEnum::Iso14443));
+        let cp = &cp;
+        async move { cp.call(&request).await.expect("answered").id_token_info }
+    };
+    let good = ask("GOOD").await;
+    assert_eq!(good.status, v201::AuthorizationStatus::Accepted);
+    assert_eq!(
+        good.group_id_token.map(|g| g.id_token).as_deref(),
+        Some("FLEET")
+    );
+    assert_eq!(
+        ask("NOBODY").await.status,
+        v201::AuthorizationStatus::Unknown
+    );
+    assert_eq!(
+        ask("DEPOT-ONLY").await.status,
+        v201::AuthorizationStatus::NotAtThisLocation
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_of_events_is_billed_and_retries_change_nothing() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-TX").await;
+    let token = h.token("TAG-201", |_| {}).await;
+    let tariff = h
+        .store
+        .create_tariff(h.tenant, &simple::per_kwh("EUR", dec("0.25"), None))
+        .await
+        .unwrap();
+    h.store
+        .assign_tariff(h.tenant, &TariffScope::TenantDefault, tariff.id)
+        .await
+        .unwrap();
+    let cp = h.connect("CS-TX", OcppVersion::V201, Router::new()).await;
+    boot(&cp).await;
+    let started = event(v201::TransactionEvent::Started, "TX-A", 0, t0(), Some(1000));
+    let answer = cp.call(&started).await.unwrap();
+    assert_eq!(
+        answer.id_token_info.map(|i| i.status),
+        Some(v201::AuthorizationStatus::Accepted)
+    );
+    assert_eq!(answer.total_cost, None);
+    let updated = event(
+        v201::TransactionEvent::Updated,
+        "TX-A",
+        1,
+        t0() + Duration::minutes(30),
+        Some(5000),
+    );
+    cp.call(&updated).await.unwrap();
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-A")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.status, SessionStatus::Charging);
+    assert_eq!(session.meter_start_wh, Some(dec("1000")));
+    assert_eq!(session.token_id, Some(token.id));
+    assert_eq!(session.auth_method, Some(AuthMethod::Central));
+    let ended = event(
+        v201::TransactionEvent::Ended,
+        "TX-A",
+        2,
+        t0() + Duration::hours(1),
+        Some(9000),
+    );
+    let answer = cp.call(&ended).await.unwrap();
+    assert_eq!(answer.total_cost, Some(dec("2")), "8 kWh at 0.25");
+
+    // The answers were lost: everything again after a reconnect.
+    cp.close().await;
+    h.gone("CS-TX").await;
+    let cp = h.connect("CS-TX", OcppVersion::V201, Router::new()).await;
+    cp.call(&started).await.unwrap();
+    cp.call(&updated).await.unwrap();
+    let again = cp.call(&ended).await.unwrap();
+    assert_eq!(again.total_cost, Some(dec("2")), "the same CDR");
+
+    let sessions = h
+        .store
+        .sessions_started_between(h.tenant, t0() - Duration::days(1), t0() + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(session.status, SessionStatus::Completed);
+    assert_eq!(session.energy_wh, Some(dec("8000")));
+    assert_eq!(session.meter_stop_wh, Some(dec("9000")));
+    assert_eq!(session.last_seq_no, Some(2));
+    assert_eq!(session.stop_reason.as_deref(), Some("EVDisconnected"));
+    assert_eq!(
+        h.store
+            .meter_values(h.tenant, session.id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let cdr = h
+        .store
+        .cdr_of_session(h.tenant, session.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cdr.energy_wh, dec("8000"));
+    assert_eq!(cdr.total_cost_excl_vat, dec("2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_events_out_of_order_make_one_session() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-OFF").await;
+    h.token("TAG-201", |_| {}).await;
+    let cp = h.connect("CS-OFF", OcppVersion::V201, Router::new()).await;
+    boot(&cp).await;
+    let offline = |mut request: v201::TransactionEventRequest| {
+        request.offline = Some(true);
+        request
+    };
+    // The station queued the transaction while offline and delivers it out of order: an
+    // update first (its Started still to come), with a gap in seqNo.
+    let late_update = offline(event(
+        v201::TransactionEvent::Updated,
+        "TX-B",
+        2,
+        t0() + Duration::minutes(40),
+        Some(7000),
+    ));
+    cp.call(&late_update).await.unwrap();
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-B")
+        .await
+        .unwrap()
+        .expect("an Updated for a transaction never seen starts it");
+    assert!(session.offline);
+    assert_eq!(session.status, SessionStatus::Charging);
+    assert_eq!(session.last_seq_no, Some(2));
+    // The Started and the first update arrive late: their meter values are kept, their
+    // state does not overwrite the newer one.
+    cp.call(&offline(event(
+        v201::TransactionEvent::Started,
+        "TX-B",
+        0,
+        t0(),
+        Some(2000),
+    )))
+    .await
+    .unwrap();
+    let mut first_update = offline(event(
+        v201::TransactionEvent::Updated,
+        "TX-B",
+        1,
+        t0() + Duration::minutes(20),
+        Some(4000),
+    ));
+    first_update.transaction_info.charging_state = Some(v201::ChargingState::SuspendedEv);
+    cp.call(&first_update).await.unwrap();
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-B")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        session.status,
+        SessionStatus::Charging,
+        "late state ignored"
+    );
+    assert_eq!(session.last_seq_no, Some(2));
+    cp.call(&offline(event(
+        v201::TransactionEvent::Ended,
+        "TX-B",
+        3,
+        t0() + Duration::hours(1),
+        Some(9000),
+    )))
+    .await
+    .unwrap();
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-B")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.status, SessionStatus::Completed);
+    assert_eq!(session.last_seq_no, Some(3));
+    assert_eq!(
+        h.store
+            .meter_values(h.tenant, session.id)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    // The session began at the update seen first: its start reading is that update's, and
+    // the CDR counts from the earliest reading.
+    assert_eq!(session.meter_start_wh, Some(dec("7000")));
+    let cdr = h
+        .store
+        .cdr_of_session(h.tenant, session.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cdr.total_cost_excl_vat, Decimal::ZERO, "no tariff");
+    assert_eq!(
+        cdr.energy_wh,
+        dec("7000"),
+        "from 2000 Wh, read before the session began"
+    );
+    let sessions = h
+        .store
+        .sessions_started_between(h.tenant, t0() - Duration::days(1), t0() + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_for_a_transaction_never_seen_starts_and_ends_it() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-LOST").await;
+    let cp = h.connect("CS-LOST", OcppVersion::V201, Router::new()).await;
+    boot(&cp).await;
+    let mut ended = event(
+        v201::TransactionEvent::Ended,
+        "TX-C",
+        5,
+        t0() + Duration::hours(2),
+        None,
+    );
+    ended.meter_value = Some(vec![
+        register(t0(), 100, v201::ReadingContext::TransactionBegin),
+        register(
+            t0() + Duration::hours(2),
+            3100,
+            v201::ReadingContext::TransactionEnd,
+        ),
+    ]);
+    let answer = cp.call(&ended).await.unwrap();
+    assert_eq!(
+        answer.id_token_info.map(|i| i.status),
+        Some(v201::AuthorizationStatus::Unknown)
+    );
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-C")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.status, SessionStatus::Completed);
+    assert_eq!(session.started_at, t0(), "from its earliest sample");
+    assert_eq!(session.energy_wh, Some(dec("3000")));
+    assert!(
+        h.store
+            .cdr_of_session(h.tenant, session.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
