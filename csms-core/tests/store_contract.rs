@@ -24,6 +24,8 @@ use rust_decimal::Decimal;
 mod admin;
 #[path = "store_contract/cdrs.rs"]
 mod cdrs;
+#[path = "store_contract/operations.rs"]
+mod operations;
 #[path = "store_contract/raw.rs"]
 mod raw;
 #[path = "store_contract/tariffs.rs"]
@@ -33,6 +35,9 @@ mod usage;
 
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
 use cdrs::cdrs_issued_once_and_immutable;
+use operations::{
+    charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
+};
 use tariffs::tariffs_assigned_and_resolved;
 use usage::token_usage_counts_atomically;
 
@@ -1259,6 +1264,9 @@ contract!(
     people_and_tokens_managed,
     places_and_stations_managed,
     sessions_and_audit_listed,
+    station_configuration_reported,
+    reservations_made_and_ended,
+    charging_profiles_recorded,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

@@ -14,6 +14,9 @@
 //! - [`session`]: charging sessions (transactions) and their meter values.
 //! - [`tariff`]: OCPI tariffs and what they are assigned to.
 //! - [`cdr`]: charge detail records, issued once per finished session.
+//! - [`configuration`]: station configuration (1.6 keys, 2.0.1 variables).
+//! - [`reservation`]: reservations of an EVSE or a station for a token.
+//! - [`charging_profile`]: charging profiles sent to stations.
 //! - [`audit`]: the audit log.
 //!
 //! Enumerations are stored and written as short stable names (`as_str`/`parse`), so a
@@ -82,7 +85,10 @@ macro_rules! text_enum {
 
 pub mod audit;
 pub mod cdr;
+pub mod charging_profile;
+pub mod configuration;
 pub mod location;
+pub mod reservation;
 pub mod session;
 pub mod station;
 pub mod tariff;
@@ -93,9 +99,12 @@ pub mod vehicle;
 
 pub use audit::{Actor, AuditEntry, AuditId, NewAuditEntry};
 pub use cdr::{Cdr, CdrFilter, CdrId, NewCdr};
+pub use charging_profile::{ChargingProfileCriteria, SentChargingProfile};
+pub use configuration::{ConfigurationKey, VariableKey, VariableValue};
 pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
+pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use session::{
     AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus,
     SessionStop, TransactionRef, UnknownStop,

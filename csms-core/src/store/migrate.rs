@@ -32,6 +32,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "tariffs and CDRs",
         include_str!("../../migrations/sqlite/0004_tariffs_and_cdrs.sql"),
     ),
+    (
+        5,
+        "station configuration, reservations, charging profiles",
+        include_str!("../../migrations/sqlite/0005_station_operations.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -55,6 +60,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         4,
         "tariffs and CDRs",
         include_str!("../../migrations/postgres/0004_tariffs_and_cdrs.sql"),
+    ),
+    (
+        5,
+        "station configuration, reservations, charging profiles",
+        include_str!("../../migrations/postgres/0005_station_operations.sql"),
     ),
 ];
 

@@ -49,13 +49,15 @@ use ocpp_server::storage::Storage;
 use rust_decimal::Decimal;
 
 use crate::model::{
-    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId, ChargingSession, Connector,
-    Evse, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry, NewCdr, NewLocation,
-    NewSession, NewStation, NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus,
-    SessionFilter, SessionId, SessionStatus, SessionStop, Station, StationDetails, StationFilter,
-    StationId, StatusReport, StoredTariff, TariffAssignment, TariffId, TariffScope, Tenant,
-    TenantId, TenantSettings, Token, TokenFilter, TokenId, TokenStatus, TokenUsage, UnknownStop,
-    User, UserId, UserUpdate, Vehicle, VehicleId,
+    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId, ChargingProfileCriteria,
+    ChargingSession, ConfigurationKey, Connector, Evse, Location, LocationId, MeterValue,
+    NewApiKey, NewAuditEntry, NewCdr, NewLocation, NewReservation, NewSession, NewStation,
+    NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus, Reservation, ReservationId,
+    SentChargingProfile, SessionFilter, SessionId, SessionStatus, SessionStop, Station,
+    StationDetails, StationFilter, StationId, StatusReport, StoredTariff, TariffAssignment,
+    TariffId, TariffScope, Tenant, TenantId, TenantSettings, Token, TokenFilter, TokenId,
+    TokenStatus, TokenUsage, UnknownStop, User, UserId, UserUpdate, VariableValue, Vehicle,
+    VehicleId,
 };
 
 mod error;
@@ -554,6 +556,118 @@ pub trait CdrStore: Send + Sync {
     ) -> StoreResult<Paged<Cdr>>;
 }
 
+/// Station configuration, as stations report it.
+#[async_trait]
+pub trait ConfigurationStore: Send + Sync {
+    /// Creates or replaces OCPP 1.6 keys of a station (a GetConfiguration answer); keys not
+    /// given stay, a key reported earlier than the one stored is ignored. How many were
+    /// written. [`StoreError::NotFound`] if `tenant` has no such station.
+    async fn upsert_configuration(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        keys: &[ConfigurationKey],
+    ) -> StoreResult<u64>;
+
+    /// The station's 1.6 keys, by key.
+    async fn configuration(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+    ) -> StoreResult<Vec<ConfigurationKey>>;
+
+    /// Creates or replaces OCPP 2.0.1 variable values of a station (a GetVariables answer,
+    /// a NotifyReport); values not given stay, a value reported earlier than the one stored
+    /// is ignored. How many were written. [`StoreError::NotFound`] if `tenant` has no such
+    /// station.
+    async fn upsert_variables(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        values: &[VariableValue],
+    ) -> StoreResult<u64>;
+
+    /// The station's variable values, by component, variable and attribute.
+    async fn variables(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+    ) -> StoreResult<Vec<VariableValue>>;
+}
+
+/// Reservations.
+#[async_trait]
+pub trait ReservationStore: Send + Sync {
+    /// Makes a reservation, after expiring the station's reservations that are past their
+    /// time. [`StoreError::NotFound`] if `tenant` has no such station,
+    /// [`StoreError::Conflict`] if the EVSE (or the station, for `evse_id: None`) has an
+    /// active reservation.
+    async fn create_reservation(
+        &self,
+        tenant: TenantId,
+        new: &NewReservation,
+    ) -> StoreResult<Reservation>;
+
+    /// The reservation `id` of `tenant`.
+    async fn reservation(
+        &self,
+        tenant: TenantId,
+        id: ReservationId,
+    ) -> StoreResult<Option<Reservation>>;
+
+    /// Cancels an active reservation; `false` if `tenant` has no such active reservation.
+    async fn cancel_reservation(&self, tenant: TenantId, id: ReservationId) -> StoreResult<bool>;
+
+    /// Marks an active reservation used by `session`; `false` if `tenant` has no such
+    /// active reservation. [`StoreError::NotFound`] if it has no such session.
+    async fn use_reservation(
+        &self,
+        tenant: TenantId,
+        id: ReservationId,
+        session: SessionId,
+    ) -> StoreResult<bool>;
+
+    /// Expires the active reservations whose time is up at `now`; how many.
+    async fn expire_reservations(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// A station's reservations (only the active ones if `active_only`), newest first.
+    async fn reservations_of_station(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        active_only: bool,
+    ) -> StoreResult<Vec<Reservation>>;
+}
+
+/// Charging profiles sent to stations.
+#[async_trait]
+pub trait ChargingProfileStore: Send + Sync {
+    /// Records a profile the station accepted. As on the station, it replaces the profile
+    /// with the same id, and any profile on the same EVSE with the same purpose and stack
+    /// level. `false` if `tenant` has no such station.
+    async fn record_charging_profile(
+        &self,
+        tenant: TenantId,
+        profile: &SentChargingProfile,
+    ) -> StoreResult<bool>;
+
+    /// The station's profiles, by EVSE, purpose and stack level.
+    async fn charging_profiles(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+    ) -> StoreResult<Vec<SentChargingProfile>>;
+
+    /// Removes the station's profiles that match `criteria` (a ClearChargingProfile the
+    /// station accepted); how many.
+    async fn clear_charging_profiles(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        criteria: &ChargingProfileCriteria,
+    ) -> StoreResult<u64>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -582,6 +696,9 @@ pub trait Store:
     + SessionStore
     + TariffStore
     + CdrStore
+    + ConfigurationStore
+    + ReservationStore
+    + ChargingProfileStore
     + AuditStore
     + Storage
 {
@@ -597,6 +714,9 @@ impl<T> Store for T where
         + SessionStore
         + TariffStore
         + CdrStore
+        + ConfigurationStore
+        + ReservationStore
+        + ChargingProfileStore
         + AuditStore
         + Storage
 {

@@ -14,8 +14,11 @@ use crate::model::Station;
 
 pub(super) mod audit;
 pub(super) mod cdrs;
+pub(super) mod charging_profiles;
+pub(super) mod configuration;
 pub(super) mod locations;
 pub(super) mod ocpp_storage;
+pub(super) mod reservations;
 pub(super) mod sessions;
 pub(super) mod stations;
 pub(super) mod tariffs;
@@ -134,6 +137,11 @@ macro_rules! sql_store {
         $crate::store::sql::sessions::sessions!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::tariffs::tariffs!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::cdrs::cdrs!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::configuration::configuration!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::reservations::reservations!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::charging_profiles::charging_profiles!(
+            $store, $row, $dec, $dec_in, $dec_out
+        );
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::ocpp_storage::ocpp_storage!($store, $row, $dec, $dec_in, $dec_out);
     };

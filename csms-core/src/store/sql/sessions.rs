@@ -88,6 +88,9 @@ macro_rules! sessions {
                 ) -> StoreResult<(ChargingSession, bool)> {
                     let key = start_key(new);
                     let when = now();
+                    // Any unique key a concurrent delivery of the same start hits first (the
+                    // start key, or the 2.0.1 transaction id, which makes the start key) means
+                    // the same start: the conflict is not narrowed to one of them.
                     // Writing first takes SQLite's write lock at once, so the transaction never
                     // has to upgrade from a read lock.
                     let mut tx = self.pool.begin().await?;
@@ -97,7 +100,7 @@ macro_rules! sessions {
                          meter_start_wh, status, auth_method, offline, last_seq_no, updated_at) \
                          SELECT tenant_id, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
                          $15, $16 FROM stations WHERE tenant_id = $1 AND id = $2 \
-                         ON CONFLICT (tenant_id, station_id, start_key) DO NOTHING RETURNING id",
+                         ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(tenant.0)
                     .bind(new.station_id.0)

@@ -21,7 +21,15 @@ macro_rules! stations {
 
             /// The tables of a station's own parts, deleted with it (children first).
             const STATION_PARTS: &[&str] =
-                &["tariff_assignments", "connectors", "evses", "boot_log"];
+                &[
+                "tariff_assignments",
+                "connectors",
+                "evses",
+                "boot_log",
+                "station_configuration",
+                "station_variables",
+                "charging_profiles",
+            ];
 
             const STATION_COLUMNS: &str = "id, tenant_id, location_id, identity, station_group, \
                  vendor, model, serial_number, firmware_version, ocpp_version, security_profile, \
