@@ -15,6 +15,7 @@ use ocpp_server::{CallFailure, Router};
 use ocpp_support::{HEARTBEAT, Harness, RETRY, sqlite};
 use ocpp_types::{ErrorCode, OcppVersion, v16};
 use rust_decimal::Decimal;
+use serde_json::json;
 
 fn dec(text: &str) -> Decimal {
     text.parse().expect("a decimal")
@@ -197,7 +198,8 @@ async fn authorize_answers_id_tag_info() {
 /// session, its meter values, its energy, one CDR priced with the tenant's tariff, and the
 /// token's counters.
 async fn transaction_flow<S: Store + 'static>(h: &Harness<S>) {
-    let station = h.station("CP-TX").await;
+    let location = h.location().await;
+    let station = h.station_at("CP-TX", Some(location)).await;
     let token = h.token("TAG-1", |_| {}).await;
     let tariff = h
         .store
@@ -290,6 +292,18 @@ async fn transaction_flow<S: Store + 'static>(h: &Harness<S>) {
         cdr.details["charging_periods"].as_array().map(Vec::len),
         Some(3)
     );
+    assert_eq!(cdr.details["ocpi_cdr_missing"], serde_json::Value::Null);
+    let ocpi = &cdr.details["ocpi_cdr"];
+    assert_eq!(ocpi["country_code"], "NL");
+    assert_eq!(ocpi["cdr_token"]["uid"], "TAG-1");
+    assert_eq!(ocpi["cdr_token"]["type"], "RFID");
+    assert_eq!(ocpi["auth_method"], "AUTH_REQUEST");
+    assert_eq!(ocpi["cdr_location"]["evse_id"], "CP-TX*1");
+    assert_eq!(ocpi["cdr_location"]["connector_standard"], "IEC_62196_T2");
+    assert_eq!(ocpi["total_energy"], json!(10));
+    assert_eq!(ocpi["total_time"], json!(1));
+    assert_eq!(ocpi["total_cost"], json!({"excl_vat": 3, "incl_vat": 3.63}));
+    assert_eq!(ocpi["tariffs"][0]["id"], "SIMPLE");
 
     // Counted once, on 2 March in Amsterdam.
     let token = h.store.token(h.tenant, token.id).await.unwrap().unwrap();

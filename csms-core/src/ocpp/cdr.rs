@@ -3,7 +3,7 @@
 //! The tariff is the one that applies to the session (`TariffStore::tariff_for`: the token's
 //! group, the EVSE, the location, the tenant's default). The charging periods come from the
 //! session's meter values ([`samples`], then
-//! [`periods_from_meter_values`](crate::tariff::meter::periods_from_meter_values)); the
+//! [`periods_from_meter_values`]); the
 //! engine prices them in the location's time zone (the tenant's when the station has no
 //! location), without rounding. The CDR is issued once per session (`CdrStore::issue_cdr`
 //! finds the one issued before), and never changes.
@@ -14,8 +14,10 @@
 //! CDR; the error is logged.
 //!
 //! The CDR's `details` are `{"charging_periods": [...OCPI periods...], "pricing": <the
-//! engine's totals, breakdown and warnings>, "tariff_id": <the OCPI tariff id>}` (without
-//! tariff: `{"charging_periods": ..., "warning": "..."}`).
+//! engine's totals, breakdown and warnings>, "tariff_id": <the OCPI tariff id>, "ocpi_cdr":
+//! <the OCPI 2.2.1 Cdr object, see [`ocpi_cdr`](super::ocpi_cdr)>}`; when the OCPI object
+//! cannot be made (a station without location), `"ocpi_cdr_missing"` says why instead.
+//! Without tariff: `{"charging_periods": ..., "warning": "..."}`.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::meter::register_wh;
+use super::ocpi_cdr::{self, CdrFacts};
 use super::{Csms, OcppError};
 use crate::model::{Cdr, ChargingSession, MeterValue, NewCdr};
 use crate::store::Store;
@@ -192,6 +195,45 @@ impl<S: Store> Csms<S> {
                         return Ok(None);
                     }
                 };
+                let ocpi = match (&station, &location) {
+                    (Some(station), Some(location)) => {
+                        let connectors = self.store.connectors(tenant_id, station.id).await?;
+                        let evses = self.store.evses(tenant_id, station.id).await?;
+                        let connector = connectors.iter().find(|c| {
+                            Some(c.evse_id) == session.evse_id
+                                && session.connector_id.is_none_or(|id| id == c.connector_id)
+                        });
+                        match connector {
+                            Some(connector) => ocpi_cdr::build(&CdrFacts {
+                                tenant: &tenant,
+                                session,
+                                token: token.as_ref(),
+                                station,
+                                location,
+                                evse: evses.iter().find(|e| e.evse_id == connector.evse_id),
+                                connector,
+                                tariff: Some(&stored.tariff),
+                                periods: &periods,
+                                pricing: &pricing,
+                                now: Utc::now(),
+                            }),
+                            None => Err("the session's connector is not registered".to_owned()),
+                        }
+                    }
+                    _ => Err("the station has no location".to_owned()),
+                };
+                let mut details = json!({
+                    "charging_periods": periods,
+                    "pricing": pricing,
+                    "tariff_id": stored.tariff.id.as_str(),
+                });
+                match ocpi {
+                    Ok(cdr) => details["ocpi_cdr"] = json!(cdr),
+                    Err(reason) => {
+                        tracing::info!(session = %session.id, %reason, "no OCPI CDR object");
+                        details["ocpi_cdr_missing"] = json!(reason);
+                    }
+                }
                 NewCdr {
                     session_id: session.id,
                     owner: None,
@@ -200,11 +242,7 @@ impl<S: Store> Csms<S> {
                     total_cost_excl_vat: pricing.total_cost.excl_vat,
                     total_cost_incl_vat: Some(pricing.total_cost.incl_vat),
                     tariff_id: Some(stored.id),
-                    details: json!({
-                        "charging_periods": periods,
-                        "pricing": pricing,
-                        "tariff_id": stored.tariff.id.as_str(),
-                    }),
+                    details,
                 }
             }
         };

@@ -65,6 +65,7 @@ pub mod commands;
 mod error;
 mod handlers;
 pub mod meter;
+pub mod ocpi_cdr;
 pub mod sequence;
 mod v16;
 mod v201;
@@ -81,10 +82,10 @@ use serde::{Deserialize, Serialize};
 pub use error::OcppError;
 
 use crate::model::{
-    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionId, Station, Tenant,
-    TenantId, Token,
+    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, SessionId,
+    Station, Tenant, TenantId, Token,
 };
-use crate::store::Store;
+use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
 use boot::BootIntervals;
 
@@ -98,7 +99,8 @@ pub struct CsmsConfig {
     /// Heartbeat and retry intervals of BootNotification answers.
     pub intervals: BootIntervals,
     /// How far back sessions are looked for when a token's concurrent sessions are counted,
-    /// in hours (a session running longer is not counted).
+    /// in hours (a session running longer is not counted; at most the latest 500 sessions
+    /// of the token in that window are looked at).
     pub running_session_window_hours: u32,
 }
 
@@ -210,14 +212,18 @@ impl<S: Store> Csms<S> {
             && token.restrictions.max_concurrent_sessions.is_some()
         {
             let window = Duration::hours(i64::from(self.config.running_session_window_hours));
+            let filter = SessionFilter {
+                token_uid: Some(token.uid.clone()),
+                from: Some(now - window),
+                ..SessionFilter::default()
+            };
             running = self
                 .store
-                .sessions_started_between(station.tenant_id, now - window, now + Duration::days(1))
+                .list_sessions(station.tenant_id, &filter, Page::first(Page::MAX_LIMIT))
                 .await?
+                .items
                 .iter()
-                .filter(|s| {
-                    s.token_id == Some(token.id) && !s.status.is_final() && Some(s.id) != starting
-                })
+                .filter(|s| !s.status.is_final() && Some(s.id) != starting)
                 .count()
                 .try_into()
                 .unwrap_or(u32::MAX);

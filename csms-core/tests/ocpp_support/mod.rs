@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use csms_core::model::{
-    Connector, ConnectorStatus, Evse, NewStation, NewTenant, NewToken, Station, TenantId,
-    TenantRole, TenantSettings, Token, TokenKind, UnknownStationPolicy,
+    Address, Connector, ConnectorStatus, Coordinates, Evse, LocationId, NewLocation, NewStation,
+    NewTenant, NewToken, OpeningHours, Station, TenantId, TenantRole, TenantSettings, Token,
+    TokenKind, UnknownStationPolicy,
 };
 use csms_core::ocpp::boot::BootIntervals;
 use csms_core::ocpp::{Csms, CsmsConfig};
@@ -147,9 +148,42 @@ async fn start<S: Store + 'static>(
 impl<S: Store + 'static> Harness<S> {
     /// Registers an accepted station with EVSEs 1 and 2, one Type 2 connector each.
     pub async fn station(&self, identity: &str) -> Station {
+        self.station_at(identity, None).await
+    }
+
+    /// A location in Amsterdam.
+    pub async fn location(&self) -> LocationId {
+        let new = NewLocation {
+            name: "Depot".into(),
+            address: Address {
+                street: "Stationsplein 1".into(),
+                postal_code: Some("1012AB".into()),
+                city: "Amsterdam".into(),
+                state: None,
+                country: "NLD".into(),
+            },
+            coordinates: Some(Coordinates {
+                latitude: "52.378901".parse().unwrap(),
+                longitude: "4.900272".parse().unwrap(),
+            }),
+            time_zone: "Europe/Amsterdam".into(),
+            opening_hours: OpeningHours::default(),
+            parking_spots: Vec::new(),
+        };
+        self.store
+            .create_location(self.tenant, &new)
+            .await
+            .expect("location created")
+            .id
+    }
+
+    /// [`Self::station`], at `location`.
+    pub async fn station_at(&self, identity: &str, location: Option<LocationId>) -> Station {
+        let mut new = NewStation::accepted(identity);
+        new.location_id = location;
         let station = self
             .store
-            .create_station(self.tenant, &NewStation::accepted(identity))
+            .create_station(self.tenant, &new)
             .await
             .expect("station created");
         for evse_id in [1, 2] {
