@@ -578,6 +578,13 @@ async fn commands_that_reach_no_station_are_audited_too() {
         .unwrap();
     assert_eq!(result.outcome, Outcome::UnknownStation);
 
+    // Another station's connection is not used.
+    let result = commands
+        .send(h.tenant, Actor::System, "CP-AWAY", Some(&handle), &reset)
+        .await
+        .unwrap();
+    assert_eq!(result.outcome, Outcome::Invalid);
+
     let log = h.store.audit_log(h.tenant, 10).await.unwrap();
     let outcomes: Vec<_> = log
         .iter()
@@ -588,6 +595,9 @@ async fn commands_that_reach_no_station_are_audited_too() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(outcomes, ["unknown_station", "timeout", "not_connected"]);
+    assert_eq!(
+        outcomes,
+        ["invalid", "unknown_station", "timeout", "not_connected"]
+    );
     assert!(log.iter().all(|e| e.action == "station.reset"));
 }

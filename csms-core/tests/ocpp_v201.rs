@@ -9,11 +9,11 @@ use csms_core::model::{
     AuthMethod, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope,
     UnknownStationPolicy,
 };
-use csms_core::store::{CdrStore, SessionStore, StationStore, TariffStore};
+use csms_core::store::{CdrStore, SessionStore, StationStore, Store, TariffStore};
 use csms_core::tariff::simple;
 use ocpp_server::Router;
 use ocpp_server::client::ChargePoint;
-use ocpp_support::{HEARTBEAT, sqlite};
+use ocpp_support::{HEARTBEAT, Harness, sqlite};
 use ocpp_types::{OcppVersion, v201};
 use rust_decimal::Decimal;
 
@@ -230,9 +230,9 @@ async fn a_transaction_of_events_is_billed_and_retries_change_nothing() {
     assert_eq!(cdr.total_cost_excl_vat, dec("2"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_events_out_of_order_make_one_session() {
-    let h = sqlite(UnknownStationPolicy::Reject).await;
+/// A transaction queued offline and delivered out of order: one session, its state never
+/// going back, every meter value kept, the energy from the oldest reading.
+async fn offline_flow<S: Store + 'static>(h: &Harness<S>) {
     let station = h.station("CS-OFF").await;
     h.token("TAG-201", |_| {}).await;
     let cp = h.connect("CS-OFF", OcppVersion::V201, Router::new()).await;
@@ -338,6 +338,20 @@ async fn offline_events_out_of_order_make_one_session() {
         .await
         .unwrap();
     assert_eq!(sessions.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_events_out_of_order_make_one_session_sqlite() {
+    offline_flow(&sqlite(UnknownStationPolicy::Reject).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_events_out_of_order_make_one_session_postgres() {
+    let Some((h, schema)) = ocpp_support::postgres(UnknownStationPolicy::Reject).await else {
+        return;
+    };
+    offline_flow(&h).await;
+    ocpp_support::drop_schema(&h.store, &schema).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,6 +54,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use ocpp_server::server::Server;
 use ocpp_server::{CallFailure, StationHandle};
 use ocpp_types::{OcppCall, OcppVersion, v16 as o16, v201 as o201};
 use schemars::JsonSchema;
@@ -381,6 +382,10 @@ impl<S: Store> Commands<S> {
             }
             (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
             (Some(_), None) => CommandResult::failed(Outcome::NotConnected, "not connected"),
+            (Some(_), Some(handle)) if handle.identity() != identity => CommandResult::failed(
+                Outcome::Invalid,
+                format!("the connection given is {}'s", handle.identity()),
+            ),
             (Some(_), Some(handle)) if !handle.is_connected() => {
                 CommandResult::failed(Outcome::NotConnected, "not connected")
             }
@@ -396,6 +401,22 @@ impl<S: Store> Commands<S> {
         };
         self.store.append_audit(tenant, &entry).await?;
         Ok(result)
+    }
+}
+
+impl<S: Store> Commands<S> {
+    /// [`Commands::send`] through `server`'s connection to `identity`, if it has one.
+    pub async fn send_via(
+        &self,
+        server: &Server,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        command: &Command,
+    ) -> Result<CommandResult, OcppError> {
+        let handle = server.station(identity);
+        self.send(tenant, actor, identity, handle.as_ref(), command)
+            .await
     }
 }
 
