@@ -22,6 +22,8 @@ use rust_decimal::Decimal;
 
 #[path = "store_contract/admin.rs"]
 mod admin;
+#[path = "store_contract/billing.rs"]
+mod billing;
 #[path = "store_contract/cdrs.rs"]
 mod cdrs;
 #[path = "store_contract/operations.rs"]
@@ -34,6 +36,7 @@ mod tariffs;
 mod usage;
 
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
+use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_log};
 use cdrs::cdrs_issued_once_and_immutable;
 use operations::{
     charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
@@ -1267,6 +1270,9 @@ contract!(
     station_configuration_reported,
     reservations_made_and_ended,
     charging_profiles_recorded,
+    invoices_group_cdrs,
+    roaming_partners_kept,
+    webhooks_deliver_and_log,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

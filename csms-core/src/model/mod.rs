@@ -17,6 +17,9 @@
 //! - [`configuration`]: station configuration (1.6 keys, 2.0.1 variables).
 //! - [`reservation`]: reservations of an EVSE or a station for a token.
 //! - [`charging_profile`]: charging profiles sent to stations.
+//! - [`invoice`]: invoices grouping a user's CDRs of a period.
+//! - [`roaming`]: OCPI roaming partners.
+//! - [`webhook`]: webhook subscriptions and their delivery log.
 //! - [`audit`]: the audit log.
 //!
 //! Enumerations are stored and written as short stable names (`as_str`/`parse`), so a
@@ -87,8 +90,10 @@ pub mod audit;
 pub mod cdr;
 pub mod charging_profile;
 pub mod configuration;
+pub mod invoice;
 pub mod location;
 pub mod reservation;
+pub mod roaming;
 pub mod session;
 pub mod station;
 pub mod tariff;
@@ -96,15 +101,20 @@ pub mod tenant;
 pub mod token;
 pub mod user;
 pub mod vehicle;
+pub mod webhook;
 
 pub use audit::{Actor, AuditEntry, AuditId, NewAuditEntry};
 pub use cdr::{Cdr, CdrFilter, CdrId, NewCdr};
 pub use charging_profile::{ChargingProfileCriteria, SentChargingProfile};
 pub use configuration::{ConfigurationKey, VariableKey, VariableValue};
+pub use invoice::{Invoice, InvoiceId, NewInvoice};
 pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
+pub use roaming::{
+    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
+};
 pub use session::{
     AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus,
     SessionStop, TransactionRef, UnknownStop,
@@ -121,6 +131,10 @@ pub use token::{
 };
 pub use user::{ApiKey, ApiKeyId, NewApiKey, NewUser, Role, User, UserId, UserUpdate};
 pub use vehicle::{NewVehicle, Vehicle, VehicleId};
+pub use webhook::{
+    AttemptOutcome, DeliveryId, DeliveryStatus, NewDelivery, NewWebhook, Webhook, WebhookDelivery,
+    WebhookId,
+};
 
 /// The OCPP version of a station, as stored (`1.6`, `2.0.1`, `2.1`).
 pub(crate) fn ocpp_version_from_str(text: &str) -> Option<ocpp_types::OcppVersion> {

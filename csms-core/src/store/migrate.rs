@@ -37,6 +37,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "station configuration, reservations, charging profiles",
         include_str!("../../migrations/sqlite/0005_station_operations.sql"),
     ),
+    (
+        6,
+        "invoices, roaming partners, webhooks",
+        include_str!("../../migrations/sqlite/0006_billing_and_partners.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -65,6 +70,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         5,
         "station configuration, reservations, charging profiles",
         include_str!("../../migrations/postgres/0005_station_operations.sql"),
+    ),
+    (
+        6,
+        "invoices, roaming partners, webhooks",
+        include_str!("../../migrations/postgres/0006_billing_and_partners.sql"),
     ),
 ];
 

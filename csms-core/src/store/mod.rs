@@ -10,7 +10,7 @@
 //! points at another (a session at its station, a meter value at its session) points at
 //! the pair `(tenant_id, id)`, so a foreign key cannot join rows of two tenants.
 //!
-//! Two lookups are not scoped, because they are how a tenant is found in the first place:
+//! Three lookups are not scoped, because they are how a tenant is found in the first place:
 //!
 //! - [`StationStore::station_by_identity`]: a station's identity (the last segment of its
 //!   connection URL) is **unique across the whole system**. A station connects before
@@ -18,6 +18,8 @@
 //!   and so to one tenant; registering an identity that any tenant already uses fails with
 //!   [`StoreError::Conflict`]. The [`Storage`] implementation of `ocpp-server` works by
 //!   identity in the same way.
+//! - [`RoamingStore::partner_by_our_token`]: the token an OCPI partner presents is unique
+//!   across the system and finds the partner, and so the tenant.
 //! - [`UserStore::api_key_by_prefix`]: an API key's public prefix is unique across the
 //!   system and finds the key, and so its tenant; the secret is then checked against the
 //!   stored hash ([`ApiKey::accepts`]).
@@ -49,15 +51,17 @@ use ocpp_server::storage::Storage;
 use rust_decimal::Decimal;
 
 use crate::model::{
-    ApiKey, ApiKeyId, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId, ChargingProfileCriteria,
-    ChargingSession, ConfigurationKey, Connector, Evse, Location, LocationId, MeterValue,
-    NewApiKey, NewAuditEntry, NewCdr, NewLocation, NewReservation, NewSession, NewStation,
-    NewTenant, NewToken, NewUser, NewVehicle, RegistrationStatus, Reservation, ReservationId,
+    ApiKey, ApiKeyId, AttemptOutcome, AuditEntry, BootLogEntry, Cdr, CdrFilter, CdrId,
+    ChargingProfileCriteria, ChargingSession, ConfigurationKey, Connector, DeliveryId, Evse,
+    Invoice, InvoiceId, Location, LocationId, MeterValue, NewApiKey, NewAuditEntry, NewCdr,
+    NewDelivery, NewInvoice, NewLocation, NewReservation, NewRoamingPartner, NewSession,
+    NewStation, NewTenant, NewToken, NewUser, NewVehicle, NewWebhook, PartnerStatus,
+    RegistrationStatus, Reservation, ReservationId, RoamingPartner, RoamingPartnerId,
     SentChargingProfile, SessionFilter, SessionId, SessionStatus, SessionStop, Station,
     StationDetails, StationFilter, StationId, StatusReport, StoredTariff, TariffAssignment,
     TariffId, TariffScope, Tenant, TenantId, TenantSettings, Token, TokenFilter, TokenId,
     TokenStatus, TokenUsage, UnknownStop, User, UserId, UserUpdate, VariableValue, Vehicle,
-    VehicleId,
+    VehicleId, Webhook, WebhookDelivery, WebhookId,
 };
 
 mod error;
@@ -668,6 +672,140 @@ pub trait ChargingProfileStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
+/// Invoices.
+#[async_trait]
+pub trait InvoiceStore: Send + Sync {
+    /// Issues an invoice of the owner's CDRs that `new` selects and no invoice has yet, with
+    /// their totals; `None` if there are none. [`StoreError::Invalid`] if the period is
+    /// empty. Invoicing is serialized per tenant, so a CDR lands on one invoice only.
+    async fn create_invoice(
+        &self,
+        tenant: TenantId,
+        new: &NewInvoice,
+    ) -> StoreResult<Option<Invoice>>;
+
+    /// The invoice `id` of `tenant`.
+    async fn invoice(&self, tenant: TenantId, id: InvoiceId) -> StoreResult<Option<Invoice>>;
+
+    /// A page of the tenant's invoices (of `owner` only, if given), newest period first.
+    async fn list_invoices(
+        &self,
+        tenant: TenantId,
+        owner: Option<UserId>,
+        page: Page,
+    ) -> StoreResult<Paged<Invoice>>;
+}
+
+/// Roaming partners.
+#[async_trait]
+pub trait RoamingStore: Send + Sync {
+    /// Registers a partner; [`StoreError::Conflict`] if the tenant has one with that
+    /// country code, party id and role, or if `our_token` is taken (by any tenant).
+    async fn create_partner(
+        &self,
+        tenant: TenantId,
+        new: &NewRoamingPartner,
+    ) -> StoreResult<RoamingPartner>;
+
+    /// The partner `id` of `tenant`.
+    async fn partner(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+    ) -> StoreResult<Option<RoamingPartner>>;
+
+    /// The partner presenting `token`, whatever its tenant: how an incoming OCPI request's
+    /// tenant is found (the token is unique across the system).
+    async fn partner_by_our_token(&self, token: &str) -> StoreResult<Option<RoamingPartner>>;
+
+    /// A page of the tenant's partners, by country code and party id.
+    async fn list_partners(
+        &self,
+        tenant: TenantId,
+        page: Page,
+    ) -> StoreResult<Paged<RoamingPartner>>;
+
+    /// Replaces a partner's details (after a credentials exchange, say); `None` if
+    /// `tenant` has no such partner. Conflicts as [`create_partner`](RoamingStore::create_partner).
+    async fn update_partner(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+        update: &NewRoamingPartner,
+    ) -> StoreResult<Option<RoamingPartner>>;
+
+    /// Sets a partner's status; `false` if `tenant` has no such partner.
+    async fn set_partner_status(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+        status: PartnerStatus,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a partner; `false` if `tenant` has no such partner.
+    async fn delete_partner(&self, tenant: TenantId, id: RoamingPartnerId) -> StoreResult<bool>;
+}
+
+/// Webhook subscriptions and their delivery log.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Creates a subscription.
+    async fn create_webhook(&self, tenant: TenantId, new: &NewWebhook) -> StoreResult<Webhook>;
+
+    /// The subscription `id` of `tenant`.
+    async fn webhook(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Webhook>>;
+
+    /// The tenant's subscriptions, oldest first.
+    async fn webhooks(&self, tenant: TenantId) -> StoreResult<Vec<Webhook>>;
+
+    /// Replaces a subscription; `None` if `tenant` has no such subscription.
+    async fn update_webhook(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        update: &NewWebhook,
+    ) -> StoreResult<Option<Webhook>>;
+
+    /// Deletes a subscription; `false` if `tenant` has no such subscription.
+    /// [`StoreError::Conflict`] once it has deliveries (deactivate it instead).
+    async fn delete_webhook(&self, tenant: TenantId, id: WebhookId) -> StoreResult<bool>;
+
+    /// Queues a delivery, or finds the one queued before for the same webhook and event
+    /// key: the delivery, and whether this call queued it. [`StoreError::NotFound`] if
+    /// `tenant` has no such webhook.
+    async fn enqueue_delivery(
+        &self,
+        tenant: TenantId,
+        new: &NewDelivery,
+    ) -> StoreResult<(WebhookDelivery, bool)>;
+
+    /// Records an attempt on a pending delivery; the delivery as it now is. A delivery
+    /// that is no longer pending is left as it is. `None` if `tenant` has no such delivery.
+    async fn record_attempt(
+        &self,
+        tenant: TenantId,
+        id: DeliveryId,
+        at: DateTime<Utc>,
+        outcome: &AttemptOutcome,
+    ) -> StoreResult<Option<WebhookDelivery>>;
+
+    /// At most `limit` pending deliveries due at `now`, the most overdue first.
+    async fn due_deliveries(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// A page of a webhook's delivery log, newest first.
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        webhook: WebhookId,
+        page: Page,
+    ) -> StoreResult<Paged<WebhookDelivery>>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -699,6 +837,9 @@ pub trait Store:
     + ConfigurationStore
     + ReservationStore
     + ChargingProfileStore
+    + InvoiceStore
+    + RoamingStore
+    + WebhookStore
     + AuditStore
     + Storage
 {
@@ -717,6 +858,9 @@ impl<T> Store for T where
         + ConfigurationStore
         + ReservationStore
         + ChargingProfileStore
+        + InvoiceStore
+        + RoamingStore
+        + WebhookStore
         + AuditStore
         + Storage
 {

@@ -16,9 +16,11 @@ pub(super) mod audit;
 pub(super) mod cdrs;
 pub(super) mod charging_profiles;
 pub(super) mod configuration;
+pub(super) mod invoices;
 pub(super) mod locations;
 pub(super) mod ocpp_storage;
 pub(super) mod reservations;
+pub(super) mod roaming;
 pub(super) mod sessions;
 pub(super) mod stations;
 pub(super) mod tariffs;
@@ -26,6 +28,7 @@ pub(super) mod tenants;
 pub(super) mod tokens;
 pub(super) mod users;
 pub(super) mod vehicles;
+pub(super) mod webhooks;
 
 /// Now, to the microsecond (what PostgreSQL keeps), so that a value read back equals the
 /// value written on both databases.
@@ -142,6 +145,9 @@ macro_rules! sql_store {
         $crate::store::sql::charging_profiles::charging_profiles!(
             $store, $row, $dec, $dec_in, $dec_out
         );
+        $crate::store::sql::invoices::invoices!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::roaming::roaming!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::webhooks::webhooks!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::ocpp_storage::ocpp_storage!($store, $row, $dec, $dec_in, $dec_out);
     };

@@ -1,0 +1,212 @@
+//! Roaming partners.
+
+/// Implements the roaming part of [`sql_store!`](super::sql_store) for a store type.
+macro_rules! roaming {
+    ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
+        mod roaming {
+            use super::*;
+            use async_trait::async_trait;
+            use sqlx::Row;
+
+            use crate::model::{
+                NewRoamingPartner, PartnerStatus, RoamingPartner, RoamingPartnerId, TenantId,
+                TenantRole,
+            };
+            use crate::store::sql::{from_json, now, parse, to_json};
+            use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
+
+            const PARTNER_COLUMNS: &str = "id, tenant_id, country_code, party_id, role, \
+                 versions_url, version, our_token, their_token, endpoints, status, created_at, \
+                 updated_at";
+
+            fn partner_from(row: &$row) -> StoreResult<RoamingPartner> {
+                Ok(RoamingPartner {
+                    id: RoamingPartnerId(row.try_get("id")?),
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    country_code: row.try_get("country_code")?,
+                    party_id: row.try_get("party_id")?,
+                    role: parse("partner role", &row.try_get::<String, _>("role")?, TenantRole::parse)?,
+                    versions_url: row.try_get("versions_url")?,
+                    version: row.try_get("version")?,
+                    our_token: row.try_get("our_token")?,
+                    their_token: row.try_get("their_token")?,
+                    endpoints: from_json(
+                        "partner endpoints",
+                        &row.try_get::<String, _>("endpoints")?,
+                    )?,
+                    status: parse(
+                        "partner status",
+                        &row.try_get::<String, _>("status")?,
+                        PartnerStatus::parse,
+                    )?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            }
+
+            const TAKEN: &str = "roaming partner with this party and role, or this token";
+
+            #[async_trait]
+            impl RoamingStore for $store {
+                async fn create_partner(
+                    &self,
+                    tenant: TenantId,
+                    new: &NewRoamingPartner,
+                ) -> StoreResult<RoamingPartner> {
+                    let when = now();
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO roaming_partners (tenant_id, country_code, party_id, role, \
+                         versions_url, version, our_token, their_token, endpoints, status, \
+                         created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                         RETURNING {PARTNER_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(&new.country_code)
+                    .bind(&new.party_id)
+                    .bind(new.role.as_str())
+                    .bind(&new.versions_url)
+                    .bind(&new.version)
+                    .bind(&new.our_token)
+                    .bind(&new.their_token)
+                    .bind(to_json("partner endpoints", &new.endpoints)?)
+                    .bind(new.status.as_str())
+                    .bind(when)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::on(TAKEN))?;
+                    partner_from(&row)
+                }
+
+                async fn partner(
+                    &self,
+                    tenant: TenantId,
+                    id: RoamingPartnerId,
+                ) -> StoreResult<Option<RoamingPartner>> {
+                    sqlx::query(&format!(
+                        "SELECT {PARTNER_COLUMNS} FROM roaming_partners \
+                         WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(partner_from)
+                    .transpose()
+                }
+
+                async fn partner_by_our_token(
+                    &self,
+                    token: &str,
+                ) -> StoreResult<Option<RoamingPartner>> {
+                    sqlx::query(&format!(
+                        "SELECT {PARTNER_COLUMNS} FROM roaming_partners WHERE our_token = $1"
+                    ))
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(partner_from)
+                    .transpose()
+                }
+
+                async fn list_partners(
+                    &self,
+                    tenant: TenantId,
+                    page: Page,
+                ) -> StoreResult<Paged<RoamingPartner>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM roaming_partners WHERE tenant_id = $1",
+                    )
+                    .bind(tenant.0)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {PARTNER_COLUMNS} FROM roaming_partners WHERE tenant_id = $1 \
+                         ORDER BY country_code, party_id, role LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(partner_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
+                async fn update_partner(
+                    &self,
+                    tenant: TenantId,
+                    id: RoamingPartnerId,
+                    update: &NewRoamingPartner,
+                ) -> StoreResult<Option<RoamingPartner>> {
+                    sqlx::query(&format!(
+                        "UPDATE roaming_partners SET country_code = $3, party_id = $4, \
+                         role = $5, versions_url = $6, version = $7, our_token = $8, \
+                         their_token = $9, endpoints = $10, status = $11, updated_at = $12 \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {PARTNER_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(&update.country_code)
+                    .bind(&update.party_id)
+                    .bind(update.role.as_str())
+                    .bind(&update.versions_url)
+                    .bind(&update.version)
+                    .bind(&update.our_token)
+                    .bind(&update.their_token)
+                    .bind(to_json("partner endpoints", &update.endpoints)?)
+                    .bind(update.status.as_str())
+                    .bind(now())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::on(TAKEN))?
+                    .as_ref()
+                    .map(partner_from)
+                    .transpose()
+                }
+
+                async fn set_partner_status(
+                    &self,
+                    tenant: TenantId,
+                    id: RoamingPartnerId,
+                    status: PartnerStatus,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE roaming_partners SET status = $3, updated_at = $4 \
+                         WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(status.as_str())
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_partner(
+                    &self,
+                    tenant: TenantId,
+                    id: RoamingPartnerId,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "DELETE FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::referenced("roaming partner in use"))?;
+                    Ok(done.rows_affected() > 0)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use roaming;
