@@ -9,9 +9,9 @@
 //! finds the one issued before), and never changes.
 //!
 //! A session no tariff applies to gets a CDR all the same, at zero cost in the tenant's
-//! currency and without a tariff, with a warning logged and kept in its details. A session
-//! that cannot be priced (its register going backwards, fewer than two readings) gets no
-//! CDR; the error is logged.
+//! currency and without a tariff (and without periods when its readings give none), with a
+//! warning logged and kept in its details. A session with a tariff that cannot be priced
+//! (its register going backwards, fewer than two readings) gets no CDR; the error is logged.
 //!
 //! The CDR's `details` are `{"charging_periods": [...OCPI periods...], "pricing": <the
 //! engine's totals, breakdown and warnings>, "tariff_id": <the OCPI tariff id>, "ocpi_cdr":
@@ -144,13 +144,7 @@ impl<S: Store> Csms<S> {
             decimals: None,
         };
         let sampled = samples(session, values);
-        let periods = match periods_from_meter_values(&sampled) {
-            Ok(periods) => periods,
-            Err(error) => {
-                tracing::error!(session = %session.id, %error, "session not priced: no CDR");
-                return Ok(None);
-            }
-        };
+        let periods = periods_from_meter_values(&sampled);
         let tariff = self
             .store
             .tariff_for(
@@ -161,6 +155,8 @@ impl<S: Store> Csms<S> {
             )
             .await?;
         let period_energy_wh = periods
+            .as_deref()
+            .unwrap_or_default()
             .iter()
             .flat_map(|p| &p.dimensions)
             .filter(|d| d.r#type.as_str() == "ENERGY")
@@ -180,12 +176,19 @@ impl<S: Store> Csms<S> {
                     total_cost_incl_vat: Some(Decimal::ZERO),
                     tariff_id: None,
                     details: json!({
-                        "charging_periods": periods,
+                        "charging_periods": periods.as_deref().unwrap_or_default(),
                         "warning": "no tariff applies to the session: zero cost",
                     }),
                 }
             }
             Some(stored) => {
+                let periods = match periods {
+                    Ok(periods) => periods,
+                    Err(error) => {
+                        tracing::error!(session = %session.id, %error, "session not priced: no CDR");
+                        return Ok(None);
+                    }
+                };
                 let priced = Session::new(periods.clone())
                     .ending_at(session.stopped_at.unwrap_or(session.started_at));
                 let pricing = match tariff::price(&stored.tariff, &priced, &options) {
@@ -247,5 +250,85 @@ impl<S: Store> Csms<S> {
             }
         };
         Ok(Some(self.store.issue_cdr(tenant_id, &new).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{SessionId, SessionStatus, StationId, TenantId, TransactionRef};
+    use chrono::{Duration, TimeZone};
+
+    fn reading(
+        at: DateTime<Utc>,
+        measurand: &str,
+        phase: Option<&str>,
+        unit: &str,
+        value: i64,
+    ) -> MeterValue {
+        MeterValue {
+            timestamp: at,
+            measurand: measurand.to_owned(),
+            phase: phase.map(str::to_owned),
+            location: Some("Outlet".into()),
+            context: Some("Sample.Periodic".into()),
+            unit: Some(unit.to_owned()),
+            value: Decimal::from(value),
+            signed_data: None,
+        }
+    }
+
+    #[test]
+    fn samples_join_readings_and_add_the_session_ends() {
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let session = ChargingSession {
+            id: SessionId(1),
+            tenant_id: TenantId(1),
+            station_id: StationId(1),
+            transaction: TransactionRef::V16(1),
+            evse_id: Some(1),
+            connector_id: Some(1),
+            token_uid: None,
+            token_id: None,
+            started_at: t0,
+            stopped_at: Some(t0 + Duration::hours(1)),
+            meter_start_wh: Some(Decimal::from(1000)),
+            meter_stop_wh: Some(Decimal::from(11000)),
+            energy_wh: Some(Decimal::from(10000)),
+            status: SessionStatus::Completed,
+            stop_reason: None,
+            auth_method: None,
+            offline: false,
+            last_seq_no: None,
+            updated_at: t0,
+        };
+        let mid = t0 + Duration::minutes(30);
+        let values = [
+            reading(mid, "Energy.Active.Import.Register", None, "kWh", 6),
+            reading(mid, "Power.Active.Import", None, "W", 11000),
+            reading(mid, "Current.Import", Some("L1"), "A", 16),
+            reading(mid, "Current.Import", Some("L2"), "A", 15),
+            reading(mid, "Voltage", Some("L1-N"), "V", 230),
+        ];
+        let sampled = samples(&session, &values);
+        assert_eq!(sampled.len(), 3);
+        assert_eq!(sampled[0].at, t0);
+        assert_eq!(sampled[0].energy_kwh, Decimal::ONE);
+        assert_eq!(sampled[1].energy_kwh, Decimal::from(6));
+        assert_eq!(sampled[1].power_kw, Some(Decimal::from(11)));
+        assert_eq!(sampled[1].current_a, Some(Decimal::from(31)));
+        assert_eq!(sampled[2].energy_kwh, Decimal::from(11));
+        // Readings at the session's very start and end are not doubled.
+        let edges = [
+            reading(t0, "Energy.Active.Import.Register", None, "Wh", 1000),
+            reading(
+                t0 + Duration::hours(1),
+                "Energy.Active.Import.Register",
+                None,
+                "Wh",
+                11000,
+            ),
+        ];
+        assert_eq!(samples(&session, &edges).len(), 2);
     }
 }
