@@ -29,6 +29,14 @@ pub(crate) const READ: Access = Access::Tenant(&[Role::Admin, Role::Operator, Ro
 pub(crate) const OPERATE: Access = Access::Tenant(&[Role::Admin, Role::Operator]);
 /// Users, keys and settings: admins.
 pub(crate) const ADMIN: Access = Access::Tenant(&[Role::Admin]);
+/// Lists a driver or renter may read too, narrowed to their own (see [`Caller::own_scope`]).
+pub(crate) const READ_OWN: Access = Access::Tenant(&[
+    Role::Admin,
+    Role::Operator,
+    Role::Viewer,
+    Role::Driver,
+    Role::Renter,
+]);
 
 impl Access {
     /// The roles it admits, for the OpenAPI document.
@@ -53,6 +61,20 @@ pub struct Caller {
     pub user: Option<UserId>,
     /// The key's roles.
     pub roles: Vec<Role>,
+}
+
+impl Caller {
+    /// Whose items the caller may see in a list of tokens, sessions or CDRs: everyone's
+    /// (`None`) with a reading role; a driver's or renter's key sees only its user's.
+    pub fn own_scope(&self) -> Result<Option<UserId>, ApiError> {
+        let reads = [Role::Admin, Role::Operator, Role::Viewer];
+        if self.roles.iter().any(|role| reads.contains(role)) {
+            return Ok(None);
+        }
+        self.user.map(Some).ok_or_else(|| {
+            ApiError::Forbidden("a driver's key must belong to a user to read lists".to_owned())
+        })
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

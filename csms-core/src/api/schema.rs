@@ -17,15 +17,15 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
+    Actor, ApiKeyId, AuditEntry, AuditId, BootLogEntry, Cdr, CdrId, Connector, Evse, StoredTariff,
+    TariffAssignment, TariffId, TariffScope, UserUpdate,
+};
+use crate::model::{
     Address, AuthMethod, ChargingSession, ConnectorStatus, Coordinates, Location, LocationId,
     MeterValue, NewLocation, NewTenant, NewToken, NewUser, NewVehicle, OpeningHours, ParkingSpot,
     RegistrationStatus, Role, SessionId, SessionStatus, StationId, Tenant, TenantId, TenantRole,
     TenantSettings, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus,
     TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
-};
-use crate::model::{
-    ApiKeyId, AuditId, BootLogEntry, Cdr, CdrId, Connector, Evse, StoredTariff, TariffAssignment,
-    TariffId, TariffScope,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpi_types::v221::tariffs::Tariff;
@@ -592,4 +592,55 @@ pub(crate) struct CdrDef {
     /// The details behind the totals (an OCPI CDR, the pricing breakdown).
     pub details: serde_json::Value,
     pub issued_at: DateTime<Utc>,
+}
+
+/// What an operator can change of a user.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "UserUpdate")]
+#[schemars(rename = "UserUpdate")]
+pub(crate) struct UserUpdateDef {
+    pub name: String,
+    pub email: Option<String>,
+    pub roles: Vec<Role>,
+    /// A disabled user's keys stop working.
+    pub disabled: bool,
+}
+
+/// One entry of the audit log.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "AuditEntry")]
+#[schemars(rename = "AuditEntry")]
+pub(crate) struct AuditEntryDef {
+    pub id: AuditId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+    #[serde(with = "ActorDef")]
+    pub actor: Actor,
+    /// What was done (`token.status`, `station.reset`).
+    pub action: String,
+    /// What it was done to (`token:12`, `station:CP-1`).
+    pub target: String,
+    pub old_value: Option<serde_json::Value>,
+    pub new_value: Option<serde_json::Value>,
+}
+
+/// Who did something: `{"kind": "api_key", "id": 3}`, `{"kind": "station", "id": "CP-1"}`,
+/// `{"kind": "system"}`.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(
+    remote = "Actor",
+    tag = "kind",
+    content = "id",
+    rename_all = "snake_case"
+)]
+#[schemars(rename = "Actor")]
+pub(crate) enum ActorDef {
+    /// A user.
+    User(UserId),
+    /// A program with an API key.
+    ApiKey(ApiKeyId),
+    /// A station (by identity).
+    Station(String),
+    /// The CSMS itself.
+    System,
 }

@@ -186,11 +186,17 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, error: &Value) -> V
     let mut parameters = Vec::new();
     for segment in route.path.split('/') {
         if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            // Identifiers are numbers; other parameters (a spot's label) text.
+            let schema = if name == "id" {
+                json!({ "type": "integer", "format": "int64" })
+            } else {
+                json!({ "type": "string" })
+            };
             parameters.push(json!({
                 "name": name,
                 "in": "path",
                 "required": true,
-                "schema": { "type": "integer", "format": "int64" }
+                "schema": schema
             }));
         }
     }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{List, page};
-use crate::api::auth::{Caller, READ};
+use crate::api::auth::{Caller, READ, READ_OWN};
 use crate::api::error::{Path, Query};
 use crate::api::schema::CdrDef;
 use crate::api::table::Route;
@@ -16,8 +16,11 @@ use crate::model::{Cdr, CdrFilter, CdrId, SessionId, UserId};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
-        Route::get("/cdrs", "listCdrs", READ, list)
-            .summary("cdrs", "CDRs, oldest session first, with filters")
+        Route::get("/cdrs", "listCdrs", READ_OWN, list)
+            .summary(
+                "cdrs",
+                "CDRs, oldest session first, with filters (a driver's key: its user's only)",
+            )
             .query::<CdrQuery>()
             .returns::<List<CdrDef>>()
             .paged(),
@@ -59,7 +62,10 @@ async fn list(
     let page = page(query.offset, query.limit)?;
     let filter = CdrFilter {
         session: query.session.map(SessionId),
-        owner: query.owner.map(UserId),
+        owner: match caller.own_scope()? {
+            Some(own) => Some(own),
+            None => query.owner.map(UserId),
+        },
         from: query.from,
         to: query.to,
     };

@@ -1,5 +1,6 @@
 //! The handlers, one file per area, each with its part of the route table.
 
+mod audit;
 mod cdrs;
 mod estimate;
 mod locations;
@@ -36,6 +37,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(tariffs::routes());
     routes.extend(cdrs::routes());
     routes.extend(estimate::routes());
+    routes.extend(audit::routes());
     routes
 }
 
@@ -74,6 +76,23 @@ impl super::ApiState {
 /// A value as JSON for the audit log.
 pub(crate) fn as_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
+}
+
+/// Which page of a list.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    /// How many to skip (default 0).
+    offset: Option<u64>,
+    /// How many at most (default 50, at most 500).
+    limit: Option<u32>,
+}
+
+impl PageQuery {
+    /// The page asked for.
+    pub(crate) fn page(&self) -> Result<Page, ApiError> {
+        page(self.offset, self.limit)
+    }
 }
 
 /// The page a list request asks for: `offset` (default 0) and `limit` (default 50, at most

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::locations::require_location;
-use super::{Created, as_json};
+use super::{Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{BootLogEntryDef, ConnectorDef, EvseDef, OcppVersionName};
@@ -16,7 +16,7 @@ use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
     Actor, BootLogEntry, Connector, Evse, LocationId, NewStation, RegistrationStatus, Station,
-    StationId, TenantId,
+    StationDetails, StationFilter, StationId, TenantId,
 };
 use crate::ocpp::OcppError;
 use crate::ocpp::commands::{Command, CommandResult, Outcome};
@@ -30,6 +30,27 @@ pub(super) fn routes() -> Vec<Route> {
             )
             .body::<CreateStation>()
             .returns_status::<StationView>(201),
+        Route::get("/stations", "listStations", READ, list)
+            .summary(
+                "stations",
+                "Stations by identity, with filters, their parts and live connection",
+            )
+            .query::<StationQuery>()
+            .returns::<List<StationView>>()
+            .paged(),
+        Route::put("/stations/{id}", "updateStation", OPERATE, update)
+            .summary(
+                "stations",
+                "Replace what a station is registered with (password kept when absent)",
+            )
+            .body::<CreateStation>()
+            .returns::<StationView>(),
+        Route::delete("/stations/{id}", "deleteStation", OPERATE, delete)
+            .summary(
+                "stations",
+                "Delete a station (409 while sessions point at it)",
+            )
+            .no_content(),
         Route::get("/stations/{id}", "getStation", READ, get_one)
             .summary(
                 "stations",
@@ -141,6 +162,23 @@ pub(crate) async fn view(state: &ApiState, station: Station) -> Result<StationVi
     let store = &state.inner.store;
     let evses = store.evses(station.tenant_id, station.id).await?;
     let connectors = store.connectors(station.tenant_id, station.id).await?;
+    Ok(view_of(
+        state,
+        StationDetails {
+            station,
+            evses,
+            connectors,
+        },
+    ))
+}
+
+/// A station with its parts, and its live state.
+fn view_of(state: &ApiState, details: StationDetails) -> StationView {
+    let StationDetails {
+        station,
+        evses,
+        connectors,
+    } = details;
     let connection = state
         .inner
         .stations
@@ -171,7 +209,7 @@ pub(crate) async fn view(state: &ApiState, station: Station) -> Result<StationVi
         last_seen,
         created_at,
     } = station;
-    Ok(StationView {
+    StationView {
         id,
         tenant_id,
         location_id,
@@ -193,7 +231,7 @@ pub(crate) async fn view(state: &ApiState, station: Station) -> Result<StationVi
         connection,
         evses,
         connectors,
-    })
+    }
 }
 
 /// The tenant's station `id`, or 404.
@@ -215,11 +253,13 @@ fn valid_identity(identity: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_.:*".contains(c))
 }
 
-async fn create(
-    State(state): State<ApiState>,
-    caller: Caller,
-    Body(input): Body<CreateStation>,
-) -> Result<Created<StationView>, ApiError> {
+/// Checks what a station would be registered with.
+async fn check(
+    state: &ApiState,
+    caller: &Caller,
+    input: &CreateStation,
+    has_password: bool,
+) -> Result<(), ApiError> {
     if !valid_identity(&input.identity) {
         return Err(ApiError::Invalid(format!(
             "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
@@ -236,7 +276,7 @@ async fn create(
                 "password must have 16 to 40 characters".to_owned(),
             ));
         }
-        None if needs_password => {
+        None if needs_password && !has_password => {
             return Err(ApiError::Invalid(
                 "security profiles 1 and 2 need a password".to_owned(),
             ));
@@ -244,8 +284,17 @@ async fn create(
         _ => {}
     }
     if let Some(location) = input.location_id {
-        require_location(&state, caller.tenant, location).await?;
+        require_location(state, caller.tenant, location).await?;
     }
+    Ok(())
+}
+
+async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Body(input): Body<CreateStation>,
+) -> Result<Created<StationView>, ApiError> {
+    check(&state, &caller, &input, false).await?;
     let new = NewStation {
         identity: input.identity,
         location_id: input.location_id,
@@ -375,4 +424,116 @@ async fn command(
             reason: reason(),
         }),
     }
+}
+
+/// Which stations; every filter narrows.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StationQuery {
+    /// At this location.
+    location: Option<i64>,
+    /// With this registration status.
+    registration: Option<RegistrationStatus>,
+    /// Connected (as stored) or not.
+    online: Option<bool>,
+    /// Whose identity starts with this.
+    identity_prefix: Option<String>,
+    /// How many to skip (default 0).
+    offset: Option<u64>,
+    /// How many at most (default 50, at most 500).
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Query(query): Query<StationQuery>,
+) -> Result<List<StationView>, ApiError> {
+    let page = page(query.offset, query.limit)?;
+    let filter = StationFilter {
+        location: query.location.map(LocationId),
+        registration: query.registration,
+        online: query.online,
+        identity_prefix: query.identity_prefix,
+    };
+    let stations = state
+        .inner
+        .store
+        .list_stations(caller.tenant, &filter, page)
+        .await?;
+    Ok(List::of(
+        stations.map(|details| view_of(&state, details)),
+        page,
+    ))
+}
+
+async fn update(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<CreateStation>,
+) -> Result<Json<StationView>, ApiError> {
+    let before = find(&state, caller.tenant, id).await?;
+    check(&state, &caller, &input, before.credentials_hash.is_some()).await?;
+    let new = NewStation {
+        identity: input.identity,
+        location_id: input.location_id,
+        group: input.group,
+        security_profile: input.security_profile,
+        credentials_hash: match input.password.as_deref() {
+            Some(password) => Some(PasswordHash::new(password)),
+            None => before.credentials_hash.clone(),
+        },
+        registration: input.registration.unwrap_or(before.registration),
+    };
+    let station = state
+        .inner
+        .store
+        .update_station(caller.tenant, before.id, &new)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    let view = view(&state, station).await?;
+    state
+        .audit(
+            &caller,
+            "station.update",
+            format!("station:{}", before.identity),
+            as_json(&view_of(
+                &state,
+                StationDetails {
+                    station: before,
+                    evses: Vec::new(),
+                    connectors: Vec::new(),
+                },
+            )),
+            as_json(&view),
+        )
+        .await?;
+    Ok(Json(view))
+}
+
+async fn delete(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    if !state
+        .inner
+        .store
+        .delete_station(caller.tenant, station.id)
+        .await?
+    {
+        return Err(ApiError::NotFound("station"));
+    }
+    state
+        .audit(
+            &caller,
+            "station.delete",
+            format!("station:{}", station.identity),
+            None,
+            None,
+        )
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

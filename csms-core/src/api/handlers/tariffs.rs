@@ -7,7 +7,7 @@ use ocpi_types::v221::tariffs::Tariff;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Created, List, as_json, page};
+use super::{Created, List, PageQuery, as_json};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{StoredTariffDef, TariffAssignmentDef, TariffScopeDef};
@@ -26,7 +26,7 @@ pub(super) fn routes() -> Vec<Route> {
             .returns_status::<StoredTariffDef>(201),
         Route::get("/tariffs", "listTariffs", READ, list)
             .summary("tariffs", "The tenant's tariffs, by OCPI id")
-            .query::<ListQuery>()
+            .query::<PageQuery>()
             .returns::<List<StoredTariffDef>>()
             .paged(),
         Route::get("/tariffs/{id}", "getTariff", READ, get_one)
@@ -67,16 +67,6 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-/// Which page.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ListQuery {
-    /// How many to skip (default 0).
-    offset: Option<u64>,
-    /// How many at most (default 50, at most 500).
-    limit: Option<u32>,
-}
-
 async fn create(
     State(state): State<ApiState>,
     caller: Caller,
@@ -103,9 +93,9 @@ async fn create(
 async fn list(
     State(state): State<ApiState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<List<StoredTariff>, ApiError> {
-    let page = page(query.offset, query.limit)?;
+    let page = query.page()?;
     let tariffs = state.inner.store.list_tariffs(caller.tenant, page).await?;
     Ok(List::of(tariffs, page))
 }

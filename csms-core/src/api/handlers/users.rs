@@ -8,13 +8,16 @@ use ocpp_server::storage::PasswordHash;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Created, as_json};
+use super::{Created, List, PageQuery, as_json};
 use crate::api::auth::{ADMIN, Caller, READ, generate_key};
+use crate::api::error::Query;
 use crate::api::error::{Body, Path};
-use crate::api::schema::{NewUserDef, UserDef};
+use crate::api::schema::{NewUserDef, UserDef, UserUpdateDef};
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
-use crate::model::{ApiKey, ApiKeyId, NewApiKey, NewUser, Role, TenantId, User, UserId};
+use crate::model::{
+    ApiKey, ApiKeyId, NewApiKey, NewUser, Role, TenantId, User, UserId, UserUpdate,
+};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -25,6 +28,21 @@ pub(super) fn routes() -> Vec<Route> {
         Route::get("/users/{id}", "getUser", READ, get_user)
             .summary("users", "A user")
             .returns::<UserDef>(),
+        Route::get("/users", "listUsers", READ, list_users)
+            .summary("users", "The tenant's users")
+            .query::<PageQuery>()
+            .returns::<List<UserDef>>()
+            .paged(),
+        Route::put("/users/{id}", "updateUser", ADMIN, update_user)
+            .summary("users", "Change a user (disabling one stops its keys)")
+            .body::<UserUpdateDef>()
+            .returns::<UserDef>(),
+        Route::delete("/users/{id}", "deleteUser", ADMIN, delete_user)
+            .summary(
+                "users",
+                "Delete a user (409 while tokens, vehicles or history point at it)",
+            )
+            .no_content(),
         Route::post("/api-keys", "createApiKey", ADMIN, create_key)
             .summary(
                 "users",
@@ -80,6 +98,71 @@ async fn get_user(
 ) -> Result<Json<User>, ApiError> {
     let user = state.inner.store.user(caller.tenant, UserId(id)).await?;
     user.map(Json).ok_or(ApiError::NotFound("user"))
+}
+
+async fn list_users(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Query(query): Query<PageQuery>,
+) -> Result<List<User>, ApiError> {
+    let page = query.page()?;
+    let users = state.inner.store.list_users(caller.tenant, page).await?;
+    Ok(List::of(users, page))
+}
+
+async fn update_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(update): Body<UserUpdate>,
+) -> Result<Json<User>, ApiError> {
+    if update.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name is empty".to_owned()));
+    }
+    let store = &state.inner.store;
+    let before = store
+        .user(caller.tenant, UserId(id))
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let user = store
+        .update_user(caller.tenant, UserId(id), &update)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    state
+        .audit(
+            &caller,
+            "user.update",
+            format!("user:{id}"),
+            as_json(&before),
+            as_json(&user),
+        )
+        .await?;
+    Ok(Json(user))
+}
+
+async fn delete_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let store = &state.inner.store;
+    let before = store
+        .user(caller.tenant, UserId(id))
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    if !store.delete_user(caller.tenant, UserId(id)).await? {
+        return Err(ApiError::NotFound("user"));
+    }
+    state
+        .audit(
+            &caller,
+            "user.delete",
+            format!("user:{id}"),
+            as_json(&before),
+            None,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What it takes to create an API key.
