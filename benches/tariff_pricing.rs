@@ -5,6 +5,16 @@
 //!
 //! The baseline prices the same session with a single per-kWh component, so the ratio shows
 //! what restrictions and slicing cost on a noisy machine.
+//!
+//! Measured on the 2-core development machine (criterion, mean of 100 samples; before and
+//! after in the same run with `--save-baseline before` / `--baseline before`):
+//!
+//! | engine | six elements | baseline |
+//! | --- | --- | --- |
+//! | one breakdown line per period, restrictions evaluated per slice | 1.01 ms | 0.67 ms |
+//! | lines per stretch of one component, restrictions once per change, integer hours | 0.69 ms | 0.55 ms |
+//!
+//! (2401 breakdown lines before, 44 after; the same totals to the last digit.)
 
 use std::hint::black_box;
 

@@ -4,12 +4,16 @@
 //! cargo run --example price-cdr -- --cdr CDR.json [--tariff TARIFF.json] [--ocpi 2.2.1|2.1.1] [--timezone Europe/Amsterdam] [--decimals N] [--json]
 //! ```
 //!
-//! Without `--tariff`, the CDR is priced with the tariffs it carries in its `tariffs` field.
+//! Without `--tariff`, the CDR is priced with the tariffs it carries in its `tariffs` field:
+//! each charging period with the tariff its `tariff_id` names (a period without one is not
+//! priced; a name that is not among the tariffs is an error), or the first tariff for the whole
+//! CDR when no period names one. One tariff given with `--tariff` prices every period.
 //! The CDR may lack fields pricing does not need (ids, token, location details): each gives a
 //! warning. The location's time zone comes from `--timezone`, else from the CDR (its
 //! country, when the country has a single time zone; the `time_zone` of a 2.1.1 location).
 //!
-//! Prints the totals, the breakdown (one line per period and price component) and the
+//! Prints the totals, what each tariff billed (when there are several), the breakdown (one
+//! line per stretch of the session priced by one price component) and the
 //! warnings, then where the totals stated in the CDR differ from ours. With `--json`, prints
 //! one JSON object: the OCPI totals (`{"total_cost": {"excl_vat": ..., "incl_vat": ...}, ...}`,
 //! times in hours), `breakdown`, `warnings` and `differences`.

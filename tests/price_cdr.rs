@@ -94,3 +94,74 @@ fn an_ocpi_2_1_1_cdr_and_tariff() {
     assert!(report.differences.is_empty());
     assert!(report.pricing.warnings[0].message.contains("no VAT"));
 }
+
+#[test]
+fn periods_that_name_different_tariffs_are_priced_with_each() {
+    let cdr = include_str!("../examples/data/tariff/cdr-profile-switch.json");
+    let report = price_cdr_json(cdr, None, &CdrOptions::default()).expect("priced");
+    // The CDR states the totals worked out by hand; ours agree.
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let p = &report.pricing;
+    let shares: Vec<(&str, String, String)> = p
+        .tariffs
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.cost.excl_vat.to_string(),
+                t.cost.incl_vat.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [
+            ("REGULAR", "5".to_owned(), "6.05".to_owned()),
+            ("FAST", "6.25".to_owned(), "7.5625".to_owned()),
+        ]
+    );
+    let text = report.to_text();
+    assert!(
+        text.contains("tariffs:\n  REGULAR: 5 excl. VAT, 6.05 incl. VAT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Energy period 1 tariff FAST element 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("period 2: the period names no tariff_id"),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(&report.to_json()).expect("report JSON");
+    assert_eq!(json["tariffs"][1]["id"], "FAST");
+    assert_eq!(json["breakdown"][3]["tariff"], 1);
+
+    // Given explicitly, several tariffs are chosen from by the periods too; a tariff the
+    // periods name that is missing is an error.
+    let tariffs: Value = serde_json::from_str(cdr).expect("CDR JSON");
+    let only_fast = serde_json::to_string(&Value::Array(vec![
+        tariffs["tariffs"][1].clone(),
+        tariffs["tariffs"][1].clone(),
+    ]))
+    .expect("JSON");
+    let error = price_cdr_json(cdr, Some(&only_fast), &CdrOptions::default()).expect_err("fails");
+    assert_eq!(
+        error,
+        TariffError::UnknownTariff {
+            period: 0,
+            id: "REGULAR".to_owned()
+        }
+    );
+    // One tariff given explicitly prices every period.
+    let regular = serde_json::to_string(&tariffs["tariffs"][0]).expect("JSON");
+    let report = price_cdr_json(cdr, Some(&regular), &CdrOptions::default()).expect("priced");
+    assert_eq!(report.pricing.tariffs.len(), 1);
+    assert!(
+        report
+            .pricing
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("priced with it too"))
+    );
+}

@@ -6,7 +6,9 @@ use tariff::common::*;
 use chrono::{Duration, TimeZone, Utc};
 use csms_core::tariff::meter::{MeterSample, periods_from_meter_values};
 use csms_core::tariff::simple::{self, Band};
-use csms_core::tariff::{Dimension, Options, Session, TariffError, price, price_v211};
+use csms_core::tariff::{
+    Dimension, Options, Session, TariffError, price, price_session, price_v211, price_with_tariffs,
+};
 use ocpi_types::v221::tariffs::DayOfWeek;
 
 #[test]
@@ -286,4 +288,149 @@ fn a_time_zone_is_needed_only_for_local_time_restrictions() {
         "0.5",
         "0.5",
     );
+}
+
+/// A charging period that names its tariff.
+fn named(
+    start: &str,
+    tariff_id: &str,
+    dims: &[(&str, &str)],
+) -> ocpi_types::v221::cdrs::ChargingPeriod {
+    let mut p = period(start, dims);
+    p.tariff_id = Some(tariff_id.into());
+    p
+}
+
+#[test]
+fn periods_are_priced_with_the_tariff_they_name() {
+    let mut day = simple::per_kwh("EUR", d("0.30"), Some(d("21")));
+    day.id = "DAY".into();
+    day.min_price = Some(ocpi_types::common::Price {
+        excl_vat: d("4"),
+        incl_vat: Some(d("4.84")),
+    });
+    let mut boost = simple::per_kwh("EUR", d("0.50"), Some(d("21")));
+    boost.id = "BOOST".into();
+    let session = Session::new(vec![
+        named(
+            "2024-03-01T10:00:00Z",
+            "DAY",
+            &[("ENERGY", "10"), ("TIME", "1")],
+        ),
+        named(
+            "2024-03-01T11:00:00Z",
+            "BOOST",
+            &[("ENERGY", "6"), ("TIME", "0.25")],
+        ),
+        named(
+            "2024-03-01T11:15:00Z",
+            "DAY",
+            &[("ENERGY", "2"), ("TIME", "0.5")],
+        ),
+    ]);
+    let p = price_with_tariffs(&[boost.clone(), day.clone()], &session, &Options::default())
+        .expect("priced");
+    // DAY: 12 kWh * 0.30 = 3.60, raised to its min_price 4.00; BOOST: 6 kWh * 0.50 = 3.00.
+    assert_amount(p.total_cost, "7", "8.47");
+    assert_amount(p.total_energy_cost, "6.60", "7.986");
+    let ids: Vec<&str> = p.tariffs.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["DAY", "BOOST"], "in the order the periods name them");
+    assert_amount(p.tariffs[0].cost, "4", "4.84");
+    assert_amount(p.tariffs[1].cost, "3", "3.63");
+    type Covers = (usize, Option<(usize, usize)>, Dimension);
+    let lines: Vec<Covers> = p
+        .breakdown
+        .iter()
+        .map(|l| (l.tariff, l.periods, l.dimension))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (0, Some((0, 0)), Dimension::Energy),
+            (1, Some((1, 1)), Dimension::Energy),
+            (0, Some((2, 2)), Dimension::Energy),
+            (0, None, Dimension::MinPrice),
+        ]
+    );
+
+    // A period that names no tariff is not priced, with a warning.
+    let mut unnamed = session.clone();
+    unnamed.periods[2].tariff_id = None;
+    let p = price_with_tariffs(&[day.clone(), boost.clone()], &unnamed, &Options::default())
+        .expect("priced");
+    assert_amount(p.total_energy_cost, "6", "7.26");
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.period == Some(2) && w.message.contains("no tariff is relevant"))
+    );
+
+    // A tariff that was not given is an error, as is naming none at all.
+    assert_eq!(
+        price_with_tariffs(&[day.clone()], &session, &Options::default()),
+        Err(TariffError::UnknownTariff {
+            period: 1,
+            id: "BOOST".to_owned()
+        })
+    );
+    let anonymous = Session::new(vec![period("2024-03-01T10:00:00Z", &[("ENERGY", "1")])]);
+    assert_eq!(
+        price_with_tariffs(&[day.clone()], &anonymous, &Options::default()),
+        Err(TariffError::NoTariff)
+    );
+    // Tariffs in different currencies cannot price one session.
+    let mut other = boost.clone();
+    other.currency = "KGS".into();
+    assert!(matches!(
+        price_with_tariffs(&[day, other], &session, &Options::default()),
+        Err(TariffError::CurrencyMismatch { .. })
+    ));
+}
+
+#[test]
+fn a_session_that_ends_is_priced_from_its_meter_values() {
+    let tariff = simple::per_kwh("EUR", d("0.30"), Some(d("21")));
+    let at =
+        |min: i64| Utc.with_ymd_and_hms(2024, 3, 1, 18, 0, 0).unwrap() + Duration::minutes(min);
+    let sample = |min, kwh: &str| MeterSample {
+        at: at(min),
+        energy_kwh: d(kwh),
+        power_kw: None,
+        current_a: None,
+    };
+    let samples = [sample(0, "100"), sample(60, "111"), sample(90, "111")];
+    let (p, periods) =
+        price_session(&tariff, &samples, chrono_tz::Europe::Amsterdam).expect("priced");
+    assert_eq!(periods.len(), 2);
+    let totals = p.cdr_totals();
+    assert_eq!(totals.currency, "EUR");
+    assert_eq!(totals.total_cost.excl_vat, d("3.3"));
+    assert_eq!(totals.total_cost.incl_vat, Some(d("3.993")));
+    assert_eq!(totals.total_energy, d("11"));
+    assert_eq!(totals.total_time, d("1.5"));
+    assert_eq!(totals.total_parking_time, Some(d("0.5")));
+    assert_eq!(
+        price_session(&tariff, &samples[..1], chrono_tz::UTC),
+        Err(TariffError::NoPeriods)
+    );
+}
+
+#[test]
+fn a_window_open_on_one_side_ends_at_midnight() {
+    // "From 22:00" holds until the end of the day: after midnight the next element prices.
+    let tariff = tariff(
+        r#"{"country_code": "NL", "party_id": "EVB", "id": "LATE", "currency": "EUR",
+            "last_updated": "2024-01-01T00:00:00Z",
+            "elements": [
+              {"price_components": [{"type": "ENERGY", "price": 0.20, "step_size": 1}],
+               "restrictions": {"start_time": "22:00"}},
+              {"price_components": [{"type": "ENERGY", "price": 0.40, "step_size": 1}]}]}"#,
+    );
+    let periods = vec![period(
+        "2024-03-01T23:00:00Z",
+        &[("ENERGY", "4"), ("TIME", "2")],
+    )];
+    let p = run(&tariff, periods, &in_zone(chrono_tz::UTC));
+    // 23:00-24:00: 2 kWh * 0.20 = 0.40; 00:00-01:00: 2 kWh * 0.40 = 0.80.
+    assert_amount(p.total_cost, "1.20", "1.20");
 }

@@ -7,12 +7,14 @@
 //!  "expected": {"total_cost": {"excl_vat": 3.72, "incl_vat": 4.5012}, "total_energy": 12.34}}
 //! ```
 //!
-//! `timezone` is optional (the CDR's country may give it); `expected` lists only the totals
-//! the case is about.
+//! `tariff` is optional (without it the CDR's own `tariffs` are used), and so is `timezone`
+//! (the CDR's country may give it); `version` is `"2.1.1"` for a case whose tariff and CDR
+//! are OCPI 2.1.1 objects (2.2.1 when absent); `expected` lists only the totals the case is
+//! about.
 
 use std::path::Path;
 
-use csms_core::tariff::cdr::{CdrOptions, CdrReport, price_cdr_value};
+use csms_core::tariff::cdr::{CdrOptions, CdrReport, Version, price_cdr_value};
 use csms_core::tariff::timezone::parse_zone;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -34,9 +36,14 @@ fn check(name: &str, case: &Value) -> Vec<String> {
         time_zone: case["timezone"]
             .as_str()
             .map(|z| parse_zone(z).expect("zone")),
+        version: match case["version"].as_str() {
+            None | Some("2.2.1") => Version::V221,
+            Some("2.1.1") => Version::V211,
+            Some(other) => panic!("{name}: unknown version {other}"),
+        },
         ..CdrOptions::default()
     };
-    let report = match price_cdr_value(&case["cdr"], Some(&case["tariff"]), &options) {
+    let report = match price_cdr_value(&case["cdr"], case.get("tariff"), &options) {
         Ok(r) => r,
         Err(e) => return vec![format!("{name}: pricing failed: {e}")],
     };

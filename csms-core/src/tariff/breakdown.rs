@@ -2,6 +2,7 @@
 //! number, and warnings.
 
 use chrono::{DateTime, Utc};
+use ocpi_types::common::Price;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -102,12 +103,17 @@ pub enum Unit {
     Session,
 }
 
-/// One line of the breakdown: one price component applied over a stretch of one charging
-/// period.
+/// One line of the breakdown: one price component applied over a stretch of the session, from
+/// one charging period to another, in which nothing changes the price (so a long session
+/// priced the same way for hours gives one line, not one per period).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
-    /// Index of the charging period (0-based, in input order); `None` for price limits.
-    pub period: Option<usize>,
+    /// Index of the tariff that priced the line, in [`Pricing::tariffs`] (0 when the session
+    /// was priced with one tariff).
+    pub tariff: usize,
+    /// The first and the last charging period the stretch covers (0-based, input order);
+    /// `None` for price limits.
+    pub periods: Option<(usize, usize)>,
     /// What is priced.
     pub dimension: Dimension,
     /// Index of the tariff element that applied (0-based).
@@ -169,6 +175,16 @@ impl Warning {
     }
 }
 
+/// What one tariff billed in a session priced with several (see
+/// [`price_with_tariffs`](super::price_with_tariffs)).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TariffShare {
+    /// The tariff's `id`.
+    pub id: String,
+    /// The cost of the lines it priced, after its own `min_price`/`max_price`.
+    pub cost: Amount,
+}
+
 /// The price of a session: the totals of an OCPI 2.2.1 CDR, with the breakdown and the
 /// warnings.
 ///
@@ -201,8 +217,65 @@ pub struct Pricing {
     pub total_parking_cost: Amount,
     /// Cost of the reservation, its flat fees included.
     pub total_reservation_cost: Amount,
-    /// One line per period and price component.
+    /// The tariffs that priced the session, with what each one billed; [`Line::tariff`]
+    /// indexes this list.
+    pub tariffs: Vec<TariffShare>,
+    /// One line per stretch of the session priced by one price component.
     pub breakdown: Vec<Line>,
     /// What the engine had to assume.
     pub warnings: Vec<Warning>,
+}
+
+/// The totals of an OCPI 2.2.1 CDR, typed as `ocpi_types` types them: copy them into a
+/// [`Cdr`](ocpi_types::v221::cdrs::Cdr). Every optional total is given, zero included, and
+/// every price has both sides of VAT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdrTotals {
+    /// `currency`.
+    pub currency: String,
+    /// `total_cost`.
+    pub total_cost: Price,
+    /// `total_fixed_cost`.
+    pub total_fixed_cost: Option<Price>,
+    /// `total_energy`, in kWh.
+    pub total_energy: Decimal,
+    /// `total_energy_cost`.
+    pub total_energy_cost: Option<Price>,
+    /// `total_time`, in hours.
+    pub total_time: Decimal,
+    /// `total_time_cost`.
+    pub total_time_cost: Option<Price>,
+    /// `total_parking_time`, in hours.
+    pub total_parking_time: Option<Decimal>,
+    /// `total_parking_cost`.
+    pub total_parking_cost: Option<Price>,
+    /// `total_reservation_cost`.
+    pub total_reservation_cost: Option<Price>,
+}
+
+impl From<Amount> for Price {
+    fn from(a: Amount) -> Price {
+        Price {
+            excl_vat: a.excl_vat,
+            incl_vat: Some(a.incl_vat),
+        }
+    }
+}
+
+impl Pricing {
+    /// The totals as an OCPI 2.2.1 CDR states them.
+    pub fn cdr_totals(&self) -> CdrTotals {
+        CdrTotals {
+            currency: self.currency.clone(),
+            total_cost: self.total_cost.into(),
+            total_fixed_cost: Some(self.total_fixed_cost.into()),
+            total_energy: self.total_energy,
+            total_energy_cost: Some(self.total_energy_cost.into()),
+            total_time: self.total_time,
+            total_time_cost: Some(self.total_time_cost.into()),
+            total_parking_time: Some(self.total_parking_time),
+            total_parking_cost: Some(self.total_parking_cost.into()),
+            total_reservation_cost: Some(self.total_reservation_cost.into()),
+        }
+    }
 }

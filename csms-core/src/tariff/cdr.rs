@@ -4,8 +4,14 @@
 //! Users paste partial CDRs, so only what pricing needs is read: `charging_periods`,
 //! `end_date_time` (`stop_date_time` in 2.1.1), `currency`, `tariffs`, the location's country
 //! (and, in 2.1.1, its `time_zone`), and the stated totals. Every other required field that is
-//! missing gives a warning. The tariff is the one given, else the one the CDR carries (the
-//! one the first period's `tariff_id` names, when there are several).
+//! missing gives a warning.
+//!
+//! The tariffs are the ones given, else the ones the CDR carries in `tariffs`. When periods
+//! name their tariff (`tariff_id`), each period is priced with the tariff it names (see
+//! [`price_with_tariffs`](super::price_with_tariffs): a period without `tariff_id` is then not
+//! priced, and a name that is not among the tariffs is an error), except when exactly one
+//! tariff is given explicitly: that one prices every period, with a warning when periods name
+//! another. When no period names a tariff, the first tariff prices the whole CDR.
 
 use std::fmt::Write as _;
 
@@ -280,31 +286,41 @@ pub fn price_cdr_value(
             _ => Vec::new(),
         },
     };
-    let wanted = periods.first().and_then(|p| p.tariff_id.as_ref());
-    let chosen = wanted
-        .and_then(|id| tariffs.iter().find(|t| &t.id == id))
-        .or_else(|| tariffs.first())
-        .ok_or(TariffError::NoTariff)?;
-    if tariffs.len() > 1 {
-        warnings.push(Warning::general(format!(
-            "{} tariffs given; the whole CDR is priced with tariff {}",
-            tariffs.len(),
-            chosen.id.as_str()
-        )));
+    if tariffs.is_empty() {
+        return Err(TariffError::NoTariff);
     }
-    if periods
-        .iter()
-        .any(|p| p.tariff_id.as_ref().is_some_and(|id| *id != chosen.id))
-    {
-        warnings.push(Warning::general(format!(
-            "some periods name another tariff_id than {}; they are priced with it too",
-            chosen.id.as_str()
-        )));
-    }
+    let named = periods.iter().any(|p| p.tariff_id.is_some());
+    let given_one = tariff.is_some() && tariffs.len() == 1;
+    let (used, assignment): (Vec<&Tariff>, Option<Vec<Option<usize>>>) = if named && !given_one {
+        let (used, assignment) = super::assign_tariffs(tariffs.iter(), &periods)?;
+        (used, Some(assignment))
+    } else {
+        let chosen = &tariffs[0];
+        if tariffs.len() > 1 {
+            warnings.push(Warning::general(format!(
+                "{} tariffs given and no period names one; the whole CDR is priced with the first, {}",
+                tariffs.len(),
+                chosen.id.as_str()
+            )));
+        }
+        if periods
+            .iter()
+            .any(|p| p.tariff_id.as_ref().is_some_and(|id| *id != chosen.id))
+        {
+            warnings.push(Warning::general(format!(
+                "some periods name another tariff_id than {}; they are priced with it too",
+                chosen.id.as_str()
+            )));
+        }
+        (vec![chosen], None)
+    };
     if let Some(currency) = fields.get("currency").and_then(Value::as_str) {
-        if !currency.eq_ignore_ascii_case(chosen.currency.as_str()) {
+        if let Some(t) = used
+            .iter()
+            .find(|t| !currency.eq_ignore_ascii_case(t.currency.as_str()))
+        {
             return Err(TariffError::CurrencyMismatch {
-                tariff: chosen.currency.as_str().to_owned(),
+                tariff: t.currency.as_str().to_owned(),
                 cdr: currency.to_owned(),
             });
         }
@@ -315,7 +331,11 @@ pub fn price_cdr_value(
         country,
         decimals: options.decimals,
     };
-    let pricing = engine::run(chosen, &session, &engine_options, warnings)?;
+    let assignment = match &assignment {
+        Some(a) => engine::Assignment::PerPeriod(a),
+        None => engine::Assignment::All,
+    };
+    let pricing = engine::run(&used, assignment, &session, &engine_options, warnings)?;
     let differences = compare(fields, &pricing, v211)?;
     Ok(CdrReport {
         pricing,
@@ -423,6 +443,12 @@ impl CdrReport {
             "total_reservation_cost: {}",
             money(&p.total_reservation_cost)
         );
+        if p.tariffs.len() > 1 {
+            let _ = writeln!(out, "\ntariffs:");
+            for t in &p.tariffs {
+                let _ = writeln!(out, "  {}: {}", t.id, money(&t.cost));
+            }
+        }
         let _ = writeln!(out, "\nbreakdown:");
         for l in &p.breakdown {
             let unit = match l.unit {
@@ -430,18 +456,27 @@ impl CdrReport {
                 super::Unit::Seconds => "s",
                 super::Unit::Session => "session",
             };
+            let periods = match l.periods {
+                Some((a, b)) if a == b => format!("period {a}"),
+                Some((a, b)) => format!("periods {a}-{b}"),
+                None => "session".to_owned(),
+            };
+            let tariff = match p.tariffs.get(l.tariff) {
+                Some(t) if p.tariffs.len() > 1 => format!("tariff {} ", t.id),
+                _ => String::new(),
+            };
             let _ = write!(
                 out,
-                "  {} {:?} period {} element {}: {} {unit} billed {} at {}{} -> {}",
+                "  {} {:?} {periods} {tariff}element {}: {} {unit} billed {} at {}{} -> {}",
                 l.start.format("%Y-%m-%dT%H:%M:%SZ"),
                 l.dimension,
-                l.period.map_or("-".to_owned(), |i| i.to_string()),
                 l.element.map_or("-".to_owned(), |i| i.to_string()),
-                l.volume,
-                l.billed_volume,
-                l.price,
-                l.vat.map_or(String::new(), |v| format!(" + {v}% VAT")),
-                money(&l.cost),
+                l.volume.normalize(),
+                l.billed_volume.normalize(),
+                l.price.normalize(),
+                l.vat
+                    .map_or(String::new(), |v| format!(" + {}% VAT", v.normalize())),
+                money(&l.cost.map(|v| v.normalize())),
             );
             if let Some(note) = &l.note {
                 let _ = write!(out, " ({note})");

@@ -1,10 +1,10 @@
 //! The pricing run: tariff and periods in, [`Pricing`] out.
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
-use ocpi_types::v221::tariffs::{Tariff, TariffDimensionType};
+use ocpi_types::v221::tariffs::{PriceComponent, Tariff, TariffDimensionType};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::breakdown::{Amount, Dimension, Line, Pricing, Unit, Warning};
+use super::breakdown::{Amount, Dimension, Line, Pricing, TariffShare, Unit, Warning};
 use super::periods::{self, Kind, Slice};
 use super::restrictions::{Holds, Moment, ReservationKind, Restrictions};
 use super::{Options, Session, TariffError, steps, timezone, totals};
@@ -108,9 +108,16 @@ fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+fn overflow(what: &'static str) -> impl Fn() -> TariffError {
+    move || TariffError::Overflow(what)
+}
+
+/// Builds the breakdown: one line per stretch of the session in which one component of one
+/// element of one tariff prices a dimension. Consecutive slices priced by the same component
+/// extend the line, across periods.
 struct LineBuilder {
     lines: Vec<Line>,
-    /// Last line per dimension, to merge contiguous stretches of one component.
+    /// Last line per dimension, to extend contiguous stretches of one component.
     last: [Option<usize>; 6],
 }
 
@@ -119,11 +126,9 @@ impl LineBuilder {
         &mut self,
         slice: &Slice,
         dim: Dimension,
-        element: usize,
-        component: usize,
-        c: &Compiled<'_>,
-    ) {
-        let pc = &c.tariff.elements[element].price_components[component];
+        (tariff, element, component): (usize, usize, usize),
+        pc: &PriceComponent,
+    ) -> Result<(), TariffError> {
         let (volume, unit) = match dim {
             Dimension::Energy => (slice.kwh, Unit::Kwh),
             Dimension::Flat | Dimension::ReservationFlat => (Decimal::ONE, Unit::Session),
@@ -133,22 +138,29 @@ impl LineBuilder {
         if let Some(i) = self.last.get(slot).copied().flatten() {
             let l = &mut self.lines[i];
             if unit != Unit::Session
-                && l.period == Some(slice.period)
+                && l.tariff == tariff
                 && l.element == Some(element)
                 && l.component == Some(component)
                 && l.end == slice.start
             {
                 l.end = slice.end;
-                l.volume += volume;
-                l.billed_volume += volume;
-                return;
+                l.volume = l
+                    .volume
+                    .checked_add(volume)
+                    .ok_or_else(overflow("a line's volume"))?;
+                l.billed_volume = l.volume;
+                if let Some((_, last)) = &mut l.periods {
+                    *last = slice.period;
+                }
+                return Ok(());
             }
         }
         if let Some(s) = self.last.get_mut(slot) {
             *s = Some(self.lines.len());
         }
         self.lines.push(Line {
-            period: Some(slice.period),
+            tariff,
+            periods: Some((slice.period, slice.period)),
             dimension: dim,
             element: Some(element),
             component: Some(component),
@@ -163,6 +175,7 @@ impl LineBuilder {
             cost: Amount::ZERO,
             note: None,
         });
+        Ok(())
     }
 }
 
@@ -178,19 +191,68 @@ fn line_cost(l: &Line, volume: Decimal) -> Option<Amount> {
     Amount::with_vat(excl, l.vat)
 }
 
-fn overflow(what: &'static str) -> impl Fn() -> TariffError {
-    move || TariffError::Overflow(what)
+/// What decides whether an element's restrictions hold in a slice. Slices with the same key
+/// get the same answers, so restrictions are evaluated once per key, not once per slice:
+/// `epoch` is the stretch between two consecutive boundaries (local times, offset changes,
+/// durations), `tier` the stretch between two consecutive kWh thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    tariff: usize,
+    kind: Kind,
+    epoch: usize,
+    tier: usize,
+    power: Option<(Decimal, Decimal)>,
+    current: Option<(Decimal, Decimal)>,
 }
 
-/// Prices `session` with `tariff`.
+/// Which tariff prices each charging period (by input index); `None`: no tariff is
+/// relevant during the period, it is not priced.
+pub(crate) enum Assignment<'a> {
+    /// One tariff for every period.
+    All,
+    /// A tariff (index into the tariffs) per period.
+    PerPeriod(&'a [Option<usize>]),
+}
+
+impl Assignment<'_> {
+    fn of(&self, period: usize) -> Option<usize> {
+        match self {
+            Assignment::All => Some(0),
+            Assignment::PerPeriod(a) => a.get(period).copied().flatten(),
+        }
+    }
+}
+
+/// Prices `session` with `tariffs` (at least one), each period with the tariff `assignment`
+/// gives it.
 pub(crate) fn run(
-    tariff: &Tariff,
+    tariffs: &[&Tariff],
+    assignment: Assignment<'_>,
     session: &Session,
     options: &Options,
     mut warnings: Vec<Warning>,
 ) -> Result<Pricing, TariffError> {
-    let c = compile(tariff, &mut warnings)?;
-    let usages = periods::read(&session.periods, session.end, &mut warnings)?;
+    let first_tariff = tariffs.first().ok_or(TariffError::NoTariff)?;
+    let mut compiled = Vec::with_capacity(tariffs.len());
+    for t in tariffs {
+        if !t
+            .currency
+            .as_str()
+            .eq_ignore_ascii_case(first_tariff.currency.as_str())
+        {
+            return Err(TariffError::CurrencyMismatch {
+                tariff: t.currency.as_str().to_owned(),
+                cdr: first_tariff.currency.as_str().to_owned(),
+            });
+        }
+        compiled.push(compile(t, &mut warnings)?);
+    }
+    let needs_power = compiled.iter().any(|c| {
+        c.elements
+            .iter()
+            .any(|e| e.restrictions.min_power.is_some() || e.restrictions.max_power.is_some())
+    });
+    let usages = periods::read(&session.periods, session.end, needs_power, &mut warnings)?;
     let pieces = periods::layout(&usages)?;
     let first = pieces.first().ok_or(TariffError::NoPeriods)?.start;
     let mut last_end = first;
@@ -205,25 +267,38 @@ pub(crate) fn run(
         .iter()
         .find(|p| p.kind == Kind::Reservation)
         .map_or(first, |p| p.start);
-    if let Some(from) = &tariff.start_date_time {
-        if session_origin < from.utc() {
-            warnings.push(Warning::general(format!(
-                "the session starts before the tariff's start_date_time {}; priced with it anyway",
-                from.utc().to_rfc3339()
-            )));
+    for (t, tariff) in tariffs.iter().enumerate() {
+        // Where the tariff starts to price: the session's start, or its first period.
+        let from_here = pieces
+            .iter()
+            .find(|p| p.kind != Kind::Reservation && assignment.of(p.period) == Some(t))
+            .map_or(session_origin, |p| p.start);
+        let named = if tariffs.len() > 1 {
+            format!("tariff {}: ", tariff.id.as_str())
+        } else {
+            String::new()
+        };
+        if let Some(from) = &tariff.start_date_time {
+            if from_here < from.utc() {
+                warnings.push(Warning::general(format!(
+                    "{named}the session starts before the tariff's start_date_time {}; priced with it anyway",
+                    from.utc().to_rfc3339()
+                )));
+            }
         }
-    }
-    if let Some(until) = &tariff.end_date_time {
-        if session_origin >= until.utc() {
-            warnings.push(Warning::general(format!(
-                "the session starts after the tariff's end_date_time {}; priced with it anyway",
-                until.utc().to_rfc3339()
-            )));
+        if let Some(until) = &tariff.end_date_time {
+            if from_here >= until.utc() {
+                warnings.push(Warning::general(format!(
+                    "{named}the session starts after the tariff's end_date_time {}; priced with it anyway",
+                    until.utc().to_rfc3339()
+                )));
+            }
         }
     }
 
     // Where restrictions can change.
-    let needs_zone = c.elements.iter().any(|e| e.restrictions.uses_local_time());
+    let all_elements = || compiled.iter().flat_map(|c| c.elements.iter());
+    let needs_zone = all_elements().any(|e| e.restrictions.uses_local_time());
     let zone = if needs_zone {
         Some(timezone::resolve(
             options.time_zone,
@@ -234,18 +309,16 @@ pub(crate) fn run(
     };
     let mut boundaries: Vec<DateTime<Utc>> = Vec::new();
     if let Some(zone) = zone {
-        let mut times: Vec<NaiveTime> = Vec::new();
-        for e in &c.elements {
+        // Local midnight always: a window open on one side changes there.
+        let mut times: Vec<NaiveTime> = vec![NaiveTime::MIN];
+        for e in all_elements() {
             times.extend(e.restrictions.start_time);
             times.extend(e.restrictions.end_time);
-            if e.restrictions.uses_dates() {
-                times.push(NaiveTime::MIN);
-            }
         }
         let times = sorted_unique(times);
         boundaries = periods::local_boundaries(zone, &times, first, last_end)?;
     }
-    for e in &c.elements {
+    for e in all_elements() {
         let origin = match e.reservation {
             ReservationKind::None => session_origin,
             _ => reservation_origin,
@@ -262,8 +335,7 @@ pub(crate) fn run(
     }
     let boundaries = sorted_unique(boundaries);
     let thresholds = sorted_unique(
-        c.elements
-            .iter()
+        all_elements()
             .filter(|e| e.reservation == ReservationKind::None)
             .flat_map(|e| [e.restrictions.min_kwh, e.restrictions.max_kwh])
             .flatten()
@@ -278,29 +350,67 @@ pub(crate) fn run(
             .iter()
             .any(|p| p.kind != Kind::Reservation && (!p.secs.is_zero() || !p.kwh.is_zero()));
 
-    // Which element prices what, slice by slice.
+    if let Assignment::PerPeriod(a) = assignment {
+        for (i, t) in a.iter().enumerate() {
+            if t.is_none() {
+                warnings.push(Warning::at(
+                    i,
+                    "the period names no tariff_id: no tariff is relevant during it, so it is not priced",
+                ));
+            }
+        }
+    }
+
+    // Which element prices what, slice by slice; restrictions evaluated once per key.
     let mut builder = LineBuilder {
-        lines: Vec::with_capacity(slices.len() + 4),
+        lines: Vec::new(),
         last: [None; 6],
     };
-    let mut holds: Vec<Option<Holds>> = vec![None; c.elements.len()];
+    let most_elements = compiled.iter().map(|c| c.elements.len()).max().unwrap_or(0);
+    let mut holds: Vec<Option<Holds>> = vec![None; most_elements];
+    let mut key: Option<Key> = None;
+    let mut moment = Moment {
+        local: None,
+        kwh_before: Decimal::ZERO,
+        elapsed_ns: 0,
+        power: None,
+        current: None,
+    };
     let mut warned_current = vec![false; session.periods.len()];
+    let mut spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = vec![None; tariffs.len()];
     let (mut session_flat, mut reservation_flat) = (false, false);
     for s in &slices {
-        holds.iter_mut().for_each(|h| *h = None);
-        let origin = match s.kind {
-            Kind::Reservation => reservation_origin,
-            _ => session_origin,
+        let Some(t) = assignment.of(s.period) else {
+            continue;
         };
-        let elapsed = s.start.signed_duration_since(origin);
-        let moment = Moment {
-            local: zone.map(|z| z.from_utc_datetime(&s.start.naive_utc()).naive_local()),
-            kwh_before: s.kwh_before,
-            elapsed_ns: i128::from(elapsed.num_seconds()) * 1_000_000_000
-                + i128::from(elapsed.subsec_nanos()),
+        let c = compiled.get(t).ok_or(TariffError::NoTariff)?;
+        let span = &mut spans[t];
+        *span = Some(span.map_or((s.start, s.end), |(a, b)| (a.min(s.start), b.max(s.end))));
+        let k = Key {
+            tariff: t,
+            kind: s.kind,
+            epoch: boundaries.partition_point(|b| *b <= s.start),
+            tier: thresholds.partition_point(|x| *x <= s.kwh_before),
             power: s.power,
             current: s.current,
         };
+        if key != Some(k) {
+            key = Some(k);
+            holds.iter_mut().for_each(|h| *h = None);
+            let origin = match s.kind {
+                Kind::Reservation => reservation_origin,
+                _ => session_origin,
+            };
+            let elapsed = s.start.signed_duration_since(origin);
+            moment = Moment {
+                local: zone.map(|z| z.from_utc_datetime(&s.start.naive_utc()).naive_local()),
+                kwh_before: s.kwh_before,
+                elapsed_ns: i128::from(elapsed.num_seconds()) * 1_000_000_000
+                    + i128::from(elapsed.subsec_nanos()),
+                power: s.power,
+                current: s.current,
+            };
+        }
         let order = match s.kind {
             Kind::Reservation if expired => &c.expired_order,
             Kind::Reservation => &c.reservation_order,
@@ -359,7 +469,7 @@ pub(crate) fn run(
                 Dimension::ReservationFlat => reservation_flat = true,
                 _ => {}
             }
-            builder.add(s, dim, i, j, &c);
+            builder.add(s, dim, (t, i, j), &c.tariff.elements[i].price_components[j])?;
         }
     }
     let mut lines = builder.lines;
@@ -367,52 +477,50 @@ pub(crate) fn run(
     let step_sizes: Vec<i64> = lines
         .iter()
         .map(|l| match (l.element, l.component) {
-            (Some(i), Some(j)) => tariff.elements[i].price_components[j].step_size,
+            (Some(i), Some(j)) => tariffs[l.tariff].elements[i].price_components[j].step_size,
             _ => 0,
         })
         .collect();
-    steps::apply(&mut lines, &step_sizes, &[Dimension::Energy], &mut warnings)?;
-    steps::apply(
-        &mut lines,
-        &step_sizes,
+    for group in [
+        &[Dimension::Energy][..],
         &[Dimension::Time, Dimension::ParkingTime],
-        &mut warnings,
-    )?;
-    steps::apply(
-        &mut lines,
-        &step_sizes,
         &[Dimension::ReservationTime],
-        &mut warnings,
-    )?;
+    ] {
+        steps::apply(&mut lines, &step_sizes, group, &mut warnings)?;
+    }
 
     // Costs: per line, and per component over the whole session for the totals (one
     // multiplication per component, so the totals do not depend on how periods are cut).
-    let mut per_component: Vec<(Dimension, usize, usize, Decimal, usize)> = Vec::new();
+    // (tariff, dimension, element, component), the billed volume, the first line.
+    type ComponentKey = (usize, Dimension, usize, usize);
+    let mut per_component: Vec<(ComponentKey, Decimal, usize)> = Vec::new();
     for (n, l) in lines.iter_mut().enumerate() {
         l.cost = line_cost(l, l.billed_volume).ok_or_else(overflow("a line's cost"))?;
         let key = (
+            l.tariff,
             l.dimension,
             l.element.unwrap_or(0),
             l.component.unwrap_or(0),
         );
-        match per_component
-            .iter_mut()
-            .find(|(d, i, j, _, _)| (*d, *i, *j) == key)
-        {
+        match per_component.iter_mut().find(|(k, _, _)| *k == key) {
             Some(entry) => {
-                entry.3 = entry
-                    .3
+                entry.1 = entry
+                    .1
                     .checked_add(l.billed_volume)
                     .ok_or_else(overflow("a component's volume"))?
             }
-            None => per_component.push((key.0, key.1, key.2, l.billed_volume, n)),
+            None => per_component.push((key, l.billed_volume, n)),
         }
     }
     let mut totals = [Amount::ZERO; 6];
-    for &(dim, _, _, volume, n) in &per_component {
+    let mut shares = vec![Amount::ZERO; tariffs.len()];
+    for &((t, dim, _, _), volume, n) in &per_component {
         let cost = line_cost(&lines[n], volume).ok_or_else(overflow("a component's cost"))?;
-        let t = &mut totals[dim as usize];
-        *t = t.checked_add(cost).ok_or_else(overflow("a total"))?;
+        let total = &mut totals[dim as usize];
+        *total = total.checked_add(cost).ok_or_else(overflow("a total"))?;
+        shares[t] = shares[t]
+            .checked_add(cost)
+            .ok_or_else(overflow("a total"))?;
     }
     let [flat, energy, time, parking, res_flat, res_time] = totals;
     let reservation = res_flat
@@ -423,14 +531,31 @@ pub(crate) fn run(
         .try_fold(flat, |acc, a| acc.checked_add(a))
         .ok_or_else(overflow("the total cost"))?;
 
-    totals::limit_total(
-        &mut total,
-        tariff,
-        &mut lines,
-        &mut warnings,
-        first,
-        last_end,
-    )?;
+    // Price limits: each tariff's on the part of the session it priced.
+    for (t, tariff) in tariffs.iter().enumerate() {
+        let (start, end) = match (tariffs.len(), spans[t]) {
+            (1, _) => (first, last_end),
+            (_, Some(span)) => span,
+            (_, None) => continue,
+        };
+        let before = shares[t];
+        totals::limit_total(
+            &mut shares[t],
+            t,
+            tariff,
+            &mut lines,
+            &mut warnings,
+            start,
+            end,
+        )?;
+        let raised = shares[t]
+            .excl_vat
+            .checked_sub(before.excl_vat)
+            .zip(shares[t].incl_vat.checked_sub(before.incl_vat))
+            .map(|(excl_vat, incl_vat)| Amount { excl_vat, incl_vat })
+            .and_then(|raised| total.checked_add(raised));
+        total = raised.ok_or_else(overflow("the total cost"))?;
+    }
 
     let round = |a: Amount| match options.decimals {
         Some(dp) => a.map(|v| {
@@ -453,7 +578,7 @@ pub(crate) fn run(
         .try_fold(Decimal::ZERO, |acc, u| acc.checked_add(u.energy))
         .ok_or(TariffError::Overflow("the energy total"))?;
     Ok(Pricing {
-        currency: tariff.currency.as_str().to_owned(),
+        currency: first_tariff.currency.as_str().to_owned(),
         total_cost: round(total),
         total_fixed_cost: round(flat),
         total_energy: total_energy.normalize(),
@@ -467,6 +592,14 @@ pub(crate) fn run(
         total_parking_time: hours(parked),
         total_parking_cost: round(parking),
         total_reservation_cost: round(reservation),
+        tariffs: tariffs
+            .iter()
+            .zip(shares)
+            .map(|(t, cost)| TariffShare {
+                id: t.id.as_str().to_owned(),
+                cost: round(cost),
+            })
+            .collect(),
         breakdown: lines,
         warnings,
     })

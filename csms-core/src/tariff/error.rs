@@ -76,6 +76,14 @@ pub enum TariffError {
     /// Neither a tariff was given nor does the CDR carry one.
     #[error("no tariff to price with: give one, or a CDR whose `tariffs` field holds it")]
     NoTariff,
+    /// A charging period names (with `tariff_id`) a tariff that was not given.
+    #[error("charging period {period} names tariff {id:?}, which is not among the tariffs given")]
+    UnknownTariff {
+        /// Index of the charging period (0-based, in input order).
+        period: usize,
+        /// The `tariff_id` it names.
+        id: String,
+    },
     /// A number grew beyond what a decimal of 28 digits holds.
     #[error("arithmetic overflow while computing {0}")]
     Overflow(&'static str),

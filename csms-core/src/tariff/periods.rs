@@ -63,11 +63,30 @@ pub(crate) struct Slice {
     pub(crate) current: Option<(Decimal, Decimal)>,
 }
 
+/// Hours to seconds, to the nanosecond (a midpoint goes to the even nanosecond, as
+/// `Decimal::round_dp` does), in integer arithmetic: the mantissa times 3600, scaled.
 fn hours_to_secs(hours: Decimal) -> Result<Decimal, TariffError> {
-    hours
-        .checked_mul(Decimal::from(3600))
-        .map(|s| if s.scale() > 9 { s.round_dp(9) } else { s })
-        .ok_or(TariffError::Overflow("a duration in seconds"))
+    let overflow = || TariffError::Overflow("a duration in seconds");
+    // |mantissa| < 2^96, so times 3600 fits an i128 with room to spare.
+    let x = hours.mantissa() * 3600;
+    let scale = hours.scale();
+    let nanos = if scale <= 9 {
+        x.checked_mul(10i128.pow(9 - scale)).ok_or_else(overflow)?
+    } else {
+        let d = 10i128.pow(scale - 9);
+        let (q, r) = (x / d, (x % d).abs());
+        let up = match (2 * r).cmp(&d) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => q % 2 != 0,
+            std::cmp::Ordering::Less => false,
+        };
+        match (up, x < 0) {
+            (false, _) => q,
+            (true, false) => q + 1,
+            (true, true) => q - 1,
+        }
+    };
+    Decimal::try_from_i128_with_scale(nanos, 9).map_err(|_| overflow())
 }
 
 fn secs_to_nanos(secs: Decimal) -> Result<i128, TariffError> {
@@ -105,9 +124,13 @@ fn range(lo: Option<Decimal>, hi: Option<Decimal>) -> Option<(Decimal, Decimal)>
 }
 
 /// Reads the charging periods, in time order.
+///
+/// The average power of a period without power dimensions is worked out only when
+/// `needs_power` (a restriction looks at power).
 pub(crate) fn read(
     periods: &[ChargingPeriod],
     session_end: Option<DateTime<Utc>>,
+    needs_power: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Usage>, TariffError> {
     if periods.is_empty() {
@@ -229,7 +252,7 @@ pub(crate) fn read(
                 ));
             }
         }
-        if u.power.is_none() && u.time > Decimal::ZERO {
+        if needs_power && u.power.is_none() && u.time > Decimal::ZERO {
             // Average power in kW: kWh / hours.
             let avg = u
                 .energy
@@ -464,4 +487,35 @@ pub(crate) fn cut(
         kwh_before = after;
     }
     Ok(slices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_become_seconds_to_the_nanosecond_as_decimal_rounding_does() {
+        for text in [
+            "0",
+            "1",
+            "1.5",
+            "0.0166666666666666666666666667",
+            "0.5833333333333333333333333333",
+            "2.000000000000138888888888888",
+            // 4.5 ns and 13.5 ns: midpoints go to the even nanosecond.
+            "0.00000000000125",
+            "0.00000000000375",
+            "-0.00000000000125",
+            "123456.789",
+            "-0.25",
+        ] {
+            let hours: Decimal = text.parse().expect("decimal");
+            let exact = (hours * Decimal::from(3600)).round_dp(9);
+            assert_eq!(hours_to_secs(hours), Ok(exact), "{text} h");
+        }
+        assert_eq!(
+            hours_to_secs(Decimal::MAX),
+            Err(TariffError::Overflow("a duration in seconds"))
+        );
+    }
 }

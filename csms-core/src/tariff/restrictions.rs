@@ -182,11 +182,6 @@ impl Restrictions {
             || self.days != 0
     }
 
-    /// `true` when a restriction changes at local midnight.
-    pub(crate) fn uses_dates(&self) -> bool {
-        self.start_date.is_some() || self.end_date.is_some() || self.days != 0
-    }
-
     /// Evaluates every restriction at `m`.
     pub(crate) fn holds(&self, m: &Moment) -> Holds {
         if let Some(local) = m.local {

@@ -44,7 +44,7 @@ pub(crate) fn apply(
     let step = steps[last];
     if step <= 0 {
         warnings.push(Warning {
-            period: lines[last].period,
+            period: lines[last].periods.map(|(_, last)| last),
             message: format!(
                 "step_size {step} of element {} is not positive; no step rounding for {dim:?}",
                 lines[last].element.unwrap_or_default()

@@ -9,9 +9,12 @@ use super::breakdown::{Amount, Dimension, Line, Unit, Warning};
 
 /// Applies `min_price` and `max_price`, each on both sides of VAT. A limit without
 /// `incl_vat` is carried to the side including VAT in proportion: when the total excluding
-/// VAT is raised (cut) by a factor, so is the total including VAT.
+/// VAT is raised (cut) by a factor, so is the total including VAT. `index` is the tariff's
+/// index in the pricing's tariffs, for the line that says what the limit did.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn limit_total(
     total: &mut Amount,
+    index: usize,
     tariff: &Tariff,
     lines: &mut Vec<Line>,
     warnings: &mut Vec<Warning>,
@@ -53,7 +56,8 @@ pub(crate) fn limit_total(
         }
         if *total != before_limit {
             lines.push(Line {
-                period: None,
+                tariff: index,
+                periods: None,
                 dimension: dim,
                 element: None,
                 component: None,
