@@ -531,30 +531,37 @@ pub(crate) fn run(
         .try_fold(flat, |acc, a| acc.checked_add(a))
         .ok_or_else(overflow("the total cost"))?;
 
-    // Price limits: each tariff's on the part of the session it priced.
-    for (t, tariff) in tariffs.iter().enumerate() {
-        let (start, end) = match (tariffs.len(), spans[t]) {
-            (1, _) => (first, last_end),
-            (_, Some(span)) => span,
-            (_, None) => continue,
-        };
-        let before = shares[t];
+    // Price limits: each tariff's on the part of the session it priced. With one tariff that
+    // part is the session, and the limit applies to the total itself (summed by dimension).
+    if let [tariff] = tariffs {
         totals::limit_total(
-            &mut shares[t],
-            t,
+            &mut total,
+            0,
             tariff,
             &mut lines,
             &mut warnings,
-            start,
-            end,
+            first,
+            last_end,
         )?;
-        let raised = shares[t]
-            .excl_vat
-            .checked_sub(before.excl_vat)
-            .zip(shares[t].incl_vat.checked_sub(before.incl_vat))
-            .map(|(excl_vat, incl_vat)| Amount { excl_vat, incl_vat })
-            .and_then(|raised| total.checked_add(raised));
-        total = raised.ok_or_else(overflow("the total cost"))?;
+        shares[0] = total;
+    } else {
+        total = Amount::ZERO;
+        for (t, tariff) in tariffs.iter().enumerate() {
+            if let Some((start, end)) = spans[t] {
+                totals::limit_total(
+                    &mut shares[t],
+                    t,
+                    tariff,
+                    &mut lines,
+                    &mut warnings,
+                    start,
+                    end,
+                )?;
+            }
+            total = total
+                .checked_add(shares[t])
+                .ok_or_else(overflow("the total cost"))?;
+        }
     }
 
     let round = |a: Amount| match options.decimals {
