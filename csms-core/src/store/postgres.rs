@@ -50,19 +50,43 @@ impl PostgresStore {
             .execute(&setup)
             .await?;
         setup.close().await;
-        PostgresStore::connect_with(options.options([("search_path", schema)])).await
+        PostgresStore::open(options.options([("search_path", schema)]), Some(schema)).await
     }
 
     /// Connects with `options`.
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PostgresStore> {
+        PostgresStore::open(options, None).await
+    }
+
+    /// Connects and migrates: the whole database locked while migrating, or only `schema`
+    /// when everything is kept in one.
+    async fn open(options: PgConnectOptions, schema: Option<&str>) -> StoreResult<PostgresStore> {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
-        migrate::migrator(migrate::POSTGRES)
-            .await?
-            .run(&pool)
-            .await?;
+        let mut migrator = migrate::migrator(migrate::POSTGRES).await?;
+        match schema {
+            None => migrator.run(&pool).await?,
+            Some(schema) => {
+                // sqlx locks the whole database while it migrates; a schema needs only
+                // itself locked, so that installations (or test runs) in other schemas of
+                // the database migrate at the same time.
+                let key = format!("csms-core migrations of schema {schema}");
+                let mut connection = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+                    .bind(&key)
+                    .execute(&mut *connection)
+                    .await?;
+                migrator.set_locking(false);
+                let migrated = migrator.run(&mut *connection).await;
+                sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+                    .bind(&key)
+                    .execute(&mut *connection)
+                    .await?;
+                migrated?;
+            }
+        }
         Ok(PostgresStore {
             pool,
             unknown_stations: None,
