@@ -163,6 +163,14 @@ impl TokenUsage {
             self.last_used_at = Some(at);
         }
     }
+
+    /// Counts a session started at `at`.
+    pub fn record_session(&mut self, at: DateTime<Utc>) {
+        self.sessions = self.sessions.saturating_add(1);
+        if self.last_used_at.is_none_or(|last| last < at) {
+            self.last_used_at = Some(at);
+        }
+    }
 }
 
 /// An authorization token.

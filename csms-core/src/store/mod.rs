@@ -182,8 +182,9 @@ pub trait TokenStore: Send + Sync {
     ) -> StoreResult<bool>;
 
     /// Replaces a token's usage counters; `false` if `tenant` has no such token. Prefer
-    /// [`record_token_usage`](TokenStore::record_token_usage), which cannot lose a
-    /// concurrent update.
+    /// [`record_token_usage`](TokenStore::record_token_usage) and
+    /// [`record_token_session`](TokenStore::record_token_session): a read, change and
+    /// save can lose what a concurrent change wrote in between.
     async fn save_token_usage(
         &self,
         tenant: TenantId,
@@ -203,6 +204,17 @@ pub trait TokenStore: Send + Sync {
         id: TokenId,
         energy_wh: Decimal,
         amount: Decimal,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenUsage>>;
+
+    /// Counts a session started at `at` on a token (its `sessions` counter and last use),
+    /// in one transaction that holds the token's row, like
+    /// [`record_token_usage`](TokenStore::record_token_usage). The counters as they now
+    /// are, or `None` if `tenant` has no such token.
+    async fn record_token_session(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<TokenUsage>>;
 }

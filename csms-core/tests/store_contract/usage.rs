@@ -58,11 +58,30 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
     for task in tasks {
         task.await.expect("task").expect("record").expect("token");
     }
+    // Session starts counted at the same time as energy: neither is lost.
+    let starts: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    store.record_token_session(a, token.id, utc(2, 7, 0)).await
+                } else {
+                    store
+                        .record_token_usage(a, token.id, dec("0"), dec("0"), utc(2, 7, 30))
+                        .await
+                }
+            })
+        })
+        .collect();
+    for task in starts {
+        task.await.expect("task").expect("record").expect("token");
+    }
     let now = store
         .token(a, token.id)
         .await
         .expect("read")
         .expect("token");
+    assert_eq!(now.usage.sessions, 4, "every concurrent session counts");
     assert_eq!(
         now.usage.energy_kwh_day,
         dec("2.1"),
@@ -76,6 +95,13 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
     assert_eq!(
         store
             .record_token_usage(b, token.id, dec("100"), dec("1"), utc(2, 9, 0))
+            .await
+            .expect("record"),
+        None
+    );
+    assert_eq!(
+        store
+            .record_token_session(b, token.id, utc(2, 9, 0))
             .await
             .expect("record"),
         None

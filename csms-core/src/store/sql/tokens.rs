@@ -45,6 +45,59 @@ macro_rules! tokens {
                 })
             }
 
+            /// Changes a token's usage counters in one transaction that holds the token's
+            /// row; `change` gets the counters and the token's time zone (its restrictions',
+            /// else its tenant's). The counters as changed, or `None` if `tenant` has no
+            /// such token.
+            async fn change_usage(
+                store: &$store,
+                tenant: TenantId,
+                id: TokenId,
+                change: impl FnOnce(&mut TokenUsage, chrono_tz::Tz) + Send,
+            ) -> StoreResult<Option<TokenUsage>> {
+                let mut tx = store.pool.begin().await?;
+                // Writing first holds the token until the end of the transaction (a row lock
+                // on PostgreSQL, the write lock on SQLite): concurrent changes run one after
+                // the other, each reading what the previous wrote.
+                let held =
+                    sqlx::query("UPDATE tokens SET usage = usage WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                if held.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let row = sqlx::query(
+                    "SELECT k.usage, k.restrictions, t.settings FROM tokens k \
+                     JOIN tenants t ON t.id = k.tenant_id WHERE k.tenant_id = $1 AND k.id = $2",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut usage: TokenUsage =
+                    from_json("token usage", &row.try_get::<String, _>("usage")?)?;
+                let restrictions: TokenRestrictions =
+                    from_json("token restrictions", &row.try_get::<String, _>("restrictions")?)?;
+                let settings: TenantSettings =
+                    from_json("tenant settings", &row.try_get::<String, _>("settings")?)?;
+                let zone_name = restrictions.time_zone.unwrap_or(settings.time_zone);
+                let zone: chrono_tz::Tz = zone_name.parse().map_err(|_| StoreError::Invalid {
+                    what: "token time zone",
+                    reason: format!("{zone_name:?} is not an IANA time zone"),
+                })?;
+                change(&mut usage, zone);
+                sqlx::query("UPDATE tokens SET usage = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(to_json("token usage", &usage)?)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(usage))
+            }
+
             #[async_trait]
             impl TokenStore for $store {
                 async fn create_token(&self, tenant: TenantId, new: &NewToken) -> StoreResult<Token> {
@@ -162,51 +215,22 @@ macro_rules! tokens {
                     when: DateTime<Utc>,
                 ) -> StoreResult<Option<TokenUsage>> {
                     let when = at(when);
-                    let mut tx = self.pool.begin().await?;
-                    // Writing first holds the token until the end of the transaction (a
-                    // row lock on PostgreSQL, the write lock on SQLite): concurrent calls
-                    // run one after the other, each reading what the previous wrote.
-                    let held = sqlx::query(
-                        "UPDATE tokens SET usage = usage WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-                    if held.rows_affected() == 0 {
-                        return Ok(None);
-                    }
-                    let row = sqlx::query(
-                        "SELECT k.usage, k.restrictions, t.settings FROM tokens k \
-                         JOIN tenants t ON t.id = k.tenant_id \
-                         WHERE k.tenant_id = $1 AND k.id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let mut usage: TokenUsage =
-                        from_json("token usage", &row.try_get::<String, _>("usage")?)?;
-                    let restrictions: TokenRestrictions =
-                        from_json("token restrictions", &row.try_get::<String, _>("restrictions")?)?;
-                    let settings: TenantSettings =
-                        from_json("tenant settings", &row.try_get::<String, _>("settings")?)?;
-                    let zone_name = restrictions.time_zone.unwrap_or(settings.time_zone);
-                    let zone: chrono_tz::Tz =
-                        zone_name.parse().map_err(|_| StoreError::Invalid {
-                            what: "token time zone",
-                            reason: format!("{zone_name:?} is not an IANA time zone"),
-                        })?;
-                    let day = when.with_timezone(&zone).date_naive();
-                    usage.record(energy_wh / Decimal::ONE_THOUSAND, amount, day, when);
-                    sqlx::query("UPDATE tokens SET usage = $3 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.0)
-                        .bind(id.0)
-                        .bind(to_json("token usage", &usage)?)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(Some(usage))
+                    change_usage(self, tenant, id, move |usage, zone| {
+                        let day = when.with_timezone(&zone).date_naive();
+                        usage.record(energy_wh / Decimal::ONE_THOUSAND, amount, day, when);
+                    })
+                    .await
+                }
+
+                async fn record_token_session(
+                    &self,
+                    tenant: TenantId,
+                    id: TokenId,
+                    when: DateTime<Utc>,
+                ) -> StoreResult<Option<TokenUsage>> {
+                    let when = at(when);
+                    change_usage(self, tenant, id, move |usage, _| usage.record_session(when))
+                        .await
                 }
 
                 async fn list_tokens(
