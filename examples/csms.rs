@@ -1,0 +1,310 @@
+//! The reference CSMS: OCPP 1.6 and 2.0.1 stations at `ws://OCPP/ocpp/<station-id>`, the
+//! admin HTTP API at `http://API/` (OpenAPI document at `/openapi.json`, Prometheus metrics
+//! at `/metrics`), on SQLite (the default, a file in the data directory) or PostgreSQL.
+//!
+//! ```text
+//! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
+//!     [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080] [--system-key KEY]
+//! ```
+//!
+//! - `--data-dir DIR`: the SQLite file is `DIR/csms.db` (default: the working directory);
+//!   `--database FILE` names the file itself; `--database-url` takes `sqlite:...` or
+//!   `postgres://...` URLs.
+//! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
+//!   without it, a random one is made and printed.
+//! - `--demo`: makes (or finds, when run again on the same database) a demo tenant with a
+//!   location, stations `DEMO-1` and `DEMO-2` (security profile 0, accepted), tokens
+//!   `DEMOTAG1` (accepted) and `DEMOTAG2` (blocked), a tariff of 0.30 EUR/kWh plus 1.00 EUR
+//!   per session with 21% VAT as the tenant's default, and a fresh admin API key, and prints
+//!   the key and how to connect the simulated station.
+//!
+//! Once both listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR` (a port of
+//! 0 picks a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
+//! configured: everything at INFO and above). Stop it with Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ev_backend::csms_core::api::axum::{self, routing::get};
+use ev_backend::csms_core::api::{Api, generate_key};
+use ev_backend::csms_core::model::{
+    Address, NewApiKey, NewLocation, NewStation, NewTenant, NewToken, OpeningHours, Role,
+    TariffScope, TenantId, TenantRole, TenantSettings, TokenKind, TokenStatus,
+};
+use ev_backend::csms_core::ocpp::{Csms, CsmsConfig};
+use ev_backend::csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
+use ev_backend::csms_core::tariff::{Decimal, simple};
+use ev_backend::ocpi_types::common::CiString;
+use ev_backend::ocpp_server::server::{Server, ServerConfig};
+use ev_backend::ocpp_server::storage::PasswordHash;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tracing::info;
+
+const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
+                     [--listen-ocpp ADDR] [--listen-api ADDR] [--system-key KEY]";
+
+/// What the command line says.
+struct Args {
+    demo: bool,
+    database: Database,
+    listen_ocpp: String,
+    listen_api: String,
+    system_key: Option<String>,
+}
+
+enum Database {
+    SqliteFile(PathBuf),
+    Url(String),
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("csms: {problem}\n{USAGE}");
+    std::process::exit(2);
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        demo: false,
+        database: Database::SqliteFile(PathBuf::from("csms.db")),
+        listen_ocpp: "127.0.0.1:9000".to_owned(),
+        listen_api: "127.0.0.1:8080".to_owned(),
+        system_key: None,
+    };
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        if arg == "--demo" {
+            args.demo = true;
+            continue;
+        }
+        if arg == "--help" || arg == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let Some(value) = given.next() else {
+            usage(&format!("{arg} needs a value"));
+        };
+        match arg.as_str() {
+            "--data-dir" => {
+                args.database = Database::SqliteFile(PathBuf::from(value).join("csms.db"))
+            }
+            "--database" => args.database = Database::SqliteFile(PathBuf::from(value)),
+            "--database-url" => args.database = Database::Url(value),
+            "--listen-ocpp" => args.listen_ocpp = value,
+            "--listen-api" => args.listen_api = value,
+            "--system-key" => args.system_key = Some(value),
+            other => usage(&format!("unknown option {other}")),
+        }
+    }
+    args
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let args = parse_args();
+    let prometheus = PrometheusBuilder::new().install_recorder()?;
+    match &args.database {
+        Database::SqliteFile(path) => {
+            info!(path = %path.display(), "SQLite store");
+            let store = Arc::new(SqliteStore::open(path).await?);
+            run(store, &args, prometheus).await
+        }
+        Database::Url(url) if url.starts_with("sqlite:") => {
+            let store = Arc::new(SqliteStore::connect(url).await?);
+            run(store, &args, prometheus).await
+        }
+        Database::Url(url)
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
+        {
+            info!("PostgreSQL store");
+            let store = Arc::new(PostgresStore::connect(url).await?);
+            run(store, &args, prometheus).await
+        }
+        Database::Url(_) => usage("--database-url takes sqlite: or postgres:// URLs"),
+    }
+}
+
+async fn run<S: Store + 'static>(
+    store: Arc<S>,
+    args: &Args,
+    prometheus: PrometheusHandle,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let system_key = match &args.system_key {
+        Some(key) => key.clone(),
+        None => {
+            let (prefix, secret) = generate_key()?;
+            let key = format!("system.{prefix}{secret}");
+            println!("system key (creates tenants, this run only): {key}");
+            key
+        }
+    };
+    let demo = if args.demo {
+        Some(demo(store.as_ref()).await?)
+    } else {
+        None
+    };
+
+    let csms = Csms::new(Arc::clone(&store), CsmsConfig::default());
+    let server = Arc::new(
+        Server::bind(
+            &args.listen_ocpp,
+            ServerConfig::default(),
+            csms.router(),
+            csms.station_storage(),
+        )
+        .await?,
+    );
+    let ocpp_addr = server.local_addr();
+
+    let router = Api::new(Arc::clone(&store), server.clone())
+        .with_system_key(system_key)
+        .router()
+        .merge(axum::Router::new().route(
+            "/metrics",
+            get(move || {
+                let prometheus = prometheus.clone();
+                async move { prometheus.render() }
+            }),
+        ));
+    let listener = TcpListener::bind(&args.listen_api).await?;
+    let api_addr = listener.local_addr()?;
+
+    if let Some(key) = demo {
+        print_demo(&key, ocpp_addr, api_addr);
+    }
+    println!("csms ready ocpp={ocpp_addr} api={api_addr}");
+    info!(%ocpp_addr, %api_addr, "CSMS ready");
+
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    info!(stations = server.stations().len(), "shutting down");
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.shutdown().await;
+    }
+    Ok(())
+}
+
+fn print_demo(key: &str, ocpp: SocketAddr, api: SocketAddr) {
+    println!("demo admin key: {key}");
+    println!("connect the simulated station:");
+    println!(
+        "  cargo run --example charge_point -- --url ws://{ocpp}/ocpp --id DEMO-1 --version 1.6 --id-tag DEMOTAG1"
+    );
+    println!("then look at it:");
+    println!("  curl -H 'Authorization: Bearer {key}' http://{api}/stations");
+    println!("  curl -H 'Authorization: Bearer {key}' http://{api}/sessions");
+}
+
+/// The demo tenant's objects, made once: found by the identity of station `DEMO-1` when
+/// they exist. Returns a fresh admin key of the tenant.
+async fn demo<S: Store>(store: &S) -> Result<String, Box<dyn std::error::Error>> {
+    let tenant = match store.station_by_identity("DEMO-1").await? {
+        Some(station) => {
+            info!(tenant = %station.tenant_id, "demo tenant found");
+            station.tenant_id
+        }
+        None => {
+            let tenant = store
+                .create_tenant(&NewTenant {
+                    name: "Demo CPO".to_owned(),
+                    role: TenantRole::Cpo,
+                    country_code: "NL".to_owned(),
+                    party_id: "DEM".to_owned(),
+                    settings: TenantSettings {
+                        time_zone: "Europe/Amsterdam".to_owned(),
+                        ..TenantSettings::default()
+                    },
+                })
+                .await?;
+            info!(tenant = %tenant.id, "demo tenant created");
+            tenant.id
+        }
+    };
+    demo_objects(store, tenant).await?;
+
+    let (prefix, secret) = generate_key()?;
+    store
+        .create_api_key(
+            tenant,
+            &NewApiKey {
+                user_id: None,
+                name: "demo admin".to_owned(),
+                prefix: prefix.clone(),
+                secret_hash: PasswordHash::new(&secret),
+                roles: vec![Role::Admin],
+                expires_at: None,
+            },
+        )
+        .await?;
+    Ok(format!("{prefix}.{secret}"))
+}
+
+async fn demo_objects<S: Store>(store: &S, tenant: TenantId) -> Result<(), StoreError> {
+    let location = match store.station_by_identity("DEMO-1").await? {
+        Some(station) => station.location_id,
+        None => {
+            let location = store
+                .create_location(
+                    tenant,
+                    &NewLocation {
+                        name: "Demo garage".to_owned(),
+                        address: Address {
+                            street: "Stationsplein 1".to_owned(),
+                            postal_code: Some("1012 AB".to_owned()),
+                            city: "Amsterdam".to_owned(),
+                            state: None,
+                            country: "NLD".to_owned(),
+                        },
+                        coordinates: None,
+                        time_zone: "Europe/Amsterdam".to_owned(),
+                        opening_hours: OpeningHours::default(),
+                        parking_spots: Vec::new(),
+                    },
+                )
+                .await?;
+            Some(location.id)
+        }
+    };
+    for identity in ["DEMO-1", "DEMO-2"] {
+        if store.station_by_identity(identity).await?.is_none() {
+            let mut station = NewStation::accepted(identity);
+            station.location_id = location;
+            store.create_station(tenant, &station).await?;
+        }
+    }
+    for (uid, status) in [
+        ("DEMOTAG1", TokenStatus::Accepted),
+        ("DEMOTAG2", TokenStatus::Blocked),
+    ] {
+        if store.token_by_uid(tenant, uid).await?.is_none() {
+            let mut token = NewToken::accepted(uid, TokenKind::Rfid);
+            token.status = status;
+            store.create_token(tenant, &token).await?;
+        }
+    }
+    let tariff = match store.tariff_by_ocpi_id(tenant, "DEMO").await? {
+        Some(tariff) => tariff,
+        None => {
+            let vat = Some(Decimal::from(21));
+            let mut tariff = simple::per_kwh("EUR", Decimal::new(30, 2), vat);
+            let flat = simple::per_session("EUR", Decimal::from(1), vat);
+            tariff.elements.extend(flat.elements);
+            tariff.country_code = CiString::from("NL");
+            tariff.party_id = CiString::from("DEM");
+            tariff.id = CiString::from("DEMO");
+            store.create_tariff(tenant, &tariff).await?
+        }
+    };
+    store
+        .assign_tariff(tenant, &TariffScope::TenantDefault, tariff.id)
+        .await?;
+    Ok(())
+}
