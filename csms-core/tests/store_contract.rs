@@ -14,7 +14,9 @@ use csms_core::model::{
     TokenId, TokenKind, TokenRestrictions, TokenStatus, TokenUsage, TransactionRef,
     UnknownStationPolicy, UnknownStop, UserId,
 };
-use csms_core::store::{PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError};
+use csms_core::store::{
+    Page, PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError,
+};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
 use ocpp_types::OcppVersion;
@@ -268,6 +270,29 @@ async fn tenant_isolation(store: &impl Store) {
         )
         .await
         .expect("API key");
+
+    assert_eq!(
+        store
+            .list_api_keys(a, Page::default())
+            .await
+            .expect("keys")
+            .items,
+        vec![key.clone()]
+    );
+    assert_eq!(
+        store
+            .list_api_keys(b, Page::default())
+            .await
+            .expect("keys")
+            .total,
+        0
+    );
+    let tenants = store.list_tenants(Page::default()).await.expect("tenants");
+    assert_eq!(tenants.total, 2);
+    assert_eq!(
+        tenants.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [a, b]
+    );
 
     // B reads nothing of A.
     assert_eq!(store.user(b, user.id).await.expect("read"), None);

@@ -88,6 +88,10 @@ pub trait TenantStore: Send + Sync {
     /// The tenant `id`, if it exists.
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
 
+    /// A page of every tenant, oldest first: for the operator of the whole system (and
+    /// for work done per tenant, such as webhook deliveries), never for a tenant's users.
+    async fn list_tenants(&self, page: Page) -> StoreResult<Paged<Tenant>>;
+
     /// Replaces a tenant's settings; `false` if there is no such tenant.
     async fn update_tenant_settings(
         &self,
@@ -127,6 +131,9 @@ pub trait UserStore: Send + Sync {
     /// The key with public prefix `prefix`, whatever its tenant: how a request's tenant is
     /// found. Check the secret with [`ApiKey::accepts`] before trusting it.
     async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>>;
+
+    /// A page of the tenant's API keys (revoked ones included), oldest first.
+    async fn list_api_keys(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<ApiKey>>;
 
     /// Revokes a key at `at`; `false` if `tenant` has no such key.
     async fn revoke_api_key(

@@ -10,7 +10,7 @@ macro_rules! tenants {
 
             use crate::model::{NewTenant, Tenant, TenantId, TenantRole, TenantSettings};
             use crate::store::sql::{from_json, now, parse, to_json};
-            use crate::store::{StoreError, StoreResult, TenantStore};
+            use crate::store::{Page, Paged, StoreError, StoreResult, TenantStore};
 
             const TENANT_COLUMNS: &str =
                 "id, name, role, country_code, party_id, settings, created_at";
@@ -75,6 +75,24 @@ macro_rules! tenants {
                         .execute(&self.pool)
                         .await?;
                     Ok(done.rows_affected() > 0)
+                }
+
+                async fn list_tenants(&self, page: Page) -> StoreResult<Paged<Tenant>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id LIMIT $1 OFFSET $2"
+                    ))
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(tenant_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
                 }
             }
         }

@@ -139,6 +139,32 @@ macro_rules! users {
                     Ok(done.rows_affected() > 0)
                 }
 
+                async fn list_api_keys(
+                    &self,
+                    tenant: TenantId,
+                    page: Page,
+                ) -> StoreResult<Paged<ApiKey>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1")
+                            .bind(tenant.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 \
+                         ORDER BY id LIMIT $2 OFFSET $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(api_key_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
+                }
+
                 async fn list_users(&self, tenant: TenantId, page: Page) -> StoreResult<Paged<User>> {
                     let (offset, limit) = page.binds();
                     let total: i64 =
