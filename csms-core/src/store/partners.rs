@@ -1,0 +1,120 @@
+//! Roaming partners and webhooks.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Page, Paged, StoreResult};
+use crate::model::{
+    AttemptOutcome, DeliveryId, NewDelivery, NewRoamingPartner, NewWebhook, PartnerStatus,
+    RoamingPartner, RoamingPartnerId, TenantId, Webhook, WebhookDelivery, WebhookId,
+};
+
+/// Roaming partners.
+#[async_trait]
+pub trait RoamingStore: Send + Sync {
+    /// Registers a partner; [`StoreError::Conflict`](super::StoreError::Conflict) if the tenant has one with that
+    /// country code, party id and role, or if `our_token` is taken (by any tenant).
+    async fn create_partner(
+        &self,
+        tenant: TenantId,
+        new: &NewRoamingPartner,
+    ) -> StoreResult<RoamingPartner>;
+
+    /// The partner `id` of `tenant`.
+    async fn partner(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+    ) -> StoreResult<Option<RoamingPartner>>;
+
+    /// The partner presenting `token`, whatever its tenant: how an incoming OCPI request's
+    /// tenant is found (the token is unique across the system).
+    async fn partner_by_our_token(&self, token: &str) -> StoreResult<Option<RoamingPartner>>;
+
+    /// A page of the tenant's partners, by country code and party id.
+    async fn list_partners(
+        &self,
+        tenant: TenantId,
+        page: Page,
+    ) -> StoreResult<Paged<RoamingPartner>>;
+
+    /// Replaces a partner's details (after a credentials exchange, say); `None` if
+    /// `tenant` has no such partner. Conflicts as [`create_partner`](RoamingStore::create_partner).
+    async fn update_partner(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+        update: &NewRoamingPartner,
+    ) -> StoreResult<Option<RoamingPartner>>;
+
+    /// Sets a partner's status; `false` if `tenant` has no such partner.
+    async fn set_partner_status(
+        &self,
+        tenant: TenantId,
+        id: RoamingPartnerId,
+        status: PartnerStatus,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a partner; `false` if `tenant` has no such partner.
+    async fn delete_partner(&self, tenant: TenantId, id: RoamingPartnerId) -> StoreResult<bool>;
+}
+
+/// Webhook subscriptions and their delivery log.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Creates a subscription.
+    async fn create_webhook(&self, tenant: TenantId, new: &NewWebhook) -> StoreResult<Webhook>;
+
+    /// The subscription `id` of `tenant`.
+    async fn webhook(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Webhook>>;
+
+    /// The tenant's subscriptions, oldest first.
+    async fn webhooks(&self, tenant: TenantId) -> StoreResult<Vec<Webhook>>;
+
+    /// Replaces a subscription; `None` if `tenant` has no such subscription.
+    async fn update_webhook(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        update: &NewWebhook,
+    ) -> StoreResult<Option<Webhook>>;
+
+    /// Deletes a subscription; `false` if `tenant` has no such subscription.
+    /// [`StoreError::Conflict`](super::StoreError::Conflict) once it has deliveries (deactivate it instead).
+    async fn delete_webhook(&self, tenant: TenantId, id: WebhookId) -> StoreResult<bool>;
+
+    /// Queues a delivery, or finds the one queued before for the same webhook and event
+    /// key: the delivery, and whether this call queued it. [`StoreError::NotFound`](super::StoreError::NotFound) if
+    /// `tenant` has no such webhook.
+    async fn enqueue_delivery(
+        &self,
+        tenant: TenantId,
+        new: &NewDelivery,
+    ) -> StoreResult<(WebhookDelivery, bool)>;
+
+    /// Records an attempt on a pending delivery; the delivery as it now is. A delivery
+    /// that is no longer pending is left as it is. `None` if `tenant` has no such delivery.
+    async fn record_attempt(
+        &self,
+        tenant: TenantId,
+        id: DeliveryId,
+        at: DateTime<Utc>,
+        outcome: &AttemptOutcome,
+    ) -> StoreResult<Option<WebhookDelivery>>;
+
+    /// At most `limit` pending deliveries due at `now`, the most overdue first.
+    async fn due_deliveries(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// A page of a webhook's delivery log, newest first.
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        webhook: WebhookId,
+        page: Page,
+    ) -> StoreResult<Paged<WebhookDelivery>>;
+}
