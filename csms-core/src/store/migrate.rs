@@ -42,6 +42,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "invoices, roaming partners, webhooks",
         include_str!("../../migrations/sqlite/0006_billing_and_partners.sql"),
     ),
+    (
+        7,
+        "indexes for lists and deletes",
+        include_str!("../../migrations/sqlite/0007_list_indexes.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -75,6 +80,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         6,
         "invoices, roaming partners, webhooks",
         include_str!("../../migrations/postgres/0006_billing_and_partners.sql"),
+    ),
+    (
+        7,
+        "indexes for lists and deletes",
+        include_str!("../../migrations/postgres/0007_list_indexes.sql"),
     ),
 ];
 
