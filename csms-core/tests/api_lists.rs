@@ -27,9 +27,38 @@ fn uids(response: &Response) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn lists_filter_and_page_within_the_tenant() {
-    let api = TestApi::start().await;
+/// Runs a scenario on SQLite, and on PostgreSQL when `DATABASE_URL` is set.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let api = super::TestApi::start().await;
+                    super::$name(&api).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(api) = super::TestApi::postgres().await else { return };
+                    super::$name(&api).await;
+                    api.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    lists_filter_and_page_within_the_tenant,
+    updates_and_deletes_stay_within_the_tenant,
+    a_drivers_key_lists_only_its_users_tokens_and_sessions,
+);
+
+async fn lists_filter_and_page_within_the_tenant(api: &TestApi) {
     let admin = api.tenant("Alpha", "ALP").await;
     let beta = api.tenant("Beta", "BET").await;
     let ann = created(
@@ -128,9 +157,7 @@ async fn lists_filter_and_page_within_the_tenant() {
     assert_eq!(api.get("/audit", &beta).await.body["total"], 1);
 }
 
-#[tokio::test]
-async fn updates_and_deletes_stay_within_the_tenant() {
-    let api = TestApi::start().await;
+async fn updates_and_deletes_stay_within_the_tenant(api: &TestApi) {
     let admin = api.tenant("Alpha", "ALP").await;
     let beta = api.tenant("Beta", "BET").await;
     let user = created(
@@ -282,9 +309,7 @@ async fn updates_and_deletes_stay_within_the_tenant() {
     }
 }
 
-#[tokio::test]
-async fn a_drivers_key_lists_only_its_users_tokens_and_sessions() {
-    let api = TestApi::start().await;
+async fn a_drivers_key_lists_only_its_users_tokens_and_sessions(api: &TestApi) {
     let admin = api.tenant("Alpha", "ALP").await;
     let ann = created(
         api.post(

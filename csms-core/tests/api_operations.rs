@@ -11,7 +11,6 @@ use api_support::TestApi;
 use chrono::{TimeZone, Utc};
 use csms_core::model::{NewCdr, NewSession, SessionStatus, SessionStop, StationId, TenantId};
 use csms_core::ocpp::{Csms, CsmsConfig};
-use csms_core::store::{CdrStore, SessionStore};
 use ocpp_server::client::{ChargePoint, ChargePointConfig};
 use ocpp_server::server::{Server, ServerConfig};
 use ocpp_types::{OcppVersion, v16};
@@ -316,7 +315,7 @@ async fn cdrs_are_listed_with_filters_and_pages_per_tenant() {
 async fn commands_reach_the_connected_station_and_return_its_answer() {
     let api_store = TestApi::start().await;
     // The OCPP server on the API's store, and an API that sees its stations.
-    let csms = Csms::new(api_store.store.clone(), CsmsConfig::default());
+    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
     let server = Arc::new(
         Server::bind(
             "127.0.0.1:0",
@@ -404,9 +403,7 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
 
     // Every command sent through the API is in the audit log, with its outcome.
     let tenant = tenant_id(&api, &admin).await;
-    let log = csms_core::store::AuditStore::audit_log(&*api.store, tenant, 50)
-        .await
-        .unwrap();
+    let log = api.store.audit_log(tenant, 50).await.unwrap();
     let resets: Vec<&str> = log
         .iter()
         .filter(|entry| entry.action == "station.reset")

@@ -87,11 +87,39 @@ async fn populate(api: &TestApi, admin: &str) -> Objects {
     }
 }
 
-#[tokio::test]
-async fn resources_are_created_read_and_changed() {
-    let api = TestApi::start().await;
+/// Runs a scenario on SQLite, and on PostgreSQL when `DATABASE_URL` is set.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let api = super::TestApi::start().await;
+                    super::$name(&api).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(api) = super::TestApi::postgres().await else { return };
+                    super::$name(&api).await;
+                    api.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    resources_are_created_read_and_changed,
+    another_tenants_key_sees_and_changes_nothing,
+);
+
+async fn resources_are_created_read_and_changed(api: &TestApi) {
     let admin = api.tenant("Alpha", "ALP").await;
-    let objects = populate(&api, &admin).await;
+    let objects = populate(api, &admin).await;
 
     let user = api.get(&format!("/users/{}", objects.user), &admin).await;
     assert_eq!(user.body["email"], "ann@example.com");
@@ -168,7 +196,9 @@ async fn resources_are_created_read_and_changed() {
             .as_i64()
             .unwrap(),
     );
-    let actions: Vec<String> = csms_core::store::AuditStore::audit_log(&*api.store, tenant, 50)
+    let actions: Vec<String> = api
+        .store
+        .audit_log(tenant, 50)
         .await
         .unwrap()
         .into_iter()
@@ -188,13 +218,11 @@ async fn resources_are_created_read_and_changed() {
     }
 }
 
-#[tokio::test]
-async fn another_tenants_key_sees_and_changes_nothing() {
-    let api = TestApi::start().await;
+async fn another_tenants_key_sees_and_changes_nothing(api: &TestApi) {
     let alpha = api.tenant("Alpha", "ALP").await;
     let beta = api.tenant("Beta", "BET").await;
-    let a = populate(&api, &alpha).await;
-    let _b = populate_beta(&api, &beta).await;
+    let a = populate(api, &alpha).await;
+    let _b = populate_beta(api, &beta).await;
 
     for path in [
         format!("/users/{}", a.user),
@@ -285,7 +313,7 @@ async fn health_answers_without_a_key() {
     assert_eq!(health.body["status"], "ok");
     assert_eq!(health.body["store"], "ok");
     // With the store closed, health says so with 503.
-    api.store.close().await;
+    api.sqlite.as_ref().unwrap().close().await;
     api.call("GET", "/health", None, None)
         .await
         .assert_error(503, "unavailable");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use csms_core::api::{Api, NoStations, StationDirectory};
-use csms_core::store::SqliteStore;
+use csms_core::store::{PostgresStore, SqliteStore, Store};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,10 +16,14 @@ use tokio::net::{TcpListener, TcpStream};
 /// The system key of test servers.
 pub const SYSTEM_KEY: &str = "system-key-for-tests-0123456789";
 
-/// An API served on 127.0.0.1 over a fresh SQLite file.
+/// An API served on 127.0.0.1 over a fresh SQLite file (or a fresh PostgreSQL schema).
 pub struct TestApi {
     pub addr: SocketAddr,
-    pub store: Arc<SqliteStore>,
+    /// The store, whichever it is.
+    pub store: Arc<dyn Store>,
+    /// The SQLite store, when it is one.
+    pub sqlite: Option<Arc<SqliteStore>>,
+    postgres: Option<(Arc<PostgresStore>, String)>,
     path: PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
@@ -33,14 +37,28 @@ impl Drop for TestApi {
     }
 }
 
-fn temp_db() -> PathBuf {
+/// A name no other test, in this run or a concurrent one, uses.
+fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    std::env::temp_dir().join(format!(
-        "csms_api_{}_{}_{}.db",
+    format!(
+        "{prefix}_{}_{}_{}",
         std::process::id(),
         chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    ))
+    )
+}
+
+fn temp_db() -> PathBuf {
+    std::env::temp_dir().join(format!("{}.db", unique("csms_api")))
+}
+
+async fn serve(router: csms_core::api::axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        csms_core::api::axum::serve(listener, router).await.unwrap();
+    });
+    (addr, server)
 }
 
 impl TestApi {
@@ -56,32 +74,73 @@ impl TestApi {
         let router = Api::new(store.clone(), stations)
             .with_system_key(SYSTEM_KEY)
             .router();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            csms_core::api::axum::serve(listener, router).await.unwrap();
-        });
+        let (addr, server) = serve(router).await;
         TestApi {
             addr,
-            store,
+            store: store.clone(),
+            sqlite: Some(store),
+            postgres: None,
             path,
             server,
         }
     }
 
-    /// Another API on the same store, with the live state of `stations`.
-    pub async fn sharing_store_with(&self, stations: Arc<dyn StationDirectory>) -> TestApi {
-        let router = Api::new(self.store.clone(), stations)
+    /// An API on a fresh schema of the PostgreSQL database at `DATABASE_URL`; `None` (with a
+    /// loud notice) when it is not set, a failure when `CI` is set.
+    pub async fn postgres() -> Option<TestApi> {
+        let Ok(url) = std::env::var("DATABASE_URL") else {
+            if std::env::var_os("CI").is_some() {
+                panic!("CI is set but DATABASE_URL is not: the PostgreSQL API tests must run");
+            }
+            eprintln!(
+                "\n!!! DATABASE_URL is not set: SKIPPING the admin API tests on PostgreSQL !!!\n\
+                 !!! set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run them    !!!\n"
+            );
+            return None;
+        };
+        let schema = unique("api");
+        let store = Arc::new(
+            PostgresStore::connect_in_schema(&url, &schema)
+                .await
+                .expect("PostgreSQL store connects"),
+        );
+        let router = Api::new(store.clone(), Arc::new(NoStations))
             .with_system_key(SYSTEM_KEY)
             .router();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            csms_core::api::axum::serve(listener, router).await.unwrap();
-        });
+        let (addr, server) = serve(router).await;
+        Some(TestApi {
+            addr,
+            store: store.clone(),
+            sqlite: None,
+            postgres: Some((store, schema)),
+            path: PathBuf::from("/nonexistent/postgres.db"),
+            server,
+        })
+    }
+
+    /// Drops the PostgreSQL schema of the test (call it when the test passed).
+    pub async fn finish(self) {
+        if let Some((store, schema)) = &self.postgres {
+            sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .execute(store.pool())
+                .await
+                .expect("schema dropped");
+            store.close().await;
+        }
+    }
+
+    /// Another API on the same SQLite store, with the live state of `stations`.
+    pub async fn sharing_store_with(&self, stations: Arc<dyn StationDirectory>) -> TestApi {
+        let sqlite = self.sqlite.clone().expect("a SQLite test API");
+        let router = Api::new(sqlite.clone(), stations)
+            .with_system_key(SYSTEM_KEY)
+            .router();
+        let (addr, server) = serve(router).await;
         TestApi {
             addr,
-            store: self.store.clone(),
+            store: sqlite.clone(),
+            sqlite: Some(sqlite),
+            postgres: None,
             // The first one removes the file.
             path: PathBuf::from("/nonexistent/shared.db"),
             server,
