@@ -15,7 +15,9 @@ use crate::model::{
 /// Locations.
 #[async_trait]
 pub trait LocationStore: Send + Sync {
-    /// Creates a location.
+    /// Creates a location. [`StoreError::Invalid`](super::StoreError::Invalid) if two
+    /// spots share a label, [`StoreError::NotFound`](super::StoreError::NotFound) if a
+    /// renter is not a user of the tenant.
     async fn create_location(&self, tenant: TenantId, new: &NewLocation) -> StoreResult<Location>;
 
     /// The location `id` of `tenant`.

@@ -393,6 +393,12 @@ pub(crate) async fn places_and_stations_managed(store: &impl Store) {
             .await,
         Err(StoreError::NotFound { .. })
     ));
+    let mut foreign = garage();
+    foreign.parking_spots[0].renter = Some(stranger);
+    assert!(matches!(
+        store.create_location(a, &foreign).await,
+        Err(StoreError::NotFound { .. })
+    ));
     let rented = store
         .location(a, depot.id)
         .await

@@ -12,11 +12,14 @@ macro_rules! locations {
                 Coordinates, Location, LocationId, NewLocation, ParkingSpot, TenantId, UserId,
             };
             use crate::store::sql::{from_json, now, to_json};
-            use crate::store::{LocationStore, Page, Paged, StoreError, StoreResult, UserStore};
+            use crate::store::{LocationStore, Page, Paged, StoreError, StoreResult};
 
             /// Spot labels are unique within a location and renters are the tenant's users.
+            /// Spot labels are unique within a location and renters are the tenant's users,
+            /// whose rows stay held (written to) until `connection`'s transaction ends, so that
+            /// a renter cannot be deleted meanwhile.
             async fn check_spots(
-                store: &$store,
+                connection: &mut <<$row as sqlx::Row>::Database as sqlx::Database>::Connection,
                 tenant: TenantId,
                 spots: &[ParkingSpot],
             ) -> StoreResult<()> {
@@ -28,10 +31,27 @@ macro_rules! locations {
                         });
                     }
                     if let Some(renter) = spot.renter {
-                        if store.user(tenant, renter).await?.is_none() {
-                            return Err(StoreError::NotFound { what: "renter" });
-                        }
+                        hold_renter(&mut *connection, tenant, renter).await?;
                     }
+                }
+                Ok(())
+            }
+
+            /// Holds a renter's row until the transaction ends; [`StoreError::NotFound`] if
+            /// the tenant has no such user.
+            async fn hold_renter(
+                connection: &mut <<$row as sqlx::Row>::Database as sqlx::Database>::Connection,
+                tenant: TenantId,
+                renter: UserId,
+            ) -> StoreResult<()> {
+                let held =
+                    sqlx::query("UPDATE users SET name = name WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(renter.0)
+                        .execute(&mut *connection)
+                        .await?;
+                if held.rows_affected() == 0 {
+                    return Err(StoreError::NotFound { what: "renter" });
                 }
                 Ok(())
             }
@@ -73,6 +93,8 @@ macro_rules! locations {
                     tenant: TenantId,
                     new: &NewLocation,
                 ) -> StoreResult<Location> {
+                    let mut tx = self.pool.begin().await?;
+                    check_spots(&mut *tx, tenant, &new.parking_spots).await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO locations (tenant_id, name, address, latitude, longitude, \
                          time_zone, opening_hours, parking_spots, created_at) \
@@ -87,9 +109,10 @@ macro_rules! locations {
                     .bind(to_json("opening hours", &new.opening_hours)?)
                     .bind(to_json("parking spots", &new.parking_spots)?)
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(StoreError::on("location"))?;
+                    tx.commit().await?;
                     self.location(tenant, LocationId(id))
                         .await?
                         .ok_or(StoreError::NotFound { what: "location" })
@@ -147,8 +170,9 @@ macro_rules! locations {
                     if self.location(tenant, id).await?.is_none() {
                         return Ok(None);
                     }
-                    check_spots(self, tenant, &update.parking_spots).await?;
-                    sqlx::query(&format!(
+                    let mut tx = self.pool.begin().await?;
+                    check_spots(&mut *tx, tenant, &update.parking_spots).await?;
+                    let updated = sqlx::query(&format!(
                         "UPDATE locations SET name = $3, address = $4, latitude = $5, \
                          longitude = $6, time_zone = $7, opening_hours = $8, parking_spots = $9 \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {LOCATION_COLUMNS}"
@@ -162,11 +186,13 @@ macro_rules! locations {
                     .bind(&update.time_zone)
                     .bind(to_json("opening hours", &update.opening_hours)?)
                     .bind(to_json("parking spots", &update.parking_spots)?)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *tx)
                     .await?
                     .as_ref()
                     .map(location_from)
-                    .transpose()
+                    .transpose()?;
+                    tx.commit().await?;
+                    Ok(updated)
                 }
 
                 async fn set_spot_renter(
@@ -176,12 +202,10 @@ macro_rules! locations {
                     label: &str,
                     renter: Option<UserId>,
                 ) -> StoreResult<bool> {
-                    if let Some(renter) = renter {
-                        if self.user(tenant, renter).await?.is_none() {
-                            return Err(StoreError::NotFound { what: "renter" });
-                        }
-                    }
                     let mut tx = self.pool.begin().await?;
+                    if let Some(renter) = renter {
+                        hold_renter(&mut *tx, tenant, renter).await?;
+                    }
                     // Writing first holds the location until the end of the transaction.
                     let held = sqlx::query(
                         "UPDATE locations SET parking_spots = parking_spots \

@@ -212,13 +212,26 @@ macro_rules! users {
                 }
 
                 async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::referenced(
+                            "user with tokens, vehicles, API keys or CDRs",
+                        ))?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
                     // Renters are kept in the locations' parking spots, which no foreign
-                    // key covers.
+                    // key covers; assigning a renter holds the user's row, so what is read
+                    // here after the delete is complete.
                     let spots: Vec<String> = sqlx::query_scalar(
                         "SELECT parking_spots FROM locations WHERE tenant_id = $1",
                     )
                     .bind(tenant.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *tx)
                     .await?;
                     for text in spots {
                         let spots: Vec<ParkingSpot> = from_json("parking spots", &text)?;
@@ -228,15 +241,8 @@ macro_rules! users {
                             });
                         }
                     }
-                    let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.0)
-                        .bind(id.0)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(StoreError::referenced(
-                            "user with tokens, vehicles, API keys or CDRs",
-                        ))?;
-                    Ok(done.rows_affected() > 0)
+                    tx.commit().await?;
+                    Ok(true)
                 }
             }
         }
