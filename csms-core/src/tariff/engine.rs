@@ -257,7 +257,7 @@ pub(crate) fn run(
     let first = pieces.first().ok_or(TariffError::NoPeriods)?.start;
     let mut last_end = first;
     for p in &pieces {
-        last_end = last_end.max(p.end()?);
+        last_end = last_end.max(p.end);
     }
     let session_origin = pieces
         .iter()
@@ -383,7 +383,9 @@ pub(crate) fn run(
         let Some(t) = assignment.of(s.period) else {
             continue;
         };
-        let c = compiled.get(t).ok_or(TariffError::NoTariff)?;
+        let Some(c) = compiled.get(t) else {
+            continue;
+        };
         let span = &mut spans[t];
         *span = Some(span.map_or((s.start, s.end), |(a, b)| (a.min(s.start), b.max(s.end))));
         let k = Key {

@@ -229,9 +229,10 @@ pub(crate) fn read(
     for i in 0..usages.len() {
         let next = usages.get(i + 1).map(|n| n.start).or(session_end);
         let u = &mut usages[i];
-        let wall = next.map(|n| nanos_to_secs(nanos_between(u.start, n).max(0)));
+        let wall_ns = next.map(|n| nanos_between(u.start, n).max(0));
         if !timed[i] {
-            if let Some(wall) = wall {
+            if let Some(ns) = wall_ns {
+                let wall = nanos_to_secs(ns);
                 u.time = wall;
                 warnings.push(Warning::at(
                     u.index,
@@ -239,16 +240,19 @@ pub(crate) fn read(
                 ));
             }
         }
-        let total = u
-            .reservation
-            .checked_add(u.time)
-            .and_then(|t| t.checked_add(u.parking))
+        let total_ns = secs_to_nanos(u.reservation)?
+            .checked_add(secs_to_nanos(u.time)?)
+            .and_then(|t| t.checked_add(secs_to_nanos(u.parking).ok()?))
             .ok_or(TariffError::Overflow("a period's duration"))?;
-        if let Some(wall) = wall {
-            if total > wall.saturating_add(Decimal::ONE) {
+        if let Some(ns) = wall_ns {
+            if total_ns > ns.saturating_add(NANOS) {
                 warnings.push(Warning::at(
                     u.index,
-                    format!("the period's times ({total} s) are longer than the period itself ({wall} s); priced as given"),
+                    format!(
+                        "the period's times ({} s) are longer than the period itself ({} s); priced as given",
+                        nanos_to_secs(total_ns),
+                        nanos_to_secs(ns)
+                    ),
                 ));
             }
         }
@@ -270,17 +274,12 @@ pub(crate) struct Piece {
     pub(crate) period: usize,
     pub(crate) kind: Kind,
     pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
     pub(crate) nanos: i128,
     pub(crate) secs: Decimal,
     pub(crate) kwh: Decimal,
     pub(crate) power: Option<(Decimal, Decimal)>,
     pub(crate) current: Option<(Decimal, Decimal)>,
-}
-
-impl Piece {
-    pub(crate) fn end(&self) -> Result<DateTime<Utc>, TariffError> {
-        add_nanos(self.start, self.nanos)
-    }
 }
 
 /// Lays every period out: reservation, then charging, then parking.
@@ -302,17 +301,19 @@ pub(crate) fn layout(usages: &[Usage]) -> Result<Vec<Piece>, TariffError> {
             }
             let nanos = secs_to_nanos(secs)?;
             let charging = kind == Kind::Charging;
+            let end = add_nanos(at, nanos)?;
             pieces.push(Piece {
                 period: u.index,
                 kind,
                 start: at,
+                end,
                 nanos,
                 secs,
                 kwh: if charging { u.energy } else { Decimal::ZERO },
                 power: if charging { u.power } else { zero },
                 current: if charging { u.current } else { zero },
             });
-            at = add_nanos(at, nanos)?;
+            at = end;
         }
     }
     Ok(pieces)
@@ -389,7 +390,7 @@ pub(crate) fn cut(
     let mut kwh_before = Decimal::ZERO;
     let overflow = || TariffError::Overflow("energy");
     for p in pieces {
-        let end = p.end()?;
+        let end = p.end;
         // (offset in ns, exact energy at the cut relative to the piece)
         let mut cuts: Vec<(i128, Option<Decimal>)> = Vec::new();
         let lo = boundaries.partition_point(|b| *b <= p.start);
