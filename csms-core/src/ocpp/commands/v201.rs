@@ -1,0 +1,255 @@
+//! Commands as OCPP 2.0.1 messages.
+
+use chrono::Utc;
+use ocpp_server::StationHandle;
+use ocpp_types::v201 as o201;
+use serde_json::Value;
+
+use super::{Command, CommandResult, Outcome, ResetKind, exchange, from_json, invalid, wire};
+use crate::model::TokenStatus;
+
+fn v201_status(status: TokenStatus) -> o201::AuthorizationStatus {
+    match status {
+        TokenStatus::Accepted => o201::AuthorizationStatus::Accepted,
+        TokenStatus::Blocked => o201::AuthorizationStatus::Blocked,
+        TokenStatus::Expired => o201::AuthorizationStatus::Expired,
+        TokenStatus::Invalid => o201::AuthorizationStatus::Invalid,
+    }
+}
+
+/// Sends `command` to a 2.0.1 station.
+pub(super) async fn run(handle: &StationHandle, command: &Command) -> CommandResult {
+    match v201_call(handle, command).await {
+        Ok(result) | Err(result) => result,
+    }
+}
+
+fn central(id: &str) -> o201::IdToken {
+    o201::IdToken::new(id, o201::IdTokenEnum::Central)
+}
+
+fn component(reference: Option<&String>, variable: &str) -> Result<o201::Component, CommandResult> {
+    reference
+        .map(o201::Component::new)
+        .ok_or_else(|| invalid(format!("2.0.1 needs the component of {variable:?}")))
+}
+
+async fn v201_call(
+    handle: &StationHandle,
+    command: &Command,
+) -> Result<CommandResult, CommandResult> {
+    Ok(match command {
+        Command::RemoteStart {
+            evse,
+            id_token,
+            remote_start_id,
+            charging_profile,
+            ..
+        } => {
+            let id = remote_start_id.unwrap_or_else(|| {
+                i32::try_from(
+                    Utc::now()
+                        .timestamp_millis()
+                        .rem_euclid(i64::from(i32::MAX)),
+                )
+                .unwrap_or(1)
+            });
+            let mut request = o201::RequestStartTransactionRequest::new(central(id_token), id);
+            request.evse_id = *evse;
+            if let Some(profile) = charging_profile {
+                request.charging_profile = Some(from_json("charging_profile", profile)?);
+            }
+            exchange(handle, &request).await
+        }
+        Command::RemoteStop { transaction_id } => {
+            let request = o201::RequestStopTransactionRequest::new(transaction_id.clone());
+            exchange(handle, &request).await
+        }
+        Command::Reset { kind, evse } => {
+            let mut request = o201::ResetRequest::new(match kind {
+                ResetKind::Hard => o201::Reset::Immediate,
+                ResetKind::Soft => o201::Reset::OnIdle,
+            });
+            request.evse_id = *evse;
+            exchange(handle, &request).await
+        }
+        Command::Unlock { evse, connector } => {
+            let evse = evse.ok_or_else(|| invalid("2.0.1 unlock needs the evse"))?;
+            exchange(handle, &o201::UnlockConnectorRequest::new(*connector, evse)).await
+        }
+        Command::ChangeAvailability {
+            evse,
+            connector,
+            operative,
+        } => {
+            let mut request = o201::ChangeAvailabilityRequest::new(if *operative {
+                o201::OperationalStatus::Operative
+            } else {
+                o201::OperationalStatus::Inoperative
+            });
+            request.evse = evse.map(|id| {
+                let mut evse = o201::Evse::new(id);
+                evse.connector_id = *connector;
+                evse
+            });
+            exchange(handle, &request).await
+        }
+        Command::SetVariables { variables } => {
+            if variables.is_empty() {
+                return Err(invalid("no variables to set"));
+            }
+            let data = variables
+                .iter()
+                .map(|v| {
+                    Ok(o201::SetVariableData::new(
+                        v.value.clone(),
+                        component(v.component.as_ref(), &v.variable)?,
+                        o201::Variable::new(v.variable.clone()),
+                    ))
+                })
+                .collect::<Result<Vec<_>, CommandResult>>()?;
+            let result = exchange(handle, &o201::SetVariablesRequest::new(data)).await;
+            per_item_status(result, "setVariableResult")
+        }
+        Command::GetVariables { variables } => {
+            if variables.is_empty() {
+                return Err(invalid("2.0.1 GetVariables needs at least one variable"));
+            }
+            let data = variables
+                .iter()
+                .map(|v| {
+                    Ok(o201::GetVariableData::new(
+                        component(v.component.as_ref(), &v.variable)?,
+                        o201::Variable::new(v.variable.clone()),
+                    ))
+                })
+                .collect::<Result<Vec<_>, CommandResult>>()?;
+            exchange(handle, &o201::GetVariablesRequest::new(data)).await
+        }
+        Command::TriggerMessage {
+            message,
+            evse,
+            connector,
+        } => {
+            let mut request =
+                o201::TriggerMessageRequest::new(wire("2.0.1 trigger message", message)?);
+            request.evse = evse.map(|id| {
+                let mut evse = o201::Evse::new(id);
+                evse.connector_id = *connector;
+                evse
+            });
+            exchange(handle, &request).await
+        }
+        Command::ReserveNow {
+            reservation_id,
+            evse,
+            id_token,
+            group,
+            expires_at,
+        } => {
+            let mut request =
+                o201::ReserveNowRequest::new(*expires_at, *reservation_id, central(id_token));
+            request.evse_id = *evse;
+            request.group_id_token = group.as_deref().map(central);
+            exchange(handle, &request).await
+        }
+        Command::CancelReservation { reservation_id } => {
+            exchange(
+                handle,
+                &o201::CancelReservationRequest::new(*reservation_id),
+            )
+            .await
+        }
+        Command::SetChargingProfile { evse, profile } => {
+            let request =
+                o201::SetChargingProfileRequest::new(from_json("profile", profile)?, *evse);
+            exchange(handle, &request).await
+        }
+        Command::ClearChargingProfile {
+            profile_id,
+            evse,
+            purpose,
+            stack_level,
+        } => {
+            let purpose = match purpose {
+                Some(text) => Some(wire("2.0.1 charging profile purpose", text)?),
+                None => None,
+            };
+            let criteria =
+                (evse.is_some() || purpose.is_some() || stack_level.is_some()).then(|| {
+                    o201::ClearChargingProfile {
+                        evse_id: *evse,
+                        charging_profile_purpose: purpose,
+                        stack_level: *stack_level,
+                        ..Default::default()
+                    }
+                });
+            let request = o201::ClearChargingProfileRequest {
+                charging_profile_id: *profile_id,
+                charging_profile_criteria: criteria,
+                ..Default::default()
+            };
+            exchange(handle, &request).await
+        }
+        Command::SendLocalList {
+            version,
+            full,
+            entries,
+        } => {
+            let list = entries
+                .iter()
+                .map(|entry| {
+                    let mut data = o201::AuthorizationData::new(central(&entry.id_token));
+                    data.id_token_info = entry.status.map(|status| {
+                        let mut info = o201::IdTokenInfo::new(v201_status(status));
+                        info.cache_expiry_date_time = entry.expires_at;
+                        info.group_id_token = entry.group.as_deref().map(central);
+                        info
+                    });
+                    data
+                })
+                .collect();
+            let mut request = o201::SendLocalListRequest::new(
+                if *full {
+                    o201::Update::Full
+                } else {
+                    o201::Update::Differential
+                },
+                *version,
+            );
+            request.local_authorization_list = Some(list);
+            exchange(handle, &request).await
+        }
+    })
+}
+
+/// A 2.0.1 answer with one status per item (SetVariables): accepted when every item is
+/// (`Accepted` or `RebootRequired`); the status is the first other one.
+pub(super) fn per_item_status(mut result: CommandResult, items: &str) -> CommandResult {
+    let Some(list) = result
+        .response
+        .as_ref()
+        .and_then(|r| r.get(items))
+        .and_then(Value::as_array)
+    else {
+        return result;
+    };
+    let statuses: Vec<&str> = list
+        .iter()
+        .filter_map(|item| item.get("attributeStatus").and_then(Value::as_str))
+        .collect();
+    let refused = statuses
+        .iter()
+        .find(|status| !matches!(**status, "Accepted" | "RebootRequired"));
+    match refused {
+        Some(status) => {
+            result.outcome = Outcome::Rejected;
+            result.status = Some((*status).to_owned());
+        }
+        None => {
+            result.outcome = Outcome::Accepted;
+            result.status = statuses.first().map(|s| (*s).to_owned());
+        }
+    }
+    result
+}
