@@ -207,8 +207,11 @@ fn the_demo_csms_serves_stations_and_the_admin_api() {
     assert_eq!(cdr["currency"], "EUR");
     let (status, metrics) = http(&csms.api, "GET", "/metrics", None, None);
     assert_eq!(status, 200);
+    let metrics = metrics.as_str().unwrap();
+    assert!(metrics.contains("ocpp_messages_total"), "{metrics}");
     assert!(
-        metrics.as_str().unwrap().contains("ocpp_messages_total"),
+        metrics
+            .contains(r#"csms_api_requests_total{method="GET",route="/stations",status="200"} 1"#),
         "{metrics}"
     );
     drop(csms);

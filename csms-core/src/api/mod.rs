@@ -35,6 +35,11 @@
 //! A key that works but lacks the role gets 403; a missing, malformed, unknown, expired or
 //! revoked key, or one whose user is disabled, 401.
 //!
+//! # Metrics
+//!
+//! Each request counts in [`REQUESTS`] and [`REQUEST_DURATION`] through the `metrics`
+//! facade, labelled by its route's path template (so ids do not multiply the series).
+//!
 //! # Errors
 //!
 //! Every error, axum's own rejections included (a body that is not JSON, a bad query,
@@ -54,10 +59,12 @@ mod schema;
 mod table;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
 use ocpp_server::StationHandle;
 use ocpp_server::server::{ConnectedStation, Server};
 
@@ -195,17 +202,46 @@ impl Api {
         let mut router = axum::Router::new();
         for route in routes {
             let access = route.access;
+            let (method, path) = (route.method.as_str().to_owned(), route.path);
             let handler = route.handler.route_layer(from_fn_with_state(
                 state.clone(),
-                move |state, request, next| auth::authorize(state, access, request, next),
+                move |state, request, next| {
+                    let method = method.clone();
+                    async move {
+                        let started = Instant::now();
+                        let response = auth::authorize(state, access, request, next)
+                            .await
+                            .into_response();
+                        record(method, path, response.status(), started);
+                        response
+                    }
+                },
             ));
-            router = router.route(route.path, handler);
+            router = router.route(path, handler);
         }
         router
             .fallback(|uri: Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })
             .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
             .with_state(state)
     }
+}
+
+/// The name of the counter of API requests, by `method`, `route` (the route's path
+/// template) and `status`.
+pub const REQUESTS: &str = "csms_api_requests_total";
+/// The name of the histogram of API request durations in seconds, by `method` and `route`.
+pub const REQUEST_DURATION: &str = "csms_api_request_duration_seconds";
+
+fn record(method: String, route: &'static str, status: StatusCode, started: Instant) {
+    metrics::counter!(
+        REQUESTS,
+        "method" => method.clone(),
+        "route" => route,
+        "status" => status.as_u16().to_string()
+    )
+    .increment(1);
+    metrics::histogram!(REQUEST_DURATION, "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// The OpenAPI 3.1 document of the API (what `GET /openapi.json` answers).
