@@ -90,6 +90,23 @@ struct Station {
     charging: AtomicBool,
     stop: Notify,
     transaction_id: AtomicI32,
+    /// When the simulator started, in hexadecimal milliseconds: 2.0.1 transaction ids are
+    /// `<run>-<n>`, so that no run reuses an earlier run's ids.
+    run: String,
+}
+
+impl Station {
+    fn new() -> Station {
+        Station {
+            run: format!("{:x}", Utc::now().timestamp_millis()),
+            ..Station::default()
+        }
+    }
+
+    /// The id of the 2.0.1 transaction number `number` of this run.
+    fn v201_transaction_id(&self, number: i32) -> String {
+        format!("{}-{number}", self.run)
+    }
 }
 
 #[tokio::main]
@@ -169,7 +186,7 @@ impl Csms {
 }
 
 async fn run(args: Args) -> Result<(), Error> {
-    let station = Arc::new(Station::default());
+    let station = Arc::new(Station::new());
     let csms = Csms::default();
     let mut config = ChargePointConfig::new(args.url.clone(), args.id.clone());
     config.versions = vec![args.version];
@@ -441,7 +458,7 @@ async fn v201_transaction(
         return Err(format!("{} not authorized", args.id_tag).into());
     }
     let number = station.transaction_id.fetch_add(1, Ordering::SeqCst) + 1;
-    let transaction_id = format!("{}-{number}", args.id);
+    let transaction_id = station.v201_transaction_id(number);
     let energy = |station: &Station| {
         json!([{"timestamp": Utc::now(), "sampledValue": [{
             "value": station.energy_wh.load(Ordering::SeqCst),
@@ -501,7 +518,6 @@ async fn v201_transaction(
 fn v201_commands(csms: Csms, station: Arc<Station>, args: Args) -> Router {
     let start_station = Arc::clone(&station);
     let stop_station = Arc::clone(&station);
-    let identity = args.id.clone();
     Router::new()
         .on(
             move |_ctx: Context, request: v201::RequestStartTransactionRequest| {
@@ -531,10 +547,8 @@ fn v201_commands(csms: Csms, station: Arc<Station>, args: Args) -> Router {
         )
         .on(move |_ctx, request: v201::RequestStopTransactionRequest| {
             let station = Arc::clone(&stop_station);
-            let current = format!(
-                "{identity}-{}",
-                station.transaction_id.load(Ordering::SeqCst)
-            );
+            let current =
+                station.v201_transaction_id(station.transaction_id.load(Ordering::SeqCst));
             async move {
                 let running =
                     station.charging.load(Ordering::SeqCst) && request.transaction_id == current;

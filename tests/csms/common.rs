@@ -1,0 +1,318 @@
+//! What the CSMS tests share: the `csms` and `charge_point` examples as processes, and a
+//! small HTTP client for the admin API.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The path of an example built by `cargo test` next to this test binary.
+pub(crate) fn example(name: &str) -> PathBuf {
+    let mut path = std::env::current_exe().expect("test binary path");
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples").join(name)
+}
+
+/// A directory of its own under the system's temporary directory, removed at the end.
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let path = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A port that was free a moment ago, for a process that must come back on the same address.
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `csms` example, killed when dropped.
+pub(crate) struct Csms {
+    child: Child,
+    /// The OCPP endpoint for stations, such as `ws://127.0.0.1:9000/ocpp`.
+    pub(crate) ocpp_url: String,
+    /// The admin API's address, such as `127.0.0.1:8080`.
+    pub(crate) api: String,
+    /// What it printed on standard output, line by line, as it comes.
+    lines: mpsc::Receiver<String>,
+    /// The lines read so far.
+    pub(crate) printed: Vec<String>,
+}
+
+impl Csms {
+    /// Starts `csms` with `args` and waits until it says it is ready.
+    pub(crate) fn start(args: &[&str]) -> Csms {
+        let mut child = Command::new(example("csms"))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the csms example is built by cargo test");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut csms = Csms {
+            child,
+            ocpp_url: String::new(),
+            api: String::new(),
+            lines,
+            printed: Vec::new(),
+        };
+        let ready = csms.wait_for_line(|line| line.starts_with("csms ready "));
+        for field in ready.split_whitespace() {
+            if let Some(addr) = field.strip_prefix("ocpp=") {
+                csms.ocpp_url = format!("ws://{addr}/ocpp");
+            } else if let Some(addr) = field.strip_prefix("api=") {
+                csms.api = addr.to_owned();
+            }
+        }
+        assert!(!csms.api.is_empty(), "no API address in {ready:?}");
+        csms
+    }
+
+    /// Waits (at most 60 s) for a line of standard output that `wanted` accepts.
+    pub(crate) fn wait_for_line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.printed.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(error) => panic!("csms printed no such line: {error}"),
+            }
+        }
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// An API client with `key`.
+    pub(crate) fn api(&self, key: &str) -> Api {
+        Api {
+            addr: self.api.clone(),
+            key: Some(key.to_owned()),
+        }
+    }
+}
+
+impl Drop for Csms {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the simulated station to the end of its transaction (`--once`).
+pub(crate) fn charge(url: &str, id: &str, version: &str, id_tag: &str, extra: &[&str]) -> Output {
+    station(url, id, version, id_tag, extra)
+        .output()
+        .expect("the charge_point example is built by cargo test")
+}
+
+/// The simulated station's command, to start it in the background.
+pub(crate) fn station(url: &str, id: &str, version: &str, id_tag: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(example("charge_point"));
+    command
+        .args([
+            "--url",
+            url,
+            "--id",
+            id,
+            "--version",
+            version,
+            "--id-tag",
+            id_tag,
+        ])
+        .args(["--meter-interval", "0.05", "--meter-values", "3", "--once"])
+        .args(extra)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// An answer of the admin API.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Value,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body, after checking the status.
+    #[track_caller]
+    pub(crate) fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {:#}", self.body);
+        self.body
+    }
+}
+
+/// A minimal HTTP/1.1 client for the admin API (one connection per request).
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    pub(crate) addr: String,
+    pub(crate) key: Option<String>,
+}
+
+impl Api {
+    pub(crate) fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None)
+    }
+
+    pub(crate) fn post(&self, path: &str, body: &Value) -> Response {
+        self.request("POST", path, Some(body))
+    }
+
+    pub(crate) fn put(&self, path: &str, body: &Value) -> Response {
+        self.request("PUT", path, Some(body))
+    }
+
+    pub(crate) fn patch(&self, path: &str, body: &Value) -> Response {
+        self.request("PATCH", path, Some(body))
+    }
+
+    pub(crate) fn delete(&self, path: &str) -> Response {
+        self.request("DELETE", path, None)
+    }
+
+    pub(crate) fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
+        let mut stream = TcpStream::connect(&self.addr).expect("the API listens");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let body = body.map(|body| body.to_string()).unwrap_or_default();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if !body.is_empty() {
+            head.push_str("Content-Type: application/json\r\n");
+        }
+        if let Some(key) = &self.key {
+            head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        parse_response(&raw)
+    }
+}
+
+fn parse_response(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("an HTTP head");
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(key, value)| {
+        key.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or_else(|_| {
+            panic!(
+                "status {status}: the body is not JSON: {}",
+                String::from_utf8_lossy(&body)
+            )
+        })
+    };
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let end = data
+            .windows(2)
+            .position(|window| window == b"\r\n")
+            .expect("a chunk size");
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&data[..end])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .expect("a hexadecimal chunk size");
+        data = &data[end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}

@@ -1,0 +1,153 @@
+//! Crash safety of the reference CSMS: the `csms` example is killed with SIGKILL while a
+//! simulated station is in the middle of a transaction, then started again on the same
+//! SQLite file and address. The station reconnects, delivers what it could not, and
+//! finishes: the database then holds exactly one session for it, complete, with every
+//! meter value the station sent, and its CDR.
+
+#[path = "csms/common.rs"]
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use common::{Csms, TempDir, free_port, station};
+use ev_backend::csms_core::model::{ChargingSession, SessionStatus};
+use ev_backend::csms_core::store::{CdrStore, SessionStore, SqliteStore, StationStore};
+
+/// Polls the database until `done` accepts the station's sessions (at most 60 s).
+async fn wait_for_sessions(
+    store: &SqliteStore,
+    identity: &str,
+    done: impl Fn(&[ChargingSession]) -> bool,
+) -> Vec<ChargingSession> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sessions = sessions_of(store, identity).await;
+        if done(&sessions) {
+            return sessions;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{identity}: sessions never got there: {sessions:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sessions_of(store: &SqliteStore, identity: &str) -> Vec<ChargingSession> {
+    let Some(station) = store.station_by_identity(identity).await.unwrap() else {
+        return Vec::new();
+    };
+    let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    store
+        .sessions_started_between(station.tenant_id, from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|session| session.station_id == station.id)
+        .collect()
+}
+
+async fn crash_in_the_middle_of_a_transaction(identity: &str, version: &str) {
+    let dir = TempDir::new("csms-crash");
+    let database = dir.path().join("csms.db");
+    let database = database.to_str().unwrap();
+    let ocpp = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--demo",
+        "--database",
+        database,
+        "--listen-ocpp",
+        &ocpp,
+        "--listen-api",
+        "127.0.0.1:0",
+    ];
+    let csms = Csms::start(&args);
+
+    // Ten meter values, 0.3 s apart: the crash comes after the second one.
+    let mut simulator = station(&csms.ocpp_url, identity, version, "DEMOTAG1", &[])
+        .args(["--meter-interval", "0.3", "--meter-values", "10"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let store = SqliteStore::open(database).await.unwrap();
+    let running = wait_for_sessions(&store, identity, |sessions| sessions.len() == 1).await;
+    let session = running[0].id;
+    let tenant = running[0].tenant_id;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while store.meter_values(tenant, session).await.unwrap().len() < 2 {
+        assert!(Instant::now() < deadline, "no meter values arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    csms.kill();
+    let sessions = sessions_of(&store, identity).await;
+    assert_eq!(sessions.len(), 1);
+    assert!(
+        !sessions[0].status.is_final(),
+        "the crash came too late: {sessions:#?}"
+    );
+
+    // A moment without a CSMS, then the same database and address again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _csms = Csms::start(&args[1..]);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = simulator.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = simulator.kill();
+            panic!("{identity}: the station did not finish its transaction");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{identity}: the simulator failed");
+
+    let sessions = wait_for_sessions(&store, identity, |sessions| {
+        sessions.iter().all(|session| session.status.is_final())
+    })
+    .await;
+    assert_eq!(sessions.len(), 1, "{identity}: {sessions:#?}");
+    let session = &sessions[0];
+    assert_eq!(session.status, SessionStatus::Completed, "{session:#?}");
+    assert_eq!(session.token_uid.as_deref(), Some("DEMOTAG1"));
+    // The simulator's meter rises by 11 kW × 0.3 s ≈ 1 Wh per value, from 0.
+    let values = store.meter_values(tenant, session.id).await.unwrap();
+    let stop = session.meter_stop_wh.expect("a meter stop");
+    assert_eq!(session.energy_wh, Some(stop), "{session:#?}");
+    assert!(
+        stop >= 10.into(),
+        "{identity}: ten meter values of at least 1 Wh each, got {stop}"
+    );
+    let registers: Vec<_> = values
+        .iter()
+        .filter(|value| value.measurand == "Energy.Active.Import.Register")
+        .collect();
+    assert!(
+        registers.len() >= 10,
+        "{identity}: every periodic value is kept: {values:#?}"
+    );
+    let cdr = store
+        .cdr_of_session(tenant, session.id)
+        .await
+        .unwrap()
+        .expect("a CDR for the finished session");
+    assert_eq!(cdr.energy_wh, stop, "{cdr:#?}");
+    assert!(
+        cdr.total_cost_excl_vat >= 1.into(),
+        "the demo tariff charges 1.00 EUR per session: {cdr:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_csms_loses_nothing_of_a_1_6_transaction() {
+    crash_in_the_middle_of_a_transaction("DEMO-1", "1.6").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_csms_loses_nothing_of_a_2_0_1_transaction() {
+    crash_in_the_middle_of_a_transaction("DEMO-2", "2.0.1").await;
+}
