@@ -8,7 +8,7 @@
 //! - [`tariff`]: the tariff and CDR engine. It prices charging sessions and CDRs with the whole
 //!   OCPI 2.2.1 tariff model (and OCPI 2.1.1 tariffs), in exact decimals, and explains every
 //!   number it produces.
-//! - [`api`] (feature `http-api`): the admin HTTP API for operators, with its OpenAPI
+//! - `api` (feature `http-api`): the admin HTTP API for operators, with its OpenAPI
 //!   document.
 
 #[cfg(feature = "http-api")]
