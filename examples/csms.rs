@@ -29,13 +29,15 @@ use std::sync::Arc;
 use ev_backend::csms_core::api::axum::{self, routing::get};
 use ev_backend::csms_core::api::{Api, generate_key};
 use ev_backend::csms_core::model::{
-    Address, NewApiKey, NewLocation, NewStation, NewTenant, NewToken, OpeningHours, Role,
-    TariffScope, TenantId, TenantRole, TenantSettings, TokenKind, TokenStatus,
+    Address, Connector, ConnectorStatus, Coordinates, Evse, NewApiKey, NewLocation, NewStation,
+    NewTenant, NewToken, OpeningHours, Role, TariffScope, TenantId, TenantRole, TenantSettings,
+    TokenKind, TokenStatus,
 };
 use ev_backend::csms_core::ocpp::{Csms, CsmsConfig};
 use ev_backend::csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
 use ev_backend::csms_core::tariff::{Decimal, simple};
 use ev_backend::ocpi_types::common::CiString;
+use ev_backend::ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ev_backend::ocpp_server::server::{Server, ServerConfig};
 use ev_backend::ocpp_server::storage::PasswordHash;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -263,7 +265,10 @@ async fn demo_objects<S: Store>(store: &S, tenant: TenantId) -> Result<(), Store
                             state: None,
                             country: "NLD".to_owned(),
                         },
-                        coordinates: None,
+                        coordinates: Some(Coordinates {
+                            latitude: Decimal::new(52_378_900, 6),
+                            longitude: Decimal::new(4_900_200, 6),
+                        }),
                         time_zone: "Europe/Amsterdam".to_owned(),
                         opening_hours: OpeningHours::default(),
                         parking_spots: Vec::new(),
@@ -273,11 +278,42 @@ async fn demo_objects<S: Store>(store: &S, tenant: TenantId) -> Result<(), Store
             Some(location.id)
         }
     };
-    for identity in ["DEMO-1", "DEMO-2"] {
-        if store.station_by_identity(identity).await?.is_none() {
-            let mut station = NewStation::accepted(identity);
-            station.location_id = location;
-            store.create_station(tenant, &station).await?;
+    for (n, identity) in ["DEMO-1", "DEMO-2"].into_iter().enumerate() {
+        let station = match store.station_by_identity(identity).await? {
+            Some(station) => station,
+            None => {
+                let mut station = NewStation::accepted(identity);
+                station.location_id = location;
+                store.create_station(tenant, &station).await?
+            }
+        };
+        // One EVSE with a Type 2 socket of 22 kW, as the simulator has.
+        if store.evses(tenant, station.id).await?.is_empty() {
+            let evse = Evse {
+                tenant_id: tenant,
+                station_id: station.id,
+                evse_id: 1,
+                uid: Some(format!("NL*DEM*E{}", n + 1)),
+                status: ConnectorStatus::Unavailable,
+            };
+            store.upsert_evse(tenant, &evse).await?;
+            let connector = Connector {
+                tenant_id: tenant,
+                station_id: station.id,
+                evse_id: 1,
+                connector_id: 1,
+                standard: ConnectorType::Iec62196T2,
+                format: ConnectorFormat::Socket,
+                power_type: PowerType::Ac3Phase,
+                max_voltage: Some(230),
+                max_amperage: Some(32),
+                max_power_w: Some(22_000),
+                status: ConnectorStatus::Unavailable,
+                error_code: None,
+                vendor_error_code: None,
+                status_at: None,
+            };
+            store.upsert_connector(tenant, &connector).await?;
         }
     }
     for (uid, status) in [

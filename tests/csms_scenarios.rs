@@ -85,6 +85,14 @@ fn full_session(identity: &str, version: &str) {
     let station = station_id(&api, identity);
     let detail = api.get(&format!("/stations/{station}")).expect(200);
     assert_eq!(detail["online"], false, "{detail:#}");
+    assert_eq!(detail["connection"], Value::Null, "{detail:#}");
+    assert_eq!(
+        detail["vendor"], "EV Backend",
+        "the boot is recorded: {detail:#}"
+    );
+    assert_eq!(detail["ocpp_version"], version, "{detail:#}");
+    // The simulator ends with its connector free again.
+    assert_eq!(detail["connectors"][0]["status"], "Available", "{detail:#}");
     let boots = api.get(&format!("/stations/{station}/boots")).expect(200);
     assert!(!boots.as_array().unwrap().is_empty(), "{boots:#}");
 
@@ -112,6 +120,17 @@ fn full_session(identity: &str, version: &str) {
         .expect(200);
     assert_eq!(decimal(&cdr["energy_wh"]), energy_wh, "{cdr:#}");
     assert_eq!(cdr["currency"], "EUR");
+    // The OCPI 2.2.1 CDR of the session, for roaming partners.
+    let ocpi = &cdr["details"]["ocpi_cdr"];
+    assert_eq!(ocpi["cdr_token"]["uid"], "DEMOTAG1", "{cdr:#}");
+    assert_eq!(
+        ocpi["cdr_location"]["evse_id"],
+        "NL*DEM*E1".replace('1', &identity[5..])
+    );
+    assert_eq!(
+        decimal(&ocpi["total_cost"]["excl_vat"]),
+        decimal(&cdr["total_cost_excl_vat"])
+    );
     let excl = Decimal::ONE + Decimal::new(30, 2) * energy_wh / Decimal::from(1000);
     let incl = excl * Decimal::new(121, 2);
     assert_eq!(decimal(&cdr["total_cost_excl_vat"]), excl, "{cdr:#}");
