@@ -240,14 +240,8 @@ impl<S: Store> Csms<S> {
 
     /// Counts a new session on its token.
     async fn count_session_start(&self, token: &Token, at: DateTime<Utc>) -> Result<(), OcppError> {
-        let Some(fresh) = self.store.token(token.tenant_id, token.id).await? else {
-            return Ok(());
-        };
-        let mut usage = fresh.usage.clone();
-        usage.sessions = usage.sessions.saturating_add(1);
-        usage.last_used_at = Some(usage.last_used_at.map_or(at, |last| last.max(at)));
         self.store
-            .save_token_usage(token.tenant_id, token.id, &usage)
+            .record_token_session(token.tenant_id, token.id, at)
             .await?;
         Ok(())
     }
