@@ -4,12 +4,14 @@
 //!
 //! ```text
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
-//!     [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080] [--system-key KEY]
+//!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
+//!     [--system-key KEY]
 //! ```
 //!
 //! - `--data-dir DIR`: the SQLite file is `DIR/csms.db` (default: the working directory);
 //!   `--database FILE` names the file itself; `--database-url` takes `sqlite:...` or
-//!   `postgres://...` URLs.
+//!   `postgres://...` URLs. With PostgreSQL, `--database-schema NAME` keeps everything in
+//!   that schema (created if missing), so several installations can share one database.
 //! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
 //!   without it, a random one is made and printed.
 //! - `--demo`: makes (or finds, when run again on the same database) a demo tenant with a
@@ -45,7 +47,8 @@ use tokio::net::TcpListener;
 use tracing::info;
 
 const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
-                     [--listen-ocpp ADDR] [--listen-api ADDR] [--system-key KEY]";
+                     [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
+                     [--system-key KEY]";
 
 /// What the command line says.
 struct Args {
@@ -54,6 +57,8 @@ struct Args {
     listen_ocpp: String,
     listen_api: String,
     system_key: Option<String>,
+    /// The PostgreSQL schema to keep everything in.
+    schema: Option<String>,
 }
 
 enum Database {
@@ -73,6 +78,7 @@ fn parse_args() -> Args {
         listen_ocpp: "127.0.0.1:9000".to_owned(),
         listen_api: "127.0.0.1:8080".to_owned(),
         system_key: None,
+        schema: None,
     };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
@@ -96,6 +102,7 @@ fn parse_args() -> Args {
             "--listen-ocpp" => args.listen_ocpp = value,
             "--listen-api" => args.listen_api = value,
             "--system-key" => args.system_key = Some(value),
+            "--database-schema" => args.schema = Some(value),
             other => usage(&format!("unknown option {other}")),
         }
     }
@@ -109,6 +116,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let args = parse_args();
+    if args.schema.is_some()
+        && !matches!(&args.database, Database::Url(url) if !url.starts_with("sqlite:"))
+    {
+        usage("--database-schema needs a postgres:// --database-url");
+    }
     let prometheus = PrometheusBuilder::new().install_recorder()?;
     match &args.database {
         Database::SqliteFile(path) => {
@@ -123,9 +135,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Database::Url(url)
             if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
         {
-            info!("PostgreSQL store");
-            let store = Arc::new(PostgresStore::connect(url).await?);
-            run(store, &args, prometheus).await
+            info!(schema = args.schema, "PostgreSQL store");
+            let store = match &args.schema {
+                Some(schema) => PostgresStore::connect_in_schema(url, schema).await?,
+                None => PostgresStore::connect(url).await?,
+            };
+            run(Arc::new(store), &args, prometheus).await
         }
         Database::Url(_) => usage("--database-url takes sqlite: or postgres:// URLs"),
     }

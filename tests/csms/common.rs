@@ -74,9 +74,10 @@ impl Csms {
     pub(crate) fn start(args: &[&str]) -> Csms {
         let mut child = Command::new(example("csms"))
             .args(args)
-            .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // Its log (INFO and above) would drown the test output; what the tests need it
+            // prints on standard output.
+            .stderr(Stdio::null())
             .spawn()
             .expect("the csms example is built by cargo test");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -169,8 +170,7 @@ pub(crate) fn station(url: &str, id: &str, version: &str, id_tag: &str, extra: &
             id_tag,
         ])
         .args(["--meter-interval", "0.05", "--meter-values", "3", "--once"])
-        .args(extra)
-        .env("RUST_LOG", "warn");
+        .args(extra);
     command
 }
 
