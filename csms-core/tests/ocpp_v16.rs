@@ -377,6 +377,57 @@ async fn a_session_without_tariff_gets_a_zero_cost_cdr() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_start_ends_the_connectors_session_that_never_got_its_stop() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CP-LOST").await;
+    h.token("TAG-L", |_| {}).await;
+    let cp = h.connect("CP-LOST", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let first = cp
+        .call(&v16::StartTransactionRequest::new(1, "TAG-L", 1000, t0))
+        .await
+        .expect("first start answered");
+    let mut values =
+        v16::MeterValuesRequest::new(1, vec![energy(t0 + Duration::minutes(20), "4000")]);
+    values.transaction_id = Some(first.transaction_id);
+    cp.call(&values).await.expect("meter values answered");
+    // A power cut: the stop of the first transaction is lost, and a new one starts.
+    let t1 = t0 + Duration::hours(2);
+    let second_start = v16::StartTransactionRequest::new(1, "TAG-L", 5000, t1);
+    let second = cp.call(&second_start).await.expect("second start answered");
+    assert_ne!(second.transaction_id, first.transaction_id);
+    // A retry of the second start changes nothing.
+    cp.call(&second_start).await.expect("retry answered");
+
+    let sessions = h
+        .store
+        .sessions_started_between(h.tenant, t0 - Duration::days(1), t1 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:#?}");
+    let old = &sessions[0];
+    assert_eq!(old.transaction, TransactionRef::V16(first.transaction_id));
+    assert_eq!(old.status, SessionStatus::Failed, "{old:#?}");
+    assert_eq!(
+        old.stop_reason.as_deref(),
+        Some(csms_core::ocpp::SUPERSEDED)
+    );
+    assert_eq!(old.stopped_at, Some(t1));
+    assert!(
+        h.store
+            .cdr_of_session(h.tenant, old.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "the ended session gets its CDR"
+    );
+    let new = &sessions[1];
+    assert_eq!(new.transaction, TransactionRef::V16(second.transaction_id));
+    assert!(!new.status.is_final(), "{new:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_of_an_unknown_transaction_is_kept() {
     let h = sqlite(UnknownStationPolicy::Reject).await;
     let station = h.station("CP-2").await;

@@ -41,7 +41,8 @@
 //! - **StartTransaction / StopTransaction / MeterValues** (1.6) and **TransactionEvent**
 //!   (2.0.1, ordered by [`sequence::sequence`]): sessions and their meter values; a retried
 //!   start finds its session, a stop of a transaction nobody knows is kept
-//!   (`record_unknown_stop`). 1.6 MeterValues without a transaction go to the connector's
+//!   (`record_unknown_stop`); a 1.6 start on a connector whose session never got its stop
+//!   ends that session ([`SUPERSEDED`]). 1.6 MeterValues without a transaction go to the connector's
 //!   running session; 2.0.1 MeterValues (outside transactions) are acknowledged and not
 //!   stored (the model keeps meter values per session).
 //! - **DataTransfer** is answered `UnknownVendorId`; it, **Firmware-**, **Diagnostics-**,
@@ -80,6 +81,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use error::OcppError;
+
+/// The stop reason of a 1.6 session that a new start on its connector ended: the station
+/// lost its stop (the session ends failed, with a CDR from its own readings).
+pub const SUPERSEDED: &str = "SupersededByNewTransaction";
 
 use crate::model::{
     Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, SessionId,

@@ -1,15 +1,16 @@
 //! The handlers of OCPP 1.6 messages.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use ocpp_server::Context;
 use ocpp_types::v16 as o16;
 use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
-use super::{Csms, OcppError, meter};
+use super::{Csms, OcppError, SUPERSEDED, meter};
 use crate::model::{
-    AuthMethod, NewSession, SessionStatus, SessionStop, StatusReport, TransactionRef, UnknownStop,
+    AuthMethod, ChargingSession, NewSession, SessionStatus, SessionStop, StatusReport,
+    TransactionRef, UnknownStop,
 };
 use crate::store::Store;
 
@@ -115,7 +116,22 @@ impl<S: Store + 'static> Csms<S> {
             offline: false,
             seq_no: None,
         };
+        let previous = self
+            .store
+            .active_session(
+                station.tenant_id,
+                station.id,
+                new.evse_id,
+                request.connector_id,
+            )
+            .await?;
         let (session, created) = self.store.start_session(station.tenant_id, &new).await?;
+        if created
+            && let Some(previous) = previous
+            && previous.id != session.id
+        {
+            self.end_superseded(&previous, request.timestamp).await?;
+        }
         let (_, decision) = self
             .authorize_uid(&station, &request.id_tag, Utc::now(), Some(session.id))
             .await?;
@@ -135,6 +151,39 @@ impl<S: Store + 'static> Csms<S> {
             id_tag_info: decision.to_v16(),
             transaction_id,
         })
+    }
+
+    /// A connector runs one transaction at a time: a new start on a connector whose session
+    /// is still running means the station lost that session's stop (a power cut, a reset).
+    /// The old session ends, failed, when the new one started (its energy from its own
+    /// readings), and gets its CDR, so it neither runs for ever nor blocks the token.
+    async fn end_superseded(
+        &self,
+        previous: &ChargingSession,
+        at: DateTime<Utc>,
+    ) -> Result<(), OcppError> {
+        let stop = SessionStop {
+            stopped_at: at.max(previous.started_at),
+            meter_stop_wh: None,
+            status: SessionStatus::Failed,
+            reason: Some(SUPERSEDED.to_owned()),
+            offline: false,
+            seq_no: None,
+        };
+        let stopped = self
+            .store
+            .stop_session(previous.tenant_id, previous.id, &stop)
+            .await?;
+        tracing::warn!(
+            session = %previous.id,
+            "a new start on the connector ends its session that never got a stop"
+        );
+        if let Some(stopped) = stopped
+            && stopped.status.is_final()
+        {
+            self.session_ended(&stopped, true).await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn stop_v16(
