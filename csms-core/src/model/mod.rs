@@ -116,8 +116,9 @@ pub use roaming::{
     NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
 };
 pub use session::{
-    AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus,
-    SessionStop, TransactionRef, UnknownStop,
+    AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,
+    SessionFilter, SessionId, SessionStatus, SessionStop, StationMeterValue, TransactionRef,
+    UnknownStop,
 };
 pub use station::{
     BootLogEntry, Connector, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station,

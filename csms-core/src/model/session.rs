@@ -203,6 +203,62 @@ pub struct MeterValue {
     pub signed_data: Option<String>,
 }
 
+/// Meter values as a station sent them in one message, and what they belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterReport {
+    /// The station.
+    pub station_id: StationId,
+    /// The EVSE they were measured on (0 or `None`: the station as a whole).
+    pub evse_id: Option<i32>,
+    /// The connector, where the station names one.
+    pub connector_id: Option<i32>,
+    /// Whose they are.
+    pub target: MeterTarget,
+    /// The sampled values.
+    pub values: Vec<MeterValue>,
+}
+
+/// What a station's meter values belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MeterTarget {
+    /// The session of the transaction the station names (a 2.x id, or a 1.6 integer in
+    /// decimal); kept against the station, with that id, when no session has it.
+    Transaction {
+        /// The station's transaction id.
+        transaction_id: String,
+    },
+    /// The session running on the report's EVSE and connector (1.6 MeterValues without a
+    /// transaction id); kept against the station when none runs there.
+    RunningSession,
+    /// No session: values measured outside transactions, kept against the station.
+    Station,
+}
+
+/// Where a [`MeterReport`] was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterRecorded {
+    /// The session that got the values; `None`: they were kept against the station.
+    pub session: Option<SessionId>,
+    /// How many of them were new (an identical value delivered again is kept once).
+    pub added: u64,
+}
+
+/// A meter value kept against a station, outside the sessions this CSMS knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationMeterValue {
+    /// The EVSE (0: the station as a whole).
+    pub evse_id: i32,
+    /// The connector (0: none named).
+    pub connector_id: i32,
+    /// The transaction the station named, if any.
+    pub transaction_id: Option<String>,
+    /// The value.
+    pub value: MeterValue,
+    /// When the CSMS received it.
+    pub received_at: DateTime<Utc>,
+}
+
 /// The stop of a transaction this CSMS never saw start (a 1.6 StopTransaction or a 2.0.1
 /// TransactionEvent `Ended` with an unknown id), kept so that what the station reported is
 /// not lost.

@@ -42,9 +42,11 @@
 //!   (2.0.1, ordered by [`sequence::sequence`]): sessions and their meter values; a retried
 //!   start finds its session, a stop of a transaction nobody knows is kept
 //!   (`record_unknown_stop`); a 1.6 start on a connector whose session never got its stop
-//!   ends that session ([`SUPERSEDED`]). 1.6 MeterValues without a transaction go to the connector's
-//!   running session; 2.0.1 MeterValues (outside transactions) are acknowledged and not
-//!   stored (the model keeps meter values per session).
+//!   ends that session ([`SUPERSEDED`]). 1.6 MeterValues without a transaction go to the
+//!   connector's running session; MeterValues of no known session (2.0.1 MeterValues, which
+//!   are outside transactions, 1.6 ones naming a transaction nobody started or on a connector
+//!   where none runs) are kept against the station, EVSE and connector
+//!   (`SessionStore::record_meter_values`), never dropped.
 //! - **DataTransfer** is answered `UnknownVendorId`; it, **Firmware-**, **Diagnostics-**,
 //!   **LogStatusNotification** and **SecurityEventNotification** go to the audit log with the
 //!   station as actor (actions `station.data_transfer`, `station.firmware_status`,

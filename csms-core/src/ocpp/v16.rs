@@ -9,7 +9,7 @@ use serde_json::json;
 use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
 use super::{Csms, OcppError, SUPERSEDED, meter};
 use crate::model::{
-    AuthMethod, ChargingSession, NewSession, SessionStatus, SessionStop, StatusReport,
+    AuthMethod, ChargingSession, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
     TransactionRef, UnknownStop,
 };
 use crate::store::Store;
@@ -274,35 +274,32 @@ impl<S: Store + 'static> Csms<S> {
     ) -> Result<o16::MeterValuesResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
         let values = meter::from_v16(&request.meter_value, "$.meterValue")?;
-        let session = match request.transaction_id {
-            Some(id) => {
-                self.store
-                    .session_by_transaction(station.tenant_id, station.id, &id.to_string())
-                    .await?
-            }
-            None if request.connector_id > 0 => {
-                self.store
-                    .active_session(
-                        station.tenant_id,
-                        station.id,
-                        Some(request.connector_id),
-                        request.connector_id,
-                    )
-                    .await?
-            }
-            None => None,
+        let target = match request.transaction_id {
+            Some(id) => MeterTarget::Transaction {
+                transaction_id: id.to_string(),
+            },
+            None if request.connector_id > 0 => MeterTarget::RunningSession,
+            None => MeterTarget::Station,
         };
-        match session {
-            Some(session) => {
-                self.store
-                    .add_meter_values(station.tenant_id, session.id, &values)
-                    .await?;
-            }
-            None => tracing::info!(
+        // 1.6 connector n is EVSE n, connector n; connector 0 is the station as a whole.
+        let report = MeterReport {
+            station_id: station.id,
+            evse_id: Some(request.connector_id),
+            connector_id: Some(request.connector_id),
+            target,
+            values,
+        };
+        let recorded = self
+            .store
+            .record_meter_values(station.tenant_id, &report)
+            .await?;
+        if recorded.session.is_none() {
+            tracing::debug!(
                 station = ctx.identity(),
                 connector = request.connector_id,
-                "meter values outside a known transaction not stored"
-            ),
+                transaction = request.transaction_id,
+                "meter values outside a known transaction kept against the station"
+            );
         }
         Ok(o16::MeterValuesResponse {})
     }

@@ -8,7 +8,9 @@ use serde_json::json;
 use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
 use super::sequence::{self, EventKind, KnownTransaction, Step};
 use super::{Csms, OcppError, meter};
-use crate::model::{AuthMethod, NewSession, SessionStatus, SessionStop, StatusReport};
+use crate::model::{
+    AuthMethod, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
+};
 use crate::store::Store;
 
 /// The session status a 2.0.1 charging state means.
@@ -265,13 +267,19 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::MeterValuesRequest,
     ) -> Result<o201::MeterValuesResponse, OcppError> {
-        self.admitted(ctx.identity(), false).await?;
-        tracing::debug!(
-            station = ctx.identity(),
-            evse = request.evse_id,
-            samples = request.meter_value.len(),
-            "meter values outside transactions not stored"
-        );
+        let station = self.admitted(ctx.identity(), false).await?;
+        // Outside transactions by definition (inside one, they come in TransactionEvents);
+        // EVSE 0 is the station's main meter.
+        let report = MeterReport {
+            station_id: station.id,
+            evse_id: Some(request.evse_id),
+            connector_id: None,
+            target: MeterTarget::Station,
+            values: meter::from_v201(&request.meter_value),
+        };
+        self.store
+            .record_meter_values(station.tenant_id, &report)
+            .await?;
         Ok(o201::MeterValuesResponse::default())
     }
 

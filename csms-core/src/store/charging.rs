@@ -6,9 +6,10 @@ use ocpi_types::v221::tariffs::Tariff;
 
 use super::{Page, Paged, StoreResult};
 use crate::model::{
-    Cdr, CdrFilter, CdrId, ChargingSession, Invoice, InvoiceId, MeterValue, NewCdr, NewInvoice,
-    NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StoredTariff,
-    TariffAssignment, TariffId, TariffScope, TenantId, UnknownStop, UserId,
+    Cdr, CdrFilter, CdrId, ChargingSession, Invoice, InvoiceId, MeterRecorded, MeterReport,
+    MeterValue, NewCdr, NewInvoice, NewSession, SessionFilter, SessionId, SessionStatus,
+    SessionStop, StationId, StationMeterValue, StoredTariff, TariffAssignment, TariffId,
+    TariffScope, TenantId, UnknownStop, UserId,
 };
 
 /// Charging sessions and meter values.
@@ -102,6 +103,26 @@ pub trait SessionStore: Send + Sync {
         session: SessionId,
         values: &[MeterValue],
     ) -> StoreResult<u64>;
+
+    /// Keeps what a station measured: against the session its [`MeterTarget`](crate::model::MeterTarget) finds, else
+    /// against the station. Values already kept (identical in every field but the signed
+    /// data) are skipped; a value that differs from a kept one in anything, the value or
+    /// unit included, is kept beside it. [`StoreError::NotFound`](super::StoreError::NotFound)
+    /// if `tenant` has no such station.
+    async fn record_meter_values(
+        &self,
+        tenant: TenantId,
+        report: &MeterReport,
+    ) -> StoreResult<MeterRecorded>;
+
+    /// The meter values kept against a station (outside sessions), oldest first, at most
+    /// `limit`.
+    async fn station_meter_values(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        limit: u32,
+    ) -> StoreResult<Vec<StationMeterValue>>;
 
     /// Keeps the stop of a transaction this CSMS does not know; `false` if the same stop
     /// (same station and transaction id) was kept before. [`StoreError::NotFound`](super::StoreError::NotFound) if

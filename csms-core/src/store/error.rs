@@ -36,6 +36,13 @@ pub enum StoreError {
     /// The database failed or could not be reached.
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
+    /// The transaction a write was batched in could not begin or commit (or the store is
+    /// closed): nothing of the write is kept.
+    #[error("database: the write was not committed: {reason}")]
+    CommitFailed {
+        /// Why.
+        reason: String,
+    },
     /// The migrations could not be applied.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

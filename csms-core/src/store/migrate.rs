@@ -47,6 +47,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "indexes for lists and deletes",
         include_str!("../../migrations/sqlite/0007_list_indexes.sql"),
     ),
+    (
+        8,
+        "meter readings kept when they differ, and outside sessions",
+        include_str!("../../migrations/sqlite/0008_meter_readings.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -85,6 +90,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         7,
         "indexes for lists and deletes",
         include_str!("../../migrations/postgres/0007_list_indexes.sql"),
+    ),
+    (
+        8,
+        "meter readings kept when they differ, and outside sessions",
+        include_str!("../../migrations/postgres/0008_meter_readings.sql"),
     ),
 ];
 

@@ -48,6 +48,7 @@ use ocpp_server::storage::Storage;
 
 mod charging;
 mod error;
+pub mod group_commit;
 mod migrate;
 mod page;
 mod partners;
@@ -56,6 +57,7 @@ mod places;
 mod postgres;
 mod sql;
 mod sqlite;
+mod station_cache;
 
 pub use charging::{CdrStore, InvoiceStore, SessionStore, TariffStore};
 pub use error::StoreError;

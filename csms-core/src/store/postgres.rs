@@ -4,21 +4,33 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, Postgres};
 
+use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
 use super::sql::sql_store;
+use super::station_cache::StationCache;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
 
 /// A store in a PostgreSQL database, with its migrations applied when connected.
 ///
+/// What stations send is written in [group commits](super::group_commit): many writes share
+/// one transaction and one flush of the write-ahead log, a few batches at a time.
+///
 /// Decimals are `NUMERIC`, times `TIMESTAMPTZ`.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL takes writes on any connection.
+    writer: PgPool,
+    writes: GroupCommit<Postgres>,
+    stations: StationCache,
     unknown_stations: Option<TenantId>,
 }
+
+/// How a write transaction begins.
+const BEGIN_WRITE: &str = "BEGIN";
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user@host/db`).
@@ -62,7 +74,7 @@ impl PostgresStore {
     /// when everything is kept in one.
     async fn open(options: PgConnectOptions, schema: Option<&str>) -> StoreResult<PostgresStore> {
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(16)
             .connect_with(options)
             .await?;
         let mut migrator = migrate::migrator(migrate::POSTGRES).await?;
@@ -87,8 +99,19 @@ impl PostgresStore {
                 migrated?;
             }
         }
+        let writes = GroupCommit::start(
+            pool.clone(),
+            GroupCommitConfig {
+                max_batch: 512,
+                concurrent_batches: 4,
+                begin: BEGIN_WRITE,
+            },
+        );
         Ok(PostgresStore {
+            writer: pool.clone(),
             pool,
+            writes,
+            stations: StationCache::default(),
             unknown_stations: None,
         })
     }

@@ -7,12 +7,14 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 
+use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
 use super::sql::sql_store;
+use super::station_cache::StationCache;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
 
@@ -20,12 +22,26 @@ use crate::model::TenantId;
 /// synced to disk (so what a station was answered survives a power cut), and its migrations
 /// applied when opened.
 ///
+/// SQLite has one writer at a time, so the store has one writing connection and never asks
+/// the file for its write lock from two of its own connections: writes queue for that
+/// connection (the busiest of them, what stations send, in [group commits](super::group_commit)
+/// sharing one transaction and one sync), while reads go to read-only connections that
+/// write-ahead logging never blocks.
+///
 /// Decimals are kept as their exact text and times as RFC 3339 text in UTC.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Read-only connections.
     pool: SqlitePool,
+    /// The one writing connection.
+    writer: SqlitePool,
+    writes: GroupCommit<Sqlite>,
+    stations: StationCache,
     unknown_stations: Option<TenantId>,
 }
+
+/// How a write transaction begins: with the write lock taken at once.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 impl SqliteStore {
     /// Opens (creating it if needed) the database file at `path`.
@@ -47,13 +63,34 @@ impl SqliteStore {
             .foreign_keys(true)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
+        // No pool may time out a writer that waits its turn behind a long queue of
+        // batches: the queue is bounded by the callers, not by a timeout.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(600))
+            .connect_with(options.clone())
+            .await?;
+        migrate::migrator(migrate::SQLITE)
+            .await?
+            .run(&writer)
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.read_only(true))
             .await?;
-        migrate::migrator(migrate::SQLITE).await?.run(&pool).await?;
+        let writes = GroupCommit::start(
+            writer.clone(),
+            GroupCommitConfig {
+                max_batch: 512,
+                concurrent_batches: 1,
+                begin: BEGIN_WRITE,
+            },
+        );
         Ok(SqliteStore {
             pool,
+            writer,
+            writes,
+            stations: StationCache::default(),
             unknown_stations: None,
         })
     }
@@ -61,6 +98,7 @@ impl SqliteStore {
     /// Closes every connection (after which the file can be copied or removed).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

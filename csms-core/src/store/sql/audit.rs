@@ -58,7 +58,7 @@ macro_rules! audit {
                     .bind(&entry.target)
                     .bind(old)
                     .bind(new)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("audit entry"))?;
                     audit_from(&row)

@@ -75,7 +75,7 @@ macro_rules! cdrs {
                     .bind(new.tariff_id.map(|id| id.0))
                     .bind(to_json("CDR details", &new.details)?)
                     .bind(now())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {

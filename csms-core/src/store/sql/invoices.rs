@@ -93,7 +93,7 @@ macro_rules! invoices {
                             reason: "the period ends before it starts".to_owned(),
                         });
                     }
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     // Holding the tenant's row serializes invoicing within the tenant (and
                     // takes SQLite's write lock at once).
                     let held = sqlx::query("UPDATE tenants SET name = name WHERE id = $1")

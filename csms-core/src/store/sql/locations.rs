@@ -93,7 +93,7 @@ macro_rules! locations {
                     tenant: TenantId,
                     new: &NewLocation,
                 ) -> StoreResult<Location> {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     check_spots(&mut *tx, tenant, &new.parking_spots).await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO locations (tenant_id, name, address, latitude, longitude, \
@@ -170,7 +170,7 @@ macro_rules! locations {
                     if self.location(tenant, id).await?.is_none() {
                         return Ok(None);
                     }
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     check_spots(&mut *tx, tenant, &update.parking_spots).await?;
                     let updated = sqlx::query(&format!(
                         "UPDATE locations SET name = $3, address = $4, latitude = $5, \
@@ -202,7 +202,7 @@ macro_rules! locations {
                     label: &str,
                     renter: Option<UserId>,
                 ) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     if let Some(renter) = renter {
                         hold_renter(&mut *tx, tenant, renter).await?;
                     }
@@ -251,7 +251,7 @@ macro_rules! locations {
                         sqlx::query("DELETE FROM locations WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant.0)
                             .bind(id.0)
-                            .execute(&self.pool)
+                            .execute(&self.writer)
                             .await
                             .map_err(StoreError::referenced(
                                 "location with stations or an assigned tariff",

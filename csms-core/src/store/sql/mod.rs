@@ -91,6 +91,28 @@ pub(crate) fn start_key(new: &crate::model::NewSession) -> String {
     }
 }
 
+/// `rows` rows of `columns` placeholders each for a `VALUES` list, numbered from `first`:
+/// `($5, $6), ($7, $8)`.
+pub(crate) fn values_rows(first: usize, rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            let number = first + row * columns + column;
+            text.push('$');
+            text.push_str(&number.to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
 /// What `ocpp-server` knows of a station.
 pub(crate) fn station_record(station: &Station) -> StationRecord {
     let mut record = StationRecord::new(station.identity.clone());

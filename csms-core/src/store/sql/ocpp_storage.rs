@@ -46,18 +46,29 @@ macro_rules! ocpp_storage {
                     version: Option<OcppVersion>,
                     when: DateTime<Utc>,
                 ) -> Result<(), StorageError> {
-                    sqlx::query(
-                        "UPDATE stations SET online = $2, \
-                         ocpp_version = COALESCE($3, ocpp_version), last_seen = $4 \
-                         WHERE identity = $1",
-                    )
-                    .bind(identity)
-                    .bind(version.is_some())
-                    .bind(version.map(OcppVersion::as_str))
-                    .bind(at(when))
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|error| storage_error(error.into()))?;
+                    self.writes
+                        .write(
+                            (identity.to_owned(), version, at(when)),
+                            |(identity, version, when), connection| {
+                                Box::pin(async move {
+                                    sqlx::query(
+                                        "UPDATE stations SET online = $2, \
+                                         ocpp_version = COALESCE($3, ocpp_version), last_seen = $4 \
+                                         WHERE identity = $1",
+                                    )
+                                    .bind(identity)
+                                    .bind(version.is_some())
+                                    .bind(version.map(OcppVersion::as_str))
+                                    .bind(*when)
+                                    .execute(&mut *connection)
+                                    .await?;
+                                    Ok(())
+                                })
+                            },
+                        )
+                        .await
+                        .map_err(storage_error)?;
+                    self.stations.forget_identity(identity);
                     Ok(())
                 }
 
@@ -66,12 +77,20 @@ macro_rules! ocpp_storage {
                     identity: &str,
                     when: DateTime<Utc>,
                 ) -> Result<(), StorageError> {
-                    sqlx::query("UPDATE stations SET last_seen = $2 WHERE identity = $1")
-                        .bind(identity)
-                        .bind(at(when))
-                        .execute(&self.pool)
+                    self.writes
+                        .write((identity.to_owned(), at(when)), |(identity, when), connection| {
+                            Box::pin(async move {
+                                sqlx::query("UPDATE stations SET last_seen = $2 WHERE identity = $1")
+                                    .bind(identity)
+                                    .bind(*when)
+                                    .execute(&mut *connection)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
                         .await
-                        .map_err(|error| storage_error(error.into()))?;
+                        .map_err(storage_error)?;
+                    self.stations.forget_identity(identity);
                     Ok(())
                 }
             }
@@ -94,7 +113,7 @@ macro_rules! ocpp_storage {
 
                 /// The sqlx pool, for what the store traits do not cover.
                 pub fn pool(&self) -> &sqlx::Pool<<$row as sqlx::Row>::Database> {
-                    &self.pool
+                    &self.writer
                 }
 
                 async fn record_boot_of(&self, identity: &str, boot: BootInfo) -> StoreResult<()> {

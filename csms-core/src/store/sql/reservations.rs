@@ -46,7 +46,7 @@ macro_rules! reservations {
                     new: &NewReservation,
                 ) -> StoreResult<Reservation> {
                     let when = now();
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     sqlx::query(
                         "UPDATE reservations SET status = 'expired' WHERE tenant_id = $1 \
                          AND station_id = $2 AND status = 'active' AND expires_at <= $3",
@@ -109,7 +109,7 @@ macro_rules! reservations {
                     )
                     .bind(tenant.0)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -127,7 +127,7 @@ macro_rules! reservations {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(session.0)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -150,7 +150,7 @@ macro_rules! reservations {
                     )
                     .bind(tenant.0)
                     .bind(at(when))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected())
                 }

@@ -72,7 +72,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &new.endpoints)?)
                     .bind(new.status.as_str())
                     .bind(when)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on(TAKEN))?;
                     partner_from(&row)
@@ -162,7 +162,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &update.endpoints)?)
                     .bind(update.status.as_str())
                     .bind(now())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(StoreError::on(TAKEN))?
                     .as_ref()
@@ -184,7 +184,7 @@ macro_rules! roaming {
                     .bind(id.0)
                     .bind(status.as_str())
                     .bind(now())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -199,7 +199,7 @@ macro_rules! roaming {
                     )
                     .bind(tenant.0)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(StoreError::referenced("roaming partner in use"))?;
                     Ok(done.rows_affected() > 0)

@@ -9,9 +9,9 @@ macro_rules! sessions {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use crate::model::{AuthMethod, ChargingSession, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
-            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key};
-            use crate::store::{Page, Paged, SessionStore, StationStore, StoreError, StoreResult};
+            use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
+            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, values_rows};
+            use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
             const SESSION_COLUMNS: &str = "id, tenant_id, station_id, transaction_id, is_v16, \
                  evse_id, connector_id, token_uid, token_id, started_at, stopped_at, \
@@ -79,6 +79,329 @@ macro_rules! sessions {
                 })
             }
 
+            /// The connection a batched write runs on.
+            type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
+
+            /// How a write names the session its meter values go to.
+            enum SessionKey<'a> {
+                Id(SessionId),
+                Transaction(StationId, &'a str),
+                Running(StationId, Option<i32>, i32),
+            }
+
+            /// The most values one statement inserts (each takes 8 parameters; SQLite and
+            /// PostgreSQL both allow far more than 8 × 500).
+            const VALUES_PER_STATEMENT: usize = 500;
+
+            async fn station_exists(
+                connection: &mut Connection,
+                tenant: TenantId,
+                station: StationId,
+            ) -> StoreResult<bool> {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM stations WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(station.0)
+                        .fetch_optional(&mut *connection)
+                        .await?;
+                Ok(found.is_some())
+            }
+
+            /// The session `key` names.
+            async fn session_id(
+                connection: &mut Connection,
+                tenant: TenantId,
+                key: &SessionKey<'_>,
+            ) -> StoreResult<Option<SessionId>> {
+                let query = match key {
+                    SessionKey::Id(id) => {
+                        sqlx::query_scalar("SELECT id FROM sessions WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.0)
+                            .bind(id.0)
+                    }
+                    SessionKey::Transaction(station, transaction) => sqlx::query_scalar(
+                        "SELECT id FROM sessions WHERE tenant_id = $1 AND station_id = $2 \
+                         AND transaction_id = $3",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(*transaction),
+                    SessionKey::Running(station, evse, connector) => sqlx::query_scalar(
+                        "SELECT id FROM sessions WHERE tenant_id = $1 AND station_id = $2 \
+                         AND connector_id = $3 AND ($4 IS NULL OR evse_id = $4) \
+                         AND status NOT IN ('completed', 'failed') \
+                         ORDER BY started_at DESC, id DESC LIMIT 1",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(*connector)
+                    .bind(*evse),
+                };
+                let id: Option<i64> = query.fetch_optional(&mut *connection).await?;
+                Ok(id.map(SessionId))
+            }
+
+            /// Adds `values` to the session `key` names, skipping those it has: the
+            /// session and how many were new, or `None` if there is no such session.
+            /// One statement per [`VALUES_PER_STATEMENT`] values, which finds the session
+            /// itself; only when it adds nothing is the session looked for again, to tell
+            /// a repeat from a session that does not exist.
+            async fn insert_session_values(
+                connection: &mut Connection,
+                tenant: TenantId,
+                key: SessionKey<'_>,
+                values: &[MeterValue],
+            ) -> StoreResult<Option<(SessionId, u64)>> {
+                let mut session = None;
+                let mut added = 0;
+                for chunk in values.chunks(VALUES_PER_STATEMENT) {
+                    let rows = values_rows(4, chunk.len(), 8);
+                    let (filter, number, text) = match &key {
+                        SessionKey::Id(id) => ("s.id = $2 AND $3 IS NULL", id.0, None),
+                        SessionKey::Transaction(station, transaction) => (
+                            "s.station_id = $2 AND s.transaction_id = $3",
+                            station.0,
+                            Some(*transaction),
+                        ),
+                        SessionKey::Running(..) => {
+                            // Which session runs is decided once, before inserting.
+                            let Some(id) = session_id(connection, tenant, &key).await? else {
+                                return Ok(None);
+                            };
+                            ("s.id = $2 AND $3 IS NULL", id.0, None)
+                        }
+                    };
+                    let sql = format!(
+                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                         SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, v.column4, \
+                         v.column5, v.column6, v.column7, v.column8 \
+                         FROM sessions s, (VALUES {rows}) AS v \
+                         WHERE s.tenant_id = $1 AND {filter} \
+                         ON CONFLICT DO NOTHING RETURNING session_id"
+                    );
+                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+                        .bind(tenant.0)
+                        .bind(number)
+                        .bind(text);
+                    for value in chunk {
+                        query = query
+                            .bind(at(value.timestamp))
+                            .bind(&value.measurand)
+                            .bind(or_empty(&value.phase))
+                            .bind(or_empty(&value.location))
+                            .bind(or_empty(&value.context))
+                            .bind(&value.unit)
+                            .bind($dec_in(value.value))
+                            .bind(&value.signed_data);
+                    }
+                    let inserted = query.fetch_all(&mut *connection).await?;
+                    added += inserted.len() as u64;
+                    if let Some(id) = inserted.first() {
+                        session = Some(SessionId(*id));
+                    }
+                }
+                if session.is_none() {
+                    session = session_id(connection, tenant, &key).await?;
+                }
+                Ok(session.map(|session| (session, added)))
+            }
+
+            /// [`SessionStore::record_meter_values`] on a batch's connection.
+            async fn record_meter_values_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                report: &MeterReport,
+                received: DateTime<Utc>,
+            ) -> StoreResult<MeterRecorded> {
+                let (key, transaction) = match &report.target {
+                    MeterTarget::Transaction { transaction_id } => (
+                        Some(SessionKey::Transaction(report.station_id, transaction_id)),
+                        transaction_id.as_str(),
+                    ),
+                    MeterTarget::RunningSession => (
+                        Some(SessionKey::Running(
+                            report.station_id,
+                            report.evse_id,
+                            report.connector_id.unwrap_or(0),
+                        )),
+                        "",
+                    ),
+                    MeterTarget::Station => (None, ""),
+                };
+                if let Some(key) = key {
+                    if let Some((session, added)) =
+                        insert_session_values(connection, tenant, key, &report.values).await?
+                    {
+                        return Ok(MeterRecorded {
+                            session: Some(session),
+                            added,
+                        });
+                    }
+                }
+                let mut added = 0;
+                for chunk in report.values.chunks(VALUES_PER_STATEMENT) {
+                    let rows = values_rows(7, chunk.len(), 8);
+                    let sql = format!(
+                        "INSERT INTO station_meter_values (tenant_id, station_id, evse_id, \
+                         connector_id, transaction_id, received_at, {METER_COLUMNS}) \
+                         SELECT s.tenant_id, s.id, $3, $4, $5, $6, v.column1, v.column2, \
+                         v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
+                         FROM stations s, (VALUES {rows}) AS v \
+                         WHERE s.tenant_id = $1 AND s.id = $2 ON CONFLICT DO NOTHING"
+                    );
+                    let mut query = sqlx::query(&sql)
+                        .bind(tenant.0)
+                        .bind(report.station_id.0)
+                        .bind(report.evse_id.unwrap_or(0))
+                        .bind(report.connector_id.unwrap_or(0))
+                        .bind(transaction)
+                        .bind(received);
+                    for value in chunk {
+                        query = query
+                            .bind(at(value.timestamp))
+                            .bind(&value.measurand)
+                            .bind(or_empty(&value.phase))
+                            .bind(or_empty(&value.location))
+                            .bind(or_empty(&value.context))
+                            .bind(&value.unit)
+                            .bind($dec_in(value.value))
+                            .bind(&value.signed_data);
+                    }
+                    added += query.execute(&mut *connection).await?.rows_affected();
+                }
+                if added == 0 && !station_exists(connection, tenant, report.station_id).await? {
+                    return Err(StoreError::NotFound { what: "station" });
+                }
+                Ok(MeterRecorded {
+                    session: None,
+                    added,
+                })
+            }
+
+            /// [`SessionStore::start_session`] on a batch's connection.
+            async fn start_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                new: &NewSession,
+                key: &str,
+            ) -> StoreResult<(ChargingSession, bool)> {
+                // Any unique key a concurrent delivery of the same start hits first (the
+                // start key, or the 2.0.1 transaction id, which makes the start key) means
+                // the same start: the conflict is not narrowed to one of them.
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO sessions (tenant_id, station_id, start_key, transaction_id, \
+                     is_v16, evse_id, connector_id, token_uid, token_id, started_at, \
+                     meter_start_wh, status, auth_method, offline, last_seq_no, updated_at) \
+                     SELECT tenant_id, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                     $15, $16 FROM stations WHERE tenant_id = $1 AND id = $2 \
+                     ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(tenant.0)
+                .bind(new.station_id.0)
+                .bind(key)
+                .bind(&new.transaction_id)
+                .bind(new.transaction_id.is_none())
+                .bind(new.evse_id)
+                .bind(new.connector_id)
+                .bind(&new.token_uid)
+                .bind(new.token_id.map(|id| id.0))
+                .bind(at(new.started_at))
+                .bind(dec_in(new.meter_start_wh))
+                .bind(new.status.as_str())
+                .bind(new.auth_method.map(AuthMethod::as_str))
+                .bind(new.offline)
+                .bind(new.seq_no)
+                .bind(now())
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(StoreError::on("transaction id of this station"))?;
+                if let (Some(id), None) = (inserted, &new.transaction_id) {
+                    // 1.6: the station's transaction id is the session's.
+                    let transaction = i32::try_from(id).map_err(|_| StoreError::Invalid {
+                        what: "1.6 transaction id",
+                        reason: format!("session id {id} does not fit an OCPP integer"),
+                    })?;
+                    sqlx::query(
+                        "UPDATE sessions SET transaction_id = $3 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(id)
+                    .bind(transaction.to_string())
+                    .execute(&mut *connection)
+                    .await
+                    .map_err(StoreError::on("transaction id of this station"))?;
+                }
+                let row = sqlx::query(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions \
+                     WHERE tenant_id = $1 AND station_id = $2 AND start_key = $3"
+                ))
+                .bind(tenant.0)
+                .bind(new.station_id.0)
+                .bind(key)
+                .fetch_optional(&mut *connection)
+                .await?;
+                match row {
+                    Some(row) => Ok((session_from(&row)?, inserted.is_some())),
+                    None => Err(StoreError::NotFound { what: "station" }),
+                }
+            }
+
+            /// The session `id` on a batch's connection.
+            async fn session_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                id: SessionId,
+            ) -> StoreResult<Option<ChargingSession>> {
+                sqlx::query(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_optional(&mut *connection)
+                .await?
+                .as_ref()
+                .map(session_from)
+                .transpose()
+            }
+
+            /// [`SessionStore::stop_session`] on a batch's connection.
+            async fn stop_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                id: SessionId,
+                stop: &SessionStop,
+            ) -> StoreResult<Option<ChargingSession>> {
+                let Some(session) = session_in(connection, tenant, id).await? else {
+                    return Ok(None);
+                };
+                if session.status.is_final() {
+                    return Ok(Some(session));
+                }
+                let energy = match (session.meter_start_wh, stop.meter_stop_wh) {
+                    (Some(start), Some(end)) => end.checked_sub(start),
+                    _ => None,
+                };
+                sqlx::query(
+                    "UPDATE sessions SET stopped_at = $3, meter_stop_wh = $4, energy_wh = $5, \
+                     status = $6, stop_reason = $7, offline = (offline OR $8), \
+                     last_seq_no = COALESCE($9, last_seq_no), updated_at = $10 \
+                     WHERE tenant_id = $1 AND id = $2 AND status NOT IN ('completed', 'failed')",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .bind(at(stop.stopped_at))
+                .bind(dec_in(stop.meter_stop_wh))
+                .bind(dec_in(energy))
+                .bind(stop.status.as_str())
+                .bind(&stop.reason)
+                .bind(stop.offline)
+                .bind(stop.seq_no)
+                .bind(now())
+                .execute(&mut *connection)
+                .await?;
+                session_in(connection, tenant, id).await
+            }
+
             #[async_trait]
             impl SessionStore for $store {
                 async fn start_session(
@@ -86,71 +409,14 @@ macro_rules! sessions {
                     tenant: TenantId,
                     new: &NewSession,
                 ) -> StoreResult<(ChargingSession, bool)> {
-                    let key = start_key(new);
-                    let when = now();
-                    // Any unique key a concurrent delivery of the same start hits first (the
-                    // start key, or the 2.0.1 transaction id, which makes the start key) means
-                    // the same start: the conflict is not narrowed to one of them.
-                    // Writing first takes SQLite's write lock at once, so the transaction never
-                    // has to upgrade from a read lock.
-                    let mut tx = self.pool.begin().await?;
-                    let inserted: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO sessions (tenant_id, station_id, start_key, transaction_id, \
-                         is_v16, evse_id, connector_id, token_uid, token_id, started_at, \
-                         meter_start_wh, status, auth_method, offline, last_seq_no, updated_at) \
-                         SELECT tenant_id, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                         $15, $16 FROM stations WHERE tenant_id = $1 AND id = $2 \
-                         ON CONFLICT DO NOTHING RETURNING id",
-                    )
-                    .bind(tenant.0)
-                    .bind(new.station_id.0)
-                    .bind(&key)
-                    .bind(&new.transaction_id)
-                    .bind(new.transaction_id.is_none())
-                    .bind(new.evse_id)
-                    .bind(new.connector_id)
-                    .bind(&new.token_uid)
-                    .bind(new.token_id.map(|id| id.0))
-                    .bind(at(new.started_at))
-                    .bind(dec_in(new.meter_start_wh))
-                    .bind(new.status.as_str())
-                    .bind(new.auth_method.map(AuthMethod::as_str))
-                    .bind(new.offline)
-                    .bind(new.seq_no)
-                    .bind(when)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(StoreError::on("transaction id of this station"))?;
-                    if let (Some(id), None) = (inserted, &new.transaction_id) {
-                        // 1.6: the station's transaction id is the session's.
-                        let transaction = i32::try_from(id).map_err(|_| StoreError::Invalid {
-                            what: "1.6 transaction id",
-                            reason: format!("session id {id} does not fit an OCPP integer"),
-                        })?;
-                        sqlx::query(
-                            "UPDATE sessions SET transaction_id = $3 WHERE tenant_id = $1 AND id = $2",
-                        )
-                        .bind(tenant.0)
-                        .bind(id)
-                        .bind(transaction.to_string())
-                        .execute(&mut *tx)
+                    let input = (tenant, new.clone(), start_key(new));
+                    self.writes
+                        .write(input, |(tenant, new, key), connection| {
+                            Box::pin(async move {
+                                start_in(connection, *tenant, new, key).await
+                            })
+                        })
                         .await
-                        .map_err(StoreError::on("transaction id of this station"))?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "SELECT {SESSION_COLUMNS} FROM sessions \
-                         WHERE tenant_id = $1 AND station_id = $2 AND start_key = $3"
-                    ))
-                    .bind(tenant.0)
-                    .bind(new.station_id.0)
-                    .bind(&key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    match row {
-                        Some(row) => Ok((session_from(&row)?, inserted.is_some())),
-                        None => Err(StoreError::NotFound { what: "station" }),
-                    }
                 }
 
                 async fn session(
@@ -228,20 +494,27 @@ macro_rules! sessions {
                             reason: "a session ends through stop_session".to_owned(),
                         });
                     }
-                    let done = sqlx::query(
-                        "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
-                         updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
-                         AND status NOT IN ('completed', 'failed') \
-                         AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4)",
-                    )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .bind(status.as_str())
-                    .bind(seq_no)
-                    .bind(now())
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(done.rows_affected() > 0)
+                    self.writes
+                        .write((tenant, id, status, seq_no), |&(tenant, id, status, seq_no), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE sessions SET status = $3, \
+                                     last_seq_no = COALESCE($4, last_seq_no), updated_at = $5 \
+                                     WHERE tenant_id = $1 AND id = $2 \
+                                     AND status NOT IN ('completed', 'failed') \
+                                     AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4)",
+                                )
+                                .bind(tenant.0)
+                                .bind(id.0)
+                                .bind(status.as_str())
+                                .bind(seq_no)
+                                .bind(now())
+                                .execute(&mut *connection)
+                                .await?;
+                                Ok(done.rows_affected() > 0)
+                            })
+                        })
+                        .await
                 }
 
                 async fn stop_session(
@@ -256,35 +529,11 @@ macro_rules! sessions {
                             reason: format!("{} does not end a session", stop.status),
                         });
                     }
-                    let Some(session) = self.session(tenant, id).await? else {
-                        return Ok(None);
-                    };
-                    if session.status.is_final() {
-                        return Ok(Some(session));
-                    }
-                    let energy = match (session.meter_start_wh, stop.meter_stop_wh) {
-                        (Some(start), Some(end)) => end.checked_sub(start),
-                        _ => None,
-                    };
-                    sqlx::query(
-                        "UPDATE sessions SET stopped_at = $3, meter_stop_wh = $4, energy_wh = $5, \
-                         status = $6, stop_reason = $7, offline = (offline OR $8), \
-                         last_seq_no = COALESCE($9, last_seq_no), updated_at = $10 \
-                         WHERE tenant_id = $1 AND id = $2 AND status NOT IN ('completed', 'failed')",
-                    )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .bind(at(stop.stopped_at))
-                    .bind(dec_in(stop.meter_stop_wh))
-                    .bind(dec_in(energy))
-                    .bind(stop.status.as_str())
-                    .bind(&stop.reason)
-                    .bind(stop.offline)
-                    .bind(stop.seq_no)
-                    .bind(now())
-                    .execute(&self.pool)
-                    .await?;
-                    self.session(tenant, id).await
+                    self.writes
+                        .write((tenant, id, stop.clone()), |(tenant, id, stop), connection| {
+                            Box::pin(async move { stop_in(connection, *tenant, *id, stop).await })
+                        })
+                        .await
                 }
 
                 async fn sessions_started_between(
@@ -337,33 +586,66 @@ macro_rules! sessions {
                     session: SessionId,
                     values: &[MeterValue],
                 ) -> StoreResult<u64> {
-                    let mut tx = self.pool.begin().await?;
-                    let mut added = 0;
-                    for value in values {
-                        let done = sqlx::query(&format!(
-                            "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                             SELECT tenant_id, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM sessions \
-                             WHERE tenant_id = $1 AND id = $2 ON CONFLICT DO NOTHING"
-                        ))
-                        .bind(tenant.0)
-                        .bind(session.0)
-                        .bind(at(value.timestamp))
-                        .bind(&value.measurand)
-                        .bind(or_empty(&value.phase))
-                        .bind(or_empty(&value.location))
-                        .bind(or_empty(&value.context))
-                        .bind(&value.unit)
-                        .bind($dec_in(value.value))
-                        .bind(&value.signed_data)
-                        .execute(&mut *tx)
-                        .await?;
-                        added += done.rows_affected();
-                    }
-                    if added == 0 && self.session(tenant, session).await?.is_none() {
-                        return Err(StoreError::NotFound { what: "session" });
-                    }
-                    tx.commit().await?;
-                    Ok(added)
+                    self.writes
+                        .write((tenant, session, values.to_vec()), |(tenant, session, values), connection| {
+                            Box::pin(async move {
+                                let added = insert_session_values(
+                                    connection,
+                                    *tenant,
+                                    SessionKey::Id(*session),
+                                    values,
+                                )
+                                .await?;
+                                if added.is_none() {
+                                    return Err(StoreError::NotFound { what: "session" });
+                                }
+                                Ok(added.map_or(0, |(_, added)| added))
+                            })
+                        })
+                        .await
+                }
+
+                async fn record_meter_values(
+                    &self,
+                    tenant: TenantId,
+                    report: &MeterReport,
+                ) -> StoreResult<MeterRecorded> {
+                    self.writes
+                        .write((tenant, report.clone(), now()), |(tenant, report, received), connection| {
+                            Box::pin(async move {
+                                record_meter_values_in(connection, *tenant, report, *received).await
+                            })
+                        })
+                        .await
+                }
+
+                async fn station_meter_values(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                    limit: u32,
+                ) -> StoreResult<Vec<StationMeterValue>> {
+                    sqlx::query(&format!(
+                        "SELECT evse_id, connector_id, transaction_id, received_at, {METER_COLUMNS} \
+                         FROM station_meter_values WHERE tenant_id = $1 AND station_id = $2 \
+                         ORDER BY at, id LIMIT $3"
+                    ))
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok(StationMeterValue {
+                            evse_id: row.try_get("evse_id")?,
+                            connector_id: row.try_get("connector_id")?,
+                            transaction_id: non_empty(row.try_get("transaction_id")?),
+                            received_at: row.try_get("received_at")?,
+                            value: meter_value_from(row)?,
+                        })
+                    })
+                    .collect()
                 }
 
                 async fn record_unknown_stop(
@@ -371,30 +653,36 @@ macro_rules! sessions {
                     tenant: TenantId,
                     stop: &UnknownStop,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "INSERT INTO unknown_stops (tenant_id, station_id, transaction_id, \
-                         token_uid, stopped_at, meter_stop_wh, reason, offline) \
-                         SELECT tenant_id, id, $3, $4, $5, $6, $7, $8 FROM stations \
-                         WHERE tenant_id = $1 AND id = $2 \
-                         ON CONFLICT (tenant_id, station_id, transaction_id) DO NOTHING",
-                    )
-                    .bind(tenant.0)
-                    .bind(stop.station_id.0)
-                    .bind(&stop.transaction_id)
-                    .bind(&stop.token_uid)
-                    .bind(at(stop.stopped_at))
-                    .bind(dec_in(stop.meter_stop_wh))
-                    .bind(&stop.reason)
-                    .bind(stop.offline)
-                    .execute(&self.pool)
-                    .await?;
-                    if done.rows_affected() > 0 {
-                        return Ok(true);
-                    }
-                    match self.station_by_id(tenant, stop.station_id).await? {
-                        Some(_) => Ok(false),
-                        None => Err(StoreError::NotFound { what: "station" }),
-                    }
+                    self.writes
+                        .write((tenant, stop.clone()), |(tenant, stop), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "INSERT INTO unknown_stops (tenant_id, station_id, transaction_id, \
+                                     token_uid, stopped_at, meter_stop_wh, reason, offline) \
+                                     SELECT tenant_id, id, $3, $4, $5, $6, $7, $8 FROM stations \
+                                     WHERE tenant_id = $1 AND id = $2 \
+                                     ON CONFLICT (tenant_id, station_id, transaction_id) DO NOTHING",
+                                )
+                                .bind(tenant.0)
+                                .bind(stop.station_id.0)
+                                .bind(&stop.transaction_id)
+                                .bind(&stop.token_uid)
+                                .bind(at(stop.stopped_at))
+                                .bind(dec_in(stop.meter_stop_wh))
+                                .bind(&stop.reason)
+                                .bind(stop.offline)
+                                .execute(&mut *connection)
+                                .await?;
+                                if done.rows_affected() > 0 {
+                                    return Ok(true);
+                                }
+                                match station_exists(connection, *tenant, stop.station_id).await? {
+                                    true => Ok(false),
+                                    false => Err(StoreError::NotFound { what: "station" }),
+                                }
+                            })
+                        })
+                        .await
                 }
 
                 async fn unknown_stops(

@@ -171,7 +171,7 @@ macro_rules! stations {
                     .bind(new.credentials_hash.as_ref().map(|hash| hash.to_string()))
                     .bind(new.registration.as_str())
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("station identity"))?;
                     self.station_by_id(tenant, StationId(id))
@@ -197,7 +197,11 @@ macro_rules! stations {
                 }
 
                 async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>> {
-                    sqlx::query(&format!(
+                    let lookup = match self.stations.get(identity) {
+                        Ok(station) => return Ok(Some(station)),
+                        Err(lookup) => lookup,
+                    };
+                    let station = sqlx::query(&format!(
                         "SELECT {STATION_COLUMNS} FROM stations WHERE identity = $1"
                     ))
                     .bind(identity)
@@ -205,7 +209,11 @@ macro_rules! stations {
                     .await?
                     .as_ref()
                     .map(station_from)
-                    .transpose()
+                    .transpose()?;
+                    if let Some(station) = &station {
+                        self.stations.keep(lookup, station);
+                    }
+                    Ok(station)
                 }
 
                 async fn set_station_registration(
@@ -220,8 +228,9 @@ macro_rules! stations {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(status.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
+                    self.stations.forget(id);
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -231,52 +240,70 @@ macro_rules! stations {
                     id: StationId,
                     when: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "UPDATE stations SET last_heartbeat = $3 WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .bind(at(when))
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(done.rows_affected() > 0)
+                    let recorded = self
+                        .writes
+                        .write((tenant, id, at(when)), |&(tenant, id, when), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE stations SET last_heartbeat = $3 \
+                                     WHERE tenant_id = $1 AND id = $2",
+                                )
+                                .bind(tenant.0)
+                                .bind(id.0)
+                                .bind(when)
+                                .execute(&mut *connection)
+                                .await?;
+                                Ok(done.rows_affected() > 0)
+                            })
+                        })
+                        .await?;
+                    self.stations.forget(id);
+                    Ok(recorded)
                 }
 
                 async fn log_boot(&self, tenant: TenantId, entry: &BootLogEntry) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await?;
-                    let done = sqlx::query(
-                        "UPDATE stations SET vendor = $3, model = $4, serial_number = $5, \
-                         firmware_version = $6, last_boot_at = $7 WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(entry.station_id.0)
-                    .bind(&entry.vendor)
-                    .bind(&entry.model)
-                    .bind(&entry.serial_number)
-                    .bind(&entry.firmware_version)
-                    .bind(at(entry.at))
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() == 0 {
-                        return Ok(false);
-                    }
-                    sqlx::query(&format!(
-                        "INSERT INTO boot_log ({BOOT_COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                    ))
-                    .bind(tenant.0)
-                    .bind(entry.station_id.0)
-                    .bind(at(entry.at))
-                    .bind(&entry.vendor)
-                    .bind(&entry.model)
-                    .bind(&entry.serial_number)
-                    .bind(&entry.firmware_version)
-                    .bind(&entry.reason)
-                    .bind(entry.outcome.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(true)
+                    let logged = self
+                        .writes
+                        .write((tenant, entry.clone()), |(tenant, entry), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE stations SET vendor = $3, model = $4, serial_number = $5, \
+                                     firmware_version = $6, last_boot_at = $7 \
+                                     WHERE tenant_id = $1 AND id = $2",
+                                )
+                                .bind(tenant.0)
+                                .bind(entry.station_id.0)
+                                .bind(&entry.vendor)
+                                .bind(&entry.model)
+                                .bind(&entry.serial_number)
+                                .bind(&entry.firmware_version)
+                                .bind(at(entry.at))
+                                .execute(&mut *connection)
+                                .await?;
+                                if done.rows_affected() == 0 {
+                                    return Ok(false);
+                                }
+                                sqlx::query(&format!(
+                                    "INSERT INTO boot_log ({BOOT_COLUMNS}) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                                ))
+                                .bind(tenant.0)
+                                .bind(entry.station_id.0)
+                                .bind(at(entry.at))
+                                .bind(&entry.vendor)
+                                .bind(&entry.model)
+                                .bind(&entry.serial_number)
+                                .bind(&entry.firmware_version)
+                                .bind(&entry.reason)
+                                .bind(entry.outcome.as_str())
+                                .execute(&mut *connection)
+                                .await?;
+                                Ok(true)
+                            })
+                        })
+                        .await?;
+                    self.stations.forget(entry.station_id);
+                    Ok(logged)
                 }
 
                 async fn boot_log(
@@ -312,7 +339,7 @@ macro_rules! stations {
                     .bind(evse.evse_id)
                     .bind(&evse.uid)
                     .bind(evse.status.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -363,7 +390,7 @@ macro_rules! stations {
                     .bind(&connector.error_code)
                     .bind(&connector.vendor_error_code)
                     .bind(connector.status_at.map(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -374,36 +401,42 @@ macro_rules! stations {
                     station: StationId,
                     report: &StatusReport,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "UPDATE connectors SET status = $5, error_code = $6, \
-                         vendor_error_code = $7, status_at = $8 \
-                         WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
-                         AND connector_id = $4 AND (status_at IS NULL OR status_at <= $8)",
-                    )
-                    .bind(tenant.0)
-                    .bind(station.0)
-                    .bind(report.evse_id)
-                    .bind(report.connector_id)
-                    .bind(report.status.as_str())
-                    .bind(&report.error_code)
-                    .bind(&report.vendor_error_code)
-                    .bind(at(report.at))
-                    .execute(&self.pool)
-                    .await?;
-                    if done.rows_affected() > 0 {
-                        return Ok(true);
-                    }
-                    let exists: Option<i32> = sqlx::query_scalar(
-                        "SELECT connector_id FROM connectors WHERE tenant_id = $1 \
-                         AND station_id = $2 AND evse_id = $3 AND connector_id = $4",
-                    )
-                    .bind(tenant.0)
-                    .bind(station.0)
-                    .bind(report.evse_id)
-                    .bind(report.connector_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    Ok(exists.is_some())
+                    self.writes
+                        .write((tenant, station, report.clone()), |&(tenant, station, ref report), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE connectors SET status = $5, error_code = $6, \
+                                     vendor_error_code = $7, status_at = $8 \
+                                     WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
+                                     AND connector_id = $4 AND (status_at IS NULL OR status_at <= $8)",
+                                )
+                                .bind(tenant.0)
+                                .bind(station.0)
+                                .bind(report.evse_id)
+                                .bind(report.connector_id)
+                                .bind(report.status.as_str())
+                                .bind(&report.error_code)
+                                .bind(&report.vendor_error_code)
+                                .bind(at(report.at))
+                                .execute(&mut *connection)
+                                .await?;
+                                if done.rows_affected() > 0 {
+                                    return Ok(true);
+                                }
+                                let exists: Option<i32> = sqlx::query_scalar(
+                                    "SELECT connector_id FROM connectors WHERE tenant_id = $1 \
+                                     AND station_id = $2 AND evse_id = $3 AND connector_id = $4",
+                                )
+                                .bind(tenant.0)
+                                .bind(station.0)
+                                .bind(report.evse_id)
+                                .bind(report.connector_id)
+                                .fetch_optional(&mut *connection)
+                                .await?;
+                                Ok(exists.is_some())
+                            })
+                        })
+                        .await
                 }
 
                 async fn connectors(
@@ -528,7 +561,7 @@ macro_rules! stations {
                             return Err(StoreError::NotFound { what: "location" });
                         }
                     }
-                    sqlx::query(&format!(
+                    let updated = sqlx::query(&format!(
                         "UPDATE stations SET identity = $3, location_id = $4, \
                          station_group = $5, security_profile = $6, credentials_hash = $7, \
                          registration = $8 WHERE tenant_id = $1 AND id = $2 \
@@ -542,16 +575,15 @@ macro_rules! stations {
                     .bind(i32::from(update.security_profile))
                     .bind(update.credentials_hash.as_ref().map(|hash| hash.to_string()))
                     .bind(update.registration.as_str())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
-                    .map_err(StoreError::on("station identity"))?
-                    .as_ref()
-                    .map(station_from)
-                    .transpose()
+                    .map_err(StoreError::on("station identity"))?;
+                    self.stations.forget(id);
+                    updated.as_ref().map(station_from).transpose()
                 }
 
                 async fn delete_station(&self, tenant: TenantId, id: StationId) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     for table in STATION_PARTS {
                         sqlx::query(&format!(
                             "DELETE FROM {table} WHERE tenant_id = $1 AND station_id = $2"
@@ -567,12 +599,13 @@ macro_rules! stations {
                         .execute(&mut *tx)
                         .await
                         .map_err(StoreError::referenced(
-                            "station with sessions, CDRs, kept stops or reservations",
+                            "station with sessions, CDRs, kept stops, meter values or reservations",
                         ))?;
                     if done.rows_affected() == 0 {
                         return Ok(false);
                     }
                     tx.commit().await?;
+                    self.stations.forget(id);
                     Ok(true)
                 }
             }

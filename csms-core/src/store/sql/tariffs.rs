@@ -103,7 +103,7 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(when)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?;
                     tariff_from(&row)
@@ -186,7 +186,7 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(now())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?
                     .as_ref()
@@ -198,7 +198,7 @@ macro_rules! tariffs {
                     let done = sqlx::query("DELETE FROM tariffs WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(StoreError::referenced(
                             "tariff still assigned or priced a CDR",
@@ -240,7 +240,7 @@ macro_rules! tariffs {
                     .bind(station)
                     .bind(evse)
                     .bind(group)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -267,7 +267,7 @@ macro_rules! tariffs {
                     )
                     .bind(tenant.0)
                     .bind(scope.key())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }

@@ -44,7 +44,7 @@ macro_rules! tenants {
                     .bind(&new.party_id)
                     .bind(to_json("tenant settings", &new.settings)?)
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("tenant"))?;
                     self.tenant(TenantId(id))
@@ -72,7 +72,7 @@ macro_rules! tenants {
                     let done = sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
                         .bind(id.0)
                         .bind(to_json("tenant settings", settings)?)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await?;
                     Ok(done.rows_affected() > 0)
                 }

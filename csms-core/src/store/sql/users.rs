@@ -63,7 +63,7 @@ macro_rules! users {
                     .bind(&new.email)
                     .bind(to_json("user roles", &new.roles)?)
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("user with this e-mail"))?;
                     self.user(tenant, UserId(id))
@@ -101,7 +101,7 @@ macro_rules! users {
                     .bind(to_json("API key roles", &new.roles)?)
                     .bind(now())
                     .bind(new.expires_at.map(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(StoreError::on("API key prefix"))?;
                     self.api_key_by_prefix(&new.prefix)
@@ -134,7 +134,7 @@ macro_rules! users {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(at(when))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -203,7 +203,7 @@ macro_rules! users {
                     .bind(&update.email)
                     .bind(to_json("user roles", &update.roles)?)
                     .bind(update.disabled)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(StoreError::on("user with this e-mail"))?
                     .as_ref()
@@ -212,7 +212,7 @@ macro_rules! users {
                 }
 
                 async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
                     let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)

@@ -46,7 +46,7 @@ macro_rules! vehicles {
                     .bind(dec_in(new.battery_capacity_kwh))
                     .bind(new.owner.map(|id| id.0))
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("vehicle"))?;
                     self.vehicle(tenant, VehicleId(id))
@@ -115,7 +115,7 @@ macro_rules! vehicles {
                     .bind(&update.model)
                     .bind(dec_in(update.battery_capacity_kwh))
                     .bind(update.owner.map(|id| id.0))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -134,7 +134,7 @@ macro_rules! vehicles {
                         sqlx::query("DELETE FROM vehicles WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant.0)
                             .bind(id.0)
-                            .execute(&self.pool)
+                            .execute(&self.writer)
                             .await
                             .map_err(StoreError::referenced("vehicle with tokens"))?;
                     Ok(done.rows_affected() > 0)

@@ -92,7 +92,7 @@ macro_rules! webhooks {
                     .bind(&new.secret)
                     .bind(new.active)
                     .bind(now())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(StoreError::on("webhook"))?;
                     webhook_from(&row)
@@ -143,7 +143,7 @@ macro_rules! webhooks {
                     .bind(to_json("webhook events", &update.events)?)
                     .bind(&update.secret)
                     .bind(update.active)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await?
                     .as_ref()
                     .map(webhook_from)
@@ -154,7 +154,7 @@ macro_rules! webhooks {
                     let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(StoreError::referenced("webhook with deliveries"))?;
                     Ok(done.rows_affected() > 0)
@@ -178,7 +178,7 @@ macro_rules! webhooks {
                     .bind(to_json("webhook payload", &new.payload)?)
                     .bind(at(new.due_at))
                     .bind(now())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await?;
                     let row = sqlx::query(&format!(
                         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
@@ -234,7 +234,7 @@ macro_rules! webhooks {
                     .bind(next)
                     .bind(error)
                     .bind(response)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     delivery(self, tenant, id).await
                 }

@@ -1,0 +1,320 @@
+//! Group commit: writes from many callers share one transaction and one sync.
+//!
+//! A caller hands [`GroupCommit::write`] a write (a function of its input and a connection
+//! inside an open transaction) and waits. A committer task takes every write waiting, up to
+//! [`GroupCommitConfig::max_batch`], runs them one after the other in one transaction and
+//! commits once; each caller gets its own result only after that commit (so an answer never
+//! reports what a crash could still undo). Writes wait for their batch no longer than the
+//! batch before them takes to commit: while one batch syncs, the next one gathers.
+//!
+//! A write that fails must not fail its neighbours. The batch runs first without
+//! savepoints (the common case, and the cheap one); when one write fails, the transaction is
+//! rolled back and the whole batch runs again with a savepoint around each write, so the
+//! failing one is undone alone and gets its own error, and the others commit. That is why a
+//! write is a plain function of a kept input: it may run twice, and only the last run counts.
+//! A commit that fails fails every write of its batch, each with
+//! [`StoreError::CommitFailed`].
+//!
+//! A write only has its connection: it cannot reach the pool while the batch holds a
+//! connection, which is what once deadlocked the stores (a transaction waiting for a second
+//! connection that writers waiting for its lock held).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use sqlx::{Connection, Database, Pool};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+
+use super::{StoreError, StoreResult};
+
+/// A database whose connections run batches: what the committer needs of it besides
+/// [`Database`] (spelled out per database, since the generic form of it trips up the
+/// compiler's proof that the committer's futures are `Send`).
+pub(crate) trait BatchDatabase: Database {
+    /// Runs `sql` (no parameters, no rows) on `connection`.
+    fn execute<'c>(
+        connection: &'c mut Self::Connection,
+        sql: &'static str,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>>;
+}
+
+impl BatchDatabase for sqlx::Sqlite {
+    fn execute<'c>(
+        connection: &'c mut sqlx::SqliteConnection,
+        sql: &'static str,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        Box::pin(async move { sqlx::query(sql).execute(connection).await.map(drop) })
+    }
+}
+
+impl BatchDatabase for sqlx::Postgres {
+    fn execute<'c>(
+        connection: &'c mut sqlx::PgConnection,
+        sql: &'static str,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        Box::pin(async move { sqlx::query(sql).execute(connection).await.map(drop) })
+    }
+}
+
+/// A write run in a batch: from its input and the batch's connection (inside its
+/// transaction), its result. It may run more than once (see the [module](self)), so it
+/// takes its input by reference.
+pub(crate) type WriteFn<DB, I, T> =
+    for<'c> fn(&'c I, &'c mut <DB as Database>::Connection) -> BoxFuture<'c, StoreResult<T>>;
+
+/// How batches are made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupCommitConfig {
+    /// The most writes one transaction takes.
+    pub(crate) max_batch: usize,
+    /// How many batches may be committing at once (1 for SQLite, which has one writer).
+    pub(crate) concurrent_batches: usize,
+    /// The statement that opens a batch's transaction (`BEGIN IMMEDIATE` takes SQLite's
+    /// write lock at once, so a batch never has to upgrade from a read lock).
+    pub(crate) begin: &'static str,
+}
+
+/// The handle writes go through; cheap to clone. The committer task ends when the last
+/// handle is dropped, after the writes already handed to it.
+pub(crate) struct GroupCommit<DB: Database> {
+    queue: mpsc::Sender<Box<dyn Job<DB>>>,
+}
+
+impl<DB: Database> Clone for GroupCommit<DB> {
+    fn clone(&self) -> Self {
+        GroupCommit {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<DB: Database> std::fmt::Debug for GroupCommit<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field(
+                "waiting",
+                &(self.queue.max_capacity() - self.queue.capacity()),
+            )
+            .finish()
+    }
+}
+
+impl<DB> GroupCommit<DB>
+where
+    DB: BatchDatabase,
+{
+    /// Starts the committer task on the current tokio runtime, taking its connections from
+    /// `pool`.
+    pub(crate) fn start(pool: Pool<DB>, config: GroupCommitConfig) -> GroupCommit<DB> {
+        let (queue, waiting) = mpsc::channel(config.max_batch * 4);
+        tokio::spawn(run(pool, waiting, config));
+        GroupCommit { queue }
+    }
+
+    /// Runs `write` on `input` in the next batch and answers its result once the batch has
+    /// committed.
+    pub(crate) async fn write<I, T>(&self, input: I, write: WriteFn<DB, I, T>) -> StoreResult<T>
+    where
+        I: Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Write {
+            input,
+            write,
+            output: None,
+            reply,
+            database: PhantomData,
+        };
+        self.queue
+            .send(Box::new(job))
+            .await
+            .map_err(|_| StoreError::CommitFailed {
+                reason: "the store is closed".to_owned(),
+            })?;
+        answer.await.map_err(|_| StoreError::CommitFailed {
+            reason: "the committer stopped before the write was committed".to_owned(),
+        })?
+    }
+}
+
+/// A write waiting in a batch, its input and result type erased.
+trait Job<DB: Database>: Send {
+    /// Runs the write; whether it succeeded.
+    fn run<'c>(&'c mut self, connection: &'c mut DB::Connection) -> BoxFuture<'c, bool>;
+
+    /// Answers the caller: the write's result if `committed` is `Ok`, else the commit's
+    /// error.
+    fn finish(self: Box<Self>, committed: Result<(), String>);
+}
+
+struct Write<DB: Database, I, T> {
+    input: I,
+    write: WriteFn<DB, I, T>,
+    output: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+    database: PhantomData<fn() -> DB>,
+}
+
+impl<DB, I, T> Job<DB> for Write<DB, I, T>
+where
+    DB: Database,
+    I: Send + Sync + 'static,
+    T: Send + 'static,
+{
+    fn run<'c>(&'c mut self, connection: &'c mut DB::Connection) -> BoxFuture<'c, bool> {
+        Box::pin(async move {
+            // A write that panics fails alone, like one that errs.
+            let result = std::panic::AssertUnwindSafe((self.write)(&self.input, connection))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StoreError::CommitFailed {
+                        reason: "the write panicked".to_owned(),
+                    })
+                });
+            let succeeded = result.is_ok();
+            self.output = Some(result);
+            succeeded
+        })
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let result = match (self.output, committed) {
+            (Some(Err(error)), _) => Err(error),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)), Err(reason)) => Err(StoreError::CommitFailed { reason }),
+            (None, committed) => Err(StoreError::CommitFailed {
+                reason: committed
+                    .err()
+                    .unwrap_or_else(|| "the write did not run".to_owned()),
+            }),
+        };
+        // The caller may have given up waiting; what it wrote is committed all the same.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The committer: gathers batches and commits them, at most `concurrent_batches` at once.
+async fn run<DB>(
+    pool: Pool<DB>,
+    mut waiting: mpsc::Receiver<Box<dyn Job<DB>>>,
+    config: GroupCommitConfig,
+) where
+    DB: BatchDatabase,
+{
+    let slots = Arc::new(Semaphore::new(config.concurrent_batches.max(1)));
+    loop {
+        // Wait for a free slot first, so that writes keep gathering meanwhile.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(config.max_batch);
+        if waiting.recv_many(&mut batch, config.max_batch).await == 0 {
+            return;
+        }
+        let commit = commit(pool.clone(), config.begin, batch, slot);
+        if config.concurrent_batches <= 1 {
+            commit.await;
+        } else {
+            tokio::spawn(commit);
+        }
+    }
+}
+
+/// How one attempt at a batch went.
+enum Attempt {
+    /// Committed, every write succeeded (or, with savepoints, those that failed were undone).
+    Committed,
+    /// A write failed without savepoints: rolled back, to be run again with them.
+    WriteFailed,
+    /// The transaction could not begin or commit.
+    Failed(String),
+}
+
+/// Commits one batch and answers each of its writes, then frees its slot.
+fn commit<DB>(
+    pool: Pool<DB>,
+    begin: &'static str,
+    mut batch: Vec<Box<dyn Job<DB>>>,
+    slot: OwnedSemaphorePermit,
+) -> BoxFuture<'static, ()>
+where
+    DB: BatchDatabase,
+{
+    Box::pin(async move {
+        let committed = commit_batch(&pool, begin, &mut batch).await;
+        for job in batch {
+            job.finish(committed.clone());
+        }
+        drop(slot);
+    })
+}
+
+/// Runs a batch: first without savepoints, then, if a write failed, with them.
+async fn commit_batch<DB>(
+    pool: &Pool<DB>,
+    begin: &'static str,
+    batch: &mut [Box<dyn Job<DB>>],
+) -> Result<(), String>
+where
+    DB: BatchDatabase,
+{
+    let mut outcome = attempt(pool, begin, batch, false).await;
+    if let Attempt::WriteFailed = outcome {
+        outcome = attempt(pool, begin, batch, true).await;
+    }
+    match outcome {
+        Attempt::Committed => Ok(()),
+        Attempt::WriteFailed => Err("a write failed".to_owned()),
+        Attempt::Failed(reason) => {
+            tracing::error!(%reason, writes = batch.len(), "a batch of writes failed");
+            Err(reason)
+        }
+    }
+}
+
+async fn attempt<DB>(
+    pool: &Pool<DB>,
+    begin: &'static str,
+    batch: &mut [Box<dyn Job<DB>>],
+    savepoints: bool,
+) -> Attempt
+where
+    DB: BatchDatabase,
+{
+    let mut connection = match pool.acquire().await {
+        Ok(connection) => connection,
+        Err(error) => return Attempt::Failed(error.to_string()),
+    };
+    let mut transaction = match connection.begin_with(begin).await {
+        Ok(transaction) => transaction,
+        Err(error) => return Attempt::Failed(error.to_string()),
+    };
+    for job in batch.iter_mut() {
+        if !savepoints {
+            if !job.run(&mut transaction).await {
+                // Rolled back when dropped.
+                return Attempt::WriteFailed;
+            }
+            continue;
+        }
+        if let Err(error) = DB::execute(&mut transaction, "SAVEPOINT batch_write").await {
+            return Attempt::Failed(error.to_string());
+        }
+        if !job.run(&mut transaction).await {
+            if let Err(error) = DB::execute(&mut transaction, "ROLLBACK TO SAVEPOINT batch_write").await {
+                return Attempt::Failed(error.to_string());
+            }
+        }
+        if let Err(error) = DB::execute(&mut transaction, "RELEASE SAVEPOINT batch_write").await {
+            return Attempt::Failed(error.to_string());
+        }
+    }
+    match transaction.commit().await {
+        Ok(()) => Attempt::Committed,
+        Err(error) => Attempt::Failed(error.to_string()),
+    }
+}

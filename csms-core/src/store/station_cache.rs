@@ -1,0 +1,141 @@
+//! Stations by identity, kept in memory: every message a station sends starts by finding
+//! it, and its row changes rarely.
+//!
+//! The store forgets a station here after every write to its row has committed. A read
+//! that began before such a write may finish after it; it puts its (older) row in only if
+//! nothing was forgotten since it began, so the cache never keeps a row older than the
+//! database's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::model::{Station, StationId};
+
+/// The most stations kept; past it, the cache starts again empty.
+const CAPACITY: usize = 200_000;
+
+/// Stations by identity, shared by the clones of a store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StationCache {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    by_identity: HashMap<String, Station>,
+    identities: HashMap<StationId, String>,
+    /// Counts what was forgotten.
+    generation: u64,
+}
+
+/// A read in progress: when it began, in forgotten rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lookup(u64);
+
+impl StationCache {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere while holding the lock leaves maps that are still consistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The station `identity`, if kept; else the [`Lookup`] to [`keep`](Self::keep) what
+    /// the database answers.
+    pub(crate) fn get(&self, identity: &str) -> Result<Station, Lookup> {
+        let inner = self.lock();
+        match inner.by_identity.get(identity) {
+            Some(station) => Ok(station.clone()),
+            None => Err(Lookup(inner.generation)),
+        }
+    }
+
+    /// Keeps what a read begun at `lookup` found, unless a station was forgotten since.
+    pub(crate) fn keep(&self, lookup: Lookup, station: &Station) {
+        let mut inner = self.lock();
+        if inner.generation != lookup.0 {
+            return;
+        }
+        if inner.by_identity.len() >= CAPACITY {
+            inner.by_identity.clear();
+            inner.identities.clear();
+        }
+        inner
+            .identities
+            .insert(station.id, station.identity.clone());
+        inner
+            .by_identity
+            .insert(station.identity.clone(), station.clone());
+    }
+
+    /// Forgets the station `identity` (its row changed).
+    pub(crate) fn forget_identity(&self, identity: &str) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        if let Some(station) = inner.by_identity.remove(identity) {
+            inner.identities.remove(&station.id);
+        }
+    }
+
+    /// Forgets the station `id` (its row changed).
+    pub(crate) fn forget(&self, id: StationId) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        if let Some(identity) = inner.identities.remove(&id) {
+            inner.by_identity.remove(&identity);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NewStation, RegistrationStatus, TenantId};
+
+    fn station(id: i64, identity: &str) -> Station {
+        let new = NewStation::accepted(identity);
+        Station {
+            id: StationId(id),
+            tenant_id: TenantId(1),
+            identity: new.identity,
+            location_id: None,
+            group: None,
+            security_profile: 0,
+            credentials_hash: None,
+            registration: RegistrationStatus::Accepted,
+            vendor: None,
+            model: None,
+            serial_number: None,
+            firmware_version: None,
+            ocpp_version: None,
+            online: false,
+            last_seen: None,
+            last_heartbeat: None,
+            last_boot_at: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn keeps_and_forgets_by_identity_and_id() {
+        let cache = StationCache::default();
+        let lookup = cache.get("CP-1").unwrap_err();
+        cache.keep(lookup, &station(7, "CP-1"));
+        assert_eq!(cache.get("CP-1").unwrap().id, StationId(7));
+        cache.forget(StationId(7));
+        let lookup = cache.get("CP-1").unwrap_err();
+        cache.keep(lookup, &station(7, "CP-1"));
+        cache.forget_identity("CP-1");
+        assert!(cache.get("CP-1").is_err());
+    }
+
+    #[test]
+    fn a_read_older_than_a_write_is_not_kept() {
+        let cache = StationCache::default();
+        let lookup = cache.get("CP-1").unwrap_err();
+        // A write commits and forgets while the read is under way.
+        cache.forget(StationId(7));
+        cache.keep(lookup, &station(7, "CP-1"));
+        assert!(cache.get("CP-1").is_err());
+    }
+}
