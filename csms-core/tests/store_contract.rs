@@ -36,6 +36,8 @@ mod raw;
 mod tariffs;
 #[path = "store_contract/usage.rs"]
 mod usage;
+#[path = "store_contract/write_path.rs"]
+mod write_path;
 
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
 use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_log};
@@ -45,6 +47,10 @@ use operations::{
 };
 use tariffs::tariffs_assigned_and_resolved;
 use usage::token_usage_counts_atomically;
+use write_path::{
+    concurrent_writes_fail_alone, meter_readings_kept_once_never_dropped,
+    writes_wait_for_a_held_transaction,
+};
 
 /// A name no other test, in this run or a concurrent one, uses.
 fn unique(prefix: &str) -> String {
@@ -1298,6 +1304,9 @@ contract!(
     invoices_group_cdrs,
     roaming_partners_kept,
     webhooks_deliver_and_log,
+    meter_readings_kept_once_never_dropped,
+    concurrent_writes_fail_alone,
+    writes_wait_for_a_held_transaction,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Database, Pool};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
@@ -207,7 +208,8 @@ async fn run<DB>(
 {
     let slots = Arc::new(Semaphore::new(config.concurrent_batches.max(1)));
     loop {
-        // Wait for a free slot first, so that writes keep gathering meanwhile.
+        // Wait for a free slot and a connection before taking more than the first write,
+        // so that writes keep gathering while the database is busy.
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
         };
@@ -215,7 +217,14 @@ async fn run<DB>(
         if waiting.recv_many(&mut batch, config.max_batch).await == 0 {
             return;
         }
-        let commit = commit(pool.clone(), config.begin, batch, slot);
+        let connection = pool.acquire().await;
+        while batch.len() < config.max_batch {
+            match waiting.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = commit(connection, config.begin, batch, slot);
         if config.concurrent_batches <= 1 {
             commit.await;
         } else {
@@ -234,9 +243,9 @@ enum Attempt {
     Failed(String),
 }
 
-/// Commits one batch and answers each of its writes, then frees its slot.
+/// Commits one batch on `connection` and answers each of its writes, then frees its slot.
 fn commit<DB>(
-    pool: Pool<DB>,
+    connection: Result<PoolConnection<DB>, sqlx::Error>,
     begin: &'static str,
     mut batch: Vec<Box<dyn Job<DB>>>,
     slot: OwnedSemaphorePermit,
@@ -245,7 +254,13 @@ where
     DB: BatchDatabase,
 {
     Box::pin(async move {
-        let committed = commit_batch(&pool, begin, &mut batch).await;
+        let committed = match connection {
+            Ok(mut connection) => commit_batch(&mut *connection, begin, &mut batch).await,
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(reason) = &committed {
+            tracing::error!(%reason, writes = batch.len(), "a batch of writes failed");
+        }
         for job in batch {
             job.finish(committed.clone());
         }
@@ -255,29 +270,26 @@ where
 
 /// Runs a batch: first without savepoints, then, if a write failed, with them.
 async fn commit_batch<DB>(
-    pool: &Pool<DB>,
+    connection: &mut DB::Connection,
     begin: &'static str,
     batch: &mut [Box<dyn Job<DB>>],
 ) -> Result<(), String>
 where
     DB: BatchDatabase,
 {
-    let mut outcome = attempt(pool, begin, batch, false).await;
+    let mut outcome = attempt(connection, begin, batch, false).await;
     if let Attempt::WriteFailed = outcome {
-        outcome = attempt(pool, begin, batch, true).await;
+        outcome = attempt(connection, begin, batch, true).await;
     }
     match outcome {
         Attempt::Committed => Ok(()),
         Attempt::WriteFailed => Err("a write failed".to_owned()),
-        Attempt::Failed(reason) => {
-            tracing::error!(%reason, writes = batch.len(), "a batch of writes failed");
-            Err(reason)
-        }
+        Attempt::Failed(reason) => Err(reason),
     }
 }
 
 async fn attempt<DB>(
-    pool: &Pool<DB>,
+    connection: &mut DB::Connection,
     begin: &'static str,
     batch: &mut [Box<dyn Job<DB>>],
     savepoints: bool,
@@ -285,10 +297,6 @@ async fn attempt<DB>(
 where
     DB: BatchDatabase,
 {
-    let mut connection = match pool.acquire().await {
-        Ok(connection) => connection,
-        Err(error) => return Attempt::Failed(error.to_string()),
-    };
     let mut transaction = match connection.begin_with(begin).await {
         Ok(transaction) => transaction,
         Err(error) => return Attempt::Failed(error.to_string()),
@@ -296,8 +304,10 @@ where
     for job in batch.iter_mut() {
         if !savepoints {
             if !job.run(&mut transaction).await {
-                // Rolled back when dropped.
-                return Attempt::WriteFailed;
+                return match transaction.rollback().await {
+                    Ok(()) => Attempt::WriteFailed,
+                    Err(error) => Attempt::Failed(error.to_string()),
+                };
             }
             continue;
         }
@@ -316,5 +326,158 @@ where
     match transaction.commit().await {
         Ok(()) => Attempt::Committed,
         Err(error) => Attempt::Failed(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use sqlx::{Sqlite, SqlitePool};
+
+    use super::*;
+
+    async fn pool() -> (SqlitePool, std::path::PathBuf) {
+        let file = std::env::temp_dir().join(format!(
+            "group-commit-{}-{}.db",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let options = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("database");
+        sqlx::query("CREATE TABLE rows (n INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .expect("table");
+        (pool, file)
+    }
+
+    fn committer(pool: &SqlitePool) -> GroupCommit<Sqlite> {
+        GroupCommit::start(
+            pool.clone(),
+            GroupCommitConfig {
+                max_batch: 64,
+                concurrent_batches: 1,
+                begin: "BEGIN IMMEDIATE",
+            },
+        )
+    }
+
+    /// Inserts `n`, then fails if `n` is a multiple of 5 (after its insert: a write that
+    /// fails half way).
+    fn insert<'c>(
+        n: &'c i64,
+        connection: &'c mut sqlx::SqliteConnection,
+    ) -> BoxFuture<'c, StoreResult<i64>> {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO rows (n) VALUES ($1)")
+                .bind(*n)
+                .execute(&mut *connection)
+                .await?;
+            if n % 5 == 0 {
+                return Err(StoreError::Invalid {
+                    what: "row",
+                    reason: format!("{n} is a multiple of 5"),
+                });
+            }
+            Ok(*n)
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_is_undone_alone() {
+        let (pool, file) = pool().await;
+        let writes = committer(&pool);
+        // Hold the connection so that all the writes queue up and share batches.
+        let held = pool.acquire().await.expect("connection");
+        let mut tasks = Vec::new();
+        for n in 1..=40_i64 {
+            let writes = writes.clone();
+            tasks.push(tokio::spawn(async move { writes.write(n, insert).await }));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(held);
+        for (n, task) in (1..=40_i64).zip(tasks) {
+            match task.await.expect("task") {
+                Ok(value) => assert_eq!(value, n),
+                Err(StoreError::Invalid { .. }) => assert_eq!(n % 5, 0),
+                Err(other) => panic!("write {n}: {other}"),
+            }
+        }
+        let kept: Vec<i64> = sqlx::query_scalar("SELECT n FROM rows ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+        let expected: Vec<i64> = (1..=40).filter(|n| n % 5 != 0).collect();
+        assert_eq!(kept, expected, "the failing writes' inserts are undone, the others kept");
+        pool.close().await;
+        let _ = std::fs::remove_file(file);
+    }
+
+    /// Inserts a child of parent `n`, checked only at commit.
+    fn insert_child<'c>(
+        n: &'c i64,
+        connection: &'c mut sqlx::SqliteConnection,
+    ) -> BoxFuture<'c, StoreResult<i64>> {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO children (parent) VALUES ($1)")
+                .bind(*n)
+                .execute(&mut *connection)
+                .await?;
+            Ok(*n)
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_fails_its_batch_and_no_other() {
+        let (pool, file) = pool().await;
+        sqlx::raw_sql(
+            "PRAGMA foreign_keys = ON; \
+             CREATE TABLE children (parent INTEGER REFERENCES rows (n) \
+             DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .execute(&pool)
+        .await
+        .expect("tables");
+        let writes = committer(&pool);
+        let held = pool.acquire().await.expect("connection");
+        // One batch: good rows, and a child of a row that does not exist, which only the
+        // commit finds out.
+        let mut tasks = Vec::new();
+        for n in [1_i64, 2, 3] {
+            let writes = writes.clone();
+            tasks.push(tokio::spawn(async move { writes.write(n, insert).await }));
+        }
+        let orphan = {
+            let writes = writes.clone();
+            tokio::spawn(async move { writes.write(999_i64, insert_child).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(held);
+        for task in tasks {
+            let result = task.await.expect("task");
+            assert!(matches!(result, Err(StoreError::CommitFailed { .. })), "{result:?}");
+        }
+        let result = orphan.await.expect("task");
+        assert!(matches!(result, Err(StoreError::CommitFailed { .. })), "{result:?}");
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rows")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(kept, 0, "nothing of a batch that failed to commit is kept");
+        // The next batch commits.
+        assert_eq!(writes.write(7_i64, insert).await.expect("write"), 7);
+        pool.close().await;
+        // A closed pool: the write is refused, not lost in silence.
+        let closed = writes.write(8_i64, insert).await;
+        assert!(matches!(closed, Err(StoreError::CommitFailed { .. })), "{closed:?}");
+        let _ = std::fs::remove_file(file);
     }
 }

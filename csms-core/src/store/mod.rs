@@ -48,7 +48,7 @@ use ocpp_server::storage::Storage;
 
 mod charging;
 mod error;
-pub mod group_commit;
+mod group_commit;
 mod migrate;
 mod page;
 mod partners;

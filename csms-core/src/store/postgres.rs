@@ -15,7 +15,7 @@ use crate::model::TenantId;
 
 /// A store in a PostgreSQL database, with its migrations applied when connected.
 ///
-/// What stations send is written in [group commits](super::group_commit): many writes share
+/// What stations send is written in group commits: many writes share
 /// one transaction and one flush of the write-ahead log, a few batches at a time.
 ///
 /// Decimals are `NUMERIC`, times `TIMESTAMPTZ`.

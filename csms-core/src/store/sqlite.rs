@@ -24,7 +24,7 @@ use crate::model::TenantId;
 ///
 /// SQLite has one writer at a time, so the store has one writing connection and never asks
 /// the file for its write lock from two of its own connections: writes queue for that
-/// connection (the busiest of them, what stations send, in [group commits](super::group_commit)
+/// connection (the busiest of them, what stations send, in group commits
 /// sharing one transaction and one sync), while reads go to read-only connections that
 /// write-ahead logging never blocks.
 ///

@@ -2,6 +2,7 @@
 //! database must refuse too).
 
 use std::future::Future;
+use std::time::Duration;
 
 use csms_core::store::{PostgresStore, SqliteStore};
 
@@ -13,6 +14,15 @@ pub(crate) trait RawSql {
         sql: &str,
         id: i64,
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Holds a write transaction on another connection for `time`, one that every write
+    /// to session `session` must wait for (SQLite: the write lock of the file; PostgreSQL:
+    /// the session's row).
+    fn hold_write_lock(
+        &self,
+        session: i64,
+        time: Duration,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 impl RawSql for SqliteStore {
@@ -20,11 +30,30 @@ impl RawSql for SqliteStore {
         let done = sqlx::query(sql).bind(id).execute(self.pool()).await?;
         Ok(done.rows_affected())
     }
+
+    async fn hold_write_lock(&self, _session: i64, time: Duration) -> Result<(), sqlx::Error> {
+        let mut transaction = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE tenants SET name = name")
+            .execute(&mut *transaction)
+            .await?;
+        tokio::time::sleep(time).await;
+        transaction.commit().await
+    }
 }
 
 impl RawSql for PostgresStore {
     async fn execute_raw(&self, sql: &str, id: i64) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(sql).bind(id).execute(self.pool()).await?;
         Ok(done.rows_affected())
+    }
+
+    async fn hold_write_lock(&self, session: i64, time: Duration) -> Result<(), sqlx::Error> {
+        let mut transaction = self.pool().begin().await?;
+        sqlx::query("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
+            .bind(session)
+            .execute(&mut *transaction)
+            .await?;
+        tokio::time::sleep(time).await;
+        transaction.commit().await
     }
 }

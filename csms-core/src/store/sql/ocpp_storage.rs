@@ -111,7 +111,9 @@ macro_rules! ocpp_storage {
                     self
                 }
 
-                /// The sqlx pool, for what the store traits do not cover.
+                /// The sqlx pool the store writes through, for what the store traits do not
+                /// cover. On SQLite it is the store's one writing connection: hold it
+                /// briefly, since every write waits for it.
                 pub fn pool(&self) -> &sqlx::Pool<<$row as sqlx::Row>::Database> {
                     &self.writer
                 }

@@ -1,0 +1,298 @@
+//! The write path under the ways stations fail: readings delivered again, readings that
+//! differ at one instant, readings of no known session, many writers at once with failing
+//! writes among them, and writes while another connection holds a transaction.
+
+use std::time::Duration;
+
+use csms_core::model::{
+    MeterReport, MeterTarget, MeterValue, NewStation, SessionId, StationId, TenantId,
+};
+use csms_core::store::{Store, StoreError};
+
+use super::raw::RawSql;
+use super::{energy, start_201, tenant, time, unique};
+
+fn power(at: chrono::DateTime<chrono::Utc>, watts: &str, phase: &str) -> MeterValue {
+    let mut value = energy(at, watts);
+    value.measurand = "Power.Active.Import".to_owned();
+    value.unit = Some("W".to_owned());
+    value.phase = Some(phase.to_owned());
+    value
+}
+
+fn report(station: StationId, target: MeterTarget, values: Vec<MeterValue>) -> MeterReport {
+    MeterReport {
+        station_id: station,
+        evse_id: Some(1),
+        connector_id: Some(1),
+        target,
+        values,
+    }
+}
+
+fn transaction(id: &str) -> MeterTarget {
+    MeterTarget::Transaction {
+        transaction_id: id.to_owned(),
+    }
+}
+
+/// An identical reading is kept once, also within one message; a reading that differs
+/// from a kept one at the same instant is kept beside it; readings of no known session are
+/// kept against the station, with the transaction the station named.
+pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (session, _) = store
+        .start_session(t, &start_201(station.id, "tx-1", time(10, 0, 0)))
+        .await
+        .expect("session");
+
+    let first = vec![
+        energy(time(10, 1, 0), "1100"),
+        power(time(10, 1, 0), "7000", "L1"),
+        power(time(10, 1, 0), "7000", "L1"), // the same value twice in one message
+        power(time(10, 1, 0), "6900", "L2"),
+    ];
+    let recorded = store
+        .record_meter_values(t, &report(station.id, transaction("tx-1"), first.clone()))
+        .await
+        .expect("recorded");
+    assert_eq!(recorded.session, Some(session.id));
+    assert_eq!(recorded.added, 3, "a value twice in one message is kept once");
+
+    let resend = store
+        .record_meter_values(t, &report(station.id, transaction("tx-1"), first.clone()))
+        .await
+        .expect("resend recorded");
+    assert_eq!(recorded.session, resend.session);
+    assert_eq!(resend.added, 0, "an identical resend adds nothing");
+
+    // Same instant, measurand, phase and location, another value: kept beside the first.
+    let corrected = vec![energy(time(10, 1, 0), "1101")];
+    let added = store
+        .record_meter_values(t, &report(station.id, transaction("tx-1"), corrected))
+        .await
+        .expect("differing value recorded");
+    assert_eq!(added.added, 1, "a differing reading is not discarded");
+    let kept = store.meter_values(t, session.id).await.expect("read");
+    assert_eq!(kept.len(), 4);
+    assert!(kept.contains(&energy(time(10, 1, 0), "1100")));
+    assert!(kept.contains(&energy(time(10, 1, 0), "1101")));
+
+    // A transaction nobody started: kept against the station, once.
+    let orphan = vec![energy(time(11, 0, 0), "5000"), power(time(11, 0, 0), "11000", "L1")];
+    for expected in [2, 0] {
+        let recorded = store
+            .record_meter_values(t, &report(station.id, transaction("tx-unknown"), orphan.clone()))
+            .await
+            .expect("orphan recorded");
+        assert_eq!(recorded.session, None);
+        assert_eq!(recorded.added, expected);
+    }
+    // Outside transactions (2.x MeterValues), on the station's main meter.
+    let mut main_meter = report(
+        station.id,
+        MeterTarget::Station,
+        vec![energy(time(11, 5, 0), "90000")],
+    );
+    main_meter.evse_id = Some(0);
+    main_meter.connector_id = None;
+    let recorded = store
+        .record_meter_values(t, &main_meter)
+        .await
+        .expect("station values recorded");
+    assert_eq!((recorded.session, recorded.added), (None, 1));
+    // A 1.6 connector with no session running: the station too.
+    let mut idle = report(
+        station.id,
+        MeterTarget::RunningSession,
+        vec![energy(time(11, 6, 0), "70")],
+    );
+    idle.evse_id = Some(2);
+    idle.connector_id = Some(2);
+    let recorded = store
+        .record_meter_values(t, &idle)
+        .await
+        .expect("idle connector recorded");
+    assert_eq!(recorded.session, None);
+
+    let at_station = store
+        .station_meter_values(t, station.id, 100)
+        .await
+        .expect("read station values");
+    assert_eq!(at_station.len(), 4);
+    assert_eq!(at_station[0].transaction_id.as_deref(), Some("tx-unknown"));
+    assert_eq!(at_station[0].evse_id, 1);
+    assert_eq!(at_station[2].evse_id, 0);
+    assert_eq!(at_station[2].connector_id, 0);
+    assert_eq!(at_station[2].transaction_id, None);
+    assert_eq!(at_station[2].value, energy(time(11, 5, 0), "90000"));
+
+    // A 1.6 connector with a session running: that session.
+    let running = report(
+        station.id,
+        MeterTarget::RunningSession,
+        vec![energy(time(10, 2, 0), "1200")],
+    );
+    let recorded = store
+        .record_meter_values(t, &running)
+        .await
+        .expect("running session recorded");
+    assert_eq!(recorded.session, Some(session.id));
+
+    // Another tenant's station is not found, and gets nothing.
+    let other = tenant(store, "U").await;
+    assert!(matches!(
+        store
+            .record_meter_values(other, &report(station.id, MeterTarget::Station, orphan))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .station_meter_values(other, station.id, 100)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
+/// Many writers at once, with resends, failing writes and readers among them: every write
+/// is answered, each failing one with its own error, and every good one is kept exactly
+/// once.
+pub(crate) async fn concurrent_writes_fail_alone(store: &(impl Store + Clone + 'static)) {
+    let t = tenant(store, "T").await;
+    let stations = 20;
+    let messages = 30;
+    let mut sessions = Vec::new();
+    for n in 0..stations {
+        let station = store
+            .create_station(t, &NewStation::accepted(unique(&format!("CP{n}"))))
+            .await
+            .expect("station");
+        let (session, _) = store
+            .start_session(t, &start_201(station.id, &format!("tx-{n}"), time(9, 0, 0)))
+            .await
+            .expect("session");
+        sessions.push((station.id, session.id));
+    }
+    let mut tasks = Vec::new();
+    for (n, &(station, session)) in sessions.iter().enumerate() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for m in 0..messages {
+                let at = time(10, 0, 0) + chrono::Duration::seconds(m);
+                let values = vec![
+                    energy(at, &format!("{}", 1000 + m * 10)),
+                    power(at, "7000", "L1"),
+                    power(at, "7100", "L2"),
+                ];
+                let target = transaction(&format!("tx-{n}"));
+                let message = report(station, target.clone(), values);
+                let recorded = store
+                    .record_meter_values(t, &message)
+                    .await
+                    .expect("a good write succeeds");
+                assert_eq!((recorded.session, recorded.added), (Some(session), 3));
+                if m % 7 == 0 {
+                    let again = store
+                        .record_meter_values(t, &message)
+                        .await
+                        .expect("a resend succeeds");
+                    assert_eq!(again.added, 0);
+                }
+                if m % 5 == 0 {
+                    // A failing write in the same batches as the good ones.
+                    let failing = store
+                        .add_meter_values(t, SessionId(i64::MAX - n as i64), &message.values)
+                        .await;
+                    assert!(matches!(failing, Err(StoreError::NotFound { .. })));
+                    let foreign = store
+                        .record_meter_values(TenantId(i64::MAX), &message)
+                        .await;
+                    assert!(matches!(foreign, Err(StoreError::NotFound { .. })));
+                }
+                if m % 3 == 0 {
+                    store.session(t, session).await.expect("read meanwhile");
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(120), task)
+            .await
+            .expect("no writer stalls")
+            .expect("writer task");
+    }
+    for &(_, session) in &sessions {
+        let kept = store.meter_values(t, session).await.expect("read");
+        assert_eq!(kept.len(), 3 * messages as usize, "each reading kept once");
+    }
+}
+
+/// While another connection holds a write transaction, reads go on and writes wait for it
+/// (no error, no lost write), then all complete once it ends.
+pub(crate) async fn writes_wait_for_a_held_transaction<S>(store: &S)
+where
+    S: Store + RawSql + Clone + 'static,
+{
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (session, _) = store
+        .start_session(t, &start_201(station.id, "tx-held", time(10, 0, 0)))
+        .await
+        .expect("session");
+    let held = store.hold_write_lock(session.id.0, Duration::from_millis(800));
+    let writes = async {
+        // Let the holder take its lock first.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut tasks = Vec::new();
+        for m in 0..10 {
+            let store = store.clone();
+            let values = vec![energy(time(10, 1, m), &format!("{}", 2000 + m))];
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_meter_values(
+                        t,
+                        &report(station.id, transaction("tx-held"), values),
+                    )
+                    .await
+            }));
+        }
+        // Reads are not held up by the writer.
+        let read = tokio::time::timeout(Duration::from_millis(500), async {
+            store.session(t, session.id).await.expect("session read");
+            store
+                .station_by_identity(&station.identity)
+                .await
+                .expect("station read");
+        })
+        .await;
+        assert!(read.is_ok(), "reads go on while a write transaction is held");
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(
+                tokio::time::timeout(Duration::from_secs(60), task)
+                    .await
+                    .expect("writes complete once the transaction ends")
+                    .expect("write task"),
+            );
+        }
+        results
+    };
+    let (held, results) = tokio::join!(held, writes);
+    held.expect("lock held and released");
+    for result in results {
+        assert_eq!(result.expect("write succeeds").added, 1);
+    }
+    assert_eq!(
+        store.meter_values(t, session.id).await.expect("read").len(),
+        10
+    );
+}
