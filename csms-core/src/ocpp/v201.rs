@@ -196,24 +196,20 @@ impl<S: Store + 'static> Csms<S> {
                 session
             }
         };
-        if !values.is_empty() {
+        let (ends, update) = match decided.step {
+            Step::Begin { end } => (end, None),
+            Step::Advance { end: false } => (
+                false,
+                Some((state.unwrap_or(session.status), Some(seq_no))),
+            ),
+            Step::Advance { end: true } => (true, None),
+            Step::KeepMeterValues => (false, None),
+        };
+        if !values.is_empty() || update.is_some() {
             self.store
-                .add_meter_values(tenant, session.id, &values)
+                .advance_session(tenant, session.id, &values, update)
                 .await?;
         }
-        let ends = match decided.step {
-            Step::Begin { end } => end,
-            Step::Advance { end } => {
-                if !end {
-                    let status = state.unwrap_or(session.status);
-                    self.store
-                        .update_session(tenant, session.id, status, Some(seq_no))
-                        .await?;
-                }
-                end
-            }
-            Step::KeepMeterValues => false,
-        };
         let mut ended_now = false;
         let mut over = session.status.is_final().then(|| session.clone());
         if ends && over.is_none() {

@@ -29,13 +29,31 @@
 //! [`SessionStore::start_session`] inserts or gets: the same start delivered twice creates
 //! one session (a unique constraint on the station and the start's key, then a read of the
 //! row that won). A stop of a transaction the store does not know is kept
-//! ([`SessionStore::record_unknown_stop`]), once. Meter values are unique per session, time and sampled quantity, so a
-//! MeterValues or TransactionEvent delivered again adds nothing. A stop on a session that is
+//! ([`SessionStore::record_unknown_stop`]), once. A meter value is kept once per session,
+//! time, sampled quantity (measurand, phase, location, context), unit and value, so a
+//! MeterValues or TransactionEvent delivered again adds nothing, while a reading that
+//! differs from a kept one at the same instant is kept beside it, never dropped. Meter
+//! values of no session the store knows are kept against their station
+//! ([`SessionStore::record_meter_values`]), by the same rule. A stop on a session that is
 //! already over changes nothing.
 //! [`CdrStore::issue_cdr`] issues one CDR per session (a unique constraint on the session): the
 //! same session again gives the first CDR back. An issued CDR cannot be changed or deleted:
 //! triggers in both schemas refuse it. [`TokenStore::record_token_usage`] adds to a token's
 //! counters in one transaction that holds the token's row, so concurrent additions all count.
+//!
+//! # Writes
+//!
+//! Nothing a store method does holds a transaction while it waits for another connection
+//! of the store, so writers cannot deadlock one another. What stations send is written in
+//! group commits: a committer task runs the writes waiting for it in one transaction with
+//! one sync (at most 512, on one connection for SQLite, up to four batches at once on
+//! PostgreSQL), and answers each only once that transaction has committed; a write that
+//! fails is undone alone (its batch runs again with a savepoint per write), a commit that
+//! fails fails the writes of that batch with [`StoreError::CommitFailed`]. A write waits
+//! for its batch no longer than the batch before it takes to commit. SQLite writes go
+//! through the store's one writing connection, which takes the write lock when its
+//! transaction begins (`BEGIN IMMEDIATE`); reads go through read-only connections, which
+//! write-ahead logging never blocks.
 //!
 //! # Migrations
 //!

@@ -346,6 +346,30 @@ macro_rules! sessions {
                 }
             }
 
+            /// [`SessionStore::update_session`] on a batch's connection.
+            async fn update_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                id: SessionId,
+                status: SessionStatus,
+                seq_no: Option<i64>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
+                     updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
+                     AND status NOT IN ('completed', 'failed') \
+                     AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4)",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .bind(status.as_str())
+                .bind(seq_no)
+                .bind(now())
+                .execute(&mut *connection)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             /// The session `id` on a batch's connection.
             async fn session_in(
                 connection: &mut Connection,
@@ -496,22 +520,43 @@ macro_rules! sessions {
                     }
                     self.writes
                         .write((tenant, id, status, seq_no), |&(tenant, id, status, seq_no), connection| {
+                            Box::pin(async move { update_in(connection, tenant, id, status, seq_no).await })
+                        })
+                        .await
+                }
+
+                async fn advance_session(
+                    &self,
+                    tenant: TenantId,
+                    session: SessionId,
+                    values: &[MeterValue],
+                    update: Option<(SessionStatus, Option<i64>)>,
+                ) -> StoreResult<(u64, bool)> {
+                    if update.is_some_and(|(status, _)| status.is_final()) {
+                        return Err(StoreError::Invalid {
+                            what: "session status",
+                            reason: "a session ends through stop_session".to_owned(),
+                        });
+                    }
+                    let input = (tenant, session, values.to_vec(), update);
+                    self.writes
+                        .write(input, |(tenant, session, values, update), connection| {
                             Box::pin(async move {
-                                let done = sqlx::query(
-                                    "UPDATE sessions SET status = $3, \
-                                     last_seq_no = COALESCE($4, last_seq_no), updated_at = $5 \
-                                     WHERE tenant_id = $1 AND id = $2 \
-                                     AND status NOT IN ('completed', 'failed') \
-                                     AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4)",
-                                )
-                                .bind(tenant.0)
-                                .bind(id.0)
-                                .bind(status.as_str())
-                                .bind(seq_no)
-                                .bind(now())
-                                .execute(&mut *connection)
-                                .await?;
-                                Ok(done.rows_affected() > 0)
+                                let added = if values.is_empty() {
+                                    0
+                                } else {
+                                    insert_session_values(connection, *tenant, SessionKey::Id(*session), values)
+                                        .await?
+                                        .ok_or(StoreError::NotFound { what: "session" })?
+                                        .1
+                                };
+                                let updated = match *update {
+                                    Some((status, seq_no)) => {
+                                        update_in(connection, *tenant, *session, status, seq_no).await?
+                                    }
+                                    None => false,
+                                };
+                                Ok((added, updated))
                             })
                         })
                         .await
