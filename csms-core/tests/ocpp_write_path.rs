@@ -384,16 +384,21 @@ async fn run_station(
 ) -> StationRun {
     let mut stats = Stats::default();
     let outcome = drive_station(addr, &identity, &tag, &abort, started, &mut stats).await;
-    if let Err(failure) = &outcome {
-        abort.store(true, Ordering::SeqCst);
-        if let Stopped::Call(e) = &failure.why {
-            eprintln!(
-                "at {:.1} s: [{store}] station {identity}, call {} ({}): {e}",
-                failure.at.as_secs_f64(),
-                failure.call,
-                failure.step
-            );
-        }
+    // A failed call stops the other stations; the first is shown at once, the others in
+    // the scenario's report.
+    if let Err(Failure {
+        why: Stopped::Call(e),
+        call,
+        step,
+        at,
+        ..
+    }) = &outcome
+        && !abort.swap(true, Ordering::SeqCst)
+    {
+        eprintln!(
+            "first failure at {:.1} s: [{store}] station {identity}, call {call} ({step}): {e}",
+            at.as_secs_f64(),
+        );
     }
     StationRun {
         identity,
