@@ -9,8 +9,8 @@ use serde_json::json;
 use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
 use super::{Csms, OcppError, SUPERSEDED, meter};
 use crate::model::{
-    AuthMethod, ChargingSession, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
-    TransactionRef, UnknownStop,
+    AuthMethod, ChargingSession, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop,
+    StatusReport, TransactionRef, UnknownStop,
 };
 use crate::store::Store;
 
@@ -291,7 +291,7 @@ impl<S: Store + 'static> Csms<S> {
         };
         let recorded = self
             .store
-            .record_meter_values(station.tenant_id, &report)
+            .record_meter_values(station.tenant_id, report)
             .await?;
         if recorded.session.is_none() {
             tracing::debug!(

@@ -198,10 +198,9 @@ impl<S: Store + 'static> Csms<S> {
         };
         let (ends, update) = match decided.step {
             Step::Begin { end } => (end, None),
-            Step::Advance { end: false } => (
-                false,
-                Some((state.unwrap_or(session.status), Some(seq_no))),
-            ),
+            Step::Advance { end: false } => {
+                (false, Some((state.unwrap_or(session.status), Some(seq_no))))
+            }
             Step::Advance { end: true } => (true, None),
             Step::KeepMeterValues => (false, None),
         };
@@ -274,7 +273,7 @@ impl<S: Store + 'static> Csms<S> {
             values: meter::from_v201(&request.meter_value),
         };
         self.store
-            .record_meter_values(station.tenant_id, &report)
+            .record_meter_values(station.tenant_id, report)
             .await?;
         Ok(o201::MeterValuesResponse::default())
     }

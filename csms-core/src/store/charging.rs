@@ -125,7 +125,7 @@ pub trait SessionStore: Send + Sync {
     async fn record_meter_values(
         &self,
         tenant: TenantId,
-        report: &MeterReport,
+        report: MeterReport,
     ) -> StoreResult<MeterRecorded>;
 
     /// The meter values kept against a station (outside sessions), oldest first, at most

@@ -315,7 +315,9 @@ where
             return Attempt::Failed(error.to_string());
         }
         if !job.run(&mut transaction).await {
-            if let Err(error) = DB::execute(&mut transaction, "ROLLBACK TO SAVEPOINT batch_write").await {
+            if let Err(error) =
+                DB::execute(&mut transaction, "ROLLBACK TO SAVEPOINT batch_write").await
+            {
                 return Attempt::Failed(error.to_string());
             }
         }
@@ -416,7 +418,10 @@ mod tests {
             .await
             .expect("rows");
         let expected: Vec<i64> = (1..=40).filter(|n| n % 5 != 0).collect();
-        assert_eq!(kept, expected, "the failing writes' inserts are undone, the others kept");
+        assert_eq!(
+            kept, expected,
+            "the failing writes' inserts are undone, the others kept"
+        );
         pool.close().await;
         let _ = std::fs::remove_file(file);
     }
@@ -463,10 +468,16 @@ mod tests {
         drop(held);
         for task in tasks {
             let result = task.await.expect("task");
-            assert!(matches!(result, Err(StoreError::CommitFailed { .. })), "{result:?}");
+            assert!(
+                matches!(result, Err(StoreError::CommitFailed { .. })),
+                "{result:?}"
+            );
         }
         let result = orphan.await.expect("task");
-        assert!(matches!(result, Err(StoreError::CommitFailed { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(StoreError::CommitFailed { .. })),
+            "{result:?}"
+        );
         let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rows")
             .fetch_one(&pool)
             .await
@@ -477,7 +488,10 @@ mod tests {
         pool.close().await;
         // A closed pool: the write is refused, not lost in silence.
         let closed = writes.write(8_i64, insert).await;
-        assert!(matches!(closed, Err(StoreError::CommitFailed { .. })), "{closed:?}");
+        assert!(
+            matches!(closed, Err(StoreError::CommitFailed { .. })),
+            "{closed:?}"
+        );
         let _ = std::fs::remove_file(file);
     }
 }

@@ -64,6 +64,7 @@
 
 use ocpp_server::storage::Storage;
 
+mod cache;
 mod charging;
 mod error;
 mod group_commit;
@@ -75,7 +76,6 @@ mod places;
 mod postgres;
 mod sql;
 mod sqlite;
-mod station_cache;
 
 pub use charging::{CdrStore, InvoiceStore, SessionStore, TariffStore};
 pub use error::StoreError;

@@ -6,10 +6,10 @@ use rust_decimal::Decimal;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, Postgres};
 
+use super::cache::{SessionIds, StationCache};
 use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
 use super::sql::sql_store;
-use super::station_cache::StationCache;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
 
@@ -22,10 +22,11 @@ use crate::model::TenantId;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
-    /// The same pool: PostgreSQL takes writes on any connection.
-    writer: PgPool,
+    /// The same pool: PostgreSQL reads on any connection.
+    readers: PgPool,
     writes: GroupCommit<Postgres>,
     stations: StationCache,
+    sessions: SessionIds,
     unknown_stations: Option<TenantId>,
 }
 
@@ -108,10 +109,11 @@ impl PostgresStore {
             },
         );
         Ok(PostgresStore {
-            writer: pool.clone(),
+            readers: pool.clone(),
             pool,
             writes,
             stations: StationCache::default(),
+            sessions: SessionIds::default(),
             unknown_stations: None,
         })
     }

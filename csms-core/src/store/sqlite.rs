@@ -11,10 +11,10 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
+use super::cache::{SessionIds, StationCache};
 use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
 use super::sql::sql_store;
-use super::station_cache::StationCache;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
 
@@ -31,12 +31,13 @@ use crate::model::TenantId;
 /// Decimals are kept as their exact text and times as RFC 3339 text in UTC.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// Read-only connections.
-    pool: SqlitePool,
     /// The one writing connection.
-    writer: SqlitePool,
+    pool: SqlitePool,
+    /// Read-only connections.
+    readers: SqlitePool,
     writes: GroupCommit<Sqlite>,
     stations: StationCache,
+    sessions: SessionIds,
     unknown_stations: Option<TenantId>,
 }
 
@@ -65,21 +66,18 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         // No pool may time out a writer that waits its turn behind a long queue of
         // batches: the queue is bounded by the callers, not by a timeout.
-        let writer = SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(600))
             .connect_with(options.clone())
             .await?;
-        migrate::migrator(migrate::SQLITE)
-            .await?
-            .run(&writer)
-            .await?;
-        let pool = SqlitePoolOptions::new()
+        migrate::migrator(migrate::SQLITE).await?.run(&pool).await?;
+        let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
         let writes = GroupCommit::start(
-            writer.clone(),
+            pool.clone(),
             GroupCommitConfig {
                 max_batch: 512,
                 concurrent_batches: 1,
@@ -88,17 +86,18 @@ impl SqliteStore {
         );
         Ok(SqliteStore {
             pool,
-            writer,
+            readers,
             writes,
             stations: StationCache::default(),
+            sessions: SessionIds::default(),
             unknown_stations: None,
         })
     }
 
     /// Closes every connection (after which the file can be copied or removed).
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
-        self.writer.close().await;
     }
 }
 

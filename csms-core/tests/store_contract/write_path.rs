@@ -57,14 +57,17 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
         power(time(10, 1, 0), "6900", "L2"),
     ];
     let recorded = store
-        .record_meter_values(t, &report(station.id, transaction("tx-1"), first.clone()))
+        .record_meter_values(t, report(station.id, transaction("tx-1"), first.clone()))
         .await
         .expect("recorded");
     assert_eq!(recorded.session, Some(session.id));
-    assert_eq!(recorded.added, 3, "a value twice in one message is kept once");
+    assert_eq!(
+        recorded.added, 3,
+        "a value twice in one message is kept once"
+    );
 
     let resend = store
-        .record_meter_values(t, &report(station.id, transaction("tx-1"), first.clone()))
+        .record_meter_values(t, report(station.id, transaction("tx-1"), first.clone()))
         .await
         .expect("resend recorded");
     assert_eq!(recorded.session, resend.session);
@@ -73,7 +76,7 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
     // Same instant, measurand, phase and location, another value: kept beside the first.
     let corrected = vec![energy(time(10, 1, 0), "1101")];
     let added = store
-        .record_meter_values(t, &report(station.id, transaction("tx-1"), corrected))
+        .record_meter_values(t, report(station.id, transaction("tx-1"), corrected))
         .await
         .expect("differing value recorded");
     assert_eq!(added.added, 1, "a differing reading is not discarded");
@@ -83,10 +86,16 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
     assert!(kept.contains(&energy(time(10, 1, 0), "1101")));
 
     // A transaction nobody started: kept against the station, once.
-    let orphan = vec![energy(time(11, 0, 0), "5000"), power(time(11, 0, 0), "11000", "L1")];
+    let orphan = vec![
+        energy(time(11, 0, 0), "5000"),
+        power(time(11, 0, 0), "11000", "L1"),
+    ];
     for expected in [2, 0] {
         let recorded = store
-            .record_meter_values(t, &report(station.id, transaction("tx-unknown"), orphan.clone()))
+            .record_meter_values(
+                t,
+                report(station.id, transaction("tx-unknown"), orphan.clone()),
+            )
             .await
             .expect("orphan recorded");
         assert_eq!(recorded.session, None);
@@ -101,7 +110,7 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
     main_meter.evse_id = Some(0);
     main_meter.connector_id = None;
     let recorded = store
-        .record_meter_values(t, &main_meter)
+        .record_meter_values(t, main_meter)
         .await
         .expect("station values recorded");
     assert_eq!((recorded.session, recorded.added), (None, 1));
@@ -114,7 +123,7 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
     idle.evse_id = Some(2);
     idle.connector_id = Some(2);
     let recorded = store
-        .record_meter_values(t, &idle)
+        .record_meter_values(t, idle)
         .await
         .expect("idle connector recorded");
     assert_eq!(recorded.session, None);
@@ -138,7 +147,7 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
         vec![energy(time(10, 2, 0), "1200")],
     );
     let recorded = store
-        .record_meter_values(t, &running)
+        .record_meter_values(t, running)
         .await
         .expect("running session recorded");
     assert_eq!(recorded.session, Some(session.id));
@@ -147,7 +156,7 @@ pub(crate) async fn meter_readings_kept_once_never_dropped(store: &impl Store) {
     let other = tenant(store, "U").await;
     assert!(matches!(
         store
-            .record_meter_values(other, &report(station.id, MeterTarget::Station, orphan))
+            .record_meter_values(other, report(station.id, MeterTarget::Station, orphan))
             .await,
         Err(StoreError::NotFound { .. })
     ));
@@ -193,13 +202,13 @@ pub(crate) async fn concurrent_writes_fail_alone(store: &(impl Store + Clone + '
                 let target = transaction(&format!("tx-{n}"));
                 let message = report(station, target.clone(), values);
                 let recorded = store
-                    .record_meter_values(t, &message)
+                    .record_meter_values(t, message.clone())
                     .await
                     .expect("a good write succeeds");
                 assert_eq!((recorded.session, recorded.added), (Some(session), 3));
                 if m % 7 == 0 {
                     let again = store
-                        .record_meter_values(t, &message)
+                        .record_meter_values(t, message.clone())
                         .await
                         .expect("a resend succeeds");
                     assert_eq!(again.added, 0);
@@ -211,7 +220,7 @@ pub(crate) async fn concurrent_writes_fail_alone(store: &(impl Store + Clone + '
                         .await;
                     assert!(matches!(failing, Err(StoreError::NotFound { .. })));
                     let foreign = store
-                        .record_meter_values(TenantId(i64::MAX), &message)
+                        .record_meter_values(TenantId(i64::MAX), message.clone())
                         .await;
                     assert!(matches!(foreign, Err(StoreError::NotFound { .. })));
                 }
@@ -258,10 +267,7 @@ where
             let values = vec![energy(time(10, 1, m), &format!("{}", 2000 + m))];
             tasks.push(tokio::spawn(async move {
                 store
-                    .record_meter_values(
-                        t,
-                        &report(station.id, transaction("tx-held"), values),
-                    )
+                    .record_meter_values(t, report(station.id, transaction("tx-held"), values))
                     .await
             }));
         }
@@ -274,7 +280,10 @@ where
                 .expect("station read");
         })
         .await;
-        assert!(read.is_ok(), "reads go on while a write transaction is held");
+        assert!(
+            read.is_ok(),
+            "reads go on while a write transaction is held"
+        );
         let mut results = Vec::new();
         for task in tasks {
             results.push(

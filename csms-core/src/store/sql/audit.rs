@@ -58,7 +58,7 @@ macro_rules! audit {
                     .bind(&entry.target)
                     .bind(old)
                     .bind(new)
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("audit entry"))?;
                     audit_from(&row)
@@ -71,7 +71,7 @@ macro_rules! audit {
                     ))
                     .bind(tenant.0)
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(audit_from)
@@ -87,7 +87,7 @@ macro_rules! audit {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 \
@@ -96,7 +96,7 @@ macro_rules! audit {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(audit_from)

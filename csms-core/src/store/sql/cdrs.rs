@@ -75,7 +75,7 @@ macro_rules! cdrs {
                     .bind(new.tariff_id.map(|id| id.0))
                     .bind(to_json("CDR details", &new.details)?)
                     .bind(now())
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -105,7 +105,7 @@ macro_rules! cdrs {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(cdr_from)
@@ -122,7 +122,7 @@ macro_rules! cdrs {
                     ))
                     .bind(tenant.0)
                     .bind(session.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(cdr_from)
@@ -143,7 +143,7 @@ macro_rules! cdrs {
                             .bind(filter.owner.map(|id| id.0))
                             .bind(filter.from.map(at))
                             .bind(filter.to.map(at))
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {CDR_COLUMNS} FROM cdrs WHERE {CDR_FILTER} \
@@ -156,7 +156,7 @@ macro_rules! cdrs {
                     .bind(filter.to.map(at))
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(cdr_from)

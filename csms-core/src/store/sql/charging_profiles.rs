@@ -32,7 +32,7 @@ macro_rules! charging_profiles {
                     tenant: TenantId,
                     profile: &SentChargingProfile,
                 ) -> StoreResult<bool> {
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     sqlx::query(
                         "DELETE FROM charging_profiles WHERE tenant_id = $1 AND station_id = $2 \
                          AND evse_id = $3 AND purpose = $4 AND stack_level = $5 \
@@ -85,7 +85,7 @@ macro_rules! charging_profiles {
                     )
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(profile_from)
@@ -109,7 +109,7 @@ macro_rules! charging_profiles {
                     .bind(criteria.evse_id)
                     .bind(&criteria.purpose)
                     .bind(criteria.stack_level)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected())
                 }

@@ -64,7 +64,7 @@ macro_rules! configuration {
                     if self.station_by_id(tenant, station).await?.is_none() {
                         return Err(StoreError::NotFound { what: "station" });
                     }
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let mut written = 0;
                     for key in keys {
                         let done = sqlx::query(
@@ -103,7 +103,7 @@ macro_rules! configuration {
                     )
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(key_from)
@@ -119,7 +119,7 @@ macro_rules! configuration {
                     if self.station_by_id(tenant, station).await?.is_none() {
                         return Err(StoreError::NotFound { what: "station" });
                     }
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let mut written = 0;
                     for value in values {
                         let key = &value.key;
@@ -169,7 +169,7 @@ macro_rules! configuration {
                     ))
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(variable_from)

@@ -73,7 +73,7 @@ macro_rules! invoices {
                      ORDER BY c.started_at, c.id"
                 ))
                 .bind(tenant.0)
-                .fetch_all(&store.pool)
+                .fetch_all(&store.readers)
                 .await?;
                 rows.iter()
                     .map(|row| Ok((row.try_get("invoice_id")?, CdrId(row.try_get("cdr_id")?))))
@@ -93,7 +93,7 @@ macro_rules! invoices {
                             reason: "the period ends before it starts".to_owned(),
                         });
                     }
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     // Holding the tenant's row serializes invoicing within the tenant (and
                     // takes SQLite's write lock at once).
                     let held = sqlx::query("UPDATE tenants SET name = name WHERE id = $1")
@@ -185,7 +185,7 @@ macro_rules! invoices {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?;
                     let Some(row) = row else {
                         return Ok(None);
@@ -211,7 +211,7 @@ macro_rules! invoices {
                     )
                     .bind(tenant.0)
                     .bind(owner.map(|id| id.0))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.readers)
                     .await?;
                     let rows = sqlx::query(&format!(
                         "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 \
@@ -222,7 +222,7 @@ macro_rules! invoices {
                     .bind(owner.map(|id| id.0))
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?;
                     let ids = rows
                         .iter()

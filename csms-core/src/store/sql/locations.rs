@@ -93,7 +93,7 @@ macro_rules! locations {
                     tenant: TenantId,
                     new: &NewLocation,
                 ) -> StoreResult<Location> {
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     check_spots(&mut *tx, tenant, &new.parking_spots).await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO locations (tenant_id, name, address, latitude, longitude, \
@@ -128,7 +128,7 @@ macro_rules! locations {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(location_from)
@@ -144,7 +144,7 @@ macro_rules! locations {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM locations WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {LOCATION_COLUMNS} FROM locations WHERE tenant_id = $1 \
@@ -153,7 +153,7 @@ macro_rules! locations {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(location_from)
@@ -170,7 +170,7 @@ macro_rules! locations {
                     if self.location(tenant, id).await?.is_none() {
                         return Ok(None);
                     }
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     check_spots(&mut *tx, tenant, &update.parking_spots).await?;
                     let updated = sqlx::query(&format!(
                         "UPDATE locations SET name = $3, address = $4, latitude = $5, \
@@ -202,7 +202,7 @@ macro_rules! locations {
                     label: &str,
                     renter: Option<UserId>,
                 ) -> StoreResult<bool> {
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     if let Some(renter) = renter {
                         hold_renter(&mut *tx, tenant, renter).await?;
                     }
@@ -251,7 +251,7 @@ macro_rules! locations {
                         sqlx::query("DELETE FROM locations WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant.0)
                             .bind(id.0)
-                            .execute(&self.writer)
+                            .execute(&self.pool)
                             .await
                             .map_err(StoreError::referenced(
                                 "location with stations or an assigned tariff",

@@ -115,7 +115,7 @@ macro_rules! ocpp_storage {
                 /// cover. On SQLite it is the store's one writing connection: hold it
                 /// briefly, since every write waits for it.
                 pub fn pool(&self) -> &sqlx::Pool<<$row as sqlx::Row>::Database> {
-                    &self.writer
+                    &self.pool
                 }
 
                 async fn record_boot_of(&self, identity: &str, boot: BootInfo) -> StoreResult<()> {

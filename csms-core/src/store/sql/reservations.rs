@@ -46,7 +46,7 @@ macro_rules! reservations {
                     new: &NewReservation,
                 ) -> StoreResult<Reservation> {
                     let when = now();
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     sqlx::query(
                         "UPDATE reservations SET status = 'expired' WHERE tenant_id = $1 \
                          AND station_id = $2 AND status = 'active' AND expires_at <= $3",
@@ -91,7 +91,7 @@ macro_rules! reservations {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(reservation_from)
@@ -109,7 +109,7 @@ macro_rules! reservations {
                     )
                     .bind(tenant.0)
                     .bind(id.0)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -127,7 +127,7 @@ macro_rules! reservations {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(session.0)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -150,7 +150,7 @@ macro_rules! reservations {
                     )
                     .bind(tenant.0)
                     .bind(at(when))
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected())
                 }
@@ -169,7 +169,7 @@ macro_rules! reservations {
                     .bind(tenant.0)
                     .bind(station.0)
                     .bind(active_only)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(reservation_from)

@@ -72,7 +72,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &new.endpoints)?)
                     .bind(new.status.as_str())
                     .bind(when)
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on(TAKEN))?;
                     partner_from(&row)
@@ -89,7 +89,7 @@ macro_rules! roaming {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(partner_from)
@@ -104,7 +104,7 @@ macro_rules! roaming {
                         "SELECT {PARTNER_COLUMNS} FROM roaming_partners WHERE our_token = $1"
                     ))
                     .bind(token)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(partner_from)
@@ -121,7 +121,7 @@ macro_rules! roaming {
                         "SELECT COUNT(*) FROM roaming_partners WHERE tenant_id = $1",
                     )
                     .bind(tenant.0)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.readers)
                     .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {PARTNER_COLUMNS} FROM roaming_partners WHERE tenant_id = $1 \
@@ -130,7 +130,7 @@ macro_rules! roaming {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(partner_from)
@@ -162,7 +162,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &update.endpoints)?)
                     .bind(update.status.as_str())
                     .bind(now())
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on(TAKEN))?
                     .as_ref()
@@ -184,7 +184,7 @@ macro_rules! roaming {
                     .bind(id.0)
                     .bind(status.as_str())
                     .bind(now())
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -199,7 +199,7 @@ macro_rules! roaming {
                     )
                     .bind(tenant.0)
                     .bind(id.0)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await
                     .map_err(StoreError::referenced("roaming partner in use"))?;
                     Ok(done.rows_affected() > 0)

@@ -143,46 +143,25 @@ macro_rules! sessions {
 
             /// Adds `values` to the session `key` names, skipping those it has: the
             /// session and how many were new, or `None` if there is no such session.
-            /// One statement per [`VALUES_PER_STATEMENT`] values, which finds the session
-            /// itself; only when it adds nothing is the session looked for again, to tell
-            /// a repeat from a session that does not exist.
+            /// One statement per [`VALUES_PER_STATEMENT`] values, answering no rows (a
+            /// `RETURNING` row per value would cost a round trip each on SQLite's worker).
             async fn insert_session_values(
                 connection: &mut Connection,
                 tenant: TenantId,
                 key: SessionKey<'_>,
                 values: &[MeterValue],
             ) -> StoreResult<Option<(SessionId, u64)>> {
-                let mut session = None;
+                let session = match key {
+                    SessionKey::Id(id) => id,
+                    _ => match session_id(connection, tenant, &key).await? {
+                        Some(id) => id,
+                        None => return Ok(None),
+                    },
+                };
                 let mut added = 0;
                 for chunk in values.chunks(VALUES_PER_STATEMENT) {
-                    let rows = values_rows(4, chunk.len(), 8);
-                    let (filter, number, text) = match &key {
-                        SessionKey::Id(id) => ("s.id = $2 AND $3 IS NULL", id.0, None),
-                        SessionKey::Transaction(station, transaction) => (
-                            "s.station_id = $2 AND s.transaction_id = $3",
-                            station.0,
-                            Some(*transaction),
-                        ),
-                        SessionKey::Running(..) => {
-                            // Which session runs is decided once, before inserting.
-                            let Some(id) = session_id(connection, tenant, &key).await? else {
-                                return Ok(None);
-                            };
-                            ("s.id = $2 AND $3 IS NULL", id.0, None)
-                        }
-                    };
-                    let sql = format!(
-                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                         SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, v.column4, \
-                         v.column5, v.column6, v.column7, v.column8 \
-                         FROM sessions s, (VALUES {rows}) AS v \
-                         WHERE s.tenant_id = $1 AND {filter} \
-                         ON CONFLICT DO NOTHING RETURNING session_id"
-                    );
-                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
-                        .bind(tenant.0)
-                        .bind(number)
-                        .bind(text);
+                    let sql = meter_insert(chunk.len());
+                    let mut query = sqlx::query(&sql).bind(tenant.0).bind(session.0);
                     for value in chunk {
                         query = query
                             .bind(at(value.timestamp))
@@ -194,16 +173,36 @@ macro_rules! sessions {
                             .bind($dec_in(value.value))
                             .bind(&value.signed_data);
                     }
-                    let inserted = query.fetch_all(&mut *connection).await?;
-                    added += inserted.len() as u64;
-                    if let Some(id) = inserted.first() {
-                        session = Some(SessionId(*id));
-                    }
+                    added += query.execute(&mut *connection).await?.rows_affected();
                 }
-                if session.is_none() {
-                    session = session_id(connection, tenant, &key).await?;
+                if added == 0 && session_id(connection, tenant, &SessionKey::Id(session)).await?.is_none() {
+                    return Ok(None);
                 }
-                Ok(session.map(|session| (session, added)))
+                Ok(Some((session, added)))
+            }
+
+            /// The statement that inserts `rows` values into a session (`$1` its tenant, `$2`
+            /// its id, which it checks), made once per number of rows.
+            fn meter_insert(rows: usize) -> std::sync::Arc<str> {
+                static MADE: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
+                    std::sync::Mutex::new(Vec::new());
+                let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if made.len() <= rows {
+                    made.resize(rows + 1, None);
+                }
+                made[rows]
+                    .get_or_insert_with(|| {
+                        let values = values_rows(3, rows, 8);
+                        format!(
+                            "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                             SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, \
+                             v.column4, v.column5, v.column6, v.column7, v.column8 \
+                             FROM sessions s, (VALUES {values}) AS v \
+                             WHERE s.tenant_id = $1 AND s.id = $2 ON CONFLICT DO NOTHING"
+                        )
+                        .into()
+                    })
+                    .clone()
             }
 
             /// [`SessionStore::record_meter_values`] on a batch's connection.
@@ -211,9 +210,14 @@ macro_rules! sessions {
                 connection: &mut Connection,
                 tenant: TenantId,
                 report: &MeterReport,
+                known: Option<SessionId>,
                 received: DateTime<Utc>,
             ) -> StoreResult<MeterRecorded> {
                 let (key, transaction) = match &report.target {
+                    MeterTarget::Transaction { transaction_id } if known.is_some() => (
+                        known.map(SessionKey::Id),
+                        transaction_id.as_str(),
+                    ),
                     MeterTarget::Transaction { transaction_id } => (
                         Some(SessionKey::Transaction(report.station_id, transaction_id)),
                         transaction_id.as_str(),
@@ -434,13 +438,20 @@ macro_rules! sessions {
                     new: &NewSession,
                 ) -> StoreResult<(ChargingSession, bool)> {
                     let input = (tenant, new.clone(), start_key(new));
-                    self.writes
+                    let (session, created) = self
+                        .writes
                         .write(input, |(tenant, new, key), connection| {
                             Box::pin(async move {
                                 start_in(connection, *tenant, new, key).await
                             })
                         })
-                        .await
+                        .await?;
+                    let transaction = match &session.transaction {
+                        TransactionRef::V16(id) => id.to_string(),
+                        TransactionRef::V201(id) => id.clone(),
+                    };
+                    self.sessions.keep(tenant, session.station_id, &transaction, session.id);
+                    Ok((session, created))
                 }
 
                 async fn session(
@@ -453,7 +464,7 @@ macro_rules! sessions {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(session_from)
@@ -473,7 +484,7 @@ macro_rules! sessions {
                     .bind(tenant.0)
                     .bind(station.0)
                     .bind(transaction_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(session_from)
@@ -498,7 +509,7 @@ macro_rules! sessions {
                     .bind(station.0)
                     .bind(connector_id)
                     .bind(evse_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(session_from)
@@ -594,7 +605,7 @@ macro_rules! sessions {
                     .bind(tenant.0)
                     .bind(at(from))
                     .bind(at(to))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(session_from)
@@ -618,7 +629,7 @@ macro_rules! sessions {
                     .bind(owner.0)
                     .bind(at(from))
                     .bind(at(to))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(session_from)
@@ -653,15 +664,28 @@ macro_rules! sessions {
                 async fn record_meter_values(
                     &self,
                     tenant: TenantId,
-                    report: &MeterReport,
+                    report: MeterReport,
                 ) -> StoreResult<MeterRecorded> {
-                    self.writes
-                        .write((tenant, report.clone(), now()), |(tenant, report, received), connection| {
+                    let transaction = match &report.target {
+                        MeterTarget::Transaction { transaction_id } => Some(transaction_id.clone()),
+                        _ => None,
+                    };
+                    let known = transaction
+                        .as_deref()
+                        .and_then(|id| self.sessions.get(tenant, report.station_id, id));
+                    let station = report.station_id;
+                    let recorded = self
+                        .writes
+                        .write((tenant, report, known, now()), |(tenant, report, known, received), connection| {
                             Box::pin(async move {
-                                record_meter_values_in(connection, *tenant, report, *received).await
+                                record_meter_values_in(connection, *tenant, report, *known, *received).await
                             })
                         })
-                        .await
+                        .await?;
+                    if let (Some(transaction), Some(session), None) = (transaction, recorded.session, known) {
+                        self.sessions.keep(tenant, station, &transaction, session);
+                    }
+                    Ok(recorded)
                 }
 
                 async fn station_meter_values(
@@ -678,7 +702,7 @@ macro_rules! sessions {
                     .bind(tenant.0)
                     .bind(station.0)
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(|row| {
@@ -742,7 +766,7 @@ macro_rules! sessions {
                     )
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(|row| {
@@ -770,7 +794,7 @@ macro_rules! sessions {
                     ))
                     .bind(tenant.0)
                     .bind(session.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(meter_value_from)
@@ -798,7 +822,7 @@ macro_rules! sessions {
                             .bind(filter.owner.map(|id| id.0))
                             .bind(filter.from.map(at))
                             .bind(filter.to.map(at))
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {SESSION_COLUMNS} FROM sessions WHERE {FILTER} \
@@ -813,7 +837,7 @@ macro_rules! sessions {
                     .bind(filter.to.map(at))
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(session_from)

@@ -171,7 +171,7 @@ macro_rules! stations {
                     .bind(new.credentials_hash.as_ref().map(|hash| hash.to_string()))
                     .bind(new.registration.as_str())
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("station identity"))?;
                     self.station_by_id(tenant, StationId(id))
@@ -189,7 +189,7 @@ macro_rules! stations {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(station_from)
@@ -205,7 +205,7 @@ macro_rules! stations {
                         "SELECT {STATION_COLUMNS} FROM stations WHERE identity = $1"
                     ))
                     .bind(identity)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(station_from)
@@ -228,7 +228,7 @@ macro_rules! stations {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(status.as_str())
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     self.stations.forget(id);
                     Ok(done.rows_affected() > 0)
@@ -319,7 +319,7 @@ macro_rules! stations {
                     .bind(tenant.0)
                     .bind(station.0)
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(boot_from)
@@ -339,7 +339,7 @@ macro_rules! stations {
                     .bind(evse.evse_id)
                     .bind(&evse.uid)
                     .bind(evse.status.as_str())
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -351,7 +351,7 @@ macro_rules! stations {
                     ))
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(evse_from)
@@ -390,7 +390,7 @@ macro_rules! stations {
                     .bind(&connector.error_code)
                     .bind(&connector.vendor_error_code)
                     .bind(connector.status_at.map(at))
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -450,7 +450,7 @@ macro_rules! stations {
                     ))
                     .bind(tenant.0)
                     .bind(station.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(connector_from)
@@ -474,7 +474,7 @@ macro_rules! stations {
                             .bind(filter.registration.map(RegistrationStatus::as_str))
                             .bind(filter.online)
                             .bind(&filter.identity_prefix)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let stations = sqlx::query(&format!(
                         "SELECT {STATION_COLUMNS} FROM stations WHERE {FILTER} \
@@ -487,7 +487,7 @@ macro_rules! stations {
                     .bind(&filter.identity_prefix)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(station_from)
@@ -506,7 +506,7 @@ macro_rules! stations {
                          AND station_id IN ({ids}) ORDER BY station_id, evse_id"
                     ))
                     .bind(tenant.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(evse_from)
@@ -516,7 +516,7 @@ macro_rules! stations {
                          AND station_id IN ({ids}) ORDER BY station_id, evse_id, connector_id"
                     ))
                     .bind(tenant.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(connector_from)
@@ -575,7 +575,7 @@ macro_rules! stations {
                     .bind(i32::from(update.security_profile))
                     .bind(update.credentials_hash.as_ref().map(|hash| hash.to_string()))
                     .bind(update.registration.as_str())
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on("station identity"))?;
                     self.stations.forget(id);
@@ -583,7 +583,7 @@ macro_rules! stations {
                 }
 
                 async fn delete_station(&self, tenant: TenantId, id: StationId) -> StoreResult<bool> {
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     for table in STATION_PARTS {
                         sqlx::query(&format!(
                             "DELETE FROM {table} WHERE tenant_id = $1 AND station_id = $2"

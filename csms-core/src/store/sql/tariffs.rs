@@ -103,7 +103,7 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(when)
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?;
                     tariff_from(&row)
@@ -119,7 +119,7 @@ macro_rules! tariffs {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(tariff_from)
@@ -137,7 +137,7 @@ macro_rules! tariffs {
                     ))
                     .bind(tenant.0)
                     .bind(ocpi_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(tariff_from)
@@ -153,7 +153,7 @@ macro_rules! tariffs {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM tariffs WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {TARIFF_COLUMNS} FROM tariffs WHERE tenant_id = $1 \
@@ -162,7 +162,7 @@ macro_rules! tariffs {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(tariff_from)
@@ -186,7 +186,7 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(now())
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?
                     .as_ref()
@@ -198,7 +198,7 @@ macro_rules! tariffs {
                     let done = sqlx::query("DELETE FROM tariffs WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.writer)
+                        .execute(&self.pool)
                         .await
                         .map_err(StoreError::referenced(
                             "tariff still assigned or priced a CDR",
@@ -240,7 +240,7 @@ macro_rules! tariffs {
                     .bind(station)
                     .bind(evse)
                     .bind(group)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -267,7 +267,7 @@ macro_rules! tariffs {
                     )
                     .bind(tenant.0)
                     .bind(scope.key())
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -281,7 +281,7 @@ macro_rules! tariffs {
                          FROM tariff_assignments WHERE tenant_id = $1 ORDER BY scope_key",
                     )
                     .bind(tenant.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(assignment_from)
@@ -326,7 +326,7 @@ macro_rules! tariffs {
                     .bind(group_key)
                     .bind(evse_key)
                     .bind(location_key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(tariff_from)

@@ -44,7 +44,7 @@ macro_rules! tenants {
                     .bind(&new.party_id)
                     .bind(to_json("tenant settings", &new.settings)?)
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("tenant"))?;
                     self.tenant(TenantId(id))
@@ -57,7 +57,7 @@ macro_rules! tenants {
                         "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"
                     ))
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(tenant_from)
@@ -72,7 +72,7 @@ macro_rules! tenants {
                     let done = sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
                         .bind(id.0)
                         .bind(to_json("tenant settings", settings)?)
-                        .execute(&self.writer)
+                        .execute(&self.pool)
                         .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -80,14 +80,14 @@ macro_rules! tenants {
                 async fn list_tenants(&self, page: Page) -> StoreResult<Paged<Tenant>> {
                     let (offset, limit) = page.binds();
                     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
-                        .fetch_one(&self.pool)
+                        .fetch_one(&self.readers)
                         .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id LIMIT $1 OFFSET $2"
                     ))
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(tenant_from)

@@ -55,7 +55,7 @@ macro_rules! tokens {
                 id: TokenId,
                 change: impl FnOnce(&mut TokenUsage, chrono_tz::Tz) + Send,
             ) -> StoreResult<Option<TokenUsage>> {
-                let mut tx = store.writer.begin_with(BEGIN_WRITE).await?;
+                let mut tx = store.pool.begin_with(BEGIN_WRITE).await?;
                 // Writing first holds the token until the end of the transaction (a row lock
                 // on PostgreSQL, the write lock on SQLite): concurrent changes run one after
                 // the other, each reading what the previous wrote.
@@ -118,7 +118,7 @@ macro_rules! tokens {
                     .bind(to_json("token restrictions", &new.restrictions)?)
                     .bind(to_json("token usage", &TokenUsage::default())?)
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("token with this uid"))?;
                     self.token(tenant, TokenId(id))
@@ -132,7 +132,7 @@ macro_rules! tokens {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(token_from)
@@ -149,7 +149,7 @@ macro_rules! tokens {
                     ))
                     .bind(tenant.0)
                     .bind(uid)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(token_from)
@@ -167,7 +167,7 @@ macro_rules! tokens {
                     ))
                     .bind(tenant.0)
                     .bind(owner.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(token_from)
@@ -185,7 +185,7 @@ macro_rules! tokens {
                             .bind(tenant.0)
                             .bind(id.0)
                             .bind(status.as_str())
-                            .execute(&self.writer)
+                            .execute(&self.pool)
                             .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -201,7 +201,7 @@ macro_rules! tokens {
                             .bind(tenant.0)
                             .bind(id.0)
                             .bind(to_json("token usage", usage)?)
-                            .execute(&self.writer)
+                            .execute(&self.pool)
                             .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -249,7 +249,7 @@ macro_rules! tokens {
                             .bind(filter.owner.map(|id| id.0))
                             .bind(filter.status.map(TokenStatus::as_str))
                             .bind(&filter.uid_prefix)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {TOKEN_COLUMNS} FROM tokens WHERE {FILTER} \
@@ -261,7 +261,7 @@ macro_rules! tokens {
                     .bind(&filter.uid_prefix)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(token_from)
@@ -292,7 +292,7 @@ macro_rules! tokens {
                     .bind(update.owner.map(|id| id.0))
                     .bind(update.vehicle_id.map(|id| id.0))
                     .bind(to_json("token restrictions", &update.restrictions)?)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -310,7 +310,7 @@ macro_rules! tokens {
                     let done = sqlx::query("DELETE FROM tokens WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.writer)
+                        .execute(&self.pool)
                         .await
                         .map_err(StoreError::referenced("token with sessions"))?;
                     Ok(done.rows_affected() > 0)

@@ -63,7 +63,7 @@ macro_rules! users {
                     .bind(&new.email)
                     .bind(to_json("user roles", &new.roles)?)
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("user with this e-mail"))?;
                     self.user(tenant, UserId(id))
@@ -77,7 +77,7 @@ macro_rules! users {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(user_from)
@@ -101,7 +101,7 @@ macro_rules! users {
                     .bind(to_json("API key roles", &new.roles)?)
                     .bind(now())
                     .bind(new.expires_at.map(at))
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await
                     .map_err(StoreError::on("API key prefix"))?;
                     self.api_key_by_prefix(&new.prefix)
@@ -114,7 +114,7 @@ macro_rules! users {
                         "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE prefix = $1"
                     ))
                     .bind(prefix)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(api_key_from)
@@ -134,7 +134,7 @@ macro_rules! users {
                     .bind(tenant.0)
                     .bind(id.0)
                     .bind(at(when))
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
                 }
@@ -148,7 +148,7 @@ macro_rules! users {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 \
@@ -157,7 +157,7 @@ macro_rules! users {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(api_key_from)
@@ -170,7 +170,7 @@ macro_rules! users {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 \
@@ -179,7 +179,7 @@ macro_rules! users {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(user_from)
@@ -203,7 +203,7 @@ macro_rules! users {
                     .bind(&update.email)
                     .bind(to_json("user roles", &update.roles)?)
                     .bind(update.disabled)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on("user with this e-mail"))?
                     .as_ref()
@@ -212,7 +212,7 @@ macro_rules! users {
                 }
 
                 async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<bool> {
-                    let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)

@@ -46,7 +46,7 @@ macro_rules! vehicles {
                     .bind(dec_in(new.battery_capacity_kwh))
                     .bind(new.owner.map(|id| id.0))
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("vehicle"))?;
                     self.vehicle(tenant, VehicleId(id))
@@ -64,7 +64,7 @@ macro_rules! vehicles {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(vehicle_from)
@@ -80,7 +80,7 @@ macro_rules! vehicles {
                     let total: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM vehicles WHERE tenant_id = $1")
                             .bind(tenant.0)
-                            .fetch_one(&self.pool)
+                            .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE tenant_id = $1 \
@@ -89,7 +89,7 @@ macro_rules! vehicles {
                     .bind(tenant.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(vehicle_from)
@@ -115,7 +115,7 @@ macro_rules! vehicles {
                     .bind(&update.model)
                     .bind(dec_in(update.battery_capacity_kwh))
                     .bind(update.owner.map(|id| id.0))
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(|error| {
                         if StoreError::is_foreign_key(&error) {
@@ -134,7 +134,7 @@ macro_rules! vehicles {
                         sqlx::query("DELETE FROM vehicles WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant.0)
                             .bind(id.0)
-                            .execute(&self.writer)
+                            .execute(&self.pool)
                             .await
                             .map_err(StoreError::referenced("vehicle with tokens"))?;
                     Ok(done.rows_affected() > 0)

@@ -68,7 +68,7 @@ macro_rules! webhooks {
                 ))
                 .bind(tenant.0)
                 .bind(id.0)
-                .fetch_optional(&store.pool)
+                .fetch_optional(&store.readers)
                 .await?
                 .as_ref()
                 .map(delivery_from)
@@ -92,7 +92,7 @@ macro_rules! webhooks {
                     .bind(&new.secret)
                     .bind(new.active)
                     .bind(now())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on("webhook"))?;
                     webhook_from(&row)
@@ -108,7 +108,7 @@ macro_rules! webhooks {
                     ))
                     .bind(tenant.0)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
                     .map(webhook_from)
@@ -120,7 +120,7 @@ macro_rules! webhooks {
                         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY id"
                     ))
                     .bind(tenant.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(webhook_from)
@@ -143,7 +143,7 @@ macro_rules! webhooks {
                     .bind(to_json("webhook events", &update.events)?)
                     .bind(&update.secret)
                     .bind(update.active)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
                     .map(webhook_from)
@@ -154,7 +154,7 @@ macro_rules! webhooks {
                     let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.writer)
+                        .execute(&self.pool)
                         .await
                         .map_err(StoreError::referenced("webhook with deliveries"))?;
                     Ok(done.rows_affected() > 0)
@@ -178,7 +178,7 @@ macro_rules! webhooks {
                     .bind(to_json("webhook payload", &new.payload)?)
                     .bind(at(new.due_at))
                     .bind(now())
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&self.pool)
                     .await?;
                     let row = sqlx::query(&format!(
                         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
@@ -187,7 +187,7 @@ macro_rules! webhooks {
                     .bind(tenant.0)
                     .bind(new.webhook_id.0)
                     .bind(&new.event_key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.readers)
                     .await?;
                     match row {
                         Some(row) => Ok((delivery_from(&row)?, inserted.is_some())),
@@ -234,7 +234,7 @@ macro_rules! webhooks {
                     .bind(next)
                     .bind(error)
                     .bind(response)
-                    .execute(&self.writer)
+                    .execute(&self.pool)
                     .await?;
                     delivery(self, tenant, id).await
                 }
@@ -253,7 +253,7 @@ macro_rules! webhooks {
                     .bind(tenant.0)
                     .bind(at(when))
                     .bind(i64::from(limit.min(Page::MAX_LIMIT)))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(delivery_from)
@@ -273,7 +273,7 @@ macro_rules! webhooks {
                     )
                     .bind(tenant.0)
                     .bind(webhook.0)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.readers)
                     .await?;
                     let items = sqlx::query(&format!(
                         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
@@ -284,7 +284,7 @@ macro_rules! webhooks {
                     .bind(webhook.0)
                     .bind(limit)
                     .bind(offset)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.readers)
                     .await?
                     .iter()
                     .map(delivery_from)

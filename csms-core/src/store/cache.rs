@@ -1,15 +1,17 @@
-//! Stations by identity, kept in memory: every message a station sends starts by finding
-//! it, and its row changes rarely.
+//! What the stores keep in memory of what every message a station sends needs first.
 //!
-//! The store forgets a station here after every write to its row has committed. A read
-//! that began before such a write may finish after it; it puts its (older) row in only if
-//! nothing was forgotten since it began, so the cache never keeps a row older than the
-//! database's.
+//! - [`StationCache`]: stations by identity (a station's row changes rarely). The store
+//!   forgets a station here after every write to its row has committed. A read that began
+//!   before such a write may finish after it; it puts its (older) row in only if nothing
+//!   was forgotten since it began, so the cache never keeps a row older than the database's.
+//! - [`SessionIds`]: the session of a station's transaction id, which never changes once
+//!   the session exists (sessions are not deleted, and a transaction id is unique per
+//!   station), so it is never forgotten.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::model::{Station, StationId};
+use crate::model::{SessionId, Station, StationId, TenantId};
 
 /// The most stations kept; past it, the cache starts again empty.
 const CAPACITY: usize = 200_000;
@@ -87,17 +89,60 @@ impl StationCache {
     }
 }
 
+/// The most transactions [`SessionIds`] keeps; past it, it starts again empty.
+const TRANSACTIONS: usize = 200_000;
+
+/// The session of each station's transaction ids, shared by the clones of a store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionIds {
+    inner: Arc<Mutex<HashMap<(TenantId, StationId, String), SessionId>>>,
+}
+
+impl SessionIds {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(TenantId, StationId, String), SessionId>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The session of `transaction` on `station`, if known.
+    pub(crate) fn get(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        transaction: &str,
+    ) -> Option<SessionId> {
+        self.lock()
+            .get(&(tenant, station, transaction.to_owned()))
+            .copied()
+    }
+
+    /// Keeps that `transaction` on `station` is `session`.
+    pub(crate) fn keep(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        transaction: &str,
+        session: SessionId,
+    ) {
+        let mut inner = self.lock();
+        if inner.len() >= TRANSACTIONS {
+            inner.clear();
+        }
+        inner.insert((tenant, station, transaction.to_owned()), session);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewStation, RegistrationStatus, TenantId};
+    use crate::model::RegistrationStatus;
 
     fn station(id: i64, identity: &str) -> Station {
-        let new = NewStation::accepted(identity);
         Station {
             id: StationId(id),
             tenant_id: TenantId(1),
-            identity: new.identity,
+            identity: identity.to_owned(),
             location_id: None,
             group: None,
             security_profile: 0,
