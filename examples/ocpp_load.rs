@@ -18,8 +18,10 @@
 //! per connection, and whether it is linear. It ends with our figures as ratios of the
 //! ceiling's. The machine is shared: compare ratios, not absolute figures.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+#[path = "support/load.rs"]
+mod load;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,19 +30,18 @@ use ev_backend::ocpp_server::server::{Server, ServerConfig};
 use ev_backend::ocpp_server::storage::InMemoryStorage;
 use ev_backend::ocpp_types::v16;
 use futures_util::{SinkExt, StreamExt};
+use load::{BoxError, Outgoing, ServerProcess, Station, Window};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
+/// How to call it.
 const USAGE: &str = "usage: ocpp_load [--stations N] [--seconds S] [--idle N]";
 
-const METER_VALUES: &str = r#""MeterValues",{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2025-01-01T00:00:00Z","sampledValue":[{"value":"1234","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}]}]}]"#;
+/// The payload of every `MeterValues` CALL.
+const METER_VALUES: &str = r#"{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2025-01-01T00:00:00Z","sampledValue":[{"value":"1234","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}]}]}"#;
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -90,11 +91,16 @@ const ROUNDS: usize = 3;
 
 /// The figures of one server: the median round's throughput and p99, and the memory.
 struct Figures {
+    /// Messages per second.
     per_second: f64,
+    /// The p99 latency.
     p99: Duration,
+    /// Resident memory per idle connection, in KiB.
     per_idle_kib: f64,
 }
 
+/// Runs the rounds of load against both servers, then their idle memory: the ceiling's
+/// figures and ours.
 async fn compare(
     stations: usize,
     seconds: u64,
@@ -127,21 +133,22 @@ async fn compare(
 
 /// A server in a child process.
 struct Child {
+    /// `ceiling` or `ours`.
     kind: &'static str,
+    /// Where it listens.
     addr: String,
-    process: Killed,
+    /// The process.
+    process: ServerProcess,
 }
 
+/// Starts server `kind` (`ceiling` or `ours`) in a child process: this example with
+/// `--serve KIND`.
 fn start(kind: &'static str) -> Result<Child, BoxError> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--serve", kind])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let process = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let addr = line
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--serve", kind]);
+    let process = ServerProcess::start(command, |_| true, load::CALL_TIMEOUT)?;
+    let addr = process
+        .ready
         .trim()
         .strip_prefix("listening on ")
         .ok_or("the server did not start")?
@@ -158,13 +165,14 @@ async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Dur
     let kind = server.kind;
     let mut connections = Vec::new();
     for station in 0..stations {
-        connections.push(connect(&server.addr, &format!("LOAD-{station}")).await?);
+        connections
+            .push(Station::connect(&server.addr, &format!("LOAD-{station}"), "ocpp1.6").await?);
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let tasks: Vec<_> = connections
         .into_iter()
-        .map(|ws| tokio::spawn(run_station(ws, deadline)))
+        .map(|station| tokio::spawn(run_station(station, deadline)))
         .collect();
     let mut latencies = Vec::new();
     for task in tasks {
@@ -172,14 +180,11 @@ async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Dur
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
     let per_second = latencies.len() as f64 / elapsed;
-    let (p50, p99) = (percentile(0.50), percentile(0.99));
+    let (p50, p99) = (
+        load::percentile(&latencies, 0.50),
+        load::percentile(&latencies, 0.99),
+    );
     println!(
         "{kind:>8}: {stations} stations, {per_second:>9.0} messages/s, latency p50 {:>7.1} µs, p99 {:>7.1} µs",
         p50.as_secs_f64() * 1e6,
@@ -191,9 +196,9 @@ async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Dur
 /// The server's memory per idle connection, read at half and at all of `idle`.
 async fn idle_memory(server: &Child, idle: usize) -> Result<f64, BoxError> {
     let kind = server.kind;
-    let pid = server.process.0.id();
+    let pid = server.process.id();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let base = rss_kib(pid)?;
+    let base = load::rss_kib(pid)?;
     let mut connections = Vec::with_capacity(idle);
     let mut readings = Vec::new();
     for target in [idle / 2, idle] {
@@ -203,14 +208,16 @@ async fn idle_memory(server: &Child, idle: usize) -> Result<f64, BoxError> {
             for _ in 0..batch {
                 let id = format!("IDLE-{}", connections.len() + pending.len());
                 let addr = server.addr.clone();
-                pending.push(tokio::spawn(async move { connect(&addr, &id).await }));
+                pending.push(tokio::spawn(async move {
+                    Station::connect(&addr, &id, "ocpp1.6").await
+                }));
             }
             for task in pending {
                 connections.push(task.await??);
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        readings.push((connections.len(), rss_kib(pid)?));
+        readings.push((connections.len(), load::rss_kib(pid)?));
     }
     let per_idle =
         |(count, rss): (usize, u64)| rss.saturating_sub(base) as f64 / count.max(1) as f64;
@@ -227,62 +234,30 @@ async fn idle_memory(server: &Child, idle: usize) -> Result<f64, BoxError> {
     Ok(per_idle(all))
 }
 
-/// Kills the server when dropped.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn rss_kib(pid: u32) -> Result<u64, BoxError> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .ok_or("no VmRSS")?;
-    Ok(line.split_whitespace().nth(1).ok_or("bad VmRSS")?.parse()?)
-}
-
-async fn connect(addr: &str, identity: &str) -> Result<WebSocketStream<TcpStream>, BoxError> {
-    let mut request = format!("ws://{addr}/ocpp/{identity}").into_client_request()?;
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("ocpp1.6"),
-    );
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    let (ws, _) = tokio_tungstenite::client_async(request, stream).await?;
-    Ok(ws)
-}
-
-/// Sends MeterValues until the deadline, one call in flight; returns the latencies.
-async fn run_station(
-    mut ws: WebSocketStream<TcpStream>,
-    deadline: Instant,
-) -> Result<Vec<Duration>, BoxError> {
-    let mut latencies = Vec::new();
-    let mut id = 0u64;
-    while Instant::now() < deadline {
-        id += 1;
-        let sent = Instant::now();
-        ws.send(Message::text(format!(r#"[2,"{id}",{METER_VALUES}"#)))
-            .await?;
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Text(text))) if text.starts_with("[3,") => break,
-                Some(Ok(Message::Text(text))) => return Err(format!("unexpected {text}").into()),
-                Some(Ok(_)) => continue,
-                Some(Err(error)) => return Err(error.into()),
-                None => return Err("closed".into()),
-            }
+/// Sends MeterValues until the deadline, one call in flight; returns the latencies. Any
+/// CALLERROR, missing answer or failed connection is an error.
+async fn run_station(mut station: Station, deadline: Instant) -> Result<Vec<Duration>, BoxError> {
+    let mut distinct = 0;
+    let stats = load::closed_loop(&mut station, Window::whole(deadline), || {
+        distinct += 1;
+        Outgoing {
+            action: "MeterValues",
+            payload: METER_VALUES.to_owned(),
+            distinct,
         }
-        latencies.push(sent.elapsed());
+    })
+    .await;
+    if let Some(failure) = stats.failure {
+        return Err(failure.into());
     }
-    let _ = ws.close(None).await;
-    Ok(latencies)
+    if let Some(error) = stats.first_call_error {
+        return Err(format!("unexpected {error}").into());
+    }
+    if stats.timeouts > 0 {
+        return Err(format!("{} calls without an answer", stats.timeouts).into());
+    }
+    station.close().await;
+    Ok(stats.latencies)
 }
 
 /// The server side, in the child process.
