@@ -240,8 +240,6 @@ pub enum MeterTarget {
 pub struct MeterRecorded {
     /// The session that got the values; `None`: they were kept against the station.
     pub session: Option<SessionId>,
-    /// How many of them were new (an identical value delivered again is kept once).
-    pub added: u64,
 }
 
 /// A meter value kept against a station, outside the sessions this CSMS knows.

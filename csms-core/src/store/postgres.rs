@@ -106,6 +106,7 @@ impl PostgresStore {
                 max_batch: 512,
                 concurrent_batches: 4,
                 begin: BEGIN_WRITE,
+                insert_meter_values: sessions::insert_meter_values,
             },
         );
         Ok(PostgresStore {

@@ -82,6 +82,7 @@ impl SqliteStore {
                 max_batch: 512,
                 concurrent_batches: 1,
                 begin: BEGIN_WRITE,
+                insert_meter_values: sessions::insert_meter_values,
             },
         );
         Ok(SqliteStore {

@@ -11,6 +11,7 @@ macro_rules! sessions {
 
             use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
             use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, values_rows};
+            use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
             const SESSION_COLUMNS: &str = "id, tenant_id, station_id, transaction_id, is_v16, \
@@ -210,14 +211,9 @@ macro_rules! sessions {
                 connection: &mut Connection,
                 tenant: TenantId,
                 report: &MeterReport,
-                known: Option<SessionId>,
                 received: DateTime<Utc>,
             ) -> StoreResult<MeterRecorded> {
                 let (key, transaction) = match &report.target {
-                    MeterTarget::Transaction { transaction_id } if known.is_some() => (
-                        known.map(SessionKey::Id),
-                        transaction_id.as_str(),
-                    ),
                     MeterTarget::Transaction { transaction_id } => (
                         Some(SessionKey::Transaction(report.station_id, transaction_id)),
                         transaction_id.as_str(),
@@ -233,12 +229,11 @@ macro_rules! sessions {
                     MeterTarget::Station => (None, ""),
                 };
                 if let Some(key) = key {
-                    if let Some((session, added)) =
+                    if let Some((session, _)) =
                         insert_session_values(connection, tenant, key, &report.values).await?
                     {
                         return Ok(MeterRecorded {
                             session: Some(session),
-                            added,
                         });
                     }
                 }
@@ -276,10 +271,65 @@ macro_rules! sessions {
                 if added == 0 && !station_exists(connection, tenant, report.station_id).await? {
                     return Err(StoreError::NotFound { what: "station" });
                 }
-                Ok(MeterRecorded {
-                    session: None,
-                    added,
+                Ok(MeterRecorded { session: None })
+            }
+
+            /// [`GroupCommitConfig::insert_meter_values`](crate::store::group_commit::GroupCommitConfig):
+            /// the values of several sessions, [`VALUES_PER_STATEMENT`] per statement.
+            pub(in crate::store) fn insert_meter_values<'c>(
+                connection: &'c mut Connection,
+                sessions: &'c [&'c SessionValues],
+            ) -> futures_util::future::BoxFuture<'c, StoreResult<()>> {
+                Box::pin(async move {
+                    let rows: Vec<(TenantId, SessionId, &MeterValue)> = sessions
+                        .iter()
+                        .flat_map(|of| of.values.iter().map(|value| (of.tenant, of.session, value)))
+                        .collect();
+                    for chunk in rows.chunks(VALUES_PER_STATEMENT) {
+                        let sql = sessions_meter_insert(chunk.len());
+                        let mut query = sqlx::query(&sql);
+                        for (tenant, session, value) in chunk {
+                            query = query
+                                .bind(tenant.0)
+                                .bind(session.0)
+                                .bind(at(value.timestamp))
+                                .bind(&value.measurand)
+                                .bind(or_empty(&value.phase))
+                                .bind(or_empty(&value.location))
+                                .bind(or_empty(&value.context))
+                                .bind(&value.unit)
+                                .bind($dec_in(value.value))
+                                .bind(&value.signed_data);
+                        }
+                        query.execute(&mut *connection).await?;
+                    }
+                    Ok(())
                 })
+            }
+
+            /// The statement that inserts `rows` values of any sessions (each row its tenant
+            /// and session, which it checks, then the value), made once per number of rows.
+            fn sessions_meter_insert(rows: usize) -> std::sync::Arc<str> {
+                static MADE: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
+                    std::sync::Mutex::new(Vec::new());
+                let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if made.len() <= rows {
+                    made.resize(rows + 1, None);
+                }
+                made[rows]
+                    .get_or_insert_with(|| {
+                        let values = values_rows(1, rows, 10);
+                        format!(
+                            "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                             SELECT s.tenant_id, s.id, v.column3, v.column4, v.column5, \
+                             v.column6, v.column7, v.column8, v.column9, v.column10 \
+                             FROM (VALUES {values}) AS v, sessions s \
+                             WHERE s.tenant_id = v.column1 AND s.id = v.column2 \
+                             ON CONFLICT DO NOTHING"
+                        )
+                        .into()
+                    })
+                    .clone()
             }
 
             /// [`SessionStore::start_session`] on a batch's connection.
@@ -670,19 +720,24 @@ macro_rules! sessions {
                         MeterTarget::Transaction { transaction_id } => Some(transaction_id.clone()),
                         _ => None,
                     };
-                    let known = transaction
-                        .as_deref()
-                        .and_then(|id| self.sessions.get(tenant, report.station_id, id));
                     let station = report.station_id;
+                    if let Some(session) = transaction
+                        .as_deref()
+                        .and_then(|id| self.sessions.get(tenant, station, id))
+                    {
+                        let values = SessionValues { tenant, session, values: report.values };
+                        self.writes.insert_meter_values(values).await?;
+                        return Ok(MeterRecorded { session: Some(session) });
+                    }
                     let recorded = self
                         .writes
-                        .write((tenant, report, known, now()), |(tenant, report, known, received), connection| {
+                        .write((tenant, report, now()), |(tenant, report, received), connection| {
                             Box::pin(async move {
-                                record_meter_values_in(connection, *tenant, report, *known, *received).await
+                                record_meter_values_in(connection, *tenant, report, *received).await
                             })
                         })
                         .await?;
-                    if let (Some(transaction), Some(session), None) = (transaction, recorded.session, known) {
+                    if let (Some(transaction), Some(session)) = (transaction, recorded.session) {
                         self.sessions.keep(tenant, station, &transaction, session);
                     }
                     Ok(recorded)
