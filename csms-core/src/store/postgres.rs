@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, Postgres};
 use super::cache::{SessionIds, StationCache};
 use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
+use super::sql::Placeholders;
 use super::sql::sql_store;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
@@ -29,6 +30,9 @@ pub struct PostgresStore {
     sessions: SessionIds,
     unknown_stations: Option<TenantId>,
 }
+
+/// How statements built at run time name their parameters.
+const PLACEHOLDERS: Placeholders = Placeholders::Numbered;
 
 /// How a write transaction begins.
 const BEGIN_WRITE: &str = "BEGIN";

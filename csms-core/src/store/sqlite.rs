@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 use super::cache::{SessionIds, StationCache};
 use super::group_commit::{GroupCommit, GroupCommitConfig};
 use super::migrate;
+use super::sql::Placeholders;
 use super::sql::sql_store;
 use super::{StoreError, StoreResult};
 use crate::model::TenantId;
@@ -40,6 +41,9 @@ pub struct SqliteStore {
     sessions: SessionIds,
     unknown_stations: Option<TenantId>,
 }
+
+/// How statements built at run time name their parameters.
+const PLACEHOLDERS: Placeholders = Placeholders::Anonymous;
 
 /// How a write transaction begins: with the write lock taken at once.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";

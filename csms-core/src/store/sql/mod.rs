@@ -91,26 +91,57 @@ pub(crate) fn start_key(new: &crate::model::NewSession) -> String {
     }
 }
 
-/// `rows` rows of `columns` placeholders each for a `VALUES` list, numbered from `first`:
-/// `($5, $6), ($7, $8)`.
-pub(crate) fn values_rows(first: usize, rows: usize, columns: usize) -> String {
-    let mut text = String::with_capacity(rows * columns * 6);
-    for row in 0..rows {
-        if row > 0 {
-            text.push_str(", ");
+/// How a database's statements name their parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    /// `$1, $2, ...` (PostgreSQL).
+    Numbered,
+    /// `?`, numbered by where they stand in the statement (SQLite, which finds a named or
+    /// numbered parameter by walking a list, so that binding thousands of them costs the
+    /// square of their number).
+    Anonymous,
+}
+
+/// The placeholders of a statement, in the order they stand in its text (and are bound).
+#[derive(Debug)]
+pub(crate) struct Params {
+    style: Placeholders,
+    count: usize,
+}
+
+impl Params {
+    pub(crate) fn new(style: Placeholders) -> Params {
+        Params { style, count: 0 }
+    }
+
+    /// The next placeholder.
+    pub(crate) fn next(&mut self) -> String {
+        self.count += 1;
+        match self.style {
+            Placeholders::Numbered => format!("${}", self.count),
+            Placeholders::Anonymous => "?".to_owned(),
         }
-        text.push('(');
-        for column in 0..columns {
-            if column > 0 {
+    }
+
+    /// The next `rows` rows of `columns` placeholders each, as a `VALUES` list:
+    /// `($5, $6), ($7, $8)`.
+    pub(crate) fn rows(&mut self, rows: usize, columns: usize) -> String {
+        let mut text = String::with_capacity(rows * columns * 6);
+        for row in 0..rows {
+            if row > 0 {
                 text.push_str(", ");
             }
-            let number = first + row * columns + column;
-            text.push('$');
-            text.push_str(&number.to_string());
+            text.push('(');
+            for column in 0..columns {
+                if column > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&self.next());
+            }
+            text.push(')');
         }
-        text.push(')');
+        text
     }
-    text
 }
 
 /// What `ocpp-server` knows of a station.

@@ -10,7 +10,7 @@ macro_rules! sessions {
             use sqlx::Row;
 
             use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
-            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, values_rows};
+            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params};
             use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
@@ -162,7 +162,7 @@ macro_rules! sessions {
                 let mut added = 0;
                 for chunk in values.chunks(VALUES_PER_STATEMENT) {
                     let sql = meter_insert(chunk.len());
-                    let mut query = sqlx::query(&sql).bind(tenant.0).bind(session.0);
+                    let mut query = sqlx::query(&sql);
                     for value in chunk {
                         query = query
                             .bind(at(value.timestamp))
@@ -174,6 +174,7 @@ macro_rules! sessions {
                             .bind($dec_in(value.value))
                             .bind(&value.signed_data);
                     }
+                    let query = query.bind(tenant.0).bind(session.0);
                     added += query.execute(&mut *connection).await?.rows_affected();
                 }
                 if added == 0 && session_id(connection, tenant, &SessionKey::Id(session)).await?.is_none() {
@@ -193,13 +194,16 @@ macro_rules! sessions {
                 }
                 made[rows]
                     .get_or_insert_with(|| {
-                        let values = values_rows(3, rows, 8);
+                        let mut params = Params::new(PLACEHOLDERS);
+                        let values = params.rows(rows, 8);
+                        let (tenant, session) = (params.next(), params.next());
                         format!(
                             "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
                              SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, \
                              v.column4, v.column5, v.column6, v.column7, v.column8 \
                              FROM sessions s, (VALUES {values}) AS v \
-                             WHERE s.tenant_id = $1 AND s.id = $2 ON CONFLICT DO NOTHING"
+                             WHERE s.tenant_id = {tenant} AND s.id = {session} \
+                             ON CONFLICT DO NOTHING"
                         )
                         .into()
                     })
@@ -239,18 +243,22 @@ macro_rules! sessions {
                 }
                 let mut added = 0;
                 for chunk in report.values.chunks(VALUES_PER_STATEMENT) {
-                    let rows = values_rows(7, chunk.len(), 8);
+                    let mut params = Params::new(PLACEHOLDERS);
+                    let (evse, connector, transaction_id, received_at) =
+                        (params.next(), params.next(), params.next(), params.next());
+                    let rows = params.rows(chunk.len(), 8);
+                    let (tenant_id, station_id) = (params.next(), params.next());
                     let sql = format!(
                         "INSERT INTO station_meter_values (tenant_id, station_id, evse_id, \
                          connector_id, transaction_id, received_at, {METER_COLUMNS}) \
-                         SELECT s.tenant_id, s.id, $3, $4, $5, $6, v.column1, v.column2, \
-                         v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
+                         SELECT s.tenant_id, s.id, {evse}, {connector}, {transaction_id}, \
+                         {received_at}, v.column1, v.column2, v.column3, v.column4, v.column5, \
+                         v.column6, v.column7, v.column8 \
                          FROM stations s, (VALUES {rows}) AS v \
-                         WHERE s.tenant_id = $1 AND s.id = $2 ON CONFLICT DO NOTHING"
+                         WHERE s.tenant_id = {tenant_id} AND s.id = {station_id} \
+                         ON CONFLICT DO NOTHING"
                     );
                     let mut query = sqlx::query(&sql)
-                        .bind(tenant.0)
-                        .bind(report.station_id.0)
                         .bind(report.evse_id.unwrap_or(0))
                         .bind(report.connector_id.unwrap_or(0))
                         .bind(transaction)
@@ -266,6 +274,7 @@ macro_rules! sessions {
                             .bind($dec_in(value.value))
                             .bind(&value.signed_data);
                     }
+                    let query = query.bind(tenant.0).bind(report.station_id.0);
                     added += query.execute(&mut *connection).await?.rows_affected();
                 }
                 if added == 0 && !station_exists(connection, tenant, report.station_id).await? {
@@ -285,8 +294,17 @@ macro_rules! sessions {
                         .iter()
                         .flat_map(|of| of.values.iter().map(|value| (of.tenant, of.session, value)))
                         .collect();
-                    for chunk in rows.chunks(VALUES_PER_STATEMENT) {
-                        let sql = sessions_meter_insert(chunk.len());
+                    let mut rest = rows.as_slice();
+                    while !rest.is_empty() {
+                        // A few statement sizes only, so that each is prepared once.
+                        let size = STATEMENT_SIZES
+                            .iter()
+                            .copied()
+                            .find(|&size| size <= rest.len())
+                            .unwrap_or(1);
+                        let (chunk, more) = rest.split_at(size);
+                        rest = more;
+                        let sql = sessions_meter_insert(size);
                         let mut query = sqlx::query(&sql);
                         for (tenant, session, value) in chunk {
                             query = query
@@ -307,8 +325,11 @@ macro_rules! sessions {
                 })
             }
 
+            /// The sizes, in values, of the statements that insert a batch's values.
+            const STATEMENT_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
             /// The statement that inserts `rows` values of any sessions (each row its tenant
-            /// and session, which it checks, then the value), made once per number of rows.
+            /// and session, then the value), made once per number of rows.
             fn sessions_meter_insert(rows: usize) -> std::sync::Arc<str> {
                 static MADE: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
                     std::sync::Mutex::new(Vec::new());
@@ -318,13 +339,12 @@ macro_rules! sessions {
                 }
                 made[rows]
                     .get_or_insert_with(|| {
-                        let values = values_rows(1, rows, 10);
+                        let values = Params::new(PLACEHOLDERS).rows(rows, 10);
+                        // The sessions exist (the store found them before); the foreign key
+                        // to (tenant, session) checks it all the same.
                         format!(
                             "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                             SELECT s.tenant_id, s.id, v.column3, v.column4, v.column5, \
-                             v.column6, v.column7, v.column8, v.column9, v.column10 \
-                             FROM (VALUES {values}) AS v, sessions s \
-                             WHERE s.tenant_id = v.column1 AND s.id = v.column2 \
+                             VALUES {values} \
                              ON CONFLICT DO NOTHING"
                         )
                         .into()
