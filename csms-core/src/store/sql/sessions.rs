@@ -83,6 +83,13 @@ macro_rules! sessions {
             /// The connection a batched write runs on.
             type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
 
+            /// A statement with its parameters.
+            type Query<'q> = sqlx::query::Query<
+                'q,
+                <$row as sqlx::Row>::Database,
+                <<$row as sqlx::Row>::Database as sqlx::Database>::Arguments<'q>,
+            >;
+
             /// How a write names the session its meter values go to.
             enum SessionKey<'a> {
                 Id(SessionId),
@@ -164,15 +171,7 @@ macro_rules! sessions {
                     let sql = meter_insert(chunk.len());
                     let mut query = sqlx::query(&sql);
                     for value in chunk {
-                        query = query
-                            .bind(at(value.timestamp))
-                            .bind(&value.measurand)
-                            .bind(or_empty(&value.phase))
-                            .bind(or_empty(&value.location))
-                            .bind(or_empty(&value.context))
-                            .bind(&value.unit)
-                            .bind($dec_in(value.value))
-                            .bind(&value.signed_data);
+                        query = bind_value(query, value);
                     }
                     let query = query.bind(tenant.0).bind(session.0);
                     added += query.execute(&mut *connection).await?.rows_affected();
@@ -264,15 +263,7 @@ macro_rules! sessions {
                         .bind(transaction)
                         .bind(received);
                     for value in chunk {
-                        query = query
-                            .bind(at(value.timestamp))
-                            .bind(&value.measurand)
-                            .bind(or_empty(&value.phase))
-                            .bind(or_empty(&value.location))
-                            .bind(or_empty(&value.context))
-                            .bind(&value.unit)
-                            .bind($dec_in(value.value))
-                            .bind(&value.signed_data);
+                        query = bind_value(query, value);
                     }
                     let query = query.bind(tenant.0).bind(report.station_id.0);
                     added += query.execute(&mut *connection).await?.rows_affected();
@@ -307,22 +298,25 @@ macro_rules! sessions {
                         let sql = sessions_meter_insert(size);
                         let mut query = sqlx::query(&sql);
                         for (tenant, session, value) in chunk {
-                            query = query
-                                .bind(tenant.0)
-                                .bind(session.0)
-                                .bind(at(value.timestamp))
-                                .bind(&value.measurand)
-                                .bind(or_empty(&value.phase))
-                                .bind(or_empty(&value.location))
-                                .bind(or_empty(&value.context))
-                                .bind(&value.unit)
-                                .bind($dec_in(value.value))
-                                .bind(&value.signed_data);
+                            query = bind_value(query.bind(tenant.0).bind(session.0), value);
                         }
                         query.execute(&mut *connection).await?;
                     }
                     Ok(())
                 })
+            }
+
+            /// A statement with a meter value's columns ([`METER_COLUMNS`]) bound next.
+            fn bind_value<'q>(query: Query<'q>, value: &'q MeterValue) -> Query<'q> {
+                query
+                    .bind(at(value.timestamp))
+                    .bind(&value.measurand)
+                    .bind(or_empty(&value.phase))
+                    .bind(or_empty(&value.location))
+                    .bind(or_empty(&value.context))
+                    .bind(&value.unit)
+                    .bind($dec_in(value.value))
+                    .bind(&value.signed_data)
             }
 
             /// The sizes, in values, of the statements that insert a batch's values.
@@ -529,16 +523,7 @@ macro_rules! sessions {
                     tenant: TenantId,
                     id: SessionId,
                 ) -> StoreResult<Option<ChargingSession>> {
-                    sqlx::query(&format!(
-                        "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant_id = $1 AND id = $2"
-                    ))
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .fetch_optional(&self.readers)
-                    .await?
-                    .as_ref()
-                    .map(session_from)
-                    .transpose()
+                    session_in(&mut *self.readers.acquire().await?, tenant, id).await
                 }
 
                 async fn session_by_transaction(
