@@ -51,7 +51,9 @@ fn postgres_stores_every_acknowledged_reading_once() {
         if std::env::var_os("CI").is_some() {
             panic!("CI is set but DATABASE_URL is not: the PostgreSQL smoke run must run");
         }
-        eprintln!("\n!!! DATABASE_URL is not set: SKIPPING the PostgreSQL csms_load smoke run !!!\n");
+        eprintln!(
+            "\n!!! DATABASE_URL is not set: SKIPPING the PostgreSQL csms_load smoke run !!!\n"
+        );
         return;
     }
     smoke(&["--database", "postgres", "--version", "2.0.1"]);

@@ -92,14 +92,17 @@ impl StationCache {
 /// The most transactions [`SessionIds`] keeps; past it, it starts again empty.
 const TRANSACTIONS: usize = 200_000;
 
+/// A station's transaction, by the id the station gave it.
+type Transaction = (TenantId, StationId, String);
+
 /// The session of each station's transaction ids, shared by the clones of a store.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SessionIds {
-    inner: Arc<Mutex<HashMap<(TenantId, StationId, String), SessionId>>>,
+    inner: Arc<Mutex<HashMap<Transaction, SessionId>>>,
 }
 
 impl SessionIds {
-    fn lock(&self) -> MutexGuard<'_, HashMap<(TenantId, StationId, String), SessionId>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Transaction, SessionId>> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
