@@ -83,7 +83,16 @@ fn full_session(identity: &str, version: &str) {
     assert_charged(&output, identity);
 
     let station = station_id(&api, identity);
-    let detail = api.get(&format!("/stations/{station}")).expect(200);
+    // The server records the disconnection once it sees the socket close, which may be
+    // after the simulator has exited.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let detail = loop {
+        let detail = api.get(&format!("/stations/{station}")).expect(200);
+        if detail["online"] == false || std::time::Instant::now() > deadline {
+            break detail;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(detail["online"], false, "{detail:#}");
     assert_eq!(detail["connection"], Value::Null, "{detail:#}");
     assert_eq!(
