@@ -263,6 +263,7 @@ where
     let writes = async {
         // Let the holder take its lock first.
         tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
         let mut tasks = Vec::new();
         for m in 0..10 {
             let store = store.clone();
@@ -295,6 +296,11 @@ where
                     .expect("write task"),
             );
         }
+        // The writes did wait for the held transaction (else this test proves nothing).
+        assert!(
+            started.elapsed() >= Duration::from_millis(400),
+            "the writes finished while the transaction was held"
+        );
         results
     };
     let (held, results) = tokio::join!(held, writes);

@@ -144,6 +144,29 @@ impl Params {
     }
 }
 
+/// Statement texts that differ only in how many rows they take, each made once (so that
+/// a hot path neither formats its statement again nor misses the prepared-statement cache).
+#[derive(Debug)]
+pub(crate) struct StatementTexts(std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>>);
+
+impl StatementTexts {
+    pub(crate) const fn new() -> StatementTexts {
+        StatementTexts(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// The text for `rows` rows, made by `make` the first time.
+    pub(crate) fn get(&self, rows: usize, make: impl FnOnce() -> String) -> std::sync::Arc<str> {
+        let mut made = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if made.len() <= rows {
+            made.resize(rows + 1, None);
+        }
+        made[rows].get_or_insert_with(|| make().into()).clone()
+    }
+}
+
 /// What `ocpp-server` knows of a station.
 pub(crate) fn station_record(station: &Station) -> StationRecord {
     let mut record = StationRecord::new(station.identity.clone());

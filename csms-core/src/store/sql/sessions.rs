@@ -10,7 +10,7 @@ macro_rules! sessions {
             use sqlx::Row;
 
             use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
-            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params};
+            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
@@ -185,28 +185,20 @@ macro_rules! sessions {
             /// The statement that inserts `rows` values into a session (`$1` its tenant, `$2`
             /// its id, which it checks), made once per number of rows.
             fn meter_insert(rows: usize) -> std::sync::Arc<str> {
-                static MADE: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
-                    std::sync::Mutex::new(Vec::new());
-                let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if made.len() <= rows {
-                    made.resize(rows + 1, None);
-                }
-                made[rows]
-                    .get_or_insert_with(|| {
-                        let mut params = Params::new(PLACEHOLDERS);
-                        let values = params.rows(rows, 8);
-                        let (tenant, session) = (params.next(), params.next());
-                        format!(
-                            "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                             SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, \
-                             v.column4, v.column5, v.column6, v.column7, v.column8 \
-                             FROM sessions s, (VALUES {values}) AS v \
-                             WHERE s.tenant_id = {tenant} AND s.id = {session} \
-                             ON CONFLICT DO NOTHING"
-                        )
-                        .into()
-                    })
-                    .clone()
+                static MADE: StatementTexts = StatementTexts::new();
+                MADE.get(rows, || {
+                    let mut params = Params::new(PLACEHOLDERS);
+                    let values = params.rows(rows, 8);
+                    let (tenant, session) = (params.next(), params.next());
+                    format!(
+                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                         SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, \
+                         v.column4, v.column5, v.column6, v.column7, v.column8 \
+                         FROM sessions s, (VALUES {values}) AS v \
+                         WHERE s.tenant_id = {tenant} AND s.id = {session} \
+                         ON CONFLICT DO NOTHING"
+                    )
+                })
             }
 
             /// [`SessionStore::record_meter_values`] on a batch's connection.
@@ -325,25 +317,17 @@ macro_rules! sessions {
             /// The statement that inserts `rows` values of any sessions (each row its tenant
             /// and session, then the value), made once per number of rows.
             fn sessions_meter_insert(rows: usize) -> std::sync::Arc<str> {
-                static MADE: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
-                    std::sync::Mutex::new(Vec::new());
-                let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if made.len() <= rows {
-                    made.resize(rows + 1, None);
-                }
-                made[rows]
-                    .get_or_insert_with(|| {
-                        let values = Params::new(PLACEHOLDERS).rows(rows, 10);
-                        // The sessions exist (the store found them before); the foreign key
-                        // to (tenant, session) checks it all the same.
-                        format!(
-                            "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                             VALUES {values} \
-                             ON CONFLICT DO NOTHING"
-                        )
-                        .into()
-                    })
-                    .clone()
+                static MADE: StatementTexts = StatementTexts::new();
+                MADE.get(rows, || {
+                    let values = Params::new(PLACEHOLDERS).rows(rows, 10);
+                    // The sessions exist (the store found them before); the foreign key
+                    // to (tenant, session) checks it all the same.
+                    format!(
+                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                         VALUES {values} \
+                         ON CONFLICT DO NOTHING"
+                    )
+                })
             }
 
             /// [`SessionStore::start_session`] on a batch's connection.
