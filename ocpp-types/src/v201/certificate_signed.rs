@@ -11,7 +11,7 @@ use super::*;
 pub struct CertificateSignedRequest {
     /// The signed PEM encoded X.509 certificate. This can also contain the necessary sub CA certificates. In that case, the order of the bundle should follow the certificate chain, starting from the leaf certificate.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-max-certificate-chain-size,MaxCertificateChainSize&gt;&gt; can be used to limit the maximum size of this field.
+    /// The Configuration Variable `MaxCertificateChainSize` can be used to limit the maximum size of this field.
     ///
     /// `certificateChain`: Required. At most 10000 characters.
     #[serde(rename = "certificateChain")]

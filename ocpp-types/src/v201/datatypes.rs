@@ -729,7 +729,7 @@ pub struct IdTokenInfo {
     /// `cacheExpiryDateTime`: Optional.
     #[serde(rename = "cacheExpiryDateTime")]
     pub cache_expiry_date_time: Option<chrono::DateTime<chrono::Utc>>,
-    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules this one.
+    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in [`TransactionEventResponse`] overrules this one.
     ///
     /// `chargingPriority`: Optional.
     #[serde(rename = "chargingPriority")]
@@ -745,12 +745,12 @@ pub struct IdTokenInfo {
     /// `groupIdToken`: Optional.
     #[serde(rename = "groupIdToken")]
     pub group_id_token: Option<IdToken>,
-    /// Preferred user interface language of identifier user. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Preferred user interface language of identifier user. Contains a language code as defined in `RFC5646`.
     ///
     /// `language1`: Optional. At most 8 characters.
     #[serde(rename = "language1")]
     pub language1: Option<String>,
-    /// Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in `RFC5646`.
     ///
     /// `language2`: Optional. At most 8 characters.
     #[serde(rename = "language2")]
@@ -839,7 +839,7 @@ pub struct MessageContent {
     pub format: MessageFormat,
     /// Message_ Content. Language. Language_ Code
     /// urn:x-enexis:ecdm:uid:1:570849
-    /// Message language identifier. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Message language identifier. Contains a language code as defined in `RFC5646`.
     ///
     /// `language`: Optional. At most 8 characters.
     #[serde(rename = "language")]
@@ -1150,7 +1150,7 @@ impl RelativeTimeInterval {
     }
 }
 
-/// NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
+/// NOTE: This dataType is based on dataTypes from `ISO 15118-2`.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SalesTariff {
     /// `customData`: Optional.

@@ -50,7 +50,7 @@ pub struct GetCertificateStatusResponse {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// OCSPResponse class as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;. DER encoded (as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;), and then base64 encoded. MAY only be omitted when status is not Accepted.
+    /// OCSPResponse class as defined in `IETF RFC 6960`. DER encoded (as defined in `IETF RFC 6960`), and then base64 encoded. MAY only be omitted when status is not Accepted.
     ///
     /// `ocspResult`: Optional. At most 5500 characters.
     #[serde(rename = "ocspResult")]

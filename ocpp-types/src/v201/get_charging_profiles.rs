@@ -20,7 +20,7 @@ pub struct GetChargingProfilesRequest {
     /// `evseId`: Optional.
     #[serde(rename = "evseId")]
     pub evse_id: Option<i32>,
-    /// Reference identification that is to be used by the Charging Station in the &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt; when provided.
+    /// Reference identification that is to be used by the Charging Station in the [`ReportChargingProfilesRequest`] when provided.
     ///
     /// `requestId`: Required.
     #[serde(rename = "requestId")]
@@ -112,7 +112,7 @@ pub struct ChargingProfileCriterion {
     /// `chargingLimitSource`: Optional. 1 to 4 items.
     #[serde(rename = "chargingLimitSource")]
     pub charging_limit_source: Option<Vec<ChargingLimitSource>>,
-    /// List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-charging-profile-entries,ChargingProfileEntries.maxLimit&gt;&gt;
+    /// List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in `ChargingProfileEntries.maxLimit`
     ///
     /// `chargingProfileId`: Optional. At least 1 item.
     #[serde(rename = "chargingProfileId")]
@@ -161,7 +161,7 @@ impl crate::validate::Validate for ChargingProfileCriterion {
     }
 }
 
-/// This indicates whether the Charging Station is able to process this request and will send &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt; messages.
+/// This indicates whether the Charging Station is able to process this request and will send [`ReportChargingProfilesRequest`] messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetChargingProfileStatus {
     /// `Accepted`

@@ -160,7 +160,7 @@ pub struct GetVariableResult {
     pub attribute_type: Option<Attribute>,
     /// Value of requested attribute type of component-variable. This field can only be empty when the given status is NOT accepted.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+    /// The Configuration Variable `ReportingValueSize` can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
     ///
     /// `attributeValue`: Optional. At most 2500 characters.
     #[serde(rename = "attributeValue")]

@@ -100,7 +100,7 @@ impl crate::validate::Validate for NotifyEventResponse {
 pub struct EventData {
     /// Actual value (_attributeType_ Actual) of the variable.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+    /// The Configuration Variable `ReportingValueSize` can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
     ///
     /// `actualValue`: Required. At most 2500 characters.
     #[serde(rename = "actualValue")]

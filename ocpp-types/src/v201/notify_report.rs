@@ -255,7 +255,7 @@ pub struct VariableAttribute {
     pub kind: Option<Attribute>,
     /// Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+    /// The Configuration Variable `ReportingValueSize` can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
     ///
     /// `value`: Optional. At most 2500 characters.
     #[serde(rename = "value")]
@@ -329,7 +329,7 @@ pub struct VariableCharacteristics {
     ///
     /// This is a comma separated list.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
+    /// The Configuration Variable `ConfigurationValueSize` can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
     ///
     /// `valuesList`: Optional. At most 1000 characters.
     #[serde(rename = "valuesList")]

@@ -102,7 +102,7 @@ pub struct SetVariableData {
     pub attribute_type: Option<Attribute>,
     /// Value to be assigned to attribute of variable.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
+    /// The Configuration Variable `ConfigurationValueSize` can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
     ///
     /// `attributeValue`: Required. At most 1000 characters.
     #[serde(rename = "attributeValue")]

@@ -140,7 +140,7 @@ impl TransactionEventRequest {
 /// The answer to a `TransactionEvent` request (OCPP 2.0.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct TransactionEventResponse {
-    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; is temporarily, so it may not be set in the &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt; afterwards. Also the chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules the one in &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt;.
+    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in [`TransactionEventResponse`] is temporarily, so it may not be set in the [`IdTokenInfo`] afterwards. Also the chargingPriority in [`TransactionEventResponse`] overrules the one in [`IdTokenInfo`].
     ///
     /// `chargingPriority`: Optional.
     #[serde(rename = "chargingPriority")]
@@ -151,7 +151,7 @@ pub struct TransactionEventResponse {
     /// `idTokenInfo`: Optional.
     #[serde(rename = "idTokenInfo")]
     pub id_token_info: Option<IdTokenInfo>,
-    /// SHALL only be sent when charging has ended. Final total cost of this transaction, including taxes. In the currency configured with the Configuration Variable: &lt;&lt;configkey-currency,`Currency`&gt;&gt;. When omitted, the transaction was NOT free. To indicate a free transaction, the CSMS SHALL send 0.00.
+    /// SHALL only be sent when charging has ended. Final total cost of this transaction, including taxes. In the currency configured with the Configuration Variable: `Currency`. When omitted, the transaction was NOT free. To indicate a free transaction, the CSMS SHALL send 0.00.
     ///
     /// `totalCost`: Optional.
     #[serde(rename = "totalCost")]
@@ -289,7 +289,7 @@ pub struct Transaction {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// The ID given to remote start request (&lt;&lt;requeststarttransactionrequest, RequestStartTransactionRequest&gt;&gt;. This enables to CSMS to match the started transaction to the given start request.
+    /// The ID given to remote start request ([`RequestStartTransactionRequest`]. This enables to CSMS to match the started transaction to the given start request.
     ///
     /// `remoteStartId`: Optional.
     #[serde(rename = "remoteStartId")]

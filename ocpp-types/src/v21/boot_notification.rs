@@ -64,7 +64,7 @@ pub struct BootNotificationResponse {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// When &lt;&lt;cmn_registrationstatusenumtype,Status&gt;&gt; is Accepted, this contains the heartbeat interval in seconds. If the CSMS returns something other than Accepted, the value of the interval field indicates the minimum wait time before sending a next BootNotification request.
+    /// When [`RegistrationStatus`] is Accepted, this contains the heartbeat interval in seconds. If the CSMS returns something other than Accepted, the value of the interval field indicates the minimum wait time before sending a next BootNotification request.
     ///
     /// `interval`: Required.
     #[serde(rename = "interval")]

@@ -11,7 +11,7 @@ use super::*;
 pub struct CertificateSignedRequest {
     /// The signed PEM encoded X.509 certificate. This SHALL also contain the necessary sub CA certificates, when applicable. The order of the bundle follows the certificate chain, starting from the leaf certificate.
     ///
-    /// The Configuration Variable &lt;&lt;configkey-max-certificate-chain-size,MaxCertificateChainSize&gt;&gt; can be used to limit the maximum size of this field.
+    /// The Configuration Variable `MaxCertificateChainSize` can be used to limit the maximum size of this field.
     ///
     /// `certificateChain`: Required. At most 10000 characters.
     #[serde(rename = "certificateChain")]

@@ -12,7 +12,7 @@ pub struct CostUpdatedRequest {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// Current total cost, based on the information known by the CSMS, of the transaction including taxes. In the currency configured with the configuration Variable: \[&lt;&lt;configkey-currency, Currency&gt;&gt;\]
+    /// Current total cost, based on the information known by the CSMS, of the transaction including taxes. In the currency configured with the configuration Variable: \[`Currency`\]
     ///
     /// `totalCost`: Required.
     #[serde(rename = "totalCost")]

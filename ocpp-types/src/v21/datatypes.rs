@@ -627,7 +627,7 @@ pub struct ChargingSchedule {
     /// `priceLevelSchedule`: Optional.
     #[serde(rename = "priceLevelSchedule")]
     pub price_level_schedule: Option<PriceLevelSchedule>,
-    /// *(2.1)* Defaults to 0. When _randomizedDelay_ not equals zero, then the start of each &lt;&lt;cmn_chargingscheduleperiodtype,ChargingSchedulePeriodType&gt;&gt; is delayed by a randomly chosen number of seconds between 0 and _randomizedDelay_.  Only allowed for TxProfile and TxDefaultProfile.
+    /// *(2.1)* Defaults to 0. When _randomizedDelay_ not equals zero, then the start of each [`ChargingSchedulePeriod`] is delayed by a randomly chosen number of seconds between 0 and _randomizedDelay_.  Only allowed for TxProfile and TxDefaultProfile.
     ///
     /// `randomizedDelay`: Optional. At least 0.
     #[serde(rename = "randomizedDelay")]
@@ -1522,7 +1522,7 @@ pub struct DerCurvePoints {
     #[serde(rename = "x")]
     #[schemars(with = "f64")]
     pub x: rust_decimal::Decimal,
-    /// The data value of the Y-axis (dependent) variable, depending on the  &lt;&lt;cmn_derunitenumtype&gt;&gt; of the curve. If _y_ is power factor, then a positive value means DER is absorbing reactive power (under-excited), a negative value when DER is injecting reactive power (over-excited).
+    /// The data value of the Y-axis (dependent) variable, depending on the  [`DerUnit`] of the curve. If _y_ is power factor, then a positive value means DER is absorbing reactive power (under-excited), a negative value when DER is injecting reactive power (over-excited).
     ///
     /// `y`: Required.
     #[serde(rename = "y")]
@@ -2110,7 +2110,7 @@ pub struct IdTokenInfo {
     /// `cacheExpiryDateTime`: Optional.
     #[serde(rename = "cacheExpiryDateTime")]
     pub cache_expiry_date_time: Option<chrono::DateTime<chrono::Utc>>,
-    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules this one.
+    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in [`TransactionEventResponse`] overrules this one.
     ///
     /// `chargingPriority`: Optional.
     #[serde(rename = "chargingPriority")]
@@ -2126,12 +2126,12 @@ pub struct IdTokenInfo {
     /// `groupIdToken`: Optional.
     #[serde(rename = "groupIdToken")]
     pub group_id_token: Option<IdToken>,
-    /// Preferred user interface language of identifier user. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Preferred user interface language of identifier user. Contains a language code as defined in `RFC5646`.
     ///
     /// `language1`: Optional. At most 8 characters.
     #[serde(rename = "language1")]
     pub language1: Option<String>,
-    /// Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in `RFC5646`.
     ///
     /// `language2`: Optional. At most 8 characters.
     #[serde(rename = "language2")]
@@ -2334,7 +2334,7 @@ pub struct MessageContent {
     /// `format`: Required.
     #[serde(rename = "format")]
     pub format: MessageFormat,
-    /// Message language identifier. Contains a language code as defined in &lt;&lt;ref-RFC5646,\[RFC5646\]&gt;&gt;.
+    /// Message language identifier. Contains a language code as defined in `RFC5646`.
     ///
     /// `language`: Optional. At most 8 characters.
     #[serde(rename = "language")]
@@ -3215,7 +3215,7 @@ impl RelativeTimeInterval {
 }
 
 /// A SalesTariff provided by a Mobility Operator (EMSP) .
-/// NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
+/// NOTE: This dataType is based on dataTypes from `ISO 15118-2`.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
 pub struct SalesTariff {
     /// `customData`: Optional.

@@ -66,7 +66,7 @@ crate::wire_enum!(AuthorizationStatus {
     Unknown = "Unknown",
 });
 
-/// Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the &lt;&lt;signcertificaterequest,SignCertificateRequest&gt;&gt; that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
+/// Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the [`SignCertificateRequest`] that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CertificateSigningUse {
     /// `ChargingStationCertificate`

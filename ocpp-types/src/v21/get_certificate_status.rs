@@ -50,7 +50,7 @@ pub struct GetCertificateStatusResponse {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// *(2.1)* OCSPResponse class as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;. DER encoded (as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;), and then base64 encoded. MAY only be omitted when status is not Accepted. +
+    /// *(2.1)* OCSPResponse class as defined in `IETF RFC 6960`. DER encoded (as defined in `IETF RFC 6960`), and then base64 encoded. MAY only be omitted when status is not Accepted. +
     /// The minimum supported length is 18000. If a longer _ocspResult_ is supported, then the supported length must be communicated in variable OCPPCommCtrlr.FieldLength\[ "GetCertificateStatusResponse.ocspResult" \].
     ///
     /// `ocspResult`: Optional. At most 18000 characters.

@@ -12,7 +12,7 @@ pub struct GetDisplayMessagesRequest {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
     pub custom_data: Option<CustomData>,
-    /// If provided the Charging Station shall return Display Messages of the given ids. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-number-of-display-messages,NumberOfDisplayMessages.maxLimit&gt;&gt;
+    /// If provided the Charging Station shall return Display Messages of the given ids. This field SHALL NOT contain more ids than set in `NumberOfDisplayMessages.maxLimit`
     ///
     /// `id`: Optional. At least 1 item. At least 0.
     #[serde(rename = "id")]
@@ -111,7 +111,7 @@ impl GetDisplayMessagesResponse {
     }
 }
 
-/// Indicates if the Charging Station has Display Messages that match the request criteria in the &lt;&lt;getdisplaymessagesrequest,GetDisplayMessagesRequest&gt;&gt;
+/// Indicates if the Charging Station has Display Messages that match the request criteria in the [`GetDisplayMessagesRequest`]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetDisplayMessagesStatus {
     /// `Accepted`

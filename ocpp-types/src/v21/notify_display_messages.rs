@@ -15,7 +15,7 @@ pub struct NotifyDisplayMessagesRequest {
     /// `messageInfo`: Optional. At least 1 item.
     #[serde(rename = "messageInfo")]
     pub message_info: Option<Vec<MessageInfo>>,
-    /// The id of the &lt;&lt;getdisplaymessagesrequest,GetDisplayMessagesRequest&gt;&gt; that requested this message.
+    /// The id of the [`GetDisplayMessagesRequest`] that requested this message.
     ///
     /// `requestId`: Required.
     #[serde(rename = "requestId")]

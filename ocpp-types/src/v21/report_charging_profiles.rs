@@ -25,7 +25,7 @@ pub struct ReportChargingProfilesRequest {
     /// `evseId`: Required. At least 0.
     #[serde(rename = "evseId")]
     pub evse_id: u32,
-    /// Id used to match the &lt;&lt;getchargingprofilesrequest, GetChargingProfilesRequest&gt;&gt; message with the resulting ReportChargingProfilesRequest messages. When the CSMS provided a requestId in the &lt;&lt;getchargingprofilesrequest, GetChargingProfilesRequest&gt;&gt;, this field SHALL contain the same value.
+    /// Id used to match the [`GetChargingProfilesRequest`] message with the resulting ReportChargingProfilesRequest messages. When the CSMS provided a requestId in the [`GetChargingProfilesRequest`], this field SHALL contain the same value.
     ///
     /// `requestId`: Required.
     #[serde(rename = "requestId")]

@@ -26,7 +26,7 @@ pub struct RequestStartTransactionRequest {
     /// `idToken`: Required.
     #[serde(rename = "idToken")]
     pub id_token: IdToken,
-    /// Id given by the server to this start request. The Charging Station will return this in the &lt;&lt;transactioneventrequest, TransactionEventRequest&gt;&gt;, letting the server know which transaction was started for this request. Use to start a transaction.
+    /// Id given by the server to this start request. The Charging Station will return this in the [`TransactionEventRequest`], letting the server know which transaction was started for this request. Use to start a transaction.
     ///
     /// `remoteStartId`: Required.
     #[serde(rename = "remoteStartId")]

@@ -103,7 +103,7 @@ pub struct SetVariableData {
     /// Value to be assigned to attribute of variable.
     /// This value is allowed to be an empty string ("").
     ///
-    /// The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
+    /// The Configuration Variable `ConfigurationValueSize` can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
     ///
     /// `attributeValue`: Required. At most 2500 characters.
     #[serde(rename = "attributeValue")]

@@ -12,7 +12,7 @@ pub struct SignCertificateRequest {
     /// `certificateType`: Optional.
     #[serde(rename = "certificateType")]
     pub certificate_type: Option<CertificateSigningUse>,
-    /// The Charging Station SHALL send the public key in form of a Certificate Signing Request (CSR) as described in RFC 2986 \[22\] and then PEM encoded, using the &lt;&lt;signcertificaterequest,SignCertificateRequest&gt;&gt; message.
+    /// The Charging Station SHALL send the public key in form of a Certificate Signing Request (CSR) as described in RFC 2986 \[22\] and then PEM encoded, using the [`SignCertificateRequest`] message.
     ///
     /// `csr`: Required. At most 5500 characters.
     #[serde(rename = "csr")]

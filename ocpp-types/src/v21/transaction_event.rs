@@ -169,7 +169,7 @@ impl TransactionEventRequest {
 /// The answer to a `TransactionEvent` request (OCPP 2.1).
 #[derive(Debug, Clone, PartialEq, Default, schemars::JsonSchema)]
 pub struct TransactionEventResponse {
-    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; is temporarily, so it may not be set in the &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt; afterwards. Also the chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; has a higher priority than the one in &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt;.
+    /// Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in [`TransactionEventResponse`] is temporarily, so it may not be set in the [`IdTokenInfo`] afterwards. Also the chargingPriority in [`TransactionEventResponse`] has a higher priority than the one in [`IdTokenInfo`].
     ///
     /// `chargingPriority`: Optional.
     #[serde(rename = "chargingPriority")]
@@ -813,7 +813,7 @@ pub struct Transaction {
     /// `operationMode`: Optional.
     #[serde(rename = "operationMode")]
     pub operation_mode: Option<OperationMode>,
-    /// The ID given to remote start request (&lt;&lt;requeststarttransactionrequest, RequestStartTransactionRequest&gt;&gt;. This enables to CSMS to match the started transaction to the given start request.
+    /// The ID given to remote start request ([`RequestStartTransactionRequest`]. This enables to CSMS to match the started transaction to the given start request.
     ///
     /// `remoteStartId`: Optional.
     #[serde(rename = "remoteStartId")]

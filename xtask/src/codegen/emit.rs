@@ -32,6 +32,7 @@ pub(crate) fn version_files(
         by_file.entry(file).or_default().push(def);
     }
 
+    let types = TypeIndex::new(model);
     let mut files = BTreeMap::new();
     let actions: BTreeMap<String, &ActionModel> = model
         .actions
@@ -71,9 +72,9 @@ pub(crate) fn version_files(
         for def in ordered {
             match def {
                 TypeDef::Struct(s) => {
-                    items.extend(struct_item(model, s, actions.get(file).copied())?)
+                    items.extend(struct_item(model, &types, s, actions.get(file).copied())?)
                 }
-                TypeDef::Enum(e) => items.extend(enum_item(e)?),
+                TypeDef::Enum(e) => items.extend(enum_item(&types, e)?),
             }
         }
         files.insert(
@@ -198,17 +199,137 @@ fn inner_doc_lines(text: &str) -> Vec<TokenStream> {
         .collect()
 }
 
-fn doc_lines(text: &str) -> Vec<TokenStream> {
+fn doc_lines(text: &str, types: &TypeIndex) -> Vec<TokenStream> {
     text.lines()
         .map(|line| {
             let line = if line.is_empty() {
                 String::new()
             } else {
-                format!(" {}", escape_markdown(line))
+                format!(" {}", render_line(line, types))
             };
             quote!(#[doc = #line])
         })
         .collect()
+}
+
+/// The Rust names of a version's types, by the lowercase names the specification's cross
+/// references use for them: `registrationstatusenumtype` (from the anchor
+/// `cmn_registrationstatusenumtype`) names `RegistrationStatus`, `transactioneventresponse`
+/// names `TransactionEventResponse`.
+struct TypeIndex {
+    by_key: BTreeMap<String, String>,
+}
+
+impl TypeIndex {
+    fn new(model: &VersionModel) -> TypeIndex {
+        TypeIndex::from_names(model.types.values().flat_map(|def| {
+            let schema_name = match def {
+                TypeDef::Struct(s) => s.schema_name.as_str(),
+                TypeDef::Enum(e) => e.schema_name.as_str(),
+            };
+            [(schema_name, def.name()), (def.name(), def.name())]
+        }))
+    }
+
+    /// From pairs of a name the specification may use (a schema definition's name, or the
+    /// Rust name itself) and the Rust name. A key two different types share names neither.
+    fn from_names<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> TypeIndex {
+        let mut by_key: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for (key, rust) in names {
+            by_key
+                .entry(key.to_ascii_lowercase())
+                .and_modify(|known| {
+                    if known.as_deref() != Some(rust) {
+                        *known = None;
+                    }
+                })
+                .or_insert_with(|| Some(rust.to_owned()));
+        }
+        TypeIndex {
+            by_key: by_key
+                .into_iter()
+                .filter_map(|(key, rust)| Some((key, rust?)))
+                .collect(),
+        }
+    }
+
+    /// The Rust type a cross-reference anchor names, if the version has it.
+    fn resolve(&self, anchor: &str) -> Option<&str> {
+        let anchor = anchor.to_ascii_lowercase();
+        let bare = anchor.strip_prefix("cmn_").unwrap_or(&anchor);
+        self.by_key
+            .get(bare)
+            .or_else(|| self.by_key.get(&anchor))
+            .map(String::as_str)
+    }
+}
+
+/// The delimiters of a cross reference: as asciidoc writes them, and HTML-escaped as most
+/// schema descriptions carry them.
+const REFERENCE_DELIMITERS: [(&str, &str); 2] = [("<<", ">>"), ("&lt;&lt;", "&gt;&gt;")];
+
+/// One line of schema prose as rustdoc markdown. The specification's cross references
+/// (`<<anchor,Label>>` and `<<anchor>>`, raw or HTML-escaped) become an intra-doc link to the
+/// Rust type they name when the version has one, and code text of their label (or anchor)
+/// otherwise; the rest of the line is escaped by `escape_markdown`.
+fn render_line(line: &str, types: &TypeIndex) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut text = String::new();
+    let mut rest = line;
+    loop {
+        let next = REFERENCE_DELIMITERS
+            .iter()
+            .filter_map(|&(open, close)| rest.find(open).map(|at| (at, open, close)))
+            .min_by_key(|&(at, ..)| at);
+        let Some((at, open, close)) = next else {
+            break;
+        };
+        text.push_str(&rest[..at]);
+        let after = &rest[at + open.len()..];
+        match after
+            .find(close)
+            .and_then(|end| Some((render_reference(&after[..end], types)?, end)))
+        {
+            Some((reference, end)) => {
+                out.push_str(&escape_markdown(&text));
+                text.clear();
+                out.push_str(&reference);
+                rest = &after[end + close.len()..];
+            }
+            None => {
+                text.push_str(open);
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    out.push_str(&escape_markdown(&text));
+    out
+}
+
+/// The markdown for the inside of one cross reference (`anchor,Label` or `anchor`), or `None`
+/// when it does not look like one.
+fn render_reference(inner: &str, types: &TypeIndex) -> Option<String> {
+    let (anchor, label) = match inner.split_once(',') {
+        Some((anchor, label)) => (anchor.trim(), Some(label)),
+        None => (inner.trim(), None),
+    };
+    let anchor_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+    if anchor.is_empty() || !anchor.chars().all(anchor_char) {
+        return None;
+    }
+    if let Some(rust) = types.resolve(anchor) {
+        return Some(format!("[`{rust}`]"));
+    }
+    // A label such as `[RFC5646]` or `` `Currency` `` shown without its own markup.
+    let shown: String = label
+        .map(|label| label.trim().trim_start_matches('[').trim_end_matches(']'))
+        .filter(|label| !label.trim().is_empty())
+        .unwrap_or(anchor)
+        .chars()
+        .filter(|&c| c != '`')
+        .collect();
+    Some(format!("`{}`", shown.trim()))
 }
 
 /// Keeps schema prose from being read as rustdoc links, HTML or bare URLs.
@@ -316,6 +437,7 @@ fn field_facts(field: &Field) -> String {
 
 fn struct_item(
     model: &VersionModel,
+    types: &TypeIndex,
     def: &StructDef,
     action: Option<&ActionModel>,
 ) -> Result<Vec<String>, Error> {
@@ -351,7 +473,7 @@ fn struct_item(
     if doc.is_empty() {
         doc = format!("`{}` ({}).", def.schema_name, version_title(model));
     }
-    let doc = doc_lines(&doc);
+    let doc = doc_lines(&doc, types);
 
     let mut fields = Vec::new();
     let mut wire_fields = Vec::new();
@@ -371,7 +493,7 @@ fn struct_item(
             field_doc.push_str("\n\n");
         }
         field_doc.push_str(&field_facts(field));
-        let field_doc = doc_lines(&field_doc);
+        let field_doc = doc_lines(&field_doc, types);
         let schema_attr = schema.map(|s| quote!(#[schemars(with = #s)]));
         fields.push(quote! {
             #(#field_doc)*
@@ -629,12 +751,15 @@ fn variant_name(value: &str) -> String {
     cleaned.to_upper_camel_case()
 }
 
-fn enum_item(def: &EnumDef) -> Result<Vec<String>, Error> {
+fn enum_item(types: &TypeIndex, def: &EnumDef) -> Result<Vec<String>, Error> {
     let name = format_ident!("{}", def.name);
-    let doc = doc_lines(def.doc.as_deref().unwrap_or(&format!(
-        "`{}`: the values of this enumeration.",
-        def.schema_name
-    )));
+    let doc = doc_lines(
+        def.doc.as_deref().unwrap_or(&format!(
+            "`{}`: the values of this enumeration.",
+            def.schema_name
+        )),
+        types,
+    );
     let mut variants = Vec::new();
     let mut wire = Vec::new();
     let mut seen = BTreeMap::new();
@@ -673,4 +798,93 @@ fn enum_item(def: &EnumDef) -> Result<Vec<String>, Error> {
         definition,
         format!("crate::wire_enum!({} {{\n{}}});\n", def.name, wire.concat()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TypeIndex, escape_markdown, render_line};
+
+    fn types() -> TypeIndex {
+        TypeIndex::from_names([
+            ("RegistrationStatusEnumType", "RegistrationStatus"),
+            ("RegistrationStatus", "RegistrationStatus"),
+            ("TransactionEventResponse", "TransactionEventResponse"),
+            ("DERUnitEnumType", "DerUnit"),
+        ])
+    }
+
+    #[test]
+    fn a_reference_to_a_type_of_the_version_becomes_a_link() {
+        assert_eq!(
+            render_line(
+                "When &lt;&lt;cmn_registrationstatusenumtype,Status&gt;&gt; is Accepted",
+                &types()
+            ),
+            "When [`RegistrationStatus`] is Accepted"
+        );
+        assert_eq!(
+            render_line(
+                "in &lt;&lt;transactioneventresponse, TransactionEventResponse&gt;&gt;.",
+                &types()
+            ),
+            "in [`TransactionEventResponse`]."
+        );
+        // Without a label, and in the raw asciidoc form.
+        assert_eq!(
+            render_line(
+                "depending on the <<cmn_derunitenumtype>> of the curve",
+                &types()
+            ),
+            "depending on the [`DerUnit`] of the curve"
+        );
+    }
+
+    #[test]
+    fn a_reference_to_anything_else_becomes_code_text() {
+        assert_eq!(
+            render_line(
+                "The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can",
+                &types()
+            ),
+            "The Configuration Variable `ReportingValueSize` can"
+        );
+        assert_eq!(
+            render_line(
+                "as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.",
+                &types()
+            ),
+            "as defined in `RFC5646`."
+        );
+        assert_eq!(
+            render_line("configured: <<configkey-currency,`Currency`>>.", &types()),
+            "configured: `Currency`."
+        );
+        assert_eq!(
+            render_line("see <<cmn_unknowntype>>", &types()),
+            "see `cmn_unknowntype`"
+        );
+        // The text around a reference is escaped as usual.
+        assert_eq!(
+            render_line("[<<configkey-currency, Currency>>] a <b>", &types()),
+            format!(
+                "{}`Currency`{}",
+                escape_markdown("["),
+                escape_markdown("] a <b>")
+            )
+        );
+    }
+
+    #[test]
+    fn text_without_references_is_unchanged() {
+        let line = "Id given by the server to this start request. Use to start a transaction.";
+        assert_eq!(render_line(line, &types()), line);
+        // Markup that is not a reference is escaped as before, no more.
+        for line in [
+            "If end time &lt; start time then the period wraps.",
+            "a << b and c >> d",
+            "&lt;&lt;not a reference&gt;&gt; [22] https://example.com/x.",
+        ] {
+            assert_eq!(render_line(line, &types()), escape_markdown(line));
+        }
+    }
 }

@@ -581,7 +581,9 @@ fn number_text(value: &Value) -> String {
 }
 
 /// The schema description, cleaned for rustdoc: CRLF, data-dictionary tags (a name line
-/// followed by a `urn:x-oca:ocpp:uid:` line) and surrounding blank lines removed.
+/// followed by a `urn:x-oca:ocpp:uid:` line) and surrounding blank lines removed. Cross
+/// references (`<<anchor,Label>>`) stay; the emitter renders them once it knows every type of
+/// the version.
 fn description(schema: &Map<String, Value>) -> Option<String> {
     let text = schema.get("description")?.as_str()?;
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -595,27 +597,7 @@ fn description(schema: &Map<String, Value>) -> Option<String> {
         }
         kept.push(line);
     }
-    let text = asciidoc_references(&kept.join("\n"));
+    let text = kept.join("\n");
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// Replaces asciidoc cross references (`<<anchor,Text>>`, `<<anchor>>`) by their text.
-fn asciidoc_references(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<<") {
-        let Some(len) = rest[start..].find(">>") else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        let inner = &rest[start + 2..start + len];
-        let shown = inner.split_once(',').map_or(inner, |(_, text)| text).trim();
-        out.push('`');
-        out.push_str(shown);
-        out.push('`');
-        rest = &rest[start + len + 2..];
-    }
-    out.push_str(rest);
-    out
 }
