@@ -2,7 +2,7 @@
 
 //! Every message of OCPP 2.1, generated from the official schemas in `schemas/ocpp/2.1`.
 //!
-//! Each action has a request struct (`BootNotificationRequest`) and, unless it is a SEND message, a response struct (`BootNotificationResponse`), tied together by \[`OcppCall`\](crate::OcppCall). \[`Request`\] and \[`Response`\] hold any payload of the version and decode by action name; \[`ACTIONS`\] lists the actions with their sender.
+//! Each action has a request struct (`BootNotificationRequest`) and, unless it is a SEND message, a response struct (`BootNotificationResponse`), tied together by [`OcppCall`](crate::OcppCall). [`Request`] and [`Response`] hold any payload of the version and decode by action name; [`ACTIONS`] lists the actions with their sender.
 //!
 //! Enable with the `v21` feature (on by default).
 mod adjust_periodic_event_stream;

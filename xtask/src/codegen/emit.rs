@@ -186,13 +186,15 @@ fn mod_file<'a>(
     Ok(format!("{modules}\n{table}"))
 }
 
+/// Module documentation. Its text is the generator's own markdown (links such as
+/// ``[`OcppCall`](crate::OcppCall)``), written as is; schema prose goes through `doc_lines`.
 fn inner_doc_lines(text: &str) -> Vec<TokenStream> {
     text.lines()
         .map(|line| {
             let line = if line.is_empty() {
                 String::new()
             } else {
-                format!(" {}", escape_markdown(line))
+                format!(" {line}")
             };
             quote!(#![doc = #line])
         })
