@@ -145,6 +145,24 @@ impl Router {
         self
     }
 
+    /// The versions in which at least one handler is registered, oldest first. A [`Server`](crate::server::Server) offers stations only these versions.
+    pub fn versions(&self) -> Vec<OcppVersion> {
+        let mut versions: Vec<OcppVersion> = self
+            .calls
+            .keys()
+            .chain(self.sends.keys())
+            .map(|(version, _)| *version)
+            .collect();
+        versions.sort();
+        versions.dedup();
+        versions
+    }
+
+    /// Whether the router has no handler at all (it only calls the peer).
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty() && self.sends.is_empty()
+    }
+
     /// Whether a handler for CALLs or SENDs of `action` in `version` is registered.
     pub fn handles(&self, version: OcppVersion, action: &str) -> bool {
         self.calls.keys().any(|key| *key == (version, action))

@@ -243,6 +243,51 @@ async fn the_subprotocol_is_negotiated_in_the_server_order_or_refused() {
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");
 }
 
+#[tokio::test]
+async fn only_versions_the_router_handles_are_offered() {
+    // The default prefers 2.1, which this router has no handler for: a station offering
+    // 2.1 and 2.0.1 (current 2.1-capable firmware) must land on 2.0.1 and boot.
+    let (server, _) = start(ServerConfig::default(), csms_router()).await;
+    let mut offer = client_config(&server, "CP-1", OcppVersion::V21);
+    offer.versions = vec![OcppVersion::V21, OcppVersion::V201];
+    let station = ChargePoint::connect(offer, Router::new()).await.unwrap();
+    assert_eq!(station.version(), Some(OcppVersion::V201));
+    let boot = station
+        .call(&v201::BootNotificationRequest {
+            charging_station: v201::ChargingStation {
+                model: "M".into(),
+                vendor_name: "V".into(),
+                serial_number: None,
+                firmware_version: None,
+                modem: None,
+                custom_data: None,
+            },
+            reason: v201::BootReason::PowerUp,
+            custom_data: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(boot.status, v201::RegistrationStatus::Accepted);
+
+    // A station that offers only 2.1 is refused at the handshake, not put on a version
+    // whose every message would be refused.
+    let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp2.1"), None).await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("supported: ocpp2.0.1, ocpp1.6"), "{response}");
+
+    // A router with nothing for any accepted version cannot be served at all.
+    let mut config = ServerConfig::default();
+    config.versions = vec![OcppVersion::V21];
+    let refused = Server::bind(
+        "127.0.0.1:0",
+        config,
+        csms_router(),
+        Arc::new(InMemoryStorage::new()),
+    )
+    .await;
+    assert!(refused.is_err());
+}
+
 /// Sends an upgrade request by hand and returns the response head and body.
 async fn raw_upgrade(
     server: &Server,

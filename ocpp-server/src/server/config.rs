@@ -54,7 +54,9 @@ pub struct ServerConfig {
     /// The path before the station identity, without slashes (default `ocpp`; empty: the
     /// identity is the whole path).
     pub prefix: String,
-    /// The versions accepted, in order of preference (default 2.1, 2.0.1, 1.6).
+    /// The versions accepted, in order of preference (default 2.1, 2.0.1, 1.6). A station
+    /// is only ever put on one in which the server's [`Router`](crate::Router) handles
+    /// something ([`Router::versions`](crate::Router::versions)); the others are not offered.
     pub versions: Vec<OcppVersion>,
     /// The version of a station that offers no subprotocol at all (default `None`: refused).
     pub version_without_subprotocol: Option<OcppVersion>,

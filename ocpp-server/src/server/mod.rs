@@ -134,11 +134,24 @@ impl Server {
                 "security profiles 2 and 3 need a TLS configuration",
             ));
         }
+        let mut config = config;
+        let configured = std::mem::take(&mut config.versions);
+        config.versions = served_versions(&configured, &router);
         if config.versions.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "no OCPP version accepted",
+                format!(
+                    "no OCPP version both accepted ({configured:?}) and handled by the router ({:?})",
+                    router.versions()
+                ),
             ));
+        }
+        if config.versions.len() < configured.len() {
+            info!(
+                configured = ?configured,
+                offered = ?config.versions,
+                "versions without handlers are not offered to stations"
+            );
         }
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
@@ -390,6 +403,22 @@ async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) {
     );
     let _ = stream.write_all(refusal.response().as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// The versions of `configured` (in its order of preference) that a station may be put
+/// on: those in which `router` handles something, so that no station is ever put on a
+/// version whose every message would be refused. A router without any handler (a server
+/// that only calls its stations) serves every configured version alike.
+fn served_versions(configured: &[OcppVersion], router: &Router) -> Vec<OcppVersion> {
+    if router.is_empty() {
+        return configured.to_vec();
+    }
+    let handled = router.versions();
+    configured
+        .iter()
+        .copied()
+        .filter(|version| handled.contains(version))
+        .collect()
 }
 
 /// Decides whether the station may connect: its identity and version, or why not.
