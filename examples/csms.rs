@@ -1,4 +1,4 @@
-//! The reference CSMS: OCPP 1.6 and 2.0.1 stations at `ws://OCPP/ocpp/<station-id>`, the
+//! The reference CSMS: OCPP 1.6, 2.0.1 and 2.1 stations at `ws://OCPP/ocpp/<station-id>`, the
 //! admin HTTP API at `http://API/` (OpenAPI document at `/openapi.json`, Prometheus metrics
 //! at `/metrics`), on SQLite (the default, a file in the data directory) or PostgreSQL.
 //!

@@ -273,7 +273,10 @@ async fn only_versions_the_router_handles_are_offered() {
     // whose every message would be refused.
     let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp2.1"), None).await;
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
-    assert!(response.contains("supported: ocpp2.0.1, ocpp1.6"), "{response}");
+    assert!(
+        response.contains("supported: ocpp2.0.1, ocpp1.6"),
+        "{response}"
+    );
 
     // A router with nothing for any accepted version cannot be served at all.
     let mut config = ServerConfig::default();

@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Station, TimeWindow, Token, TokenStatus, TokenUsage};
-use ocpp_types::{v16, v201};
+use ocpp_types::{v16, v21, v201};
 
 /// The outcome of an authorization, in the words of OCPP 2.0.1 (which has them all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +143,28 @@ impl Authorization {
             .group
             .as_ref()
             .map(|group| v201::IdToken::new(group.clone(), v201::IdTokenEnum::Central));
+        info
+    }
+
+    /// The OCPP 2.1 `idTokenInfo`: as in 2.0.1.
+    pub fn to_v21(&self) -> v21::IdTokenInfo {
+        let status = match self.status {
+            AuthStatus::Accepted => v21::AuthorizationStatus::Accepted,
+            AuthStatus::Blocked => v21::AuthorizationStatus::Blocked,
+            AuthStatus::Expired => v21::AuthorizationStatus::Expired,
+            AuthStatus::Invalid => v21::AuthorizationStatus::Invalid,
+            AuthStatus::Unknown => v21::AuthorizationStatus::Unknown,
+            AuthStatus::ConcurrentTx => v21::AuthorizationStatus::ConcurrentTx,
+            AuthStatus::NotAtThisLocation => v21::AuthorizationStatus::NotAtThisLocation,
+            AuthStatus::NotAtThisTime => v21::AuthorizationStatus::NotAtThisTime,
+            AuthStatus::NoCredit => v21::AuthorizationStatus::NoCredit,
+        };
+        let mut info = v21::IdTokenInfo::new(status);
+        info.cache_expiry_date_time = self.expires_at;
+        info.group_id_token = self
+            .group
+            .as_ref()
+            .map(|group| v21::IdToken::new(group.clone(), "Central"));
         info
     }
 }

@@ -1,8 +1,8 @@
-//! The router, and what both versions' handlers share: boots, heartbeats, connector status.
+//! The router, and what every version's handlers share: boots, heartbeats, connector status.
 
 use chrono::{DateTime, Utc};
 use ocpp_server::{Context, ErrorReply, Router};
-use ocpp_types::{v16 as o16, v201 as o201};
+use ocpp_types::{v16 as o16, v21 as o21, v201 as o201};
 
 use super::boot::{self, BootDecision};
 use super::{Csms, OcppError};
@@ -39,7 +39,8 @@ pub(super) struct BootFacts {
 }
 
 impl<S: Store + 'static> Csms<S> {
-    /// The handlers of every message a 1.6 or 2.0.1 station sends that this CSMS handles.
+    /// The handlers of every message a 1.6, 2.0.1 or 2.1 station sends that this CSMS
+    /// handles.
     pub fn router(&self) -> Router {
         let router = Router::new();
         let router = route!(router, self, o16::BootNotificationRequest, boot_v16);
@@ -104,11 +105,48 @@ impl<S: Store + 'static> Csms<S> {
             o201::LogStatusNotificationRequest,
             log_status_v201
         );
-        route!(
+        let router = route!(
             router,
             self,
             o201::SecurityEventNotificationRequest,
             security_event_v201
+        );
+        let router = route!(router, self, o21::BootNotificationRequest, boot_v21);
+        let router = route!(router, self, o21::HeartbeatRequest, heartbeat_v21);
+        let router = route!(router, self, o21::StatusNotificationRequest, status_v21);
+        let router = route!(router, self, o21::AuthorizeRequest, authorize_v21);
+        let router = route!(
+            router,
+            self,
+            o21::TransactionEventRequest,
+            transaction_event_v21
+        );
+        let router = route!(router, self, o21::MeterValuesRequest, meter_values_v21);
+        let router = route!(router, self, o21::DataTransferRequest, data_transfer_v21);
+        let router = route!(
+            router,
+            self,
+            o21::FirmwareStatusNotificationRequest,
+            firmware_v21
+        );
+        let router = route!(
+            router,
+            self,
+            o21::LogStatusNotificationRequest,
+            log_status_v21
+        );
+        let router = route!(
+            router,
+            self,
+            o21::SecurityEventNotificationRequest,
+            security_event_v21
+        );
+        let csms = self.clone();
+        router.on_send(
+            move |ctx: Context, message: o21::NotifyPeriodicEventStream| {
+                let csms = csms.clone();
+                async move { csms.periodic_event_stream_v21(&ctx, message).await }
+            },
         )
     }
 

@@ -1,4 +1,4 @@
-//! Meter values of both versions as the model's [`MeterValue`]s, and energy register
+//! Meter values of every version as the model's [`MeterValue`]s, and energy register
 //! readings in Wh.
 //!
 //! Absent fields take the defaults of the specification: measurand
@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::model::MeterValue;
-use ocpp_types::{v16, v201};
+use ocpp_types::{v16, v21, v201};
 
 use super::error::OcppError;
 
@@ -88,42 +88,76 @@ pub fn from_v201(values: &[v201::MeterValue]) -> Vec<MeterValue> {
     for value in values {
         for sample in &value.sampled_value {
             let unit = sample.unit_of_measure.as_ref();
-            let multiplier = unit.and_then(|u| u.multiplier).unwrap_or(0);
-            out.push(MeterValue {
+            out.push(from_sample(Sample {
                 timestamp: value.timestamp,
-                measurand: sample
-                    .measurand
-                    .as_ref()
-                    .map_or(ENERGY_REGISTER, |m| m.as_str())
-                    .to_owned(),
-                phase: sample.phase.as_ref().map(|p| p.as_str().to_owned()),
-                location: Some(
-                    sample
-                        .location
-                        .as_ref()
-                        .map_or("Outlet", |l| l.as_str())
-                        .to_owned(),
-                ),
-                context: Some(
-                    sample
-                        .context
-                        .as_ref()
-                        .map_or("Sample.Periodic", |c| c.as_str())
-                        .to_owned(),
-                ),
-                unit: Some(
-                    unit.and_then(|u| u.unit.clone())
-                        .unwrap_or_else(|| "Wh".to_owned()),
-                ),
-                value: scale(sample.value, multiplier),
+                measurand: sample.measurand.as_ref().map(|m| m.as_str()),
+                phase: sample.phase.as_ref().map(|p| p.as_str()),
+                location: sample.location.as_ref().map(|l| l.as_str()),
+                context: sample.context.as_ref().map(|c| c.as_str()),
+                unit: unit.and_then(|u| u.unit.as_deref()),
+                multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
+                value: sample.value,
                 signed_data: sample
                     .signed_meter_value
                     .as_ref()
                     .and_then(|signed| serde_json::to_string(signed).ok()),
-            });
+            }));
         }
     }
     out
+}
+
+/// Reads 2.1 meter values (2.0.1's, read the same way).
+pub fn from_v21(values: &[v21::MeterValue]) -> Vec<MeterValue> {
+    let mut out = Vec::new();
+    for value in values {
+        for sample in &value.sampled_value {
+            let unit = sample.unit_of_measure.as_ref();
+            out.push(from_sample(Sample {
+                timestamp: value.timestamp,
+                measurand: sample.measurand.as_ref().map(|m| m.as_str()),
+                phase: sample.phase.as_ref().map(|p| p.as_str()),
+                location: sample.location.as_ref().map(|l| l.as_str()),
+                context: sample.context.as_ref().map(|c| c.as_str()),
+                unit: unit.and_then(|u| u.unit.as_deref()),
+                multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
+                value: sample.value,
+                signed_data: sample
+                    .signed_meter_value
+                    .as_ref()
+                    .and_then(|signed| serde_json::to_string(signed).ok()),
+            }));
+        }
+    }
+    out
+}
+
+/// A 2.x sampled value, its fields as text: what [`from_sample`] reads.
+struct Sample<'a> {
+    timestamp: DateTime<Utc>,
+    measurand: Option<&'a str>,
+    phase: Option<&'a str>,
+    location: Option<&'a str>,
+    context: Option<&'a str>,
+    unit: Option<&'a str>,
+    multiplier: i32,
+    value: Decimal,
+    signed_data: Option<String>,
+}
+
+/// A 2.x sampled value as a [`MeterValue`]: the specification's defaults filled in, the
+/// multiplier applied.
+fn from_sample(sample: Sample<'_>) -> MeterValue {
+    MeterValue {
+        timestamp: sample.timestamp,
+        measurand: sample.measurand.unwrap_or(ENERGY_REGISTER).to_owned(),
+        phase: sample.phase.map(str::to_owned),
+        location: Some(sample.location.unwrap_or("Outlet").to_owned()),
+        context: Some(sample.context.unwrap_or("Sample.Periodic").to_owned()),
+        unit: Some(sample.unit.unwrap_or("Wh").to_owned()),
+        value: scale(sample.value, sample.multiplier),
+        signed_data: sample.signed_data,
+    }
 }
 
 /// `value` × 10^`multiplier`, exactly (saturating at the decimal range).

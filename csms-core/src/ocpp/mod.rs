@@ -1,4 +1,5 @@
-//! The OCPP behaviour of the CSMS for 1.6 and 2.0.1 stations, and operator commands to them.
+//! The OCPP behaviour of the CSMS for 1.6, 2.0.1 and 2.1 stations, and operator commands to
+//! them.
 //!
 //! [`Csms`] answers what stations send: it builds an `ocpp_server::Router` whose handlers
 //! find the station's tenant by its identity, decide with the plain functions of
@@ -39,7 +40,8 @@
 //!   logged).
 //! - **Authorize**: [`authorize::authorize`], answered as `idTagInfo` / `idTokenInfo`.
 //! - **StartTransaction / StopTransaction / MeterValues** (1.6) and **TransactionEvent**
-//!   (2.0.1, ordered by [`sequence::sequence`]): sessions and their meter values; a retried
+//!   (2.0.1 and 2.1, one set of rules on a version-neutral report, ordered by
+//!   [`sequence::sequence`]): sessions and their meter values; a retried
 //!   start finds its session, a stop of a transaction nobody knows is kept
 //!   (`record_unknown_stop`); a 1.6 start on a connector whose session never got its stop
 //!   ends that session ([`SUPERSEDED`]). 1.6 MeterValues without a transaction go to the
@@ -51,6 +53,9 @@
 //!   **LogStatusNotification** and **SecurityEventNotification** go to the audit log with the
 //!   station as actor (actions `station.data_transfer`, `station.firmware_status`,
 //!   `station.diagnostics_status`, `station.log_status`, `station.security_event`).
+//! - 2.1 only: a TransactionEvent's `costDetails` (the station's own cost calculation) and
+//!   the SEND **NotifyPeriodicEventStream** go to the audit log too
+//!   (`station.cost_details`, with the transaction id; `station.periodic_event_stream`).
 //!
 //! When a session ends, [`cdr`] issues its CDR, and the token's usage counters get its
 //! energy and cost (in the token's time zone's day and month).
@@ -70,8 +75,10 @@ mod handlers;
 pub mod meter;
 pub mod ocpi_cdr;
 pub mod sequence;
+mod transaction;
 mod v16;
 mod v201;
+mod v21;
 
 use std::sync::Arc;
 
@@ -121,7 +128,7 @@ impl Default for CsmsConfig {
     }
 }
 
-/// The CSMS side of OCPP over a [`Store`]: handlers for 1.6 and 2.0.1 stations
+/// The CSMS side of OCPP over a [`Store`]: handlers for 1.6, 2.0.1 and 2.1 stations
 /// ([`Csms::router`]) and operator commands ([`Csms::commands`]).
 ///
 /// Generic over the store (`SqliteStore`, `PostgresStore`, or any other [`Store`]), which

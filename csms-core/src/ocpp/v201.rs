@@ -5,41 +5,56 @@ use ocpp_server::Context;
 use ocpp_types::v201 as o201;
 use serde_json::json;
 
+use super::authorize::Authorization;
 use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
-use super::sequence::{self, EventKind, KnownTransaction, Step};
+use super::sequence::EventKind;
+use super::transaction::{self, TransactionReport};
 use super::{Csms, OcppError, meter};
-use crate::model::{
-    AuthMethod, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
-};
+use crate::model::{AuthMethod, MeterReport, MeterTarget, StatusReport};
 use crate::store::Store;
-
-/// The session status a 2.0.1 charging state means.
-fn session_status(state: &o201::ChargingState) -> Option<SessionStatus> {
-    match state {
-        o201::ChargingState::Charging => Some(SessionStatus::Charging),
-        o201::ChargingState::SuspendedEv => Some(SessionStatus::SuspendedEv),
-        o201::ChargingState::SuspendedEvse => Some(SessionStatus::SuspendedEvse),
-        o201::ChargingState::EvConnected | o201::ChargingState::Idle => {
-            Some(SessionStatus::Authorized)
-        }
-        o201::ChargingState::Unrecognized(_) => None,
-    }
-}
 
 /// How the driver of a 2.0.1 transaction was authorized.
 fn auth_method(request: &o201::TransactionEventRequest) -> AuthMethod {
-    if request.transaction_info.remote_start_id.is_some()
-        || request.trigger_reason == o201::TriggerReason::RemoteStart
-    {
-        return AuthMethod::RemoteStart;
-    }
-    match request.id_token.as_ref().map(|token| &token.kind) {
-        None | Some(o201::IdTokenEnum::NoAuthorization) => AuthMethod::None,
-        Some(o201::IdTokenEnum::EMaid) => AuthMethod::PlugAndCharge,
-        Some(o201::IdTokenEnum::MacAddress) => AuthMethod::Autocharge,
-        Some(o201::IdTokenEnum::Local) => AuthMethod::LocalList,
-        Some(_) => AuthMethod::Central,
-    }
+    transaction::auth_method(
+        request.transaction_info.remote_start_id.is_some()
+            || request.trigger_reason == o201::TriggerReason::RemoteStart,
+        request.id_token.as_ref().map(|token| token.kind.as_str()),
+    )
+}
+
+/// A 2.0.1 TransactionEvent in the words of the transaction rules.
+fn transaction_report(
+    request: o201::TransactionEventRequest,
+) -> Result<TransactionReport, OcppError> {
+    let kind = match &request.event_type {
+        o201::TransactionEvent::Started => EventKind::Started,
+        o201::TransactionEvent::Updated => EventKind::Updated,
+        o201::TransactionEvent::Ended => EventKind::Ended,
+        other => {
+            return Err(OcppError::BadValue {
+                path: "$.eventType".into(),
+                reason: format!("{other} is not an event type"),
+            });
+        }
+    };
+    let auth_method = auth_method(&request);
+    let info = request.transaction_info;
+    Ok(TransactionReport {
+        kind,
+        seq_no: i64::from(request.seq_no),
+        at: request.timestamp,
+        offline: request.offline.unwrap_or(false),
+        evse_id: request.evse.as_ref().map(|evse| evse.id),
+        connector_id: request.evse.as_ref().and_then(|evse| evse.connector_id),
+        token_uid: request.id_token.map(|token| token.id_token),
+        auth_method,
+        charging: info
+            .charging_state
+            .and_then(|state| transaction::session_status(state.as_str())),
+        stopped_reason: info.stopped_reason.map(|reason| reason.as_str().to_owned()),
+        values: meter::from_v201(request.meter_value.as_deref().unwrap_or_default()),
+        transaction_id: info.transaction_id,
+    })
 }
 
 impl<S: Store + 'static> Csms<S> {
@@ -115,146 +130,14 @@ impl<S: Store + 'static> Csms<S> {
         request: o201::TransactionEventRequest,
     ) -> Result<o201::TransactionEventResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
-        let tenant = station.tenant_id;
-        let kind = match &request.event_type {
-            o201::TransactionEvent::Started => EventKind::Started,
-            o201::TransactionEvent::Updated => EventKind::Updated,
-            o201::TransactionEvent::Ended => EventKind::Ended,
-            other => {
-                return Err(OcppError::BadValue {
-                    path: "$.eventType".into(),
-                    reason: format!("{other} is not an event type"),
-                });
-            }
-        };
-        let transaction_id = request.transaction_info.transaction_id.clone();
-        let seq_no = i64::from(request.seq_no);
-        let offline = request.offline.unwrap_or(false);
-        let values = meter::from_v201(request.meter_value.as_deref().unwrap_or_default());
-        let existing = self
-            .store
-            .session_by_transaction(tenant, station.id, &transaction_id)
+        let answer = self
+            .transaction(&station, transaction_report(request)?)
             .await?;
-        let decided = sequence::sequence(
-            existing.as_ref().map(|session| KnownTransaction {
-                last_seq_no: session.last_seq_no,
-                is_over: session.status.is_final(),
-            }),
-            kind,
-            seq_no,
-        );
-        if let Some((expected, received)) = decided.gap {
-            tracing::info!(
-                station = ctx.identity(),
-                transaction = %transaction_id,
-                expected,
-                received,
-                "TransactionEvent seqNo gap"
-            );
-        }
-        let token_uid = request
-            .id_token
-            .as_ref()
-            .map(|token| token.id_token.clone());
-        let state = request
-            .transaction_info
-            .charging_state
-            .as_ref()
-            .and_then(session_status);
-        let session = match existing {
-            Some(session) => session,
-            None => {
-                let token = match &token_uid {
-                    Some(uid) => self.store.token_by_uid(tenant, uid).await?,
-                    None => None,
-                };
-                // A transaction first seen late started no later than its earliest sample.
-                let started_at = values
-                    .iter()
-                    .map(|value| value.timestamp)
-                    .chain([request.timestamp])
-                    .min()
-                    .unwrap_or(request.timestamp);
-                let new = NewSession {
-                    station_id: station.id,
-                    transaction_id: Some(transaction_id.clone()),
-                    evse_id: request.evse.as_ref().map(|evse| evse.id),
-                    connector_id: request.evse.as_ref().and_then(|evse| evse.connector_id),
-                    token_uid: token_uid.clone(),
-                    token_id: token.as_ref().map(|token| token.id),
-                    started_at,
-                    meter_start_wh: meter::register_span(&values).map(|(first, _)| first),
-                    status: state.unwrap_or(SessionStatus::Authorized),
-                    auth_method: Some(auth_method(&request)),
-                    offline,
-                    seq_no: Some(seq_no),
-                };
-                let (session, created) = self.store.start_session(tenant, &new).await?;
-                if created && let Some(token) = &token {
-                    self.count_session_start(token, started_at).await?;
-                }
-                session
-            }
-        };
-        let (ends, update) = match decided.step {
-            Step::Begin { end } => (end, None),
-            Step::Advance { end: false } => {
-                (false, Some((state.unwrap_or(session.status), Some(seq_no))))
-            }
-            Step::Advance { end: true } => (true, None),
-            Step::KeepMeterValues => (false, None),
-        };
-        if !values.is_empty() || update.is_some() {
-            self.store
-                .advance_session(tenant, session.id, &values, update)
-                .await?;
-        }
-        let mut ended_now = false;
-        let mut over = session.status.is_final().then(|| session.clone());
-        if ends && over.is_none() {
-            let all = self.store.meter_values(tenant, session.id).await?;
-            let stop = SessionStop {
-                stopped_at: request.timestamp,
-                meter_stop_wh: meter::register_span(&all).map(|(_, last)| last),
-                status: SessionStatus::Completed,
-                reason: Some(
-                    request
-                        .transaction_info
-                        .stopped_reason
-                        .as_ref()
-                        .map_or("Local", |reason| reason.as_str())
-                        .to_owned(),
-                ),
-                offline,
-                seq_no: Some(seq_no),
-            };
-            over = self
-                .store
-                .stop_session(tenant, session.id, &stop)
-                .await?
-                .filter(|stopped| stopped.status.is_final());
-            ended_now = true;
-        }
-        let mut total_cost = None;
-        if kind == EventKind::Ended
-            && let Some(over) = &over
-        {
-            total_cost = self
-                .session_ended(over, ended_now)
-                .await?
-                .map(|cdr| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat));
-        }
-        let mut response = o201::TransactionEventResponse {
-            total_cost,
+        Ok(o201::TransactionEventResponse {
+            total_cost: answer.total_cost,
+            id_token_info: answer.authorization.as_ref().map(Authorization::to_v201),
             ..Default::default()
-        };
-        if let Some(uid) = &token_uid {
-            let (_, decision) = self
-                .authorize_uid(&station, uid, Utc::now(), Some(session.id))
-                .await?;
-            response.id_token_info = Some(decision.to_v201());
-        }
-        Ok(response)
+        })
     }
 
     pub(super) async fn meter_values_v201(

@@ -1,6 +1,7 @@
 //! Operator commands to stations, in one version-neutral form.
 //!
-//! A [`Command`] is mapped to the messages of the station's OCPP version (1.6 or 2.0.1),
+//! A [`Command`] is mapped to the messages of the station's OCPP version (1.6, 2.0.1 or
+//! 2.1),
 //! sent through the station's `ocpp_server::StationHandle`, and answered with a
 //! [`CommandResult`]: a normalized [`Outcome`], the status the station gave, and its typed
 //! answer as JSON. Whatever the outcome (not connected, timeout, CallError, rejected,
@@ -46,6 +47,9 @@
 //! - `set_charging_profile`: `profile` is the version's own `ChargingProfile` object.
 //! - `send_local_list`: an entry without `status` removes the token from the list
 //!   (differential updates).
+//! - 2.1 extends 2.0.1 in every message these commands send: a 2.1 station gets the 2.0.1
+//!   request re-typed as its 2.1 form (a request that has none is answered
+//!   [`Outcome::Invalid`]), and `profile` is a 2.0.1 `ChargingProfile`.
 //!
 //! An answer counts as [`Outcome::Accepted`] when its status is `Accepted`, `Unlocked`,
 //! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
@@ -442,10 +446,7 @@ fn invalid(reason: impl Into<String>) -> CommandResult {
 pub async fn run(handle: &StationHandle, command: &Command) -> CommandResult {
     match handle.version() {
         OcppVersion::V16 => v16::run(handle, command).await,
-        OcppVersion::V201 => v201::run(handle, command).await,
-        other => invalid(format!(
-            "commands to OCPP {other} stations are not supported"
-        )),
+        OcppVersion::V201 | OcppVersion::V21 => v201::run(handle, command).await,
     }
 }
 

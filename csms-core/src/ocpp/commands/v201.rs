@@ -1,8 +1,8 @@
-//! Commands as OCPP 2.0.1 messages.
+//! Commands as OCPP 2.0.1 messages, and as their 2.1 forms to 2.1 stations.
 
 use chrono::Utc;
 use ocpp_server::StationHandle;
-use ocpp_types::v201 as o201;
+use ocpp_types::{OcppCall, OcppVersion, v21 as o21, v201 as o201};
 use serde_json::Value;
 
 use super::{Command, CommandResult, Outcome, ResetKind, exchange, from_json, invalid, wire};
@@ -17,7 +17,67 @@ fn v201_status(status: TokenStatus) -> o201::AuthorizationStatus {
     }
 }
 
-/// Sends `command` to a 2.0.1 station.
+/// A 2.0.1 request and its 2.1 form, which extends it: the 2.0.1 request, written and read
+/// back as the 2.1 type, is a valid 2.1 request.
+trait In21: OcppCall {
+    /// The same request in 2.1.
+    type V21: OcppCall;
+}
+
+impl In21 for o201::RequestStartTransactionRequest {
+    type V21 = o21::RequestStartTransactionRequest;
+}
+impl In21 for o201::RequestStopTransactionRequest {
+    type V21 = o21::RequestStopTransactionRequest;
+}
+impl In21 for o201::ResetRequest {
+    type V21 = o21::ResetRequest;
+}
+impl In21 for o201::UnlockConnectorRequest {
+    type V21 = o21::UnlockConnectorRequest;
+}
+impl In21 for o201::ChangeAvailabilityRequest {
+    type V21 = o21::ChangeAvailabilityRequest;
+}
+impl In21 for o201::SetVariablesRequest {
+    type V21 = o21::SetVariablesRequest;
+}
+impl In21 for o201::GetVariablesRequest {
+    type V21 = o21::GetVariablesRequest;
+}
+impl In21 for o201::TriggerMessageRequest {
+    type V21 = o21::TriggerMessageRequest;
+}
+impl In21 for o201::ReserveNowRequest {
+    type V21 = o21::ReserveNowRequest;
+}
+impl In21 for o201::CancelReservationRequest {
+    type V21 = o21::CancelReservationRequest;
+}
+impl In21 for o201::SetChargingProfileRequest {
+    type V21 = o21::SetChargingProfileRequest;
+}
+impl In21 for o201::ClearChargingProfileRequest {
+    type V21 = o21::ClearChargingProfileRequest;
+}
+impl In21 for o201::SendLocalListRequest {
+    type V21 = o21::SendLocalListRequest;
+}
+
+/// Sends a 2.0.1 request as the station's version has it: as is to a 2.0.1 station, in
+/// its 2.1 form to a 2.1 station.
+async fn exchange_2x<C: In21>(handle: &StationHandle, request: &C) -> CommandResult {
+    if handle.version() != OcppVersion::V21 {
+        return exchange(handle, request).await;
+    }
+    let retyped = serde_json::to_value(request).and_then(serde_json::from_value::<C::V21>);
+    match retyped {
+        Ok(request) => exchange(handle, &request).await,
+        Err(error) => invalid(format!("{} has no 2.1 form: {error}", C::ACTION)),
+    }
+}
+
+/// Sends `command` to a 2.0.1 or 2.1 station.
 pub(super) async fn run(handle: &StationHandle, command: &Command) -> CommandResult {
     match v201_call(handle, command).await {
         Ok(result) | Err(result) => result,
@@ -59,11 +119,11 @@ async fn v201_call(
             if let Some(profile) = charging_profile {
                 request.charging_profile = Some(from_json("charging_profile", profile)?);
             }
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::RemoteStop { transaction_id } => {
             let request = o201::RequestStopTransactionRequest::new(transaction_id.clone());
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::Reset { kind, evse } => {
             let mut request = o201::ResetRequest::new(match kind {
@@ -71,11 +131,11 @@ async fn v201_call(
                 ResetKind::Soft => o201::Reset::OnIdle,
             });
             request.evse_id = *evse;
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::Unlock { evse, connector } => {
             let evse = evse.ok_or_else(|| invalid("2.0.1 unlock needs the evse"))?;
-            exchange(handle, &o201::UnlockConnectorRequest::new(*connector, evse)).await
+            exchange_2x(handle, &o201::UnlockConnectorRequest::new(*connector, evse)).await
         }
         Command::ChangeAvailability {
             evse,
@@ -92,7 +152,7 @@ async fn v201_call(
                 evse.connector_id = *connector;
                 evse
             });
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::SetVariables { variables } => {
             if variables.is_empty() {
@@ -108,7 +168,7 @@ async fn v201_call(
                     ))
                 })
                 .collect::<Result<Vec<_>, CommandResult>>()?;
-            let result = exchange(handle, &o201::SetVariablesRequest::new(data)).await;
+            let result = exchange_2x(handle, &o201::SetVariablesRequest::new(data)).await;
             per_item_status(result, "setVariableResult")
         }
         Command::GetVariables { variables } => {
@@ -124,7 +184,7 @@ async fn v201_call(
                     ))
                 })
                 .collect::<Result<Vec<_>, CommandResult>>()?;
-            exchange(handle, &o201::GetVariablesRequest::new(data)).await
+            exchange_2x(handle, &o201::GetVariablesRequest::new(data)).await
         }
         Command::TriggerMessage {
             message,
@@ -138,7 +198,7 @@ async fn v201_call(
                 evse.connector_id = *connector;
                 evse
             });
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::ReserveNow {
             reservation_id,
@@ -151,10 +211,10 @@ async fn v201_call(
                 o201::ReserveNowRequest::new(*expires_at, *reservation_id, central(id_token));
             request.evse_id = *evse;
             request.group_id_token = group.as_deref().map(central);
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::CancelReservation { reservation_id } => {
-            exchange(
+            exchange_2x(
                 handle,
                 &o201::CancelReservationRequest::new(*reservation_id),
             )
@@ -163,7 +223,7 @@ async fn v201_call(
         Command::SetChargingProfile { evse, profile } => {
             let request =
                 o201::SetChargingProfileRequest::new(from_json("profile", profile)?, *evse);
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::ClearChargingProfile {
             profile_id,
@@ -189,7 +249,7 @@ async fn v201_call(
                 charging_profile_criteria: criteria,
                 ..Default::default()
             };
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
         Command::SendLocalList {
             version,
@@ -218,7 +278,7 @@ async fn v201_call(
                 *version,
             );
             request.local_authorization_list = Some(list);
-            exchange(handle, &request).await
+            exchange_2x(handle, &request).await
         }
     })
 }
