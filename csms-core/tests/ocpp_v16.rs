@@ -535,3 +535,33 @@ async fn bad_values_and_store_failures_are_call_errors() {
     let failed = cp.call(&v16::HeartbeatRequest {}).await.unwrap_err();
     assert_eq!(code(failed), Some(ErrorCode::InternalError));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_start_is_not_its_own_concurrent_session() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CP-ONE").await;
+    h.token("TAG-ONE", |t| {
+        t.restrictions.max_concurrent_sessions = Some(1)
+    })
+    .await;
+    let cp = h.connect("CP-ONE", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    // Concurrent sessions are counted among recent ones: a start of a minute ago.
+    let at = Utc::now() - Duration::minutes(1);
+    let start = v16::StartTransactionRequest::new(1, "TAG-ONE", 1000, at);
+    let first = cp.call(&start).await.expect("start answered");
+    assert_eq!(first.id_tag_info.status, v16::AuthorizationStatus::Accepted);
+    // The answer was lost and the station sends the same start again: the same
+    // transaction, still accepted (its own session does not count against the token).
+    let again = cp.call(&start).await.expect("retry answered");
+    assert_eq!(again.transaction_id, first.transaction_id);
+    assert_eq!(again.id_tag_info.status, v16::AuthorizationStatus::Accepted);
+    // A second transaction of the same token, on the other connector, is one too many.
+    let other = v16::StartTransactionRequest::new(2, "TAG-ONE", 0, at + Duration::seconds(30));
+    let second = cp.call(&other).await.expect("second start answered");
+    assert_ne!(second.transaction_id, first.transaction_id);
+    assert_eq!(
+        second.id_tag_info.status,
+        v16::AuthorizationStatus::ConcurrentTx
+    );
+}

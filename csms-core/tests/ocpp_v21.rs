@@ -134,9 +134,9 @@ async fn a_21_station_charges_to_its_cdr_and_answers_commands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_21_station_charges_to_its_cdr_and_answers_commands_postgres() {
-    let (h, schema) = ocpp_support::postgres(UnknownStationPolicy::Reject)
-        .await
-        .expect("PostgreSQL (DATABASE_URL) is reachable");
+    let Some((h, schema)) = ocpp_support::postgres(UnknownStationPolicy::Reject).await else {
+        return;
+    };
     run_21_station(&h).await;
     ocpp_support::drop_schema(&h.store, &schema).await;
 }

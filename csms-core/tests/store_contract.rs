@@ -528,6 +528,63 @@ async fn tenant_isolation(store: &impl Store) {
 }
 
 /// The same start delivered twice (or at once from two connections) makes one session.
+/// A 1.6 start on a connector whose session never got its stop ends that session, in the
+/// start's own transaction; the same start again, or a start on another connector, ends
+/// nothing.
+async fn a_start_ends_the_session_running_on_its_connector<S: Store + Clone>(store: &S) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (lost, _) = store
+        .start_session(t, &start_16(station.id, 1, time(9, 0, 0)))
+        .await
+        .expect("first start");
+    let (other, _) = store
+        .start_session(t, &start_16(station.id, 2, time(9, 30, 0)))
+        .await
+        .expect("start on connector 2");
+
+    let next = start_16(station.id, 1, time(11, 0, 0));
+    let start = store
+        .start_session_ending_running(t, &next, "Superseded")
+        .await
+        .expect("second start");
+    assert!(start.created);
+    let ended = start.superseded.expect("the lost session ended");
+    assert_eq!(ended.id, lost.id);
+    assert_eq!(ended.status, SessionStatus::Failed);
+    assert_eq!(ended.stop_reason.as_deref(), Some("Superseded"));
+    assert_eq!(ended.stopped_at, Some(time(11, 0, 0)));
+    let kept = store
+        .session(t, lost.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(kept, ended);
+
+    let again = store
+        .start_session_ending_running(t, &next, "Superseded")
+        .await
+        .expect("the same start again");
+    assert!(!again.created);
+    assert_eq!(again.session.id, start.session.id);
+    assert_eq!(again.superseded, None);
+    let untouched = store
+        .session(t, other.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(untouched.status, SessionStatus::Charging);
+    let running = store
+        .session(t, start.session.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(running.status, SessionStatus::Charging);
+}
+
 async fn idempotent_session_creation<S: Store + Clone>(store: &S) {
     let t = tenant(store, "T").await;
     let station = store
@@ -1286,6 +1343,7 @@ macro_rules! contract {
 contract!(
     tenant_isolation,
     idempotent_session_creation,
+    a_start_ends_the_session_running_on_its_connector,
     token_lookup,
     meter_values_in_time_order,
     boot_log,

@@ -117,8 +117,8 @@ pub use roaming::{
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,
-    SessionFilter, SessionId, SessionStatus, SessionStop, StationMeterValue, TransactionRef,
-    UnknownStop,
+    SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationMeterValue,
+    TransactionRef, UnknownStop,
 };
 pub use station::{
     BootLogEntry, Connector, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station,

@@ -163,6 +163,17 @@ pub struct NewSession {
     pub seq_no: Option<i64>,
 }
 
+/// What starting a session did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionStart {
+    /// The session, new or found again (the same start delivered twice).
+    pub session: ChargingSession,
+    /// Whether this start created it.
+    pub created: bool,
+    /// The session that was still running on the connector and that the start ended.
+    pub superseded: Option<ChargingSession>,
+}
+
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionStop {

@@ -96,12 +96,13 @@ pub use error::OcppError;
 pub const SUPERSEDED: &str = "SupersededByNewTransaction";
 
 use crate::model::{
-    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, SessionId,
-    Station, Tenant, TenantId, Token,
+    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, Station, Tenant,
+    TenantId, Token,
 };
 use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
 use boot::BootIntervals;
+use transaction::ThisSession;
 
 /// Settings of a [`Csms`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,19 +211,31 @@ impl<S: Store> Csms<S> {
             }))
     }
 
-    /// Looks `uid` up and decides; `starting`: the session being started, not counted among
-    /// the token's running sessions.
+    /// Looks `uid` up and decides on it, for no session (an Authorize, a stop).
     async fn authorize_uid(
         &self,
         station: &Station,
         uid: &str,
         now: DateTime<Utc>,
-        starting: Option<SessionId>,
-    ) -> Result<(Option<Token>, Authorization), OcppError> {
+    ) -> Result<Authorization, OcppError> {
         let token = self.store.token_by_uid(station.tenant_id, uid).await?;
+        self.decide(station, token.as_ref(), now, ThisSession::None)
+            .await
+    }
+
+    /// Decides on a token presented at `station` (`token`: what the store has for its uid,
+    /// `None` for an unknown one); `this`: the session it is presented for, not counted
+    /// among the token's running sessions.
+    async fn decide(
+        &self,
+        station: &Station,
+        token: Option<&Token>,
+        now: DateTime<Utc>,
+        this: ThisSession<'_>,
+    ) -> Result<Authorization, OcppError> {
         let tenant = self.tenant_of(station).await?;
         let mut running = 0;
-        if let Some(token) = &token
+        if let Some(token) = token
             && token.restrictions.max_concurrent_sessions.is_some()
         {
             let window = Duration::hours(i64::from(self.config.running_session_window_hours));
@@ -237,7 +250,7 @@ impl<S: Store> Csms<S> {
                 .await?
                 .items
                 .iter()
-                .filter(|s| !s.status.is_final() && Some(s.id) != starting)
+                .filter(|session| !session.status.is_final() && !this.is(station, session))
                 .count()
                 .try_into()
                 .unwrap_or(u32::MAX);
@@ -248,8 +261,7 @@ impl<S: Store> Csms<S> {
             tenant_time_zone: &tenant.settings.time_zone,
             running_sessions: running,
         };
-        let decision = authorize::authorize(token.as_ref(), &ctx);
-        Ok((token, decision))
+        Ok(authorize::authorize(token, &ctx))
     }
 
     /// Counts a new session on its token.

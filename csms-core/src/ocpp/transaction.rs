@@ -1,14 +1,20 @@
-//! The rules of a 2.x transaction event, whatever the version that carried it: a
-//! [`TransactionReport`] in, a [`TransactionAnswer`] out. 2.0.1 and 2.1 `TransactionEvent`s
+//! The rules of transactions, whatever the version that carried them. A session begins
+//! ([`Csms::begin_session`]) and ends ([`Csms::end_session`]) the same way for a 1.6
+//! StartTransaction / StopTransaction and a 2.x TransactionEvent; a token is decided on
+//! ([`Csms::decide`](super::Csms)) before anything is written. A 2.x event is a
+//! [`TransactionReport`] in and a [`TransactionAnswer`] out: 2.0.1 and 2.1 `TransactionEvent`s
 //! are translated to the report by their version's module, and the answer back.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rust_decimal::Decimal;
 
 use super::authorize::Authorization;
 use super::sequence::{self, EventKind, KnownTransaction, Step};
 use super::{Csms, OcppError, meter};
-use crate::model::{AuthMethod, MeterValue, NewSession, SessionStatus, SessionStop, Station};
+use crate::model::{
+    AuthMethod, Cdr, ChargingSession, MeterValue, NewSession, SessionStart, SessionStatus,
+    SessionStop, Station, Token, TransactionRef,
+};
 use crate::store::Store;
 
 /// What a station reports of a transaction in one event, in no version's words.
@@ -75,10 +81,114 @@ pub(super) fn auth_method(remote_start: bool, token_type: Option<&str>) -> AuthM
     }
 }
 
+/// The session a token decision is made for: it does not count among the token's running
+/// sessions (a retried start must not find its own session in the way).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ThisSession<'a> {
+    /// None: an Authorize, or a stop.
+    None,
+    /// The 2.x transaction of this id.
+    Transaction(&'a str),
+    /// The 1.6 start on this connector at this time.
+    Start {
+        /// The connector.
+        connector: Option<i32>,
+        /// When the station says it started.
+        started_at: DateTime<Utc>,
+    },
+}
+
+impl ThisSession<'_> {
+    /// Whether `session`, of `station`, is this one.
+    pub(super) fn is(&self, station: &Station, session: &ChargingSession) -> bool {
+        if session.station_id != station.id {
+            return false;
+        }
+        match *self {
+            ThisSession::None => false,
+            ThisSession::Transaction(id) => {
+                matches!(&session.transaction, TransactionRef::V201(known) if known == id)
+            }
+            ThisSession::Start {
+                connector,
+                started_at,
+            } => {
+                // Stores keep times to the microsecond.
+                session.connector_id == connector
+                    && session.started_at.trunc_subsecs(6) == started_at.trunc_subsecs(6)
+            }
+        }
+    }
+}
+
 impl<S: Store + 'static> Csms<S> {
-    /// Applies a transaction event of `station`: finds or starts its session, orders it by
-    /// [`sequence::sequence`], keeps its meter values, ends the session and issues its CDR
-    /// when it ends, and decides on its id token.
+    /// Starts a session (`ending_running`: the stop reason of a session still running on
+    /// its connector, which the start ends in the same transaction); counts it on its
+    /// token when this start created it, and issues the CDR of the session it ended.
+    pub(super) async fn begin_session(
+        &self,
+        station: &Station,
+        new: &NewSession,
+        token: Option<&Token>,
+        ending_running: Option<&str>,
+    ) -> Result<SessionStart, OcppError> {
+        let tenant = station.tenant_id;
+        let start = match ending_running {
+            Some(reason) => {
+                self.store
+                    .start_session_ending_running(tenant, new, reason)
+                    .await?
+            }
+            None => {
+                let (session, created) = self.store.start_session(tenant, new).await?;
+                SessionStart {
+                    session,
+                    created,
+                    superseded: None,
+                }
+            }
+        };
+        if start.created
+            && let Some(token) = token
+        {
+            self.count_session_start(token, new.started_at).await?;
+        }
+        if let Some(ended) = &start.superseded {
+            tracing::warn!(
+                station = %station.identity,
+                session = %ended.id,
+                "a new start on the connector ended its session that never got a stop"
+            );
+            if ended.status.is_final() {
+                self.session_ended(ended, true).await?;
+            }
+        }
+        Ok(start)
+    }
+
+    /// Ends `session` with `stop` (a session already over stays as it is) and issues its
+    /// CDR once it is over: the CDR, if the session could be priced.
+    pub(super) async fn end_session(
+        &self,
+        session: &ChargingSession,
+        stop: &SessionStop,
+    ) -> Result<Option<Cdr>, OcppError> {
+        let was_running = !session.status.is_final();
+        let stopped = self
+            .store
+            .stop_session(session.tenant_id, session.id, stop)
+            .await?;
+        match stopped {
+            Some(stopped) if stopped.status.is_final() => {
+                self.session_ended(&stopped, was_running).await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Applies a transaction event of `station`: decides on its id token, finds or starts
+    /// its session, orders it by [`sequence::sequence`], keeps its meter values, ends the
+    /// session and issues its CDR when it ends.
     pub(super) async fn transaction(
         &self,
         station: &Station,
@@ -106,13 +216,26 @@ impl<S: Store + 'static> Csms<S> {
                 "TransactionEvent seqNo gap"
             );
         }
+        // The token is read once and decided on before anything is written.
+        let token = match &report.token_uid {
+            Some(uid) => self.store.token_by_uid(tenant, uid).await?,
+            None => None,
+        };
+        let authorization = match &report.token_uid {
+            Some(_) => Some(
+                self.decide(
+                    station,
+                    token.as_ref(),
+                    Utc::now(),
+                    ThisSession::Transaction(&report.transaction_id),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let session = match existing {
             Some(session) => session,
             None => {
-                let token = match &report.token_uid {
-                    Some(uid) => self.store.token_by_uid(tenant, uid).await?,
-                    None => None,
-                };
                 // A transaction first seen late started no later than its earliest sample.
                 let started_at = report
                     .values
@@ -135,11 +258,9 @@ impl<S: Store + 'static> Csms<S> {
                     offline: report.offline,
                     seq_no: Some(report.seq_no),
                 };
-                let (session, created) = self.store.start_session(tenant, &new).await?;
-                if created && let Some(token) = &token {
-                    self.count_session_start(token, started_at).await?;
-                }
-                session
+                self.begin_session(station, &new, token.as_ref(), None)
+                    .await?
+                    .session
             }
         };
         let (ends, update) = match decided.step {
@@ -159,9 +280,7 @@ impl<S: Store + 'static> Csms<S> {
                 .advance_session(tenant, session.id, &report.values, update)
                 .await?;
         }
-        let mut ended_now = false;
-        let mut over = session.status.is_final().then(|| session.clone());
-        if ends && over.is_none() {
+        let cdr = if ends && !session.status.is_final() {
             let all = self.store.meter_values(tenant, session.id).await?;
             let stop = SessionStop {
                 stopped_at: report.at,
@@ -176,29 +295,18 @@ impl<S: Store + 'static> Csms<S> {
                 offline: report.offline,
                 seq_no: Some(report.seq_no),
             };
-            over = self
-                .store
-                .stop_session(tenant, session.id, &stop)
-                .await?
-                .filter(|stopped| stopped.status.is_final());
-            ended_now = true;
-        }
-        let mut total_cost = None;
-        if report.kind == EventKind::Ended
-            && let Some(over) = &over
-        {
-            total_cost = self
-                .session_ended(over, ended_now)
-                .await?
-                .map(|cdr| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat));
-        }
-        let authorization = match &report.token_uid {
-            Some(uid) => Some(
-                self.authorize_uid(station, uid, Utc::now(), Some(session.id))
-                    .await?
-                    .1,
-            ),
-            None => None,
+            self.end_session(&session, &stop).await?
+        } else if report.kind == EventKind::Ended && session.status.is_final() {
+            // A retried Ended: the CDR issued before, for its total cost.
+            self.session_ended(&session, false).await?
+        } else {
+            None
+        };
+        let total_cost = match report.kind {
+            EventKind::Ended => {
+                cdr.map(|cdr| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat))
+            }
+            EventKind::Started | EventKind::Updated => None,
         };
         Ok(TransactionAnswer {
             authorization,

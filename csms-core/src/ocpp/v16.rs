@@ -1,16 +1,17 @@
 //! The handlers of OCPP 1.6 messages.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use ocpp_server::Context;
 use ocpp_types::v16 as o16;
 use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
+use super::transaction::ThisSession;
 use super::{Csms, OcppError, SUPERSEDED, meter};
 use crate::model::{
-    AuthMethod, ChargingSession, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop,
-    StatusReport, TransactionRef, UnknownStop,
+    AuthMethod, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
+    TransactionRef, UnknownStop,
 };
 use crate::store::Store;
 
@@ -84,8 +85,8 @@ impl<S: Store + 'static> Csms<S> {
         request: o16::AuthorizeRequest,
     ) -> Result<o16::AuthorizeResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
-        let (_, decision) = self
-            .authorize_uid(&station, &request.id_tag, Utc::now(), None)
+        let decision = self
+            .authorize_uid(&station, &request.id_tag, Utc::now())
             .await?;
         Ok(o16::AuthorizeResponse {
             id_tag_info: decision.to_v16(),
@@ -98,15 +99,24 @@ impl<S: Store + 'static> Csms<S> {
         request: o16::StartTransactionRequest,
     ) -> Result<o16::StartTransactionResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
+        let connector = Some(request.connector_id);
+        // The token is read once and decided on before anything is written.
         let token = self
             .store
             .token_by_uid(station.tenant_id, &request.id_tag)
             .await?;
+        let this = ThisSession::Start {
+            connector,
+            started_at: request.timestamp,
+        };
+        let decision = self
+            .decide(&station, token.as_ref(), Utc::now(), this)
+            .await?;
         let new = NewSession {
             station_id: station.id,
             transaction_id: None,
-            evse_id: Some(request.connector_id),
-            connector_id: Some(request.connector_id),
+            evse_id: connector,
+            connector_id: connector,
             token_uid: Some(request.id_tag.clone()),
             token_id: token.as_ref().map(|token| token.id),
             started_at: request.timestamp,
@@ -116,34 +126,18 @@ impl<S: Store + 'static> Csms<S> {
             offline: false,
             seq_no: None,
         };
-        let previous = self
-            .store
-            .active_session(
-                station.tenant_id,
-                station.id,
-                new.evse_id,
-                request.connector_id,
-            )
+        // A connector runs one transaction at a time: a new start on a connector whose
+        // session is still running means the station lost that session's stop (a power
+        // cut, a reset); the old session ends, failed, when the new one started.
+        let start = self
+            .begin_session(&station, &new, token.as_ref(), Some(SUPERSEDED))
             .await?;
-        let (session, created) = self.store.start_session(station.tenant_id, &new).await?;
-        if created
-            && let Some(previous) = previous
-            && previous.id != session.id
-        {
-            self.end_superseded(&previous, request.timestamp).await?;
-        }
-        let (_, decision) = self
-            .authorize_uid(&station, &request.id_tag, Utc::now(), Some(session.id))
-            .await?;
-        if created && let Some(token) = &token {
-            self.count_session_start(token, request.timestamp).await?;
-        }
-        let transaction_id = match session.transaction {
+        let transaction_id = match start.session.transaction {
             TransactionRef::V16(id) => id,
             TransactionRef::V201(_) => {
                 return Err(OcppError::BadValue {
                     path: "$.connectorId".into(),
-                    reason: "the connector's session is a 2.0.1 transaction".into(),
+                    reason: "the connector's session is a 2.x transaction".into(),
                 });
             }
         };
@@ -151,39 +145,6 @@ impl<S: Store + 'static> Csms<S> {
             id_tag_info: decision.to_v16(),
             transaction_id,
         })
-    }
-
-    /// A connector runs one transaction at a time: a new start on a connector whose session
-    /// is still running means the station lost that session's stop (a power cut, a reset).
-    /// The old session ends, failed, when the new one started (its energy from its own
-    /// readings), and gets its CDR, so it neither runs for ever nor blocks the token.
-    async fn end_superseded(
-        &self,
-        previous: &ChargingSession,
-        at: DateTime<Utc>,
-    ) -> Result<(), OcppError> {
-        let stop = SessionStop {
-            stopped_at: at.max(previous.started_at),
-            meter_stop_wh: None,
-            status: SessionStatus::Failed,
-            reason: Some(SUPERSEDED.to_owned()),
-            offline: false,
-            seq_no: None,
-        };
-        let stopped = self
-            .store
-            .stop_session(previous.tenant_id, previous.id, &stop)
-            .await?;
-        tracing::warn!(
-            session = %previous.id,
-            "a new start on the connector ends its session that never got a stop"
-        );
-        if let Some(stopped) = stopped
-            && stopped.status.is_final()
-        {
-            self.session_ended(&stopped, true).await?;
-        }
-        Ok(())
     }
 
     pub(super) async fn stop_v16(
@@ -229,7 +190,6 @@ impl<S: Store + 'static> Csms<S> {
                         .add_meter_values(station.tenant_id, session.id, &values)
                         .await?;
                 }
-                let was_running = !session.status.is_final();
                 let stop = SessionStop {
                     stopped_at: request.timestamp,
                     meter_stop_wh: Some(Decimal::from(request.meter_stop)),
@@ -244,22 +204,13 @@ impl<S: Store + 'static> Csms<S> {
                     offline: false,
                     seq_no: None,
                 };
-                let stopped = self
-                    .store
-                    .stop_session(station.tenant_id, session.id, &stop)
-                    .await?;
-                if let Some(stopped) = stopped
-                    && stopped.status.is_final()
-                {
-                    self.session_ended(&stopped, was_running).await?;
-                }
+                self.end_session(&session, &stop).await?;
             }
         }
         let id_tag_info = match &request.id_tag {
             Some(tag) => Some(
-                self.authorize_uid(&station, tag, Utc::now(), None)
+                self.authorize_uid(&station, tag, Utc::now())
                     .await?
-                    .1
                     .to_v16(),
             ),
             None => None,

@@ -118,8 +118,8 @@ impl<S: Store + 'static> Csms<S> {
         request: o201::AuthorizeRequest,
     ) -> Result<o201::AuthorizeResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
-        let (_, decision) = self
-            .authorize_uid(&station, &request.id_token.id_token, Utc::now(), None)
+        let decision = self
+            .authorize_uid(&station, &request.id_token.id_token, Utc::now())
             .await?;
         Ok(o201::AuthorizeResponse::new(decision.to_v201()))
     }

@@ -139,8 +139,8 @@ impl<S: Store + 'static> Csms<S> {
         request: o21::AuthorizeRequest,
     ) -> Result<o21::AuthorizeResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
-        let (_, decision) = self
-            .authorize_uid(&station, &request.id_token.id_token, Utc::now(), None)
+        let decision = self
+            .authorize_uid(&station, &request.id_token.id_token, Utc::now())
             .await?;
         Ok(o21::AuthorizeResponse::new(decision.to_v21()))
     }

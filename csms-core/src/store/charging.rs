@@ -7,9 +7,9 @@ use ocpi_types::v221::tariffs::Tariff;
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     Cdr, CdrFilter, CdrId, ChargingSession, Invoice, InvoiceId, MeterRecorded, MeterReport,
-    MeterValue, NewCdr, NewInvoice, NewSession, SessionFilter, SessionId, SessionStatus,
-    SessionStop, StationId, StationMeterValue, StoredTariff, TariffAssignment, TariffId,
-    TariffScope, TenantId, UnknownStop, UserId,
+    MeterValue, NewCdr, NewInvoice, NewSession, SessionFilter, SessionId, SessionStart,
+    SessionStatus, SessionStop, StationId, StationMeterValue, StoredTariff, TariffAssignment,
+    TariffId, TariffScope, TenantId, UnknownStop, UserId,
 };
 
 /// Charging sessions and meter values.
@@ -23,6 +23,17 @@ pub trait SessionStore: Send + Sync {
         tenant: TenantId,
         new: &NewSession,
     ) -> StoreResult<(ChargingSession, bool)>;
+
+    /// Starts a session like [`start_session`](Self::start_session) and, when this call
+    /// created it, ends in the same transaction the session still running on its connector
+    /// (a station that starts a new transaction there lost the stop of the old one): failed,
+    /// with `reason` as its stop reason, when the new one started.
+    async fn start_session_ending_running(
+        &self,
+        tenant: TenantId,
+        new: &NewSession,
+        reason: &str,
+    ) -> StoreResult<SessionStart>;
 
     /// The session `id` of `tenant`.
     async fn session(

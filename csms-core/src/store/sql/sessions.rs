@@ -9,7 +9,7 @@ macro_rules! sessions {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
+            use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
             use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
@@ -336,7 +336,8 @@ macro_rules! sessions {
                 tenant: TenantId,
                 new: &NewSession,
                 key: &str,
-            ) -> StoreResult<(ChargingSession, bool)> {
+                supersede: Option<&str>,
+            ) -> StoreResult<SessionStart> {
                 // Any unique key a concurrent delivery of the same start hits first (the
                 // start key, or the 2.0.1 transaction id, which makes the start key) means
                 // the same start: the conflict is not narrowed to one of them.
@@ -392,10 +393,49 @@ macro_rules! sessions {
                 .bind(key)
                 .fetch_optional(&mut *connection)
                 .await?;
-                match row {
-                    Some(row) => Ok((session_from(&row)?, inserted.is_some())),
-                    None => Err(StoreError::NotFound { what: "station" }),
+                let session = match row {
+                    Some(row) => session_from(&row)?,
+                    None => return Err(StoreError::NotFound { what: "station" }),
+                };
+                let mut superseded = None;
+                if let (Some(id), Some(reason), Some(connector)) =
+                    (inserted, supersede, session.connector_id)
+                {
+                    let running: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM sessions \
+                         WHERE tenant_id = $1 AND station_id = $2 AND connector_id = $3 \
+                         AND ($4 IS NULL OR evse_id = $4) AND id <> $5 \
+                         AND status NOT IN ('completed', 'failed') \
+                         ORDER BY started_at DESC, id DESC LIMIT 1",
+                    )
+                    .bind(tenant.0)
+                    .bind(new.station_id.0)
+                    .bind(connector)
+                    .bind(session.evse_id)
+                    .bind(id)
+                    .fetch_optional(&mut *connection)
+                    .await?;
+                    if let Some(running) = running {
+                        let running = SessionId(running);
+                        let started_at = session_in(connection, tenant, running)
+                            .await?
+                            .map_or(new.started_at, |running| running.started_at);
+                        let stop = SessionStop {
+                            stopped_at: new.started_at.max(started_at),
+                            meter_stop_wh: None,
+                            status: SessionStatus::Failed,
+                            reason: Some(reason.to_owned()),
+                            offline: false,
+                            seq_no: None,
+                        };
+                        superseded = stop_in(connection, tenant, running, &stop).await?;
+                    }
                 }
+                Ok(SessionStart {
+                    created: inserted.is_some(),
+                    session,
+                    superseded,
+                })
             }
 
             /// [`SessionStore::update_session`] on a batch's connection.
@@ -478,6 +518,36 @@ macro_rules! sessions {
                 session_in(connection, tenant, id).await
             }
 
+            impl $store {
+                /// Starts a session in the next batch (`supersede`: the stop reason of a
+                /// session still running on its connector, which it ends) and remembers its
+                /// transaction id.
+                async fn begin_session(
+                    &self,
+                    tenant: TenantId,
+                    new: &NewSession,
+                    supersede: Option<String>,
+                ) -> StoreResult<SessionStart> {
+                    let input = (tenant, new.clone(), start_key(new), supersede);
+                    let start = self
+                        .writes
+                        .write(input, |(tenant, new, key, supersede), connection| {
+                            Box::pin(async move {
+                                start_in(connection, *tenant, new, key, supersede.as_deref())
+                                    .await
+                            })
+                        })
+                        .await?;
+                    let session = &start.session;
+                    let transaction = match &session.transaction {
+                        TransactionRef::V16(id) => id.to_string(),
+                        TransactionRef::V201(id) => id.clone(),
+                    };
+                    self.sessions.keep(tenant, session.station_id, &transaction, session.id);
+                    Ok(start)
+                }
+            }
+
             #[async_trait]
             impl SessionStore for $store {
                 async fn start_session(
@@ -485,21 +555,17 @@ macro_rules! sessions {
                     tenant: TenantId,
                     new: &NewSession,
                 ) -> StoreResult<(ChargingSession, bool)> {
-                    let input = (tenant, new.clone(), start_key(new));
-                    let (session, created) = self
-                        .writes
-                        .write(input, |(tenant, new, key), connection| {
-                            Box::pin(async move {
-                                start_in(connection, *tenant, new, key).await
-                            })
-                        })
-                        .await?;
-                    let transaction = match &session.transaction {
-                        TransactionRef::V16(id) => id.to_string(),
-                        TransactionRef::V201(id) => id.clone(),
-                    };
-                    self.sessions.keep(tenant, session.station_id, &transaction, session.id);
-                    Ok((session, created))
+                    let start = self.begin_session(tenant, new, None).await?;
+                    Ok((start.session, start.created))
+                }
+
+                async fn start_session_ending_running(
+                    &self,
+                    tenant: TenantId,
+                    new: &NewSession,
+                    reason: &str,
+                ) -> StoreResult<SessionStart> {
+                    self.begin_session(tenant, new, Some(reason.to_owned())).await
                 }
 
                 async fn session(
