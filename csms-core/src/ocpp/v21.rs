@@ -311,10 +311,11 @@ mod tests {
         request.offline = Some(true);
         request.id_token = Some(o21::IdToken::new("AB12", "eMAID"));
         let mut sample = o21::SampledValue::new(Decimal::from(7));
-        let mut unit = o21::UnitOfMeasure::default();
-        unit.unit = Some("kWh".into());
-        unit.multiplier = Some(3);
-        sample.unit_of_measure = Some(unit);
+        sample.unit_of_measure = Some(o21::UnitOfMeasure {
+            unit: Some("kWh".into()),
+            multiplier: Some(3),
+            ..Default::default()
+        });
         request.meter_value = Some(vec![o21::MeterValue::new(vec![sample], at)]);
         request
     }
