@@ -13,7 +13,7 @@ use csms_core::model::{NewCdr, NewSession, SessionStatus, SessionStop, StationId
 use csms_core::ocpp::{Csms, CsmsConfig};
 use ocpp_server::client::{ChargePoint, ChargePointConfig};
 use ocpp_server::server::{Server, ServerConfig};
-use ocpp_types::{OcppVersion, v16};
+use ocpp_types::{OcppVersion, v16, v201};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -425,4 +425,145 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
     .unwrap();
     let view = api.get(&format!("/stations/{id}"), &admin).await;
     assert_eq!(view.body["connection"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
+    let api_store = TestApi::start().await;
+    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
+    let server = Arc::new(
+        Server::bind(
+            "127.0.0.1:0",
+            ServerConfig::default(),
+            csms.router(),
+            csms.station_storage(),
+        )
+        .await
+        .unwrap(),
+    );
+    let api = api_store.sharing_store_with(server.clone()).await;
+    let admin = api.tenant("Alpha", "ALP").await;
+    let created = api
+        .post("/stations", &admin, json!({ "identity": "DM-1" }))
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+
+    // A 2.0.1 station that reports its device model when asked and accepts one variable.
+    let router = ocpp_server::Router::new()
+        .on(|_ctx, _: v201::GetBaseReportRequest| async {
+            Ok(v201::GetBaseReportResponse::new(
+                v201::GenericDeviceModelStatus::Accepted,
+            ))
+        })
+        .on(|_ctx, request: v201::SetVariablesRequest| async move {
+            let results = request
+                .set_variable_data
+                .into_iter()
+                .map(|data| {
+                    let status = if data.variable.name == "HeartbeatInterval" {
+                        v201::SetVariableStatus::Accepted
+                    } else {
+                        v201::SetVariableStatus::Rejected
+                    };
+                    v201::SetVariableResult::new(status, data.component, data.variable)
+                })
+                .collect();
+            Ok(v201::SetVariablesResponse::new(results))
+        });
+    let mut config = ChargePointConfig::new(format!("ws://{}/ocpp", server.local_addr()), "DM-1");
+    config.versions = vec![OcppVersion::V201];
+    config.reconnect = None;
+    let station = ChargePoint::connect(config, router).await.unwrap();
+    station
+        .call(&v201::BootNotificationRequest::new(
+            v201::ChargingStation::new("Model", "Vendor"),
+            v201::BootReason::PowerUp,
+        ))
+        .await
+        .unwrap();
+
+    let asked = api
+        .post(
+            &format!("/stations/{id}/commands"),
+            &admin,
+            json!({ "command": "get_base_report", "report_base": "FullInventory", "request_id": 4 }),
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    assert_eq!(asked.body["outcome"], "accepted", "{}", asked.text);
+    // The report the station then sends.
+    let attribute = |value: &str, mutability: v201::Mutability| v201::VariableAttribute {
+        value: Some(value.into()),
+        mutability: Some(mutability),
+        ..Default::default()
+    };
+    let mut evse = v201::Evse::new(1);
+    evse.connector_id = Some(1);
+    let mut connector = v201::Component::new("Connector");
+    connector.evse = Some(evse);
+    let mut report = v201::NotifyReportRequest::new(Utc::now(), 4, 0);
+    report.report_data = Some(vec![
+        v201::ReportData::new(
+            v201::Component::new("OCPPCommCtrlr"),
+            v201::Variable::new("HeartbeatInterval"),
+            vec![attribute("300", v201::Mutability::ReadWrite)],
+        ),
+        v201::ReportData::new(
+            connector,
+            v201::Variable::new("ConnectorType"),
+            vec![attribute("cType2", v201::Mutability::ReadOnly)],
+        ),
+    ]);
+    station.call(&report).await.unwrap();
+
+    let shown = api
+        .get(&format!("/stations/{id}/configuration"), &admin)
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    let variables = shown.body["variables"].as_array().unwrap();
+    assert_eq!(variables.len(), 2, "{}", shown.text);
+    let connector_type = variables
+        .iter()
+        .find(|v| v["key"]["variable"] == "ConnectorType")
+        .unwrap();
+    assert_eq!(connector_type["key"]["component"], "Connector");
+    assert_eq!(connector_type["key"]["evse_id"], 1);
+    assert_eq!(connector_type["key"]["connector_id"], 1);
+    assert_eq!(connector_type["key"]["attribute"], "Actual");
+    assert_eq!(connector_type["value"], "cType2");
+    assert_eq!(connector_type["mutability"], "ReadOnly");
+
+    // A value the station accepts is reflected; one it rejects is not.
+    let set = api
+        .post(
+            &format!("/stations/{id}/commands"),
+            &admin,
+            json!({ "command": "set_variables", "variables": [
+                { "component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60" },
+                { "component": "OCPPCommCtrlr", "variable": "Frobnicate", "value": "1" }
+            ]}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let shown = api
+        .get(&format!("/stations/{id}/configuration"), &admin)
+        .await;
+    let variables = shown.body["variables"].as_array().unwrap();
+    assert_eq!(variables.len(), 2, "{}", shown.text);
+    let heartbeat = variables
+        .iter()
+        .find(|v| v["key"]["variable"] == "HeartbeatInterval")
+        .unwrap();
+    assert_eq!(heartbeat["value"], "60", "{}", shown.text);
+    assert_eq!(heartbeat["mutability"], "ReadWrite", "as reported before");
+    assert_eq!(shown.body["keys"], json!([]));
+
+    // Another tenant sees nothing of it.
+    let beta = api.tenant("Beta", "BET").await;
+    api.get(&format!("/stations/{id}/configuration"), &beta)
+        .await
+        .assert_error(404, "not_found");
+
+    station.close().await;
+    api.finish().await;
 }

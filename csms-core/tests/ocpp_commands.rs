@@ -11,9 +11,9 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use csms_core::model::{Actor, UnknownStationPolicy, UserId};
 use csms_core::ocpp::commands::{
-    Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableValue,
+    Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableToSet,
 };
-use csms_core::store::AuditStore;
+use csms_core::store::{AuditStore, ConfigurationStore, StationStore};
 use ocpp_server::Router;
 use ocpp_server::server::ServerConfig;
 use ocpp_support::{sqlite, sqlite_with};
@@ -279,12 +279,12 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
 
     let set = send(Command::SetVariables {
         variables: vec![
-            VariableValue {
+            VariableToSet {
                 component: None,
                 variable: "HeartbeatInterval".into(),
                 value: "60".into(),
             },
-            VariableValue {
+            VariableToSet {
                 component: None,
                 variable: "Frobnicate".into(),
                 value: "1".into(),
@@ -294,6 +294,17 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     .await;
     assert_eq!(set.outcome, Outcome::Rejected);
     assert_eq!(set.status.as_deref(), Some("NotSupported"));
+    // The key the station accepted is kept with its new value; the other one is not.
+    let station = h
+        .store
+        .station_by_identity("CP-CMD")
+        .await
+        .unwrap()
+        .unwrap();
+    let keys = h.store.configuration(h.tenant, station.id).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0].key, "HeartbeatInterval");
+    assert_eq!(keys[0].value.as_deref(), Some("60"));
     assert_eq!(
         set.response
             .as_ref()
@@ -311,6 +322,16 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     .await;
     assert_eq!(get.outcome, Outcome::Accepted);
     assert_eq!(get.response.unwrap()["configurationKey"][0]["value"], "300");
+    // What the station read out is kept.
+    let keys = h.store.configuration(h.tenant, station.id).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0].value.as_deref(), Some("300"));
+    let report = send(Command::GetBaseReport {
+        request_id: None,
+        report_base: "FullInventory".into(),
+    })
+    .await;
+    assert_eq!(report.outcome, Outcome::Invalid, "1.6 has no device model");
 
     let availability = send(Command::ChangeAvailability {
         evse: Some(1),
@@ -416,7 +437,7 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
 
     // Every command is in the audit log, with its actor, request and result.
     let log = h.store.audit_log(h.tenant, 100).await.unwrap();
-    assert_eq!(log.len(), 17, "one entry per command");
+    assert_eq!(log.len(), 18, "one entry per command");
     let reset_entry = log.last().unwrap();
     assert_eq!(reset_entry.action, "station.reset");
     assert_eq!(reset_entry.target, "station:CP-CMD");
@@ -464,7 +485,7 @@ async fn commands_to_a_201_station_use_its_messages() {
     .await;
     assert_eq!(reset.outcome, Outcome::Accepted);
     let set = send(Command::SetVariables {
-        variables: vec![VariableValue {
+        variables: vec![VariableToSet {
             component: Some("OCPPCommCtrlr".into()),
             variable: "HeartbeatInterval".into(),
             value: "60".into(),
@@ -473,7 +494,7 @@ async fn commands_to_a_201_station_use_its_messages() {
     .await;
     assert_eq!(set.outcome, Outcome::Accepted);
     let unknown = send(Command::SetVariables {
-        variables: vec![VariableValue {
+        variables: vec![VariableToSet {
             component: Some("OCPPCommCtrlr".into()),
             variable: "Nope".into(),
             value: "1".into(),
@@ -483,7 +504,7 @@ async fn commands_to_a_201_station_use_its_messages() {
     assert_eq!(unknown.outcome, Outcome::Rejected);
     assert_eq!(unknown.status.as_deref(), Some("UnknownVariable"));
     let no_component = send(Command::SetVariables {
-        variables: vec![VariableValue {
+        variables: vec![VariableToSet {
             component: None,
             variable: "HeartbeatInterval".into(),
             value: "60".into(),

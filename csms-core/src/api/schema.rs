@@ -17,8 +17,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Actor, ApiKeyId, AuditEntry, AuditId, BootLogEntry, Cdr, CdrId, Connector, Evse, StoredTariff,
-    TariffAssignment, TariffId, TariffScope, UserUpdate,
+    Actor, ApiKeyId, AuditEntry, AuditId, BootLogEntry, Cdr, CdrId, ConfigurationKey, Connector,
+    Evse, StoredTariff, TariffAssignment, TariffId, TariffScope, UserUpdate, VariableKey,
+    VariableValue,
 };
 use crate::model::{
     Address, AuthMethod, ChargingSession, ConnectorStatus, Coordinates, Location, LocationId,
@@ -511,6 +512,45 @@ pub(crate) struct BootLogEntryDef {
     pub firmware_version: Option<String>,
     pub reason: Option<String>,
     pub outcome: RegistrationStatus,
+}
+
+/// One OCPP 1.6 configuration key of a station, as it last reported it.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "ConfigurationKey")]
+#[schemars(rename = "ConfigurationKey")]
+pub(crate) struct ConfigurationKeyDef {
+    pub key: String,
+    pub value: Option<String>,
+    pub readonly: bool,
+    pub reported_at: DateTime<Utc>,
+}
+
+/// Where a 2.x device-model variable lives and which of its attributes a value is.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "VariableKey")]
+#[schemars(rename = "VariableKey")]
+pub(crate) struct VariableKeyDef {
+    pub component: String,
+    pub component_instance: Option<String>,
+    pub evse_id: Option<i32>,
+    pub connector_id: Option<i32>,
+    pub variable: String,
+    pub variable_instance: Option<String>,
+    /// `Actual`, `Target`, `MinSet` or `MaxSet`.
+    pub attribute: String,
+}
+
+/// One attribute value of a 2.x device-model variable, as the station last reported it.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "VariableValue")]
+#[schemars(rename = "VariableValue")]
+pub(crate) struct VariableValueDef {
+    #[serde(with = "VariableKeyDef")]
+    pub key: VariableKey,
+    pub value: Option<String>,
+    /// `ReadOnly`, `WriteOnly` or `ReadWrite`, when reported.
+    pub mutability: Option<String>,
+    pub reported_at: DateTime<Utc>,
 }
 
 /// A tariff of a tenant, as stored: the OCPI 2.2.1 object with the store's id.

@@ -8,6 +8,7 @@ use super::boot::{self, BootDecision};
 use super::{Csms, OcppError};
 use crate::model::{
     BootLogEntry, ConnectorStatus, NewStation, RegistrationStatus, Station, StatusReport,
+    VariableValue,
 };
 use crate::store::{Store, StoreError};
 
@@ -111,6 +112,7 @@ impl<S: Store + 'static> Csms<S> {
             o201::SecurityEventNotificationRequest,
             security_event_v201
         );
+        let router = route!(router, self, o201::NotifyReportRequest, notify_report_v201);
         let router = route!(router, self, o21::BootNotificationRequest, boot_v21);
         let router = route!(router, self, o21::HeartbeatRequest, heartbeat_v21);
         let router = route!(router, self, o21::StatusNotificationRequest, status_v21);
@@ -141,6 +143,7 @@ impl<S: Store + 'static> Csms<S> {
             o21::SecurityEventNotificationRequest,
             security_event_v21
         );
+        let router = route!(router, self, o21::NotifyReportRequest, notify_report_v21);
         let csms = self.clone();
         router.on_send(
             move |ctx: Context, message: o21::NotifyPeriodicEventStream| {
@@ -210,6 +213,20 @@ impl<S: Store + 'static> Csms<S> {
             .record_heartbeat(station.tenant_id, station.id, now)
             .await?;
         Ok(now)
+    }
+
+    /// Keeps device-model values a station reported.
+    pub(super) async fn record_variables(
+        &self,
+        station: &Station,
+        values: &[VariableValue],
+    ) -> Result<(), OcppError> {
+        if !values.is_empty() {
+            self.store
+                .upsert_variables(station.tenant_id, station.id, values)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Records a connector's status; a connector that is not registered is only logged.

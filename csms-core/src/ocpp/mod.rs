@@ -70,6 +70,7 @@ pub mod authorize;
 pub mod boot;
 pub mod cdr;
 pub mod commands;
+pub mod device_model;
 mod error;
 mod handlers;
 pub mod meter;

@@ -9,7 +9,7 @@ use super::authorize::Authorization;
 use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
-use super::{Csms, OcppError, meter};
+use super::{Csms, OcppError, device_model, meter};
 use crate::model::{AuthMethod, MeterReport, MeterTarget, StatusReport};
 use crate::store::Store;
 
@@ -226,5 +226,19 @@ impl<S: Store + 'static> Csms<S> {
         )
         .await?;
         Ok(o201::SecurityEventNotificationResponse::default())
+    }
+
+    pub(super) async fn notify_report_v201(
+        &self,
+        ctx: &Context,
+        request: o201::NotifyReportRequest,
+    ) -> Result<o201::NotifyReportResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        let values = device_model::from_report_v201(
+            request.report_data.as_deref().unwrap_or_default(),
+            request.generated_at,
+        );
+        self.record_variables(&station, &values).await?;
+        Ok(o201::NotifyReportResponse::default())
     }
 }

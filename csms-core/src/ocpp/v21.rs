@@ -10,7 +10,7 @@ use super::authorize::Authorization;
 use super::handlers::{BootFacts, interval};
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
-use super::{Csms, OcppError, meter};
+use super::{Csms, OcppError, device_model, meter};
 use crate::model::{ConnectorStatus, MeterReport, MeterTarget, RegistrationStatus, StatusReport};
 use crate::store::Store;
 
@@ -260,6 +260,20 @@ impl<S: Store + 'static> Csms<S> {
         )
         .await?;
         Ok(o21::SecurityEventNotificationResponse::default())
+    }
+
+    pub(super) async fn notify_report_v21(
+        &self,
+        ctx: &Context,
+        request: o21::NotifyReportRequest,
+    ) -> Result<o21::NotifyReportResponse, OcppError> {
+        let station = self.admitted(ctx.identity(), true).await?;
+        let values = device_model::from_report_v21(
+            request.report_data.as_deref().unwrap_or_default(),
+            request.generated_at,
+        );
+        self.record_variables(&station, &values).await?;
+        Ok(o21::NotifyReportResponse::default())
     }
 
     /// A SEND of periodic monitoring data (2.1): kept against the station. A SEND has no

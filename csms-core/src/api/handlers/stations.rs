@@ -11,12 +11,14 @@ use super::locations::require_location;
 use super::{Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
-use crate::api::schema::{BootLogEntryDef, ConnectorDef, EvseDef, OcppVersionName};
+use crate::api::schema::{
+    BootLogEntryDef, ConfigurationKeyDef, ConnectorDef, EvseDef, OcppVersionName, VariableValueDef,
+};
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
-    Actor, BootLogEntry, Connector, Evse, LocationId, NewStation, RegistrationStatus, Station,
-    StationDetails, StationFilter, StationId, TenantId,
+    Actor, BootLogEntry, ConfigurationKey, Connector, Evse, LocationId, NewStation,
+    RegistrationStatus, Station, StationDetails, StationFilter, StationId, TenantId, VariableValue,
 };
 use crate::ocpp::OcppError;
 use crate::ocpp::commands::{Command, CommandResult, Outcome};
@@ -83,7 +85,43 @@ pub(super) fn routes() -> Vec<Route> {
             .summary("stations", "The station's last boots, newest first")
             .query::<BootQuery>()
             .returns::<Vec<BootLogEntryDef>>(),
+        Route::get(
+            "/stations/{id}/configuration",
+            "getStationConfiguration",
+            READ,
+            configuration,
+        )
+        .summary(
+            "stations",
+            "What the station reported of its settings: 1.6 configuration keys, 2.x \
+                 device-model variables (from get_variables, set_variables, get_base_report)",
+        )
+        .returns::<StationConfiguration>(),
     ]
+}
+
+/// What a station reported of its settings.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct StationConfiguration {
+    /// OCPP 1.6 configuration keys, by key.
+    #[schemars(with = "Vec<ConfigurationKeyDef>")]
+    keys: Vec<ConfigurationKey>,
+    /// OCPP 2.x device-model variable values, by component, variable and attribute.
+    #[schemars(with = "Vec<VariableValueDef>")]
+    variables: Vec<VariableValue>,
+}
+
+async fn configuration(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<StationConfiguration>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    let store = &state.inner.store;
+    Ok(Json(StationConfiguration {
+        keys: store.configuration(caller.tenant, station.id).await?,
+        variables: store.variables(caller.tenant, station.id).await?,
+    }))
 }
 
 /// What it takes to register a station.

@@ -31,7 +31,14 @@
 //! ```
 //!
 //! `set_configuration` and `get_configuration` are accepted as other names of
-//! `set_variables` and `get_variables`.
+//! `set_variables` and `get_variables`; `{"command": "get_base_report", "report_base":
+//! "FullInventory"}` asks a 2.x station for its device model.
+//!
+//! What an answer tells of the station's settings is kept with its configuration
+//! (`ConfigurationStore`): the keys a 1.6 GetConfiguration reads out and the values a 2.x
+//! GetVariables reads, the values a station accepts through ChangeConfiguration or
+//! SetVariables, and (through the CSMS's NotifyReport handler) the device model a
+//! GetBaseReport asks for.
 //!
 //! # Mapping
 //!
@@ -66,7 +73,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::OcppError;
-use crate::model::{Actor, NewAuditEntry, TenantId, TokenStatus};
+use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus, VariableValue};
 
 mod v16;
 mod v201;
@@ -84,7 +91,7 @@ pub enum ResetKind {
 
 /// A variable to set (a 1.6 configuration key, a 2.0.1 component variable).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct VariableValue {
+pub struct VariableToSet {
     /// The 2.0.1 component (`OCPPCommCtrlr`); ignored by 1.6.
     #[serde(default)]
     pub component: Option<String>,
@@ -179,7 +186,7 @@ pub enum Command {
     #[serde(alias = "set_configuration")]
     SetVariables {
         /// What to set.
-        variables: Vec<VariableValue>,
+        variables: Vec<VariableToSet>,
     },
     /// Read configuration keys / variables.
     #[serde(alias = "get_configuration")]
@@ -187,6 +194,15 @@ pub enum Command {
         /// What to read (1.6: none reads all).
         #[serde(default)]
         variables: Vec<VariableRef>,
+    },
+    /// Ask a 2.x station to report its device model (NotifyReport messages follow, and are
+    /// kept with the station's configuration).
+    GetBaseReport {
+        /// The report's id, echoed in the NotifyReports (a time-based one when absent).
+        #[serde(default)]
+        request_id: Option<i32>,
+        /// `ConfigurationInventory`, `FullInventory` or `SummaryInventory`.
+        report_base: String,
     },
     /// Ask the station to send a message (`StatusNotification`, `Heartbeat`, ...).
     TriggerMessage {
@@ -264,6 +280,7 @@ impl Command {
             Command::ChangeAvailability { .. } => "change_availability",
             Command::SetVariables { .. } => "set_variables",
             Command::GetVariables { .. } => "get_variables",
+            Command::GetBaseReport { .. } => "get_base_report",
             Command::TriggerMessage { .. } => "trigger_message",
             Command::ReserveNow { .. } => "reserve_now",
             Command::CancelReservation { .. } => "cancel_reservation",
@@ -308,6 +325,21 @@ pub struct CommandResult {
     pub response: Option<Value>,
     /// What went wrong, when something did.
     pub error: Option<String>,
+    /// What the answer tells of the station's settings (keys and variables it read out,
+    /// values it accepted), kept with its configuration.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub settings: Box<Settings>,
+}
+
+/// Settings of a station that an answer reported: 1.6 configuration keys and 2.x
+/// device-model variable values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// 1.6 keys.
+    pub keys: Vec<ConfigurationKey>,
+    /// 2.x variable values.
+    pub variables: Vec<VariableValue>,
 }
 
 impl CommandResult {
@@ -317,6 +349,7 @@ impl CommandResult {
             status: None,
             response: None,
             error: Some(error.into()),
+            settings: Box::default(),
         }
     }
 
@@ -336,6 +369,7 @@ impl CommandResult {
             status,
             response: Some(response),
             error: None,
+            settings: Box::default(),
         }
     }
 
@@ -396,7 +430,21 @@ impl<S: Store> Commands<S> {
             (Some(_), Some(handle)) if !handle.is_connected() => {
                 CommandResult::failed(Outcome::NotConnected, "not connected")
             }
-            (Some(_), Some(handle)) => run(handle, command).await,
+            (Some(station), Some(handle)) => {
+                let result = run(handle, command).await;
+                let settings = &result.settings;
+                if !settings.keys.is_empty() {
+                    self.store
+                        .upsert_configuration(tenant, station.id, &settings.keys)
+                        .await?;
+                }
+                if !settings.variables.is_empty() {
+                    self.store
+                        .upsert_variables(tenant, station.id, &settings.variables)
+                        .await?;
+                }
+                result
+            }
         };
         let entry = NewAuditEntry {
             at: Utc::now(),
@@ -427,14 +475,30 @@ impl<S: Store> Commands<S> {
     }
 }
 
+/// One call: its typed answer, or the result of its failure.
+async fn call<C: OcppCall>(
+    handle: &StationHandle,
+    request: &C,
+) -> Result<C::Response, CommandResult> {
+    handle
+        .call(request)
+        .await
+        .map_err(CommandResult::from_failure)
+}
+
+/// A typed answer as a result.
+fn answer<R: Serialize>(response: &R) -> CommandResult {
+    match serde_json::to_value(response) {
+        Ok(value) => CommandResult::answered(value),
+        Err(error) => CommandResult::failed(Outcome::Failed, error.to_string()),
+    }
+}
+
 /// One call, its answer as a result.
 async fn exchange<C: OcppCall>(handle: &StationHandle, request: &C) -> CommandResult {
-    match handle.call(request).await {
-        Ok(response) => match serde_json::to_value(&response) {
-            Ok(value) => CommandResult::answered(value),
-            Err(error) => CommandResult::failed(Outcome::Failed, error.to_string()),
-        },
-        Err(failure) => CommandResult::from_failure(failure),
+    match call(handle, request).await {
+        Ok(response) => answer(&response),
+        Err(failed) => failed,
     }
 }
 

@@ -1,11 +1,14 @@
 //! Commands as OCPP 1.6 messages.
 
+use chrono::Utc;
 use ocpp_server::StationHandle;
 use ocpp_types::v16 as o16;
 use serde_json::Value;
 
-use super::{Command, CommandResult, Outcome, ResetKind, exchange, from_json, invalid, wire};
-use crate::model::TokenStatus;
+use super::{
+    Command, CommandResult, Outcome, ResetKind, answer, call, exchange, from_json, invalid, wire,
+};
+use crate::model::{ConfigurationKey, TokenStatus};
 
 fn v16_status(status: TokenStatus) -> o16::AuthorizationStatus {
     match status {
@@ -95,6 +98,7 @@ async fn v16_call(
             }
             let mut answers = Vec::with_capacity(variables.len());
             let mut worst: Option<CommandResult> = None;
+            let mut accepted = Vec::new();
             for variable in variables {
                 let request = o16::ChangeConfigurationRequest {
                     key: variable.variable.clone(),
@@ -103,12 +107,22 @@ async fn v16_call(
                 let result = exchange(handle, &request).await;
                 let Some(response) = result.response.clone() else {
                     // Not answered: stop here, with what was answered so far.
-                    return Ok(CommandResult {
+                    let mut result = CommandResult {
                         response: Some(Value::Array(answers)),
                         ..result
-                    });
+                    };
+                    result.settings.keys = accepted;
+                    return Ok(result);
                 };
                 answers.push(response);
+                if result.outcome == Outcome::Accepted {
+                    accepted.push(ConfigurationKey {
+                        key: variable.variable.clone(),
+                        value: Some(variable.value.clone()),
+                        readonly: false,
+                        reported_at: Utc::now(),
+                    });
+                }
                 if worst
                     .as_ref()
                     .is_none_or(|w| w.outcome == Outcome::Accepted)
@@ -117,17 +131,38 @@ async fn v16_call(
                 }
             }
             let worst = worst.unwrap_or_else(|| invalid("no variables to set"));
-            CommandResult {
+            let mut result = CommandResult {
                 response: Some(Value::Array(answers)),
                 ..worst
-            }
+            };
+            result.settings.keys = accepted;
+            result
         }
         Command::GetVariables { variables } => {
             let keys: Vec<String> = variables.iter().map(|v| v.variable.clone()).collect();
             let request = o16::GetConfigurationRequest {
                 key: (!keys.is_empty()).then_some(keys),
             };
-            exchange(handle, &request).await
+            let response = call(handle, &request).await?;
+            let mut result = answer(&response);
+            let now = Utc::now();
+            result.settings.keys = response
+                .configuration_key
+                .unwrap_or_default()
+                .into_iter()
+                .map(|entry| ConfigurationKey {
+                    key: entry.key,
+                    value: entry.value,
+                    readonly: entry.readonly,
+                    reported_at: now,
+                })
+                .collect();
+            result
+        }
+        Command::GetBaseReport { .. } => {
+            return Err(invalid(
+                "1.6 has no device model report (use get_variables)",
+            ));
         }
         Command::TriggerMessage {
             message,

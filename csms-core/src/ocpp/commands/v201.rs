@@ -5,8 +5,11 @@ use ocpp_server::StationHandle;
 use ocpp_types::{OcppCall, OcppVersion, v21 as o21, v201 as o201};
 use serde_json::Value;
 
-use super::{Command, CommandResult, Outcome, ResetKind, exchange, from_json, invalid, wire};
-use crate::model::TokenStatus;
+use super::{
+    Command, CommandResult, Outcome, ResetKind, answer, call, exchange, from_json, invalid, wire,
+};
+use crate::model::{TokenStatus, VariableValue};
+use crate::ocpp::device_model::key_v201;
 
 fn v201_status(status: TokenStatus) -> o201::AuthorizationStatus {
     match status {
@@ -63,9 +66,39 @@ impl In21 for o201::ClearChargingProfileRequest {
 impl In21 for o201::SendLocalListRequest {
     type V21 = o21::SendLocalListRequest;
 }
+impl In21 for o201::GetBaseReportRequest {
+    type V21 = o21::GetBaseReportRequest;
+}
 
-/// Sends a 2.0.1 request as the station's version has it: as is to a 2.0.1 station, in
-/// its 2.1 form to a 2.1 station.
+/// Sends a 2.0.1 request as the station's version has it (as is to a 2.0.1 station, in its
+/// 2.1 form to a 2.1 station) and reads the answer as the 2.0.1 one (a 2.1 answer written
+/// and read back: what 2.1 adds to it is left out).
+async fn call_2x<C: In21>(
+    handle: &StationHandle,
+    request: &C,
+) -> Result<C::Response, CommandResult> {
+    if handle.version() != OcppVersion::V21 {
+        return call(handle, request).await;
+    }
+    let request = serde_json::to_value(request)
+        .and_then(serde_json::from_value::<C::V21>)
+        .map_err(|error| invalid(format!("{} has no 2.1 form: {error}", C::ACTION)))?;
+    let response = call(handle, &request).await?;
+    serde_json::to_value(&response)
+        .and_then(serde_json::from_value::<C::Response>)
+        .map_err(|error| {
+            CommandResult::failed(
+                Outcome::Failed,
+                format!(
+                    "the 2.1 answer to {} reads as no 2.0.1 one: {error}",
+                    C::ACTION
+                ),
+            )
+        })
+}
+
+/// Sends a 2.0.1 request as the station's version has it, and answers with the station's
+/// own answer.
 async fn exchange_2x<C: In21>(handle: &StationHandle, request: &C) -> CommandResult {
     if handle.version() != OcppVersion::V21 {
         return exchange(handle, request).await;
@@ -75,6 +108,16 @@ async fn exchange_2x<C: In21>(handle: &StationHandle, request: &C) -> CommandRes
         Ok(request) => exchange(handle, &request).await,
         Err(error) => invalid(format!("{} has no 2.1 form: {error}", C::ACTION)),
     }
+}
+
+/// A request id from the clock, for requests the operator gave none.
+fn time_based_id() -> i32 {
+    i32::try_from(
+        Utc::now()
+            .timestamp_millis()
+            .rem_euclid(i64::from(i32::MAX)),
+    )
+    .unwrap_or(1)
 }
 
 /// Sends `command` to a 2.0.1 or 2.1 station.
@@ -106,14 +149,7 @@ async fn v201_call(
             charging_profile,
             ..
         } => {
-            let id = remote_start_id.unwrap_or_else(|| {
-                i32::try_from(
-                    Utc::now()
-                        .timestamp_millis()
-                        .rem_euclid(i64::from(i32::MAX)),
-                )
-                .unwrap_or(1)
-            });
+            let id = remote_start_id.unwrap_or_else(time_based_id);
             let mut request = o201::RequestStartTransactionRequest::new(central(id_token), id);
             request.evse_id = *evse;
             if let Some(profile) = charging_profile {
@@ -168,8 +204,41 @@ async fn v201_call(
                     ))
                 })
                 .collect::<Result<Vec<_>, CommandResult>>()?;
-            let result = exchange_2x(handle, &o201::SetVariablesRequest::new(data)).await;
-            per_item_status(result, "setVariableResult")
+            let request = o201::SetVariablesRequest::new(data);
+            let response = call_2x(handle, &request).await?;
+            let now = Utc::now();
+            let mut result = per_item_status(answer(&response), "setVariableResult");
+            result.settings.variables = response
+                .set_variable_result
+                .iter()
+                .filter(|item| {
+                    matches!(
+                        item.attribute_status,
+                        o201::SetVariableStatus::Accepted | o201::SetVariableStatus::RebootRequired
+                    )
+                })
+                .filter_map(|item| {
+                    let key = key_v201(
+                        &item.component,
+                        &item.variable,
+                        item.attribute_type.as_ref(),
+                    );
+                    let sent = request.set_variable_data.iter().find(|data| {
+                        key_v201(
+                            &data.component,
+                            &data.variable,
+                            data.attribute_type.as_ref(),
+                        ) == key
+                    })?;
+                    Some(VariableValue {
+                        key,
+                        value: Some(sent.attribute_value.clone()),
+                        mutability: None,
+                        reported_at: now,
+                    })
+                })
+                .collect();
+            result
         }
         Command::GetVariables { variables } => {
             if variables.is_empty() {
@@ -184,7 +253,34 @@ async fn v201_call(
                     ))
                 })
                 .collect::<Result<Vec<_>, CommandResult>>()?;
-            exchange_2x(handle, &o201::GetVariablesRequest::new(data)).await
+            let response = call_2x(handle, &o201::GetVariablesRequest::new(data)).await?;
+            let now = Utc::now();
+            let mut result = answer(&response);
+            result.settings.variables = response
+                .get_variable_result
+                .iter()
+                .filter(|item| item.attribute_status == o201::GetVariableStatus::Accepted)
+                .map(|item| VariableValue {
+                    key: key_v201(
+                        &item.component,
+                        &item.variable,
+                        item.attribute_type.as_ref(),
+                    ),
+                    value: item.attribute_value.clone(),
+                    mutability: None,
+                    reported_at: now,
+                })
+                .collect();
+            result
+        }
+        Command::GetBaseReport {
+            request_id,
+            report_base,
+        } => {
+            let request_id = request_id.unwrap_or_else(time_based_id);
+            let request =
+                o201::GetBaseReportRequest::new(wire("2.x report base", report_base)?, request_id);
+            exchange_2x(handle, &request).await
         }
         Command::TriggerMessage {
             message,
