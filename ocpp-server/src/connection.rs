@@ -126,6 +126,9 @@ const IDLE_WAKE: Duration = Duration::from_secs(3600);
 /// How often "last seen" is written to the storage at most.
 const SEEN_EVERY: Duration = Duration::from_secs(60);
 
+/// How long the answer to a peer's Close frame may take to write.
+const CLOSE_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Drives the connection until it ends.
 pub(crate) async fn run<S>(ws: WebSocketStream<S>, session: Session, peer: Peer) -> Ended
 where
@@ -203,6 +206,9 @@ where
                 match message {
                     Some(Ok(message)) => {
                         if !driver.on_message(message) {
+                            // The peer closed. Reading its Close frame queued ours (RFC 6455
+                            // 5.5.1): it goes out before the connection ends.
+                            let _ = tokio::time::timeout(CLOSE_REPLY_TIMEOUT, driver.ws.flush()).await;
                             break driver.end(Ended::Peer);
                         }
                     }

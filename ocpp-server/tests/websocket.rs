@@ -487,6 +487,36 @@ async fn the_storage_sees_connect_and_disconnect() {
     eventually(|| server.stations().is_empty()).await;
 }
 
+#[tokio::test]
+async fn a_station_that_closes_gets_a_close_frame_back() {
+    let (server, _) = start(ServerConfig::default(), csms_router()).await;
+    let mut ws = raw_station(&server, "CP-BYE").await;
+    eventually(|| server.station("CP-BYE").is_some()).await;
+    ws.send(Message::Close(Some(
+        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bye".into(),
+        },
+    )))
+    .await
+    .unwrap();
+    // RFC 6455 5.5.1: the server answers a Close frame with one of its own.
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => break Some(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => break None,
+            }
+        }
+    })
+    .await
+    .expect("the server answers in time");
+    let frame = answer.expect("a Close frame, not a dropped connection");
+    assert_eq!(frame.map(|frame| frame.code), Some(CloseCode::Normal));
+    eventually(|| server.stations().is_empty()).await;
+}
+
 /// A raw WebSocket connection offering 1.6, as a station that stops reading would have.
 async fn raw_station(
     server: &Server,
