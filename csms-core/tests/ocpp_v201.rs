@@ -397,3 +397,30 @@ async fn an_ended_for_a_transaction_never_seen_starts_and_ends_it() {
             .is_some()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_nobody_registered_is_created_from_its_status() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-NEWPLUG").await;
+    let cp = h
+        .connect("CS-NEWPLUG", OcppVersion::V201, Router::new())
+        .await;
+    boot(&cp).await;
+    cp.call(&v201::StatusNotificationRequest::new(
+        2,
+        v201::ConnectorStatus::Faulted,
+        3,
+        t0(),
+    ))
+    .await
+    .unwrap();
+    let connectors = h.store.connectors(h.tenant, station.id).await.unwrap();
+    let reported = connectors
+        .iter()
+        .find(|c| (c.evse_id, c.connector_id) == (3, 2))
+        .expect("the reported connector exists");
+    assert_eq!(reported.status, ConnectorStatus::Faulted);
+    assert_eq!(reported.standard, None, "nobody described it yet");
+    let evses = h.store.evses(h.tenant, station.id).await.unwrap();
+    assert!(evses.iter().any(|evse| evse.evse_id == 3));
+}

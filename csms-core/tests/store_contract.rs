@@ -1023,9 +1023,9 @@ async fn boot_log(store: &impl Store) {
         station_id: station.id,
         evse_id: 1,
         connector_id: 1,
-        standard: ConnectorType::Iec62196T2,
-        format: ConnectorFormat::Socket,
-        power_type: PowerType::Ac3Phase,
+        standard: Some(ConnectorType::Iec62196T2),
+        format: Some(ConnectorFormat::Socket),
+        power_type: Some(PowerType::Ac3Phase),
         max_voltage: Some(400),
         max_amperage: Some(32),
         max_power_w: Some(22000),
@@ -1065,22 +1065,46 @@ async fn boot_log(store: &impl Store) {
             .await
             .expect("older status")
     );
-    let missing = StatusReport {
+    // A connector, and an EVSE, that nobody registered: the station's report makes them.
+    let reported = StatusReport {
+        evse_id: 2,
         connector_id: 9,
-        ..report.clone()
+        status: ConnectorStatus::Occupied,
+        error_code: None,
+        vendor_error_code: None,
+        at: time(9, 5, 0),
     };
     assert!(
-        !store
-            .record_status(t, station.id, &missing)
+        store
+            .record_status(t, station.id, &reported)
             .await
-            .expect("no connector")
+            .expect("new connector")
     );
     let connectors = store.connectors(t, station.id).await.expect("connectors");
-    assert_eq!(connectors.len(), 1);
+    assert_eq!(connectors.len(), 2);
     assert_eq!(connectors[0].status, ConnectorStatus::Faulted);
     assert_eq!(connectors[0].vendor_error_code.as_deref(), Some("E42"));
-    assert_eq!(connectors[0].standard, ConnectorType::Iec62196T2);
-    assert_eq!(store.evses(t, station.id).await.expect("evses"), vec![evse]);
+    assert_eq!(connectors[0].standard, Some(ConnectorType::Iec62196T2));
+    let new = &connectors[1];
+    assert_eq!((new.evse_id, new.connector_id), (2, 9));
+    assert_eq!(new.status, ConnectorStatus::Occupied);
+    assert_eq!(new.status_at, Some(time(9, 5, 0)));
+    assert!(new.standard.is_none() && new.format.is_none() && new.power_type.is_none());
+    let evses = store.evses(t, station.id).await.expect("evses");
+    assert_eq!(evses.len(), 2);
+    assert_eq!(evses[0], evse);
+    assert_eq!(
+        (evses[1].evse_id, evses[1].status),
+        (2, ConnectorStatus::Occupied)
+    );
+    // Another tenant's station gets nothing.
+    let other = tenant(store, "Other").await;
+    assert!(
+        !store
+            .record_status(other, station.id, &reported)
+            .await
+            .expect("no such station")
+    );
 }
 
 /// A store that registers unknown stations under a tenant, with that tenant's policy.

@@ -182,12 +182,13 @@ pub struct Connector {
     pub evse_id: i32,
     /// Its number within the EVSE (from 1).
     pub connector_id: i32,
-    /// Its standard (Type 2, CCS, CHAdeMO, ...).
-    pub standard: ConnectorType,
-    /// Socket or cable.
-    pub format: ConnectorFormat,
-    /// AC or DC.
-    pub power_type: PowerType,
+    /// Its standard (Type 2, CCS, CHAdeMO, ...); `None` for a connector a station reported
+    /// that nobody described yet.
+    pub standard: Option<ConnectorType>,
+    /// Socket or cable, when known.
+    pub format: Option<ConnectorFormat>,
+    /// AC or DC, when known.
+    pub power_type: Option<PowerType>,
     /// Maximum voltage, in volts.
     pub max_voltage: Option<i32>,
     /// Maximum current, in amperes.

@@ -229,7 +229,8 @@ impl<S: Store + 'static> Csms<S> {
         Ok(())
     }
 
-    /// Records a connector's status; a connector that is not registered is only logged.
+    /// Records a connector's status; a connector nobody registered is created from the
+    /// station's report.
     pub(super) async fn record_status(
         &self,
         station: &Station,
@@ -245,7 +246,7 @@ impl<S: Store + 'static> Csms<S> {
                 evse = report.evse_id,
                 connector = report.connector_id,
                 status = %report.status,
-                "status of a connector that is not registered"
+                "status of a station the store no longer has"
             );
         }
         Ok(())

@@ -36,8 +36,9 @@
 //!   [`CsmsConfig::unknown_station_tenant`], and the boot goes to the boot log.
 //! - **Heartbeat**: recorded on the station.
 //! - **StatusNotification**: recorded on the connector (1.6 connector `n` is EVSE `n`,
-//!   connector `n`; connector 0, the whole station, and connectors not registered are only
-//!   logged).
+//!   connector `n`; connector 0, the whole station, is only logged). A connector nobody
+//!   registered is created from the report, with its EVSE if that is new too; what it
+//!   physically is stays unknown until an operator describes it.
 //! - **Authorize**: [`authorize::authorize`], answered as `idTagInfo` / `idTokenInfo`.
 //! - **StartTransaction / StopTransaction / MeterValues** (1.6) and **TransactionEvent**
 //!   (2.0.1 and 2.1, one set of rules on a version-neutral report, ordered by

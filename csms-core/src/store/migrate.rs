@@ -52,6 +52,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "meter readings kept when they differ, and outside sessions",
         include_str!("../../migrations/sqlite/0008_meter_readings.sql"),
     ),
+    (
+        9,
+        "connectors a station reports before anyone describes them",
+        include_str!("../../migrations/sqlite/0009_reported_connectors.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -95,6 +100,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         8,
         "meter readings kept when they differ, and outside sessions",
         include_str!("../../migrations/postgres/0008_meter_readings.sql"),
+    ),
+    (
+        9,
+        "connectors a station reports before anyone describes them",
+        include_str!("../../migrations/postgres/0009_reported_connectors.sql"),
     ),
 ];
 

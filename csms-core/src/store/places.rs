@@ -129,8 +129,10 @@ pub trait StationStore: Send + Sync {
     /// such EVSE.
     async fn upsert_connector(&self, tenant: TenantId, connector: &Connector) -> StoreResult<bool>;
 
-    /// Records a StatusNotification; `false` if `tenant` has no such connector. A report
-    /// older than the one recorded changes nothing (and answers `true`).
+    /// Records a StatusNotification. A connector nobody registered is created with the
+    /// reported status (and its EVSE, if that is new too), its physical description left
+    /// unknown; `false` only if `tenant` has no such station. A report older than the one
+    /// recorded changes nothing (and answers `true`).
     async fn record_status(
         &self,
         tenant: TenantId,

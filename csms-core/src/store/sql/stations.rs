@@ -123,9 +123,15 @@ macro_rules! stations {
                     station_id: StationId(row.try_get("station_id")?),
                     evse_id: row.try_get("evse_id")?,
                     connector_id: row.try_get("connector_id")?,
-                    standard: ConnectorType::from_wire(&row.try_get::<String, _>("standard")?),
-                    format: ConnectorFormat::from_wire(&row.try_get::<String, _>("format")?),
-                    power_type: PowerType::from_wire(&row.try_get::<String, _>("power_type")?),
+                    standard: row
+                        .try_get::<Option<String>, _>("standard")?
+                        .map(|text| ConnectorType::from_wire(&text)),
+                    format: row
+                        .try_get::<Option<String>, _>("format")?
+                        .map(|text| ConnectorFormat::from_wire(&text)),
+                    power_type: row
+                        .try_get::<Option<String>, _>("power_type")?
+                        .map(|text| PowerType::from_wire(&text)),
                     max_voltage: row.try_get("max_voltage")?,
                     max_amperage: row.try_get("max_amperage")?,
                     max_power_w: row.try_get("max_power_w")?,
@@ -380,9 +386,9 @@ macro_rules! stations {
                     .bind(connector.station_id.0)
                     .bind(connector.evse_id)
                     .bind(connector.connector_id)
-                    .bind(connector.standard.as_str())
-                    .bind(connector.format.as_str())
-                    .bind(connector.power_type.as_str())
+                    .bind(connector.standard.as_ref().map(|standard| standard.as_str()))
+                    .bind(connector.format.as_ref().map(|format| format.as_str()))
+                    .bind(connector.power_type.as_ref().map(|power| power.as_str()))
                     .bind(connector.max_voltage)
                     .bind(connector.max_amperage)
                     .bind(connector.max_power_w)
@@ -433,7 +439,45 @@ macro_rules! stations {
                                 .bind(report.connector_id)
                                 .fetch_optional(&mut *connection)
                                 .await?;
-                                Ok(exists.is_some())
+                                if exists.is_some() {
+                                    // A report older than the one kept.
+                                    return Ok(true);
+                                }
+                                // A connector nobody registered: the station's word makes it,
+                                // with its EVSE if that is new too.
+                                sqlx::query(
+                                    "INSERT INTO evses (tenant_id, station_id, evse_id, status) \
+                                     SELECT tenant_id, id, $3, $4 FROM stations \
+                                     WHERE tenant_id = $1 AND id = $2 \
+                                     ON CONFLICT (tenant_id, station_id, evse_id) DO NOTHING",
+                                )
+                                .bind(tenant.0)
+                                .bind(station.0)
+                                .bind(report.evse_id)
+                                .bind(report.status.as_str())
+                                .execute(&mut *connection)
+                                .await?;
+                                let created = sqlx::query(
+                                    "INSERT INTO connectors (tenant_id, station_id, evse_id, \
+                                     connector_id, status, error_code, vendor_error_code, \
+                                     status_at) \
+                                     SELECT tenant_id, station_id, evse_id, $4, $5, $6, $7, $8 \
+                                     FROM evses \
+                                     WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
+                                     ON CONFLICT (tenant_id, station_id, evse_id, connector_id) \
+                                     DO NOTHING",
+                                )
+                                .bind(tenant.0)
+                                .bind(station.0)
+                                .bind(report.evse_id)
+                                .bind(report.connector_id)
+                                .bind(report.status.as_str())
+                                .bind(&report.error_code)
+                                .bind(&report.vendor_error_code)
+                                .bind(at(report.at))
+                                .execute(&mut *connection)
+                                .await?;
+                                Ok(created.rows_affected() > 0)
                             })
                         })
                         .await
