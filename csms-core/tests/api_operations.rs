@@ -567,3 +567,85 @@ async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
     station.close().await;
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_describe_change_and_remove_evses_and_connectors() {
+    let api = TestApi::start().await;
+    let admin = api.tenant("Alpha", "ALP").await;
+    let created = api
+        .post("/stations", &admin, json!({ "identity": "EV-PARTS" }))
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let plug = json!({
+        "standard": "IEC_62196_T2_COMBO", "format": "CABLE", "power_type": "DC",
+        "max_voltage": 920, "max_amperage": 250, "max_power_w": 150000
+    });
+
+    // Describing a connector of an EVSE nobody registered makes both.
+    let put = api
+        .put(
+            &format!("/stations/{id}/evses/2/connectors/1"),
+            &admin,
+            plug.clone(),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.body["standard"], "IEC_62196_T2_COMBO");
+    assert_eq!(
+        put.body["status"], "Unavailable",
+        "until the station reports"
+    );
+    let evse = api
+        .put(
+            &format!("/stations/{id}/evses/2"),
+            &admin,
+            json!({ "uid": "NL*ALP*E2" }),
+        )
+        .await;
+    assert_eq!(evse.status, 200, "{}", evse.text);
+    let view = api.get(&format!("/stations/{id}"), &admin).await;
+    assert_eq!(view.body["evses"][0]["uid"], "NL*ALP*E2", "{}", view.text);
+    assert_eq!(view.body["connectors"][0]["max_power_w"], 150000);
+
+    // Bad numbers and bad descriptions are refused; another tenant sees nothing.
+    api.put(
+        &format!("/stations/{id}/evses/0/connectors/1"),
+        &admin,
+        plug.clone(),
+    )
+    .await
+    .assert_error(400, "invalid_path");
+    api.put(
+        &format!("/stations/{id}/evses/2/connectors/1"),
+        &admin,
+        json!({ "standard": "WARP_PLUG", "format": "CABLE", "power_type": "DC" }),
+    )
+    .await
+    .assert_error(400, "invalid_body");
+    let beta = api.tenant("Beta", "BET").await;
+    api.put(
+        &format!("/stations/{id}/evses/2/connectors/1"),
+        &beta,
+        plug.clone(),
+    )
+    .await
+    .assert_error(404, "not_found");
+    api.delete(&format!("/stations/{id}/evses/2"), &beta)
+        .await
+        .assert_error(404, "not_found");
+
+    // Removing the connector, then the EVSE.
+    let gone = api
+        .delete(&format!("/stations/{id}/evses/2/connectors/1"), &admin)
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    api.delete(&format!("/stations/{id}/evses/2/connectors/1"), &admin)
+        .await
+        .assert_error(404, "not_found");
+    let gone = api.delete(&format!("/stations/{id}/evses/2"), &admin).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    let view = api.get(&format!("/stations/{id}"), &admin).await;
+    assert_eq!(view.body["evses"], json!([]));
+    assert_eq!(view.body["connectors"], json!([]));
+    api.finish().await;
+}

@@ -140,6 +140,24 @@ pub trait StationStore: Send + Sync {
         report: &StatusReport,
     ) -> StoreResult<bool>;
 
+    /// Deletes an EVSE with its connectors; `false` if `tenant` has no such EVSE.
+    /// [`StoreError::Conflict`](super::StoreError::Conflict) while a tariff is assigned to it.
+    async fn delete_evse(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        evse_id: i32,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a connector; `false` if `tenant` has no such connector.
+    async fn delete_connector(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> StoreResult<bool>;
+
     /// The station's connectors, by EVSE and number.
     async fn connectors(&self, tenant: TenantId, station: StationId)
     -> StoreResult<Vec<Connector>>;

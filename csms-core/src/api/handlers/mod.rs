@@ -3,6 +3,7 @@
 mod audit;
 mod cdrs;
 mod estimate;
+mod evses;
 mod locations;
 mod sessions;
 mod stations;
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(vehicles::routes());
     routes.extend(locations::routes());
     routes.extend(stations::routes());
+    routes.extend(evses::routes());
     routes.extend(sessions::routes());
     routes.extend(tariffs::routes());
     routes.extend(cdrs::routes());

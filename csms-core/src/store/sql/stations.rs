@@ -364,6 +364,59 @@ macro_rules! stations {
                     .collect()
                 }
 
+                async fn delete_evse(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                    evse_id: i32,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+                    sqlx::query(
+                        "DELETE FROM connectors WHERE tenant_id = $1 AND station_id = $2 \
+                         AND evse_id = $3",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(evse_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    let done = sqlx::query(
+                        "DELETE FROM evses WHERE tenant_id = $1 AND station_id = $2 \
+                         AND evse_id = $3",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(evse_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::referenced("EVSE with a tariff assigned"))?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn delete_connector(
+                    &self,
+                    tenant: TenantId,
+                    station: StationId,
+                    evse_id: i32,
+                    connector_id: i32,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "DELETE FROM connectors WHERE tenant_id = $1 AND station_id = $2 \
+                         AND evse_id = $3 AND connector_id = $4",
+                    )
+                    .bind(tenant.0)
+                    .bind(station.0)
+                    .bind(evse_id)
+                    .bind(connector_id)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
                 async fn upsert_connector(
                     &self,
                     tenant: TenantId,
