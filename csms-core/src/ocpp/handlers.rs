@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use ocpp_server::{Context, ErrorReply, Router};
-use ocpp_types::{v16 as o16, v21 as o21, v201 as o201};
+use ocpp_types::{OcppCall, v16 as o16, v21 as o21, v201 as o201};
 
 use super::boot::{self, BootDecision};
+use super::notice::StationNotice;
 use super::{Csms, OcppError};
 use crate::model::{
     BootLogEntry, ConnectorStatus, NewStation, RegistrationStatus, Station, StatusReport,
@@ -51,37 +52,6 @@ impl<S: Store + 'static> Csms<S> {
         let router = route!(router, self, o16::StartTransactionRequest, start_v16);
         let router = route!(router, self, o16::StopTransactionRequest, stop_v16);
         let router = route!(router, self, o16::MeterValuesRequest, meter_values_v16);
-        let router = route!(router, self, o16::DataTransferRequest, data_transfer_v16);
-        let router = route!(
-            router,
-            self,
-            o16::FirmwareStatusNotificationRequest,
-            firmware_v16
-        );
-        let router = route!(
-            router,
-            self,
-            o16::DiagnosticsStatusNotificationRequest,
-            diagnostics_v16
-        );
-        let router = route!(
-            router,
-            self,
-            o16::SignedFirmwareStatusNotificationRequest,
-            signed_firmware_v16
-        );
-        let router = route!(
-            router,
-            self,
-            o16::LogStatusNotificationRequest,
-            log_status_v16
-        );
-        let router = route!(
-            router,
-            self,
-            o16::SecurityEventNotificationRequest,
-            security_event_v16
-        );
         let router = route!(router, self, o201::BootNotificationRequest, boot_v201);
         let router = route!(router, self, o201::HeartbeatRequest, heartbeat_v201);
         let router = route!(router, self, o201::StatusNotificationRequest, status_v201);
@@ -93,25 +63,6 @@ impl<S: Store + 'static> Csms<S> {
             transaction_event
         );
         let router = route!(router, self, o201::MeterValuesRequest, meter_values_v201);
-        let router = route!(router, self, o201::DataTransferRequest, data_transfer_v201);
-        let router = route!(
-            router,
-            self,
-            o201::FirmwareStatusNotificationRequest,
-            firmware_v201
-        );
-        let router = route!(
-            router,
-            self,
-            o201::LogStatusNotificationRequest,
-            log_status_v201
-        );
-        let router = route!(
-            router,
-            self,
-            o201::SecurityEventNotificationRequest,
-            security_event_v201
-        );
         let router = route!(router, self, o201::NotifyReportRequest, notify_report_v201);
         let router = route!(router, self, o21::BootNotificationRequest, boot_v21);
         let router = route!(router, self, o21::HeartbeatRequest, heartbeat_v21);
@@ -124,26 +75,37 @@ impl<S: Store + 'static> Csms<S> {
             transaction_event_v21
         );
         let router = route!(router, self, o21::MeterValuesRequest, meter_values_v21);
-        let router = route!(router, self, o21::DataTransferRequest, data_transfer_v21);
-        let router = route!(
-            router,
-            self,
-            o21::FirmwareStatusNotificationRequest,
-            firmware_v21
-        );
-        let router = route!(
-            router,
-            self,
-            o21::LogStatusNotificationRequest,
-            log_status_v21
-        );
-        let router = route!(
-            router,
-            self,
-            o21::SecurityEventNotificationRequest,
-            security_event_v21
-        );
         let router = route!(router, self, o21::NotifyReportRequest, notify_report_v21);
+        let router =
+            self.on_notice::<o16::FirmwareStatusNotificationRequest>(router, Default::default);
+        let router = self
+            .on_notice::<o16::SignedFirmwareStatusNotificationRequest>(router, Default::default);
+        let router =
+            self.on_notice::<o16::DiagnosticsStatusNotificationRequest>(router, Default::default);
+        let router = self.on_notice::<o16::LogStatusNotificationRequest>(router, Default::default);
+        let router =
+            self.on_notice::<o16::SecurityEventNotificationRequest>(router, Default::default);
+        let router =
+            self.on_notice::<o16::DataTransferRequest>(router, || o16::DataTransferResponse {
+                data: None,
+                status: o16::DataTransferStatus::UnknownVendorId,
+            });
+        let router =
+            self.on_notice::<o201::FirmwareStatusNotificationRequest>(router, Default::default);
+        let router = self.on_notice::<o201::LogStatusNotificationRequest>(router, Default::default);
+        let router =
+            self.on_notice::<o201::SecurityEventNotificationRequest>(router, Default::default);
+        let router = self.on_notice::<o201::DataTransferRequest>(router, || {
+            o201::DataTransferResponse::new(o201::DataTransferStatus::UnknownVendorId)
+        });
+        let router =
+            self.on_notice::<o21::FirmwareStatusNotificationRequest>(router, Default::default);
+        let router = self.on_notice::<o21::LogStatusNotificationRequest>(router, Default::default);
+        let router =
+            self.on_notice::<o21::SecurityEventNotificationRequest>(router, Default::default);
+        let router = self.on_notice::<o21::DataTransferRequest>(router, || {
+            o21::DataTransferResponse::new(o21::DataTransferStatus::UnknownVendorId)
+        });
         let csms = self.clone();
         router.on_send(
             move |ctx: Context, message: o21::NotifyPeriodicEventStream| {
@@ -151,6 +113,27 @@ impl<S: Store + 'static> Csms<S> {
                 async move { csms.periodic_event_stream_v21(&ctx, message).await }
             },
         )
+    }
+
+    /// Registers the handler of `R`, a notice for the record: kept
+    /// ([`Csms::keep_notice`]), then answered with `answer()`.
+    fn on_notice<R>(&self, router: Router, answer: fn() -> R::Response) -> Router
+    where
+        R: OcppCall + Into<StationNotice>,
+    {
+        let csms = self.clone();
+        router.on(move |ctx: Context, request: R| {
+            let csms = csms.clone();
+            async move {
+                csms.keep_notice(ctx.identity(), request.into())
+                    .await
+                    .map_err(|error| {
+                        tracing::warn!(station = ctx.identity(), %error, "message not handled");
+                        ErrorReply::from(error)
+                    })?;
+                Ok(answer())
+            }
+        })
     }
 
     /// Decides a boot, registers an unknown station the policy lets in, and logs the boot.

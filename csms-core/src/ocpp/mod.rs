@@ -75,6 +75,7 @@ pub mod device_model;
 mod error;
 mod handlers;
 pub mod meter;
+mod notice;
 pub mod ocpi_cdr;
 pub mod sequence;
 mod transaction;

@@ -4,7 +4,6 @@ use chrono::Utc;
 use ocpp_server::Context;
 use ocpp_types::v16 as o16;
 use rust_decimal::Decimal;
-use serde_json::json;
 
 use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
 use super::transaction::ThisSession;
@@ -253,105 +252,5 @@ impl<S: Store + 'static> Csms<S> {
             );
         }
         Ok(o16::MeterValuesResponse {})
-    }
-
-    pub(super) async fn data_transfer_v16(
-        &self,
-        ctx: &Context,
-        request: o16::DataTransferRequest,
-    ) -> Result<o16::DataTransferResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
-        let report = json!({
-            "vendorId": request.vendor_id,
-            "messageId": request.message_id,
-            "data": request.data,
-        });
-        self.audit_station(&station, "station.data_transfer", report)
-            .await?;
-        Ok(o16::DataTransferResponse {
-            data: None,
-            status: o16::DataTransferStatus::UnknownVendorId,
-        })
-    }
-
-    pub(super) async fn firmware_v16(
-        &self,
-        ctx: &Context,
-        request: o16::FirmwareStatusNotificationRequest,
-    ) -> Result<o16::FirmwareStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.firmware_status",
-            json!({ "status": request.status.as_str() }),
-        )
-        .await?;
-        Ok(o16::FirmwareStatusNotificationResponse {})
-    }
-
-    pub(super) async fn signed_firmware_v16(
-        &self,
-        ctx: &Context,
-        request: o16::SignedFirmwareStatusNotificationRequest,
-    ) -> Result<o16::SignedFirmwareStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.firmware_status",
-            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
-        )
-        .await?;
-        Ok(o16::SignedFirmwareStatusNotificationResponse {})
-    }
-
-    pub(super) async fn diagnostics_v16(
-        &self,
-        ctx: &Context,
-        request: o16::DiagnosticsStatusNotificationRequest,
-    ) -> Result<o16::DiagnosticsStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.diagnostics_status",
-            json!({ "status": request.status.as_str() }),
-        )
-        .await?;
-        Ok(o16::DiagnosticsStatusNotificationResponse {})
-    }
-
-    pub(super) async fn log_status_v16(
-        &self,
-        ctx: &Context,
-        request: o16::LogStatusNotificationRequest,
-    ) -> Result<o16::LogStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.log_status",
-            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
-        )
-        .await?;
-        Ok(o16::LogStatusNotificationResponse {})
-    }
-
-    pub(super) async fn security_event_v16(
-        &self,
-        ctx: &Context,
-        request: o16::SecurityEventNotificationRequest,
-    ) -> Result<o16::SecurityEventNotificationResponse, OcppError> {
-        // Security events are kept from stations of any registration, pending and rejected
-        // included: they may be why it is not accepted.
-        let station = self.registered(ctx.identity()).await?;
-        self.audit_station(
-            &station,
-            "station.security_event",
-            json!({
-                "type": request.kind,
-                "timestamp": request.timestamp,
-                "techInfo": request.tech_info,
-            }),
-        )
-        .await?;
-        Ok(o16::SecurityEventNotificationResponse {})
     }
 }

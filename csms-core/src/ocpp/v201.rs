@@ -3,7 +3,6 @@
 use chrono::Utc;
 use ocpp_server::Context;
 use ocpp_types::v201 as o201;
-use serde_json::json;
 
 use super::authorize::Authorization;
 use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
@@ -159,73 +158,6 @@ impl<S: Store + 'static> Csms<S> {
             .record_meter_values(station.tenant_id, report)
             .await?;
         Ok(o201::MeterValuesResponse::default())
-    }
-
-    pub(super) async fn data_transfer_v201(
-        &self,
-        ctx: &Context,
-        request: o201::DataTransferRequest,
-    ) -> Result<o201::DataTransferResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
-        let report = json!({
-            "vendorId": request.vendor_id,
-            "messageId": request.message_id,
-            "data": request.data,
-        });
-        self.audit_station(&station, "station.data_transfer", report)
-            .await?;
-        Ok(o201::DataTransferResponse::new(
-            o201::DataTransferStatus::UnknownVendorId,
-        ))
-    }
-
-    pub(super) async fn firmware_v201(
-        &self,
-        ctx: &Context,
-        request: o201::FirmwareStatusNotificationRequest,
-    ) -> Result<o201::FirmwareStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.firmware_status",
-            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
-        )
-        .await?;
-        Ok(o201::FirmwareStatusNotificationResponse::default())
-    }
-
-    pub(super) async fn log_status_v201(
-        &self,
-        ctx: &Context,
-        request: o201::LogStatusNotificationRequest,
-    ) -> Result<o201::LogStatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
-        self.audit_station(
-            &station,
-            "station.log_status",
-            json!({ "status": request.status.as_str(), "requestId": request.request_id }),
-        )
-        .await?;
-        Ok(o201::LogStatusNotificationResponse::default())
-    }
-
-    pub(super) async fn security_event_v201(
-        &self,
-        ctx: &Context,
-        request: o201::SecurityEventNotificationRequest,
-    ) -> Result<o201::SecurityEventNotificationResponse, OcppError> {
-        let station = self.registered(ctx.identity()).await?;
-        self.audit_station(
-            &station,
-            "station.security_event",
-            json!({
-                "type": request.kind,
-                "timestamp": request.timestamp,
-                "techInfo": request.tech_info,
-            }),
-        )
-        .await?;
-        Ok(o201::SecurityEventNotificationResponse::default())
     }
 
     pub(super) async fn notify_report_v201(
