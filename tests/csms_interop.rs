@@ -329,13 +329,19 @@ fn send_command(api: &Api, station: i64, command: Value) -> Value {
 
 /// The whole exchange of `peer` in `version` with the demo CSMS, and what the API shows of it.
 fn against_the_csms(peer: Peer, version: &str) {
+    offering(peer, version, version);
+}
+
+/// [`against_the_csms`] with a station that offers the versions of `offer` (comma-separated,
+/// preferred first) and must land on `version`.
+fn offering(peer: Peer, offer: &str, version: &str) {
     let started = Instant::now();
     let Some(command) = peer_command(peer) else {
         return;
     };
     let dir = TempDir::new("csms-interop");
     let (csms, api) = start_demo(&dir);
-    let mut station = station(command, &csms.ocpp_url, version, "session");
+    let mut station = station(command, &csms.ocpp_url, offer, "session");
     let two = version != "1.6";
 
     // What the station was answered.
@@ -589,6 +595,13 @@ fn python_ocpp_201_station_against_the_csms() {
 #[test]
 fn python_ocpp_21_station_against_the_csms() {
     against_the_csms(Peer::Python, "2.1");
+}
+
+/// Current 2.1-capable firmware offers 2.1 and 2.0.1: the CSMS, which serves both, puts it on
+/// 2.1, where everything works.
+#[test]
+fn python_ocpp_station_offering_21_and_201_lands_on_21() {
+    offering(Peer::Python, "2.1,2.0.1", "2.1");
 }
 
 #[test]

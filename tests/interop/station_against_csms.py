@@ -1,9 +1,11 @@
 """A charge point built on the Python `ocpp` package, run against the reference CSMS (the
 `csms` example) by tests/csms_interop.rs.
 
-usage: station_against_csms.py URL IDENTITY 1.6|2.0.1|2.1 TOKEN BLOCKED_TOKEN [session|boot]
+usage: station_against_csms.py URL IDENTITY VERSIONS TOKEN BLOCKED_TOKEN [session|boot]
 
-Connects to URL/IDENTITY with the version's subprotocol and, as a station would:
+VERSIONS is 1.6, 2.0.1 or 2.1, or several offered at once, preferred first (2.1,2.0.1).
+Connects to URL/IDENTITY offering their subprotocols and, in the version the CSMS picks, as
+a station would:
 
 - boots (BootNotification), sends a heartbeat and the status of its connector;
 - authorizes TOKEN, then BLOCKED_TOKEN (whose answer the test checks);
@@ -336,40 +338,47 @@ def boot_request(version):
 
 
 async def main():
-    url, identity, version, token, blocked = sys.argv[1:6]
+    url, identity, offer, token, blocked = sys.argv[1:6]
     mode = sys.argv[6] if len(sys.argv) > 6 else "session"
-    subprotocol = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}[version]
+    # One version, or several offered at once (comma-separated, preferred first): the
+    # station speaks the one the CSMS picks.
+    subprotocols = ["ocpp" + version for version in offer.split(",")]
+    done = asyncio.Event()
+    async with websockets.connect(f"{url}/{identity}", subprotocols=subprotocols) as ws:
+        report(step="connected", subprotocol=ws.subprotocol)
+        await exchange(ws, ws.subprotocol.removeprefix("ocpp"), identity, token, blocked, mode, done)
+    # 1006 when the connection ended without the CSMS's Close frame.
+    report(step="closed", code=ws.close_code, reason=ws.close_reason)
+    report(step="done")
+
+
+async def exchange(ws, version, identity, token, blocked, mode, done):
+    """What the station does once connected in `version`."""
     if version == "1.6":
         from ocpp.v16 import ChargePoint
     elif version == "2.0.1":
         from ocpp.v201 import ChargePoint
     else:
         from ocpp.v21 import ChargePoint
-    done = asyncio.Event()
-    async with websockets.connect(f"{url}/{identity}", subprotocols=[subprotocol]) as ws:
-        report(step="connected", subprotocol=ws.subprotocol)
-        if mode == "boot":
-            cp = ChargePoint(identity, ws)
-            serving = asyncio.create_task(cp.start())
-            boot = await cp.call(boot_request(version), suppress=False)
-            expect("boot status", boot.status, "Accepted")
-            report(step="boot", status=boot.status, interval=boot.interval)
+    if mode == "boot":
+        cp = ChargePoint(identity, ws)
+        serving = asyncio.create_task(cp.start())
+        boot = await cp.call(boot_request(version), suppress=False)
+        expect("boot status", boot.status, "Accepted")
+        report(step="boot", status=boot.status, interval=boot.interval)
+    else:
+        if version == "1.6":
+            serving = await run_16(ChargePoint, ws, identity, token, blocked, done)
         else:
-            if version == "1.6":
-                serving = await run_16(ChargePoint, ws, identity, token, blocked, done)
-            else:
-                serving = await run_2x(version, ChargePoint, ws, identity, token, blocked, done)
-            report(step="ready")
-            # The test's commands come through the admin API; Reset is the last.
-            await asyncio.wait_for(done.wait(), 60)
-            # Let the Reset answer go out before the connection closes.
-            await asyncio.sleep(0.2)
-        serving.cancel()
-        # The station closes the connection: the CSMS answers its Close frame with one.
-        await ws.close()
-    # 1006 when the connection ended without the CSMS's Close frame.
-    report(step="closed", code=ws.close_code, reason=ws.close_reason)
-    report(step="done")
+            serving = await run_2x(version, ChargePoint, ws, identity, token, blocked, done)
+        report(step="ready")
+        # The test's commands come through the admin API; Reset is the last.
+        await asyncio.wait_for(done.wait(), 60)
+        # Let the Reset answer go out before the connection closes.
+        await asyncio.sleep(0.2)
+    serving.cancel()
+    # The station closes the connection: the CSMS answers its Close frame with one.
+    await ws.close()
 
 
 if __name__ == "__main__":
