@@ -18,7 +18,7 @@ use csms_core::store::{
     Page, PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
-use ocpp_server::storage::{BootInfo, PasswordHash, Storage};
+use ocpp_server::storage::{PasswordHash, Storage};
 use ocpp_types::OcppVersion;
 use rust_decimal::Decimal;
 
@@ -952,19 +952,18 @@ async fn boot_log(store: &impl Store) {
         .record_connection(&identity, Some(OcppVersion::V201), time(8, 0, 0))
         .await
         .expect("connected");
-    store
-        .record_boot(
-            &identity,
-            BootInfo {
-                vendor: "Alfen".to_owned(),
-                model: "Eve Pro".to_owned(),
-                serial_number: None,
-                firmware_version: Some("2.0".to_owned()),
-                at: Some(time(8, 0, 1)),
-            },
-        )
-        .await
-        .expect("boot");
+    let reboot = BootLogEntry {
+        tenant_id: t,
+        station_id: station.id,
+        at: time(8, 0, 1),
+        vendor: "Alfen".to_owned(),
+        model: "Eve Pro".to_owned(),
+        serial_number: None,
+        firmware_version: Some("2.0".to_owned()),
+        reason: None,
+        outcome: RegistrationStatus::Accepted,
+    };
+    assert!(store.log_boot(t, &reboot).await.expect("boot"));
     store
         .record_seen(&identity, time(8, 1, 0))
         .await
@@ -997,17 +996,6 @@ async fn boot_log(store: &impl Store) {
         .expect("disconnected");
     let record = Storage::station(store, &identity).await.expect("record");
     assert_eq!(record.and_then(|r| r.connected), None);
-
-    // A station nobody registered: not recorded without a tenant for unknown stations.
-    let stranger = unique("STRANGER");
-    store
-        .record_boot(&stranger, BootInfo::default())
-        .await
-        .expect("boot of a stranger");
-    assert_eq!(
-        Storage::station(store, &stranger).await.expect("record"),
-        None
-    );
 
     // Connectors and their status.
     let evse = Evse {
@@ -1105,34 +1093,6 @@ async fn boot_log(store: &impl Store) {
             .await
             .expect("no such station")
     );
-}
-
-/// A store that registers unknown stations under a tenant, with that tenant's policy.
-async fn unknown_stations<S: Store>(store: &S, with_tenant: impl FnOnce(TenantId) -> S) {
-    let t = tenant(store, "Open").await;
-    let store = with_tenant(t);
-    let stranger = unique("NEW");
-    store
-        .record_boot(
-            &stranger,
-            BootInfo {
-                vendor: "ABB".to_owned(),
-                model: "Terra".to_owned(),
-                ..BootInfo::default()
-            },
-        )
-        .await
-        .expect("boot");
-    let station = store
-        .station_by_identity(&stranger)
-        .await
-        .expect("read")
-        .expect("registered");
-    assert_eq!(station.tenant_id, t);
-    assert_eq!(station.registration, RegistrationStatus::Pending);
-    let log = store.boot_log(t, station.id, 10).await.expect("log");
-    assert_eq!(log.len(), 1);
-    assert_eq!(log[0].outcome, RegistrationStatus::Pending);
 }
 
 /// Audit entries come back newest first, with their values, and only to their tenant.
@@ -1333,14 +1293,6 @@ macro_rules! contract {
                     case.store.close().await;
                 }
             )*
-
-            #[tokio::test]
-            async fn unknown_stations() {
-                let case = super::SqliteCase::new().await;
-                let store = case.store.clone();
-                super::unknown_stations(&case.store, |t| store.with_unknown_station_tenant(t))
-                    .await;
-            }
         }
 
         mod postgres {
@@ -1352,14 +1304,6 @@ macro_rules! contract {
                     super::drop_schema(store, &schema).await;
                 }
             )*
-
-            #[tokio::test]
-            async fn unknown_stations() {
-                let Some((store, schema)) = super::postgres().await else { return };
-                let open = store.clone();
-                super::unknown_stations(&store, |t| open.with_unknown_station_tenant(t)).await;
-                super::drop_schema(store, &schema).await;
-            }
         }
     };
 }

@@ -30,11 +30,11 @@ use crate::deflate;
 use crate::metrics;
 use crate::router::{Context, Router};
 use crate::session::{
-    AnyRequest, CLOSE_TOO_BIG, CallId, CallOutcome, ErrorReply, Event, IncomingCall, IncomingSend,
-    Session, Warning,
+    CLOSE_TOO_BIG, CallId, CallOutcome, ErrorReply, Event, IncomingCall, IncomingSend, Session,
+    Warning,
 };
 use crate::station::{CallFailure, CallReply, Command, StationHandle};
-use crate::storage::{BootInfo, Storage};
+use crate::storage::Storage;
 
 /// Close code for a server going down (WebSocket "going away").
 pub const CLOSE_GOING_AWAY: u16 = 1001;
@@ -377,9 +377,6 @@ where
         } = call;
         let action = request.action();
         debug!(message_id, action, "CALL");
-        if let Some(storage) = &self.storage {
-            record_boot(storage, self.handle.identity(), &request);
-        }
         let Some(handler) = self.router.call_handler(self.version, action) else {
             metrics::message(self.version, action, "in", "refused");
             let reply = ErrorReply::not_implemented(action);
@@ -519,54 +516,6 @@ fn refused_action(action: &str) -> &'static str {
         .iter()
         .find_map(|version| crate::session::action_name(*version, action))
         .unwrap_or("unknown")
-}
-
-/// Records what a BootNotification says about the station, in the background.
-fn record_boot(storage: &Arc<dyn Storage>, identity: &str, request: &AnyRequest) {
-    let Some(boot) = boot_info(request) else {
-        return;
-    };
-    let storage = Arc::clone(storage);
-    let identity = identity.to_owned();
-    tokio::spawn(async move {
-        if let Err(error) = storage.record_boot(&identity, boot).await {
-            warn!(%error, "boot not recorded");
-        }
-    });
-}
-
-fn boot_info(request: &AnyRequest) -> Option<BootInfo> {
-    let at = Some(Utc::now());
-    match request {
-        #[cfg(feature = "v16")]
-        AnyRequest::V16(ocpp_types::v16::Request::BootNotification(boot)) => Some(BootInfo {
-            vendor: boot.charge_point_vendor.clone(),
-            model: boot.charge_point_model.clone(),
-            serial_number: boot
-                .charge_box_serial_number
-                .clone()
-                .or_else(|| boot.charge_point_serial_number.clone()),
-            firmware_version: boot.firmware_version.clone(),
-            at,
-        }),
-        #[cfg(feature = "v201")]
-        AnyRequest::V201(ocpp_types::v201::Request::BootNotification(boot)) => Some(BootInfo {
-            vendor: boot.charging_station.vendor_name.clone(),
-            model: boot.charging_station.model.clone(),
-            serial_number: boot.charging_station.serial_number.clone(),
-            firmware_version: boot.charging_station.firmware_version.clone(),
-            at,
-        }),
-        #[cfg(feature = "v21")]
-        AnyRequest::V21(ocpp_types::v21::Request::BootNotification(boot)) => Some(BootInfo {
-            vendor: boot.charging_station.vendor_name.clone(),
-            model: boot.charging_station.model.clone(),
-            serial_number: boot.charging_station.serial_number.clone(),
-            firmware_version: boot.charging_station.firmware_version.clone(),
-            at,
-        }),
-        _ => None,
-    }
 }
 
 impl StationHandle {

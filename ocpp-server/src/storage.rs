@@ -144,7 +144,7 @@ pub struct StationRecord {
     pub identity: String,
     /// The hash of its Basic authentication password, if it has one.
     pub password: Option<PasswordHash>,
-    /// Its last BootNotification.
+    /// What it said at its last boot, as the application recorded it.
     pub boot: Option<BootInfo>,
     /// When a message from it last arrived (recorded at most once a minute).
     pub last_seen: Option<DateTime<Utc>>,
@@ -165,16 +165,15 @@ impl StationRecord {
     }
 }
 
-/// Where the framework keeps [`StationRecord`]s.
+/// Where the framework keeps [`StationRecord`]s: what it needs to admit a connection (the
+/// record and its password) and the connection state it reports. Boots are the
+/// application's to decide and record, in its BootNotification handler.
 ///
 /// Every method may be called from many connections at once.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// The record of `identity`, if the station is known.
     async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError>;
-
-    /// Records a BootNotification (creating the record of an unknown station).
-    async fn record_boot(&self, identity: &str, boot: BootInfo) -> Result<(), StorageError>;
 
     /// Records that the station connected with `version`, or (`None`) disconnected.
     async fn record_connection(
@@ -209,6 +208,13 @@ impl InMemoryStorage {
         });
     }
 
+    /// Keeps what a station said at boot (creating its record if it is unknown). The
+    /// framework never calls this: deciding and recording boots is the application's, in its
+    /// BootNotification handler.
+    pub fn record_boot(&self, identity: &str, boot: BootInfo) {
+        self.update(identity, |record| record.boot = Some(boot));
+    }
+
     /// Every record, in no particular order.
     pub fn records(&self) -> Vec<StationRecord> {
         self.with(|stations| stations.values().cloned().collect())
@@ -236,11 +242,6 @@ impl InMemoryStorage {
 impl Storage for InMemoryStorage {
     async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError> {
         Ok(self.with(|stations| stations.get(identity).cloned()))
-    }
-
-    async fn record_boot(&self, identity: &str, boot: BootInfo) -> Result<(), StorageError> {
-        self.update(identity, |record| record.boot = Some(boot));
-        Ok(())
     }
 
     async fn record_connection(

@@ -27,8 +27,10 @@
 //! ```
 //!
 //! [`Csms::station_storage`] is the `ocpp_server::storage::Storage` to give the server: the
-//! store itself, except that it leaves BootNotifications to the router (which logs each boot
-//! once, with its reason and its answer).
+//! store itself, which admits connections and keeps their state. Boots are decided in one
+//! place, the BootNotification handler ([`boot::decide_boot`], with
+//! [`CsmsConfig::unknown_station_tenant`] and that tenant's policy as the one setting for
+//! stations nobody registered), which logs each boot once, with its reason and its answer.
 //!
 //! What each message does:
 //!
@@ -85,10 +87,8 @@ mod v21;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use ocpp_server::storage::{BootInfo, StationRecord, Storage, StorageError};
-use ocpp_types::OcppVersion;
+use ocpp_server::storage::Storage;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -172,11 +172,10 @@ impl<S: Store> Csms<S> {
     }
 
     /// The station storage to give `ocpp_server::server::Server::bind` with this router:
-    /// the store, minus the framework's own boot recording (the router records boots).
+    /// the store, which admits connections and keeps their state (boots are the router's,
+    /// decided by [`boot::decide_boot`] in one place).
     pub fn station_storage(&self) -> Arc<dyn Storage> {
-        Arc::new(StationStorage {
-            store: Arc::clone(&self.store),
-        })
+        Arc::clone(&self.store) as Arc<dyn Storage>
     }
 
     /// The operator commands, over this store's audit log.
@@ -358,33 +357,4 @@ pub fn session_energy_wh(
     };
     stop.checked_sub(start)
         .filter(|energy| !energy.is_sign_negative())
-}
-
-/// The store as `ocpp-server`'s station storage, leaving boots to the router.
-struct StationStorage<S> {
-    store: Arc<S>,
-}
-
-#[async_trait]
-impl<S: Store> Storage for StationStorage<S> {
-    async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError> {
-        Storage::station(&*self.store, identity).await
-    }
-
-    async fn record_boot(&self, _identity: &str, _boot: BootInfo) -> Result<(), StorageError> {
-        Ok(())
-    }
-
-    async fn record_connection(
-        &self,
-        identity: &str,
-        version: Option<OcppVersion>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        self.store.record_connection(identity, version, at).await
-    }
-
-    async fn record_seen(&self, identity: &str, at: DateTime<Utc>) -> Result<(), StorageError> {
-        self.store.record_seen(identity, at).await
-    }
 }

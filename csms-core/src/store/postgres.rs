@@ -12,7 +12,6 @@ use super::migrate;
 use super::sql::Placeholders;
 use super::sql::sql_store;
 use super::{StoreError, StoreResult};
-use crate::model::TenantId;
 
 /// A store in a PostgreSQL database, with its migrations applied when connected.
 ///
@@ -28,7 +27,6 @@ pub struct PostgresStore {
     writes: GroupCommit<Postgres>,
     stations: StationCache,
     sessions: SessionIds,
-    unknown_stations: Option<TenantId>,
 }
 
 /// How statements built at run time name their parameters.
@@ -119,7 +117,6 @@ impl PostgresStore {
             writes,
             stations: StationCache::default(),
             sessions: SessionIds::default(),
-            unknown_stations: None,
         })
     }
 

@@ -17,7 +17,6 @@ use super::migrate;
 use super::sql::Placeholders;
 use super::sql::sql_store;
 use super::{StoreError, StoreResult};
-use crate::model::TenantId;
 
 /// A store in one SQLite file: write-ahead logging, foreign keys enforced, every commit
 /// synced to disk (so what a station was answered survives a power cut), and its migrations
@@ -39,7 +38,6 @@ pub struct SqliteStore {
     writes: GroupCommit<Sqlite>,
     stations: StationCache,
     sessions: SessionIds,
-    unknown_stations: Option<TenantId>,
 }
 
 /// How statements built at run time name their parameters.
@@ -95,7 +93,6 @@ impl SqliteStore {
             writes,
             stations: StationCache::default(),
             sessions: SessionIds::default(),
-            unknown_stations: None,
         })
     }
 
