@@ -29,7 +29,7 @@ use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, Throughput};
 use ev_backend::csms_core::tariff::meter::{MeterSample, periods_from_meter_values};
 use ev_backend::csms_core::tariff::timezone::parse_zone;
-use ev_backend::csms_core::tariff::{Decimal, Options, Session, price, simple};
+use ev_backend::csms_core::tariff::{Consumption, Decimal, Options, price, simple};
 use ev_backend::ocpi_types::v221::tariffs::Tariff;
 
 const TARIFF: &str = r#"{
@@ -52,7 +52,7 @@ const TARIFF: &str = r#"{
   ]
 }"#;
 
-fn session() -> Session {
+fn session() -> Consumption {
     let start = Utc
         .with_ymd_and_hms(2024, 3, 4, 6, 0, 0)
         .single()
@@ -78,7 +78,7 @@ fn session() -> Session {
     }
     let periods = periods_from_meter_values(&samples).expect("periods");
     assert_eq!(periods.len(), 1440);
-    Session::new(periods)
+    Consumption::new(periods)
 }
 
 fn main() {

@@ -7,7 +7,8 @@ use chrono::{Duration, TimeZone, Utc};
 use csms_core::tariff::meter::{MeterSample, periods_from_meter_values};
 use csms_core::tariff::simple::{self, Band};
 use csms_core::tariff::{
-    Dimension, Options, Session, TariffError, price, price_session, price_v211, price_with_tariffs,
+    Consumption, Dimension, Options, TariffError, price, price_session, price_v211,
+    price_with_tariffs,
 };
 use ocpi_types::v221::tariffs::DayOfWeek;
 
@@ -142,7 +143,7 @@ fn sessions_from_meter_values() {
     ];
     let periods = periods_from_meter_values(&samples).expect("periods");
     let tariff = simple::parking_after_grace("EUR", d("0.30"), d("6.00"), 60, None);
-    let p = price(&tariff, &Session::new(periods), &Options::default()).expect("priced");
+    let p = price(&tariff, &Consumption::new(periods), &Options::default()).expect("priced");
     // 11 kWh * 0.30 = 3.30, then 30 minutes parked after the grace hour: 3.00.
     assert_amount(p.total_cost, "6.30", "6.30");
     assert_eq!(p.total_time, d("1.5"));
@@ -167,7 +168,7 @@ fn ocpi_2_1_1_tariffs_have_no_vat() {
                           "restrictions": {"max_power": 32}}]}"#,
     )
     .expect("2.1.1 tariff");
-    let session = Session::new(vec![period(
+    let session = Consumption::new(vec![period(
         "2016-01-01T10:00:00Z",
         &[("TIME", "1.973"), ("MAX_POWER", "11")],
     )]);
@@ -184,7 +185,7 @@ fn assumptions_are_warnings() {
         period("2024-03-01T11:00:00Z", &[("ENERGY", "5")]),
         period("2024-03-01T10:00:00Z", &[("ENERGY", "-1"), ("TIME", "1")]),
     ];
-    let session = Session::new(periods).ending_at(t("2024-03-01T12:00:00Z"));
+    let session = Consumption::new(periods).ending_at(t("2024-03-01T12:00:00Z"));
     let p = price(&tariff, &session, &Options::default()).expect("priced");
     assert_amount(p.total_cost, "1.50", "1.50");
     let messages: Vec<&str> = p.warnings.iter().map(|w| w.message.as_str()).collect();
@@ -206,7 +207,7 @@ fn assumptions_are_warnings() {
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
     let tariff = simple::per_kwh("EUR", d("0.30"), None);
-    let negative = Session::new(vec![period("2024-03-01T10:00:00Z", &[("TIME", "-1")])]);
+    let negative = Consumption::new(vec![period("2024-03-01T10:00:00Z", &[("TIME", "-1")])]);
     assert!(matches!(
         price(&tariff, &negative, &Options::default()),
         Err(TariffError::NegativeVolume {
@@ -216,13 +217,13 @@ fn bad_input_is_an_error_not_a_panic() {
         })
     ));
     assert_eq!(
-        price(&tariff, &Session::default(), &Options::default()),
+        price(&tariff, &Consumption::default(), &Options::default()),
         Err(TariffError::NoPeriods)
     );
 
     let mut empty = tariff.clone();
     empty.elements.clear();
-    let one = Session::new(vec![period("2024-03-01T10:00:00Z", &[("TIME", "1")])]);
+    let one = Consumption::new(vec![period("2024-03-01T10:00:00Z", &[("TIME", "1")])]);
     assert_eq!(
         price(&empty, &one, &Options::default()),
         Err(TariffError::EmptyTariff)
@@ -236,7 +237,7 @@ fn bad_input_is_an_error_not_a_panic() {
         Err(TariffError::InvalidTariff { .. })
     ));
 
-    let huge = Session::new(vec![period(
+    let huge = Consumption::new(vec![period(
         "2024-03-01T10:00:00Z",
         &[("ENERGY", "10000000000000000000"), ("TIME", "1")],
     )]);
@@ -246,7 +247,7 @@ fn bad_input_is_an_error_not_a_panic() {
         Err(TariffError::Overflow(_))
     ));
 
-    let forever = Session::new(vec![period(
+    let forever = Consumption::new(vec![period(
         "2024-03-01T10:00:00Z",
         &[("TIME", "100000000")],
     )]);
@@ -255,7 +256,7 @@ fn bad_input_is_an_error_not_a_panic() {
 
 #[test]
 fn a_time_zone_is_needed_only_for_local_time_restrictions() {
-    let session = Session::new(vec![period(
+    let session = Consumption::new(vec![period(
         "2024-03-01T10:00:00Z",
         &[("ENERGY", "1"), ("TIME", "1")],
     )]);
@@ -311,7 +312,7 @@ fn periods_are_priced_with_the_tariff_they_name() {
     });
     let mut boost = simple::per_kwh("EUR", d("0.50"), Some(d("21")));
     boost.id = "BOOST".into();
-    let session = Session::new(vec![
+    let session = Consumption::new(vec![
         named(
             "2024-03-01T10:00:00Z",
             "DAY",
@@ -373,7 +374,7 @@ fn periods_are_priced_with_the_tariff_they_name() {
             id: "BOOST".to_owned()
         })
     );
-    let anonymous = Session::new(vec![period("2024-03-01T10:00:00Z", &[("ENERGY", "1")])]);
+    let anonymous = Consumption::new(vec![period("2024-03-01T10:00:00Z", &[("ENERGY", "1")])]);
     assert_eq!(
         price_with_tariffs(&[day.clone()], &anonymous, &Options::default()),
         Err(TariffError::NoTariff)

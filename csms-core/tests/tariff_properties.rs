@@ -8,7 +8,7 @@
 //! elements), and, for energy, no mix of kWh tiers with time windows (see below).
 
 use chrono::{Duration, TimeZone, Utc};
-use csms_core::tariff::{Options, Pricing, Session, price};
+use csms_core::tariff::{Consumption, Options, Pricing, price};
 use ocpi_types::common::{DateTime, LocalTime, Price};
 use ocpi_types::v221::cdrs::{CdrDimension, CdrDimensionType, ChargingPeriod};
 use ocpi_types::v221::tariffs::{
@@ -140,7 +140,7 @@ fn hours(secs: i64) -> Decimal {
 }
 
 /// One charging period of `secs` seconds and `wh` Wh, then `parking` seconds parked.
-fn session(start_minute: i64, secs: i64, wh: i64, parking: i64) -> Session {
+fn session(start_minute: i64, secs: i64, wh: i64, parking: i64) -> Consumption {
     let start = Utc
         .with_ymd_and_hms(2024, 3, 4, 0, 0, 0)
         .single()
@@ -161,7 +161,7 @@ fn session(start_minute: i64, secs: i64, wh: i64, parking: i64) -> Session {
             tariff_id: None,
         });
     }
-    Session::new(periods)
+    Consumption::new(periods)
 }
 
 fn utc() -> Options {
@@ -171,7 +171,7 @@ fn utc() -> Options {
     }
 }
 
-fn priced(tariff: &Tariff, session: &Session) -> Pricing {
+fn priced(tariff: &Tariff, session: &Consumption) -> Pricing {
     price(tariff, session, &utc()).expect("prices")
 }
 
@@ -273,7 +273,7 @@ proptest! {
                 tariff_id: None,
             });
         }
-        let split = priced(&tariff, &Session::new(periods));
+        let split = priced(&tariff, &Consumption::new(periods));
         let whole = priced(&tariff, &session(600, total_secs, wh, parking));
         prop_assert_eq!(split.total_cost, whole.total_cost);
         prop_assert_eq!(split.total_energy_cost, whole.total_energy_cost);
@@ -299,6 +299,6 @@ proptest! {
             dimensions: dims.iter().map(|&(t, v)| dim(types[t].clone(), Decimal::new(v, 3))).collect(),
             tariff_id: None,
         }).collect();
-        let _ = price(&build(&spec), &Session::new(periods), &utc());
+        let _ = price(&build(&spec), &Consumption::new(periods), &utc());
     }
 }

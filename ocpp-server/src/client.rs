@@ -234,14 +234,14 @@ async fn keep_connected(
             let Ok(session) = Session::new(session_config) else {
                 return;
             };
-            let (sender, commands) = mpsc::channel(16);
+            let (sender, instructions) = mpsc::channel(16);
             let handle = StationHandle::new(config.identity.as_str().into(), version, sender);
             publish.send_replace(Some(handle.clone()));
             let compressed = ws.get_ref().is_compressed();
             info!(%version, compressed, "connected");
             let peer = Peer {
                 handle,
-                commands,
+                instructions,
                 router: Arc::clone(&router),
                 storage: None,
                 keepalive: config.keepalive,

@@ -1,6 +1,6 @@
 //! The task that drives one WebSocket connection: a thin loop around [`Session`].
 //!
-//! It feeds the session what the socket delivers, what the application commands (through
+//! It feeds the session what the socket delivers, what the application instructions (through
 //! [`StationHandle`]s) and the time; it writes the session's frames, starts a task per
 //! incoming CALL for its handler, hands results back to waiting callers, keeps the peer
 //! alive with pings, and closes as the session asks. Both the server and the charge-point
@@ -33,7 +33,7 @@ use crate::session::{
     CLOSE_TOO_BIG, CallId, CallOutcome, ErrorReply, Event, IncomingCall, IncomingSend, Session,
     Warning,
 };
-use crate::station::{CallFailure, CallReply, Command, StationHandle};
+use crate::station::{CallFailure, CallReply, Instruction, StationHandle};
 use crate::storage::Storage;
 
 /// Close code for a server going down (WebSocket "going away").
@@ -92,7 +92,7 @@ impl std::fmt::Display for Ended {
 /// What a connection needs besides its socket and session.
 pub(crate) struct Peer {
     pub(crate) handle: StationHandle,
-    pub(crate) commands: mpsc::Receiver<Box<Command>>,
+    pub(crate) instructions: mpsc::Receiver<Box<Instruction>>,
     pub(crate) router: Arc<Router>,
     pub(crate) storage: Option<Arc<dyn Storage>>,
     pub(crate) keepalive: Keepalive,
@@ -136,7 +136,7 @@ where
 {
     let Peer {
         handle,
-        mut commands,
+        mut instructions,
         router,
         storage,
         keepalive,
@@ -236,7 +236,7 @@ where
                     None => break driver.end(Ended::Peer),
                 }
             }
-            Some(command) = commands.recv() => driver.on_command(*command),
+            Some(instruction) = instructions.recv() => driver.on_instruction(*instruction),
             changed = shutdown.changed(), if drain_until.is_none() => {
                 if changed.is_err() || *shutdown.borrow() {
                     drain_until = Some(Instant::now() + grace);
@@ -302,10 +302,10 @@ where
         true
     }
 
-    fn on_command(&mut self, command: Command) {
+    fn on_instruction(&mut self, instruction: Instruction) {
         let now = Instant::now();
-        match command {
-            Command::Call {
+        match instruction {
+            Instruction::Call {
                 action,
                 payload,
                 reply,
@@ -324,20 +324,20 @@ where
                     let _ = reply.send(Err(CallFailure::Refused(error)));
                 }
             },
-            Command::Send { action, payload } => {
+            Instruction::Send { action, payload } => {
                 match self.session.send(now.into_std(), action, &*payload) {
                     Ok(()) => metrics::message(self.version, action, "out", "send"),
                     Err(error) => warn!(action, %error, "SEND refused"),
                 }
             }
-            Command::Respond { message_id, reply } => {
+            Instruction::Respond { message_id, reply } => {
                 self.handlers = self.handlers.saturating_sub(1);
                 let reply = reply.as_deref().map_err(|error| (**error).clone());
                 if let Err(error) = self.session.respond(now.into_std(), &message_id, reply) {
                     warn!(message_id, %error, "answer not sent");
                 }
             }
-            Command::Close { code, reason } => {
+            Instruction::Close { code, reason } => {
                 self.session.close(now.into_std());
                 self.close = Some((code, reason));
             }
@@ -525,8 +525,8 @@ impl StationHandle {
         reply: Result<Box<RawValue>, Box<ErrorReply>>,
     ) {
         let _ = self
-            .commands()
-            .send(Box::new(Command::Respond { message_id, reply }))
+            .instructions()
+            .send(Box::new(Instruction::Respond { message_id, reply }))
             .await;
     }
 }

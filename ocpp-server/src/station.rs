@@ -48,10 +48,10 @@ pub enum CallFailure {
 /// What the connection task returns for one call: the raw CALLRESULT payload.
 pub(crate) type CallReply = Result<Box<RawValue>, CallFailure>;
 
-/// A command to a connection task (boxed in the channel, whose buffer every connection
+/// What a handle asks of its connection task (boxed in the channel, whose buffer every connection
 /// keeps).
 #[derive(Debug)]
-pub(crate) enum Command {
+pub(crate) enum Instruction {
     Call {
         action: &'static str,
         payload: Box<RawValue>,
@@ -80,19 +80,19 @@ pub(crate) enum Command {
 pub struct StationHandle {
     identity: Arc<str>,
     version: OcppVersion,
-    commands: mpsc::Sender<Box<Command>>,
+    instructions: mpsc::Sender<Box<Instruction>>,
 }
 
 impl StationHandle {
     pub(crate) fn new(
         identity: Arc<str>,
         version: OcppVersion,
-        commands: mpsc::Sender<Box<Command>>,
+        instructions: mpsc::Sender<Box<Instruction>>,
     ) -> StationHandle {
         StationHandle {
             identity,
             version,
-            commands,
+            instructions,
         }
     }
 
@@ -108,7 +108,7 @@ impl StationHandle {
 
     /// Whether the connection is still open.
     pub fn is_connected(&self) -> bool {
-        !self.commands.is_closed()
+        !self.instructions.is_closed()
     }
 
     /// Sends `request` and waits for the typed response. Calls wait in order behind the one
@@ -116,13 +116,13 @@ impl StationHandle {
     pub async fn call<C: OcppCall>(&self, request: &C) -> Result<C::Response, CallFailure> {
         let payload = self.payload(C::VERSION, request)?;
         let (reply, answer) = oneshot::channel();
-        let command = Command::Call {
+        let instruction = Instruction::Call {
             action: C::ACTION,
             payload,
             reply,
         };
-        self.commands
-            .send(Box::new(command))
+        self.instructions
+            .send(Box::new(instruction))
             .await
             .map_err(|_| CallFailure::NotConnected)?;
         let raw = answer.await.map_err(|_| CallFailure::NotConnected)??;
@@ -135,8 +135,8 @@ impl StationHandle {
     /// Sends a SEND message (2.1): it goes out at once and is never answered.
     pub async fn send<S: OcppSend>(&self, message: &S) -> Result<(), CallFailure> {
         let payload = self.payload(S::VERSION, message)?;
-        self.commands
-            .send(Box::new(Command::Send {
+        self.instructions
+            .send(Box::new(Instruction::Send {
                 action: S::ACTION,
                 payload,
             }))
@@ -146,23 +146,23 @@ impl StationHandle {
 
     /// Closes the connection with a WebSocket close code and reason.
     pub async fn close(&self, code: u16, reason: impl Into<String>) {
-        let command = Command::Close {
+        let instruction = Instruction::Close {
             code,
             reason: reason.into(),
         };
-        let _ = self.commands.send(Box::new(command)).await;
+        let _ = self.instructions.send(Box::new(instruction)).await;
     }
 
-    pub(crate) fn commands(&self) -> &mpsc::Sender<Box<Command>> {
-        &self.commands
+    pub(crate) fn instructions(&self) -> &mpsc::Sender<Box<Instruction>> {
+        &self.instructions
     }
 
     pub(crate) fn try_close(&self, code: u16, reason: &str) {
-        let command = Command::Close {
+        let instruction = Instruction::Close {
             code,
             reason: reason.to_owned(),
         };
-        let _ = self.commands.try_send(Box::new(command));
+        let _ = self.instructions.try_send(Box::new(instruction));
     }
 
     fn payload<P: Serialize>(

@@ -32,7 +32,7 @@ use super::{Csms, OcppError};
 use crate::model::{Cdr, ChargingSession, MeterValue, NewCdr};
 use crate::store::Store;
 use crate::tariff::meter::{MeterSample, periods_from_meter_values};
-use crate::tariff::{self, Options, Session};
+use crate::tariff::{self, Consumption, Options};
 
 /// The meter samples of a session for pricing: the energy register of each time a reading
 /// has (kWh), with the total active power (kW) and the current summed over phases (A)
@@ -189,7 +189,7 @@ impl<S: Store> Csms<S> {
                         return Ok(None);
                     }
                 };
-                let priced = Session::new(periods.clone())
+                let priced = Consumption::new(periods.clone())
                     .ending_at(session.stopped_at.unwrap_or(session.started_at));
                 let pricing = match tariff::price(&stored.tariff, &priced, &options) {
                     Ok(pricing) => pricing,

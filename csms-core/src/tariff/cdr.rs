@@ -25,7 +25,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Amount, Options, Pricing, Session, TariffError, Warning, engine, from_v211, timezone};
+use super::{
+    Amount, Consumption, Options, Pricing, TariffError, Warning, engine, from_v211, timezone,
+};
 
 /// The OCPI version of the CDR and tariff JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -325,7 +327,7 @@ pub fn price_cdr_value(
             });
         }
     }
-    let session = Session { periods, end };
+    let session = Consumption { periods, end };
     let engine_options = Options {
         time_zone: zone,
         country,

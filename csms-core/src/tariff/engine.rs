@@ -7,7 +7,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::breakdown::{Amount, Dimension, Line, Pricing, TariffShare, Unit, Warning};
 use super::periods::{self, Kind, Slice};
 use super::restrictions::{Holds, Moment, ReservationKind, Restrictions};
-use super::{Options, Session, TariffError, steps, timezone, totals};
+use super::{Consumption, Options, TariffError, steps, timezone, totals};
 
 /// The dimensions a component can price, as indices into [`Element::components`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +228,7 @@ impl Assignment<'_> {
 pub(crate) fn run(
     tariffs: &[&Tariff],
     assignment: Assignment<'_>,
-    session: &Session,
+    session: &Consumption,
     options: &Options,
     mut warnings: Vec<Warning>,
 ) -> Result<Pricing, TariffError> {

@@ -4,7 +4,7 @@
 //! Pure and synchronous: no storage, no network, no clock. `csms-core` uses it to price each
 //! session that ends; call it directly to price a partner's CDR or to check their invoice.
 //!
-//! - [`price`]: a [`Tariff`] and a [`Session`] (OCPI charging periods, from a CDR or built from
+//! - [`price`]: a [`Tariff`] and a [`Consumption`] (OCPI charging periods, from a CDR or built from
 //!   meter values by [`meter::periods_from_meter_values`]) give a [`Pricing`]: the totals of a
 //!   CDR (`total_cost`, `total_energy_cost`, ..., each excluding and including VAT, and as
 //!   `ocpi_types` values with [`Pricing::cdr_totals`]), a [`breakdown`](Pricing::breakdown)
@@ -21,14 +21,14 @@
 //!   grace period, peak and off-peak) built as OCPI tariffs.
 //!
 //! ```
-//! use csms_core::tariff::{price, simple, Options, Session};
+//! use csms_core::tariff::{price, simple, Options, Consumption};
 //! use rust_decimal::Decimal;
 //!
 //! // 25.5 kWh at 15.0 KGS per kWh, no VAT.
 //! let tariff = simple::per_kwh("KGS", Decimal::new(150, 1), None);
 //! let json = r#"[{"start_date_time": "2024-03-01T10:00:00Z",
 //!                 "dimensions": [{"type": "ENERGY", "volume": 25.5}, {"type": "TIME", "volume": 1.5}]}]"#;
-//! let session = Session::new(serde_json::from_str(json).unwrap());
+//! let session = Consumption::new(serde_json::from_str(json).unwrap());
 //! let pricing = price(&tariff, &session, &Options::default()).unwrap();
 //! assert_eq!(pricing.total_cost.excl_vat, Decimal::new(3825, 1));
 //! assert_eq!(pricing.breakdown.len(), 1);
@@ -121,7 +121,7 @@ use engine::Assignment;
 
 /// What is priced: the charging periods of a session or CDR.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Session {
+pub struct Consumption {
     /// The charging periods (OCPI 2.2.1), in time order (they are sorted, with a warning,
     /// when they are not).
     pub periods: Vec<ChargingPeriod>,
@@ -130,10 +130,10 @@ pub struct Session {
     pub end: Option<DateTime<Utc>>,
 }
 
-impl Session {
+impl Consumption {
     /// A session of these periods, with no stated end.
     pub fn new(periods: Vec<ChargingPeriod>) -> Self {
-        Session { periods, end: None }
+        Consumption { periods, end: None }
     }
 
     /// The same session, ending at `end`.
@@ -162,7 +162,7 @@ pub struct Options {
 /// panics.
 pub fn price(
     tariff: &Tariff,
-    session: &Session,
+    session: &Consumption,
     options: &Options,
 ) -> Result<Pricing, TariffError> {
     engine::run(&[tariff], Assignment::All, session, options, Vec::new())
@@ -203,7 +203,7 @@ pub fn price_session(
     time_zone: Tz,
 ) -> Result<(Pricing, Vec<ChargingPeriod>), TariffError> {
     let periods = meter::periods_from_meter_values(samples)?;
-    let session = Session {
+    let session = Consumption {
         periods,
         end: samples.last().map(|s| s.at),
     };
@@ -233,7 +233,7 @@ pub fn price_session(
 /// no period names one; otherwise as [`price`].
 ///
 /// ```
-/// use csms_core::tariff::{price_with_tariffs, simple, Options, Session};
+/// use csms_core::tariff::{price_with_tariffs, simple, Options, Consumption};
 /// use rust_decimal::Decimal;
 ///
 /// let mut regular = simple::per_kwh("EUR", Decimal::new(30, 2), None);
@@ -245,7 +245,7 @@ pub fn price_session(
 ///                 "dimensions": [{"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 1}]},
 ///                {"start_date_time": "2024-03-01T11:00:00Z", "tariff_id": "FAST",
 ///                 "dimensions": [{"type": "ENERGY", "volume": 20}, {"type": "TIME", "volume": 0.5}]}]"#;
-/// let session = Session::new(serde_json::from_str(json).unwrap());
+/// let session = Consumption::new(serde_json::from_str(json).unwrap());
 /// let pricing = price_with_tariffs(&[regular, fast], &session, &Options::default()).unwrap();
 /// assert_eq!(pricing.total_cost.excl_vat, Decimal::new(13, 0)); // 10 * 0.30 + 20 * 0.50
 /// assert_eq!(pricing.tariffs[1].id, "FAST");
@@ -254,7 +254,7 @@ pub fn price_session(
 /// ```
 pub fn price_with_tariffs(
     tariffs: &[Tariff],
-    session: &Session,
+    session: &Consumption,
     options: &Options,
 ) -> Result<Pricing, TariffError> {
     let (used, assignment) = assign_tariffs(tariffs.iter(), &session.periods)?;
@@ -306,7 +306,7 @@ pub(crate) fn assign_tariffs<'t>(
 /// See [the 2.1.1 section](self#ocpi-211-tariffs).
 pub fn price_v211(
     tariff: &v211::Tariff,
-    session: &Session,
+    session: &Consumption,
     options: &Options,
 ) -> Result<Pricing, TariffError> {
     let tariff = from_v211(tariff)?;

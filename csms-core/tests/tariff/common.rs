@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use csms_core::tariff::{Amount, Options, Pricing, Session, price};
+use csms_core::tariff::{Amount, Consumption, Options, Pricing, price};
 use ocpi_types::v221::cdrs::ChargingPeriod;
 use ocpi_types::v221::tariffs::Tariff;
 use rust_decimal::Decimal;
@@ -50,7 +50,7 @@ pub fn in_zone(zone: Tz) -> Options {
 
 /// Prices the periods with the tariff.
 pub fn run(tariff: &Tariff, periods: Vec<ChargingPeriod>, options: &Options) -> Pricing {
-    price(tariff, &Session::new(periods), options).expect("pricing succeeds")
+    price(tariff, &Consumption::new(periods), options).expect("pricing succeeds")
 }
 
 /// An amount from two decimal texts.

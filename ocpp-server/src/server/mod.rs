@@ -495,7 +495,7 @@ async fn run_station<S>(
     let Ok(session) = Session::new(session_config) else {
         return;
     };
-    let (sender, commands) = mpsc::channel(16);
+    let (sender, instructions) = mpsc::channel(16);
     let handle = StationHandle::new(identity.as_str().into(), version, sender);
     let connection = shared.next_connection.fetch_add(1, Ordering::Relaxed);
     let since = Utc::now();
@@ -516,7 +516,7 @@ async fn run_station<S>(
     record_connection(&shared, &identity, Some(version)).await;
     let peer = Peer {
         handle,
-        commands,
+        instructions,
         router: Arc::clone(&shared.router),
         storage: Some(Arc::clone(&shared.storage)),
         keepalive: config.keepalive,

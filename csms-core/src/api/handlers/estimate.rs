@@ -16,7 +16,7 @@ use crate::api::error::Body;
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{StationId, TariffId};
-use crate::tariff::{self, Amount, Options, Session};
+use crate::tariff::{self, Amount, Consumption, Options};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -182,7 +182,7 @@ async fn estimate(
         ],
         tariff_id: None,
     };
-    let session = Session::new(vec![period]).ending_at(end);
+    let session = Consumption::new(vec![period]).ending_at(end);
     let pricing = tariff::price(&stored.tariff, &session, &options)?;
     Ok(Json(Estimate {
         tariff_id: stored.id,
