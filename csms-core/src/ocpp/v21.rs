@@ -151,15 +151,12 @@ impl<S: Store + 'static> Csms<S> {
         request: o21::TransactionEventRequest,
     ) -> Result<o21::TransactionEventResponse, OcppError> {
         let station = self.admitted(ctx.identity(), false).await?;
-        let cost_details = request
-            .cost_details
-            .as_ref()
-            .map(|details| (request.transaction_info.transaction_id.clone(), details))
-            .and_then(|(transaction, details)| {
-                serde_json::to_value(details)
-                    .ok()
-                    .map(|details| json!({ "transactionId": transaction, "costDetails": details }))
-            });
+        let cost_details = request.cost_details.as_ref().map(|details| {
+            json!({
+                "transactionId": request.transaction_info.transaction_id,
+                "costDetails": details,
+            })
+        });
         let answer = self
             .transaction(&station, transaction_report(request)?)
             .await?;

@@ -406,8 +406,9 @@ impl<S: Store> Commands<S> {
 
     /// Sends `command` to the station `identity` of `tenant` through `handle` (the
     /// connection, as `ocpp_server::server::Server::station` gives it; `None`: not
-    /// connected), and appends the audit entry. Fails only when the store does (the audit
-    /// entry could not be written, or the station not looked up).
+    /// connected), appends the audit entry, then keeps what the answer told of the
+    /// station's settings. Fails only when the store does (the station not looked up, the
+    /// audit entry or the settings not written).
     pub async fn send(
         &self,
         tenant: TenantId,
@@ -417,6 +418,7 @@ impl<S: Store> Commands<S> {
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
         let station = self.store.station_by_identity(identity).await?;
+        let mut reached = None;
         let result = match (station, handle) {
             (Some(station), _) if station.tenant_id != tenant => {
                 CommandResult::failed(Outcome::UnknownStation, "no such station")
@@ -431,21 +433,12 @@ impl<S: Store> Commands<S> {
                 CommandResult::failed(Outcome::NotConnected, "not connected")
             }
             (Some(station), Some(handle)) => {
-                let result = run(handle, command).await;
-                let settings = &result.settings;
-                if !settings.keys.is_empty() {
-                    self.store
-                        .upsert_configuration(tenant, station.id, &settings.keys)
-                        .await?;
-                }
-                if !settings.variables.is_empty() {
-                    self.store
-                        .upsert_variables(tenant, station.id, &settings.variables)
-                        .await?;
-                }
-                result
+                reached = Some(station.id);
+                run(handle, command).await
             }
         };
+        // The command reached the station (or not): that is audited first, whatever
+        // keeping its settings then gives.
         let entry = NewAuditEntry {
             at: Utc::now(),
             actor,
@@ -455,6 +448,19 @@ impl<S: Store> Commands<S> {
             new_value: Some(json!({ "request": command, "result": result })),
         };
         self.store.append_audit(tenant, &entry).await?;
+        let settings = &result.settings;
+        if let Some(station) = reached {
+            if !settings.keys.is_empty() {
+                self.store
+                    .upsert_configuration(tenant, station, &settings.keys)
+                    .await?;
+            }
+            if !settings.variables.is_empty() {
+                self.store
+                    .upsert_variables(tenant, station, &settings.variables)
+                    .await?;
+            }
+        }
         Ok(result)
     }
 }

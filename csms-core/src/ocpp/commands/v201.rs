@@ -80,10 +80,7 @@ async fn call_2x<C: In21>(
     if handle.version() != OcppVersion::V21 {
         return call(handle, request).await;
     }
-    let request = serde_json::to_value(request)
-        .and_then(serde_json::from_value::<C::V21>)
-        .map_err(|error| invalid(format!("{} has no 2.1 form: {error}", C::ACTION)))?;
-    let response = call(handle, &request).await?;
+    let response = call(handle, &in_21(request)?).await?;
     serde_json::to_value(&response)
         .and_then(serde_json::from_value::<C::Response>)
         .map_err(|error| {
@@ -103,11 +100,17 @@ async fn exchange_2x<C: In21>(handle: &StationHandle, request: &C) -> CommandRes
     if handle.version() != OcppVersion::V21 {
         return exchange(handle, request).await;
     }
-    let retyped = serde_json::to_value(request).and_then(serde_json::from_value::<C::V21>);
-    match retyped {
+    match in_21(request) {
         Ok(request) => exchange(handle, &request).await,
-        Err(error) => invalid(format!("{} has no 2.1 form: {error}", C::ACTION)),
+        Err(refused) => refused,
     }
+}
+
+/// A 2.0.1 request in its 2.1 form, or why it has none.
+fn in_21<C: In21>(request: &C) -> Result<C::V21, CommandResult> {
+    serde_json::to_value(request)
+        .and_then(serde_json::from_value::<C::V21>)
+        .map_err(|error| invalid(format!("{} has no 2.1 form: {error}", C::ACTION)))
 }
 
 /// A request id from the clock, for requests the operator gave none.

@@ -401,34 +401,33 @@ macro_rules! sessions {
                 if let (Some(id), Some(reason), Some(connector)) =
                     (inserted, supersede, session.connector_id)
                 {
-                    let running: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM sessions \
+                    let running = sqlx::query(&format!(
+                        "SELECT {SESSION_COLUMNS} FROM sessions \
                          WHERE tenant_id = $1 AND station_id = $2 AND connector_id = $3 \
                          AND ($4 IS NULL OR evse_id = $4) AND id <> $5 \
                          AND status NOT IN ('completed', 'failed') \
-                         ORDER BY started_at DESC, id DESC LIMIT 1",
-                    )
+                         ORDER BY started_at DESC, id DESC LIMIT 1"
+                    ))
                     .bind(tenant.0)
                     .bind(new.station_id.0)
                     .bind(connector)
                     .bind(session.evse_id)
                     .bind(id)
                     .fetch_optional(&mut *connection)
-                    .await?;
+                    .await?
+                    .as_ref()
+                    .map(session_from)
+                    .transpose()?;
                     if let Some(running) = running {
-                        let running = SessionId(running);
-                        let started_at = session_in(connection, tenant, running)
-                            .await?
-                            .map_or(new.started_at, |running| running.started_at);
                         let stop = SessionStop {
-                            stopped_at: new.started_at.max(started_at),
+                            stopped_at: new.started_at.max(running.started_at),
                             meter_stop_wh: None,
                             status: SessionStatus::Failed,
                             reason: Some(reason.to_owned()),
                             offline: false,
                             seq_no: None,
                         };
-                        superseded = stop_in(connection, tenant, running, &stop).await?;
+                        superseded = stop_in(connection, tenant, running.id, &stop).await?;
                     }
                 }
                 Ok(SessionStart {
