@@ -488,9 +488,9 @@ where
         }
         self.last_recorded = now;
         if let Some(storage) = self.storage.clone() {
-            let identity = self.handle.identity().to_owned();
+            let address = self.handle.address().clone();
             tokio::spawn(async move {
-                if let Err(error) = storage.record_seen(&identity, Utc::now()).await {
+                if let Err(error) = storage.record_seen(&address, Utc::now()).await {
                     warn!(%error, "last seen not recorded");
                 }
             });

@@ -21,6 +21,7 @@ mod deflate;
 mod error;
 pub mod metrics;
 mod router;
+pub mod security;
 pub mod server;
 pub mod session;
 mod station;
@@ -34,4 +35,4 @@ pub use session::{
     AnyRequest, AnyResponse, CallId, CallOutcome, Close, ErrorReply, Event, IncomingCall,
     IncomingSend, Role, Session, SessionConfig, Warning,
 };
-pub use station::{CallFailure, StationHandle};
+pub use station::{CallFailure, StationAddress, StationHandle};

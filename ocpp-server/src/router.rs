@@ -40,7 +40,7 @@ use ocpp_types::{OcppCall, OcppSend, OcppVersion};
 use serde_json::value::RawValue;
 
 use crate::session::ErrorReply;
-use crate::station::StationHandle;
+use crate::station::{StationAddress, StationHandle};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type CallHandler = dyn Fn(Context, Box<dyn Any + Send>) -> BoxFuture<Result<Box<RawValue>, ErrorReply>>
@@ -63,6 +63,11 @@ impl Context {
     /// The identity of the peer (the station, on a CSMS).
     pub fn identity(&self) -> &str {
         self.station.identity()
+    }
+
+    /// Where the peer connected: its tenant, if the server has tenants, and identity.
+    pub fn address(&self) -> &StationAddress {
+        self.station.address()
     }
 
     /// The OCPP version of the connection.

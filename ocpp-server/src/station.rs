@@ -1,5 +1,6 @@
 //! Handles to connected peers: typed calls from anywhere in the application.
 
+use std::fmt;
 use std::sync::Arc;
 
 use ocpp_types::decode::DecodeError;
@@ -45,6 +46,82 @@ pub enum CallFailure {
     Serialize(String),
 }
 
+/// Where a station connects: its identity and, on a server that scopes identities by
+/// tenant ([`ServerConfig::tenant_in_path`](crate::server::ServerConfig::tenant_in_path)),
+/// the tenant named by the path segment before it. Two stations of different tenants may
+/// have the same identity; they have different addresses.
+///
+/// ```
+/// use ocpp_server::StationAddress;
+///
+/// let alone = StationAddress::from("CP-1");
+/// assert_eq!((alone.tenant(), alone.identity()), (None, "CP-1"));
+/// let scoped = StationAddress::in_tenant("acme", "CP-1");
+/// assert_eq!(scoped.to_string(), "acme/CP-1");
+/// assert_ne!(alone, scoped);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StationAddress {
+    tenant: Option<Arc<str>>,
+    identity: Arc<str>,
+}
+
+impl StationAddress {
+    /// The address of `identity` on a server without tenants.
+    pub fn new(identity: impl Into<Arc<str>>) -> StationAddress {
+        StationAddress {
+            tenant: None,
+            identity: identity.into(),
+        }
+    }
+
+    /// The address of `identity` in `tenant` (the tenant's path segment).
+    pub fn in_tenant(tenant: impl Into<Arc<str>>, identity: impl Into<Arc<str>>) -> StationAddress {
+        StationAddress {
+            tenant: Some(tenant.into()),
+            identity: identity.into(),
+        }
+    }
+
+    /// The tenant's path segment, on a server that scopes identities by tenant.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// The station identity (what OCPP calls the Charging Station identity, and the Basic
+    /// authentication user).
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+}
+
+impl From<&str> for StationAddress {
+    fn from(identity: &str) -> StationAddress {
+        StationAddress::new(identity)
+    }
+}
+
+impl From<String> for StationAddress {
+    fn from(identity: String) -> StationAddress {
+        StationAddress::new(identity)
+    }
+}
+
+impl From<&StationAddress> for StationAddress {
+    fn from(address: &StationAddress) -> StationAddress {
+        address.clone()
+    }
+}
+
+impl fmt::Display for StationAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.tenant {
+            Some(tenant) => write!(f, "{tenant}/{}", self.identity),
+            None => f.write_str(&self.identity),
+        }
+    }
+}
+
 /// What the connection task returns for one call: the raw CALLRESULT payload.
 pub(crate) type CallReply = Result<Box<RawValue>, CallFailure>;
 
@@ -78,19 +155,19 @@ pub(crate) enum Instruction {
 /// without deadlock: the answer to the station's call does not wait for ours.
 #[derive(Debug, Clone)]
 pub struct StationHandle {
-    identity: Arc<str>,
+    address: StationAddress,
     version: OcppVersion,
     instructions: mpsc::Sender<Box<Instruction>>,
 }
 
 impl StationHandle {
     pub(crate) fn new(
-        identity: Arc<str>,
+        address: StationAddress,
         version: OcppVersion,
         instructions: mpsc::Sender<Box<Instruction>>,
     ) -> StationHandle {
         StationHandle {
-            identity,
+            address,
             version,
             instructions,
         }
@@ -98,7 +175,12 @@ impl StationHandle {
 
     /// The station identity.
     pub fn identity(&self) -> &str {
-        &self.identity
+        self.address.identity()
+    }
+
+    /// Where the station connected: its tenant, if the server has tenants, and identity.
+    pub fn address(&self) -> &StationAddress {
+        &self.address
     }
 
     /// The OCPP version of the connection.

@@ -13,7 +13,7 @@
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let storage = InMemoryStorage::new();
 //! storage.add_station("CP-1", Some("correct horse battery staple"));
-//! let record = storage.station("CP-1").await.unwrap().unwrap();
+//! let record = storage.station(&"CP-1".into()).await.unwrap().unwrap();
 //! assert!(record.password.unwrap().verify("correct horse battery staple"));
 //! # });
 //! ```
@@ -22,6 +22,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
+use crate::security::SecurityProfile;
+use crate::station::StationAddress;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -142,6 +144,9 @@ pub struct BootInfo {
 pub struct StationRecord {
     /// The identity, as in the connection URL.
     pub identity: String,
+    /// Its security profile; `None`: the server's default
+    /// ([`ServerConfig::security`](crate::server::ServerConfig::security)).
+    pub security_profile: Option<SecurityProfile>,
     /// The hash of its Basic authentication password, if it has one.
     pub password: Option<PasswordHash>,
     /// What it said at its last boot, as the application recorded it.
@@ -157,6 +162,7 @@ impl StationRecord {
     pub fn new(identity: impl Into<String>) -> StationRecord {
         StationRecord {
             identity: identity.into(),
+            security_profile: None,
             password: None,
             boot: None,
             last_seen: None,
@@ -169,28 +175,40 @@ impl StationRecord {
 /// record and its password) and the connection state it reports. Boots are the
 /// application's to decide and record, in its BootNotification handler.
 ///
+/// Stations are found by their [`StationAddress`]: the identity alone, or with its tenant
+/// on a server with [`tenant_in_path`](crate::server::ServerConfig::tenant_in_path).
+///
 /// Every method may be called from many connections at once.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
-    /// The record of `identity`, if the station is known.
-    async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError>;
+    /// The record of the station at `address`, if one may connect there: `None` refuses
+    /// the connection, unless the server accepts unknown stations.
+    async fn station(
+        &self,
+        address: &StationAddress,
+    ) -> Result<Option<StationRecord>, StorageError>;
 
     /// Records that the station connected with `version`, or (`None`) disconnected.
     async fn record_connection(
         &self,
-        identity: &str,
+        address: &StationAddress,
         version: Option<OcppVersion>,
         at: DateTime<Utc>,
     ) -> Result<(), StorageError>;
 
     /// Records that a message from the station arrived at `at`.
-    async fn record_seen(&self, identity: &str, at: DateTime<Utc>) -> Result<(), StorageError>;
+    async fn record_seen(
+        &self,
+        address: &StationAddress,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
 }
 
-/// A [`Storage`] in memory: for tests, development and small installations.
+/// A [`Storage`] in memory: for tests, development and small installations. It keeps
+/// stations by address.
 #[derive(Debug, Default)]
 pub struct InMemoryStorage {
-    stations: Mutex<HashMap<String, StationRecord>>,
+    stations: Mutex<HashMap<StationAddress, StationRecord>>,
 }
 
 impl InMemoryStorage {
@@ -199,20 +217,26 @@ impl InMemoryStorage {
         InMemoryStorage::default()
     }
 
-    /// Adds (or replaces) a station, with the hash of `password` if given.
+    /// Adds (or replaces) the station `identity` (on a server without tenants), with the
+    /// hash of `password` if given, of the server's default security profile.
     pub fn add_station(&self, identity: &str, password: Option<&str>) {
         let mut record = StationRecord::new(identity);
         record.password = password.map(PasswordHash::new);
+        self.add_record(StationAddress::new(identity), record);
+    }
+
+    /// Adds (or replaces) the record of the station at `address`.
+    pub fn add_record(&self, address: StationAddress, record: StationRecord) {
         self.with(|stations| {
-            stations.insert(identity.to_owned(), record);
+            stations.insert(address, record);
         });
     }
 
     /// Keeps what a station said at boot (creating its record if it is unknown). The
     /// framework never calls this: deciding and recording boots is the application's, in its
     /// BootNotification handler.
-    pub fn record_boot(&self, identity: &str, boot: BootInfo) {
-        self.update(identity, |record| record.boot = Some(boot));
+    pub fn record_boot(&self, address: &StationAddress, boot: BootInfo) {
+        self.update(address, |record| record.boot = Some(boot));
     }
 
     /// Every record, in no particular order.
@@ -220,7 +244,7 @@ impl InMemoryStorage {
         self.with(|stations| stations.values().cloned().collect())
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, StationRecord>) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<StationAddress, StationRecord>) -> T) -> T {
         // A panic while holding the lock cannot leave a record half-written: recover.
         let mut guard = self
             .stations
@@ -229,36 +253,43 @@ impl InMemoryStorage {
         f(&mut guard)
     }
 
-    fn update(&self, identity: &str, f: impl FnOnce(&mut StationRecord)) {
+    fn update(&self, address: &StationAddress, f: impl FnOnce(&mut StationRecord)) {
         self.with(|stations| {
             f(stations
-                .entry(identity.to_owned())
-                .or_insert_with(|| StationRecord::new(identity)))
+                .entry(address.clone())
+                .or_insert_with(|| StationRecord::new(address.identity())))
         });
     }
 }
 
 #[async_trait]
 impl Storage for InMemoryStorage {
-    async fn station(&self, identity: &str) -> Result<Option<StationRecord>, StorageError> {
-        Ok(self.with(|stations| stations.get(identity).cloned()))
+    async fn station(
+        &self,
+        address: &StationAddress,
+    ) -> Result<Option<StationRecord>, StorageError> {
+        Ok(self.with(|stations| stations.get(address).cloned()))
     }
 
     async fn record_connection(
         &self,
-        identity: &str,
+        address: &StationAddress,
         version: Option<OcppVersion>,
         at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        self.update(identity, |record| {
+        self.update(address, |record| {
             record.connected = version;
             record.last_seen = Some(at);
         });
         Ok(())
     }
 
-    async fn record_seen(&self, identity: &str, at: DateTime<Utc>) -> Result<(), StorageError> {
-        self.update(identity, |record| record.last_seen = Some(at));
+    async fn record_seen(
+        &self,
+        address: &StationAddress,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.update(address, |record| record.last_seen = Some(at));
         Ok(())
     }
 }

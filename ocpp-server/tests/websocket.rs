@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use ocpp_server::client::{ChargePoint, ChargePointConfig, ClientError};
 use ocpp_server::server::{SecurityProfile, Server, ServerConfig};
 use ocpp_server::storage::{InMemoryStorage, Storage};
-use ocpp_server::{CallFailure, Context, ErrorReply, Router};
+use ocpp_server::{CallFailure, Context, ErrorReply, Router, StationAddress};
 use ocpp_types::{ErrorCode, OcppVersion, v16, v201};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -130,7 +130,7 @@ async fn a_16_station_boots_and_the_csms_calls_it() {
     let listed = server.stations();
     assert_eq!(listed.len(), 1);
     assert_eq!(
-        (listed[0].identity.as_str(), listed[0].version),
+        (listed[0].address.identity(), listed[0].version),
         ("CP-16", OcppVersion::V16)
     );
 
@@ -363,10 +363,94 @@ async fn unknown_stations_can_be_refused() {
     config.accept_unknown_stations = false;
     let (server, storage) = start(config, csms_router()).await;
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
-    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
     storage.add_station("CP-1", None);
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+}
+
+#[tokio::test]
+async fn refusals_tell_nothing_about_which_stations_exist() {
+    let mut config = ServerConfig::default();
+    config.security = SecurityProfile::Basic;
+    config.accept_unknown_stations = false;
+    let (server, storage) = start(config, csms_router()).await;
+    storage.add_station("CP-1", Some("0123456789abcdef"));
+    let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
+    let known = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(wrong)).await;
+    let unknown_wrong = "Basic Q1AtOTowMTIzNDU2Nzg5YWJjZGVY"; // CP-9:0123456789abcdeX
+    let unknown = raw_upgrade(&server, "/ocpp/CP-9", Some("ocpp1.6"), Some(unknown_wrong)).await;
+    assert!(known.starts_with("HTTP/1.1 401"), "{known}");
+    assert_eq!(known, unknown);
+    let bare = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
+    assert_eq!(bare, unknown);
+}
+
+#[tokio::test]
+async fn failed_attempts_are_throttled() {
+    let mut config = ServerConfig::default();
+    config.security = SecurityProfile::Basic;
+    config.throttle.per_identity = 3;
+    let (server, storage) = start(config, csms_router()).await;
+    storage.add_station("CP-1", Some("0123456789abcdef"));
+    storage.add_station("CP-2", Some("0123456789abcdef"));
+    let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
+    for _ in 0..3 {
+        let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(wrong)).await;
+        assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    }
+    // Locked out, even with the right password, which is not even checked.
+    let right = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVm"; // CP-1:0123456789abcdef
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(right)).await;
+    assert!(response.starts_with("HTTP/1.1 429"), "{response}");
+    assert!(response.contains("Retry-After: 60"), "{response}");
+    // Other stations are not.
+    let other = "Basic Q1AtMjowMTIzNDU2Nzg5YWJjZGVm"; // CP-2:0123456789abcdef
+    let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp1.6"), Some(other)).await;
+    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+}
+
+#[tokio::test]
+async fn identities_are_scoped_by_the_tenant_in_the_path() {
+    let mut config = ServerConfig::default();
+    config.security = SecurityProfile::Basic;
+    config.tenant_in_path = true;
+    config.accept_unknown_stations = false;
+    let (server, storage) = start(config, csms_router()).await;
+    for (tenant, password) in [("a", "password of a's CP-1"), ("b", "password of b's CP-1")] {
+        let mut record = ocpp_server::storage::StationRecord::new("CP-1");
+        record.password = Some(ocpp_server::storage::PasswordHash::new(password));
+        storage.add_record(StationAddress::in_tenant(tenant, "CP-1"), record);
+    }
+    let url = format!("ws://{}/ocpp/a", server.local_addr());
+    let mut config = ChargePointConfig::new(url, "CP-1");
+    config.versions = vec![OcppVersion::V16];
+    config.reconnect = None;
+    config.password = Some("password of a's CP-1".into());
+    let station = ChargePoint::connect(config.clone(), Router::new())
+        .await
+        .unwrap();
+    let handle = server.station(StationAddress::in_tenant("a", "CP-1"));
+    assert!(handle.is_some());
+    assert!(server.station("CP-1").is_none());
+    assert!(
+        server
+            .station(StationAddress::in_tenant("b", "CP-1"))
+            .is_none()
+    );
+    station.close().await;
+    // a's password does not open b's station of the same identity.
+    config.url = format!("ws://{}/ocpp/b", server.local_addr());
+    let refused = ChargePoint::connect(config, Router::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ClientError::Upgrade(ref t) if t.contains("401")),
+        "{refused}"
+    );
+    // Without a tenant, there is no such endpoint.
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
+    assert!(response.starts_with("HTTP/1.1 404"), "{response}");
 }
 
 #[tokio::test]
@@ -479,7 +563,7 @@ async fn the_storage_sees_connect_and_disconnect() {
     )
     .await
     .unwrap();
-    let record = storage.station("CP-7").await.unwrap().unwrap();
+    let record = storage.station(&"CP-7".into()).await.unwrap().unwrap();
     assert_eq!(record.connected, Some(OcppVersion::V16));
     assert!(record.last_seen.is_some());
     drop(station);
@@ -554,7 +638,11 @@ async fn silent_peers_are_pinged_and_dead_ones_dropped() {
     let _deaf = raw_station(&server, "CP-DEAF").await;
     eventually(|| server.stations().len() == 2).await;
     tokio::time::sleep(Duration::from_millis(900)).await;
-    let left: Vec<_> = server.stations().into_iter().map(|s| s.identity).collect();
+    let left: Vec<_> = server
+        .stations()
+        .into_iter()
+        .map(|s| s.address.identity().to_owned())
+        .collect();
     assert_eq!(left, vec!["CP-ALIVE".to_owned()]);
     assert!(alive.call(&boot16()).await.is_ok());
 }

@@ -1,4 +1,4 @@
-//! The settings of a [`Server`](super::Server) and the security profiles it enforces.
+//! The settings of a [`Server`](super::Server).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,43 +9,9 @@ use ocpp_types::rpc::FrameLimits;
 use ocpp_types::validate::ValidationOptions;
 
 use crate::connection::Keepalive;
+pub use crate::security::SecurityProfile;
+use crate::security::ThrottleLimits;
 use crate::session::SessionConfig;
-
-/// How stations authenticate (OCPP security profiles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecurityProfile {
-    /// 0: no authentication, plain `ws` (development only).
-    None,
-    /// 1: HTTP Basic authentication over plain `ws`; the user must be the station identity.
-    Basic,
-    /// 2: TLS (server certificate) plus HTTP Basic authentication.
-    TlsBasic,
-    /// 3: TLS with client certificates; the identity is the certificate's common name.
-    TlsClientCertificate,
-}
-
-impl SecurityProfile {
-    /// The profile's number in OCPP.
-    pub const fn number(self) -> u8 {
-        match self {
-            SecurityProfile::None => 0,
-            SecurityProfile::Basic => 1,
-            SecurityProfile::TlsBasic => 2,
-            SecurityProfile::TlsClientCertificate => 3,
-        }
-    }
-
-    pub(crate) const fn uses_tls(self) -> bool {
-        matches!(
-            self,
-            SecurityProfile::TlsBasic | SecurityProfile::TlsClientCertificate
-        )
-    }
-
-    pub(crate) const fn uses_password(self) -> bool {
-        matches!(self, SecurityProfile::Basic | SecurityProfile::TlsBasic)
-    }
-}
 
 /// Settings of a [`Server`](super::Server).
 #[derive(Debug, Clone)]
@@ -54,19 +20,31 @@ pub struct ServerConfig {
     /// The path before the station identity, without slashes (default `ocpp`; empty: the
     /// identity is the whole path).
     pub prefix: String,
+    /// Whether station identities are scoped by tenant (default `false`): stations connect
+    /// at `/<prefix>/<tenant>/<identity>`, and the [`Storage`](crate::storage::Storage)
+    /// finds each by its [`StationAddress`](crate::StationAddress), so that two tenants'
+    /// stations of the same identity are two stations.
+    pub tenant_in_path: bool,
     /// The versions accepted, in order of preference (default 2.1, 2.0.1, 1.6). A station
     /// is only ever put on one in which the server's [`Router`](crate::Router) handles
     /// something ([`Router::versions`](crate::Router::versions)); the others are not offered.
     pub versions: Vec<OcppVersion>,
     /// The version of a station that offers no subprotocol at all (default `None`: refused).
     pub version_without_subprotocol: Option<OcppVersion>,
-    /// How stations authenticate (default profile 0).
+    /// The security profile of stations whose record names none, and of unknown stations
+    /// (default profile 0). A station whose record names a profile is admitted only with
+    /// what that profile requires (see [`crate::security::admit`]).
     pub security: SecurityProfile,
-    /// The TLS settings, required by profiles 2 and 3 (see [`crate::tls::server_config`]).
+    /// The TLS settings of the listener [`Server::bind`](super::Server::bind) opens: with
+    /// them it serves `wss`, without plain `ws` (see [`crate::tls::server_config`]; more
+    /// listeners, plain or TLS, with [`Server::listen`](super::Server::listen)).
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// Whether stations unknown to the storage may connect (default `true`; only possible
-    /// with profiles 0 and 3, since profiles 1 and 2 need a stored password).
+    /// Whether stations unknown to the storage may connect (default `true`), under
+    /// [`Self::security`]: only possible with profiles 0 and 3, since profiles 1 and 2
+    /// need a stored password.
     pub accept_unknown_stations: bool,
+    /// How failed authentications are throttled, per identity and per source address.
+    pub throttle: ThrottleLimits,
     /// How payloads are validated (default strict).
     pub validation: ValidationOptions,
     /// Validation options for particular stations, by identity.
@@ -100,11 +78,13 @@ impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             prefix: "ocpp".to_owned(),
+            tenant_in_path: false,
             versions: vec![OcppVersion::V21, OcppVersion::V201, OcppVersion::V16],
             version_without_subprotocol: None,
             security: SecurityProfile::None,
             tls: None,
             accept_unknown_stations: true,
+            throttle: ThrottleLimits::default(),
             validation: ValidationOptions::strict(),
             station_validation: HashMap::new(),
             call_timeout: SessionConfig::DEFAULT_CALL_TIMEOUT,

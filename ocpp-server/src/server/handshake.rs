@@ -6,7 +6,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ocpp_types::OcppVersion;
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+use crate::station::StationAddress;
 
 /// The longest request head read, in bytes.
 pub(crate) const MAX_HEAD: usize = 8 * 1024;
@@ -20,6 +23,8 @@ pub(crate) struct Refusal {
     pub(crate) reason: String,
     /// A label for the refusal metric.
     pub(crate) label: &'static str,
+    /// When to try again, for a throttled station.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl Refusal {
@@ -28,7 +33,21 @@ impl Refusal {
             status,
             reason: reason.into(),
             label,
+            retry_after: None,
         }
+    }
+
+    /// The one refusal of a station that did not authenticate, whatever the cause (an
+    /// unknown identity or wrong credentials), so that it tells nothing.
+    pub(crate) fn unauthorized() -> Refusal {
+        Refusal::new(401, "unauthorized", "unknown station or wrong credentials")
+    }
+
+    /// The refusal of a station or address with too many failed attempts.
+    pub(crate) fn throttled(wait: Duration) -> Refusal {
+        let mut refusal = Refusal::new(429, "throttled", "too many failed attempts");
+        refusal.retry_after = Some(wait);
+        refusal
     }
 
     /// The HTTP response that refuses the upgrade.
@@ -40,15 +59,21 @@ impl Refusal {
             404 => "Not Found",
             405 => "Method Not Allowed",
             426 => "Upgrade Required",
+            429 => "Too Many Requests",
             431 => "Request Header Fields Too Large",
             503 => "Service Unavailable",
             _ => "Error",
         };
-        let extra = match self.status {
-            401 => "WWW-Authenticate: Basic realm=\"OCPP\"\r\n",
-            426 => "Sec-WebSocket-Version: 13\r\n",
-            _ => "",
+        let mut extra = match self.status {
+            401 => "WWW-Authenticate: Basic realm=\"OCPP\"\r\n".to_owned(),
+            426 => "Sec-WebSocket-Version: 13\r\n".to_owned(),
+            _ => String::new(),
         };
+        if let Some(wait) = self.retry_after {
+            // Whole seconds, rounded up.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            extra.push_str(&format!("Retry-After: {seconds}\r\n"));
+        }
         format!(
             "HTTP/1.1 {} {phrase}\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\
              Content-Length: {}\r\nConnection: close\r\n\r\n{}\n",
@@ -172,9 +197,14 @@ pub(crate) fn parse(head: &[u8]) -> Result<Option<(UpgradeRequest, usize)>, Refu
     )))
 }
 
-/// The station identity in `path`: the one segment after `prefix` (itself a path without
-/// the surrounding slashes, possibly empty), percent-decoded.
-pub(crate) fn identity(path: &str, prefix: &str) -> Result<String, Refusal> {
+/// The station address in `path`: after `prefix` (itself a path without the surrounding
+/// slashes, possibly empty), the identity segment, preceded by the tenant segment when
+/// `tenant_in_path`; percent-decoded.
+pub(crate) fn address(
+    path: &str,
+    prefix: &str,
+    tenant_in_path: bool,
+) -> Result<StationAddress, Refusal> {
     let not_found = || Refusal::new(404, "bad_path", format!("no OCPP endpoint at {path}"));
     let rest = path.strip_prefix('/').ok_or_else(not_found)?;
     let rest = if prefix.is_empty() {
@@ -185,21 +215,36 @@ pub(crate) fn identity(path: &str, prefix: &str) -> Result<String, Refusal> {
             .ok_or_else(not_found)?
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if rest.is_empty() || rest.contains('/') {
+    let (tenant, identity) = match (tenant_in_path, rest.split_once('/')) {
+        (true, Some((tenant, identity))) => (Some(tenant), identity),
+        (true, None) => return Err(not_found()),
+        (false, _) => (None, rest),
+    };
+    if identity.is_empty() || identity.contains('/') || tenant.is_some_and(str::is_empty) {
         return Err(not_found());
     }
-    let identity = percent_decode(rest)
-        .ok_or_else(|| Refusal::new(400, "bad_path", "the station identity is not valid UTF-8"))?;
-    if identity.chars().count() > MAX_IDENTITY || identity.chars().any(char::is_control) {
+    let identity = segment(identity)?;
+    Ok(match tenant {
+        Some(tenant) => StationAddress::in_tenant(segment(tenant)?, identity),
+        None => StationAddress::new(identity),
+    })
+}
+
+/// One path segment, percent-decoded: at most [`MAX_IDENTITY`] characters, none of them
+/// control characters.
+fn segment(text: &str) -> Result<String, Refusal> {
+    let decoded = percent_decode(text)
+        .ok_or_else(|| Refusal::new(400, "bad_path", "the path is not valid UTF-8"))?;
+    if decoded.chars().count() > MAX_IDENTITY || decoded.chars().any(char::is_control) {
         return Err(Refusal::new(
             400,
             "bad_path",
             format!(
-                "station identity longer than {MAX_IDENTITY} characters or with control characters"
+                "station identity or tenant longer than {MAX_IDENTITY} characters or with control characters"
             ),
         ));
     }
-    Ok(identity)
+    Ok(decoded)
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -312,7 +357,10 @@ mod tests {
         let (request, len) = parse(HEAD.as_bytes()).unwrap().unwrap();
         assert_eq!(len, HEAD.len());
         assert_eq!(request.path, "/ocpp/CP%201");
-        assert_eq!(identity(&request.path, "ocpp").unwrap(), "CP 1");
+        assert_eq!(
+            address(&request.path, "ocpp", false).unwrap(),
+            StationAddress::new("CP 1")
+        );
         assert_eq!(
             request.protocols.as_deref(),
             Some(&["ocpp2.0.1".to_owned(), "ocpp1.6".to_owned()][..])
@@ -344,6 +392,9 @@ mod tests {
 
     #[test]
     fn finds_the_identity_after_the_prefix() {
+        let identity = |path: &str, prefix: &str| {
+            address(path, prefix, false).map(|address| address.identity().to_owned())
+        };
         assert_eq!(identity("/ocpp/CP-1/", "ocpp").unwrap(), "CP-1");
         assert_eq!(identity("/CP-1", "").unwrap(), "CP-1");
         assert_eq!(identity("/other/CP-1", "ocpp").unwrap_err().status, 404);
@@ -356,6 +407,32 @@ mod tests {
                 .status,
             400
         );
+    }
+
+    #[test]
+    fn finds_the_tenant_before_the_identity() {
+        let scoped = |path: &str| address(path, "ocpp", true);
+        assert_eq!(
+            scoped("/ocpp/acme/CP%201").unwrap(),
+            StationAddress::in_tenant("acme", "CP 1")
+        );
+        assert_eq!(
+            scoped("/ocpp/acme/CP-1/").unwrap(),
+            StationAddress::in_tenant("acme", "CP-1")
+        );
+        for missing in ["/ocpp/CP-1", "/ocpp//CP-1", "/ocpp/acme/", "/ocpp/a/b/c"] {
+            assert_eq!(scoped(missing).unwrap_err().status, 404, "{missing}");
+        }
+        assert_eq!(scoped("/ocpp/%00/CP-1").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn a_throttled_refusal_says_when_to_retry() {
+        let response = Refusal::throttled(Duration::from_millis(1500)).response();
+        assert!(response.starts_with("HTTP/1.1 429 Too Many Requests\r\n"));
+        assert!(response.contains("\r\nRetry-After: 2\r\n"));
+        let response = Refusal::unauthorized().response();
+        assert!(response.contains("WWW-Authenticate: Basic"));
     }
 
     #[test]

@@ -28,9 +28,13 @@
 //! ```
 //!
 //! Each connection runs in its own task: the HTTP upgrade (subprotocol negotiation and
-//! authentication by security profile), then the [`Session`] loop. A station
-//! connecting with the identity of a connected one replaces it: the old connection is
-//! closed. [`Server::shutdown`] stops accepting, lets calls in flight finish (within
+//! authentication by the station's own security profile, see [`crate::security`]), then the
+//! [`Session`] loop. A station connecting at the address of a connected one replaces it: the
+//! old connection is closed.
+//!
+//! One server may listen on several addresses ([`Server::listen`]), typically plain `ws` for
+//! profiles 0 and 1 and TLS for profiles 2 and 3; every listener admits a station only with
+//! what its profile requires (a profile-2 station is refused on the plain listener). [`Server::shutdown`] stops accepting, lets calls in flight finish (within
 //! [`ServerConfig::shutdown_grace`]) and closes every connection with 1001.
 //!
 //! A station offering WebSocket compression (permessage-deflate, RFC 7692, which OCPP 2.0.1
@@ -41,10 +45,10 @@ mod handshake;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use ocpp_types::OcppVersion;
@@ -61,8 +65,9 @@ use crate::connection::{self, Peer, websocket_config};
 use crate::deflate::{self, Codec, DeflateStream};
 use crate::metrics;
 use crate::router::Router;
+use crate::security::{self, AuthThrottle, Denial, Presented, Transport};
 use crate::session::{Role, Session, SessionConfig};
-use crate::station::StationHandle;
+use crate::station::{StationAddress, StationHandle};
 use crate::storage::Storage;
 use crate::tls;
 pub use config::{SecurityProfile, ServerConfig};
@@ -71,8 +76,8 @@ use handshake::{Refusal, UpgradeRequest};
 /// A connected station, as listed by [`Server::stations`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectedStation {
-    /// The identity.
-    pub identity: String,
+    /// Where it connected: its tenant, if the server has tenants, and identity.
+    pub address: StationAddress,
     /// The negotiated version.
     pub version: OcppVersion,
     /// When it connected.
@@ -89,14 +94,21 @@ struct Shared {
     config: ServerConfig,
     router: Arc<Router>,
     storage: Arc<dyn Storage>,
-    stations: Mutex<HashMap<String, Entry>>,
+    stations: Mutex<HashMap<StationAddress, Entry>>,
+    throttle: Mutex<AuthThrottle>,
     next_connection: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Shared {
-    fn stations(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    fn stations(&self) -> std::sync::MutexGuard<'_, HashMap<StationAddress, Entry>> {
         self.stations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn throttle(&self) -> std::sync::MutexGuard<'_, AuthThrottle> {
+        self.throttle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -108,7 +120,7 @@ pub struct Server {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    accept: Option<tokio::task::JoinHandle<()>>,
+    listeners: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -120,8 +132,8 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Listens on `addr` and serves stations with `router`, keeping station records in
-    /// `storage`.
+    /// Listens on `addr` (with TLS if [`ServerConfig::tls`] is set) and serves stations with
+    /// `router`, keeping station records in `storage`.
     pub async fn bind(
         addr: impl ToSocketAddrs,
         config: ServerConfig,
@@ -156,34 +168,67 @@ impl Server {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (shutdown, watcher) = watch::channel(false);
+        let tls = config.tls.clone();
         let shared = Arc::new(Shared {
+            throttle: Mutex::new(AuthThrottle::new(config.throttle)),
             config,
             router: Arc::new(router),
             storage,
             stations: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(0),
-            shutdown: watcher.clone(),
+            shutdown: watcher,
         });
-        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), watcher));
-        info!(%local_addr, "OCPP server listening");
-        Ok(Server {
+        let server = Server {
             shared,
             local_addr,
             shutdown,
-            accept: Some(accept),
-        })
+            listeners: Mutex::new(Vec::new()),
+        };
+        server.serve_listener(listener, tls);
+        Ok(server)
     }
 
-    /// The address the server listens on.
+    /// Listens on `addr` too, with TLS if `tls` is given (see [`crate::tls::server_config`]),
+    /// for the same stations: returns the address it listens on. Stations are admitted on
+    /// every listener by the same rules ([`crate::security::admit`]).
+    pub async fn listen(
+        &self,
+        addr: impl ToSocketAddrs,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        self.serve_listener(listener, tls);
+        Ok(local_addr)
+    }
+
+    fn serve_listener(&self, listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) {
+        let local_addr = listener.local_addr().ok();
+        info!(?local_addr, tls = tls.is_some(), "OCPP server listening");
+        let task = tokio::spawn(accept_loop(
+            listener,
+            tls,
+            Arc::clone(&self.shared),
+            self.shutdown.subscribe(),
+        ));
+        self.listeners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(task);
+    }
+
+    /// The address the server listens on (the first listener's, the one of
+    /// [`Server::bind`]).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
-    /// A handle to the connected station `identity`.
-    pub fn station(&self, identity: &str) -> Option<StationHandle> {
+    /// A handle to the station connected at `address` (an identity, on a server without
+    /// tenants).
+    pub fn station(&self, address: impl Into<StationAddress>) -> Option<StationHandle> {
         self.shared
             .stations()
-            .get(identity)
+            .get(&address.into())
             .map(|entry| entry.handle.clone())
     }
 
@@ -193,23 +238,29 @@ impl Server {
             .shared
             .stations()
             .iter()
-            .map(|(identity, entry)| ConnectedStation {
-                identity: identity.clone(),
+            .map(|(address, entry)| ConnectedStation {
+                address: address.clone(),
                 version: entry.handle.version(),
                 since: entry.since,
             })
             .collect();
-        list.sort_by(|a, b| a.identity.cmp(&b.identity));
+        list.sort_by(|a, b| a.address.cmp(&b.address));
         list
     }
 
     /// Stops accepting, lets calls in flight finish (at most
     /// [`ServerConfig::shutdown_grace`]), closes every connection with 1001 and waits for
     /// their tasks.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.await;
+        let listeners = std::mem::take(
+            &mut *self
+                .listeners
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        for listener in listeners {
+            let _ = listener.await;
         }
     }
 }
@@ -222,6 +273,7 @@ impl Drop for Server {
 
 async fn accept_loop(
     listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -231,9 +283,10 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let shared = Arc::clone(&shared);
+                    let tls = tls.clone();
                     connections.spawn(async move {
                         let _ = stream.set_nodelay(true);
-                        serve(shared, stream, remote).await;
+                        serve(shared, stream, remote, tls).await;
                     });
                 }
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -250,8 +303,13 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
-/// Serves one TCP connection: TLS if configured, the upgrade, then the session.
-async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
+/// Serves one TCP connection: TLS if its listener has it, the upgrade, then the session.
+async fn serve(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    remote: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
     let span = info_span!(
         "connection",
         %remote,
@@ -259,25 +317,21 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
         compressed = tracing::field::Empty
     );
     async move {
-        match shared
-            .config
-            .tls
-            .clone()
-            .filter(|_| shared.config.security.uses_tls())
-        {
+        match tls {
             Some(tls) => {
                 let acceptor = tokio_rustls::TlsAcceptor::from(tls);
                 let accepted =
                     timeout(shared.config.handshake_timeout, acceptor.accept(stream)).await;
                 match accepted {
                     Ok(Ok(stream)) => {
-                        let common_name = stream
+                        let client_certificate = stream
                             .get_ref()
                             .1
                             .peer_certificates()
                             .and_then(|chain| chain.first())
                             .and_then(tls::certificate_common_name);
-                        Box::pin(upgrade(shared, stream, common_name)).await;
+                        let transport = Transport::Tls { client_certificate };
+                        Box::pin(upgrade(shared, stream, transport, remote.ip())).await;
                     }
                     Ok(Err(error)) => {
                         metrics::refused("tls");
@@ -286,7 +340,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
                     Err(_) => metrics::refused("timeout"),
                 }
             }
-            None => Box::pin(upgrade(shared, stream, None)).await,
+            None => Box::pin(upgrade(shared, stream, Transport::Plain, remote.ip())).await,
         }
     }
     .instrument(span)
@@ -297,23 +351,28 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr) {
 ///
 /// Each phase is a future of its own on the heap, so that what a connection keeps for its
 /// whole life is the session's future alone, not the largest state of the handshake.
-async fn upgrade<S>(shared: Arc<Shared>, stream: S, common_name: Option<String>)
+async fn upgrade<S>(shared: Arc<Shared>, stream: S, transport: Transport, source: IpAddr)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let upgraded = Box::pin(accept_upgrade(&shared, stream, common_name)).await;
-    if let Some((ws, identity, version)) = upgraded {
-        Box::pin(run_station(shared, ws, identity, version)).await;
+    let upgraded = Box::pin(accept_upgrade(&shared, stream, transport, source)).await;
+    if let Some((ws, address, version)) = upgraded {
+        Box::pin(run_station(shared, ws, address, version)).await;
     }
 }
 
 /// Reads the upgrade request, authenticates and answers it: the WebSocket of an admitted
-/// station, with its identity and version.
+/// station, with its address and version.
 async fn accept_upgrade<S>(
     shared: &Shared,
     mut stream: S,
-    common_name: Option<String>,
-) -> Option<(WebSocketStream<DeflateStream<S>>, String, OcppVersion)>
+    transport: Transport,
+    source: IpAddr,
+) -> Option<(
+    WebSocketStream<DeflateStream<S>>,
+    StationAddress,
+    OcppVersion,
+)>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -330,14 +389,14 @@ where
             return None;
         }
     };
-    let accepted = match admit(shared, &request, common_name).await {
+    let accepted = match admit(shared, &request, transport, source).await {
         Ok(accepted) => accepted,
         Err(refusal) => {
             refuse(&mut stream, refusal).await;
             return None;
         }
     };
-    let (identity, version) = accepted;
+    let (address, version) = accepted;
     let config = &shared.config;
     let agreed = if config.compression {
         let offers = request.extensions.iter().map(String::as_str);
@@ -346,7 +405,7 @@ where
         None
     };
     let span = tracing::Span::current();
-    span.record("station", identity.as_str());
+    span.record("station", tracing::field::display(&address));
     span.record("compressed", agreed.is_some());
     let answer = agreed.map(|agreed| agreed.header());
     debug!(
@@ -371,7 +430,7 @@ where
                 .await
         }
     };
-    Some((ws, identity, version))
+    Some((ws, address, version))
 }
 
 /// Reads the request head; returns it and any bytes read past it.
@@ -421,63 +480,81 @@ fn served_versions(configured: &[OcppVersion], router: &Router) -> Vec<OcppVersi
         .collect()
 }
 
-/// Decides whether the station may connect: its identity and version, or why not.
+/// Decides whether the station may connect: its address and version, or why not.
 async fn admit(
     shared: &Shared,
     request: &UpgradeRequest,
-    common_name: Option<String>,
-) -> Result<(String, OcppVersion), Refusal> {
+    transport: Transport,
+    source: IpAddr,
+) -> Result<(StationAddress, OcppVersion), Refusal> {
     let config = &shared.config;
     if *shared.shutdown.borrow() {
         return Err(Refusal::new(503, "shutdown", "server shutting down"));
     }
-    let identity = handshake::identity(&request.path, &config.prefix)?;
+    let address = handshake::address(&request.path, &config.prefix, config.tenant_in_path)?;
     let version = handshake::negotiate(
         request.protocols.as_deref(),
         &config.versions,
         config.version_without_subprotocol,
     )?;
+    let identity = address.identity().to_owned();
+    if let Err(wait) = shared.throttle().check(&identity, source, Instant::now()) {
+        return Err(Refusal::throttled(wait));
+    }
     let record =
-        shared.storage.station(&identity).await.map_err(|error| {
+        shared.storage.station(&address).await.map_err(|error| {
             Refusal::new(503, "storage", format!("storage unavailable: {error}"))
         })?;
-    let unauthorized = |reason: &str| Refusal::new(401, "unauthorized", reason.to_owned());
-    if config.security.uses_password() {
-        let (user, password) = request
-            .authorization
-            .as_deref()
-            .and_then(handshake::basic_credentials)
-            .ok_or_else(|| unauthorized("Basic authentication required"))?;
-        if user != identity {
-            return Err(unauthorized("the user must be the station identity"));
+    let basic = request
+        .authorization
+        .as_deref()
+        .and_then(handshake::basic_credentials);
+    let default_profile = config.security;
+    let accept_unknown = config.accept_unknown_stations;
+    let decide = move || {
+        let presented = Presented {
+            transport: &transport,
+            basic: basic
+                .as_ref()
+                .map(|(user, password)| (user.as_str(), password.as_str())),
+        };
+        match &record {
+            Some(record) => security::admit(
+                record.security_profile.unwrap_or(default_profile),
+                &identity,
+                &presented,
+                record.password.as_ref(),
+            ),
+            None if accept_unknown => security::admit(default_profile, &identity, &presented, None),
+            None => {
+                security::check_without_station(&presented);
+                Err(Denial::UnknownStation)
+            }
         }
-        let hash = record
-            .as_ref()
-            .and_then(|record| record.password.as_ref())
-            .ok_or_else(|| unauthorized("wrong station or password"))?;
-        if !hash.verify(&password) {
-            return Err(unauthorized("wrong station or password"));
+    };
+    // Checking a password is deliberately slow: off the connections' threads.
+    let decision = tokio::task::spawn_blocking(decide)
+        .await
+        .unwrap_or(Err(Denial::UnknownStation));
+    let identity = address.identity();
+    match decision {
+        Ok(()) => {
+            shared.throttle().succeeded(identity);
+            Ok((address, version))
+        }
+        Err(denial) => {
+            shared.throttle().failed(identity, source, Instant::now());
+            metrics::refused(denial.label());
+            info!(denial = denial.label(), %denial, "station not admitted");
+            Err(Refusal::unauthorized())
         }
     }
-    if config.security == SecurityProfile::TlsClientCertificate
-        && common_name.as_deref() != Some(identity.as_str())
-    {
-        return Err(Refusal::new(
-            403,
-            "unauthorized",
-            "the client certificate is not the station's",
-        ));
-    }
-    if record.is_none() && !config.accept_unknown_stations {
-        return Err(Refusal::new(403, "unknown_station", "unknown station"));
-    }
-    Ok((identity, version))
 }
 
 async fn run_station<S>(
     shared: Arc<Shared>,
     ws: WebSocketStream<S>,
-    identity: String,
+    address: StationAddress,
     version: OcppVersion,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -489,18 +566,18 @@ async fn run_station<S>(
     session_config.max_bad_frames = config.max_bad_frames;
     session_config.validation = config
         .station_validation
-        .get(&identity)
+        .get(address.identity())
         .unwrap_or(&config.validation)
         .clone();
     let Ok(session) = Session::new(session_config) else {
         return;
     };
     let (sender, instructions) = mpsc::channel(16);
-    let handle = StationHandle::new(identity.as_str().into(), version, sender);
+    let handle = StationHandle::new(address.clone(), version, sender);
     let connection = shared.next_connection.fetch_add(1, Ordering::Relaxed);
     let since = Utc::now();
     let replaced = shared.stations().insert(
-        identity.clone(),
+        address.clone(),
         Entry {
             connection,
             handle: handle.clone(),
@@ -513,7 +590,7 @@ async fn run_station<S>(
     }
     metrics::connected(version, 1.0);
     info!(%version, "station connected");
-    record_connection(&shared, &identity, Some(version)).await;
+    record_connection(&shared, &address, Some(version)).await;
     let peer = Peer {
         handle,
         instructions,
@@ -529,22 +606,26 @@ async fn run_station<S>(
     let current = {
         let mut stations = shared.stations();
         let current = stations
-            .get(&identity)
+            .get(&address)
             .is_some_and(|entry| entry.connection == connection);
         if current {
-            stations.remove(&identity);
+            stations.remove(&address);
         }
         current
     };
     if current {
-        record_connection(&shared, &identity, None).await;
+        record_connection(&shared, &address, None).await;
     }
 }
 
-async fn record_connection(shared: &Shared, identity: &str, version: Option<OcppVersion>) {
+async fn record_connection(
+    shared: &Shared,
+    address: &StationAddress,
+    version: Option<OcppVersion>,
+) {
     if let Err(error) = shared
         .storage
-        .record_connection(identity, version, Utc::now())
+        .record_connection(address, version, Utc::now())
         .await
     {
         warn!(%error, "connection state not recorded");
