@@ -1,12 +1,26 @@
-//! The reference CSMS: OCPP 1.6, 2.0.1 and 2.1 stations at `ws://OCPP/ocpp/<station-id>`, the
-//! admin HTTP API at `http://API/` (OpenAPI document at `/openapi.json`, Prometheus metrics
-//! at `/metrics`), on SQLite (the default, a file in the data directory) or PostgreSQL.
+//! The reference CSMS: OCPP 1.6, 2.0.1 and 2.1 stations at
+//! `ws://OCPP/ocpp/<tenant>/<station-id>` (and `wss://` with TLS), the admin HTTP API at
+//! `http://API/` (OpenAPI document at `/openapi.json`, Prometheus metrics at `/metrics`), on
+//! SQLite (the default, a file in the data directory) or PostgreSQL.
 //!
 //! ```text
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
 //!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
 //!     [--system-key KEY]
+//!     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-crl PEM]]
 //! ```
+//!
+//! Stations connect at `/ocpp/<tenant>/<identity>`, `<tenant>` being their tenant's number,
+//! and each is admitted only with what its own security profile requires: 1, its Basic
+//! password; 2, TLS plus its password; 3, TLS with a client certificate whose common name
+//! is its identity. Profile 0 (nothing) only in tenants whose `unsecured_stations` setting
+//! allows it.
+//!
+//! - `--listen-ocpp-tls ADDR` with `--tls-cert` (the server's certificate chain) and
+//!   `--tls-key` (its private key): a second listener, for `wss://` stations (profiles 2
+//!   and 3, and 1). `--tls-client-ca` names the authorities that issue station
+//!   certificates (profile 3; stations without a certificate are still served, and
+//!   admitted by their own profile), `--tls-crl` their revocation lists.
 //!
 //! - `--data-dir DIR`: the SQLite file is `DIR/csms.db` (default: the working directory);
 //!   `--database FILE` names the file itself; `--database-url` takes `sqlite:...` or
@@ -14,14 +28,15 @@
 //!   that schema (created if missing), so several installations can share one database.
 //! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
 //!   without it, a random one is made and printed.
-//! - `--demo`: makes (or finds, when run again on the same database) a demo tenant with a
-//!   location, stations `DEMO-1` and `DEMO-2` (security profile 0, accepted), tokens
+//! - `--demo`: makes (or finds, when run again on the same database) a demo tenant, which
+//!   allows unsecured stations, with a location, stations `DEMO-1` and `DEMO-2` (security
+//!   profile 0, accepted), tokens
 //!   `DEMOTAG1` (accepted) and `DEMOTAG2` (blocked), a tariff of 0.30 EUR/kWh plus 1.00 EUR
 //!   per session with 21% VAT as the tenant's default, and a fresh admin API key, and prints
 //!   the key and how to connect the simulated station.
 //!
-//! Once both listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR` (a port of
-//! 0 picks a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
+//! Once the listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR` (with
+//! ` ocpp-tls=ADDR` when TLS is served; a port of 0 picks a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
 //! configured: everything at INFO and above). Stop it with Ctrl-C.
 
 use std::net::SocketAddr;
@@ -36,19 +51,22 @@ use ev_backend::csms_core::model::{
     TokenKind, TokenStatus,
 };
 use ev_backend::csms_core::ocpp::{Csms, CsmsConfig};
+use ev_backend::csms_core::store::Page;
 use ev_backend::csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
 use ev_backend::csms_core::tariff::{Decimal, simple};
 use ev_backend::ocpi_types::common::CiString;
 use ev_backend::ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
-use ev_backend::ocpp_server::server::{Server, ServerConfig};
+use ev_backend::ocpp_server::server::Server;
 use ev_backend::ocpp_server::storage::PasswordHash;
+use ev_backend::ocpp_server::tls::{self, ClientCertificates};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tracing::info;
 
 const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
                      [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
-                     [--system-key KEY]";
+                     [--system-key KEY] [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
+                     [--tls-client-ca PEM] [--tls-crl PEM]]";
 
 /// What the command line says.
 struct Args {
@@ -59,6 +77,18 @@ struct Args {
     system_key: Option<String>,
     /// The PostgreSQL schema to keep everything in.
     schema: Option<String>,
+    /// The TLS listener, if any.
+    tls: TlsArgs,
+}
+
+/// What the command line says of TLS.
+#[derive(Default)]
+struct TlsArgs {
+    listen: Option<String>,
+    certificate: Option<PathBuf>,
+    key: Option<PathBuf>,
+    client_ca: Option<PathBuf>,
+    crl: Option<PathBuf>,
 }
 
 enum Database {
@@ -79,6 +109,7 @@ fn parse_args() -> Args {
         listen_api: "127.0.0.1:8080".to_owned(),
         system_key: None,
         schema: None,
+        tls: TlsArgs::default(),
     };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
@@ -103,6 +134,11 @@ fn parse_args() -> Args {
             "--listen-api" => args.listen_api = value,
             "--system-key" => args.system_key = Some(value),
             "--database-schema" => args.schema = Some(value),
+            "--listen-ocpp-tls" => args.tls.listen = Some(value),
+            "--tls-cert" => args.tls.certificate = Some(PathBuf::from(value)),
+            "--tls-key" => args.tls.key = Some(PathBuf::from(value)),
+            "--tls-client-ca" => args.tls.client_ca = Some(PathBuf::from(value)),
+            "--tls-crl" => args.tls.crl = Some(PathBuf::from(value)),
             other => usage(&format!("unknown option {other}")),
         }
     }
@@ -170,13 +206,17 @@ async fn run<S: Store + 'static>(
     let server = Arc::new(
         Server::bind(
             &args.listen_ocpp,
-            ServerConfig::default(),
+            csms.server_config(),
             csms.router(),
             csms.station_storage(),
         )
         .await?,
     );
     let ocpp_addr = server.local_addr();
+    let tls_addr = match &args.tls.listen {
+        Some(listen) => Some(server.listen(listen, Some(tls_config(&args.tls)?)).await?),
+        None => None,
+    };
 
     let router = Api::new(Arc::clone(&store), server.clone())
         .with_system_key(system_key)
@@ -191,11 +231,16 @@ async fn run<S: Store + 'static>(
     let listener = TcpListener::bind(&args.listen_api).await?;
     let api_addr = listener.local_addr()?;
 
-    if let Some(key) = demo {
-        print_demo(&key, ocpp_addr, api_addr);
+    if let Some((tenant, key)) = demo {
+        print_demo(tenant, &key, ocpp_addr, api_addr);
     }
-    println!("csms ready ocpp={ocpp_addr} api={api_addr}");
-    info!(%ocpp_addr, %api_addr, "CSMS ready");
+    match tls_addr {
+        Some(tls_addr) => {
+            println!("csms ready ocpp={ocpp_addr} api={api_addr} ocpp-tls={tls_addr}");
+        }
+        None => println!("csms ready ocpp={ocpp_addr} api={api_addr}"),
+    }
+    info!(%ocpp_addr, %api_addr, ?tls_addr, "CSMS ready");
 
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
@@ -209,34 +254,79 @@ async fn run<S: Store + 'static>(
     Ok(())
 }
 
-fn print_demo(key: &str, ocpp: SocketAddr, api: SocketAddr) {
+/// The TLS settings of the command line: the server's certificate and key, and, with a
+/// client CA, optional client certificates (revoked ones refused with a CRL).
+fn tls_config(
+    args: &TlsArgs,
+) -> Result<Arc<tls::rustls::ServerConfig>, Box<dyn std::error::Error>> {
+    let (Some(certificate), Some(key)) = (&args.certificate, &args.key) else {
+        usage("--listen-ocpp-tls needs --tls-cert and --tls-key");
+    };
+    let crls = match &args.crl {
+        Some(path) => tls::read_crls(path)?,
+        None => Vec::new(),
+    };
+    let clients = match &args.client_ca {
+        Some(path) => ClientCertificates::Optional {
+            roots: tls::read_roots(path)?,
+            crls,
+        },
+        None if args.crl.is_some() => usage("--tls-crl needs --tls-client-ca"),
+        None => ClientCertificates::None,
+    };
+    Ok(tls::listener_config(
+        tls::read_certificates(certificate)?,
+        tls::read_private_key(key)?,
+        clients,
+    )?)
+}
+
+fn print_demo(tenant: TenantId, key: &str, ocpp: SocketAddr, api: SocketAddr) {
     println!("demo admin key: {key}");
     println!("connect the simulated station:");
     println!(
-        "  cargo run --example charge_point -- --url ws://{ocpp}/ocpp --id DEMO-1 --version 1.6 --id-tag DEMOTAG1"
+        "  cargo run --example charge_point -- --url ws://{ocpp}/ocpp/{tenant} --id DEMO-1 --version 1.6 --id-tag DEMOTAG1"
     );
     println!("then look at it:");
     println!("  curl -H 'Authorization: Bearer {key}' http://{api}/stations");
     println!("  curl -H 'Authorization: Bearer {key}' http://{api}/sessions");
 }
 
-/// The demo tenant's objects, made once: found by the identity of station `DEMO-1` when
-/// they exist. Returns a fresh admin key of the tenant.
-async fn demo<S: Store>(store: &S) -> Result<String, Box<dyn std::error::Error>> {
-    let tenant = match store.station_by_identity("DEMO-1").await? {
-        Some(station) => {
-            info!(tenant = %station.tenant_id, "demo tenant found");
-            station.tenant_id
+/// The demo tenant: the first tenant named as it is.
+const DEMO_TENANT: &str = "Demo CPO";
+
+/// The demo tenant's objects, made once: found by the tenant's name when they exist.
+/// Returns the tenant and a fresh admin key of it.
+async fn demo<S: Store>(store: &S) -> Result<(TenantId, String), Box<dyn std::error::Error>> {
+    let mut found = None;
+    let mut page = Page {
+        offset: 0,
+        limit: 100,
+    };
+    while found.is_none() {
+        let tenants = store.list_tenants(page).await?;
+        if tenants.items.is_empty() {
+            break;
+        }
+        page.offset += tenants.items.len() as u64;
+        found = tenants.items.into_iter().find(|t| t.name == DEMO_TENANT);
+    }
+    let tenant = match found {
+        Some(tenant) => {
+            info!(tenant = %tenant.id, "demo tenant found");
+            tenant.id
         }
         None => {
             let tenant = store
                 .create_tenant(&NewTenant {
-                    name: "Demo CPO".to_owned(),
+                    name: DEMO_TENANT.to_owned(),
                     role: TenantRole::Cpo,
                     country_code: "NL".to_owned(),
                     party_id: "DEM".to_owned(),
                     settings: TenantSettings {
                         time_zone: "Europe/Amsterdam".to_owned(),
+                        // DEMO-1 and DEMO-2 connect without credentials.
+                        unsecured_stations: true,
                         ..TenantSettings::default()
                     },
                 })
@@ -261,11 +351,11 @@ async fn demo<S: Store>(store: &S) -> Result<String, Box<dyn std::error::Error>>
             },
         )
         .await?;
-    Ok(format!("{prefix}.{secret}"))
+    Ok((tenant, format!("{prefix}.{secret}")))
 }
 
 async fn demo_objects<S: Store>(store: &S, tenant: TenantId) -> Result<(), StoreError> {
-    let location = match store.station_by_identity("DEMO-1").await? {
+    let location = match store.station_by_identity(tenant, "DEMO-1").await? {
         Some(station) => station.location_id,
         None => {
             let location = store
@@ -294,7 +384,7 @@ async fn demo_objects<S: Store>(store: &S, tenant: TenantId) -> Result<(), Store
         }
     };
     for (n, identity) in ["DEMO-1", "DEMO-2"].into_iter().enumerate() {
-        let station = match store.station_by_identity(identity).await? {
+        let station = match store.station_by_identity(tenant, identity).await? {
             Some(station) => station,
             None => {
                 let mut station = NewStation::accepted(identity);

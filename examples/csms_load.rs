@@ -534,7 +534,7 @@ async fn durable_in(
     println!("  {}", server.ready);
 
     let started = Instant::now();
-    let admin = provision(&api, &system_key, options.stations).await?;
+    let (admin, tenant) = provision(&api, &system_key, options.stations).await?;
     println!(
         "  provisioned through the admin API in {:.1} s: a tenant with its admin key, {}, {}",
         started.elapsed().as_secs_f64(),
@@ -542,7 +542,7 @@ async fn durable_in(
         count(options.stations as u64, "accepted token")
     );
 
-    let driven = drive(&ocpp, server.id(), options).await;
+    let driven = drive(&format!("{ocpp}/ocpp/{tenant}"), server.id(), options).await;
     report_run(&driven);
     let stored = count_stored(&admin)
         .await
@@ -740,9 +740,10 @@ fn id_tag(number: usize) -> String {
 }
 
 /// Creates, through the admin API only, a tenant (whose creation makes its first admin
-/// key), `stations` stations and an accepted token for each; returns the client with the
-/// tenant's admin key.
-async fn provision(api: &str, system_key: &str, stations: usize) -> Result<Http, BoxError> {
+/// key), `stations` stations (security profile 0: the tenant allows unsecured stations)
+/// and an accepted token for each; returns the client with the tenant's admin key, and the
+/// tenant's number.
+async fn provision(api: &str, system_key: &str, stations: usize) -> Result<(Http, i64), BoxError> {
     let system = Http {
         addr: api.to_owned(),
         key: system_key.to_owned(),
@@ -753,8 +754,18 @@ async fn provision(api: &str, system_key: &str, stations: usize) -> Result<Http,
         "country_code": "NL",
         "party_id": "LDT",
         "admin_key_name": "csms_load admin",
+        "settings": {
+            "time_zone": "UTC",
+            "currency": "EUR",
+            "language": "en",
+            "unknown_stations": "reject",
+            "unsecured_stations": true,
+        },
     });
     let created = system.json("POST", "/tenants", Some(&tenant), 201).await?;
+    let tenant = created["tenant"]["id"]
+        .as_i64()
+        .ok_or("POST /tenants answered no tenant id")?;
     let key = created["admin_key"]["key"]
         .as_str()
         .ok_or("POST /tenants answered no admin key")?;
@@ -790,7 +801,7 @@ async fn provision(api: &str, system_key: &str, stations: usize) -> Result<Http,
             task.await??;
         }
     }
-    Ok(admin)
+    Ok((admin, tenant))
 }
 
 /// Counts the tenant's sessions and their stored sampled values through the admin API.
@@ -857,7 +868,7 @@ async fn baseline(options: Options, pinning: &Pinning) -> Result<Driven, BoxErro
         .strip_prefix("listening on ")
         .ok_or("the framework server did not start")?
         .to_owned();
-    let driven = drive(&addr, server.id(), options).await;
+    let driven = drive(&format!("{addr}/ocpp"), server.id(), options).await;
     report_run(&driven);
     drop(server);
     Ok(driven)
@@ -1171,10 +1182,10 @@ async fn step(
 }
 
 /// Connects station `number`, boots it, authorizes its token and starts its transaction.
-async fn set_up(addr: String, number: usize, version: Version) -> Result<Charging, StepError> {
+async fn set_up(endpoint: String, number: usize, version: Version) -> Result<Charging, StepError> {
     let identity = identity(number);
     let id_tag = id_tag(number);
-    let mut station = Station::connect(&addr, &identity, version.subprotocol())
+    let mut station = Station::connect(&endpoint, &identity, version.subprotocol())
         .await
         .map_err(|error| StepError::Failed(format!("connect: {error}")))?;
     let mut clock = Clock { last_micros: 0 };
@@ -1376,16 +1387,16 @@ impl Driven {
     }
 }
 
-/// Sets up the stations against the OCPP server at `addr` (process `server_pid`), runs the
-/// load, reads the server's CPU time and memory at both ends of the measured window, and
-/// stops the transactions.
-async fn drive(addr: &str, server_pid: u32, options: Options) -> Driven {
+/// Sets up the stations against the OCPP server's endpoint `endpoint` (`ADDR/PATH`; process
+/// `server_pid`), runs the load, reads the server's CPU time and memory at both ends of the
+/// measured window, and stops the transactions.
+async fn drive(endpoint: &str, server_pid: u32, options: Options) -> Driven {
     let mut driven = Driven {
         measured: Duration::from_secs(options.seconds),
         ..Driven::default()
     };
     let setups: Vec<_> = (0..options.stations)
-        .map(|number| tokio::spawn(set_up(addr.to_owned(), number, options.version)))
+        .map(|number| tokio::spawn(set_up(endpoint.to_owned(), number, options.version)))
         .collect();
     let mut ready = Vec::new();
     for (number, setup) in setups.into_iter().enumerate() {

@@ -165,8 +165,14 @@ async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Dur
     let kind = server.kind;
     let mut connections = Vec::new();
     for station in 0..stations {
-        connections
-            .push(Station::connect(&server.addr, &format!("LOAD-{station}"), "ocpp1.6").await?);
+        connections.push(
+            Station::connect(
+                &format!("{}/ocpp", server.addr),
+                &format!("LOAD-{station}"),
+                "ocpp1.6",
+            )
+            .await?,
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -209,7 +215,7 @@ async fn idle_memory(server: &Child, idle: usize) -> Result<f64, BoxError> {
                 let id = format!("IDLE-{}", connections.len() + pending.len());
                 let addr = server.addr.clone();
                 pending.push(tokio::spawn(async move {
-                    Station::connect(&addr, &id, "ocpp1.6").await
+                    Station::connect(&format!("{addr}/ocpp"), &id, "ocpp1.6").await
                 }));
             }
             for task in pending {

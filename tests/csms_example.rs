@@ -32,7 +32,8 @@ impl Drop for Running {
 /// A started CSMS: its addresses and the demo admin key.
 struct Csms {
     _process: Running,
-    ocpp: String,
+    /// The endpoint of the demo tenant's stations, as the printed simulator command has it.
+    station_url: String,
     api: String,
     key: String,
 }
@@ -54,10 +55,19 @@ fn start(data_dir: &Path) -> Csms {
     let stdout: ChildStdout = child.stdout.take().expect("piped stdout");
     let process = Running(child);
     let mut key = None;
+    let mut station_url = None;
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("the CSMS prints lines");
         if let Some(found) = line.strip_prefix("demo admin key: ") {
             key = Some(found.to_owned());
+        }
+        if let Some(command) = line
+            .trim()
+            .strip_prefix("cargo run --example charge_point -- ")
+        {
+            let mut words = command.split_whitespace();
+            assert_eq!(words.next(), Some("--url"), "{line}");
+            station_url = words.next().map(str::to_owned);
         }
         if let Some(ready) = line.strip_prefix("csms ready ") {
             let mut ocpp = None;
@@ -71,7 +81,9 @@ fn start(data_dir: &Path) -> Csms {
             }
             return Csms {
                 _process: process,
-                ocpp: ocpp.expect("ocpp address"),
+                station_url: station_url
+                    .filter(|url| url.starts_with(&format!("ws://{}/ocpp/", ocpp.expect("ocpp address"))))
+                    .expect("the simulator's command line, at the OCPP address, is printed before ready"),
                 api: api.expect("api address"),
                 key: key.expect("the demo key is printed before ready"),
             };
@@ -176,12 +188,7 @@ fn the_demo_csms_serves_stations_and_the_admin_api() {
 
     // The simulated station charges with the accepted tag.
     let output = Command::new(example("charge_point"))
-        .args([
-            "--url",
-            &format!("ws://{}/ocpp", csms.ocpp),
-            "--id",
-            "DEMO-1",
-        ])
+        .args(["--url", &csms.station_url, "--id", "DEMO-1"])
         .args(["--version", "1.6", "--id-tag", "DEMOTAG1"])
         .args(["--meter-interval", "0.05", "--once"])
         .output()

@@ -225,6 +225,9 @@ fn garage_renters_charge_anywhere_and_their_charging_is_one_call_away() {
     assert_eq!(boris_sessions[0]["token_uid"], "B1B1B1B1");
 }
 
+/// The Basic password of the other tenant's station.
+const OTHER_PASSWORD: &str = "1c9e7a5f3b2d8e6a4c0f";
+
 #[test]
 fn a_tenant_sees_changes_and_commands_nothing_of_another() {
     let dir = TempDir::new("csms-isolation");
@@ -242,12 +245,22 @@ fn a_tenant_sees_changes_and_commands_nothing_of_another() {
             .as_str()
             .expect("the tenant's first key"),
     );
-    let other_station = other
+    // A tenant that does not allow unsecured stations refuses to register one.
+    other
         .post(
             "/stations",
             &json!({"identity": "OTHER-1", "security_profile": 0, "registration": "accepted"}),
         )
+        .expect(400);
+    let other_station = other
+        .post(
+            "/stations",
+            &json!({"identity": "OTHER-1", "security_profile": 1,
+                    "password": OTHER_PASSWORD, "registration": "accepted"}),
+        )
         .expect(201);
+    let other_url = csms.tenant_url(&created["tenant"]["id"]);
+    let credentials = ["--password", OTHER_PASSWORD];
     other
         .post(
             "/tokens",
@@ -313,17 +326,23 @@ fn a_tenant_sees_changes_and_commands_nothing_of_another() {
 
     // The other tenant's station cannot use the demo tenant's token, and the demo tenant's
     // station cannot use the other's.
-    let output = charge(&csms.ocpp_url, "OTHER-1", "1.6", "DEMOTAG1", &[]);
+    let output = charge(&other_url, "OTHER-1", "1.6", "DEMOTAG1", &credentials);
     assert!(
         !output.status.success(),
         "DEMOTAG1 is not the other tenant's"
     );
+    // Nor does the other tenant's station get in without its password, or at the demo
+    // tenant's endpoint.
+    let output = charge(&other_url, "OTHER-1", "1.6", "OTHERTAG", &[]);
+    assert!(!output.status.success(), "OTHER-1 needs its password");
+    let output = charge(&csms.ocpp_url, "OTHER-1", "1.6", "OTHERTAG", &credentials);
+    assert!(!output.status.success(), "OTHER-1 is not the demo tenant's");
     let output = charge(&csms.ocpp_url, "DEMO-1", "1.6", "OTHERTAG", &[]);
     assert!(
         !output.status.success(),
         "OTHERTAG is not the demo tenant's"
     );
-    let output = charge(&csms.ocpp_url, "OTHER-1", "1.6", "OTHERTAG", &[]);
+    let output = charge(&other_url, "OTHER-1", "1.6", "OTHERTAG", &credentials);
     assert_charged(&output, "OTHER-1");
     let theirs = other.get("/sessions").expect(200);
     assert_eq!(theirs["total"], 1, "{theirs:#}");

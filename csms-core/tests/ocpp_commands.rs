@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use csms_core::model::{Actor, UnknownStationPolicy, UserId};
+use csms_core::ocpp::admission;
 use csms_core::ocpp::commands::{
     Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableToSet,
 };
 use csms_core::store::{AuditStore, ConfigurationStore, StationStore};
 use ocpp_server::Router;
-use ocpp_server::server::ServerConfig;
 use ocpp_support::{sqlite, sqlite_with};
 use ocpp_types::{OcppVersion, v16, v201};
 use serde_json::json;
@@ -297,7 +297,7 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     // The key the station accepted is kept with its new value; the other one is not.
     let station = h
         .store
-        .station_by_identity("CP-CMD")
+        .station_by_identity(h.tenant, "CP-CMD")
         .await
         .unwrap()
         .unwrap();
@@ -553,9 +553,10 @@ async fn commands_to_a_201_station_use_its_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_that_reach_no_station_are_audited_too() {
-    let mut config = ServerConfig::default();
-    config.call_timeout = Duration::from_millis(300);
-    let h = sqlite_with(UnknownStationPolicy::Reject, config).await;
+    let h = sqlite_with(UnknownStationPolicy::Reject, |config| {
+        config.call_timeout = Duration::from_millis(300);
+    })
+    .await;
     h.station("CP-AWAY").await;
     h.station("CP-SLOW").await;
     let commands = h.csms.commands();
@@ -570,7 +571,9 @@ async fn commands_that_reach_no_station_are_audited_too() {
             h.tenant,
             Actor::System,
             "CP-AWAY",
-            h.server.station("CP-AWAY").as_ref(),
+            h.server
+                .station(admission::address(h.tenant, "CP-AWAY"))
+                .as_ref(),
             &reset,
         )
         .await

@@ -95,7 +95,7 @@ async fn boot_status_and_authorize() {
     );
     let new = h
         .store
-        .station_by_identity("CS-NEW")
+        .station_by_identity(h.tenant, "CS-NEW")
         .await
         .unwrap()
         .unwrap();

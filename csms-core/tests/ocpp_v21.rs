@@ -119,7 +119,7 @@ async fn a_station_offering_21_and_201_lands_on_21_and_boots() {
     assert_eq!(answer.interval, HEARTBEAT as i32);
     let station = h
         .store
-        .station_by_identity("CS-DUAL")
+        .station_by_identity(h.tenant, "CS-DUAL")
         .await
         .unwrap()
         .unwrap();

@@ -18,7 +18,7 @@ use csms_core::store::{
     Page, PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
-use ocpp_server::storage::{PasswordHash, Storage};
+use ocpp_server::storage::PasswordHash;
 use ocpp_types::OcppVersion;
 use rust_decimal::Decimal;
 
@@ -84,6 +84,7 @@ async fn tenant(store: &impl Store, name: &str) -> TenantId {
             currency: "EUR".to_owned(),
             language: "nl".to_owned(),
             unknown_stations: UnknownStationPolicy::Pending,
+            unsecured_stations: false,
         },
     };
     let created = store.create_tenant(&new).await.expect("tenant created");
@@ -935,23 +936,25 @@ async fn boot_log(store: &impl Store) {
             .expect("heartbeat")
     );
 
-    // The framework's view, by identity.
-    let record = Storage::station(store, &identity)
+    // Connection state, by tenant and identity.
+    let found = store
+        .station_by_identity(t, &identity)
         .await
-        .expect("record")
+        .expect("read")
         .expect("known");
     assert!(
-        record
-            .password
+        found
+            .credentials_hash
             .as_ref()
             .is_some_and(|p| p.verify("0123456789abcdef"))
     );
-    assert_eq!(record.boot.as_ref().map(|b| b.model.as_str()), Some("Eve"));
-    assert_eq!(record.connected, None);
-    store
-        .record_connection(&identity, Some(OcppVersion::V201), time(8, 0, 0))
-        .await
-        .expect("connected");
+    assert!(!found.online);
+    assert!(
+        store
+            .record_connection(t, &identity, Some(OcppVersion::V201), time(8, 0, 0))
+            .await
+            .expect("connected")
+    );
     let reboot = BootLogEntry {
         tenant_id: t,
         station_id: station.id,
@@ -964,38 +967,45 @@ async fn boot_log(store: &impl Store) {
         outcome: RegistrationStatus::Accepted,
     };
     assert!(store.log_boot(t, &reboot).await.expect("boot"));
-    store
-        .record_seen(&identity, time(8, 1, 0))
+    assert!(
+        store
+            .record_seen(t, &identity, time(8, 1, 0))
+            .await
+            .expect("seen")
+    );
+    let now = store
+        .station_by_identity(t, &identity)
         .await
-        .expect("seen");
-    let record = Storage::station(store, &identity)
-        .await
-        .expect("record")
-        .expect("known");
-    assert_eq!(record.connected, Some(OcppVersion::V201));
-    assert_eq!(record.last_seen, Some(time(8, 1, 0)));
+        .expect("read")
+        .expect("station");
+    assert!(now.online);
+    assert_eq!(now.ocpp_version, Some(OcppVersion::V201));
+    assert_eq!(now.last_seen, Some(time(8, 1, 0)));
+    assert_eq!(now.model.as_deref(), Some("Eve Pro"));
+    assert_eq!(now.last_heartbeat, Some(time(7, 11, 0)));
     assert_eq!(
-        record.boot.as_ref().map(|b| b.model.as_str()),
-        Some("Eve Pro")
+        store.boot_log(t, station.id, 10).await.expect("log").len(),
+        4
+    );
+    assert!(
+        store
+            .record_connection(t, &identity, None, time(9, 0, 0))
+            .await
+            .expect("disconnected")
     );
     let now = store
         .station_by_id(t, station.id)
         .await
         .expect("read")
         .expect("station");
-    assert!(now.online);
-    assert_eq!(now.ocpp_version, Some(OcppVersion::V201));
-    assert_eq!(now.last_heartbeat, Some(time(7, 11, 0)));
-    assert_eq!(
-        store.boot_log(t, station.id, 10).await.expect("log").len(),
-        4
+    assert!(!now.online);
+    // Another tenant has no station of that identity: nothing is recorded there.
+    assert!(
+        !store
+            .record_seen(TenantId(t.0 + 1000), &identity, time(9, 1, 0))
+            .await
+            .expect("seen")
     );
-    store
-        .record_connection(&identity, None, time(9, 0, 0))
-        .await
-        .expect("disconnected");
-    let record = Storage::station(store, &identity).await.expect("record");
-    assert_eq!(record.and_then(|r| r.connected), None);
 
     // Connectors and their status.
     let evse = Evse {
@@ -1355,7 +1365,7 @@ async fn sqlite_reopen_keeps_everything() {
 
     let store = SqliteStore::open(&case.path).await.expect("opens again");
     let found = store
-        .station_by_identity(&identity)
+        .station_by_identity(t, &identity)
         .await
         .expect("read")
         .expect("station kept");

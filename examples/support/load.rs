@@ -97,15 +97,16 @@ fn frame_head(text: &str) -> Option<(u8, &str)> {
 }
 
 impl Station {
-    /// Connects to `ws://ADDR/ocpp/IDENTITY` offering the subprotocol `protocol`
-    /// (`ocpp1.6`, `ocpp2.0.1`), with Nagle's algorithm off; gives up after
-    /// [`CALL_TIMEOUT`].
+    /// Connects to `ws://ENDPOINT/IDENTITY` (`ENDPOINT` is `ADDR/PATH`, such as
+    /// `127.0.0.1:9000/ocpp`) offering the subprotocol `protocol` (`ocpp1.6`, `ocpp2.0.1`),
+    /// with Nagle's algorithm off; gives up after [`CALL_TIMEOUT`].
     pub(crate) async fn connect(
-        addr: &str,
+        endpoint: &str,
         identity: &str,
         protocol: &'static str,
     ) -> Result<Station, BoxError> {
-        let mut request = format!("ws://{addr}/ocpp/{identity}").into_client_request()?;
+        let addr = endpoint.split_once('/').map_or(endpoint, |(addr, _)| addr);
+        let mut request = format!("ws://{endpoint}/{identity}").into_client_request()?;
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));

@@ -59,8 +59,12 @@ pub(crate) fn free_port() -> u16 {
 /// A running `csms` example, killed when dropped.
 pub(crate) struct Csms {
     child: Child,
-    /// The OCPP endpoint for stations, such as `ws://127.0.0.1:9000/ocpp`.
+    /// The OCPP endpoint of the demo tenant's stations (the URL to which a station's
+    /// identity is appended), such as `ws://127.0.0.1:9000/ocpp/1`; without `--demo`, the
+    /// endpoint without a tenant.
     pub(crate) ocpp_url: String,
+    /// The OCPP listener's address, such as `127.0.0.1:9000`.
+    pub(crate) ocpp: String,
     /// The admin API's address, such as `127.0.0.1:8080`.
     pub(crate) api: String,
     /// What it printed on standard output, line by line, as it comes.
@@ -93,6 +97,7 @@ impl Csms {
         let mut csms = Csms {
             child,
             ocpp_url: String::new(),
+            ocpp: String::new(),
             api: String::new(),
             lines,
             printed: Vec::new(),
@@ -100,13 +105,28 @@ impl Csms {
         let ready = csms.wait_for_line(|line| line.starts_with("csms ready "));
         for field in ready.split_whitespace() {
             if let Some(addr) = field.strip_prefix("ocpp=") {
+                csms.ocpp = addr.to_owned();
                 csms.ocpp_url = format!("ws://{addr}/ocpp");
             } else if let Some(addr) = field.strip_prefix("api=") {
                 csms.api = addr.to_owned();
             }
         }
         assert!(!csms.api.is_empty(), "no API address in {ready:?}");
+        // With --demo, the simulator's command line names the demo tenant's endpoint.
+        let demo_url = csms.printed.iter().find_map(|line| {
+            let mut words = line.split_whitespace();
+            words.find(|word| *word == "--url")?;
+            words.next().map(str::to_owned)
+        });
+        if let Some(url) = demo_url {
+            csms.ocpp_url = url;
+        }
         csms
+    }
+
+    /// The OCPP endpoint of the stations of tenant `tenant` (its number).
+    pub(crate) fn tenant_url(&self, tenant: &serde_json::Value) -> String {
+        format!("ws://{}/ocpp/{tenant}", self.ocpp)
     }
 
     /// Waits (at most 60 s) for a line of standard output that `wanted` accepts.

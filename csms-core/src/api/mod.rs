@@ -65,8 +65,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use ocpp_server::StationHandle;
 use ocpp_server::server::{ConnectedStation, Server};
+use ocpp_server::{StationAddress, StationHandle};
 
 pub use auth::{Caller, generate_key};
 pub use axum;
@@ -109,20 +109,27 @@ impl<S: Store + 'static> CommandSender for Commands<S> {
 /// Where the API finds the stations connected now, to show their connection state and to
 /// command them. [`Server`] is one; [`NoStations`] has none connected.
 pub trait StationDirectory: Send + Sync {
-    /// The stations connected now.
-    fn connected(&self) -> Vec<ConnectedStation>;
+    /// How many stations are connected now.
+    fn count(&self) -> usize;
 
-    /// A handle to the connected station `identity`.
-    fn handle(&self, identity: &str) -> Option<StationHandle>;
+    /// The station connected at `address` now, if one is.
+    fn connection(&self, address: &StationAddress) -> Option<ConnectedStation>;
+
+    /// A handle to the station connected at `address`.
+    fn handle(&self, address: &StationAddress) -> Option<StationHandle>;
 }
 
 impl StationDirectory for Server {
-    fn connected(&self) -> Vec<ConnectedStation> {
-        self.stations()
+    fn count(&self) -> usize {
+        self.stations().len()
     }
 
-    fn handle(&self, identity: &str) -> Option<StationHandle> {
-        self.station(identity)
+    fn connection(&self, address: &StationAddress) -> Option<ConnectedStation> {
+        self.connected(address)
+    }
+
+    fn handle(&self, address: &StationAddress) -> Option<StationHandle> {
+        self.station(address)
     }
 }
 
@@ -131,11 +138,15 @@ impl StationDirectory for Server {
 pub struct NoStations;
 
 impl StationDirectory for NoStations {
-    fn connected(&self) -> Vec<ConnectedStation> {
-        Vec::new()
+    fn count(&self) -> usize {
+        0
     }
 
-    fn handle(&self, _identity: &str) -> Option<StationHandle> {
+    fn connection(&self, _address: &StationAddress) -> Option<ConnectedStation> {
+        None
+    }
+
+    fn handle(&self, _address: &StationAddress) -> Option<StationHandle> {
         None
     }
 }

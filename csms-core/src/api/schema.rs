@@ -113,6 +113,10 @@ pub(crate) struct TenantSettingsDef {
     pub language: String,
     /// What to answer stations nobody registered.
     pub unknown_stations: UnknownStationPolicy,
+    /// Whether its stations may connect without authentication (security profile 0;
+    /// default `false`).
+    #[serde(default)]
+    pub unsecured_stations: bool,
 }
 
 /// An operator using the CSMS.

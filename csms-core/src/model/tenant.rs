@@ -43,6 +43,12 @@ pub struct TenantSettings {
     pub language: String,
     /// What to answer stations nobody registered.
     pub unknown_stations: UnknownStationPolicy,
+    /// Whether its stations may connect without authentication (security profile 0;
+    /// default `false`). A station registered with profile 0 cannot connect otherwise,
+    /// and without it a station nobody registered must present a client certificate
+    /// naming it (profile 3).
+    #[serde(default)]
+    pub unsecured_stations: bool,
 }
 
 impl Default for TenantSettings {
@@ -52,6 +58,7 @@ impl Default for TenantSettings {
             currency: "EUR".to_owned(),
             language: "en".to_owned(),
             unknown_stations: UnknownStationPolicy::Reject,
+            unsecured_stations: false,
         }
     }
 }

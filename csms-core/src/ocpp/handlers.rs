@@ -1,9 +1,10 @@
 //! The router, and what every version's handlers share: boots, heartbeats, connector status.
 
 use chrono::{DateTime, Utc};
-use ocpp_server::{Context, ErrorReply, Router};
+use ocpp_server::{Context, ErrorReply, Router, StationAddress};
 use ocpp_types::{OcppCall, v16 as o16, v21 as o21, v201 as o201};
 
+use super::admission;
 use super::boot::{self, BootDecision};
 use super::notice::StationNotice;
 use super::{Csms, OcppError};
@@ -125,7 +126,7 @@ impl<S: Store + 'static> Csms<S> {
         router.on(move |ctx: Context, request: R| {
             let csms = csms.clone();
             async move {
-                csms.keep_notice(ctx.identity(), request.into())
+                csms.keep_notice(ctx.address(), request.into())
                     .await
                     .map_err(|error| {
                         tracing::warn!(station = ctx.identity(), %error, "message not handled");
@@ -139,13 +140,16 @@ impl<S: Store + 'static> Csms<S> {
     /// Decides a boot, registers an unknown station the policy lets in, and logs the boot.
     pub(super) async fn boot(
         &self,
-        identity: &str,
+        address: &StationAddress,
         facts: BootFacts,
     ) -> Result<BootDecision, OcppError> {
-        let known = self.store.station_by_identity(identity).await?;
-        let policy_tenant = match (&known, self.config.unknown_station_tenant) {
-            (None, Some(tenant)) => self.store.tenant(tenant).await?,
-            _ => None,
+        let identity = address.identity();
+        let tenant = admission::tenant_in(address)
+            .ok_or_else(|| OcppError::UnknownStation(address.to_string()))?;
+        let known = self.store.station_by_identity(tenant, identity).await?;
+        let policy_tenant = match &known {
+            None => self.store.tenant(tenant).await?,
+            Some(_) => None,
         };
         let decision = boot::decide_boot(
             known.as_ref().map(|station| station.registration),
@@ -162,7 +166,7 @@ impl<S: Store + 'static> Csms<S> {
                 match self.store.create_station(tenant.id, &new).await {
                     Ok(station) => Some(station),
                     // Registered meanwhile by another connection.
-                    Err(StoreError::Conflict { .. }) => Some(self.registered(identity).await?),
+                    Err(StoreError::Conflict { .. }) => Some(self.registered(address).await?),
                     Err(error) => return Err(error.into()),
                 }
             }
@@ -183,14 +187,17 @@ impl<S: Store + 'static> Csms<S> {
                 };
                 self.store.log_boot(station.tenant_id, &entry).await?;
             }
-            _ => tracing::warn!(station = identity, "unknown station rejected at boot"),
+            _ => tracing::warn!(station = %address, "unknown station rejected at boot"),
         }
         Ok(decision)
     }
 
     /// Records a Heartbeat of an accepted or pending station.
-    pub(super) async fn heartbeat(&self, identity: &str) -> Result<DateTime<Utc>, OcppError> {
-        let station = self.admitted(identity, true).await?;
+    pub(super) async fn heartbeat(
+        &self,
+        address: &StationAddress,
+    ) -> Result<DateTime<Utc>, OcppError> {
+        let station = self.admitted(address, true).await?;
         let now = Utc::now();
         self.store
             .record_heartbeat(station.tenant_id, station.id, now)

@@ -2,7 +2,7 @@
 //! them.
 //!
 //! [`Csms`] answers what stations send: it builds an `ocpp_server::Router` whose handlers
-//! find the station's tenant by its identity, decide with the plain functions of
+//! find the station by its tenant and identity, decide with the plain functions of
 //! [`authorize`], [`boot`] and [`sequence`], store everything through the [`Store`], and
 //! answer only once the store has committed. A store failure is answered with the CallError
 //! `InternalError` (and logged), never a panic; a station nobody registered gets
@@ -18,7 +18,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Arc::new(SqliteStore::open("csms.db").await?);
 //! let csms = Csms::new(store, CsmsConfig::default());
-//! let server = Server::bind("0.0.0.0:9000", ServerConfig::default(), csms.router(),
+//! let server = Server::bind("0.0.0.0:9000", csms.server_config(), csms.router(),
 //!     csms.station_storage()).await?;
 //! // Operator commands go through the server's station handles:
 //! let commands = csms.commands();
@@ -26,16 +26,18 @@
 //! # }
 //! ```
 //!
-//! [`Csms::station_storage`] is the `ocpp_server::storage::Storage` to give the server: the
-//! store itself, which admits connections and keeps their state. Boots are decided in one
-//! place, the BootNotification handler ([`boot::decide_boot`], with
-//! [`CsmsConfig::unknown_station_tenant`] and that tenant's policy as the one setting for
+//! Stations connect at `/ocpp/<tenant>/<identity>` ([`Csms::server_config`]; the tenant is
+//! the tenant's number), each admitted with what its own security profile requires
+//! ([`admission`]). [`Csms::station_storage`] is the `ocpp_server::storage::Storage` to give
+//! the server: it admits connections and keeps their state. Boots are decided in one
+//! place, the BootNotification handler ([`boot::decide_boot`], with the tenant's
+//! [`UnknownStationPolicy`](crate::model::UnknownStationPolicy) as the one setting for
 //! stations nobody registered), which logs each boot once, with its reason and its answer.
 //!
 //! What each message does:
 //!
-//! - **BootNotification**: [`boot::decide_boot`]; a new station is registered under
-//!   [`CsmsConfig::unknown_station_tenant`], and the boot goes to the boot log.
+//! - **BootNotification**: [`boot::decide_boot`]; a new station is registered under the
+//!   tenant its URL names, as that tenant's policy says, and the boot goes to the boot log.
 //! - **Heartbeat**: recorded on the station.
 //! - **StatusNotification**: recorded on the connector (1.6 connector `n` is EVSE `n`,
 //!   connector `n`; connector 0, the whole station, is only logged). A connector nobody
@@ -69,6 +71,7 @@
 //! `meterStart`/`meterStop`, 2.0.1 the first and last `Energy.Active.Import.Register`
 //! readings of the transaction (in Wh or kWh, total, not per phase).
 
+pub mod admission;
 pub mod authorize;
 pub mod boot;
 pub mod cdr;
@@ -88,6 +91,8 @@ mod v21;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use ocpp_server::StationAddress;
+use ocpp_server::server::ServerConfig;
 use ocpp_server::storage::Storage;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -100,7 +105,7 @@ pub const SUPERSEDED: &str = "SupersededByNewTransaction";
 
 use crate::model::{
     Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, Station, Tenant,
-    TenantId, Token,
+    Token,
 };
 use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
@@ -110,10 +115,6 @@ use transaction::ThisSession;
 /// Settings of a [`Csms`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsmsConfig {
-    /// The tenant that takes stations nobody registered, with its
-    /// [`UnknownStationPolicy`](crate::model::UnknownStationPolicy); `None`: such stations
-    /// are rejected.
-    pub unknown_station_tenant: Option<TenantId>,
     /// Heartbeat and retry intervals of BootNotification answers.
     pub intervals: BootIntervals,
     /// How far back sessions are looked for when a token's concurrent sessions are counted,
@@ -125,7 +126,6 @@ pub struct CsmsConfig {
 impl Default for CsmsConfig {
     fn default() -> CsmsConfig {
         CsmsConfig {
-            unknown_station_tenant: None,
             intervals: BootIntervals::default(),
             running_session_window_hours: 48,
         }
@@ -152,7 +152,7 @@ impl<S> Clone for Csms<S> {
     }
 }
 
-impl<S: Store> Csms<S> {
+impl<S: Store + 'static> Csms<S> {
     /// A CSMS over `store`.
     pub fn new(store: Arc<S>, config: CsmsConfig) -> Csms<S> {
         Csms {
@@ -172,10 +172,17 @@ impl<S: Store> Csms<S> {
     }
 
     /// The station storage to give `ocpp_server::server::Server::bind` with this router:
-    /// the store, which admits connections and keeps their state (boots are the router's,
-    /// decided by [`boot::decide_boot`] in one place).
+    /// [`admission::StationAdmission`], which admits connections and keeps their state
+    /// (boots are the router's, decided by [`boot::decide_boot`] in one place).
     pub fn station_storage(&self) -> Arc<dyn Storage> {
-        Arc::clone(&self.store) as Arc<dyn Storage>
+        Arc::new(admission::StationAdmission::new(Arc::clone(&self.store)))
+    }
+
+    /// The server settings this router and storage need
+    /// ([`admission::server_config`]): change what else you like (listeners, limits,
+    /// versions), not the tenant in the path.
+    pub fn server_config(&self) -> ServerConfig {
+        admission::server_config()
     }
 
     /// The operator commands, over this store's audit log.
@@ -183,22 +190,28 @@ impl<S: Store> Csms<S> {
         commands::Commands::new(Arc::clone(&self.store))
     }
 
-    /// The registered station `identity`, whatever its registration.
-    async fn registered(&self, identity: &str) -> Result<Station, OcppError> {
+    /// The registered station at `address`, whatever its registration.
+    async fn registered(&self, address: &StationAddress) -> Result<Station, OcppError> {
+        let unknown = || OcppError::UnknownStation(address.to_string());
+        let tenant = admission::tenant_in(address).ok_or_else(unknown)?;
         self.store
-            .station_by_identity(identity)
+            .station_by_identity(tenant, address.identity())
             .await?
-            .ok_or_else(|| OcppError::UnknownStation(identity.to_owned()))
+            .ok_or_else(unknown)
     }
 
-    /// The station `identity` if it is accepted (`pending_ok`: or pending).
-    async fn admitted(&self, identity: &str, pending_ok: bool) -> Result<Station, OcppError> {
-        let station = self.registered(identity).await?;
+    /// The station at `address` if it is accepted (`pending_ok`: or pending).
+    async fn admitted(
+        &self,
+        address: &StationAddress,
+        pending_ok: bool,
+    ) -> Result<Station, OcppError> {
+        let station = self.registered(address).await?;
         match station.registration {
             RegistrationStatus::Accepted => Ok(station),
             RegistrationStatus::Pending if pending_ok => Ok(station),
             status => Err(OcppError::NotAccepted {
-                identity: identity.to_owned(),
+                identity: address.to_string(),
                 status,
             }),
         }

@@ -92,7 +92,7 @@ impl<S: Store + 'static> Csms<S> {
             firmware_version: station.firmware_version,
             reason: Some(request.reason.as_str().to_owned()),
         };
-        let decision = self.boot(ctx.identity(), facts).await?;
+        let decision = self.boot(ctx.address(), facts).await?;
         Ok(o21::BootNotificationResponse::new(
             Utc::now(),
             interval(decision.interval_secs),
@@ -105,7 +105,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         _request: o21::HeartbeatRequest,
     ) -> Result<o21::HeartbeatResponse, OcppError> {
-        let now = self.heartbeat(ctx.identity()).await?;
+        let now = self.heartbeat(ctx.address()).await?;
         Ok(o21::HeartbeatResponse::new(now))
     }
 
@@ -114,7 +114,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::StatusNotificationRequest,
     ) -> Result<o21::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
+        let station = self.admitted(ctx.address(), false).await?;
         let Some(status) = ConnectorStatus::parse(request.connector_status.as_str()) else {
             return Err(OcppError::BadValue {
                 path: "$.connectorStatus".into(),
@@ -138,7 +138,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::AuthorizeRequest,
     ) -> Result<o21::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
+        let station = self.admitted(ctx.address(), false).await?;
         let decision = self
             .authorize_uid(&station, &request.id_token.id_token, Utc::now())
             .await?;
@@ -150,7 +150,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::TransactionEventRequest,
     ) -> Result<o21::TransactionEventResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
+        let station = self.admitted(ctx.address(), false).await?;
         let cost_details = request.cost_details.as_ref().map(|details| {
             json!({
                 "transactionId": request.transaction_info.transaction_id,
@@ -177,7 +177,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::MeterValuesRequest,
     ) -> Result<o21::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), false).await?;
+        let station = self.admitted(ctx.address(), false).await?;
         // Outside transactions, as in 2.0.1; EVSE 0 is the station's main meter.
         let report = MeterReport {
             station_id: station.id,
@@ -197,7 +197,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::NotifyReportRequest,
     ) -> Result<o21::NotifyReportResponse, OcppError> {
-        let station = self.admitted(ctx.identity(), true).await?;
+        let station = self.admitted(ctx.address(), true).await?;
         let values = device_model::from_report_v21(
             request.report_data.as_deref().unwrap_or_default(),
             request.generated_at,
@@ -214,7 +214,7 @@ impl<S: Store + 'static> Csms<S> {
         message: o21::NotifyPeriodicEventStream,
     ) {
         let kept = async {
-            let station = self.admitted(ctx.identity(), false).await?;
+            let station = self.admitted(ctx.address(), false).await?;
             let data = serde_json::to_value(&message.data).unwrap_or_default();
             self.audit_station(
                 &station,

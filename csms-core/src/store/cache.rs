@@ -1,6 +1,6 @@
 //! What the stores keep in memory of what every message a station sends needs first.
 //!
-//! - [`StationCache`]: stations by identity (a station's row changes rarely). The store
+//! - [`StationCache`]: stations by tenant and identity (a station's row changes rarely). The store
 //!   forgets a station here after every write to its row has committed. A read that began
 //!   before such a write may finish after it; it puts its (older) row in only if nothing
 //!   was forgotten since it began, so the cache never keeps a row older than the database's.
@@ -16,7 +16,10 @@ use crate::model::{SessionId, Station, StationId, TenantId};
 /// The most stations kept; past it, the cache starts again empty.
 const CAPACITY: usize = 200_000;
 
-/// Stations by identity, shared by the clones of a store.
+/// A station's tenant and identity.
+type Identity = (TenantId, String);
+
+/// Stations by tenant and identity, shared by the clones of a store.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StationCache {
     inner: Arc<Mutex<Inner>>,
@@ -24,8 +27,8 @@ pub(crate) struct StationCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_identity: HashMap<String, Station>,
-    identities: HashMap<StationId, String>,
+    by_identity: HashMap<Identity, Station>,
+    identities: HashMap<StationId, Identity>,
     /// Counts what was forgotten.
     generation: u64,
 }
@@ -42,11 +45,11 @@ impl StationCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The station `identity`, if kept; else the [`Lookup`] to [`keep`](Self::keep) what
-    /// the database answers.
-    pub(crate) fn get(&self, identity: &str) -> Result<Station, Lookup> {
+    /// The station `identity` of `tenant`, if kept; else the [`Lookup`] to
+    /// [`keep`](Self::keep) what the database answers.
+    pub(crate) fn get(&self, tenant: TenantId, identity: &str) -> Result<Station, Lookup> {
         let inner = self.lock();
-        match inner.by_identity.get(identity) {
+        match inner.by_identity.get(&(tenant, identity.to_owned())) {
             Some(station) => Ok(station.clone()),
             None => Err(Lookup(inner.generation)),
         }
@@ -62,19 +65,16 @@ impl StationCache {
             inner.by_identity.clear();
             inner.identities.clear();
         }
-        inner
-            .identities
-            .insert(station.id, station.identity.clone());
-        inner
-            .by_identity
-            .insert(station.identity.clone(), station.clone());
+        let key = (station.tenant_id, station.identity.clone());
+        inner.identities.insert(station.id, key.clone());
+        inner.by_identity.insert(key, station.clone());
     }
 
-    /// Forgets the station `identity` (its row changed).
-    pub(crate) fn forget_identity(&self, identity: &str) {
+    /// Forgets the station `identity` of `tenant` (its row changed).
+    pub(crate) fn forget_identity(&self, tenant: TenantId, identity: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
-        if let Some(station) = inner.by_identity.remove(identity) {
+        if let Some(station) = inner.by_identity.remove(&(tenant, identity.to_owned())) {
             inner.identities.remove(&station.id);
         }
     }
@@ -167,23 +167,27 @@ mod tests {
     #[test]
     fn keeps_and_forgets_by_identity_and_id() {
         let cache = StationCache::default();
-        let lookup = cache.get("CP-1").unwrap_err();
+        let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
         cache.keep(lookup, &station(7, "CP-1"));
-        assert_eq!(cache.get("CP-1").unwrap().id, StationId(7));
+        assert_eq!(cache.get(TenantId(1), "CP-1").unwrap().id, StationId(7));
         cache.forget(StationId(7));
-        let lookup = cache.get("CP-1").unwrap_err();
+        let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
         cache.keep(lookup, &station(7, "CP-1"));
-        cache.forget_identity("CP-1");
-        assert!(cache.get("CP-1").is_err());
+        cache.forget_identity(TenantId(1), "CP-1");
+        assert!(cache.get(TenantId(1), "CP-1").is_err());
+        // Another tenant's station of the same identity is another station.
+        let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
+        cache.keep(lookup, &station(7, "CP-1"));
+        assert!(cache.get(TenantId(2), "CP-1").is_err());
     }
 
     #[test]
     fn a_read_older_than_a_write_is_not_kept() {
         let cache = StationCache::default();
-        let lookup = cache.get("CP-1").unwrap_err();
+        let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
         // A write commits and forgets while the read is under way.
         cache.forget(StationId(7));
         cache.keep(lookup, &station(7, "CP-1"));
-        assert!(cache.get("CP-1").is_err());
+        assert!(cache.get(TenantId(1), "CP-1").is_err());
     }
 }

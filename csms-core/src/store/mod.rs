@@ -10,14 +10,13 @@
 //! points at another (a session at its station, a meter value at its session) points at
 //! the pair `(tenant_id, id)`, so a foreign key cannot join rows of two tenants.
 //!
-//! Three lookups are not scoped, because they are how a tenant is found in the first place:
+//! A station's identity is unique within its tenant only: two tenants may each have a
+//! station `CP-1`. A connecting station names its tenant in its connection URL (see
+//! [`crate::ocpp`]), so [`StationStore::station_by_identity`] takes the tenant like every
+//! other lookup.
 //!
-//! - [`StationStore::station_by_identity`]: a station's identity (the last segment of its
-//!   connection URL) is **unique across the whole system**. A station connects before
-//!   anything tells which tenant it belongs to, so its identity maps to exactly one station
-//!   and so to one tenant; registering an identity that any tenant already uses fails with
-//!   [`StoreError::Conflict`]. The [`Storage`] implementation of `ocpp-server` works by
-//!   identity in the same way.
+//! Two lookups are not scoped, because they are how a tenant is found in the first place:
+//!
 //! - [`RoamingStore::partner_by_our_token`]: the token an OCPI partner presents is unique
 //!   across the system and finds the partner, and so the tenant.
 //! - [`UserStore::api_key_by_prefix`]: an API key's public prefix is unique across the
@@ -62,8 +61,6 @@
 //! opened, through sqlx's migrator (which records them in `_sqlx_migrations` and refuses a
 //! database whose applied migrations were changed).
 
-use ocpp_server::storage::Storage;
-
 mod cache;
 mod charging;
 mod error;
@@ -91,7 +88,7 @@ pub use sqlite::SqliteStore;
 /// What store methods return.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything the CSMS stores, and the station storage of `ocpp-server`.
+/// Everything the CSMS stores.
 pub trait Store:
     TenantStore
     + UserStore
@@ -109,7 +106,7 @@ pub trait Store:
     + RoamingStore
     + WebhookStore
     + AuditStore
-    + Storage
+    + 'static
 {
 }
 
@@ -130,6 +127,6 @@ impl<T> Store for T where
         + RoamingStore
         + WebhookStore
         + AuditStore
-        + Storage
+        + 'static
 {
 }

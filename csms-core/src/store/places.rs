@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ocpp_types::OcppVersion;
 
 use super::{Page, Paged, StoreResult};
 use crate::model::{
@@ -55,15 +56,38 @@ pub trait LocationStore: Send + Sync {
 /// Stations, their boot log, EVSEs and connectors.
 #[async_trait]
 pub trait StationStore: Send + Sync {
-    /// Registers a station; [`StoreError::Conflict`](super::StoreError::Conflict) if its identity is taken by any tenant.
+    /// Registers a station; [`StoreError::Conflict`](super::StoreError::Conflict) if the
+    /// tenant has a station of that identity already.
     async fn create_station(&self, tenant: TenantId, new: &NewStation) -> StoreResult<Station>;
 
     /// The station `id` of `tenant`.
     async fn station_by_id(&self, tenant: TenantId, id: StationId) -> StoreResult<Option<Station>>;
 
-    /// The station with `identity`, whatever its tenant: how a connecting station's tenant
-    /// is found (identities are unique across the system).
-    async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>>;
+    /// The station `identity` of `tenant` (identities are unique within a tenant).
+    async fn station_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &str,
+    ) -> StoreResult<Option<Station>>;
+
+    /// Records that the station `identity` of `tenant` connected with `version`, or
+    /// (`None`) disconnected, at `at`; `false` if `tenant` has no such station.
+    async fn record_connection(
+        &self,
+        tenant: TenantId,
+        identity: &str,
+        version: Option<OcppVersion>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Records that a message from the station `identity` of `tenant` arrived at `at`;
+    /// `false` if `tenant` has no such station.
+    async fn record_seen(
+        &self,
+        tenant: TenantId,
+        identity: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// A page of the stations `filter` lets through, by identity, with their EVSEs and
     /// connectors.
@@ -76,7 +100,7 @@ pub trait StationStore: Send + Sync {
 
     /// Replaces what a station was registered with (identity, location, group, security
     /// profile, credentials, registration); `None` if `tenant` has no such station.
-    /// [`StoreError::Conflict`](super::StoreError::Conflict) if the identity is taken, [`StoreError::NotFound`](super::StoreError::NotFound) if the
+    /// [`StoreError::Conflict`](super::StoreError::Conflict) if the tenant has another station of that identity, [`StoreError::NotFound`](super::StoreError::NotFound) if the
     /// location is not the tenant's.
     async fn update_station(
         &self,

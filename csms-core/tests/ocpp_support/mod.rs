@@ -16,10 +16,10 @@ use csms_core::model::{
     TokenKind, UnknownStationPolicy,
 };
 use csms_core::ocpp::boot::BootIntervals;
-use csms_core::ocpp::{Csms, CsmsConfig};
+use csms_core::ocpp::{Csms, CsmsConfig, admission};
 use csms_core::store::{PostgresStore, SqliteStore, Store};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
-use ocpp_server::client::{ChargePoint, ChargePointConfig};
+use ocpp_server::client::{ChargePoint, ChargePointConfig, ClientError};
 use ocpp_server::server::{Server, ServerConfig};
 use ocpp_server::{Router, StationHandle};
 use ocpp_types::OcppVersion;
@@ -52,13 +52,14 @@ pub struct Harness<S> {
 
 /// A CSMS on a fresh SQLite file.
 pub async fn sqlite(policy: UnknownStationPolicy) -> Harness<SqliteStore> {
-    sqlite_with(policy, ServerConfig::default()).await
+    sqlite_with(policy, |_| {}).await
 }
 
-/// A CSMS on a fresh SQLite file, with server settings.
+/// A CSMS on a fresh SQLite file, with the server settings the CSMS needs changed by
+/// `config`.
 pub async fn sqlite_with(
     policy: UnknownStationPolicy,
-    config: ServerConfig,
+    config: impl FnOnce(&mut ServerConfig),
 ) -> Harness<SqliteStore> {
     let file = std::env::temp_dir().join(format!("{}.db", unique("ocpp")));
     let store = SqliteStore::open(&file).await.expect("SQLite store opens");
@@ -84,10 +85,7 @@ pub async fn postgres(policy: UnknownStationPolicy) -> Option<(Harness<PostgresS
     let store = PostgresStore::connect_in_schema(&url, &schema)
         .await
         .expect("PostgreSQL store connects");
-    Some((
-        start(Arc::new(store), policy, ServerConfig::default()).await,
-        schema,
-    ))
+    Some((start(Arc::new(store), policy, |_| {}).await, schema))
 }
 
 /// Drops a PostgreSQL test schema.
@@ -102,7 +100,7 @@ pub async fn drop_schema(store: &PostgresStore, schema: &str) {
 async fn start<S: Store + 'static>(
     store: Arc<S>,
     policy: UnknownStationPolicy,
-    config: ServerConfig,
+    adjust: impl FnOnce(&mut ServerConfig),
 ) -> Harness<S> {
     let tenant = store
         .create_tenant(&NewTenant {
@@ -115,6 +113,8 @@ async fn start<S: Store + 'static>(
                 currency: "EUR".into(),
                 language: "en".into(),
                 unknown_stations: policy,
+                // These tests are about behaviour: stations connect without credentials.
+                unsecured_stations: true,
             },
         })
         .await
@@ -123,7 +123,6 @@ async fn start<S: Store + 'static>(
     let csms = Csms::new(
         Arc::clone(&store),
         CsmsConfig {
-            unknown_station_tenant: Some(tenant),
             intervals: BootIntervals {
                 heartbeat_secs: HEARTBEAT,
                 retry_secs: RETRY,
@@ -131,10 +130,12 @@ async fn start<S: Store + 'static>(
             ..CsmsConfig::default()
         },
     );
+    let mut config = csms.server_config();
+    adjust(&mut config);
     let server = Server::bind("127.0.0.1:0", config, csms.router(), csms.station_storage())
         .await
         .expect("server listens");
-    let url = format!("ws://{}/ocpp", server.local_addr());
+    let url = format!("ws://{}/ocpp/{}", server.local_addr(), tenant.0);
     Harness {
         store,
         csms,
@@ -239,20 +240,36 @@ impl<S: Store + 'static> Harness<S> {
         version: OcppVersion,
         router: Router,
     ) -> ChargePoint {
-        let mut config = ChargePointConfig::new(self.url.clone(), identity);
-        config.versions = vec![version];
-        config.reconnect = None;
-        let charge_point = ChargePoint::connect(config, router)
+        let charge_point = self
+            .try_connect(identity, version, None, router)
             .await
             .expect("charge point connects");
         assert_eq!(charge_point.version(), Some(version));
         charge_point
     }
 
+    /// Tries to connect a charge point speaking `version` with the Basic password
+    /// `password`, without reconnection.
+    pub async fn try_connect(
+        &self,
+        identity: &str,
+        version: OcppVersion,
+        password: Option<&str>,
+        router: Router,
+    ) -> Result<ChargePoint, ClientError> {
+        let mut config = ChargePointConfig::new(self.url.clone(), identity);
+        config.versions = vec![version];
+        config.reconnect = None;
+        config.password = password.map(str::to_owned);
+        ChargePoint::connect(config, router).await
+    }
+
     /// The server's handle to `identity`, once the connection is registered.
     pub async fn handle(&self, identity: &str) -> StationHandle {
         for _ in 0..200 {
-            if let Some(handle) = self.server.station(identity)
+            if let Some(handle) = self
+                .server
+                .station(admission::address(self.tenant, identity))
                 && handle.is_connected()
             {
                 return handle;
@@ -267,7 +284,7 @@ impl<S: Store + 'static> Harness<S> {
         for _ in 0..200 {
             if self
                 .server
-                .station(identity)
+                .station(admission::address(self.tenant, identity))
                 .is_none_or(|handle| !handle.is_connected())
             {
                 return;

@@ -539,7 +539,7 @@ pub(crate) async fn places_and_stations_managed(store: &impl Store) {
     );
     assert_eq!(
         store
-            .station_by_identity(&update.identity)
+            .station_by_identity(a, &update.identity)
             .await
             .expect("read"),
         Some(renamed.clone())

@@ -278,7 +278,7 @@ where
         let read = tokio::time::timeout(Duration::from_millis(500), async {
             store.session(t, session.id).await.expect("session read");
             store
-                .station_by_identity(&station.identity)
+                .station_by_identity(t, &station.identity)
                 .await
                 .expect("station read");
         })

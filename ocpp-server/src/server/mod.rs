@@ -232,7 +232,19 @@ impl Server {
             .map(|entry| entry.handle.clone())
     }
 
-    /// The connected stations, sorted by identity.
+    /// The station connected at `address`, if one is.
+    pub fn connected(&self, address: impl Into<StationAddress>) -> Option<ConnectedStation> {
+        let address = address.into();
+        let stations = self.shared.stations();
+        let entry = stations.get(&address)?;
+        Some(ConnectedStation {
+            version: entry.handle.version(),
+            since: entry.since,
+            address,
+        })
+    }
+
+    /// The connected stations, sorted by address.
     pub fn stations(&self) -> Vec<ConnectedStation> {
         let mut list: Vec<_> = self
             .shared

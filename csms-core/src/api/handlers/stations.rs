@@ -20,8 +20,8 @@ use crate::model::{
     Actor, BootLogEntry, ConfigurationKey, Connector, Evse, LocationId, NewStation,
     RegistrationStatus, Station, StationDetails, StationFilter, StationId, TenantId, VariableValue,
 };
-use crate::ocpp::OcppError;
 use crate::ocpp::commands::{Command, CommandResult, Outcome};
+use crate::ocpp::{OcppError, admission};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -128,7 +128,8 @@ async fn configuration(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateStation {
-    /// Its identity, as in its connection URL (`/ocpp/<identity>`).
+    /// Its identity, as in its connection URL (`/ocpp/<tenant>/<identity>`), unique within
+    /// the tenant.
     identity: String,
     /// Where it stands.
     #[serde(default)]
@@ -136,7 +137,8 @@ pub(crate) struct CreateStation {
     /// A group name, for token restrictions.
     #[serde(default)]
     group: Option<String>,
-    /// OCPP security profile, 0 to 3 (0 when absent).
+    /// OCPP security profile, 0 to 3 (0 when absent): 0 only if the tenant allows unsecured
+    /// stations (`settings.unsecured_stations`).
     #[serde(default)]
     security_profile: u8,
     /// Its Basic authentication password (profiles 1 and 2), 16 to 40 characters; only its
@@ -220,9 +222,7 @@ fn view_of(state: &ApiState, details: StationDetails) -> StationView {
     let connection = state
         .inner
         .stations
-        .connected()
-        .into_iter()
-        .find(|connected| connected.identity == station.identity)
+        .connection(&admission::address_of(&station))
         .map(|connected| Connection {
             version: connected.version.as_str().to_owned(),
             since: connected.since,
@@ -306,6 +306,21 @@ async fn check(
     }
     if input.security_profile > 3 {
         return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
+    }
+    if input.security_profile == 0 {
+        let tenant = state
+            .inner
+            .store
+            .tenant(caller.tenant)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))?;
+        if !tenant.settings.unsecured_stations {
+            return Err(ApiError::Invalid(
+                "security profile 0 (no authentication) needs the tenant's \
+                 settings.unsecured_stations; give the station profile 1, 2 or 3"
+                    .to_owned(),
+            ));
+        }
     }
     let needs_password = matches!(input.security_profile, 1 | 2);
     match &input.password {
@@ -434,7 +449,10 @@ async fn command(
     Body(command): Body<Command>,
 ) -> Result<Json<CommandResult>, ApiError> {
     let station = find(&state, caller.tenant, id).await?;
-    let handle = state.inner.stations.handle(&station.identity);
+    let handle = state
+        .inner
+        .stations
+        .handle(&admission::address_of(&station));
     let result = state
         .inner
         .commands

@@ -46,6 +46,6 @@ async fn health(State(state): State<ApiState>) -> Result<Json<Health>, ApiError>
     Ok(Json(Health {
         status: "ok",
         store: "ok",
-        stations_connected: state.inner.stations.connected().len(),
+        stations_connected: state.inner.stations.count(),
     }))
 }

@@ -72,7 +72,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::OcppError;
+use super::{OcppError, admission};
 use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus, VariableValue};
 
 mod v16;
@@ -417,17 +417,15 @@ impl<S: Store> Commands<S> {
         handle: Option<&StationHandle>,
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
-        let station = self.store.station_by_identity(identity).await?;
+        let station = self.store.station_by_identity(tenant, identity).await?;
+        let address = admission::address(tenant, identity);
         let mut reached = None;
         let result = match (station, handle) {
-            (Some(station), _) if station.tenant_id != tenant => {
-                CommandResult::failed(Outcome::UnknownStation, "no such station")
-            }
             (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
             (Some(_), None) => CommandResult::failed(Outcome::NotConnected, "not connected"),
-            (Some(_), Some(handle)) if handle.identity() != identity => CommandResult::failed(
+            (Some(_), Some(handle)) if *handle.address() != address => CommandResult::failed(
                 Outcome::Invalid,
-                format!("the connection given is {}'s", handle.identity()),
+                format!("the connection given is {}'s", handle.address()),
             ),
             (Some(_), Some(handle)) if !handle.is_connected() => {
                 CommandResult::failed(Outcome::NotConnected, "not connected")
@@ -475,7 +473,7 @@ impl<S: Store> Commands<S> {
         identity: &str,
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
-        let handle = server.station(identity);
+        let handle = server.station(admission::address(tenant, identity));
         self.send(tenant, actor, identity, handle.as_ref(), command)
             .await
     }

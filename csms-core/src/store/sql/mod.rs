@@ -5,20 +5,18 @@
 //! in.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use ocpp_server::storage::{BootInfo, StationRecord, StorageError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{StoreError, StoreResult};
-use crate::model::Station;
 
 pub(super) mod audit;
 pub(super) mod cdrs;
 pub(super) mod charging_profiles;
 pub(super) mod configuration;
+pub(super) mod inherent;
 pub(super) mod invoices;
 pub(super) mod locations;
-pub(super) mod ocpp_storage;
 pub(super) mod reservations;
 pub(super) mod roaming;
 pub(super) mod sessions;
@@ -167,30 +165,7 @@ impl StatementTexts {
     }
 }
 
-/// What `ocpp-server` knows of a station.
-pub(crate) fn station_record(station: &Station) -> StationRecord {
-    let mut record = StationRecord::new(station.identity.clone());
-    record.password = station.credentials_hash.clone();
-    record.boot = match (&station.vendor, &station.model) {
-        (Some(vendor), Some(model)) => Some(BootInfo {
-            vendor: vendor.clone(),
-            model: model.clone(),
-            serial_number: station.serial_number.clone(),
-            firmware_version: station.firmware_version.clone(),
-            at: station.last_boot_at,
-        }),
-        _ => None,
-    };
-    record.last_seen = station.last_seen;
-    record.connected = station.ocpp_version.filter(|_| station.online);
-    record
-}
-
-pub(crate) fn storage_error(error: StoreError) -> StorageError {
-    StorageError::new(error.to_string())
-}
-
-/// Implements every store trait and `ocpp_server::storage::Storage` for `$store`, a struct
+/// Implements every store trait for `$store`, a struct
 /// with fields `pool: sqlx::Pool<$db>` and `unknown_stations: Option<TenantId>`.
 ///
 /// `$dec` is the column type decimals are bound and read as; `$dec_in` and `$dec_out`
@@ -225,7 +200,7 @@ macro_rules! sql_store {
         $crate::store::sql::roaming::roaming!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::webhooks::webhooks!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
-        $crate::store::sql::ocpp_storage::ocpp_storage!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::inherent::inherent!($store, $row);
     };
 }
 

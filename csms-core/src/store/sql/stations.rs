@@ -9,6 +9,7 @@ macro_rules! stations {
             use chrono::{DateTime, Utc};
             use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
             use ocpp_server::storage::PasswordHash;
+            use ocpp_types::OcppVersion;
             use sqlx::Row;
 
             use crate::model::{
@@ -202,14 +203,20 @@ macro_rules! stations {
                     .transpose()
                 }
 
-                async fn station_by_identity(&self, identity: &str) -> StoreResult<Option<Station>> {
-                    let lookup = match self.stations.get(identity) {
+                async fn station_by_identity(
+                    &self,
+                    tenant: TenantId,
+                    identity: &str,
+                ) -> StoreResult<Option<Station>> {
+                    let lookup = match self.stations.get(tenant, identity) {
                         Ok(station) => return Ok(Some(station)),
                         Err(lookup) => lookup,
                     };
                     let station = sqlx::query(&format!(
-                        "SELECT {STATION_COLUMNS} FROM stations WHERE identity = $1"
+                        "SELECT {STATION_COLUMNS} FROM stations \
+                         WHERE tenant_id = $1 AND identity = $2"
                     ))
+                    .bind(tenant.0)
                     .bind(identity)
                     .fetch_optional(&self.readers)
                     .await?
@@ -220,6 +227,70 @@ macro_rules! stations {
                         self.stations.keep(lookup, station);
                     }
                     Ok(station)
+                }
+
+                async fn record_connection(
+                    &self,
+                    tenant: TenantId,
+                    identity: &str,
+                    version: Option<OcppVersion>,
+                    when: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let recorded = self
+                        .writes
+                        .write(
+                            (tenant, identity.to_owned(), version, at(when)),
+                            |(tenant, identity, version, when), connection| {
+                                Box::pin(async move {
+                                    let done = sqlx::query(
+                                        "UPDATE stations SET online = $3, \
+                                         ocpp_version = COALESCE($4, ocpp_version), last_seen = $5 \
+                                         WHERE tenant_id = $1 AND identity = $2",
+                                    )
+                                    .bind(tenant.0)
+                                    .bind(identity)
+                                    .bind(version.is_some())
+                                    .bind(version.map(OcppVersion::as_str))
+                                    .bind(*when)
+                                    .execute(&mut *connection)
+                                    .await?;
+                                    Ok(done.rows_affected() > 0)
+                                })
+                            },
+                        )
+                        .await?;
+                    self.stations.forget_identity(tenant, identity);
+                    Ok(recorded)
+                }
+
+                async fn record_seen(
+                    &self,
+                    tenant: TenantId,
+                    identity: &str,
+                    when: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let recorded = self
+                        .writes
+                        .write(
+                            (tenant, identity.to_owned(), at(when)),
+                            |(tenant, identity, when), connection| {
+                                Box::pin(async move {
+                                    let done = sqlx::query(
+                                        "UPDATE stations SET last_seen = $3 \
+                                         WHERE tenant_id = $1 AND identity = $2",
+                                    )
+                                    .bind(tenant.0)
+                                    .bind(identity)
+                                    .bind(*when)
+                                    .execute(&mut *connection)
+                                    .await?;
+                                    Ok(done.rows_affected() > 0)
+                                })
+                            },
+                        )
+                        .await?;
+                    self.stations.forget_identity(tenant, identity);
+                    Ok(recorded)
                 }
 
                 async fn set_station_registration(
