@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use common::{Csms, TempDir, free_port, station};
-use ev_backend::csms_core::model::{ChargingSession, SessionStatus};
+use ev_backend::csms_core::model::{ChargingSession, SessionStatus, TenantId};
 use ev_backend::csms_core::store::{
     CdrStore, PostgresStore, SessionStore, SqliteStore, StationStore,
 };
@@ -24,12 +24,13 @@ use ev_backend::csms_core::store::{
 /// Polls the database until `done` accepts the station's sessions (at most 60 s).
 async fn wait_for_sessions(
     store: &(impl SessionStore + StationStore),
+    tenant: TenantId,
     identity: &str,
     done: impl Fn(&[ChargingSession]) -> bool,
 ) -> Vec<ChargingSession> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let sessions = sessions_of(store, identity).await;
+        let sessions = sessions_of(store, tenant, identity).await;
         if done(&sessions) {
             return sessions;
         }
@@ -43,9 +44,10 @@ async fn wait_for_sessions(
 
 async fn sessions_of(
     store: &(impl SessionStore + StationStore),
+    tenant: TenantId,
     identity: &str,
 ) -> Vec<ChargingSession> {
-    let Some(station) = store.station_by_identity(identity).await.unwrap() else {
+    let Some(station) = store.station_by_identity(tenant, identity).await.unwrap() else {
         return Vec::new();
     };
     let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
@@ -80,16 +82,16 @@ async fn crash_in_the_middle_of_a_transaction(
         .spawn()
         .unwrap();
 
-    let running = wait_for_sessions(store, identity, |sessions| sessions.len() == 1).await;
+    let tenant = TenantId(csms.demo_tenant());
+    let running = wait_for_sessions(store, tenant, identity, |sessions| sessions.len() == 1).await;
     let session = running[0].id;
-    let tenant = running[0].tenant_id;
     let deadline = Instant::now() + Duration::from_secs(60);
     while store.meter_values(tenant, session).await.unwrap().len() < 2 {
         assert!(Instant::now() < deadline, "no meter values arrived");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     csms.kill();
-    let sessions = sessions_of(store, identity).await;
+    let sessions = sessions_of(store, tenant, identity).await;
     assert_eq!(sessions.len(), 1);
     assert!(
         !sessions[0].status.is_final(),
@@ -112,7 +114,7 @@ async fn crash_in_the_middle_of_a_transaction(
     };
     assert!(status.success(), "{identity}: the simulator failed");
 
-    let sessions = wait_for_sessions(store, identity, |sessions| {
+    let sessions = wait_for_sessions(store, tenant, identity, |sessions| {
         sessions.iter().all(|session| session.status.is_final())
     })
     .await;

@@ -124,6 +124,15 @@ impl Csms {
         csms
     }
 
+    /// The demo tenant's number, as its stations' endpoint names it.
+    pub(crate) fn demo_tenant(&self) -> i64 {
+        self.ocpp_url
+            .rsplit('/')
+            .next()
+            .and_then(|tenant| tenant.parse().ok())
+            .unwrap_or_else(|| panic!("no tenant in {}", self.ocpp_url))
+    }
+
     /// The OCPP endpoint of the stations of tenant `tenant` (its number).
     pub(crate) fn tenant_url(&self, tenant: &serde_json::Value) -> String {
         format!("ws://{}/ocpp/{tenant}", self.ocpp)
