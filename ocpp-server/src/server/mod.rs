@@ -42,6 +42,7 @@
 
 mod config;
 mod handshake;
+pub mod limits;
 
 use std::collections::HashMap;
 use std::io;
@@ -56,7 +57,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
-use tokio::time::timeout;
+use tokio::time::{timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
 use tracing::{Instrument, debug, info, info_span, warn};
@@ -72,6 +73,7 @@ use crate::storage::Storage;
 use crate::tls;
 pub use config::{SecurityProfile, ServerConfig};
 use handshake::{Refusal, UpgradeRequest};
+use limits::{Admission, Permit};
 
 /// A connected station, as listed by [`Server::stations`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +98,7 @@ struct Shared {
     storage: Arc<dyn Storage>,
     stations: Mutex<HashMap<StationAddress, Entry>>,
     throttle: Mutex<AuthThrottle>,
+    admission: Admission,
     next_connection: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
@@ -171,6 +174,7 @@ impl Server {
         let tls = config.tls.clone();
         let shared = Arc::new(Shared {
             throttle: Mutex::new(AuthThrottle::new(config.throttle)),
+            admission: Admission::new(config.connections),
             config,
             router: Arc::new(router),
             storage,
@@ -282,11 +286,22 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
+                    // Over a limit, the connection is closed before anything is read or
+                    // written: refusing costs nothing and cannot block.
+                    let permit = match shared.admission.try_open(remote.ip(), Instant::now()) {
+                        Ok(permit) => permit,
+                        Err(rejection) => {
+                            metrics::refused(rejection.label());
+                            debug!(%remote, %rejection, "connection closed at once");
+                            drop(stream);
+                            continue;
+                        }
+                    };
                     let shared = Arc::clone(&shared);
                     let tls = tls.clone();
                     connections.spawn(async move {
                         let _ = stream.set_nodelay(true);
-                        serve(shared, stream, remote, tls).await;
+                        serve(shared, stream, remote, tls, permit).await;
                     });
                 }
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -300,7 +315,24 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    while connections.join_next().await.is_some() {}
+    // Connections drain their calls (at most `shutdown_grace`) and close; those still there
+    // past `shutdown_timeout` more (peers not reading, handshakes, a storage that hangs) are
+    // aborted, so that shutting down takes a bounded time.
+    let config = &shared.config;
+    let bound = config
+        .shutdown_grace
+        .saturating_add(config.shutdown_timeout);
+    let ended = timeout(bound, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if ended.is_err() {
+        warn!(
+            left = connections.len(),
+            "connections still open past the shutdown timeout: aborted"
+        );
+        connections.shutdown().await;
+    }
 }
 
 /// Serves one TCP connection: TLS if its listener has it, the upgrade, then the session.
@@ -309,7 +341,10 @@ async fn serve(
     stream: TcpStream,
     remote: SocketAddr,
     tls: Option<Arc<rustls::ServerConfig>>,
+    permit: Permit,
 ) {
+    // The connection's place among the limits, held until it ends.
+    let _permit = permit;
     let span = info_span!(
         "connection",
         %remote,
@@ -376,11 +411,15 @@ async fn accept_upgrade<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let read = timeout(shared.config.handshake_timeout, read_head(&mut stream)).await;
+    let config = &shared.config;
+    // Reading the request and admitting the station (which asks the storage) share the
+    // handshake's time.
+    let deadline = tokio::time::Instant::now() + config.handshake_timeout;
+    let read = timeout_at(deadline, read_head(&mut stream)).await;
     let (request, rest) = match read {
         Ok(Ok(Ok(read))) => read,
         Ok(Ok(Err(refusal))) => {
-            refuse(&mut stream, refusal).await;
+            refuse(&mut stream, refusal, config.write_timeout).await;
             return None;
         }
         Ok(Err(_)) => return None,
@@ -389,15 +428,17 @@ where
             return None;
         }
     };
-    let accepted = match admit(shared, &request, transport, source).await {
+    let admitted = timeout_at(deadline, admit(shared, &request, transport, source))
+        .await
+        .unwrap_or_else(|_| Err(Refusal::new(503, "timeout", "admission timed out")));
+    let accepted = match admitted {
         Ok(accepted) => accepted,
         Err(refusal) => {
-            refuse(&mut stream, refusal).await;
+            refuse(&mut stream, refusal, config.write_timeout).await;
             return None;
         }
     };
     let (address, version) = accepted;
-    let config = &shared.config;
     let agreed = if config.compression {
         let offers = request.extensions.iter().map(String::as_str);
         deflate::server_accept(offers, config.compression_context_takeover)
@@ -414,8 +455,19 @@ where
         "compression negotiated"
     );
     let response = handshake::accept(&request.key, Some(version), answer.as_deref());
-    if stream.write_all(response.as_bytes()).await.is_err() || stream.flush().await.is_err() {
-        return None;
+    let written = timeout(config.write_timeout, async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.flush().await
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => return None,
+        Err(_) => {
+            metrics::refused("write_timeout");
+            info!("handshake answer not written in time: the peer does not read");
+            return None;
+        }
     }
     let ws_config = websocket_config(config.frame_limits, config.read_buffer_size);
     let ws = match agreed {
@@ -453,15 +505,21 @@ async fn read_head<S: AsyncRead + Unpin>(
     }
 }
 
-async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) {
+/// Answers the refusal, within `write_timeout`, and closes.
+async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal, write_timeout: Duration) {
     metrics::refused(refusal.label);
     info!(
         status = refusal.status,
         reason = refusal.reason,
         "upgrade refused"
     );
-    let _ = stream.write_all(refusal.response().as_bytes()).await;
-    let _ = stream.shutdown().await;
+    let answer = async {
+        stream.write_all(refusal.response().as_bytes()).await?;
+        stream.shutdown().await
+    };
+    if timeout(write_timeout, answer).await.is_err() {
+        debug!("refusal not written in time: the peer does not read");
+    }
 }
 
 /// The versions of `configured` (in its order of preference) that a station may be put
@@ -564,6 +622,7 @@ async fn run_station<S>(
     session_config.call_timeout = config.call_timeout;
     session_config.frame_limits = config.frame_limits;
     session_config.max_bad_frames = config.max_bad_frames;
+    session_config.max_pending_incoming = config.max_pending_incoming;
     session_config.validation = config
         .station_validation
         .get(address.identity())
@@ -589,6 +648,13 @@ async fn run_station<S>(
         old.handle.try_close(1000, "replaced by a new connection");
     }
     metrics::connected(version, 1.0);
+    let mut listed = Listed {
+        shared: Arc::clone(&shared),
+        address: address.clone(),
+        connection,
+        version,
+        left: false,
+    };
     info!(%version, "station connected");
     record_connection(&shared, &address, Some(version)).await;
     let peer = Peer {
@@ -599,22 +665,53 @@ async fn run_station<S>(
         keepalive: config.keepalive,
         shutdown: shared.shutdown.clone(),
         grace: config.shutdown_grace,
+        write_timeout: config.write_timeout,
     };
     let ended = connection::run(ws, session, peer).await;
     info!(%ended, "station disconnected");
-    metrics::connected(version, -1.0);
-    let current = {
-        let mut stations = shared.stations();
+    if listed.leave() {
+        record_connection(&shared, &address, None).await;
+    }
+}
+
+/// A connected station's entry in the server's list and gauge, left when the connection
+/// ends, and also when its task is aborted (a shutdown past its timeout).
+struct Listed {
+    shared: Arc<Shared>,
+    address: StationAddress,
+    connection: u64,
+    version: OcppVersion,
+    left: bool,
+}
+
+impl Listed {
+    /// Leaves the list: whether this connection was still the station's current one.
+    fn leave(&mut self) -> bool {
+        if std::mem::replace(&mut self.left, true) {
+            return false;
+        }
+        metrics::connected(self.version, -1.0);
+        let mut stations = self.shared.stations();
         let current = stations
-            .get(&address)
-            .is_some_and(|entry| entry.connection == connection);
+            .get(&self.address)
+            .is_some_and(|entry| entry.connection == self.connection);
         if current {
-            stations.remove(&address);
+            stations.remove(&self.address);
         }
         current
-    };
-    if current {
-        record_connection(&shared, &address, None).await;
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        if self.leave() {
+            // Aborted: the storage learns of the disconnection if it still can.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let shared = Arc::clone(&self.shared);
+                let address = self.address.clone();
+                runtime.spawn(async move { record_connection(&shared, &address, None).await });
+            }
+        }
     }
 }
 
