@@ -142,6 +142,7 @@ async fn connections_over_the_limit_per_source_are_closed_at_once() {
     }
     let mut fourth = connect_from(&server, loopback(1)).await;
     assert!(closed_at_once(&mut fourth).await);
+    assert_eq!(server.connections(), 3);
     // Another source is not concerned.
     let mut other = connect_from(&server, loopback(2)).await;
     assert!(upgrades(&mut other, "CP-OTHER").await);
@@ -269,6 +270,7 @@ async fn shutdown_ends_in_bounded_time_whatever_the_peers_do() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     // ... and a connection that never sends its upgrade request.
     let _mute = TcpStream::connect(server.local_addr()).await.unwrap();
+    eventually(|| server.connections() == 2).await;
     timeout(GENEROUS, server.shutdown())
         .await
         .expect("shutdown returned in time");

@@ -236,6 +236,12 @@ impl Server {
             .map(|entry| entry.handle.clone())
     }
 
+    /// How many connections the server holds, those still in their handshake included
+    /// (what [`ServerConfig::connections`] limits).
+    pub fn connections(&self) -> usize {
+        self.shared.admission.open()
+    }
+
     /// The connected stations, sorted by identity.
     pub fn stations(&self) -> Vec<ConnectedStation> {
         let mut list: Vec<_> = self
