@@ -61,7 +61,9 @@ pub struct ServerConfig {
     pub max_bad_frames: u32,
     /// Pings and dead-peer detection.
     pub keepalive: Keepalive,
-    /// How long the upgrade (TLS and HTTP) may take (default 10 s).
+    /// How long each step of the upgrade may take (default 10 s): the TLS handshake, then
+    /// reading the request and admitting the station (which asks the storage) together;
+    /// the answer's write is under [`Self::write_timeout`].
     pub handshake_timeout: Duration,
     /// How long [`Server::shutdown`](super::Server::shutdown) lets calls in flight finish (default 10 s).
     pub shutdown_grace: Duration,

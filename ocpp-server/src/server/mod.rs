@@ -39,6 +39,60 @@
 //!
 //! A station offering WebSocket compression (permessage-deflate, RFC 7692, which OCPP 2.0.1
 //! and 2.1 require a CSMS to support) gets it unless [`ServerConfig::compression`] is off.
+//!
+//! # Limits
+//!
+//! * Connections: at most [`ConnectionLimits::max_total`](limits::ConnectionLimits) in all
+//!   and `max_per_source` per source address, counted from the TCP accept until the
+//!   connection ends (handshakes included), and new ones at most at the rates of
+//!   [`ServerConfig::connections`]. A connection over a limit is closed at once, before
+//!   anything is read or written (no HTTP 503: refusing then costs nothing and cannot
+//!   block), and counted in [`metrics::CONNECTIONS_REFUSED`] by the
+//!   [`Rejection`](limits::Rejection)'s label. See [`limits`] and [`Server::connections`].
+//! * Time: the handshake (TLS, request, admission) within [`ServerConfig::handshake_timeout`];
+//!   every write (the handshake's answer or refusal, a batch of frames, a ping, a close
+//!   frame) within [`ServerConfig::write_timeout`], so that a peer that stops reading is
+//!   dropped; [`Server::shutdown`] within `shutdown_grace` + `shutdown_timeout`, after which
+//!   connections still open are aborted.
+//! * Misbehaviour: malformed frames and calls with invalid payloads spend one budget,
+//!   [`ServerConfig::max_bad_frames`], after which the connection closes with 1008.
+//!
+//! # Memory per connection
+//!
+//! With `F` = [`ServerConfig::frame_limits`]`.max_frame_len` (1 MiB by default), `R` =
+//! [`ServerConfig::read_buffer_size`] (4 KiB), `P` = [`ServerConfig::max_pending_incoming`]
+//! (4), and `k` the factor by which a decoded payload outweighs its text, a connection
+//! holds at most about
+//!
+//! ```text
+//! R + 3F + (1 + 2P)·k·F + W  (+ 2F + 350 KiB compressed, + about 100 KiB with TLS)
+//! ```
+//!
+//! * `R + 2F`: reading, a frame being read and a message being assembled (frames and
+//!   messages past `F` are refused, with 1009, before they are buffered);
+//! * `F + k·F`: the message being handled, as text and decoded;
+//! * `2P·k·F`: the decoded requests of incoming CALLs waiting for their handler (at most
+//!   `P`; further ones are refused with `RpcFrameworkError`) and of SENDs whose handler
+//!   waits (at most `P`; further ones are dropped);
+//! * `W`: what we send: the frames of one batch being written (the answers and calls one
+//!   input produced, bounded in time by the write timeout), the application's 16
+//!   instructions waiting in the connection's channel and its calls queued behind the one
+//!   in flight (at most 64): their sizes are the application's own;
+//! * with compression, the compressed input and the inflated copy (`2F`, inflating past `F`
+//!   closes with 1009) and a compressor and a decompressor (about 350 KiB: only while a
+//!   message is handled, for the connection's life with
+//!   [`ServerConfig::compression_context_takeover`]), and the compression layer's write
+//!   buffer (64 KiB and one frame);
+//! * with TLS, rustls's record buffers.
+//!
+//! `k` is about 1 to 3 for ordinary messages, but payloads made of many tiny objects decode
+//! larger: a 2.0.1 sampled value `{"value":0}` (12 bytes) takes 384 bytes decoded, so `k`
+//! may reach about 32, or twice that with a growing array's spare capacity. With the
+//! defaults that is about 20 MiB for ordinary payloads and some 300 to 600 MiB at worst per
+//! connection of an admitted station; a connection in its handshake holds little more than
+//! its request head (at most 8 KiB), an idle one little more than `R`. Size
+//! [`ConnectionLimits::max_total`](limits::ConnectionLimits), `P` and, if the stations
+//! allow, `F` to the memory available.
 
 mod config;
 mod handshake;
@@ -260,7 +314,8 @@ impl Server {
 
     /// Stops accepting, lets calls in flight finish (at most
     /// [`ServerConfig::shutdown_grace`]), closes every connection with 1001 and waits for
-    /// their tasks.
+    /// their tasks: at most [`ServerConfig::shutdown_timeout`] more, after which those left
+    /// (peers that do not read, handshakes, a storage that does not answer) are aborted.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let listeners = std::mem::take(
