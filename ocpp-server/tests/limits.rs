@@ -59,6 +59,9 @@ fn no_limits() -> ConnectionLimits {
         rate: None,
         rate_per_source: None,
         tracked_sources: 1000,
+        // The tests' sources are loopback addresses.
+        exempt_loopback: false,
+        exempt_sources: Vec::new(),
     }
 }
 

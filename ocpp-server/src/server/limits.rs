@@ -8,7 +8,10 @@
 //! costs nothing and cannot block).
 //!
 //! Sources are counted by address: an IPv4 address (IPv4-mapped IPv6 addresses included),
-//! or an IPv6 `/64` network, since one IPv6 host commonly holds a whole `/64`.
+//! or an IPv6 `/64` network, since one IPv6 host commonly holds a whole `/64`. Some sources
+//! are exempt from the limits per source and count toward the totals only: loopback
+//! addresses by default, and those of [`ConnectionLimits::exempt_sources`], such as a
+//! reverse proxy in front of the server, whose address every connection through it has.
 //!
 //! ```
 //! use std::net::{IpAddr, Ipv4Addr};
@@ -56,15 +59,18 @@ impl Rate {
 }
 
 /// Limits of an [`Admission`]: see [`ServerConfig::connections`](super::ServerConfig::connections).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
-    /// The most connections at once, handshakes included (default 10,000).
+    /// The most connections at once, handshakes included (default 100,000: mind the
+    /// process's file descriptor limit, and the memory each may hold, see
+    /// [`server`](super#memory-per-connection)).
     pub max_total: usize,
     /// The most connections at once from one source address (default 256: many stations
     /// of a site, or of a mobile operator, may share one address).
     pub max_per_source: usize,
-    /// How fast new connections are taken in all (default 1,000 at once, then 500 a
-    /// second; `None`: no limit).
+    /// How fast new connections are taken in all (default `None`: no limit, so that the
+    /// stations reconnecting after a restart are not turned away; set it to what the
+    /// handshakes, TLS and password checks included, may cost).
     pub rate: Option<Rate>,
     /// How fast new connections are taken from one source address (default 50 at once,
     /// then 10 a second; `None`: no limit).
@@ -73,16 +79,25 @@ pub struct ConnectionLimits {
     /// addresses are not rate-limited one by one (the total rate still holds) until old ones
     /// are forgotten, so memory stays bounded.
     pub tracked_sources: usize,
+    /// Whether loopback sources (127.0.0.0/8, ::1) are exempt from the limits per source
+    /// (default `true`): a local reverse proxy or tool connects from them.
+    pub exempt_loopback: bool,
+    /// Sources exempt from the limits per source, counting toward the totals only (default
+    /// none): typically the address of a reverse proxy or load balancer in front of the
+    /// server, through which every station connects.
+    pub exempt_sources: Vec<IpAddr>,
 }
 
 impl Default for ConnectionLimits {
     fn default() -> ConnectionLimits {
         ConnectionLimits {
-            max_total: 10_000,
+            max_total: 100_000,
             max_per_source: 256,
-            rate: Some(Rate::per_second(500, 1_000)),
+            rate: None,
             rate_per_source: Some(Rate::per_second(10, 50)),
             tracked_sources: 100_000,
+            exempt_loopback: true,
+            exempt_sources: Vec::new(),
         }
     }
 }
@@ -162,17 +177,21 @@ impl From<IpAddr> for Source {
 #[must_use = "the place is released when the permit is dropped"]
 pub struct Permit {
     state: Arc<Mutex<State>>,
-    source: Source,
+    /// `None` for an exempt source.
+    source: Option<Source>,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = lock(&self.state);
         state.total = state.total.saturating_sub(1);
-        if let Some(count) = state.open.get_mut(&self.source) {
+        let Some(source) = self.source else {
+            return;
+        };
+        if let Some(count) = state.open.get_mut(&source) {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                state.open.remove(&self.source);
+                state.open.remove(&source);
             }
         }
     }
@@ -201,35 +220,39 @@ impl Admission {
     /// A place for a new connection from `source` at `now`, or why not. The count limits
     /// are checked before the rates, and a refused connection takes nothing of either.
     pub fn try_open(&self, source: IpAddr, now: Instant) -> Result<Permit, Rejection> {
-        let source = Source::from(source);
         let mut state = lock(&self.state);
-        let limits = state.limits;
+        let limits = &state.limits;
+        let source = (!limits.exempts(source)).then(|| Source::from(source));
         if state.total >= limits.max_total {
             return Err(Rejection::TotalLimit);
         }
-        if state.open.get(&source).copied().unwrap_or(0) >= limits.max_per_source {
-            return Err(Rejection::SourceLimit);
+        if let Some(source) = source {
+            if state.open.get(&source).copied().unwrap_or(0) >= limits.max_per_source {
+                return Err(Rejection::SourceLimit);
+            }
         }
         // Both buckets are checked before either is taken from.
         let total = match limits.rate {
             Some(rate) => Some(take(state.bucket, rate, now).ok_or(Rejection::Rate)?),
             None => None,
         };
-        let per_source = match limits.rate_per_source {
-            Some(rate) => {
+        let per_source = match (limits.rate_per_source, source) {
+            (Some(rate), Some(source)) => {
                 let bucket = state.buckets.get(&source).copied();
                 Some(take(bucket, rate, now).ok_or(Rejection::SourceRate)?)
             }
-            None => None,
+            _ => None,
         };
         if let Some(tat) = total {
             state.bucket = Some(tat);
         }
-        if let Some(tat) = per_source {
-            state.track(source, tat, now);
-        }
         state.total += 1;
-        *state.open.entry(source).or_insert(0) += 1;
+        if let Some(source) = source {
+            if let Some(tat) = per_source {
+                state.track(source, tat, now);
+            }
+            *state.open.entry(source).or_insert(0) += 1;
+        }
         Ok(Permit {
             state: Arc::clone(&self.state),
             source,
@@ -241,13 +264,26 @@ impl Admission {
         lock(&self.state).total
     }
 
-    /// How many connections from `source` hold a place.
+    /// How many connections from `source` hold a place (0 for an exempt source, which is
+    /// not counted by itself).
     pub fn open_from(&self, source: IpAddr) -> usize {
         lock(&self.state)
             .open
             .get(&Source::from(source))
             .copied()
             .unwrap_or(0)
+    }
+}
+
+impl ConnectionLimits {
+    /// Whether `source` is exempt from the limits per source.
+    fn exempts(&self, source: IpAddr) -> bool {
+        let source = source.to_canonical();
+        (self.exempt_loopback && source.is_loopback())
+            || self
+                .exempt_sources
+                .iter()
+                .any(|exempt| exempt.to_canonical() == source)
     }
 }
 
@@ -291,6 +327,8 @@ mod tests {
             rate: None,
             rate_per_source: None,
             tracked_sources: 100,
+            exempt_loopback: true,
+            exempt_sources: Vec::new(),
         }
     }
 
@@ -466,6 +504,45 @@ mod tests {
     }
 
     #[test]
+    fn exempt_sources_count_toward_the_totals_only() {
+        let limits = ConnectionLimits {
+            max_per_source: 1,
+            rate_per_source: Some(Rate {
+                burst: 1,
+                interval: Duration::from_secs(60),
+            }),
+            exempt_sources: vec![THERE],
+            ..counts(4, 1)
+        };
+        let admission = Admission::new(limits);
+        let now = Instant::now();
+        let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let mapped = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 2).to_ipv6_mapped());
+        let _a = admission.try_open(local, now).unwrap();
+        let _b = admission
+            .try_open(IpAddr::V6(Ipv6Addr::LOCALHOST), now)
+            .unwrap();
+        let _c = admission.try_open(THERE, now).unwrap();
+        let d = admission.try_open(mapped, now).unwrap();
+        assert_eq!(
+            admission.try_open(local, now).unwrap_err(),
+            Rejection::TotalLimit
+        );
+        assert_eq!(admission.open_from(THERE), 0);
+        drop(d);
+        // Without the exemption, loopback is a source like any other.
+        let strict = Admission::new(ConnectionLimits {
+            exempt_loopback: false,
+            ..counts(4, 1)
+        });
+        let _e = strict.try_open(local, now).unwrap();
+        assert_eq!(
+            strict.try_open(local, now).unwrap_err(),
+            Rejection::SourceLimit
+        );
+    }
+
+    #[test]
     fn extreme_rates_do_not_panic() {
         let now = Instant::now();
         for rate in [
@@ -483,6 +560,7 @@ mod tests {
             let limits = ConnectionLimits {
                 rate: Some(rate),
                 rate_per_source: Some(rate),
+                exempt_loopback: false,
                 ..counts(10, 10)
             };
             let admission = Admission::new(limits);

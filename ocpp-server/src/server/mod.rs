@@ -43,7 +43,8 @@
 //! # Limits
 //!
 //! * Connections: at most [`ConnectionLimits::max_total`](limits::ConnectionLimits) in all
-//!   and `max_per_source` per source address, counted from the TCP accept until the
+//!   and `max_per_source` per source address (but for exempt sources: loopback, and a
+//!   reverse proxy's address once configured), counted from the TCP accept until the
 //!   connection ends (handshakes included), and new ones at most at the rates of
 //!   [`ServerConfig::connections`]. A connection over a limit is closed at once, before
 //!   anything is read or written (no HTTP 503: refusing then costs nothing and cannot
@@ -228,7 +229,7 @@ impl Server {
         let tls = config.tls.clone();
         let shared = Arc::new(Shared {
             throttle: Mutex::new(AuthThrottle::new(config.throttle)),
-            admission: Admission::new(config.connections),
+            admission: Admission::new(config.connections.clone()),
             config,
             router: Arc::new(router),
             storage,
