@@ -116,6 +116,9 @@ pub struct ChargePointConfig {
     /// `false`): better ratios on small messages, but a compressor and a decompressor (about
     /// 350 KiB) kept for the connection's life.
     pub compression_context_takeover: bool,
+    /// How long writing to the CSMS may take (default 30 s): past it, the connection is
+    /// dropped (and reconnected, with [`Self::reconnect`]).
+    pub write_timeout: Duration,
 }
 
 impl ChargePointConfig {
@@ -137,6 +140,7 @@ impl ChargePointConfig {
             keepalive: Keepalive::default(),
             compression: false,
             compression_context_takeover: false,
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -247,6 +251,7 @@ async fn keep_connected(
                 keepalive: config.keepalive,
                 shutdown: stopped.clone(),
                 grace: Duration::ZERO,
+                write_timeout: config.write_timeout,
             };
             let ended = connection::run(ws, session, peer).await;
             publish.send_replace(None);

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -17,7 +18,7 @@ use ocpp_types::rpc::FrameLimits;
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
@@ -77,6 +78,8 @@ pub(crate) enum Ended {
     Closed(u16),
     /// Nothing came from the peer for too long.
     Dead,
+    /// A write did not complete in time: the peer stopped reading.
+    WriteTimeout,
 }
 
 impl std::fmt::Display for Ended {
@@ -85,6 +88,7 @@ impl std::fmt::Display for Ended {
             Ended::Peer => f.write_str("closed by the peer"),
             Ended::Closed(code) => write!(f, "closed by us with {code}"),
             Ended::Dead => f.write_str("peer silent for too long"),
+            Ended::WriteTimeout => f.write_str("peer not reading (write timed out)"),
         }
     }
 }
@@ -98,6 +102,8 @@ pub(crate) struct Peer {
     pub(crate) keepalive: Keepalive,
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) grace: Duration,
+    /// How long a write (a batch of frames, a ping, a close frame) may take.
+    pub(crate) write_timeout: Duration,
 }
 
 struct Pending {
@@ -115,6 +121,8 @@ struct Driver<S> {
     storage: Option<Arc<dyn Storage>>,
     pending: HashMap<CallId, Pending>,
     handlers: usize,
+    /// SEND handlers still running.
+    sends: Arc<AtomicUsize>,
     close: Option<(u16, String)>,
     last_heard: Instant,
     last_recorded: Instant,
@@ -142,6 +150,7 @@ where
         keepalive,
         mut shutdown,
         grace,
+        write_timeout,
     } = peer;
     let now = Instant::now();
     let mut driver = Driver {
@@ -153,6 +162,7 @@ where
         storage,
         pending: HashMap::new(),
         handlers: 0,
+        sends: Arc::new(AtomicUsize::new(0)),
         close: None,
         last_heard: now,
         last_recorded: now,
@@ -160,16 +170,23 @@ where
     let mut drain_until: Option<Instant> = None;
     let mut pinged = false;
     loop {
-        if let Err(error) = driver.flush().await {
-            debug!(%error, "write failed");
-            break driver.end(Ended::Peer);
+        match timeout(write_timeout, driver.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                debug!(%error, "write failed");
+                break driver.end(Ended::Peer);
+            }
+            Err(_) => {
+                info!("write timed out: the peer does not read");
+                break driver.end(Ended::WriteTimeout);
+            }
         }
         if let Some((code, reason)) = driver.close.take() {
             let frame = CloseFrame {
                 code: CloseCode::from(code),
                 reason: reason.into(),
             };
-            let _ = driver.ws.close(Some(frame)).await;
+            let _ = timeout(write_timeout, driver.ws.close(Some(frame))).await;
             break driver.end(Ended::Closed(code));
         }
         if let Some(deadline) = drain_until {
@@ -208,7 +225,8 @@ where
                         if !driver.on_message(message) {
                             // The peer closed. Reading its Close frame queued ours (RFC 6455
                             // 5.5.1): it goes out before the connection ends.
-                            let _ = tokio::time::timeout(CLOSE_REPLY_TIMEOUT, driver.ws.flush()).await;
+                            let wait = CLOSE_REPLY_TIMEOUT.min(write_timeout);
+                            let _ = timeout(wait, driver.ws.flush()).await;
                             break driver.end(Ended::Peer);
                         }
                     }
@@ -250,8 +268,14 @@ where
                 }
                 if ping_at.is_some_and(|at| now >= at) {
                     pinged = true;
-                    if driver.ws.send(Message::Ping(Default::default())).await.is_err() {
-                        break driver.end(Ended::Peer);
+                    let ping = driver.ws.send(Message::Ping(Default::default()));
+                    match timeout(write_timeout, ping).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => break driver.end(Ended::Peer),
+                        Err(_) => {
+                            info!("ping not written in time: the peer does not read");
+                            break driver.end(Ended::WriteTimeout);
+                        }
                     }
                 }
                 driver.session.on_timeout(now.into_std());
@@ -416,10 +440,27 @@ where
     fn on_send(&mut self, send: IncomingSend) {
         let action = send.request.action();
         metrics::message(self.version, action, "in", "send");
-        if let Some(handler) = self.router.send_handler(self.version, action) {
-            let ctx = Context::new(self.handle.clone(), send.warnings);
-            tokio::spawn(handler(ctx, send.request.into_any()));
+        let Some(handler) = self.router.send_handler(self.version, action) else {
+            return;
+        };
+        let ctx = Context::new(self.handle.clone(), send.warnings);
+        let mut handled = handler(ctx, send.request.into_any());
+        if handled.as_mut().now_or_never().is_some() {
+            return;
         }
+        // Nothing answers a SEND, so nothing slows a peer down: handlers that wait are as
+        // many as incoming calls may be, and further SENDs are dropped meanwhile.
+        let waiting = Arc::clone(&self.sends);
+        if waiting.load(Ordering::Relaxed) >= self.session.config().max_pending_incoming {
+            warn!(action, "SEND dropped: too many SEND handlers waiting");
+            return;
+        }
+        waiting.fetch_add(1, Ordering::Relaxed);
+        let counted = Waiting(waiting);
+        tokio::spawn(async move {
+            handled.await;
+            drop(counted);
+        });
     }
 
     fn on_outcome(&mut self, id: CallId, outcome: CallOutcome) {
@@ -502,6 +543,15 @@ where
         self.session.on_closed(Instant::now().into_std());
         self.handle_events();
         ended
+    }
+}
+
+/// A running SEND handler, uncounted when it ends (even by a panic).
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -26,7 +26,10 @@ pub const MESSAGES: &str = "ocpp_messages_total";
 pub const CALL_DURATION: &str = "ocpp_call_duration_seconds";
 /// Counter: malformed frames received.
 pub const BAD_FRAMES: &str = "ocpp_bad_frames_total";
-/// Counter: upgrade requests refused, by reason.
+/// Counter: connections refused, by reason: over the connection limits or rates
+/// (`connection_limit`, `source_connection_limit`, `connection_rate`,
+/// `source_connection_rate`), or at the upgrade (`unauthorized`, `throttled`, `timeout`,
+/// `write_timeout`, ...).
 pub const CONNECTIONS_REFUSED: &str = "ocpp_connections_refused_total";
 
 pub(crate) fn connected(version: OcppVersion, delta: f64) {

@@ -516,6 +516,60 @@ fn a_peer_sending_too_many_bad_frames_is_disconnected() {
 }
 
 #[test]
+fn invalid_payloads_count_toward_the_bad_frame_budget() {
+    let now = Instant::now();
+    for version in OcppVersion::ALL {
+        let mut config = SessionConfig::new(version, Role::Csms);
+        config.max_bad_frames = 3;
+        let mut cs = Session::new(config).unwrap();
+        // Well-formed frames whose payloads fail validation: each answered, each counted.
+        let invalid = [
+            r#"[2,"i1","BootNotification",{}]"#,
+            r#"[2,"i2","BootNotification",{"reason":17}]"#,
+        ];
+        for frame in invalid {
+            cs.on_text(now, frame);
+            let answer = transmits(&mut cs);
+            assert_eq!(answer.len(), 1, "{version}: {answer:?}");
+            assert_eq!(answer[0][0], 4, "{version}");
+            assert!(!cs.is_closed(), "{version}");
+        }
+        // Valid calls, and refusals that are not about the payload, count for nothing.
+        cs.on_text(now, r#"[2,"h1","Heartbeat",{}]"#);
+        cs.on_text(now, r#"[2,"x1","MakeCoffee",{}]"#);
+        let _ = transmits(&mut cs);
+        assert!(!cs.is_closed(), "{version}");
+        let _ = events(&mut cs);
+        // The third invalid payload is still answered, then the session closes with 1008.
+        cs.on_text(now, r#"[2,"i3","BootNotification",{}]"#);
+        assert_eq!(transmits(&mut cs)[0][1], "i3", "{version}");
+        assert!(cs.is_closed(), "{version}");
+        assert!(matches!(
+            events(&mut cs).last(),
+            Some(Event::Close(close)) if close.code == CLOSE_POLICY
+        ));
+    }
+}
+
+#[test]
+fn malformed_frames_and_invalid_payloads_share_one_budget() {
+    let now = Instant::now();
+    let mut config = SessionConfig::new(OcppVersion::V21, Role::Csms);
+    config.max_bad_frames = 3;
+    let mut cs = Session::new(config).unwrap();
+    cs.on_text(now, "[");
+    cs.on_text(now, r#"[2,"i1","BootNotification",{}]"#);
+    assert!(!cs.is_closed());
+    // An invalid SEND, dropped without an answer, counts too.
+    cs.on_text(now, r#"[6,"s1","NotifyPeriodicEventStream",{"id":"x"}]"#);
+    assert!(cs.is_closed());
+    assert!(matches!(
+        events(&mut cs).last(),
+        Some(Event::Close(close)) if close.code == CLOSE_POLICY
+    ));
+}
+
+#[test]
 fn commands_are_checked_against_version_and_role() {
     let now = Instant::now();
     let mut cs = csms(OcppVersion::V16);

@@ -8,6 +8,7 @@ use ocpp_types::OcppVersion;
 use ocpp_types::rpc::FrameLimits;
 use ocpp_types::validate::ValidationOptions;
 
+use super::limits::ConnectionLimits;
 use crate::connection::Keepalive;
 pub use crate::security::SecurityProfile;
 use crate::security::ThrottleLimits;
@@ -53,11 +54,16 @@ pub struct ServerConfig {
     pub call_timeout: Duration,
     /// The longest frame accepted (default 1 MiB); a longer one closes with 1009.
     pub frame_limits: FrameLimits,
-    /// Malformed frames tolerated over a connection's life before it is closed (default 20).
+    /// Malformed frames, and calls whose payload fails validation, tolerated over a
+    /// connection's life before it is closed with 1008 (default 20). A station known to send
+    /// payloads a little off the schema is better given lenient
+    /// [`Self::station_validation`] than a larger budget.
     pub max_bad_frames: u32,
     /// Pings and dead-peer detection.
     pub keepalive: Keepalive,
-    /// How long the upgrade (TLS and HTTP) may take (default 10 s).
+    /// How long each step of the upgrade may take (default 10 s): the TLS handshake, then
+    /// reading the request and admitting the station (which asks the storage) together;
+    /// the answer's write is under [`Self::write_timeout`].
     pub handshake_timeout: Duration,
     /// How long [`Server::shutdown`](super::Server::shutdown) lets calls in flight finish (default 10 s).
     pub shutdown_grace: Duration,
@@ -72,6 +78,24 @@ pub struct ServerConfig {
     /// compressor and a decompressor (about 350 KiB) per compressed connection for its whole
     /// life; without it, they exist only while a message is handled.
     pub compression_context_takeover: bool,
+    /// How many connections the server holds, in all and per source address, and how fast
+    /// it takes new ones (see [`ConnectionLimits`] for the defaults). A connection counts
+    /// from its TCP accept until it ends, handshake included; one over a limit is closed at
+    /// once, before anything is read or written, and counted in
+    /// [`CONNECTIONS_REFUSED`](crate::metrics::CONNECTIONS_REFUSED).
+    pub connections: ConnectionLimits,
+    /// How long writing to a connection may take (default 30 s): the handshake's answer, a
+    /// batch of frames, a ping, a close frame. A peer that stops reading (its TCP window
+    /// full) is dropped once it passes, rather than holding its task and memory forever.
+    pub write_timeout: Duration,
+    /// How long [`Server::shutdown`](super::Server::shutdown) waits, past
+    /// [`Self::shutdown_grace`], for connections to close (default 5 s): then the tasks of
+    /// those still open (peers not reading, handshakes, slow storage) are aborted.
+    pub shutdown_timeout: Duration,
+    /// How many incoming CALLs of a station may wait for their handler at once (default 4;
+    /// OCPP lets a station have one); past it, a further CALL is answered with
+    /// `RpcFrameworkError` at once. Each keeps its decoded request until answered.
+    pub max_pending_incoming: usize,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +120,10 @@ impl Default for ServerConfig {
             read_buffer_size: 4096,
             compression: true,
             compression_context_takeover: false,
+            connections: ConnectionLimits::default(),
+            write_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(5),
+            max_pending_incoming: 4,
         }
     }
 }

@@ -39,9 +39,65 @@
 //!
 //! A station offering WebSocket compression (permessage-deflate, RFC 7692, which OCPP 2.0.1
 //! and 2.1 require a CSMS to support) gets it unless [`ServerConfig::compression`] is off.
+//!
+//! # Limits
+//!
+//! * Connections: at most [`ConnectionLimits::max_total`](limits::ConnectionLimits) in all
+//!   and `max_per_source` per source address (but for exempt sources: loopback, and a
+//!   reverse proxy's address once configured), counted from the TCP accept until the
+//!   connection ends (handshakes included), and new ones at most at the rates of
+//!   [`ServerConfig::connections`]. A connection over a limit is closed at once, before
+//!   anything is read or written (no HTTP 503: refusing then costs nothing and cannot
+//!   block), and counted in [`metrics::CONNECTIONS_REFUSED`] by the
+//!   [`Rejection`](limits::Rejection)'s label. See [`limits`] and [`Server::connections`].
+//! * Time: the handshake (TLS, request, admission) within [`ServerConfig::handshake_timeout`];
+//!   every write (the handshake's answer or refusal, a batch of frames, a ping, a close
+//!   frame) within [`ServerConfig::write_timeout`], so that a peer that stops reading is
+//!   dropped; [`Server::shutdown`] within `shutdown_grace` + `shutdown_timeout`, after which
+//!   connections still open are aborted.
+//! * Misbehaviour: malformed frames and calls with invalid payloads spend one budget,
+//!   [`ServerConfig::max_bad_frames`], after which the connection closes with 1008.
+//!
+//! # Memory per connection
+//!
+//! With `F` = [`ServerConfig::frame_limits`]`.max_frame_len` (1 MiB by default), `R` =
+//! [`ServerConfig::read_buffer_size`] (4 KiB), `P` = [`ServerConfig::max_pending_incoming`]
+//! (4), and `k` the factor by which a decoded payload outweighs its text, a connection
+//! holds at most about
+//!
+//! ```text
+//! R + 3F + (1 + 2P)·k·F + W  (+ 2F + 350 KiB compressed, + about 100 KiB with TLS)
+//! ```
+//!
+//! * `R + 2F`: reading, a frame being read and a message being assembled (frames and
+//!   messages past `F` are refused, with 1009, before they are buffered);
+//! * `F + k·F`: the message being handled, as text and decoded;
+//! * `2P·k·F`: the decoded requests of incoming CALLs waiting for their handler (at most
+//!   `P`; further ones are refused with `RpcFrameworkError`) and of SENDs whose handler
+//!   waits (at most `P`; further ones are dropped);
+//! * `W`: what we send: the frames of one batch being written (the answers and calls one
+//!   input produced, bounded in time by the write timeout), the application's 16
+//!   instructions waiting in the connection's channel and its calls queued behind the one
+//!   in flight (at most 64): their sizes are the application's own;
+//! * with compression, the compressed input and the inflated copy (`2F`, inflating past `F`
+//!   closes with 1009) and a compressor and a decompressor (about 350 KiB: only while a
+//!   message is handled, for the connection's life with
+//!   [`ServerConfig::compression_context_takeover`]), and the compression layer's write
+//!   buffer (64 KiB and one frame);
+//! * with TLS, rustls's record buffers.
+//!
+//! `k` is about 1 to 3 for ordinary messages, but payloads made of many tiny objects decode
+//! larger: a 2.0.1 sampled value `{"value":0}` (12 bytes) takes 384 bytes decoded, so `k`
+//! may reach about 32, or twice that with a growing array's spare capacity. With the
+//! defaults that is about 20 MiB for ordinary payloads and some 300 to 600 MiB at worst per
+//! connection of an admitted station; a connection in its handshake holds little more than
+//! its request head (at most 8 KiB), an idle one little more than `R`. Size
+//! [`ConnectionLimits::max_total`](limits::ConnectionLimits), `P` and, if the stations
+//! allow, `F` to the memory available.
 
 mod config;
 mod handshake;
+pub mod limits;
 
 use std::collections::HashMap;
 use std::io;
@@ -56,7 +112,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
-use tokio::time::timeout;
+use tokio::time::{timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
 use tracing::{Instrument, debug, info, info_span, warn};
@@ -72,6 +128,7 @@ use crate::storage::Storage;
 use crate::tls;
 pub use config::{SecurityProfile, ServerConfig};
 use handshake::{Refusal, UpgradeRequest};
+use limits::{Admission, Permit};
 
 /// A connected station, as listed by [`Server::stations`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +153,7 @@ struct Shared {
     storage: Arc<dyn Storage>,
     stations: Mutex<HashMap<StationAddress, Entry>>,
     throttle: Mutex<AuthThrottle>,
+    admission: Admission,
     next_connection: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
@@ -171,6 +229,7 @@ impl Server {
         let tls = config.tls.clone();
         let shared = Arc::new(Shared {
             throttle: Mutex::new(AuthThrottle::new(config.throttle)),
+            admission: Admission::new(config.connections.clone()),
             config,
             router: Arc::new(router),
             storage,
@@ -244,6 +303,12 @@ impl Server {
         })
     }
 
+    /// How many connections the server holds, those still in their handshake included
+    /// (what [`ServerConfig::connections`] limits).
+    pub fn connections(&self) -> usize {
+        self.shared.admission.open()
+    }
+
     /// The connected stations, sorted by address.
     pub fn stations(&self) -> Vec<ConnectedStation> {
         let mut list: Vec<_> = self
@@ -262,7 +327,8 @@ impl Server {
 
     /// Stops accepting, lets calls in flight finish (at most
     /// [`ServerConfig::shutdown_grace`]), closes every connection with 1001 and waits for
-    /// their tasks.
+    /// their tasks: at most [`ServerConfig::shutdown_timeout`] more, after which those left
+    /// (peers that do not read, handshakes, a storage that does not answer) are aborted.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let listeners = std::mem::take(
@@ -294,11 +360,22 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
+                    // Over a limit, the connection is closed before anything is read or
+                    // written: refusing costs nothing and cannot block.
+                    let permit = match shared.admission.try_open(remote.ip(), Instant::now()) {
+                        Ok(permit) => permit,
+                        Err(rejection) => {
+                            metrics::refused(rejection.label());
+                            debug!(%remote, %rejection, "connection closed at once");
+                            drop(stream);
+                            continue;
+                        }
+                    };
                     let shared = Arc::clone(&shared);
                     let tls = tls.clone();
                     connections.spawn(async move {
                         let _ = stream.set_nodelay(true);
-                        serve(shared, stream, remote, tls).await;
+                        serve(shared, stream, remote, tls, permit).await;
                     });
                 }
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -312,7 +389,24 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    while connections.join_next().await.is_some() {}
+    // Connections drain their calls (at most `shutdown_grace`) and close; those still there
+    // past `shutdown_timeout` more (peers not reading, handshakes, a storage that hangs) are
+    // aborted, so that shutting down takes a bounded time.
+    let config = &shared.config;
+    let bound = config
+        .shutdown_grace
+        .saturating_add(config.shutdown_timeout);
+    let ended = timeout(bound, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if ended.is_err() {
+        warn!(
+            left = connections.len(),
+            "connections still open past the shutdown timeout: aborted"
+        );
+        connections.shutdown().await;
+    }
 }
 
 /// Serves one TCP connection: TLS if its listener has it, the upgrade, then the session.
@@ -321,7 +415,10 @@ async fn serve(
     stream: TcpStream,
     remote: SocketAddr,
     tls: Option<Arc<rustls::ServerConfig>>,
+    permit: Permit,
 ) {
+    // The connection's place among the limits, held until it ends.
+    let _permit = permit;
     let span = info_span!(
         "connection",
         %remote,
@@ -388,11 +485,15 @@ async fn accept_upgrade<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let read = timeout(shared.config.handshake_timeout, read_head(&mut stream)).await;
+    let config = &shared.config;
+    // Reading the request and admitting the station (which asks the storage) share the
+    // handshake's time.
+    let deadline = tokio::time::Instant::now() + config.handshake_timeout;
+    let read = timeout_at(deadline, read_head(&mut stream)).await;
     let (request, rest) = match read {
         Ok(Ok(Ok(read))) => read,
         Ok(Ok(Err(refusal))) => {
-            refuse(&mut stream, refusal).await;
+            refuse(&mut stream, refusal, config.write_timeout).await;
             return None;
         }
         Ok(Err(_)) => return None,
@@ -401,15 +502,17 @@ where
             return None;
         }
     };
-    let accepted = match admit(shared, &request, transport, source).await {
+    let admitted = timeout_at(deadline, admit(shared, &request, transport, source))
+        .await
+        .unwrap_or_else(|_| Err(Refusal::new(503, "timeout", "admission timed out")));
+    let accepted = match admitted {
         Ok(accepted) => accepted,
         Err(refusal) => {
-            refuse(&mut stream, refusal).await;
+            refuse(&mut stream, refusal, config.write_timeout).await;
             return None;
         }
     };
     let (address, version) = accepted;
-    let config = &shared.config;
     let agreed = if config.compression {
         let offers = request.extensions.iter().map(String::as_str);
         deflate::server_accept(offers, config.compression_context_takeover)
@@ -426,8 +529,19 @@ where
         "compression negotiated"
     );
     let response = handshake::accept(&request.key, Some(version), answer.as_deref());
-    if stream.write_all(response.as_bytes()).await.is_err() || stream.flush().await.is_err() {
-        return None;
+    let written = timeout(config.write_timeout, async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.flush().await
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => return None,
+        Err(_) => {
+            metrics::refused("write_timeout");
+            info!("handshake answer not written in time: the peer does not read");
+            return None;
+        }
     }
     let ws_config = websocket_config(config.frame_limits, config.read_buffer_size);
     let ws = match agreed {
@@ -465,15 +579,21 @@ async fn read_head<S: AsyncRead + Unpin>(
     }
 }
 
-async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) {
+/// Answers the refusal, within `write_timeout`, and closes.
+async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal, write_timeout: Duration) {
     metrics::refused(refusal.label);
     info!(
         status = refusal.status,
         reason = refusal.reason,
         "upgrade refused"
     );
-    let _ = stream.write_all(refusal.response().as_bytes()).await;
-    let _ = stream.shutdown().await;
+    let answer = async {
+        stream.write_all(refusal.response().as_bytes()).await?;
+        stream.shutdown().await
+    };
+    if timeout(write_timeout, answer).await.is_err() {
+        debug!("refusal not written in time: the peer does not read");
+    }
 }
 
 /// The versions of `configured` (in its order of preference) that a station may be put
@@ -576,6 +696,7 @@ async fn run_station<S>(
     session_config.call_timeout = config.call_timeout;
     session_config.frame_limits = config.frame_limits;
     session_config.max_bad_frames = config.max_bad_frames;
+    session_config.max_pending_incoming = config.max_pending_incoming;
     session_config.validation = config
         .station_validation
         .get(address.identity())
@@ -601,6 +722,13 @@ async fn run_station<S>(
         old.handle.try_close(1000, "replaced by a new connection");
     }
     metrics::connected(version, 1.0);
+    let mut listed = Listed {
+        shared: Arc::clone(&shared),
+        address: address.clone(),
+        connection,
+        version,
+        left: false,
+    };
     info!(%version, "station connected");
     record_connection(&shared, &address, Some(version)).await;
     let peer = Peer {
@@ -611,22 +739,53 @@ async fn run_station<S>(
         keepalive: config.keepalive,
         shutdown: shared.shutdown.clone(),
         grace: config.shutdown_grace,
+        write_timeout: config.write_timeout,
     };
     let ended = connection::run(ws, session, peer).await;
     info!(%ended, "station disconnected");
-    metrics::connected(version, -1.0);
-    let current = {
-        let mut stations = shared.stations();
+    if listed.leave() {
+        record_connection(&shared, &address, None).await;
+    }
+}
+
+/// A connected station's entry in the server's list and gauge, left when the connection
+/// ends, and also when its task is aborted (a shutdown past its timeout).
+struct Listed {
+    shared: Arc<Shared>,
+    address: StationAddress,
+    connection: u64,
+    version: OcppVersion,
+    left: bool,
+}
+
+impl Listed {
+    /// Leaves the list: whether this connection was still the station's current one.
+    fn leave(&mut self) -> bool {
+        if std::mem::replace(&mut self.left, true) {
+            return false;
+        }
+        metrics::connected(self.version, -1.0);
+        let mut stations = self.shared.stations();
         let current = stations
-            .get(&address)
-            .is_some_and(|entry| entry.connection == connection);
+            .get(&self.address)
+            .is_some_and(|entry| entry.connection == self.connection);
         if current {
-            stations.remove(&address);
+            stations.remove(&self.address);
         }
         current
-    };
-    if current {
-        record_connection(&shared, &address, None).await;
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        if self.leave() {
+            // Aborted: the storage learns of the disconnection if it still can.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let shared = Arc::clone(&self.shared);
+                let address = self.address.clone();
+                runtime.spawn(async move { record_connection(&shared, &address, None).await });
+            }
+        }
     }
 }
 

@@ -60,8 +60,9 @@ pub struct SessionConfig {
     pub max_pending_incoming: usize,
     /// The longest frame accepted; a longer one closes the connection with 1009.
     pub frame_limits: FrameLimits,
-    /// After this many malformed frames over the connection's life (default 20), the session
-    /// asks for a close with 1008 (policy violation).
+    /// After this many malformed frames, and CALLs or SENDs whose payload fails validation
+    /// (answered with a CALLERROR, or dropped), over the connection's life (default 20), the
+    /// session asks for a close with 1008 (policy violation).
     pub max_bad_frames: u32,
     /// How payloads are validated, both incoming CALLs and the answers to our CALLs.
     pub validation: ValidationOptions,

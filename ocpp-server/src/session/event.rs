@@ -56,7 +56,8 @@ pub enum Event {
 /// A close request: the WebSocket close code and reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Close {
-    /// 1009 (message too big) or 1008 (policy violation: too many malformed frames).
+    /// 1009 (message too big) or 1008 (policy violation: too many malformed frames or
+    /// invalid payloads).
     pub code: u16,
     /// A short reason for the close frame.
     pub reason: String,

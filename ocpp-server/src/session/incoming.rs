@@ -27,11 +27,14 @@ impl Session {
             return;
         }
         match Frame::parse(text, self.config.version, self.config.frame_limits) {
-            Ok(Frame::Call(call)) => {
-                self.on_call(call.message_id.as_ref(), &call.action, call.payload.get())
-            }
+            Ok(Frame::Call(call)) => self.on_call(
+                now,
+                call.message_id.as_ref(),
+                &call.action,
+                call.payload.get(),
+            ),
             Ok(Frame::Send(send)) => {
-                self.on_send(&send.message_id, &send.action, send.payload.get())
+                self.on_send(now, &send.message_id, &send.action, send.payload.get())
             }
             Ok(Frame::CallResult(result)) => {
                 self.on_call_result(now, &result.message_id, result.payload.get())
@@ -51,15 +54,26 @@ impl Session {
                 }
                 self.events
                     .push_back(Event::Warning(Warning::MalformedFrame { error, answered }));
-                self.bad_frames = self.bad_frames.saturating_add(1);
-                if self.bad_frames >= self.config.max_bad_frames {
-                    self.close_with(now, CLOSE_POLICY, "too many malformed frames".to_owned());
-                }
+                self.count_bad_frame(now);
             }
         }
     }
 
-    fn on_call(&mut self, message_id: &str, action: &str, payload: &str) {
+    /// Counts a malformed frame, or one whose payload is invalid, against
+    /// [`SessionConfig::max_bad_frames`](super::SessionConfig::max_bad_frames): reaching it,
+    /// the session closes with 1008.
+    fn count_bad_frame(&mut self, now: Instant) {
+        self.bad_frames = self.bad_frames.saturating_add(1);
+        if self.bad_frames >= self.config.max_bad_frames && !self.closed {
+            self.close_with(
+                now,
+                CLOSE_POLICY,
+                "too many malformed frames or invalid payloads".to_owned(),
+            );
+        }
+    }
+
+    fn on_call(&mut self, now: Instant, message_id: &str, action: &str, payload: &str) {
         if self.incoming.contains(message_id) {
             self.events
                 .push_back(Event::Warning(Warning::DuplicateCall {
@@ -98,12 +112,15 @@ impl Session {
                 }));
             }
             Err(error) => {
+                // Answered, but counted: a peer repeating invalid payloads is eventually
+                // disconnected, like one sending malformed frames.
                 self.refuse(message_id, action, error.error_code(), error.description());
+                self.count_bad_frame(now);
             }
         }
     }
 
-    fn on_send(&mut self, message_id: &str, action: &str, payload: &str) {
+    fn on_send(&mut self, now: Instant, message_id: &str, action: &str, payload: &str) {
         let version = self.config.version;
         let drop = |reason: String| {
             Event::Warning(Warning::SendDropped {
@@ -131,7 +148,10 @@ impl Session {
                 request: decoded.value,
                 warnings: decoded.warnings,
             })),
-            Err(error) => self.events.push_back(drop(error.to_string())),
+            Err(error) => {
+                self.events.push_back(drop(error.to_string()));
+                self.count_bad_frame(now);
+            }
         }
     }
 

@@ -23,7 +23,9 @@
 //! Incoming CALLs are refused before reaching the application with: `NotImplemented` for an
 //! action the version does not know; `NotSupported` for an action the peer's role may not
 //! send, or a SEND-only action sent as a CALL; the decoding error's code for an invalid
-//! payload; `RpcFrameworkError` when too many incoming calls await their answer.
+//! payload; `RpcFrameworkError` when too many incoming calls await their answer. Malformed
+//! frames and invalid payloads (of CALLs and SENDs) count against
+//! [`SessionConfig::max_bad_frames`]: reaching it closes the session with 1008.
 //!
 //! Two sessions back to back in memory:
 //!
@@ -79,7 +81,8 @@ const REMEMBERED_TIMEOUTS: usize = 16;
 
 /// Close code for a frame past the size limit (WebSocket "message too big").
 pub const CLOSE_TOO_BIG: u16 = 1009;
-/// Close code for a peer that sent too many malformed frames (WebSocket "policy violation").
+/// Close code for a peer that sent too many malformed frames or invalid payloads (WebSocket
+/// "policy violation").
 pub const CLOSE_POLICY: u16 = 1008;
 
 #[derive(Debug)]
