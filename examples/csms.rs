@@ -1,12 +1,13 @@
 //! The reference CSMS: OCPP 1.6, 2.0.1 and 2.1 stations at
 //! `ws://OCPP/ocpp/<tenant>/<station-id>` (and `wss://` with TLS), the admin HTTP API at
-//! `http://API/` (OpenAPI document at `/openapi.json`, Prometheus metrics at `/metrics`), on
-//! SQLite (the default, a file in the data directory) or PostgreSQL.
+//! `http://API/` (OpenAPI document at `/openapi.json`), Prometheus metrics at
+//! `http://METRICS/metrics` when asked for, on SQLite (the default, a file in the data
+//! directory) or PostgreSQL.
 //!
 //! ```text
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
 //!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
-//!     [--system-key KEY]
+//!     [--system-key KEY] [--listen-metrics 127.0.0.1:9100]
 //!     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-crl PEM]]
 //! ```
 //!
@@ -28,6 +29,12 @@
 //!   that schema (created if missing), so several installations can share one database.
 //! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
 //!   without it, a random one is made and printed.
+//! - `--listen-metrics ADDR`: serves Prometheus metrics at `http://ADDR/metrics`, on a
+//!   listener of their own (no key: keep it on a private address). Without it, no metrics
+//!   are served or collected.
+//! - The API is served with `csms_core::api::serve` and the default `ApiLimits`: request
+//!   headers within 10 s, bodies up to 1 MiB, 256 requests in flight, 60 s per request, a
+//!   burst of 1000 then 200 requests a second per key.
 //! - `--demo`: makes (or finds, when run again on the same database) a demo tenant, which
 //!   allows unsecured stations, with a location, stations `DEMO-1` and `DEMO-2` (security
 //!   profile 0, accepted), tokens
@@ -35,8 +42,9 @@
 //!   per session with 21% VAT as the tenant's default, and a fresh admin API key, and prints
 //!   the key and how to connect the simulated station.
 //!
-//! Once the listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR` (with
-//! ` ocpp-tls=ADDR` when TLS is served; a port of 0 picks a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
+//! Once the listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR`, with
+//! ` metrics=ADDR` and ` ocpp-tls=ADDR` after them when those are served (a port of 0 picks
+//! a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
 //! configured: everything at INFO and above). Stop it with Ctrl-C.
 
 use std::net::SocketAddr;
@@ -44,7 +52,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ev_backend::csms_core::api::axum::{self, routing::get};
-use ev_backend::csms_core::api::{Api, generate_key};
+use ev_backend::csms_core::api::{Api, ApiLimits, generate_key};
 use ev_backend::csms_core::model::{
     Address, Connector, ConnectorStatus, Coordinates, Evse, NewApiKey, NewLocation, NewStation,
     NewTenant, NewToken, OpeningHours, Role, TariffScope, TenantId, TenantRole, TenantSettings,
@@ -65,7 +73,8 @@ use tracing::info;
 
 const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
                      [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
-                     [--system-key KEY] [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
+                     [--system-key KEY] [--listen-metrics ADDR] \
+                     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
                      [--tls-client-ca PEM] [--tls-crl PEM]]";
 
 /// What the command line says.
@@ -74,6 +83,8 @@ struct Args {
     database: Database,
     listen_ocpp: String,
     listen_api: String,
+    /// Where Prometheus metrics are served; none: not at all.
+    listen_metrics: Option<String>,
     system_key: Option<String>,
     /// The PostgreSQL schema to keep everything in.
     schema: Option<String>,
@@ -107,6 +118,7 @@ fn parse_args() -> Args {
         database: Database::SqliteFile(PathBuf::from("csms.db")),
         listen_ocpp: "127.0.0.1:9000".to_owned(),
         listen_api: "127.0.0.1:8080".to_owned(),
+        listen_metrics: None,
         system_key: None,
         schema: None,
         tls: TlsArgs::default(),
@@ -132,6 +144,7 @@ fn parse_args() -> Args {
             "--database-url" => args.database = Database::Url(value),
             "--listen-ocpp" => args.listen_ocpp = value,
             "--listen-api" => args.listen_api = value,
+            "--listen-metrics" => args.listen_metrics = Some(value),
             "--system-key" => args.system_key = Some(value),
             "--database-schema" => args.schema = Some(value),
             "--listen-ocpp-tls" => args.tls.listen = Some(value),
@@ -157,7 +170,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         usage("--database-schema needs a postgres:// --database-url");
     }
-    let prometheus = PrometheusBuilder::new().install_recorder()?;
+    // Without a metrics listener no recorder is installed: nothing collects what nobody reads.
+    let prometheus = match &args.listen_metrics {
+        Some(_) => Some(PrometheusBuilder::new().install_recorder()?),
+        None => None,
+    };
     match &args.database {
         Database::SqliteFile(path) => {
             info!(path = %path.display(), "SQLite store");
@@ -185,7 +202,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn run<S: Store + 'static>(
     store: Arc<S>,
     args: &Args,
-    prometheus: PrometheusHandle,
+    prometheus: Option<PrometheusHandle>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let system_key = match &args.system_key {
         Some(key) => key.clone(),
@@ -218,40 +235,74 @@ async fn run<S: Store + 'static>(
         None => None,
     };
 
+    let limits = ApiLimits::default();
     let router = Api::new(Arc::clone(&store), server.clone())
         .with_system_key(system_key)
-        .router()
-        .merge(axum::Router::new().route(
-            "/metrics",
-            get(move || {
-                let prometheus = prometheus.clone();
-                async move { prometheus.render() }
-            }),
-        ));
+        .with_limits(limits.clone())
+        .router();
     let listener = TcpListener::bind(&args.listen_api).await?;
     let api_addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut metrics_addr = String::new();
+    let mut metrics_task = None;
+    if let (Some(addr), Some(prometheus)) = (&args.listen_metrics, prometheus) {
+        let metrics_listener = TcpListener::bind(addr).await?;
+        metrics_addr = format!(" metrics={}", metrics_listener.local_addr()?);
+        metrics_task = Some(tokio::spawn(serve_metrics(
+            metrics_listener,
+            prometheus,
+            stopped,
+        )));
+    }
 
     if let Some((tenant, key)) = demo {
         print_demo(tenant, &key, ocpp_addr, api_addr);
     }
-    match tls_addr {
-        Some(tls_addr) => {
-            println!("csms ready ocpp={ocpp_addr} api={api_addr} ocpp-tls={tls_addr}");
-        }
-        None => println!("csms ready ocpp={ocpp_addr} api={api_addr}"),
-    }
+    let tls_field = tls_addr.map_or(String::new(), |addr| format!(" ocpp-tls={addr}"));
+    println!("csms ready ocpp={ocpp_addr} api={api_addr}{metrics_addr}{tls_field}");
     info!(%ocpp_addr, %api_addr, ?tls_addr, "CSMS ready");
 
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    ev_backend::csms_core::api::serve(listener, router, &limits, shutdown).await;
+    let _ = stop.send(true);
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     info!(stations = server.stations().len(), "shutting down");
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;
     }
     Ok(())
+}
+
+/// Serves `/metrics` on `listener` until `stop` turns true, and renders what was recorded
+/// every few seconds even when nobody scrapes, so that it does not pile up.
+async fn serve_metrics(
+    listener: TcpListener,
+    prometheus: PrometheusHandle,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let upkeep = prometheus.clone();
+    let upkeep = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let prometheus = prometheus.clone();
+            async move { prometheus.render() }
+        }),
+    );
+    let shutdown = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    ev_backend::csms_core::api::serve(listener, router, &ApiLimits::default(), shutdown).await;
+    upkeep.abort();
 }
 
 /// The TLS settings of the command line: the server's certificate and key, and, with a

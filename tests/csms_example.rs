@@ -35,6 +35,7 @@ struct Csms {
     /// The endpoint of the demo tenant's stations, as the printed simulator command has it.
     station_url: String,
     api: String,
+    metrics: String,
     key: String,
 }
 
@@ -46,6 +47,8 @@ fn start(data_dir: &Path) -> Csms {
             "--listen-ocpp",
             "127.0.0.1:0",
             "--listen-api",
+            "127.0.0.1:0",
+            "--listen-metrics",
             "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
@@ -72,11 +75,14 @@ fn start(data_dir: &Path) -> Csms {
         if let Some(ready) = line.strip_prefix("csms ready ") {
             let mut ocpp = None;
             let mut api = None;
+            let mut metrics = None;
             for part in ready.split(' ') {
                 if let Some(addr) = part.strip_prefix("ocpp=") {
                     ocpp = Some(addr.to_owned());
                 } else if let Some(addr) = part.strip_prefix("api=") {
                     api = Some(addr.to_owned());
+                } else if let Some(addr) = part.strip_prefix("metrics=") {
+                    metrics = Some(addr.to_owned());
                 }
             }
             return Csms {
@@ -85,6 +91,7 @@ fn start(data_dir: &Path) -> Csms {
                     .filter(|url| url.starts_with(&format!("ws://{}/ocpp/", ocpp.expect("ocpp address"))))
                     .expect("the simulator's command line, at the OCPP address, is printed before ready"),
                 api: api.expect("api address"),
+                metrics: metrics.expect("metrics address"),
                 key: key.expect("the demo key is printed before ready"),
             };
         }
@@ -212,7 +219,10 @@ fn the_demo_csms_serves_stations_and_the_admin_api() {
     );
     assert_eq!(status, 200, "{cdr}");
     assert_eq!(cdr["currency"], "EUR");
-    let (status, metrics) = http(&csms.api, "GET", "/metrics", None, None);
+    // Metrics are not on the API's listener, but on their own.
+    let (status, _) = http(&csms.api, "GET", "/metrics", None, None);
+    assert_eq!(status, 404);
+    let (status, metrics) = http(&csms.metrics, "GET", "/metrics", None, None);
     assert_eq!(status, 200);
     let metrics = metrics.as_str().unwrap();
     assert!(metrics.contains("ocpp_messages_total"), "{metrics}");

@@ -12,7 +12,7 @@ use chrono::{TimeZone, Utc};
 use csms_core::model::{NewCdr, NewSession, SessionStatus, SessionStop, StationId, TenantId};
 use csms_core::ocpp::{Csms, CsmsConfig};
 use ocpp_server::client::{ChargePoint, ChargePointConfig};
-use ocpp_server::server::{Server, ServerConfig};
+use ocpp_server::server::Server;
 use ocpp_types::{OcppVersion, v16, v201};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -319,7 +319,7 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
     let server = Arc::new(
         Server::bind(
             "127.0.0.1:0",
-            ServerConfig::default(),
+            csms.server_config(),
             csms.router(),
             csms.station_storage(),
         )
@@ -351,7 +351,12 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
                 status: v16::UnlockStatus::NotSupported,
             })
         });
-    let mut config = ChargePointConfig::new(format!("ws://{}/ocpp", server.local_addr()), "CMD-1");
+    let url = format!(
+        "ws://{}/ocpp/{}",
+        server.local_addr(),
+        created.body["tenant_id"]
+    );
+    let mut config = ChargePointConfig::new(url, "CMD-1");
     config.versions = vec![OcppVersion::V16];
     config.reconnect = None;
     let station = ChargePoint::connect(config, router).await.unwrap();
@@ -434,7 +439,7 @@ async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
     let server = Arc::new(
         Server::bind(
             "127.0.0.1:0",
-            ServerConfig::default(),
+            csms.server_config(),
             csms.router(),
             csms.station_storage(),
         )
@@ -470,7 +475,12 @@ async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
                 .collect();
             Ok(v201::SetVariablesResponse::new(results))
         });
-    let mut config = ChargePointConfig::new(format!("ws://{}/ocpp", server.local_addr()), "DM-1");
+    let url = format!(
+        "ws://{}/ocpp/{}",
+        server.local_addr(),
+        created.body["tenant_id"]
+    );
+    let mut config = ChargePointConfig::new(url, "DM-1");
     config.versions = vec![OcppVersion::V201];
     config.reconnect = None;
     let station = ChargePoint::connect(config, router).await.unwrap();

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
-use csms_core::model::{StationId, UnknownStationPolicy};
+use csms_core::model::{StationId, TenantId, UnknownStationPolicy};
 use csms_core::store::{PostgresStore, Store};
 use ocpp_support::{Harness, postgres, sqlite};
 use rust_decimal::Decimal;
@@ -106,6 +106,13 @@ fn socket(error: impl std::fmt::Display) -> CallFailed {
     CallFailed::Socket(error.to_string())
 }
 
+/// Where the test's stations connect: the server and their tenant.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    addr: SocketAddr,
+    tenant: TenantId,
+}
+
 /// A 1.6 charge point over a hand-written WebSocket client.
 struct RawStation {
     socket: BufReader<TcpStream>,
@@ -113,13 +120,14 @@ struct RawStation {
 
 impl RawStation {
     /// Connects as `identity`, offering only `ocpp1.6`.
-    async fn connect(addr: SocketAddr, identity: &str) -> Result<RawStation, CallFailed> {
+    async fn connect(endpoint: Endpoint, identity: &str) -> Result<RawStation, CallFailed> {
+        let Endpoint { addr, tenant } = endpoint;
         let attempt = async {
             let stream = TcpStream::connect(addr).await.map_err(socket)?;
             stream.set_nodelay(true).map_err(socket)?;
             let mut socket_ = BufReader::new(stream);
             let request = format!(
-                "GET /ocpp/{identity} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+                "GET /ocpp/{tenant}/{identity} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
                  Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
                  Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n"
             );
@@ -375,7 +383,7 @@ struct StationRun {
 /// One station's whole run: BootNotification, StartTransaction, [`METER_CALLS`]
 /// MeterValues with resends and same-timestamp readings, StopTransaction.
 async fn run_station(
-    addr: SocketAddr,
+    endpoint: Endpoint,
     store: &'static str,
     identity: String,
     tag: String,
@@ -383,7 +391,7 @@ async fn run_station(
     started: Instant,
 ) -> StationRun {
     let mut stats = Stats::default();
-    let outcome = drive_station(addr, &identity, &tag, &abort, started, &mut stats).await;
+    let outcome = drive_station(endpoint, &identity, &tag, &abort, started, &mut stats).await;
     // A failed call stops the other stations; the first is shown at once, the others in
     // the scenario's report.
     if let Err(Failure {
@@ -450,14 +458,14 @@ impl Caller<'_> {
 }
 
 async fn drive_station(
-    addr: SocketAddr,
+    endpoint: Endpoint,
     identity: &str,
     tag: &str,
     abort: &AtomicBool,
     started: Instant,
     stats: &mut Stats,
 ) -> Result<Sent, Failure> {
-    let station = RawStation::connect(addr, identity)
+    let station = RawStation::connect(endpoint, identity)
         .await
         .map_err(|e| Failure {
             identity: identity.to_owned(),
@@ -637,13 +645,16 @@ async fn write_path_scenario<S: Store + 'static>(
         h.token(&tag, |_| {}).await;
         stations.push((identity, tag, station.id));
     }
-    let addr = h.server.local_addr();
+    let endpoint = Endpoint {
+        addr: h.server.local_addr(),
+        tenant: h.tenant,
+    };
     let abort = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut running = JoinSet::new();
     for (identity, tag, _) in &stations {
         running.spawn(run_station(
-            addr,
+            endpoint,
             store,
             identity.clone(),
             tag.clone(),
@@ -757,11 +768,14 @@ async fn dropped_call_scenario<S: Store + 'static>(
     let identity = "WP-DROP";
     let station = h.station(identity).await;
     h.token("TAG-DROP", |_| {}).await;
-    let addr = h.server.local_addr();
+    let endpoint = Endpoint {
+        addr: h.server.local_addr(),
+        tenant: h.tenant,
+    };
     let failed =
         |what: &'static str| move |e: CallFailed| format!("[{store}] {identity}, {what}: {e}");
 
-    let mut cp = RawStation::connect(addr, identity)
+    let mut cp = RawStation::connect(endpoint, identity)
         .await
         .map_err(failed("connection"))?;
     let boot = json!({"chargePointVendor": "Acme", "chargePointModel": "Wallbox 22"});
@@ -792,7 +806,7 @@ async fn dropped_call_scenario<S: Store + 'static>(
         .map_err(failed("MeterValues #2 before the drop"))?;
     drop(cp);
 
-    let mut cp = RawStation::connect(addr, identity)
+    let mut cp = RawStation::connect(endpoint, identity)
         .await
         .map_err(failed("reconnection"))?;
     let resent = Instant::now();

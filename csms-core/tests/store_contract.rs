@@ -437,12 +437,29 @@ async fn tenant_isolation(store: &impl Store) {
             .await
             .expect("update")
     );
+    // Identities are unique within a tenant: A cannot have two stations of one identity,
+    // while B's station of that identity is another station, found only through B.
     assert!(matches!(
         store
-            .create_station(b, &NewStation::accepted(&identity))
+            .create_station(a, &NewStation::accepted(&identity))
             .await,
         Err(StoreError::Conflict { .. })
     ));
+    let namesake = store
+        .create_station(b, &NewStation::accepted(&identity))
+        .await
+        .expect("B's own station");
+    assert_ne!(namesake.id, station.id);
+    let found = |tenant| store.station_by_identity(tenant, &identity);
+    assert_eq!(
+        found(a).await.expect("read").map(|s| s.id),
+        Some(station.id)
+    );
+    assert_eq!(
+        found(b).await.expect("read").map(|s| s.id),
+        Some(namesake.id)
+    );
+    assert!(store.delete_station(b, namesake.id).await.expect("delete"));
     let mut foreign_location = NewStation::accepted(unique("CP-B"));
     foreign_location.location_id = Some(location.id);
     assert!(matches!(

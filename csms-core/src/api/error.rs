@@ -3,12 +3,13 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::limits::{ApiLimits, BodyLimit};
 use crate::store::StoreError;
 use crate::tariff::TariffError;
 
@@ -77,6 +78,37 @@ pub enum ApiError {
     /// The store cannot be reached.
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The request body is larger than the API takes ([`ApiLimits::max_body_bytes`]).
+    ///
+    /// [`ApiLimits::max_body_bytes`]: super::ApiLimits::max_body_bytes
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The caller's key (or, without one, its address) sent more requests than its rate
+    /// allows ([`ApiLimits::rate_limit`]); answered with `Retry-After`.
+    ///
+    /// [`ApiLimits::rate_limit`]: super::ApiLimits::rate_limit
+    #[error("too many requests with this key: retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds until a request is admitted again.
+        retry_after: u64,
+    },
+    /// As many requests as the API handles at once are in flight
+    /// ([`ApiLimits::max_in_flight`]); answered with `Retry-After: 1`.
+    ///
+    /// [`ApiLimits::max_in_flight`]: super::ApiLimits::max_in_flight
+    #[error("the API is handling as many requests as it takes at once; retry shortly")]
+    Overloaded,
+    /// The request was not answered within [`ApiLimits::request_timeout`].
+    ///
+    /// [`ApiLimits::request_timeout`]: super::ApiLimits::request_timeout
+    #[error("the request was not answered within {seconds} s")]
+    Timeout {
+        /// The limit, in whole seconds (at least 1).
+        seconds: u64,
+    },
 }
 
 impl ApiError {
@@ -97,7 +129,11 @@ impl ApiError {
             ApiError::StationTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::StationFailed { .. } => StatusCode::BAD_GATEWAY,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Overloaded | ApiError::Timeout { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -122,6 +158,10 @@ impl ApiError {
             ApiError::StationFailed { .. } => "station_failed",
             ApiError::Store(_) => "internal",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Overloaded => "overloaded",
+            ApiError::Timeout { .. } => "timeout",
         }
     }
 }
@@ -173,11 +213,18 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Unauthenticated(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            ApiError::Overloaded => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
     }
@@ -191,9 +238,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let limit = request.extensions().get::<BodyLimit>().copied();
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Body(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            // Longer than the body limit: a streamed body (no `Content-Length`) is cut here;
+            // a declared one is refused before (see `limits::guard`).
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge {
+                    limit: limit
+                        .map_or(ApiLimits::DEFAULT_MAX_BODY_BYTES, |BodyLimit(limit)| limit),
+                })
+            }
             Err(rejection) => Err(ApiError::InvalidBody(rejection.body_text())),
         }
     }

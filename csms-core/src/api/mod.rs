@@ -9,16 +9,18 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use csms_core::api::{Api, NoStations};
+//! use csms_core::api::{Api, ApiLimits, NoStations};
 //! use csms_core::store::SqliteStore;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Arc::new(SqliteStore::open("csms.db").await?);
+//! let limits = ApiLimits::default();
 //! let router = Api::new(store, Arc::new(NoStations))
 //!     .with_system_key("a long random string")
+//!     .with_limits(limits.clone())
 //!     .router();
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, router).await?;
+//! csms_core::api::serve(listener, router, &limits, std::future::pending()).await;
 //! # Ok(())
 //! # }
 //! ```
@@ -35,10 +37,25 @@
 //! A key that works but lacks the role gets 403; a missing, malformed, unknown, expired or
 //! revoked key, or one whose user is disabled, 401.
 //!
+//! # Limits
+//!
+//! What a caller may take is bounded ([`ApiLimits`], with safe defaults): the router
+//! answers a body over [`ApiLimits::max_body_bytes`] with 413, a caller (an API key, or
+//! without one a client address) past its [`ApiLimits::rate_limit`] with 429 and
+//! `Retry-After`, a request past [`ApiLimits::max_in_flight`] with 503 at once (no queue)
+//! and one not answered within [`ApiLimits::request_timeout`] with 503. [`serve`] adds
+//! the connection limits `axum::serve` cannot hold: a client that does not send complete
+//! request headers within [`ApiLimits::header_read_timeout`] is disconnected, and at most
+//! [`ApiLimits::max_connections`] are served at once. Commands to stations take at most
+//! [`MAX_VARIABLES`](crate::ocpp::commands::MAX_VARIABLES) variables and
+//! [`MAX_LOCAL_LIST_ENTRIES`](crate::ocpp::commands::MAX_LOCAL_LIST_ENTRIES) local list
+//! entries (400 past them).
+//!
 //! # Metrics
 //!
 //! Each request counts in [`REQUESTS`] and [`REQUEST_DURATION`] through the `metrics`
-//! facade, labelled by its route's path template (so ids do not multiply the series).
+//! facade, labelled by its route's path template (so ids do not multiply the series); the
+//! requests refused by the limits count in [`REFUSED`].
 //!
 //! # Errors
 //!
@@ -55,13 +72,15 @@
 mod auth;
 mod error;
 mod handlers;
+mod limits;
 mod schema;
+mod serve;
 mod table;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
@@ -71,6 +90,8 @@ use ocpp_server::{StationAddress, StationHandle};
 pub use auth::{Caller, generate_key};
 pub use axum;
 pub use error::ApiError;
+pub use limits::{ApiLimits, REFUSED, RateLimit};
+pub use serve::serve;
 
 use crate::model::{Actor, TenantId};
 use crate::ocpp::OcppError;
@@ -171,6 +192,7 @@ pub struct Api {
     stations: Arc<dyn StationDirectory>,
     commands: Arc<dyn CommandSender>,
     system_key: Option<String>,
+    limits: ApiLimits,
 }
 
 impl std::fmt::Debug for Api {
@@ -189,7 +211,16 @@ impl Api {
             store,
             stations,
             system_key: None,
+            limits: ApiLimits::default(),
         }
+    }
+
+    /// The limits of each request: body size, rate per caller, requests in flight, request
+    /// timeout (without it, [`ApiLimits::default`]). Give the same to [`serve`] for the
+    /// connection limits.
+    pub fn with_limits(mut self, limits: ApiLimits) -> Api {
+        self.limits = limits;
+        self
     }
 
     /// The key that creates tenants (`POST /tenants`). Use a long random string.
@@ -198,8 +229,10 @@ impl Api {
         self
     }
 
-    /// The axum router of every route.
+    /// The axum router of every route, with the request limits.
     pub fn router(self) -> axum::Router {
+        let max_body = self.limits.max_body_bytes;
+        let guard = Arc::new(limits::Guard::new(self.limits.clone()));
         let routes = handlers::routes();
         let state = ApiState {
             inner: Arc::new(Inner {
@@ -234,6 +267,8 @@ impl Api {
             .fallback(|uri: Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })
             .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
             .with_state(state)
+            .layer(DefaultBodyLimit::max(max_body))
+            .layer(from_fn_with_state(guard, limits::guard))
     }
 }
 

@@ -166,7 +166,10 @@ pub(crate) fn openapi(routes: &[Route]) -> Value {
                 vehicles, locations, stations with their live connection, sessions, commands \
                 to stations and cost estimates. Every route but /health and /openapi.json \
                 needs `Authorization: Bearer <key>`; everything is scoped to the key's tenant. \
-                Errors are `{\"error\": {\"code\", \"message\"}}`."
+                Errors are `{\"error\": {\"code\", \"message\"}}`. Requests are limited: \
+                bodies to 1 MiB by default (413), each key's request rate (429 with \
+                Retry-After), the requests in flight (503 with Retry-After) and their time \
+                (503)."
         },
         "paths": paths,
         "components": {
@@ -256,8 +259,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, error: &Value) -> V
         route.status.to_string(): success,
         "default": {
             "description": "An error: 400 bad input, 401 no or bad key, 403 role not allowed, \
-                404 not found (or another tenant's), 409 conflict, 422 cannot price, \
-                500 internal, 503 store unavailable.",
+                404 not found (or another tenant's), 409 conflict, 413 body too large, \
+                422 cannot price, 429 too many requests with this key (with Retry-After), \
+                500 internal, 503 store unavailable, too many requests in flight (with \
+                Retry-After) or request timeout.",
             "content": { "application/json": { "schema": error } }
         }
     });

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use csms_core::api::{Api, NoStations, StationDirectory};
+use csms_core::api::{Api, ApiLimits, NoStations, StationDirectory};
 use csms_core::store::{PostgresStore, SqliteStore, Store};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -53,10 +53,18 @@ fn temp_db() -> PathBuf {
 }
 
 async fn serve(router: csms_core::api::axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    serve_with(router, ApiLimits::default()).await
+}
+
+/// Serves `router` as integrators do, with the connection limits of `limits`.
+async fn serve_with(
+    router: csms_core::api::axum::Router,
+    limits: ApiLimits,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
-        csms_core::api::axum::serve(listener, router).await.unwrap();
+        csms_core::api::serve(listener, router, &limits, std::future::pending()).await;
     });
     (addr, server)
 }
@@ -69,12 +77,22 @@ impl TestApi {
 
     /// An API with the live state of `stations`.
     pub async fn with_stations(stations: Arc<dyn StationDirectory>) -> TestApi {
+        TestApi::serving(stations, ApiLimits::default()).await
+    }
+
+    /// An API with no station connected, with `limits` for its requests and connections.
+    pub async fn with_limits(limits: ApiLimits) -> TestApi {
+        TestApi::serving(Arc::new(NoStations), limits).await
+    }
+
+    async fn serving(stations: Arc<dyn StationDirectory>, limits: ApiLimits) -> TestApi {
         let path = temp_db();
         let store = Arc::new(SqliteStore::open(&path).await.expect("open SQLite"));
         let router = Api::new(store.clone(), stations)
             .with_system_key(SYSTEM_KEY)
+            .with_limits(limits.clone())
             .router();
-        let (addr, server) = serve(router).await;
+        let (addr, server) = serve_with(router, limits).await;
         TestApi {
             addr,
             store: store.clone(),
@@ -196,13 +214,17 @@ impl TestApi {
         self.call("DELETE", path, Some(key), None).await
     }
 
-    /// Creates a tenant with the system key; its admin key.
+    /// Creates a tenant with the system key, which lets stations of security profile 0 be
+    /// registered (these tests are about the API, not station security); its admin key.
     pub async fn tenant(&self, name: &str, party: &str) -> String {
+        let settings = json!({ "time_zone": "UTC", "currency": "EUR", "language": "en",
+            "unknown_stations": "reject", "unsecured_stations": true });
         let created = self
             .post(
                 "/tenants",
                 SYSTEM_KEY,
-                json!({ "name": name, "role": "CPO", "country_code": "NL", "party_id": party }),
+                json!({ "name": name, "role": "CPO", "country_code": "NL", "party_id": party,
+                    "settings": settings }),
             )
             .await;
         assert_eq!(created.status, 201, "{}", created.body);
@@ -236,7 +258,7 @@ pub struct Response {
 }
 
 impl Response {
-    fn parse(bytes: &[u8]) -> Response {
+    pub fn parse(bytes: &[u8]) -> Response {
         let text = String::from_utf8_lossy(bytes);
         let (head, rest) = text.split_once("\r\n\r\n").expect("an HTTP response");
         let mut lines = head.lines();

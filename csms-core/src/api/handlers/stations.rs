@@ -1,5 +1,7 @@
 //! Stations, with their EVSEs, connectors and live connection state.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -77,7 +79,8 @@ pub(super) fn routes() -> Vec<Route> {
         .summary(
             "stations",
             "Send a command to a connected station and answer with its answer \
-                 (409 not connected, 504 no answer in time, 502 failed); always audited",
+                 (409 not connected, 504 no answer in time, 502 failed); always audited. \
+                 Lists are bounded: at most 50 variables, 1000 local list entries (400)",
         )
         .body::<Command>()
         .returns::<CommandResult>(),
@@ -448,22 +451,30 @@ async fn command(
     Path(id): Path<i64>,
     Body(command): Body<Command>,
 ) -> Result<Json<CommandResult>, ApiError> {
+    command.check_limits().map_err(ApiError::Invalid)?;
     let station = find(&state, caller.tenant, id).await?;
     let handle = state
         .inner
         .stations
         .handle(&admission::address_of(&station));
-    let result = state
-        .inner
-        .commands
-        .send_command(
-            caller.tenant,
-            Actor::ApiKey(caller.key),
-            &station.identity,
-            handle.as_ref(),
-            &command,
-        )
+    // On a task of its own, so that a request cut off by its timeout does not cut the
+    // command short: it runs to its end and is audited.
+    let commands = Arc::clone(&state.inner.commands);
+    let identity = station.identity.clone();
+    let sent = tokio::spawn(async move {
+        commands
+            .send_command(
+                caller.tenant,
+                Actor::ApiKey(caller.key),
+                &identity,
+                handle.as_ref(),
+                &command,
+            )
+            .await
+    });
+    let result = sent
         .await
+        .map_err(|error| ApiError::Unavailable(format!("the command task failed: {error}")))?
         .map_err(|error| match error {
             OcppError::Store(error) => ApiError::from(error),
             other => ApiError::Unavailable(other.to_string()),

@@ -58,6 +58,14 @@
 //!   request re-typed as its 2.1 form (a request that has none is answered
 //!   [`Outcome::Invalid`]), and `profile` is a 2.0.1 `ChargingProfile`.
 //!
+//! # Limits
+//!
+//! A command fans out to the station in proportion to its lists, so they are bounded:
+//! `set_variables` and `get_variables` take at most [`MAX_VARIABLES`] variables (1.6 sends
+//! one ChangeConfiguration per variable, one after the other), `send_local_list` at most
+//! [`MAX_LOCAL_LIST_ENTRIES`] entries. A longer list is [`Outcome::Invalid`]: nothing is
+//! sent ([`Command::check_limits`] tells before sending).
+//!
 //! An answer counts as [`Outcome::Accepted`] when its status is `Accepted`, `Unlocked`,
 //! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
 //! GetVariables); any other status is [`Outcome::Rejected`].
@@ -78,6 +86,12 @@ use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus
 mod v16;
 mod v201;
 use crate::store::Store;
+
+/// The most variables a `set_variables` or `get_variables` command takes.
+pub const MAX_VARIABLES: usize = 50;
+
+/// The most entries a `send_local_list` command takes.
+pub const MAX_LOCAL_LIST_ENTRIES: usize = 1000;
 
 /// Hard or soft reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -185,14 +199,16 @@ pub enum Command {
     /// Set configuration keys / variables.
     #[serde(alias = "set_configuration")]
     SetVariables {
-        /// What to set.
+        /// What to set (at most [`MAX_VARIABLES`]).
+        #[schemars(length(max = MAX_VARIABLES))]
         variables: Vec<VariableToSet>,
     },
     /// Read configuration keys / variables.
     #[serde(alias = "get_configuration")]
     GetVariables {
-        /// What to read (1.6: none reads all).
+        /// What to read (1.6: none reads all; at most [`MAX_VARIABLES`]).
         #[serde(default)]
+        #[schemars(length(max = MAX_VARIABLES))]
         variables: Vec<VariableRef>,
     },
     /// Ask a 2.x station to report its device model (NotifyReport messages follow, and are
@@ -263,8 +279,9 @@ pub enum Command {
         version: i32,
         /// A full replacement (`true`) or a differential update.
         full: bool,
-        /// The entries.
+        /// The entries (at most [`MAX_LOCAL_LIST_ENTRIES`]).
         #[serde(default)]
+        #[schemars(length(max = MAX_LOCAL_LIST_ENTRIES))]
         entries: Vec<LocalListEntry>,
     },
 }
@@ -288,6 +305,26 @@ impl Command {
             Command::ClearChargingProfile { .. } => "clear_charging_profile",
             Command::SendLocalList { .. } => "send_local_list",
         }
+    }
+
+    /// Whether its lists are within the limits ([`MAX_VARIABLES`],
+    /// [`MAX_LOCAL_LIST_ENTRIES`]); if not, why, naming the limit.
+    pub fn check_limits(&self) -> Result<(), String> {
+        let (what, given, limit) = match self {
+            Command::SetVariables { variables } => ("variables", variables.len(), MAX_VARIABLES),
+            Command::GetVariables { variables } => ("variables", variables.len(), MAX_VARIABLES),
+            Command::SendLocalList { entries, .. } => {
+                ("entries", entries.len(), MAX_LOCAL_LIST_ENTRIES)
+            }
+            _ => return Ok(()),
+        };
+        if given > limit {
+            return Err(format!(
+                "{} takes at most {limit} {what}, not {given}",
+                self.name()
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -420,7 +457,11 @@ impl<S: Store> Commands<S> {
         let station = self.store.station_by_identity(tenant, identity).await?;
         let address = admission::address(tenant, identity);
         let mut reached = None;
+        let too_long = command.check_limits().err();
         let result = match (station, handle) {
+            (Some(_), _) if too_long.is_some() => {
+                CommandResult::failed(Outcome::Invalid, too_long.unwrap_or_default())
+            }
             (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
             (Some(_), None) => CommandResult::failed(Outcome::NotConnected, "not connected"),
             (Some(_), Some(handle)) if *handle.address() != address => CommandResult::failed(
