@@ -255,7 +255,7 @@ async fn demo<S: Store>(store: &S) -> Result<String, Box<dyn std::error::Error>>
                 user_id: None,
                 name: "demo admin".to_owned(),
                 prefix: prefix.clone(),
-                secret_hash: PasswordHash::new(&secret),
+                secret_hash: PasswordHash::new(&secret)?,
                 roles: vec![Role::Admin],
                 expires_at: None,
             },

@@ -269,7 +269,7 @@ async fn tenant_isolation(store: &impl Store) {
                 user_id: Some(user.id),
                 name: "ci".to_owned(),
                 prefix: unique("key"),
-                secret_hash: PasswordHash::new("s3cret"),
+                secret_hash: PasswordHash::new("s3cret").unwrap(),
                 roles: vec![Role::Admin],
                 expires_at: None,
             },
@@ -899,7 +899,7 @@ async fn boot_log(store: &impl Store) {
     let identity = unique("CP");
     let mut new = NewStation::accepted(&identity);
     new.security_profile = 1;
-    new.credentials_hash = Some(PasswordHash::new("0123456789abcdef"));
+    new.credentials_hash = Some(PasswordHash::new("0123456789abcdef").unwrap());
     let station = store.create_station(t, &new).await.expect("station");
     for (minute, firmware) in [(0, "1.0"), (5, "1.1"), (10, "1.2")] {
         let entry = BootLogEntry {

@@ -95,7 +95,9 @@ fn station_config(
 async fn profile_2_is_tls_plus_basic_authentication() {
     let authority = Authority::new("Test root");
     let (server, storage) = tls_server(&authority, SecurityProfile::TlsBasic, None).await;
-    storage.add_station("CP-2", Some("a long random password"));
+    storage
+        .add_station("CP-2", Some("a long random password"))
+        .unwrap();
     let trusting = tls::client_config(authority.roots(), None).unwrap();
 
     let mut config = station_config(&server, "CP-2", trusting.clone());

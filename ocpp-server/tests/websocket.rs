@@ -320,7 +320,9 @@ async fn profile_1_checks_the_password_and_the_user() {
     let mut config = ServerConfig::default();
     config.security = SecurityProfile::Basic;
     let (server, storage) = start(config, csms_router()).await;
-    storage.add_station("CP-1", Some("0123456789abcdef"));
+    storage
+        .add_station("CP-1", Some("0123456789abcdef"))
+        .unwrap();
 
     let mut good = client_config(&server, "CP-1", OcppVersion::V16);
     good.password = Some("0123456789abcdef".into());
@@ -345,7 +347,9 @@ async fn profile_1_checks_the_password_and_the_user() {
     assert!(ChargePoint::connect(none, Router::new()).await.is_err());
 
     // The user must be the identity in the URL: CP-1's password does not open CP-2.
-    storage.add_station("CP-2", Some("another password!"));
+    storage
+        .add_station("CP-2", Some("another password!"))
+        .unwrap();
     let basic = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVm"; // CP-1:0123456789abcdef
     let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp1.6"), Some(basic)).await;
     assert!(response.starts_with("HTTP/1.1 401"), "{response}");
@@ -364,7 +368,7 @@ async fn unknown_stations_can_be_refused() {
     let (server, storage) = start(config, csms_router()).await;
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
     assert!(response.starts_with("HTTP/1.1 403"), "{response}");
-    storage.add_station("CP-1", None);
+    storage.add_station("CP-1", None).unwrap();
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
 }

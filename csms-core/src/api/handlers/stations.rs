@@ -327,6 +327,12 @@ async fn check(
     Ok(())
 }
 
+/// The hash of a station password; fails (503) rather than store a weak one when the
+/// operating system has no random source.
+fn hash(password: &str) -> Result<PasswordHash, ApiError> {
+    PasswordHash::new(password).map_err(|error| ApiError::Unavailable(error.to_string()))
+}
+
 async fn create(
     State(state): State<ApiState>,
     caller: Caller,
@@ -338,7 +344,7 @@ async fn create(
         location_id: input.location_id,
         group: input.group,
         security_profile: input.security_profile,
-        credentials_hash: input.password.as_deref().map(PasswordHash::new),
+        credentials_hash: input.password.as_deref().map(hash).transpose()?,
         registration: input.registration.unwrap_or(RegistrationStatus::Accepted),
     };
     let station = state
@@ -519,7 +525,7 @@ async fn update(
         group: input.group,
         security_profile: input.security_profile,
         credentials_hash: match input.password.as_deref() {
-            Some(password) => Some(PasswordHash::new(password)),
+            Some(password) => Some(hash(password)?),
             None => before.credentials_hash.clone(),
         },
         registration: input.registration.unwrap_or(before.registration),

@@ -247,7 +247,8 @@ pub(crate) async fn new_key(
         user_id,
         name,
         prefix: prefix.clone(),
-        secret_hash: PasswordHash::new(&secret),
+        secret_hash: PasswordHash::new(&secret)
+            .map_err(|error| ApiError::Unavailable(error.to_string()))?,
         roles,
         expires_at,
     };
