@@ -1371,3 +1371,84 @@ async fn sqlite_reopen_keeps_everything() {
     assert_eq!(again, session);
     store.close().await;
 }
+
+/// Partner tokens an earlier version kept in clear are hashed when the SQLite store opens
+/// (SQLite has no SHA-256 for the migration to do it), and found by the token as before.
+#[tokio::test]
+async fn sqlite_partner_tokens_kept_in_clear_are_hashed_on_open() {
+    use csms_core::model::{NewRoamingPartner, PartnerStatus, TokenHash};
+    use csms_core::store::RoamingStore;
+    use raw::RawSql;
+
+    let case = SqliteCase::new().await;
+    let t = tenant(&case.store, "T").await;
+    let partner = case
+        .store
+        .create_partner(
+            t,
+            &NewRoamingPartner {
+                country_code: "DE".to_owned(),
+                party_id: "OLD".to_owned(),
+                role: TenantRole::Emsp,
+                versions_url: "https://old.example.com/ocpi/versions".to_owned(),
+                version: None,
+                our_token_hash: None,
+                their_token: None,
+                endpoints: Vec::new(),
+                status: PartnerStatus::Connected,
+            },
+        )
+        .await
+        .expect("partner");
+    // As an earlier version left it: the token in clear, no hash.
+    let token = unique("legacy-token");
+    let legacy = format!("UPDATE roaming_partners SET our_token = '{token}' WHERE id = $1");
+    assert_eq!(
+        case.store
+            .execute_raw(&legacy, partner.id.0)
+            .await
+            .expect("raw"),
+        1
+    );
+    case.store.close().await;
+
+    let store = SqliteStore::open(&case.path).await.expect("opens again");
+    let found = store
+        .partner_by_our_token(&token)
+        .await
+        .expect("read")
+        .expect("found by its token");
+    assert_eq!(found.id, partner.id);
+    assert_eq!(found.our_token_hash, Some(TokenHash::of(&token)));
+    let cleared = "UPDATE roaming_partners SET status = status \
+                   WHERE id = $1 AND our_token IS NULL";
+    assert_eq!(
+        store.execute_raw(cleared, partner.id.0).await.expect("raw"),
+        1,
+        "the clear token is gone"
+    );
+    store.close().await;
+}
+
+/// PostgreSQL's migration hashes partner tokens kept in clear with `sha256()`: the same
+/// digest, in the same form, as [`TokenHash::of`](csms_core::model::TokenHash::of).
+#[tokio::test]
+async fn postgres_migration_hashes_partner_tokens_as_the_store_does() {
+    let Some((store, schema)) = postgres().await else {
+        return;
+    };
+    for token in ["abc", "a token with spaces", "ünïcode-tøken"] {
+        let hashed: String =
+            sqlx::query_scalar("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')")
+                .bind(token)
+                .fetch_one(store.pool())
+                .await
+                .expect("hash");
+        assert_eq!(
+            hashed,
+            csms_core::model::TokenHash::of(token).as_str(),
+            "{token}"
+        );
+    }
+    drop_schema(store, &schema).await;
+}

@@ -113,7 +113,7 @@ pub use location::{
 };
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
-    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
+    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId, TokenHash,
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,

@@ -57,6 +57,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "connectors a station reports before anyone describes them",
         include_str!("../../migrations/sqlite/0009_reported_connectors.sql"),
     ),
+    (
+        10,
+        "partner tokens we issue hashed, secret station settings forgotten",
+        include_str!("../../migrations/sqlite/0010_secrets_at_rest.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -105,6 +110,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         9,
         "connectors a station reports before anyone describes them",
         include_str!("../../migrations/postgres/0009_reported_connectors.sql"),
+    ),
+    (
+        10,
+        "partner tokens we issue hashed, secret station settings forgotten",
+        include_str!("../../migrations/postgres/0010_secrets_at_rest.sql"),
     ),
 ];
 
