@@ -137,8 +137,8 @@ async fn configuration(
     }))
 }
 
-/// What it takes to register a station.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// What it takes to register a station. [`Debug`](std::fmt::Debug) leaves out the password.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateStation {
     /// Its identity, as in its connection URL (`/ocpp/<identity>`).
@@ -159,6 +159,19 @@ pub(crate) struct CreateStation {
     /// Whether it is let in (`accepted` when absent).
     #[serde(default)]
     registration: Option<RegistrationStatus>,
+}
+
+impl std::fmt::Debug for CreateStation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateStation")
+            .field("identity", &self.identity)
+            .field("location_id", &self.location_id)
+            .field("group", &self.group)
+            .field("security_profile", &self.security_profile)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("registration", &self.registration)
+            .finish()
+    }
 }
 
 /// The live connection of a station.
