@@ -15,7 +15,7 @@ use csms_core::model::{
     UnknownStationPolicy, UnknownStop, UserId,
 };
 use csms_core::store::{
-    Page, PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError,
+    Page, PostgresStore, SecretKey, SessionStore, SqliteStore, StationStore, Store, StoreError,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpp_server::storage::{PasswordHash, Storage};
@@ -1240,7 +1240,10 @@ struct SqliteCase {
 impl SqliteCase {
     async fn new() -> SqliteCase {
         let path = std::env::temp_dir().join(format!("{}.db", unique("csms_store")));
-        let store = SqliteStore::open(&path).await.expect("SQLite store opens");
+        let store = SqliteStore::open(&path)
+            .await
+            .expect("SQLite store opens")
+            .with_secret_key(SecretKey::generate().expect("a key"));
         SqliteCase { store, path }
     }
 }
@@ -1270,7 +1273,8 @@ async fn postgres() -> Option<(PostgresStore, String)> {
     let schema = unique("store_contract");
     let store = PostgresStore::connect_in_schema(&url, &schema)
         .await
-        .expect("PostgreSQL store connects");
+        .expect("PostgreSQL store connects")
+        .with_secret_key(SecretKey::generate().expect("a key"));
     Some((store, schema))
 }
 
@@ -1451,4 +1455,83 @@ async fn postgres_migration_hashes_partner_tokens_as_the_store_does() {
         );
     }
     drop_schema(store, &schema).await;
+}
+
+/// Without a secret key a store refuses to keep a webhook secret (rather than keep it in
+/// clear); a secret an earlier version kept in clear is still read, and sealed when the
+/// webhook is next replaced; a sealed secret does not open under another key.
+#[tokio::test]
+async fn sqlite_webhook_secrets_are_sealed_with_the_key_or_refused() {
+    use csms_core::model::NewWebhook;
+    use csms_core::store::WebhookStore;
+    use raw::RawSql;
+
+    let case = SqliteCase::new().await;
+    let t = tenant(&case.store, "T").await;
+    case.store.close().await;
+    let hook = |secret: &str| NewWebhook {
+        url: "https://example.com/hook".to_owned(),
+        events: Vec::new(),
+        secret: secret.to_owned(),
+        active: true,
+    };
+
+    let keyless = SqliteStore::open(&case.path).await.expect("opens");
+    assert!(matches!(
+        keyless.create_webhook(t, &hook("whsec-new")).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    // As an earlier version left it: in clear.
+    sqlx::query(
+        "INSERT INTO webhooks (tenant_id, url, events, secret, active, created_at) \
+         VALUES (?, 'https://example.com/old', '[]', 'whsec-old', 1, '2026-01-01T00:00:00Z')",
+    )
+    .bind(t.0)
+    .execute(keyless.pool())
+    .await
+    .expect("legacy row");
+    let old = keyless.webhooks(t).await.expect("list").remove(0);
+    assert_eq!(old.secret, "whsec-old");
+    keyless.close().await;
+
+    let key = SecretKey::generate().expect("a key");
+    let store = SqliteStore::open(&case.path)
+        .await
+        .expect("opens")
+        .with_secret_key(key.clone());
+    assert_eq!(
+        store
+            .webhook(t, old.id)
+            .await
+            .expect("read")
+            .unwrap()
+            .secret,
+        "whsec-old"
+    );
+    let replaced = store
+        .update_webhook(t, old.id, &hook("whsec-old"))
+        .await
+        .expect("update")
+        .expect("webhook");
+    assert_eq!(replaced.secret, "whsec-old");
+    let sealed = "UPDATE webhooks SET active = active \
+                  WHERE id = $1 AND secret LIKE 'sealed:v1:%' AND secret NOT LIKE '%whsec%'";
+    assert_eq!(store.execute_raw(sealed, old.id.0).await.expect("raw"), 1);
+    store.close().await;
+
+    let wrong = SqliteStore::open(&case.path)
+        .await
+        .expect("opens")
+        .with_secret_key(SecretKey::generate().expect("a key"));
+    assert!(matches!(
+        wrong.webhook(t, old.id).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    wrong.close().await;
+    let keyless = SqliteStore::open(&case.path).await.expect("opens");
+    assert!(matches!(
+        keyless.webhook(t, old.id).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    keyless.close().await;
 }

@@ -39,6 +39,8 @@ pub struct SqliteStore {
     writes: GroupCommit<Sqlite>,
     stations: StationCache,
     sessions: SessionIds,
+    /// What webhook secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
+    secret_key: Option<std::sync::Arc<super::secret_box::SecretKey>>,
 }
 
 /// How statements built at run time name their parameters.
@@ -95,6 +97,7 @@ impl SqliteStore {
             writes,
             stations: StationCache::default(),
             sessions: SessionIds::default(),
+            secret_key: None,
         })
     }
 

@@ -323,7 +323,7 @@ pub(crate) async fn roaming_partners_kept<S: Store + RawSql>(store: &S) {
 
 /// Deliveries are queued once per event key, attempted until delivered or given up, and
 /// logged; subscriptions with deliveries stay.
-pub(crate) async fn webhooks_deliver_and_log(store: &impl Store) {
+pub(crate) async fn webhooks_deliver_and_log<S: Store + RawSql>(store: &S) {
     let a = tenant(store, "A").await;
     let b = tenant(store, "B").await;
     let hook = store
@@ -340,6 +340,25 @@ pub(crate) async fn webhooks_deliver_and_log(store: &impl Store) {
         .expect("webhook");
     assert!(hook.wants("session.started"));
     assert!(!hook.wants("session.stopped"));
+    // The secret comes back in clear, to sign with, but is stored sealed.
+    assert_eq!(hook.secret, "s3cret");
+    let secret_is = |condition: &str| {
+        format!("UPDATE webhooks SET active = active WHERE id = $1 AND secret {condition}")
+    };
+    assert_eq!(
+        store
+            .execute_raw(&secret_is("LIKE 'sealed:v1:%'"), hook.id.0)
+            .await
+            .expect("raw"),
+        1
+    );
+    assert_eq!(
+        store
+            .execute_raw(&secret_is("LIKE '%s3cret%'"), hook.id.0)
+            .await
+            .expect("raw"),
+        0
+    );
     assert_eq!(store.webhooks(a).await.expect("list"), vec![hook.clone()]);
     assert!(store.webhooks(b).await.expect("list").is_empty());
 
