@@ -72,7 +72,7 @@ pub struct PasswordHash {
 enum HashForm {
     /// A PHC string of Argon2id, checked by [`PasswordHash::parse`] to carry a salt, an output
     /// and bounded parameters.
-    Argon2id(PhcHash),
+    Argon2id(Box<PhcHash>),
     /// The salted SHA-256 of earlier versions.
     Sha256 { salt: [u8; 16], hash: [u8; 32] },
 }
@@ -117,7 +117,7 @@ impl PasswordHash {
             })
             .map_err(PasswordHashError::Hashing)?;
         Ok(PasswordHash {
-            form: HashForm::Argon2id(hash),
+            form: HashForm::Argon2id(Box::new(hash)),
         })
     }
 
@@ -127,7 +127,9 @@ impl PasswordHash {
         match &self.form {
             HashForm::Argon2id(hash) => argon2().is_ok_and(|argon2| {
                 // The parameters, salt and version are the stored hash's.
-                argon2.verify_password(password.as_bytes(), hash).is_ok()
+                argon2
+                    .verify_password(password.as_bytes(), hash.as_ref())
+                    .is_ok()
             }),
             HashForm::Sha256 { salt, hash } => {
                 let other = sha256(salt, password);
@@ -181,8 +183,8 @@ impl PasswordHash {
         let bounded = params.m_cost() <= ARGON2_MAX_MEMORY_KIB
             && params.t_cost() <= ARGON2_MAX_PASSES
             && params.p_cost() <= ARGON2_MAX_LANES;
-        bounded.then_some(PasswordHash {
-            form: HashForm::Argon2id(hash),
+        bounded.then(|| PasswordHash {
+            form: HashForm::Argon2id(Box::new(hash)),
         })
     }
 }
