@@ -34,7 +34,8 @@ use tracing::{info, warn};
 const USAGE: &str = "usage: charge_point --url URL --id ID --version 1.6|2.0.1 [--password P] \
                      [--id-tag TAG] [--meter-interval SECONDS] [--meter-values N] [--once]";
 
-#[derive(Debug, Clone)]
+/// The command line. Not `Debug`: it holds the station password.
+#[derive(Clone)]
 struct Args {
     url: String,
     id: String,

@@ -396,7 +396,7 @@ async fn demo<S: Store>(store: &S) -> Result<(TenantId, String), Box<dyn std::er
                 user_id: None,
                 name: "demo admin".to_owned(),
                 prefix: prefix.clone(),
-                secret_hash: PasswordHash::new(&secret),
+                secret_hash: PasswordHash::of_random_secret(&secret)?,
                 roles: vec![Role::Admin],
                 expires_at: None,
             },

@@ -608,8 +608,9 @@ async fn drop_schema(url: &str, schema: &str) -> Result<(), BoxError> {
 // The admin API: a minimal HTTP/1.1 client, provisioning and counting.
 // ---------------------------------------------------------------------------------------
 
-/// A client of the admin API with one key (a connection per request).
-#[derive(Debug, Clone)]
+/// A client of the admin API with one key (a connection per request). Not `Debug`: it
+/// holds the key.
+#[derive(Clone)]
 struct Http {
     /// `host:port`.
     addr: String,

@@ -37,7 +37,7 @@ fn refused<T>(attempt: Result<T, impl std::fmt::Display>) -> String {
 async fn register<S: Store>(h: &Harness<S>, identity: &str, profile: u8) {
     let mut new = NewStation::accepted(identity);
     new.security_profile = profile;
-    new.credentials_hash = matches!(profile, 1 | 2).then(|| PasswordHash::new(PASSWORD));
+    new.credentials_hash = matches!(profile, 1 | 2).then(|| PasswordHash::new(PASSWORD).unwrap());
     h.store
         .create_station(h.tenant, &new)
         .await
@@ -117,7 +117,7 @@ async fn another_tenant_cannot_capture_a_station_of_the_same_identity() {
         .id;
     let mut squatted = NewStation::accepted("CP-REAL");
     squatted.security_profile = 1;
-    squatted.credentials_hash = Some(PasswordHash::new("b's own password 123"));
+    squatted.credentials_hash = Some(PasswordHash::new("b's own password 123").unwrap());
     h.store.create_station(b, &squatted).await.unwrap();
     // Tenant A can still register its physical station of that name.
     register(&h, "CP-REAL", 1).await;

@@ -15,7 +15,7 @@ use csms_core::model::{
     UnknownStationPolicy, UnknownStop, UserId,
 };
 use csms_core::store::{
-    Page, PostgresStore, SessionStore, SqliteStore, StationStore, Store, StoreError,
+    Page, PostgresStore, SecretKey, SessionStore, SqliteStore, StationStore, Store, StoreError,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpp_server::storage::PasswordHash;
@@ -270,7 +270,7 @@ async fn tenant_isolation(store: &impl Store) {
                 user_id: Some(user.id),
                 name: "ci".to_owned(),
                 prefix: unique("key"),
-                secret_hash: PasswordHash::new("s3cret"),
+                secret_hash: PasswordHash::new("s3cret").unwrap(),
                 roles: vec![Role::Admin],
                 expires_at: None,
             },
@@ -917,7 +917,7 @@ async fn boot_log(store: &impl Store) {
     let identity = unique("CP");
     let mut new = NewStation::accepted(&identity);
     new.security_profile = 1;
-    new.credentials_hash = Some(PasswordHash::new("0123456789abcdef"));
+    new.credentials_hash = Some(PasswordHash::new("0123456789abcdef").unwrap());
     let station = store.create_station(t, &new).await.expect("station");
     for (minute, firmware) in [(0, "1.0"), (5, "1.1"), (10, "1.2")] {
         let entry = BootLogEntry {
@@ -1267,7 +1267,10 @@ struct SqliteCase {
 impl SqliteCase {
     async fn new() -> SqliteCase {
         let path = std::env::temp_dir().join(format!("{}.db", unique("csms_store")));
-        let store = SqliteStore::open(&path).await.expect("SQLite store opens");
+        let store = SqliteStore::open(&path)
+            .await
+            .expect("SQLite store opens")
+            .with_secret_key(SecretKey::generate().expect("a key"));
         SqliteCase { store, path }
     }
 }
@@ -1297,7 +1300,8 @@ async fn postgres() -> Option<(PostgresStore, String)> {
     let schema = unique("store_contract");
     let store = PostgresStore::connect_in_schema(&url, &schema)
         .await
-        .expect("PostgreSQL store connects");
+        .expect("PostgreSQL store connects")
+        .with_secret_key(SecretKey::generate().expect("a key"));
     Some((store, schema))
 }
 
@@ -1397,4 +1401,164 @@ async fn sqlite_reopen_keeps_everything() {
     );
     assert_eq!(again, session);
     store.close().await;
+}
+
+/// Partner tokens an earlier version kept in clear are hashed when the SQLite store opens
+/// (SQLite has no SHA-256 for the migration to do it), and found by the token as before.
+#[tokio::test]
+async fn sqlite_partner_tokens_kept_in_clear_are_hashed_on_open() {
+    use csms_core::model::{NewRoamingPartner, PartnerStatus, TokenHash};
+    use csms_core::store::RoamingStore;
+    use raw::RawSql;
+
+    let case = SqliteCase::new().await;
+    let t = tenant(&case.store, "T").await;
+    let partner = case
+        .store
+        .create_partner(
+            t,
+            &NewRoamingPartner {
+                country_code: "DE".to_owned(),
+                party_id: "OLD".to_owned(),
+                role: TenantRole::Emsp,
+                versions_url: "https://old.example.com/ocpi/versions".to_owned(),
+                version: None,
+                our_token_hash: None,
+                their_token: None,
+                endpoints: Vec::new(),
+                status: PartnerStatus::Connected,
+            },
+        )
+        .await
+        .expect("partner");
+    // As an earlier version left it: the token in clear, no hash.
+    let token = unique("legacy-token");
+    let legacy = format!("UPDATE roaming_partners SET our_token = '{token}' WHERE id = $1");
+    assert_eq!(
+        case.store
+            .execute_raw(&legacy, partner.id.0)
+            .await
+            .expect("raw"),
+        1
+    );
+    case.store.close().await;
+
+    let store = SqliteStore::open(&case.path).await.expect("opens again");
+    let found = store
+        .partner_by_our_token(&token)
+        .await
+        .expect("read")
+        .expect("found by its token");
+    assert_eq!(found.id, partner.id);
+    assert_eq!(found.our_token_hash, Some(TokenHash::of(&token)));
+    let cleared = "UPDATE roaming_partners SET status = status \
+                   WHERE id = $1 AND our_token IS NULL";
+    assert_eq!(
+        store.execute_raw(cleared, partner.id.0).await.expect("raw"),
+        1,
+        "the clear token is gone"
+    );
+    store.close().await;
+}
+
+/// PostgreSQL's migration hashes partner tokens kept in clear with `sha256()`: the same
+/// digest, in the same form, as [`TokenHash::of`](csms_core::model::TokenHash::of).
+#[tokio::test]
+async fn postgres_migration_hashes_partner_tokens_as_the_store_does() {
+    let Some((store, schema)) = postgres().await else {
+        return;
+    };
+    for token in ["abc", "a token with spaces", "ünïcode-tøken"] {
+        let hashed: String =
+            sqlx::query_scalar("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')")
+                .bind(token)
+                .fetch_one(store.pool())
+                .await
+                .expect("hash");
+        assert_eq!(
+            hashed,
+            csms_core::model::TokenHash::of(token).as_str(),
+            "{token}"
+        );
+    }
+    drop_schema(store, &schema).await;
+}
+
+/// Without a secret key a store refuses to keep a webhook secret (rather than keep it in
+/// clear); a secret an earlier version kept in clear is still read, and sealed when the
+/// webhook is next replaced; a sealed secret does not open under another key.
+#[tokio::test]
+async fn sqlite_webhook_secrets_are_sealed_with_the_key_or_refused() {
+    use csms_core::model::NewWebhook;
+    use csms_core::store::WebhookStore;
+    use raw::RawSql;
+
+    let case = SqliteCase::new().await;
+    let t = tenant(&case.store, "T").await;
+    case.store.close().await;
+    let hook = |secret: &str| NewWebhook {
+        url: "https://example.com/hook".to_owned(),
+        events: Vec::new(),
+        secret: secret.to_owned(),
+        active: true,
+    };
+
+    let keyless = SqliteStore::open(&case.path).await.expect("opens");
+    assert!(matches!(
+        keyless.create_webhook(t, &hook("whsec-new")).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    // As an earlier version left it: in clear.
+    sqlx::query(
+        "INSERT INTO webhooks (tenant_id, url, events, secret, active, created_at) \
+         VALUES (?, 'https://example.com/old', '[]', 'whsec-old', 1, '2026-01-01T00:00:00Z')",
+    )
+    .bind(t.0)
+    .execute(keyless.pool())
+    .await
+    .expect("legacy row");
+    let old = keyless.webhooks(t).await.expect("list").remove(0);
+    assert_eq!(old.secret, "whsec-old");
+    keyless.close().await;
+
+    let key = SecretKey::generate().expect("a key");
+    let store = SqliteStore::open(&case.path)
+        .await
+        .expect("opens")
+        .with_secret_key(key.clone());
+    assert_eq!(
+        store
+            .webhook(t, old.id)
+            .await
+            .expect("read")
+            .unwrap()
+            .secret,
+        "whsec-old"
+    );
+    let replaced = store
+        .update_webhook(t, old.id, &hook("whsec-old"))
+        .await
+        .expect("update")
+        .expect("webhook");
+    assert_eq!(replaced.secret, "whsec-old");
+    let sealed = "UPDATE webhooks SET active = active \
+                  WHERE id = $1 AND secret LIKE 'sealed:v1:%' AND secret NOT LIKE '%whsec%'";
+    assert_eq!(store.execute_raw(sealed, old.id.0).await.expect("raw"), 1);
+    store.close().await;
+
+    let wrong = SqliteStore::open(&case.path)
+        .await
+        .expect("opens")
+        .with_secret_key(SecretKey::generate().expect("a key"));
+    assert!(matches!(
+        wrong.webhook(t, old.id).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    wrong.close().await;
+    let keyless = SqliteStore::open(&case.path).await.expect("opens");
+    assert!(matches!(
+        keyless.webhook(t, old.id).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    keyless.close().await;
 }

@@ -133,8 +133,62 @@ macro_rules! ocpi_enum {
 /// validates every field at its JSON path, plus the extra per-field checks
 /// written after `=>`, plus the cross-field rules of the object written after
 /// the struct as `rules = path::to::function;` (a `fn(&Self, &mut Validator)`,
-/// see [`crate::rules`]).
+/// see [`crate::rules`]). Fields holding secrets (credentials tokens) are named after that
+/// as `secret = [field, ...];`: `Debug` then shows `<redacted>` in their place.
 macro_rules! ocpi_object {
+    (@validate $name:ident { $( $field:ident $(=> $check:expr)? ),* } $(rules = $rules:path;)?) => {
+        impl $crate::validate::Validate for $name {
+            #[allow(unused_variables)]
+            fn validate_at(&self, v: &mut $crate::validate::Validator) {
+                $(
+                    v.field(stringify!($field), |v| {
+                        $crate::validate::Validate::validate_at(&self.$field, v);
+                        $( ($check)(&self.$field, v); )?
+                    });
+                )*
+                $( $rules(self, v); )?
+            }
+        }
+    };
+    // An object holding secrets, named after `secret =`: its `Debug` shows `<redacted>` in
+    // their place.
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                pub $field:ident : $ty:ty $(=> $check:expr)?
+            ),* $(,)?
+        }
+        $(rules = $rules:path;)?
+        secret = [$($secret:ident),+ $(,)?];
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl ::core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                const SECRETS: &[&str] = &[$(stringify!($secret)),+];
+                let mut out = f.debug_struct(stringify!($name));
+                $(
+                    if SECRETS.contains(&stringify!($field)) {
+                        out.field(stringify!($field), &"<redacted>");
+                    } else {
+                        out.field(stringify!($field), &self.$field);
+                    }
+                )*
+                out.finish()
+            }
+        }
+
+        ocpi_object!(@validate $name { $( $field $(=> $check)? ),* } $(rules = $rules;)?);
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
@@ -154,17 +208,6 @@ macro_rules! ocpi_object {
             )*
         }
 
-        impl $crate::validate::Validate for $name {
-            #[allow(unused_variables)]
-            fn validate_at(&self, v: &mut $crate::validate::Validator) {
-                $(
-                    v.field(stringify!($field), |v| {
-                        $crate::validate::Validate::validate_at(&self.$field, v);
-                        $( ($check)(&self.$field, v); )?
-                    });
-                )*
-                $( $rules(self, v); )?
-            }
-        }
+        ocpi_object!(@validate $name { $( $field $(=> $check)? ),* } $(rules = $rules;)?);
     };
 }

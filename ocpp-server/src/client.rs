@@ -86,7 +86,9 @@ pub struct Backoff {
 }
 
 /// Settings of a [`ChargePoint`].
-#[derive(Debug, Clone)]
+///
+/// [`Debug`](std::fmt::Debug) shows whether a password is set, never the password.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ChargePointConfig {
     /// The CSMS endpoint without the identity, such as `ws://host:9000/ocpp`.
@@ -119,6 +121,28 @@ pub struct ChargePointConfig {
     /// How long writing to the CSMS may take (default 30 s): past it, the connection is
     /// dropped (and reconnected, with [`Self::reconnect`]).
     pub write_timeout: Duration,
+}
+
+impl std::fmt::Debug for ChargePointConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChargePointConfig")
+            .field("url", &self.url)
+            .field("identity", &self.identity)
+            .field("versions", &self.versions)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("tls", &self.tls)
+            .field("reconnect", &self.reconnect)
+            .field("call_timeout", &self.call_timeout)
+            .field("frame_limits", &self.frame_limits)
+            .field("validation", &self.validation)
+            .field("keepalive", &self.keepalive)
+            .field("compression", &self.compression)
+            .field(
+                "compression_context_takeover",
+                &self.compression_context_takeover,
+            )
+            .finish()
+    }
 }
 
 impl ChargePointConfig {
@@ -430,5 +454,23 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             ClientStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let mut config = ChargePointConfig::new("ws://127.0.0.1:9000/ocpp", "CP-1");
+        assert!(format!("{config:?}").contains("password: None"));
+        config.password = Some("correct horse battery staple".to_owned());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("correct horse"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("CP-1"), "{shown}");
+        let pretty = format!("{config:#?}");
+        assert!(!pretty.contains("correct horse"), "{pretty}");
     }
 }

@@ -13,7 +13,7 @@
 //! use ocpp_server::security::{admit, Denial, Presented, SecurityProfile, Transport};
 //! use ocpp_server::storage::PasswordHash;
 //!
-//! let hash = PasswordHash::new("0123456789abcdef0123");
+//! let hash = PasswordHash::new("0123456789abcdef0123").unwrap();
 //! let plain = Transport::Plain;
 //! let with = |password| Presented { transport: &plain, basic: Some(("CP-1", password)) };
 //! assert_eq!(admit(SecurityProfile::Basic, "CP-1", &with("0123456789abcdef0123"), Some(&hash)), Ok(()));
@@ -217,7 +217,7 @@ pub fn check_without_station(presented: &Presented<'_>) {
 /// A hash of no station's password, made once.
 fn stand_in_hash() -> Option<&'static PasswordHash> {
     static HASH: OnceLock<Option<PasswordHash>> = OnceLock::new();
-    HASH.get_or_init(|| Some(PasswordHash::new("no station has this password")))
+    HASH.get_or_init(|| PasswordHash::new("no station has this password").ok())
         .as_ref()
 }
 
@@ -375,7 +375,7 @@ mod tests {
     use super::*;
 
     fn hash() -> PasswordHash {
-        PasswordHash::new("0123456789abcdef")
+        PasswordHash::new("0123456789abcdef").unwrap()
     }
 
     type Case<'a> = (

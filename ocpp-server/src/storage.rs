@@ -4,15 +4,16 @@
 //! is known), and writes its boot information, when it was last seen and whether it is
 //! connected. [`InMemoryStorage`] keeps all of it in a map; `csms-core` provides SQL stores.
 //!
-//! Passwords are never stored in clear: a record holds a [`PasswordHash`] (salted SHA-256),
-//! and the server compares hashes in constant time.
+//! Passwords are never stored in clear: a record holds a [`PasswordHash`] (Argon2id; salted
+//! SHA-256 hashes of earlier versions are still verified), and the server compares hashes in
+//! constant time.
 //!
 //! ```
 //! use ocpp_server::storage::{InMemoryStorage, Storage};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let storage = InMemoryStorage::new();
-//! storage.add_station("CP-1", Some("correct horse battery staple"));
+//! storage.add_station("CP-1", Some("correct horse battery staple")).unwrap();
 //! let record = storage.station(&"CP-1".into()).await.unwrap().unwrap();
 //! assert!(record.password.unwrap().verify("correct horse battery staple"));
 //! # });
@@ -24,6 +25,9 @@ use std::sync::Mutex;
 
 use crate::security::SecurityProfile;
 use crate::station::StationAddress;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash as PhcHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -47,49 +51,129 @@ impl StorageError {
     }
 }
 
-/// A salted SHA-256 hash of a station password, written as `sha256$<salt>$<hash>` (both in
-/// unpadded Base64).
+/// The hash of a station password.
 ///
-/// OCPP station passwords (`AuthorizationKey` in 1.6, `BasicAuthPassword` in 2.x) are random
-/// strings of 16 to 40 characters generated for one station, so a fast salted hash suffices;
-/// a CSMS that lets people choose passwords should store a slow hash instead.
+/// New hashes are Argon2id, written as PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`)
+/// with a 16-byte random salt and the parameters OWASP recommends for a server (19 MiB of
+/// memory, 2 passes, 1 lane): the server verifies one at each station connection, and a stolen
+/// table of hashes stays expensive to attack even where an operator chose the passwords.
+///
+/// Salted SHA-256, in the form `sha256$<salt>$<hash>` (both in unpadded Base64), is the form
+/// of secrets a machine drew at random with at least 128 bits ([`PasswordHash::of_random_secret`],
+/// for API keys checked at every request, where a slow hash would cost much and protect
+/// nothing), and of station passwords hashed by earlier versions: those are still read and
+/// verified, so that no station is locked out, and replaced by an Argon2id hash when the
+/// station's password is next set ([`PasswordHash::is_fast`] tells the forms apart).
+///
+/// [`Debug`](fmt::Debug) shows nothing of the hash; [`Display`](fmt::Display) writes the form
+/// to store.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash {
-    salt: [u8; 16],
-    hash: [u8; 32],
+    form: HashForm,
 }
 
+#[derive(Clone, PartialEq, Eq)]
+enum HashForm {
+    /// A PHC string of Argon2id, checked by [`PasswordHash::parse`] to carry a salt, an output
+    /// and bounded parameters.
+    Argon2id(Box<PhcHash>),
+    /// Salted SHA-256: random secrets, and station passwords of earlier versions.
+    Sha256 { salt: [u8; 16], hash: [u8; 32] },
+}
+
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PasswordHashError {
+    /// The operating system's random source failed, so no salt could be drawn. Nothing is
+    /// hashed with a predictable salt: the caller must not store the password.
+    #[error("no random source for the password salt: {0}")]
+    NoRandomSource(getrandom::Error),
+    /// Argon2 refused the input (for example, memory could not be had).
+    #[error("the password could not be hashed: {0}")]
+    Hashing(String),
+}
+
+/// Argon2id cost of new hashes: memory in KiB (19 MiB), passes, lanes (OWASP's first choice).
+const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+const ARGON2_PASSES: u32 = 2;
+const ARGON2_LANES: u32 = 1;
+
+/// The largest costs a stored hash may ask for: verifying runs at each connection, so a hash
+/// that would take a gigabyte or minutes is refused rather than computed.
+const ARGON2_MAX_MEMORY_KIB: u32 = 256 * 1024;
+const ARGON2_MAX_PASSES: u32 = 16;
+const ARGON2_MAX_LANES: u32 = 8;
+
 impl PasswordHash {
-    /// Hashes `password` with a fresh random salt.
-    pub fn new(password: &str) -> PasswordHash {
+    /// Hashes `password` with Argon2id and a fresh random salt.
+    ///
+    /// Fails closed: without the operating system's random source there is no hash (and no
+    /// zero salt), only [`PasswordHashError::NoRandomSource`].
+    pub fn new(password: &str) -> Result<PasswordHash, PasswordHashError> {
         let mut salt = [0; 16];
-        // Without an OS random source the salt stays zero, which still hides the password.
-        let _ = getrandom::fill(&mut salt);
-        PasswordHash::with_salt(salt, password)
+        getrandom::fill(&mut salt).map_err(PasswordHashError::NoRandomSource)?;
+        let hash = argon2()
+            .and_then(|argon2| {
+                argon2
+                    .hash_password_with_salt(password.as_bytes(), &salt)
+                    .map_err(|error| error.to_string())
+            })
+            .map_err(PasswordHashError::Hashing)?;
+        Ok(PasswordHash {
+            form: HashForm::Argon2id(Box::new(hash)),
+        })
     }
 
-    fn with_salt(salt: [u8; 16], password: &str) -> PasswordHash {
-        let mut digest = Sha256::new();
-        digest.update(salt);
-        digest.update(password.as_bytes());
-        PasswordHash {
-            salt,
-            hash: digest.finalize().into(),
+    /// Hashes `secret`, which a machine drew at random with at least 128 bits of entropy
+    /// (an API key's secret), with salted SHA-256: guessing such a secret is hopeless
+    /// whatever the hash, so the hash is fast. Never use it for a password a person or an
+    /// operator chose. Fails closed like [`PasswordHash::new`].
+    pub fn of_random_secret(secret: &str) -> Result<PasswordHash, PasswordHashError> {
+        let mut salt = [0; 16];
+        getrandom::fill(&mut salt).map_err(PasswordHashError::NoRandomSource)?;
+        Ok(PasswordHash {
+            form: HashForm::Sha256 {
+                hash: sha256(&salt, secret),
+                salt,
+            },
+        })
+    }
+
+    /// Whether `password` is the one hashed. Both forms compare the computed hash with the
+    /// stored one in constant time.
+    pub fn verify(&self, password: &str) -> bool {
+        match &self.form {
+            HashForm::Argon2id(hash) => argon2().is_ok_and(|argon2| {
+                // The parameters, salt and version are the stored hash's.
+                argon2
+                    .verify_password(password.as_bytes(), hash.as_ref())
+                    .is_ok()
+            }),
+            HashForm::Sha256 { salt, hash } => {
+                let other = sha256(salt, password);
+                hash.iter()
+                    .zip(other)
+                    .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                    == 0
+            }
         }
     }
 
-    /// Whether `password` is the one hashed, compared in constant time.
-    pub fn verify(&self, password: &str) -> bool {
-        let other = PasswordHash::with_salt(self.salt, password);
-        self.hash
-            .iter()
-            .zip(other.hash)
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    /// Whether this is a fast (salted SHA-256) hash: of a random secret, or a station
+    /// password hashed by an earlier version, to be replaced by an Argon2id hash when the
+    /// station's password is next set.
+    pub fn is_fast(&self) -> bool {
+        matches!(self.form, HashForm::Sha256 { .. })
     }
 
-    /// Reads the `sha256$<salt>$<hash>` form; `None` if it is not one.
+    /// Reads a stored hash: an Argon2id PHC string, or the `sha256$<salt>$<hash>` form of
+    /// earlier versions. `None` if it is neither, or if its Argon2 costs exceed what a server
+    /// should spend on one connection (256 MiB, 16 passes, 8 lanes).
     pub fn parse(text: &str) -> Option<PasswordHash> {
+        if text.starts_with('$') {
+            return PasswordHash::parse_argon2id(text);
+        }
         let mut parts = text.split('$');
         if parts.next()? != "sha256" {
             return None;
@@ -100,20 +184,66 @@ impl PasswordHash {
             return None;
         }
         Some(PasswordHash {
-            salt: salt.try_into().ok()?,
-            hash: hash.try_into().ok()?,
+            form: HashForm::Sha256 {
+                salt: salt.try_into().ok()?,
+                hash: hash.try_into().ok()?,
+            },
+        })
+    }
+
+    fn parse_argon2id(text: &str) -> Option<PasswordHash> {
+        let hash = PhcHash::new(text).ok()?;
+        if hash.algorithm.as_str() != "argon2id" || hash.salt.is_none() || hash.hash.is_none() {
+            return None;
+        }
+        if hash.version.is_some_and(|version| version != 0x13) {
+            return None;
+        }
+        let params = argon2::Params::try_from(&hash).ok()?;
+        let bounded = params.m_cost() <= ARGON2_MAX_MEMORY_KIB
+            && params.t_cost() <= ARGON2_MAX_PASSES
+            && params.p_cost() <= ARGON2_MAX_LANES;
+        bounded.then(|| PasswordHash {
+            form: HashForm::Argon2id(Box::new(hash)),
         })
     }
 }
 
+/// The Argon2id hasher of new hashes (verifying takes the stored hash's parameters).
+fn argon2() -> Result<Argon2<'static>, String> {
+    let params = argon2::Params::new(
+        ARGON2_MEMORY_KIB,
+        ARGON2_PASSES,
+        ARGON2_LANES,
+        Some(argon2::Params::DEFAULT_OUTPUT_LEN),
+    )
+    .map_err(|error| error.to_string())?;
+    Ok(Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params,
+    ))
+}
+
+/// Salted SHA-256.
+fn sha256(salt: &[u8; 16], password: &str) -> [u8; 32] {
+    let mut digest = Sha256::new();
+    digest.update(salt);
+    digest.update(password.as_bytes());
+    digest.finalize().into()
+}
+
 impl fmt::Display for PasswordHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "sha256${}${}",
-            STANDARD_NO_PAD.encode(self.salt),
-            STANDARD_NO_PAD.encode(self.hash)
-        )
+        match &self.form {
+            HashForm::Argon2id(hash) => write!(f, "{hash}"),
+            HashForm::Sha256 { salt, hash } => write!(
+                f,
+                "sha256${}${}",
+                STANDARD_NO_PAD.encode(salt),
+                STANDARD_NO_PAD.encode(hash)
+            ),
+        }
     }
 }
 
@@ -218,11 +348,17 @@ impl InMemoryStorage {
     }
 
     /// Adds (or replaces) the station `identity` (on a server without tenants), with the
-    /// hash of `password` if given, of the server's default security profile.
-    pub fn add_station(&self, identity: &str, password: Option<&str>) {
+    /// hash of `password` if given, of the server's default security profile. Fails, adding
+    /// nothing, if the password cannot be hashed.
+    pub fn add_station(
+        &self,
+        identity: &str,
+        password: Option<&str>,
+    ) -> Result<(), PasswordHashError> {
         let mut record = StationRecord::new(identity);
-        record.password = password.map(PasswordHash::new);
+        record.password = password.map(PasswordHash::new).transpose()?;
         self.add_record(StationAddress::new(identity), record);
+        Ok(())
     }
 
     /// Adds (or replaces) the record of the station at `address`.
@@ -299,17 +435,68 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_verify_and_round_trip() {
-        let hash = PasswordHash::new("0123456789abcdef");
+    fn new_hashes_are_argon2id_and_verify_and_round_trip() {
+        let hash = PasswordHash::new("0123456789abcdef").unwrap();
+        let text = hash.to_string();
+        assert!(
+            text.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{text}"
+        );
+        assert!(!text.contains("0123456789abcdef"));
+        assert!(!hash.is_fast());
         assert!(hash.verify("0123456789abcdef"));
         assert!(!hash.verify("0123456789abcdeF"));
-        assert!(!hash.to_string().contains("0123456789abcdef"));
-        assert_eq!(PasswordHash::parse(&hash.to_string()), Some(hash.clone()));
-        assert_eq!(PasswordHash::parse("md5$x$y"), None);
-        assert_ne!(
-            PasswordHash::new("same"),
-            PasswordHash::new("same"),
-            "salted"
+        assert_eq!(PasswordHash::parse(&text), Some(hash.clone()));
+        assert_eq!(format!("{hash:?}"), "PasswordHash(..)");
+        let again = PasswordHash::new("0123456789abcdef").unwrap();
+        assert_ne!(hash, again, "salted");
+    }
+
+    #[test]
+    fn random_secrets_get_a_fast_salted_hash() {
+        let hash = PasswordHash::of_random_secret("4f1c9a2b7d3e8f60a5b4c3d2e1f0a9b8").unwrap();
+        assert!(hash.is_fast());
+        assert!(hash.verify("4f1c9a2b7d3e8f60a5b4c3d2e1f0a9b8"));
+        assert!(!hash.verify("4f1c9a2b7d3e8f60a5b4c3d2e1f0a9b9"));
+        let text = hash.to_string();
+        assert!(text.starts_with("sha256$"), "{text}");
+        assert_eq!(PasswordHash::parse(&text), Some(hash));
+    }
+
+    #[test]
+    fn stored_sha256_hashes_still_verify() {
+        // Written by an earlier version: salt of sixteen bytes 1..=16, password "legacy password".
+        let salt: [u8; 16] = std::array::from_fn(|i| i as u8 + 1);
+        let text = format!(
+            "sha256${}${}",
+            STANDARD_NO_PAD.encode(salt),
+            STANDARD_NO_PAD.encode(sha256(&salt, "legacy password"))
+        );
+        let hash = PasswordHash::parse(&text).unwrap();
+        assert!(hash.is_fast());
+        assert!(hash.verify("legacy password"));
+        assert!(!hash.verify("legacy passworD"));
+        assert_eq!(hash.to_string(), text);
+    }
+
+    #[test]
+    fn parse_refuses_other_and_unbounded_forms() {
+        for text in [
+            "md5$x$y",
+            "",
+            "$argon2id$v=19$m=19456,t=2,p=1",
+            "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "$argon2id$v=19$m=19456,t=1000,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "sha256$AAAA$AAAA",
+        ] {
+            assert_eq!(PasswordHash::parse(text), None, "{text}");
+        }
+        assert!(
+            PasswordHash::parse(
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+            )
+            .is_some()
         );
     }
 }

@@ -128,7 +128,9 @@ fn station_config(
 async fn profile_2_is_tls_plus_basic_authentication() {
     let authority = Authority::new("Test root");
     let (server, storage) = tls_server(&authority, SecurityProfile::TlsBasic, None).await;
-    storage.add_station("CP-2", Some("a long random password"));
+    storage
+        .add_station("CP-2", Some("a long random password"))
+        .unwrap();
     let trusting = tls::client_config(authority.roots(), None).unwrap();
 
     let mut config = station_config(&server, "CP-2", trusting.clone());
@@ -282,7 +284,9 @@ async fn each_station_is_admitted_by_its_own_profile() {
     ] {
         let mut record = StationRecord::new(identity);
         record.security_profile = Some(profile);
-        record.password = profile.uses_password().then(|| PasswordHash::new(password));
+        record.password = profile
+            .uses_password()
+            .then(|| PasswordHash::new(password).unwrap());
         storage.add_record(identity.into(), record);
     }
     let plain = format!("ws://{}/ocpp", server.local_addr());

@@ -320,7 +320,9 @@ async fn profile_1_checks_the_password_and_the_user() {
     let mut config = ServerConfig::default();
     config.security = SecurityProfile::Basic;
     let (server, storage) = start(config, csms_router()).await;
-    storage.add_station("CP-1", Some("0123456789abcdef"));
+    storage
+        .add_station("CP-1", Some("0123456789abcdef"))
+        .unwrap();
 
     let mut good = client_config(&server, "CP-1", OcppVersion::V16);
     good.password = Some("0123456789abcdef".into());
@@ -345,7 +347,9 @@ async fn profile_1_checks_the_password_and_the_user() {
     assert!(ChargePoint::connect(none, Router::new()).await.is_err());
 
     // The user must be the identity in the URL: CP-1's password does not open CP-2.
-    storage.add_station("CP-2", Some("another password!"));
+    storage
+        .add_station("CP-2", Some("another password!"))
+        .unwrap();
     let basic = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVm"; // CP-1:0123456789abcdef
     let response = raw_upgrade(&server, "/ocpp/CP-2", Some("ocpp1.6"), Some(basic)).await;
     assert!(response.starts_with("HTTP/1.1 401"), "{response}");
@@ -364,7 +368,7 @@ async fn unknown_stations_can_be_refused() {
     let (server, storage) = start(config, csms_router()).await;
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
     assert!(response.starts_with("HTTP/1.1 401"), "{response}");
-    storage.add_station("CP-1", None);
+    storage.add_station("CP-1", None).unwrap();
     let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), None).await;
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
 }
@@ -375,7 +379,9 @@ async fn refusals_tell_nothing_about_which_stations_exist() {
     config.security = SecurityProfile::Basic;
     config.accept_unknown_stations = false;
     let (server, storage) = start(config, csms_router()).await;
-    storage.add_station("CP-1", Some("0123456789abcdef"));
+    storage
+        .add_station("CP-1", Some("0123456789abcdef"))
+        .unwrap();
     let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
     let known = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(wrong)).await;
     let unknown_wrong = "Basic Q1AtOTowMTIzNDU2Nzg5YWJjZGVY"; // CP-9:0123456789abcdeX
@@ -392,8 +398,12 @@ async fn failed_attempts_are_throttled() {
     config.security = SecurityProfile::Basic;
     config.throttle.per_identity = 3;
     let (server, storage) = start(config, csms_router()).await;
-    storage.add_station("CP-1", Some("0123456789abcdef"));
-    storage.add_station("CP-2", Some("0123456789abcdef"));
+    storage
+        .add_station("CP-1", Some("0123456789abcdef"))
+        .unwrap();
+    storage
+        .add_station("CP-2", Some("0123456789abcdef"))
+        .unwrap();
     let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
     for _ in 0..3 {
         let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(wrong)).await;
@@ -419,7 +429,7 @@ async fn identities_are_scoped_by_the_tenant_in_the_path() {
     let (server, storage) = start(config, csms_router()).await;
     for (tenant, password) in [("a", "password of a's CP-1"), ("b", "password of b's CP-1")] {
         let mut record = ocpp_server::storage::StationRecord::new("CP-1");
-        record.password = Some(ocpp_server::storage::PasswordHash::new(password));
+        record.password = Some(ocpp_server::storage::PasswordHash::new(password).unwrap());
         storage.add_record(StationAddress::in_tenant(tenant, "CP-1"), record);
     }
     let url = format!("ws://{}/ocpp/a", server.local_addr());

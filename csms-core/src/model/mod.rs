@@ -113,7 +113,7 @@ pub use location::{
 };
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
-    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
+    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId, TokenHash,
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,
@@ -171,7 +171,8 @@ pub(crate) mod ocpp_version_serde {
     }
 }
 
-/// A [`ocpp_server::storage::PasswordHash`] with serde, written in its `sha256$salt$hash` form.
+/// A [`ocpp_server::storage::PasswordHash`] with serde, written in its stored form (an Argon2id
+/// PHC string, or the `sha256$salt$hash` of earlier versions).
 pub(crate) mod hash_serde {
     use ocpp_server::storage::PasswordHash;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -191,9 +192,11 @@ pub(crate) mod hash_serde {
     ) -> Result<Option<PasswordHash>, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(None),
-            Some(text) => PasswordHash::parse(&text)
-                .map(Some)
-                .ok_or_else(|| serde::de::Error::custom("not a sha256$salt$hash password hash")),
+            Some(text) => PasswordHash::parse(&text).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(
+                    "not a password hash (Argon2id PHC string or sha256$salt$hash)",
+                )
+            }),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! Roaming partners: the OCPI parties a tenant exchanges locations, sessions, CDRs and
 //! tokens with.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::tenant::{TenantId, TenantRole};
 
@@ -34,8 +37,49 @@ pub struct PartnerEndpoint {
     pub url: String,
 }
 
+/// The SHA-256 of a credentials token we issued to a partner, in lowercase hexadecimal.
+///
+/// The tokens we issue are long random strings that only need to be compared with the one a
+/// request presents, so only their hash is stored: a copy of the database does not let
+/// anyone act as a partner. (The tokens partners issue to us stay as they are: we present
+/// them.)
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// The hash of `token`.
+    pub fn of(token: &str) -> TokenHash {
+        let digest = Sha256::digest(token.as_bytes());
+        TokenHash(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    }
+
+    /// A hash in its stored form (64 lowercase hexadecimal digits); `None` if `text` is not
+    /// one.
+    pub fn from_hex(text: &str) -> Option<TokenHash> {
+        let valid = text.len() == 64
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+        valid.then(|| TokenHash(text.to_owned()))
+    }
+
+    /// The stored form: 64 lowercase hexadecimal digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
 /// A roaming partner of a tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// [`Debug`](fmt::Debug) leaves out `their_token`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoamingPartner {
     /// Its identifier.
     pub id: RoamingPartnerId,
@@ -51,9 +95,10 @@ pub struct RoamingPartner {
     pub versions_url: String,
     /// The OCPI version agreed (`2.2.1`).
     pub version: Option<String>,
-    /// The token it presents to us; unique in the whole system.
-    pub our_token: Option<String>,
-    /// The token we present to it.
+    /// The hash of the token it presents to us (which we issued); unique in the whole
+    /// system. The token itself is not kept.
+    pub our_token_hash: Option<TokenHash>,
+    /// The token we present to it (which it issued), in clear: we send it.
     pub their_token: Option<String>,
     /// Its endpoints.
     pub endpoints: Vec<PartnerEndpoint>,
@@ -65,8 +110,33 @@ pub struct RoamingPartner {
     pub updated_at: DateTime<Utc>,
 }
 
+impl fmt::Debug for RoamingPartner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoamingPartner")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("country_code", &self.country_code)
+            .field("party_id", &self.party_id)
+            .field("role", &self.role)
+            .field("versions_url", &self.versions_url)
+            .field("version", &self.version)
+            .field("our_token_hash", &self.our_token_hash)
+            .field(
+                "their_token",
+                &self.their_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("endpoints", &self.endpoints)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// What it takes to register (or replace) a [`RoamingPartner`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// [`Debug`](fmt::Debug) leaves out `their_token`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRoamingPartner {
     /// Its country code.
     pub country_code: String,
@@ -78,12 +148,66 @@ pub struct NewRoamingPartner {
     pub versions_url: String,
     /// The version agreed.
     pub version: Option<String>,
-    /// The token it presents to us.
-    pub our_token: Option<String>,
+    /// The hash of the token it presents to us ([`TokenHash::of`] the token we issue).
+    pub our_token_hash: Option<TokenHash>,
     /// The token we present to it.
     pub their_token: Option<String>,
     /// Its endpoints.
     pub endpoints: Vec<PartnerEndpoint>,
     /// Where the connection stands.
     pub status: PartnerStatus,
+}
+
+impl fmt::Debug for NewRoamingPartner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewRoamingPartner")
+            .field("country_code", &self.country_code)
+            .field("party_id", &self.party_id)
+            .field("role", &self.role)
+            .field("versions_url", &self.versions_url)
+            .field("version", &self.version)
+            .field("our_token_hash", &self.our_token_hash)
+            .field(
+                "their_token",
+                &self.their_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("endpoints", &self.endpoints)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hashes_are_sha256_hex_and_debug_shows_no_token() {
+        let hash = TokenHash::of("abc");
+        assert_eq!(
+            hash.as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(TokenHash::from_hex(hash.as_str()), Some(hash.clone()));
+        assert_eq!(TokenHash::from_hex("abc"), None);
+        assert_eq!(format!("{hash:?}"), "TokenHash(..)");
+        let partner = NewRoamingPartner {
+            country_code: "DE".to_owned(),
+            party_id: "ABC".to_owned(),
+            role: TenantRole::Emsp,
+            versions_url: "https://example.com/versions".to_owned(),
+            version: None,
+            our_token_hash: Some(TokenHash::of("ours-0123456789")),
+            their_token: Some("theirs-0123456789".to_owned()),
+            endpoints: Vec::new(),
+            status: PartnerStatus::Pending,
+        };
+        let shown = format!("{partner:?}");
+        assert!(!shown.contains("theirs-0123456789"), "{shown}");
+        assert!(
+            !shown.contains(TokenHash::of("ours-0123456789").as_str()),
+            "{shown}"
+        );
+        assert!(shown.contains("ABC"), "{shown}");
+    }
 }

@@ -1,5 +1,7 @@
 //! Webhook subscriptions, and the log of deliveries to them.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +17,9 @@ id_type!(
     DeliveryId
 );
 
-/// A subscription: events of a tenant posted to a URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A subscription: events of a tenant posted to a URL. [`Debug`](fmt::Debug) leaves out the
+/// secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
     /// Its identifier.
     pub id: WebhookId,
@@ -34,6 +37,20 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
 }
 
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &"<redacted>")
+            .field("active", &self.active)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 impl Webhook {
     /// Whether it wants `event` now.
     pub fn wants(&self, event: &str) -> bool {
@@ -41,8 +58,9 @@ impl Webhook {
     }
 }
 
-/// What it takes to create (or replace) a [`Webhook`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What it takes to create (or replace) a [`Webhook`]. [`Debug`](fmt::Debug) leaves out the
+/// secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewWebhook {
     /// Where events are posted.
     pub url: String,
@@ -52,6 +70,17 @@ pub struct NewWebhook {
     pub secret: String,
     /// Whether it gets deliveries.
     pub active: bool,
+}
+
+impl fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &"<redacted>")
+            .field("active", &self.active)
+            .finish()
+    }
 }
 
 text_enum!(
@@ -138,4 +167,32 @@ pub enum AttemptOutcome {
         /// The HTTP status of the answer, if there was one.
         response_status: Option<i32>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let new = NewWebhook {
+            url: "https://example.com/hook".to_owned(),
+            events: Vec::new(),
+            secret: "whsec-0123456789abcdef".to_owned(),
+            active: true,
+        };
+        let webhook = Webhook {
+            id: WebhookId(1),
+            tenant_id: TenantId(1),
+            url: new.url.clone(),
+            events: Vec::new(),
+            secret: new.secret.clone(),
+            active: true,
+            created_at: Utc::now(),
+        };
+        for shown in [format!("{new:?}"), format!("{webhook:#?}")] {
+            assert!(!shown.contains("whsec-0123456789abcdef"), "{shown}");
+            assert!(shown.contains("https://example.com/hook"), "{shown}");
+        }
+    }
 }

@@ -205,15 +205,17 @@ impl<S: Store + 'static> Csms<S> {
         Ok(now)
     }
 
-    /// Keeps device-model values a station reported.
+    /// Keeps device-model values a station reported, without the values of secret ones.
     pub(super) async fn record_variables(
         &self,
         station: &Station,
         values: &[VariableValue],
     ) -> Result<(), OcppError> {
         if !values.is_empty() {
+            let mut values = values.to_vec();
+            super::secrets::redact_variables(&mut values);
             self.store
-                .upsert_variables(station.tenant_id, station.id, values)
+                .upsert_variables(station.tenant_id, station.id, &values)
                 .await?;
         }
         Ok(())

@@ -82,6 +82,7 @@ mod handlers;
 pub mod meter;
 mod notice;
 pub mod ocpi_cdr;
+pub mod secrets;
 pub mod sequence;
 mod transaction;
 mod v16;

@@ -62,6 +62,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "station identities unique within their tenant",
         include_str!("../../migrations/sqlite/0010_identities_within_tenants.sql"),
     ),
+    (
+        11,
+        "partner tokens we issue hashed, secret station settings forgotten",
+        include_str!("../../migrations/sqlite/0011_secrets_at_rest.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -115,6 +120,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         10,
         "station identities unique within their tenant",
         include_str!("../../migrations/postgres/0010_identities_within_tenants.sql"),
+    ),
+    (
+        11,
+        "partner tokens we issue hashed, secret station settings forgotten",
+        include_str!("../../migrations/postgres/0011_secrets_at_rest.sql"),
     ),
 ];
 

@@ -71,6 +71,7 @@ mod partners;
 mod people;
 mod places;
 mod postgres;
+mod secret_box;
 mod sql;
 mod sqlite;
 
@@ -83,6 +84,7 @@ pub use places::{
     ChargingProfileStore, ConfigurationStore, LocationStore, ReservationStore, StationStore,
 };
 pub use postgres::PostgresStore;
+pub use secret_box::{SecretError, SecretKey};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.

@@ -13,7 +13,7 @@ use crate::model::{
 #[async_trait]
 pub trait RoamingStore: Send + Sync {
     /// Registers a partner; [`StoreError::Conflict`](super::StoreError::Conflict) if the tenant has one with that
-    /// country code, party id and role, or if `our_token` is taken (by any tenant).
+    /// country code, party id and role, or if `our_token_hash` is taken (by any tenant).
     async fn create_partner(
         &self,
         tenant: TenantId,
@@ -28,7 +28,8 @@ pub trait RoamingStore: Send + Sync {
     ) -> StoreResult<Option<RoamingPartner>>;
 
     /// The partner presenting `token`, whatever its tenant: how an incoming OCPI request's
-    /// tenant is found (the token is unique across the system).
+    /// tenant is found (the token is unique across the system). The store looks it up by
+    /// its [`TokenHash`](crate::model::TokenHash), the only form it keeps.
     async fn partner_by_our_token(&self, token: &str) -> StoreResult<Option<RoamingPartner>>;
 
     /// A page of the tenant's partners, by country code and party id.

@@ -27,6 +27,8 @@ pub struct PostgresStore {
     writes: GroupCommit<Postgres>,
     stations: StationCache,
     sessions: SessionIds,
+    /// What webhook secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
+    secret_key: Option<std::sync::Arc<super::secret_box::SecretKey>>,
 }
 
 /// How statements built at run time name their parameters.
@@ -117,6 +119,7 @@ impl PostgresStore {
             writes,
             stations: StationCache::default(),
             sessions: SessionIds::default(),
+            secret_key: None,
         })
     }
 

@@ -17,6 +17,7 @@ use super::migrate;
 use super::sql::Placeholders;
 use super::sql::sql_store;
 use super::{StoreError, StoreResult};
+use crate::model::TokenHash;
 
 /// A store in one SQLite file: write-ahead logging, foreign keys enforced, every commit
 /// synced to disk (so what a station was answered survives a power cut), and its migrations
@@ -38,6 +39,8 @@ pub struct SqliteStore {
     writes: GroupCommit<Sqlite>,
     stations: StationCache,
     sessions: SessionIds,
+    /// What webhook secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
+    secret_key: Option<std::sync::Arc<super::secret_box::SecretKey>>,
 }
 
 /// How statements built at run time name their parameters.
@@ -74,6 +77,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         migrate::migrator(migrate::SQLITE).await?.run(&pool).await?;
+        hash_clear_partner_tokens(&pool).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -93,6 +97,7 @@ impl SqliteStore {
             writes,
             stations: StationCache::default(),
             sessions: SessionIds::default(),
+            secret_key: None,
         })
     }
 
@@ -101,6 +106,31 @@ impl SqliteStore {
         self.readers.close().await;
         self.pool.close().await;
     }
+}
+
+/// Replaces the partner tokens earlier versions kept in clear (`our_token`) by their hashes
+/// (`our_token_hash`, see migration 10): SQLite has no SHA-256 for the migration to do it.
+/// Nothing is left to do once it ran.
+async fn hash_clear_partner_tokens(pool: &SqlitePool) -> StoreResult<()> {
+    let clear: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, our_token FROM roaming_partners WHERE our_token IS NOT NULL")
+            .fetch_all(pool)
+            .await?;
+    if clear.is_empty() {
+        return Ok(());
+    }
+    let mut transaction = pool.begin_with(BEGIN_WRITE).await?;
+    for (id, token) in clear {
+        sqlx::query(
+            "UPDATE roaming_partners SET our_token_hash = ?, our_token = NULL WHERE id = ?",
+        )
+        .bind(TokenHash::of(&token).as_str())
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
 }
 
 fn text_in(value: Decimal) -> String {

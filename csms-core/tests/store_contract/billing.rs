@@ -4,7 +4,7 @@ use chrono::Duration;
 use csms_core::model::{
     AttemptOutcome, DeliveryStatus, NewCdr, NewDelivery, NewInvoice, NewRoamingPartner, NewStation,
     NewToken, NewUser, NewWebhook, PartnerEndpoint, PartnerStatus, Role, SessionId, TenantId,
-    TenantRole, TokenKind, UserId,
+    TenantRole, TokenHash, TokenKind, UserId,
 };
 use csms_core::store::{Page, Store, StoreError};
 
@@ -195,7 +195,7 @@ fn partner(party: &str, token: Option<&str>) -> NewRoamingPartner {
         role: TenantRole::Emsp,
         versions_url: format!("https://{party}.example.com/ocpi/versions"),
         version: Some("2.2.1".to_owned()),
-        our_token: token.map(str::to_owned),
+        our_token_hash: token.map(TokenHash::of),
         their_token: Some("their-secret".to_owned()),
         endpoints: vec![PartnerEndpoint {
             module: "tokens".to_owned(),
@@ -208,7 +208,7 @@ fn partner(party: &str, token: Option<&str>) -> NewRoamingPartner {
 
 /// Partners are unique per party and role, found by the token they present across
 /// tenants, and otherwise kept per tenant.
-pub(crate) async fn roaming_partners_kept(store: &impl Store) {
+pub(crate) async fn roaming_partners_kept<S: Store + RawSql>(store: &S) {
     let a = tenant(store, "A").await;
     let b = tenant(store, "B").await;
     let token = unique("token");
@@ -240,6 +240,23 @@ pub(crate) async fn roaming_partners_kept(store: &impl Store) {
     assert_eq!(
         store.partner_by_our_token("nobody").await.expect("read"),
         None
+    );
+    // What is stored is the token's SHA-256, not the token.
+    assert_eq!(first.our_token_hash, Some(TokenHash::of(&token)));
+    let stored = |value: String| {
+        format!(
+            "UPDATE roaming_partners SET status = status WHERE id = $1 AND our_token_hash = '{value}'"
+        )
+    };
+    assert_eq!(
+        store
+            .execute_raw(
+                &stored(TokenHash::of(&token).as_str().to_owned()),
+                first.id.0
+            )
+            .await
+            .expect("raw"),
+        1
     );
 
     let mut connected = partner("ABC", Some(&token));
@@ -306,7 +323,7 @@ pub(crate) async fn roaming_partners_kept(store: &impl Store) {
 
 /// Deliveries are queued once per event key, attempted until delivered or given up, and
 /// logged; subscriptions with deliveries stay.
-pub(crate) async fn webhooks_deliver_and_log(store: &impl Store) {
+pub(crate) async fn webhooks_deliver_and_log<S: Store + RawSql>(store: &S) {
     let a = tenant(store, "A").await;
     let b = tenant(store, "B").await;
     let hook = store
@@ -323,6 +340,25 @@ pub(crate) async fn webhooks_deliver_and_log(store: &impl Store) {
         .expect("webhook");
     assert!(hook.wants("session.started"));
     assert!(!hook.wants("session.stopped"));
+    // The secret comes back in clear, to sign with, but is stored sealed.
+    assert_eq!(hook.secret, "s3cret");
+    let secret_is = |condition: &str| {
+        format!("UPDATE webhooks SET active = active WHERE id = $1 AND secret {condition}")
+    };
+    assert_eq!(
+        store
+            .execute_raw(&secret_is("LIKE 'sealed:v1:%'"), hook.id.0)
+            .await
+            .expect("raw"),
+        1
+    );
+    assert_eq!(
+        store
+            .execute_raw(&secret_is("LIKE '%s3cret%'"), hook.id.0)
+            .await
+            .expect("raw"),
+        0
+    );
     assert_eq!(store.webhooks(a).await.expect("list"), vec![hook.clone()]);
     assert!(store.webhooks(b).await.expect("list").is_empty());
 

@@ -17,6 +17,7 @@ ocpi_object! {
         #[schemars(length(min = 1))]
         pub roles: Vec<CredentialsRole> => checks::non_empty,
     }
+    secret = [token];
 }
 
 ocpi_object! {
@@ -30,5 +31,26 @@ ocpi_object! {
         pub party_id: CiString<3>,
         /// ISO-3166 alpha-2 country code.
         pub country_code: CiString<2>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let credentials: Credentials = serde_json::from_value(serde_json::json!({
+            "token": "ebf3b399-779f-4497-9b9d-ac6ad3cc44d2",
+            "url": "https://example.com/ocpi/versions",
+            "roles": []
+        }))
+        .unwrap();
+        let shown = format!("{credentials:?}");
+        assert!(!shown.contains("ebf3b399"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("example.com"),
+            "{shown}"
+        );
     }
 }

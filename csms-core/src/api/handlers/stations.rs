@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::locations::require_location;
 use super::{Created, List, as_json, page};
-use crate::api::auth::{Caller, OPERATE, READ};
+use crate::api::auth::{Caller, OPERATE, READ, random_hex};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{
     BootLogEntryDef, ConfigurationKeyDef, ConnectorDef, EvseDef, OcppVersionName, VariableValueDef,
@@ -84,6 +84,19 @@ pub(super) fn routes() -> Vec<Route> {
         )
         .body::<Command>()
         .returns::<CommandResult>(),
+        Route::post(
+            "/stations/{id}/password",
+            "rotateStationPassword",
+            OPERATE,
+            rotate_password,
+        )
+        .summary(
+            "stations",
+            "Generate a new Basic authentication password for the station, replacing any \
+                 earlier one; the answer is the only place it is ever shown (only its hash \
+                 is kept)",
+        )
+        .returns::<NewStationPassword>(),
         Route::get("/stations/{id}/boots", "getStationBoots", READ, boots)
             .summary("stations", "The station's last boots, newest first")
             .query::<BootQuery>()
@@ -127,8 +140,8 @@ async fn configuration(
     }))
 }
 
-/// What it takes to register a station.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// What it takes to register a station. [`Debug`](std::fmt::Debug) leaves out the password.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateStation {
     /// Its identity, as in its connection URL (`/ocpp/<tenant>/<identity>`), unique within
@@ -151,6 +164,19 @@ pub(crate) struct CreateStation {
     /// Whether it is let in (`accepted` when absent).
     #[serde(default)]
     registration: Option<RegistrationStatus>,
+}
+
+impl std::fmt::Debug for CreateStation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateStation")
+            .field("identity", &self.identity)
+            .field("location_id", &self.location_id)
+            .field("group", &self.group)
+            .field("security_profile", &self.security_profile)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("registration", &self.registration)
+            .finish()
+    }
 }
 
 /// The live connection of a station.
@@ -345,6 +371,12 @@ async fn check(
     Ok(())
 }
 
+/// The hash of a station password; fails (503) rather than store a weak one when the
+/// operating system has no random source.
+fn hash(password: &str) -> Result<PasswordHash, ApiError> {
+    PasswordHash::new(password).map_err(|error| ApiError::Unavailable(error.to_string()))
+}
+
 async fn create(
     State(state): State<ApiState>,
     caller: Caller,
@@ -356,7 +388,7 @@ async fn create(
         location_id: input.location_id,
         group: input.group,
         security_profile: input.security_profile,
-        credentials_hash: input.password.as_deref().map(PasswordHash::new),
+        credentials_hash: input.password.as_deref().map(hash).transpose()?,
         registration: input.registration.unwrap_or(RegistrationStatus::Accepted),
     };
     let station = state
@@ -418,6 +450,73 @@ async fn set_registration(
         )
         .await?;
     get_one(State(state), caller, Path(id)).await
+}
+
+/// Characters of a generated station password: 32 lowercase hexadecimal digits, 128 random
+/// bits. Hexadecimal is a valid OCPP 2.x `passwordString` (16 to 40 characters) and the form
+/// OCPP 1.6 prescribes for `AuthorizationKey` (at most 40 hexadecimal digits, at least 16
+/// bytes), so the same password can be set on a station of either version, and needs no
+/// escaping in a Basic authentication header or a JSON body.
+const GENERATED_PASSWORD_BYTES: usize = 16;
+
+/// A freshly generated station password, shown once.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct NewStationPassword {
+    /// The station's identity: the Basic authentication user name.
+    identity: String,
+    /// The new password: 32 hexadecimal characters, valid as OCPP 2.x
+    /// `SecurityCtrlr.BasicAuthPassword` and 1.6 `AuthorizationKey`. It is not stored, only
+    /// its hash: keep it now. The station keeps using its old password until it is given this
+    /// one (for example with a `set_variables` or `change_configuration` command), and the old
+    /// one no longer works from now on.
+    password: String,
+}
+
+impl std::fmt::Debug for NewStationPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewStationPassword")
+            .field("identity", &self.identity)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Generates and stores (hashed) a new password for the station, replacing any earlier one.
+async fn rotate_password(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<NewStationPassword>, ApiError> {
+    let before = find(&state, caller.tenant, id).await?;
+    let password = random_hex(GENERATED_PASSWORD_BYTES)?;
+    let new = NewStation {
+        identity: before.identity.clone(),
+        location_id: before.location_id,
+        group: before.group.clone(),
+        security_profile: before.security_profile,
+        credentials_hash: Some(hash(&password)?),
+        registration: before.registration,
+    };
+    state
+        .inner
+        .store
+        .update_station(caller.tenant, before.id, &new)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    // The audit entry says that it changed, never what to.
+    state
+        .audit(
+            &caller,
+            "station.password",
+            format!("station:{}", before.identity),
+            Some(serde_json::json!({ "has_password": before.credentials_hash.is_some() })),
+            Some(serde_json::json!({ "has_password": true })),
+        )
+        .await?;
+    Ok(Json(NewStationPassword {
+        identity: before.identity,
+        password,
+    }))
 }
 
 /// How many boots to show.
@@ -548,7 +647,7 @@ async fn update(
         group: input.group,
         security_profile: input.security_profile,
         credentials_hash: match input.password.as_deref() {
-            Some(password) => Some(PasswordHash::new(password)),
+            Some(password) => Some(hash(password)?),
             None => before.credentials_hash.clone(),
         },
         registration: input.registration.unwrap_or(before.registration),

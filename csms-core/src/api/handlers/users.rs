@@ -182,7 +182,7 @@ pub(crate) struct CreateKey {
 }
 
 /// An API key as shown: never its hash; the whole key only when it is created.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct KeyView {
     /// Its identifier.
     pub id: ApiKeyId,
@@ -203,6 +203,23 @@ pub(crate) struct KeyView {
     /// The whole key to send as `Authorization: Bearer <key>`; only when created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+}
+
+/// Leaves out the whole key (its secret).
+impl std::fmt::Debug for KeyView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyView")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("prefix", &self.prefix)
+            .field("user_id", &self.user_id)
+            .field("roles", &self.roles)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("revoked_at", &self.revoked_at)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl KeyView {
@@ -247,7 +264,8 @@ pub(crate) async fn new_key(
         user_id,
         name,
         prefix: prefix.clone(),
-        secret_hash: PasswordHash::new(&secret),
+        secret_hash: PasswordHash::of_random_secret(&secret)
+            .map_err(|error| ApiError::Unavailable(error.to_string()))?,
         roles,
         expires_at,
     };

@@ -9,6 +9,11 @@
 //! log: action `station.<command>` (`station.reset`), target `station:<identity>`, the actor,
 //! and as new value `{"request": <the command>, "result": <the CommandResult>}`.
 //!
+//! Values of secret settings (1.6 `AuthorizationKey`, 2.x `SecurityCtrlr.BasicAuthPassword`
+//! and the others [`is_secret_setting`](crate::ocpp::secrets::is_secret_setting) names) are
+//! sent to the station as given, but the audit entry, the log, the answer and the kept
+//! configuration only ever have them as `"<redacted>"` or without a value.
+//!
 //! # JSON
 //!
 //! A command is an object whose `command` member names it, in snake case, with its fields
@@ -80,7 +85,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{OcppError, admission};
+use super::{OcppError, admission, secrets};
 use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus, VariableValue};
 
 mod v16;
@@ -410,6 +415,16 @@ impl CommandResult {
         }
     }
 
+    /// Replaces the values of secret settings in the station's answer and drops them from
+    /// the settings to keep (see [`secrets`](crate::ocpp::secrets)).
+    fn redact(&mut self) {
+        if let Some(response) = &mut self.response {
+            secrets::redact_json(response);
+        }
+        secrets::redact_keys(&mut self.settings.keys);
+        secrets::redact_variables(&mut self.settings.variables);
+    }
+
     fn from_failure(failure: CallFailure) -> CommandResult {
         let outcome = match &failure {
             CallFailure::NotConnected => Outcome::NotConnected,
@@ -458,7 +473,7 @@ impl<S: Store> Commands<S> {
         let address = admission::address(tenant, identity);
         let mut reached = None;
         let too_long = command.check_limits().err();
-        let result = match (station, handle) {
+        let mut result = match (station, handle) {
             (Some(_), _) if too_long.is_some() => {
                 CommandResult::failed(Outcome::Invalid, too_long.unwrap_or_default())
             }
@@ -476,6 +491,18 @@ impl<S: Store> Commands<S> {
                 run(handle, command).await
             }
         };
+        // Secret settings (station passwords) leave no trace in clear: not in the answer,
+        // the audit entry, the log or the kept configuration.
+        result.redact();
+        let mut audited = json!({ "request": command, "result": result });
+        secrets::redact_json(&mut audited);
+        tracing::debug!(
+            station = identity,
+            command = command.name(),
+            outcome = ?result.outcome,
+            request = %audited["request"],
+            "operator command"
+        );
         // The command reached the station (or not): that is audited first, whatever
         // keeping its settings then gives.
         let entry = NewAuditEntry {
@@ -484,7 +511,7 @@ impl<S: Store> Commands<S> {
             action: format!("station.{}", command.name()),
             target: format!("station:{identity}"),
             old_value: None,
-            new_value: Some(json!({ "request": command, "result": result })),
+            new_value: Some(audited),
         };
         self.store.append_audit(tenant, &entry).await?;
         let settings = &result.settings;

@@ -10,14 +10,14 @@ macro_rules! roaming {
 
             use crate::model::{
                 NewRoamingPartner, PartnerStatus, RoamingPartner, RoamingPartnerId, TenantId,
-                TenantRole,
+                TenantRole, TokenHash,
             };
             use crate::store::sql::{from_json, now, parse, to_json};
             use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
 
             const PARTNER_COLUMNS: &str = "id, tenant_id, country_code, party_id, role, \
-                 versions_url, version, our_token, their_token, endpoints, status, created_at, \
-                 updated_at";
+                 versions_url, version, our_token_hash, their_token, endpoints, status, \
+                 created_at, updated_at";
 
             fn partner_from(row: &$row) -> StoreResult<RoamingPartner> {
                 Ok(RoamingPartner {
@@ -25,10 +25,21 @@ macro_rules! roaming {
                     tenant_id: TenantId(row.try_get("tenant_id")?),
                     country_code: row.try_get("country_code")?,
                     party_id: row.try_get("party_id")?,
-                    role: parse("partner role", &row.try_get::<String, _>("role")?, TenantRole::parse)?,
+                    role: parse(
+                        "partner role",
+                        &row.try_get::<String, _>("role")?,
+                        TenantRole::parse,
+                    )?,
                     versions_url: row.try_get("versions_url")?,
                     version: row.try_get("version")?,
-                    our_token: row.try_get("our_token")?,
+                    our_token_hash: row
+                        .try_get::<Option<String>, _>("our_token_hash")?
+                        .map(|hash| {
+                            TokenHash::from_hex(&hash).ok_or_else(|| {
+                                StoreError::corrupt("partner token hash", "not a SHA-256 in hex")
+                            })
+                        })
+                        .transpose()?,
                     their_token: row.try_get("their_token")?,
                     endpoints: from_json(
                         "partner endpoints",
@@ -56,8 +67,8 @@ macro_rules! roaming {
                     let when = now();
                     let row = sqlx::query(&format!(
                         "INSERT INTO roaming_partners (tenant_id, country_code, party_id, role, \
-                         versions_url, version, our_token, their_token, endpoints, status, \
-                         created_at, updated_at) \
+                         versions_url, version, our_token_hash, their_token, endpoints, \
+                         status, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
                          RETURNING {PARTNER_COLUMNS}"
                     ))
@@ -67,7 +78,7 @@ macro_rules! roaming {
                     .bind(new.role.as_str())
                     .bind(&new.versions_url)
                     .bind(&new.version)
-                    .bind(&new.our_token)
+                    .bind(new.our_token_hash.as_ref().map(TokenHash::as_str))
                     .bind(&new.their_token)
                     .bind(to_json("partner endpoints", &new.endpoints)?)
                     .bind(new.status.as_str())
@@ -101,9 +112,10 @@ macro_rules! roaming {
                     token: &str,
                 ) -> StoreResult<Option<RoamingPartner>> {
                     sqlx::query(&format!(
-                        "SELECT {PARTNER_COLUMNS} FROM roaming_partners WHERE our_token = $1"
+                        "SELECT {PARTNER_COLUMNS} FROM roaming_partners \
+                         WHERE our_token_hash = $1"
                     ))
-                    .bind(token)
+                    .bind(TokenHash::of(token).as_str())
                     .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
@@ -146,7 +158,7 @@ macro_rules! roaming {
                 ) -> StoreResult<Option<RoamingPartner>> {
                     sqlx::query(&format!(
                         "UPDATE roaming_partners SET country_code = $3, party_id = $4, \
-                         role = $5, versions_url = $6, version = $7, our_token = $8, \
+                         role = $5, versions_url = $6, version = $7, our_token_hash = $8, \
                          their_token = $9, endpoints = $10, status = $11, updated_at = $12 \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {PARTNER_COLUMNS}"
                     ))
@@ -157,7 +169,7 @@ macro_rules! roaming {
                     .bind(update.role.as_str())
                     .bind(&update.versions_url)
                     .bind(&update.version)
-                    .bind(&update.our_token)
+                    .bind(update.our_token_hash.as_ref().map(TokenHash::as_str))
                     .bind(&update.their_token)
                     .bind(to_json("partner endpoints", &update.endpoints)?)
                     .bind(update.status.as_str())

@@ -69,7 +69,7 @@ macro_rules! stations {
                     credentials_hash: hash
                         .map(|hash| {
                             PasswordHash::parse(&hash).ok_or_else(|| {
-                                StoreError::corrupt("station credentials", "not a sha256$salt$hash")
+                                StoreError::corrupt("station credentials", "not a known password hash form")
                             })
                         })
                         .transpose()?,

@@ -42,7 +42,7 @@ macro_rules! users {
                     name: row.try_get("name")?,
                     prefix: row.try_get("prefix")?,
                     secret_hash: Some(PasswordHash::parse(&hash).ok_or_else(|| {
-                        StoreError::corrupt("API key hash", "not a sha256$salt$hash")
+                        StoreError::corrupt("API key hash", "not a known password hash form")
                     })?),
                     roles: from_json("API key roles", &row.try_get::<String, _>("roles")?)?,
                     created_at: row.try_get("created_at")?,
