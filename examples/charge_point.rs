@@ -1,9 +1,15 @@
 //! A simulated charging station of OCPP 1.6 or 2.0.1.
 //!
 //! ```text
-//! cargo run --example charge_point -- --url ws://127.0.0.1:9000/ocpp --id CP-1 --version 1.6|2.0.1
-//!     [--password PASSWORD] [--id-tag TAG] [--meter-interval SECONDS] [--meter-values N] [--once]
+//! cargo run --example charge_point -- --url ws://127.0.0.1:9000/ocpp/1 --id CP-1 --version 1.6|2.0.1
+//!     [--password PASSWORD] [--ca PEM] [--cert PEM --key PEM]
+//!     [--id-tag TAG] [--meter-interval SECONDS] [--meter-values N] [--once]
 //! ```
+//!
+//! The URL is the CSMS endpoint to which the identity is appended. With `wss://` URLs,
+//! `--ca` names the authorities it trusts for the CSMS's certificate, and `--cert`/`--key` its
+//! own client certificate (security profile 3); `--password` is its Basic password (profiles
+//! 1 and 2).
 //!
 //! It boots, reports its connector available, authorizes a token, runs a full transaction
 //! with N periodic meter values (default 3, every 10 s), and stops it. Then it stays
@@ -18,6 +24,7 @@
 //! for the connection to come back and are delivered then, the same message again if it was
 //! in flight when the connection dropped, so the CSMS sees each of them at least once.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ev_backend::ocpp_server::client::{ChargePoint, ChargePointConfig};
+use ev_backend::ocpp_server::tls;
 use ev_backend::ocpp_server::{CallFailure, Context, Router, StationHandle};
 use ev_backend::ocpp_types::{OcppCall, OcppMessage, OcppVersion, v16, v201};
 use serde_json::{Value, json};
@@ -32,6 +40,7 @@ use tokio::sync::Notify;
 use tracing::{info, warn};
 
 const USAGE: &str = "usage: charge_point --url URL --id ID --version 1.6|2.0.1 [--password P] \
+                     [--ca PEM] [--cert PEM --key PEM] \
                      [--id-tag TAG] [--meter-interval SECONDS] [--meter-values N] [--once]";
 
 /// The command line. Not `Debug`: it holds the station password.
@@ -41,6 +50,10 @@ struct Args {
     id: String,
     version: OcppVersion,
     password: Option<String>,
+    /// Who it trusts for the CSMS's certificate (`wss://`).
+    ca: Option<PathBuf>,
+    /// Its client certificate and key (security profile 3).
+    certificate: Option<(PathBuf, PathBuf)>,
     id_tag: String,
     meter_interval: Duration,
     meter_values: u32,
@@ -50,11 +63,14 @@ struct Args {
 fn parse_args() -> Option<Args> {
     let mut args = std::env::args().skip(1);
     let (mut url, mut id, mut version) = (None, None, None);
+    let (mut cert, mut key) = (None, None);
     let mut parsed = Args {
         url: String::new(),
         id: String::new(),
         version: OcppVersion::V16,
         password: None,
+        ca: None,
+        certificate: None,
         id_tag: "AABBCCDD".to_owned(),
         meter_interval: Duration::from_secs(10),
         meter_values: 3,
@@ -67,6 +83,9 @@ fn parse_args() -> Option<Args> {
             "--id" => id = args.next(),
             "--version" => version = args.next()?.parse::<OcppVersion>().ok(),
             "--password" => parsed.password = args.next(),
+            "--ca" => parsed.ca = Some(PathBuf::from(args.next()?)),
+            "--cert" => cert = Some(PathBuf::from(args.next()?)),
+            "--key" => key = Some(PathBuf::from(args.next()?)),
             "--id-tag" => parsed.id_tag = args.next()?,
             "--meter-interval" => {
                 parsed.meter_interval = Duration::from_secs_f64(args.next()?.parse().ok()?)
@@ -74,6 +93,14 @@ fn parse_args() -> Option<Args> {
             "--meter-values" => parsed.meter_values = args.next()?.parse().ok()?,
             _ => return None,
         }
+    }
+    parsed.certificate = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => return None,
+    };
+    if parsed.certificate.is_some() && parsed.ca.is_none() {
+        return None;
     }
     parsed.url = url?;
     parsed.id = id?;
@@ -192,6 +219,13 @@ async fn run(args: Args) -> Result<(), Error> {
     let mut config = ChargePointConfig::new(args.url.clone(), args.id.clone());
     config.versions = vec![args.version];
     config.password = args.password.clone();
+    if let Some(ca) = &args.ca {
+        let client = match &args.certificate {
+            Some((cert, key)) => Some((tls::read_certificates(cert)?, tls::read_private_key(key)?)),
+            None => None,
+        };
+        config.tls = Some(tls::client_config(tls::read_roots(ca)?, client)?);
+    }
     let router = match args.version {
         OcppVersion::V16 => v16_commands(csms.clone(), Arc::clone(&station), args.clone()),
         _ => v201_commands(csms.clone(), Arc::clone(&station), args.clone()),

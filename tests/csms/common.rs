@@ -65,6 +65,8 @@ pub(crate) struct Csms {
     pub(crate) ocpp_url: String,
     /// The OCPP listener's address, such as `127.0.0.1:9000`.
     pub(crate) ocpp: String,
+    /// The TLS listener's address, when it serves one (`--listen-ocpp-tls`).
+    pub(crate) ocpp_tls: Option<String>,
     /// The admin API's address, such as `127.0.0.1:8080`.
     pub(crate) api: String,
     /// What it printed on standard output, line by line, as it comes.
@@ -98,6 +100,7 @@ impl Csms {
             child,
             ocpp_url: String::new(),
             ocpp: String::new(),
+            ocpp_tls: None,
             api: String::new(),
             lines,
             printed: Vec::new(),
@@ -109,6 +112,8 @@ impl Csms {
                 csms.ocpp_url = format!("ws://{addr}/ocpp");
             } else if let Some(addr) = field.strip_prefix("api=") {
                 csms.api = addr.to_owned();
+            } else if let Some(addr) = field.strip_prefix("ocpp-tls=") {
+                csms.ocpp_tls = Some(addr.to_owned());
             }
         }
         assert!(!csms.api.is_empty(), "no API address in {ready:?}");
@@ -159,6 +164,17 @@ impl Csms {
     pub(crate) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// An API client with the demo tenant's admin key, as `--demo` prints it.
+    pub(crate) fn demo_api(&mut self) -> Api {
+        const PREFIX: &str = "demo admin key: ";
+        let printed = self.printed.iter().find(|line| line.starts_with(PREFIX));
+        let line = match printed {
+            Some(line) => line.clone(),
+            None => self.wait_for_line(|line| line.starts_with(PREFIX)),
+        };
+        self.api(line[PREFIX.len()..].trim())
     }
 
     /// An API client with `key`.

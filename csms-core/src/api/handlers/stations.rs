@@ -158,7 +158,8 @@ pub(crate) struct CreateStation {
     #[serde(default)]
     security_profile: u8,
     /// Its Basic authentication password (profiles 1 and 2), 16 to 40 characters; only its
-    /// hash is kept.
+    /// hash is kept. Without one, a station of profile 1 or 2 cannot connect until one is
+    /// set (`POST /stations/{id}/password` generates one).
     #[serde(default)]
     password: Option<String>,
     /// Whether it is let in (`accepted` when absent).
@@ -321,12 +322,7 @@ fn valid_identity(identity: &str) -> bool {
 }
 
 /// Checks what a station would be registered with.
-async fn check(
-    state: &ApiState,
-    caller: &Caller,
-    input: &CreateStation,
-    has_password: bool,
-) -> Result<(), ApiError> {
+async fn check(state: &ApiState, caller: &Caller, input: &CreateStation) -> Result<(), ApiError> {
     if !valid_identity(&input.identity) {
         return Err(ApiError::Invalid(format!(
             "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
@@ -351,19 +347,14 @@ async fn check(
             ));
         }
     }
-    let needs_password = matches!(input.security_profile, 1 | 2);
-    match &input.password {
-        Some(password) if !(16..=40).contains(&password.len()) => {
-            return Err(ApiError::Invalid(
-                "password must have 16 to 40 characters".to_owned(),
-            ));
-        }
-        None if needs_password && !has_password => {
-            return Err(ApiError::Invalid(
-                "security profiles 1 and 2 need a password".to_owned(),
-            ));
-        }
-        _ => {}
+    // A station of profile 1 or 2 without a password may be registered: it cannot connect
+    // until one is set (`POST /stations/{id}/password` generates one).
+    if let Some(password) = &input.password
+        && !(16..=40).contains(&password.len())
+    {
+        return Err(ApiError::Invalid(
+            "password must have 16 to 40 characters".to_owned(),
+        ));
     }
     if let Some(location) = input.location_id {
         require_location(state, caller.tenant, location).await?;
@@ -382,7 +373,7 @@ async fn create(
     caller: Caller,
     Body(input): Body<CreateStation>,
 ) -> Result<Created<StationView>, ApiError> {
-    check(&state, &caller, &input, false).await?;
+    check(&state, &caller, &input).await?;
     let new = NewStation {
         identity: input.identity,
         location_id: input.location_id,
@@ -640,7 +631,7 @@ async fn update(
     Body(input): Body<CreateStation>,
 ) -> Result<Json<StationView>, ApiError> {
     let before = find(&state, caller.tenant, id).await?;
-    check(&state, &caller, &input, before.credentials_hash.is_some()).await?;
+    check(&state, &caller, &input).await?;
     let new = NewStation {
         identity: input.identity,
         location_id: input.location_id,
