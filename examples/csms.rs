@@ -220,6 +220,24 @@ async fn run<S: Store + 'static>(
     };
 
     let csms = Csms::new(Arc::clone(&store), CsmsConfig::default());
+    // The reconciliation job: sessions that ended without their CDR or their count on the
+    // token (the process stopped between a stop and what follows it) are settled at start
+    // and every minute after.
+    let settling = {
+        let csms = csms.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(error) = csms
+                    .settle_ended_sessions(chrono::Duration::seconds(30))
+                    .await
+                {
+                    tracing::warn!(%error, "ended sessions not settled");
+                }
+            }
+        })
+    };
     let server = Arc::new(
         Server::bind(
             &args.listen_ocpp,
@@ -270,6 +288,7 @@ async fn run<S: Store + 'static>(
     if let Some(task) = metrics_task {
         let _ = task.await;
     }
+    settling.abort();
     info!(stations = server.stations().len(), "shutting down");
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;

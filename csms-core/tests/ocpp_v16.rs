@@ -9,7 +9,9 @@ use csms_core::model::{
     Actor, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope, TokenStatus,
     TransactionRef, UnknownStationPolicy,
 };
-use csms_core::store::{AuditStore, CdrStore, SessionStore, StationStore, Store, TenantStore};
+use csms_core::store::{
+    AuditStore, CdrStore, SessionStore, StationStore, Store, TenantStore, TokenStore,
+};
 use csms_core::tariff::simple;
 use ocpp_server::{CallFailure, Router};
 use ocpp_support::{HEARTBEAT, Harness, RETRY, sqlite};
@@ -564,4 +566,83 @@ async fn a_retried_start_is_not_its_own_concurrent_session() {
         second.id_tag_info.status,
         v16::AuthorizationStatus::ConcurrentTx
     );
+}
+
+/// The CSMS stops between a stop it committed and what follows it (here: the stop written
+/// straight to the store, as a crash would leave it): the reconciliation job issues the
+/// session's CDR and counts it on its token, once, however often it runs; a retried start
+/// counts the session once too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_ended_without_its_cdr_is_settled_once() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CP-SETTLE").await;
+    let token = h.token("TAG-SETTLE", |_| {}).await;
+    let cp = h
+        .connect("CP-SETTLE", OcppVersion::V16, Router::new())
+        .await;
+    boot(&cp).await;
+    let t0 = Utc::now() - Duration::minutes(30);
+    let start = v16::StartTransactionRequest::new(1, "TAG-SETTLE", 1000, t0);
+    let started = cp.call(&start).await.expect("start answered");
+    cp.call(&start).await.expect("retried start answered");
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, &started.transaction_id.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    let stop = csms_core::model::SessionStop {
+        stopped_at: t0 + Duration::minutes(20),
+        meter_stop_wh: Some(dec("7000")),
+        status: SessionStatus::Completed,
+        reason: Some("Local".into()),
+        offline: false,
+        seq_no: None,
+    };
+    h.store
+        .stop_session(h.tenant, session.id, &stop)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        h.store
+            .cdr_of_session(h.tenant, session.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let settled = h
+        .csms
+        .settle_ended_sessions(Duration::seconds(0))
+        .await
+        .unwrap();
+    assert_eq!((settled.found, settled.with_cdr), (1, 1));
+    let cdr = h
+        .store
+        .cdr_of_session(h.tenant, session.id)
+        .await
+        .unwrap()
+        .expect("the CDR is issued");
+    assert_eq!(cdr.energy_wh, dec("6000"));
+    let usage = || async {
+        h.store
+            .token(h.tenant, token.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .usage
+    };
+    let counted = usage().await;
+    assert_eq!(counted.sessions, 1, "the retried start counts once");
+    assert_eq!(counted.energy_kwh_month, dec("6"));
+
+    // Nothing is left to settle, and settling again changes nothing.
+    let again = h
+        .csms
+        .settle_ended_sessions(Duration::seconds(0))
+        .await
+        .unwrap();
+    assert_eq!(again.found, 0);
+    assert_eq!(usage().await, counted);
 }

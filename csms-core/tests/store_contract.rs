@@ -46,7 +46,7 @@ use operations::{
     charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
 };
 use tariffs::tariffs_assigned_and_resolved;
-use usage::token_usage_counts_atomically;
+use usage::{a_session_is_counted_once, token_usage_counts_atomically};
 use write_path::{
     concurrent_writes_fail_alone, meter_readings_kept_once_never_dropped,
     writes_wait_for_a_held_transaction,
@@ -1352,6 +1352,7 @@ contract!(
     tariffs_assigned_and_resolved,
     cdrs_issued_once_and_immutable,
     token_usage_counts_atomically,
+    a_session_is_counted_once,
     people_and_tokens_managed,
     places_and_stations_managed,
     sessions_and_audit_listed,

@@ -63,7 +63,11 @@
 //!   (`station.cost_details`, with the transaction id; `station.periodic_event_stream`).
 //!
 //! When a session ends, [`cdr`] issues its CDR, and the token's usage counters get its
-//! energy and cost (in the token's time zone's day and month).
+//! energy and cost (in the token's time zone's day and month); a session's start is counted
+//! on its token too. Each of these happens once per session however often it is attempted
+//! (a CDR per session, a count per session and kind), so a stop retried after a failure
+//! between the steps completes what is missing, and the reconciliation job
+//! ([`Csms::settle_ended_sessions`]) settles sessions that a crash left without them.
 //!
 //! # Energy
 //!
@@ -105,13 +109,22 @@ pub use error::OcppError;
 pub const SUPERSEDED: &str = "SupersededByNewTransaction";
 
 use crate::model::{
-    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, Station, Tenant,
-    Token,
+    Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, SessionId,
+    Station, Tenant, Token,
 };
 use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
 use boot::BootIntervals;
 use transaction::ThisSession;
+
+/// What a pass of [`Csms::settle_ended_sessions`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Sessions found unsettled (without their CDR or their count on the token).
+    pub found: usize,
+    /// Of those, the sessions that now have their CDR.
+    pub with_cdr: usize,
+}
 
 /// Settings of a [`Csms`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,34 +293,33 @@ impl<S: Store + 'static> Csms<S> {
         Ok(authorize::authorize(token, &ctx))
     }
 
-    /// Counts a new session on its token.
-    async fn count_session_start(&self, token: &Token, at: DateTime<Utc>) -> Result<(), OcppError> {
+    /// Counts `session`, which started at `at`, on its token: once, however often its
+    /// start is delivered.
+    async fn count_session_start(
+        &self,
+        token: &Token,
+        session: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<(), OcppError> {
         self.store
-            .record_token_session(token.tenant_id, token.id, at)
+            .record_token_session(token.tenant_id, token.id, Some(session), at)
             .await?;
         Ok(())
     }
 
-    /// What follows the end of a session (`ended_now`: this message ended it; retries of
-    /// the stop come here too): its CDR (issued once), and its energy and cost on the
-    /// token's day and month counters, counted when the CDR is issued (or, for a session
-    /// that cannot be priced, when it ends).
-    async fn session_ended(
-        &self,
-        session: &ChargingSession,
-        ended_now: bool,
-    ) -> Result<Option<Cdr>, OcppError> {
+    /// What follows the end of a session, for the message that ended it, its retries and
+    /// the reconciliation after a crash alike: its CDR (issued once), and its energy and
+    /// cost on the token's day and month counters (counted once, at zero cost for a session
+    /// that cannot be priced). Each step is idempotent, so a failure between them is made
+    /// good by the next attempt ([`Csms::settle_ended_sessions`]).
+    async fn session_ended(&self, session: &ChargingSession) -> Result<Option<Cdr>, OcppError> {
         let values = self
             .store
             .meter_values(session.tenant_id, session.id)
             .await?;
         let energy_wh = session_energy_wh(session, &values);
         let issued = self.issue_cdr(session, &values, energy_wh).await?;
-        let count = match &issued {
-            Some((_, created)) => *created,
-            None => ended_now,
-        };
-        if count && let Some(token_id) = session.token_id {
+        if let Some(token_id) = session.token_id {
             let amount = issued
                 .as_ref()
                 .map(|(cdr, _)| cdr.total_cost_incl_vat.unwrap_or(cdr.total_cost_excl_vat))
@@ -316,6 +328,7 @@ impl<S: Store + 'static> Csms<S> {
                 .record_token_usage(
                     session.tenant_id,
                     token_id,
+                    Some(session.id),
                     energy_wh.unwrap_or_default(),
                     amount,
                     session.stopped_at.unwrap_or_else(Utc::now),
@@ -323,6 +336,43 @@ impl<S: Store + 'static> Csms<S> {
                 .await?;
         }
         Ok(issued.map(|(cdr, _)| cdr))
+    }
+
+    /// The reconciliation job's pass: settles every session that ended more than `grace`
+    /// ago without its CDR or its count on the token (the CSMS stopped, or the store
+    /// failed, between a stop and what follows it), as its stop would have, a page of 100
+    /// at a time. Returns how many it found and how many of those got their CDR; a session
+    /// that cannot be priced stays without one, logged, and is tried again on the next
+    /// pass. Run it periodically (the `csms` example does, every minute).
+    pub async fn settle_ended_sessions(&self, grace: Duration) -> Result<Settled, OcppError> {
+        const PAGE: u32 = 100;
+        let ended_before = Utc::now() - grace;
+        let mut settled = Settled::default();
+        let mut after = None;
+        loop {
+            let due = self
+                .store
+                .sessions_to_settle(ended_before, after, PAGE)
+                .await?;
+            for session in &due {
+                settled.found += 1;
+                if self.session_ended(session).await?.is_some() {
+                    settled.with_cdr += 1;
+                }
+            }
+            match due.last() {
+                Some(last) if due.len() == PAGE as usize => after = Some(last.id),
+                _ => break,
+            }
+        }
+        if settled.found > 0 {
+            tracing::info!(
+                found = settled.found,
+                with_cdr = settled.with_cdr,
+                "ended sessions settled"
+            );
+        }
+        Ok(settled)
     }
 
     /// Appends a station's report to the audit log.

@@ -148,10 +148,11 @@ impl<S: Store + 'static> Csms<S> {
                 }
             }
         };
-        if start.created
-            && let Some(token) = token
-        {
-            self.count_session_start(token, new.started_at).await?;
+        // Counted once per session: a retried start, or one whose first attempt failed
+        // after the session was stored, counts it if nothing did yet.
+        if let Some(token) = token {
+            self.count_session_start(token, start.session.id, new.started_at)
+                .await?;
         }
         if let Some(ended) = &start.superseded {
             tracing::warn!(
@@ -160,7 +161,7 @@ impl<S: Store + 'static> Csms<S> {
                 "a new start on the connector ended its session that never got a stop"
             );
             if ended.status.is_final() {
-                self.session_ended(ended, true).await?;
+                self.session_ended(ended).await?;
             }
         }
         Ok(start)
@@ -173,15 +174,12 @@ impl<S: Store + 'static> Csms<S> {
         session: &ChargingSession,
         stop: &SessionStop,
     ) -> Result<Option<Cdr>, OcppError> {
-        let was_running = !session.status.is_final();
         let stopped = self
             .store
             .stop_session(session.tenant_id, session.id, stop)
             .await?;
         match stopped {
-            Some(stopped) if stopped.status.is_final() => {
-                self.session_ended(&stopped, was_running).await
-            }
+            Some(stopped) if stopped.status.is_final() => self.session_ended(&stopped).await,
             _ => Ok(None),
         }
     }
@@ -298,7 +296,7 @@ impl<S: Store + 'static> Csms<S> {
             self.end_session(&session, &stop).await?
         } else if report.kind == EventKind::Ended && session.status.is_final() {
             // A retried Ended: the CDR issued before, for its total cost.
-            self.session_ended(&session, false).await?
+            self.session_ended(&session).await?
         } else {
             None
         };

@@ -80,6 +80,19 @@ pub trait SessionStore: Send + Sync {
         stop: &SessionStop,
     ) -> StoreResult<Option<ChargingSession>>;
 
+    /// Up to `limit` sessions of any tenant that ended before `ended_before` and are not
+    /// settled: without their CDR, or with a token their usage was not counted on (a crash
+    /// or a store failure between a stop and what follows it). By id (session ids are
+    /// unique across tenants), after `after`: the reconciliation job
+    /// ([`Csms::settle_ended_sessions`](crate::ocpp::Csms::settle_ended_sessions)) walks
+    /// them page by page.
+    async fn sessions_to_settle(
+        &self,
+        ended_before: DateTime<Utc>,
+        after: Option<SessionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChargingSession>>;
+
     /// The sessions started in `[from, to)`, oldest first.
     async fn sessions_started_between(
         &self,

@@ -67,6 +67,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "partner tokens we issue hashed, secret station settings forgotten",
         include_str!("../../migrations/sqlite/0011_secrets_at_rest.sql"),
     ),
+    (
+        12,
+        "what is counted on a token, once per session",
+        include_str!("../../migrations/sqlite/0012_token_counts.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -125,6 +130,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         11,
         "partner tokens we issue hashed, secret station settings forgotten",
         include_str!("../../migrations/postgres/0011_secrets_at_rest.sql"),
+    ),
+    (
+        12,
+        "what is counted on a token, once per session",
+        include_str!("../../migrations/postgres/0012_token_counts.sql"),
     ),
 ];
 

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     ApiKey, ApiKeyId, AuditEntry, NewApiKey, NewAuditEntry, NewTenant, NewToken, NewUser,
-    NewVehicle, Tenant, TenantId, TenantSettings, Token, TokenFilter, TokenId, TokenStatus,
-    TokenUsage, User, UserId, UserUpdate, Vehicle, VehicleId,
+    NewVehicle, SessionId, Tenant, TenantId, TenantSettings, Token, TokenFilter, TokenId,
+    TokenStatus, TokenUsage, User, UserId, UserUpdate, Vehicle, VehicleId,
 };
 
 /// Tenants.
@@ -135,12 +135,15 @@ pub trait TokenStore: Send + Sync {
     /// one transaction that holds the token's row: concurrent calls all count. The day and
     /// month are those of `at` in the token's time zone (its restrictions' zone, else the
     /// tenant's); counters of an earlier day or month start again from zero (see
-    /// [`TokenUsage::record`]). The counters as they now are, or `None` if `tenant` has no
+    /// [`TokenUsage::record`]). With `session`, what that session used is counted once, in
+    /// the same transaction: counting it again (a retried stop, the reconciliation after a
+    /// crash) changes nothing. The counters as they now are, or `None` if `tenant` has no
     /// such token.
     async fn record_token_usage(
         &self,
         tenant: TenantId,
         id: TokenId,
+        session: Option<SessionId>,
         energy_wh: Decimal,
         amount: Decimal,
         at: DateTime<Utc>,
@@ -148,12 +151,13 @@ pub trait TokenStore: Send + Sync {
 
     /// Counts a session started at `at` on a token (its `sessions` counter and last use),
     /// in one transaction that holds the token's row, like
-    /// [`record_token_usage`](TokenStore::record_token_usage). The counters as they now
-    /// are, or `None` if `tenant` has no such token.
+    /// [`record_token_usage`](TokenStore::record_token_usage), and, with `session`, once per
+    /// session. The counters as they now are, or `None` if `tenant` has no such token.
     async fn record_token_session(
         &self,
         tenant: TenantId,
         id: TokenId,
+        session: Option<SessionId>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<TokenUsage>>;
 }

@@ -1,10 +1,10 @@
 //! Token usage counters, added to atomically.
 
 use chrono::{TimeZone, Utc};
-use csms_core::model::{NewToken, TokenId, TokenKind};
+use csms_core::model::{NewStation, NewToken, TokenId, TokenKind};
 use csms_core::store::Store;
 
-use super::{dec, tenant};
+use super::{dec, start_16, tenant, time, unique};
 
 /// Day and month counters follow the tenant's time zone (Europe/Amsterdam), and
 /// concurrent additions all count.
@@ -23,7 +23,7 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
 
     // 22:30 UTC is 23:30 in Amsterdam on March 1st.
     let usage = store
-        .record_token_usage(a, token.id, dec("1500"), dec("0.45"), utc(1, 22, 30))
+        .record_token_usage(a, token.id, None, dec("1500"), dec("0.45"), utc(1, 22, 30))
         .await
         .expect("record")
         .expect("token");
@@ -31,7 +31,7 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
     assert_eq!(usage.energy_kwh_day, dec("1.5"));
     // 23:30 UTC is already March 2nd there: the day counters start again.
     let usage = store
-        .record_token_usage(a, token.id, dec("500"), dec("0.15"), utc(1, 23, 30))
+        .record_token_usage(a, token.id, None, dec("500"), dec("0.15"), utc(1, 23, 30))
         .await
         .expect("record")
         .expect("token");
@@ -50,7 +50,7 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .record_token_usage(a, token.id, dec("100"), dec("0.10"), utc(2, 8, 0))
+                    .record_token_usage(a, token.id, None, dec("100"), dec("0.10"), utc(2, 8, 0))
                     .await
             })
         })
@@ -64,10 +64,12 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
             let store = store.clone();
             tokio::spawn(async move {
                 if n % 2 == 0 {
-                    store.record_token_session(a, token.id, utc(2, 7, 0)).await
+                    store
+                        .record_token_session(a, token.id, None, utc(2, 7, 0))
+                        .await
                 } else {
                     store
-                        .record_token_usage(a, token.id, dec("0"), dec("0"), utc(2, 7, 30))
+                        .record_token_usage(a, token.id, None, dec("0"), dec("0"), utc(2, 7, 30))
                         .await
                 }
             })
@@ -94,21 +96,21 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
     // Tenant B cannot count on A's token; an unknown token is `None`.
     assert_eq!(
         store
-            .record_token_usage(b, token.id, dec("100"), dec("1"), utc(2, 9, 0))
+            .record_token_usage(b, token.id, None, dec("100"), dec("1"), utc(2, 9, 0))
             .await
             .expect("record"),
         None
     );
     assert_eq!(
         store
-            .record_token_session(b, token.id, utc(2, 9, 0))
+            .record_token_session(b, token.id, None, utc(2, 9, 0))
             .await
             .expect("record"),
         None
     );
     assert_eq!(
         store
-            .record_token_usage(a, TokenId(i64::MAX), dec("1"), dec("1"), utc(2, 9, 0))
+            .record_token_usage(a, TokenId(i64::MAX), None, dec("1"), dec("1"), utc(2, 9, 0))
             .await
             .expect("record"),
         None
@@ -122,4 +124,65 @@ pub(crate) async fn token_usage_counts_atomically<S: Store + Clone + 'static>(st
             .usage,
         now.usage
     );
+}
+
+/// What a session uses, and its start, count once on its token, however often they are
+/// counted (a retried stop, the reconciliation after a crash), and concurrently too.
+pub(crate) async fn a_session_is_counted_once<S: Store + Clone + 'static>(store: &S) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let token = store
+        .create_token(t, &NewToken::accepted("TAG-ONCE", TokenKind::Rfid))
+        .await
+        .expect("token");
+    let (session, _) = store
+        .start_session(t, &start_16(station.id, 1, time(9, 0, 0)))
+        .await
+        .expect("session");
+    let counts: Vec<_> = (0..6)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    store
+                        .record_token_session(t, token.id, Some(session.id), time(9, 0, 0))
+                        .await
+                } else {
+                    store
+                        .record_token_usage(
+                            t,
+                            token.id,
+                            Some(session.id),
+                            dec("2500"),
+                            dec("1.25"),
+                            time(10, 0, 0),
+                        )
+                        .await
+                }
+            })
+        })
+        .collect();
+    for count in counts {
+        count.await.expect("task").expect("count").expect("token");
+    }
+    let usage = store
+        .token(t, token.id)
+        .await
+        .expect("read")
+        .expect("token")
+        .usage;
+    assert_eq!(usage.sessions, 1);
+    assert_eq!(usage.energy_kwh_month, dec("2.5"));
+    assert_eq!(usage.amount_month, dec("1.25"));
+    // Without a session, every call counts (an operator's correction).
+    store
+        .record_token_usage(t, token.id, None, dec("500"), dec("0"), time(11, 0, 0))
+        .await
+        .expect("count")
+        .expect("token");
+    let usage = store.token(t, token.id).await.unwrap().unwrap().usage;
+    assert_eq!(usage.energy_kwh_month, dec("3"));
 }

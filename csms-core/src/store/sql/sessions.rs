@@ -716,6 +716,33 @@ macro_rules! sessions {
                     .collect()
                 }
 
+                async fn sessions_to_settle(
+                    &self,
+                    ended_before: DateTime<Utc>,
+                    after: Option<SessionId>,
+                    limit: u32,
+                ) -> StoreResult<Vec<ChargingSession>> {
+                    sqlx::query(&format!(
+                        "SELECT {SESSION_COLUMNS} FROM sessions s \
+                         WHERE s.status IN ('completed', 'failed') AND s.stopped_at < $1 \
+                         AND s.id > $3 \
+                         AND (NOT EXISTS (SELECT 1 FROM cdrs c \
+                                 WHERE c.tenant_id = s.tenant_id AND c.session_id = s.id) \
+                              OR (s.token_id IS NOT NULL AND NOT EXISTS ( \
+                                 SELECT 1 FROM token_counts k WHERE k.tenant_id = s.tenant_id \
+                                 AND k.session_id = s.id AND k.kind = 'usage'))) \
+                         ORDER BY s.id LIMIT $2"
+                    ))
+                    .bind(at(ended_before))
+                    .bind(i64::from(limit))
+                    .bind(after.map_or(0, |id| id.0))
+                    .fetch_all(&self.readers)
+                    .await?
+                    .iter()
+                    .map(session_from)
+                    .collect()
+                }
+
                 async fn sessions_of_owner(
                     &self,
                     tenant: TenantId,

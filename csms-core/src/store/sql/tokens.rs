@@ -11,7 +11,8 @@ macro_rules! tokens {
             use chrono::{DateTime, Utc};
 
             use crate::model::{
-                NewToken, TenantId, TenantSettings, Token, TokenId, TokenKind, TokenRestrictions,
+                NewToken, SessionId, TenantId, TenantSettings, Token, TokenId, TokenKind,
+                TokenRestrictions,
                 TokenFilter, TokenStatus, TokenUsage, UserId, VehicleId,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
@@ -49,10 +50,13 @@ macro_rules! tokens {
             /// row; `change` gets the counters and the token's time zone (its restrictions',
             /// else its tenant's). The counters as changed, or `None` if `tenant` has no
             /// such token.
+            /// Changes a token's usage counters in one transaction that holds its row; with
+            /// `once`, only if that session's count of that kind was not made before.
             async fn change_usage(
                 store: &$store,
                 tenant: TenantId,
                 id: TokenId,
+                once: Option<(SessionId, &'static str)>,
                 change: impl FnOnce(&mut TokenUsage, chrono_tz::Tz) + Send,
             ) -> StoreResult<Option<TokenUsage>> {
                 let mut tx = store.pool.begin_with(BEGIN_WRITE).await?;
@@ -68,6 +72,23 @@ macro_rules! tokens {
                 if held.rows_affected() == 0 {
                     return Ok(None);
                 }
+                let first_count = match once {
+                    Some((session, kind)) => {
+                        sqlx::query(
+                            "INSERT INTO token_counts (tenant_id, session_id, kind) \
+                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(tenant.0)
+                        .bind(session.0)
+                        .bind(kind)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::on("session counted"))?
+                        .rows_affected()
+                            > 0
+                    }
+                    None => true,
+                };
                 let row = sqlx::query(
                     "SELECT k.usage, k.restrictions, t.settings FROM tokens k \
                      JOIN tenants t ON t.id = k.tenant_id WHERE k.tenant_id = $1 AND k.id = $2",
@@ -82,6 +103,9 @@ macro_rules! tokens {
                     from_json("token restrictions", &row.try_get::<String, _>("restrictions")?)?;
                 let settings: TenantSettings =
                     from_json("tenant settings", &row.try_get::<String, _>("settings")?)?;
+                if !first_count {
+                    return Ok(Some(usage));
+                }
                 let zone_name = restrictions.time_zone.unwrap_or(settings.time_zone);
                 let zone: chrono_tz::Tz = zone_name.parse().map_err(|_| StoreError::Invalid {
                     what: "token time zone",
@@ -210,12 +234,14 @@ macro_rules! tokens {
                     &self,
                     tenant: TenantId,
                     id: TokenId,
+                    session: Option<SessionId>,
                     energy_wh: Decimal,
                     amount: Decimal,
                     when: DateTime<Utc>,
                 ) -> StoreResult<Option<TokenUsage>> {
                     let when = at(when);
-                    change_usage(self, tenant, id, move |usage, zone| {
+                    let once = session.map(|session| (session, "usage"));
+                    change_usage(self, tenant, id, once, move |usage, zone| {
                         let day = when.with_timezone(&zone).date_naive();
                         usage.record(energy_wh / Decimal::ONE_THOUSAND, amount, day, when);
                     })
@@ -226,11 +252,15 @@ macro_rules! tokens {
                     &self,
                     tenant: TenantId,
                     id: TokenId,
+                    session: Option<SessionId>,
                     when: DateTime<Utc>,
                 ) -> StoreResult<Option<TokenUsage>> {
                     let when = at(when);
-                    change_usage(self, tenant, id, move |usage, _| usage.record_session(when))
-                        .await
+                    let once = session.map(|session| (session, "start"));
+                    change_usage(self, tenant, id, once, move |usage, _| {
+                        usage.record_session(when)
+                    })
+                    .await
                 }
 
                 async fn list_tokens(
