@@ -100,7 +100,7 @@ impl SetNetworkProfileResponse {
 /// Collection of configuration data needed to make a data-connection over a cellular network.
 ///
 /// NOTE: When asking a GSM modem to dial in, it is possible to specify which mobile operator should be used. This can be done with the mobile country code (MCC) in combination with a mobile network code (MNC). Example: If your preferred network is Vodafone Netherlands, the MCC=204 and the MNC=04 which means the key PreferredNetwork = 20404 Some modems allows to specify a preferred network, which means, if this network is not available, a different network is used. If you specify UseOnlyPreferredNetwork and this network is not available, the modem will not dial in.
-#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, schemars::JsonSchema)]
 pub struct Apn {
     /// The Access Point Name as an URL.
     ///
@@ -168,6 +168,21 @@ impl crate::validate::Validate for Apn {
         if let Some(value) = &self.preferred_network {
             v.field("preferredNetwork", |v| v.max_length(value, 6));
         }
+    }
+}
+
+impl std::fmt::Debug for Apn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Apn")
+            .field("apn", &self.apn)
+            .field("apn_authentication", &self.apn_authentication)
+            .field("apn_password", &self.apn_password.as_ref().map(|_| "<redacted>"))
+            .field("apn_user_name", &self.apn_user_name)
+            .field("custom_data", &self.custom_data)
+            .field("preferred_network", &self.preferred_network)
+            .field("sim_pin", &self.sim_pin.as_ref().map(|_| "<redacted>"))
+            .field("use_only_preferred_network", &self.use_only_preferred_network)
+            .finish()
     }
 }
 
@@ -395,7 +410,7 @@ crate::wire_enum!(SetNetworkProfileStatus {
 });
 
 /// VPN Configuration settings
-#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, schemars::JsonSchema)]
 pub struct Vpn {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
@@ -453,6 +468,20 @@ impl crate::validate::Validate for Vpn {
         v.field("server", |v| v.max_length(&self.server, 512));
         v.field("type", |v| v.enumeration(&self.kind));
         v.field("user", |v| v.max_length(&self.user, 20));
+    }
+}
+
+impl std::fmt::Debug for Vpn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vpn")
+            .field("custom_data", &self.custom_data)
+            .field("group", &self.group)
+            .field("key", &"<redacted>")
+            .field("password", &"<redacted>")
+            .field("server", &self.server)
+            .field("kind", &self.kind)
+            .field("user", &self.user)
+            .finish()
     }
 }
 

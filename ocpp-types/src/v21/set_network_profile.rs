@@ -100,7 +100,7 @@ impl SetNetworkProfileResponse {
 /// Collection of configuration data needed to make a data-connection over a cellular network.
 ///
 /// NOTE: When asking a GSM modem to dial in, it is possible to specify which mobile operator should be used. This can be done with the mobile country code (MCC) in combination with a mobile network code (MNC). Example: If your preferred network is Vodafone Netherlands, the MCC=204 and the MNC=04 which means the key PreferredNetwork = 20404 Some modems allows to specify a preferred network, which means, if this network is not available, a different network is used. If you specify UseOnlyPreferredNetwork and this network is not available, the modem will not dial in.
-#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, schemars::JsonSchema)]
 pub struct Apn {
     /// The Access Point Name as an URL.
     ///
@@ -171,6 +171,21 @@ impl crate::validate::Validate for Apn {
     }
 }
 
+impl std::fmt::Debug for Apn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Apn")
+            .field("apn", &self.apn)
+            .field("apn_authentication", &self.apn_authentication)
+            .field("apn_password", &self.apn_password.as_ref().map(|_| "<redacted>"))
+            .field("apn_user_name", &self.apn_user_name)
+            .field("custom_data", &self.custom_data)
+            .field("preferred_network", &self.preferred_network)
+            .field("sim_pin", &self.sim_pin.as_ref().map(|_| "<redacted>"))
+            .field("use_only_preferred_network", &self.use_only_preferred_network)
+            .finish()
+    }
+}
+
 impl Apn {
     /// A `Apn` with the required fields, in the order the struct declares them; the optional ones are `None`.
     pub fn new(apn: impl Into<String>, apn_authentication: ApnAuthentication) -> Apn {
@@ -210,7 +225,7 @@ crate::wire_enum!(ApnAuthentication {
 });
 
 /// The NetworkConnectionProfile defines the functional and technical parameters of a communication link.
-#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, schemars::JsonSchema)]
 pub struct NetworkConnectionProfile {
     /// `apn`: Optional.
     #[serde(rename = "apn")]
@@ -297,6 +312,27 @@ impl crate::validate::Validate for NetworkConnectionProfile {
         if let Some(value) = &self.vpn {
             v.field("vpn", |v| crate::validate::Validate::validate(value, v));
         }
+    }
+}
+
+impl std::fmt::Debug for NetworkConnectionProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkConnectionProfile")
+            .field("apn", &self.apn)
+            .field(
+                "basic_auth_password",
+                &self.basic_auth_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("custom_data", &self.custom_data)
+            .field("identity", &self.identity)
+            .field("message_timeout", &self.message_timeout)
+            .field("ocpp_csms_url", &self.ocpp_csms_url)
+            .field("ocpp_interface", &self.ocpp_interface)
+            .field("ocpp_transport", &self.ocpp_transport)
+            .field("ocpp_version", &self.ocpp_version)
+            .field("security_profile", &self.security_profile)
+            .field("vpn", &self.vpn)
+            .finish()
     }
 }
 
@@ -426,7 +462,7 @@ crate::wire_enum!(SetNetworkProfileStatus {
 });
 
 /// VPN Configuration settings
-#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, schemars::JsonSchema)]
 pub struct Vpn {
     /// `customData`: Optional.
     #[serde(rename = "customData")]
@@ -484,6 +520,20 @@ impl crate::validate::Validate for Vpn {
         v.field("server", |v| v.max_length(&self.server, 2000));
         v.field("type", |v| v.enumeration(&self.kind));
         v.field("user", |v| v.max_length(&self.user, 50));
+    }
+}
+
+impl std::fmt::Debug for Vpn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vpn")
+            .field("custom_data", &self.custom_data)
+            .field("group", &self.group)
+            .field("key", &"<redacted>")
+            .field("password", &"<redacted>")
+            .field("server", &self.server)
+            .field("kind", &self.kind)
+            .field("user", &self.user)
+            .finish()
     }
 }
 

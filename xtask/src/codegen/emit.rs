@@ -552,9 +552,11 @@ fn struct_item(
     } else {
         quote!(#(#checks)*)
     };
+    let secret = def.fields.iter().any(|f| is_secret(&def.name, &f.rust));
+    let debug = (!secret).then(|| quote!(Debug,));
     let definition = unparse(quote! {
         #(#doc)*
-        #[derive(Debug, Clone, PartialEq, #default schemars::JsonSchema)]
+        #[derive(#debug Clone, PartialEq, #default schemars::JsonSchema)]
         pub struct #name {
             #(#fields)*
         }
@@ -577,10 +579,50 @@ fn struct_item(
         }
     })?;
     let mut items = vec![definition, wire, validate];
+    if secret {
+        items.push(redacting_debug(def)?);
+    }
     if let Some(constructor) = constructor(def)? {
         items.push(constructor);
     }
     Ok(items)
+}
+
+/// Whether a field of struct `owner` holds a secret (a password, a SIM PIN, a VPN's
+/// shared key), which `Debug` must not print.
+fn is_secret(owner: &str, rust_field: &str) -> bool {
+    rust_field == "password"
+        || rust_field.ends_with("_password")
+        || rust_field == "sim_pin"
+        || (owner == "Vpn" && rust_field == "key")
+}
+
+/// `Debug` for a struct with secret fields: each secret shown as `<redacted>` (or `None`).
+fn redacting_debug(def: &StructDef) -> Result<String, Error> {
+    let name = format_ident!("{}", def.name);
+    let label = &def.name;
+    let mut shown = Vec::new();
+    for field in &def.fields {
+        let rust = format_ident!("{}", field.rust);
+        let label = &field.rust;
+        shown.push(match (is_secret(&def.name, &field.rust), field.required) {
+            (false, _) => quote!(.field(#label, &self.#rust)),
+            (true, true) => quote!(.field(#label, &"<redacted>")),
+            (true, false) => quote!(.field(#label, &self.#rust.as_ref().map(|_| "<redacted>"))),
+        });
+    }
+    if def.extra {
+        shown.push(quote!(.field("extra", &self.extra)));
+    }
+    unparse(quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#label)
+                    #(#shown)*
+                    .finish()
+            }
+        }
+    })
 }
 
 /// `new` taking the required fields, for a struct that has optional ones too (a struct of
