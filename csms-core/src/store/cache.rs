@@ -27,7 +27,8 @@ pub(crate) struct StationCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_identity: HashMap<Identity, Station>,
+    /// By tenant, then identity (looked up by `&str`, without allocating).
+    by_identity: HashMap<TenantId, HashMap<String, Station>>,
     identities: HashMap<StationId, Identity>,
     /// Counts what was forgotten.
     generation: u64,
@@ -49,7 +50,11 @@ impl StationCache {
     /// [`keep`](Self::keep) what the database answers.
     pub(crate) fn get(&self, tenant: TenantId, identity: &str) -> Result<Station, Lookup> {
         let inner = self.lock();
-        match inner.by_identity.get(&(tenant, identity.to_owned())) {
+        match inner
+            .by_identity
+            .get(&tenant)
+            .and_then(|stations| stations.get(identity))
+        {
             Some(station) => Ok(station.clone()),
             None => Err(Lookup(inner.generation)),
         }
@@ -61,20 +66,28 @@ impl StationCache {
         if inner.generation != lookup.0 {
             return;
         }
-        if inner.by_identity.len() >= CAPACITY {
+        if inner.identities.len() >= CAPACITY {
             inner.by_identity.clear();
             inner.identities.clear();
         }
         let key = (station.tenant_id, station.identity.clone());
-        inner.identities.insert(station.id, key.clone());
-        inner.by_identity.insert(key, station.clone());
+        inner.identities.insert(station.id, key);
+        inner
+            .by_identity
+            .entry(station.tenant_id)
+            .or_default()
+            .insert(station.identity.clone(), station.clone());
     }
 
     /// Forgets the station `identity` of `tenant` (its row changed).
     pub(crate) fn forget_identity(&self, tenant: TenantId, identity: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
-        if let Some(station) = inner.by_identity.remove(&(tenant, identity.to_owned())) {
+        let removed = inner
+            .by_identity
+            .get_mut(&tenant)
+            .and_then(|stations| stations.remove(identity));
+        if let Some(station) = removed {
             inner.identities.remove(&station.id);
         }
     }
@@ -83,8 +96,10 @@ impl StationCache {
     pub(crate) fn forget(&self, id: StationId) {
         let mut inner = self.lock();
         inner.generation += 1;
-        if let Some(identity) = inner.identities.remove(&id) {
-            inner.by_identity.remove(&identity);
+        if let Some((tenant, identity)) = inner.identities.remove(&id)
+            && let Some(stations) = inner.by_identity.get_mut(&tenant)
+        {
+            stations.remove(&identity);
         }
     }
 }
