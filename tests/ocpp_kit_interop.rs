@@ -693,3 +693,56 @@ async fn ocpp_kit_201_station_against_the_csms() {
 async fn ocpp_kit_21_station_against_the_csms() {
     kit_station_against_the_csms(Version::V2_1, "2.1").await;
 }
+
+/// An ocpp-kit station on security profile 1: its own Basic credentials let it in, another
+/// password does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocpp_kit_station_authenticates_with_its_password_on_profile_1() {
+    const PASSWORD: &str = "e1b7a93c5d2f4086b1c3d5e7f9a0b2c4";
+    let dir = TempDir::new("ocpp-kit-basic");
+    let (csms, api) = start_demo(&dir);
+    let id = station(&api, IDENTITY)["id"].as_i64().unwrap();
+    api.put(
+        &format!("/stations/{id}"),
+        &json!({"identity": IDENTITY, "security_profile": 1, "password": PASSWORD}),
+    )
+    .expect(200);
+    let spawn = |password: &str| {
+        let (seen, _) = mpsc::unbounded_channel();
+        Station::builder()
+            .identity(IDENTITY)
+            .unwrap()
+            .url(csms.ocpp_url.clone())
+            .versions([Version::V1_6])
+            .password(BasicAuthPassword::utf8(password).unwrap())
+            .reconnect(false)
+            .handler(KitStation { seen })
+            .build()
+            .unwrap()
+            .spawn()
+            .unwrap()
+    };
+
+    let impostor = spawn("0000000000000000000000000000000f");
+    let refused = tokio::time::timeout(
+        Duration::from_secs(10),
+        impostor.call(v1_6::HeartbeatRequest::new()),
+    )
+    .await;
+    assert!(
+        !matches!(refused, Ok(Ok(_))),
+        "a wrong password got an answer"
+    );
+    assert_eq!(station(&api, IDENTITY)["connection"], Value::Null);
+
+    let genuine = spawn(PASSWORD);
+    let boot = genuine
+        .call(v1_6::BootNotificationRequest::new(
+            "ocpp-kit",
+            "interop-1.6",
+        ))
+        .await
+        .expect("BootNotification is answered");
+    assert_eq!(boot.status, v1_6::RegistrationStatus::Accepted);
+    assert_eq!(station(&api, IDENTITY)["connection"]["version"], "1.6");
+}
