@@ -424,3 +424,49 @@ async fn a_connector_nobody_registered_is_created_from_its_status() {
     let evses = h.store.evses(h.tenant, station.id).await.unwrap();
     assert!(evses.iter().any(|evse| evse.evse_id == 3));
 }
+
+/// A device-model report shows an EVSE and its connector nobody registered: both are
+/// created, with the availability the report gives; a known connector's state is updated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evses_and_connectors_of_a_device_model_report_are_kept() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-REPORT").await;
+    let cp = h
+        .connect("CS-REPORT", OcppVersion::V201, Router::new())
+        .await;
+    boot(&cp).await;
+    let availability = |evse: i32, connector: Option<i32>, component: &str, state: &str| {
+        let mut place = v201::Evse::new(evse);
+        place.connector_id = connector;
+        let mut component = v201::Component::new(component);
+        component.evse = Some(place);
+        let mut attribute = v201::VariableAttribute::default();
+        attribute.value = Some(state.into());
+        v201::ReportData::new(
+            component,
+            v201::Variable::new("AvailabilityState"),
+            vec![attribute],
+        )
+    };
+    let mut report = v201::NotifyReportRequest::new(t0(), 7, 0);
+    report.report_data = Some(vec![
+        availability(3, None, "EVSE", "Available"),
+        availability(3, Some(1), "Connector", "Occupied"),
+        // Connector 1 of EVSE 1 is registered (Available): the report updates it.
+        availability(1, Some(1), "Connector", "Unavailable"),
+    ]);
+    cp.call(&report).await.expect("report answered");
+
+    let evses = h.store.evses(h.tenant, station.id).await.unwrap();
+    let evse = evses.iter().find(|e| e.evse_id == 3).expect("EVSE 3 kept");
+    assert_eq!(evse.status, ConnectorStatus::Available);
+    let connectors = h.store.connectors(h.tenant, station.id).await.unwrap();
+    let status = |evse: i32, connector: i32| {
+        connectors
+            .iter()
+            .find(|c| (c.evse_id, c.connector_id) == (evse, connector))
+            .map(|c| c.status)
+    };
+    assert_eq!(status(3, 1), Some(ConnectorStatus::Occupied));
+    assert_eq!(status(1, 1), Some(ConnectorStatus::Unavailable));
+}

@@ -6,10 +6,11 @@ use ocpp_types::{OcppCall, v16 as o16, v21 as o21, v201 as o201};
 
 use super::admission;
 use super::boot::{self, BootDecision};
+use super::device_model;
 use super::notice::StationNotice;
 use super::{Csms, OcppError};
 use crate::model::{
-    BootLogEntry, ConnectorStatus, NewStation, RegistrationStatus, Station, StatusReport,
+    BootLogEntry, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station, StatusReport,
     VariableValue,
 };
 use crate::store::{Store, StoreError};
@@ -217,6 +218,67 @@ impl<S: Store + 'static> Csms<S> {
             self.store
                 .upsert_variables(station.tenant_id, station.id, &values)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the EVSEs and connectors a device-model report shows that nobody
+    /// registered, and records the availability it gives (as of `at`, the report's time):
+    /// what a station is made of is kept, not only logged. A part created without an
+    /// `AvailabilityState` is `Unavailable` until the station reports its status.
+    pub(super) async fn keep_reported_parts(
+        &self,
+        station: &Station,
+        values: &[VariableValue],
+        at: DateTime<Utc>,
+    ) -> Result<(), OcppError> {
+        let parts = device_model::reported_parts(values);
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let tenant = station.tenant_id;
+        let evses = self.store.evses(tenant, station.id).await?;
+        let connectors = self.store.connectors(tenant, station.id).await?;
+        for part in parts {
+            match part.connector_id {
+                Some(connector_id) => {
+                    let known = connectors
+                        .iter()
+                        .any(|c| c.evse_id == part.evse_id && c.connector_id == connector_id);
+                    if known && part.status.is_none() {
+                        continue;
+                    }
+                    let report = StatusReport {
+                        evse_id: part.evse_id,
+                        connector_id,
+                        status: part.status.unwrap_or(ConnectorStatus::Unavailable),
+                        error_code: None,
+                        vendor_error_code: None,
+                        at,
+                    };
+                    self.store
+                        .record_status(tenant, station.id, &report)
+                        .await?;
+                }
+                None => {
+                    let known = evses.iter().find(|e| e.evse_id == part.evse_id);
+                    let evse = match (known, part.status) {
+                        (Some(_), None) => continue,
+                        (Some(known), Some(status)) => Evse {
+                            status,
+                            ..known.clone()
+                        },
+                        (None, status) => Evse {
+                            tenant_id: tenant,
+                            station_id: station.id,
+                            evse_id: part.evse_id,
+                            uid: None,
+                            status: status.unwrap_or(ConnectorStatus::Unavailable),
+                        },
+                    };
+                    self.store.upsert_evse(tenant, &evse).await?;
+                }
+            }
         }
         Ok(())
     }

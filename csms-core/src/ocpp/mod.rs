@@ -43,6 +43,10 @@
 //!   connector `n`; connector 0, the whole station, is only logged). A connector nobody
 //!   registered is created from the report, with its EVSE if that is new too; what it
 //!   physically is stays unknown until an operator describes it.
+//! - **NotifyReport** (2.x): the device model is kept with the station's configuration
+//!   ([`device_model`], secret values without their value), and the EVSEs and connectors it
+//!   shows (`EVSE` and `Connector` components) are created if nobody registered them, with
+//!   the `AvailabilityState` it gives.
 //! - **Authorize**: [`authorize::authorize`], answered as `idTagInfo` / `idTokenInfo`.
 //! - **StartTransaction / StopTransaction / MeterValues** (1.6) and **TransactionEvent**
 //!   (2.0.1 and 2.1, one set of rules on a version-neutral report, ordered by

@@ -171,6 +171,8 @@ impl<S: Store + 'static> Csms<S> {
             request.generated_at,
         );
         self.record_variables(&station, &values).await?;
+        self.keep_reported_parts(&station, &values, request.generated_at)
+            .await?;
         Ok(o201::NotifyReportResponse::default())
     }
 }
