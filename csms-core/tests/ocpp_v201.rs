@@ -440,8 +440,10 @@ async fn the_evses_and_connectors_of_a_device_model_report_are_kept() {
         place.connector_id = connector;
         let mut component = v201::Component::new(component);
         component.evse = Some(place);
-        let mut attribute = v201::VariableAttribute::default();
-        attribute.value = Some(state.into());
+        let attribute = v201::VariableAttribute {
+            value: Some(state.into()),
+            ..Default::default()
+        };
         v201::ReportData::new(
             component,
             v201::Variable::new("AvailabilityState"),

@@ -71,6 +71,8 @@
 //! [`MAX_LOCAL_LIST_ENTRIES`] entries. A longer list is [`Outcome::Invalid`]: nothing is
 //! sent ([`Command::check_limits`] tells before sending).
 //!
+//! The station's answer is decoded once into the version's typed response, whose typed
+//! status decides the outcome (one rule per response type, in `verdict.rs`).
 //! An answer counts as [`Outcome::Accepted`] when its status is `Accepted`, `Unlocked`,
 //! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
 //! GetVariables); any other status is [`Outcome::Rejected`].
@@ -88,9 +90,12 @@ use serde_json::{Value, json};
 use super::{OcppError, admission, secrets};
 use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus, VariableValue};
 
+use crate::store::Store;
+use verdict::{Decided, Verdict};
+
 mod v16;
 mod v201;
-use crate::store::Store;
+mod verdict;
 
 /// The most variables a `set_variables` or `get_variables` command takes.
 pub const MAX_VARIABLES: usize = 50;
@@ -395,20 +400,15 @@ impl CommandResult {
         }
     }
 
-    fn answered(response: Value) -> CommandResult {
-        let status = response
-            .get("status")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let outcome = match status.as_deref() {
-            None | Some("Accepted" | "Unlocked" | "Scheduled" | "RebootRequired") => {
-                Outcome::Accepted
-            }
-            Some(_) => Outcome::Rejected,
-        };
+    /// The station's answer `response` (as JSON) with what it decided.
+    fn answered(response: Value, verdict: Verdict) -> CommandResult {
         CommandResult {
-            outcome,
-            status,
+            outcome: if verdict.accepted {
+                Outcome::Accepted
+            } else {
+                Outcome::Rejected
+            },
+            status: verdict.status,
             response: Some(response),
             error: None,
             settings: Box::default(),
@@ -558,16 +558,20 @@ async fn call<C: OcppCall>(
         .map_err(CommandResult::from_failure)
 }
 
-/// A typed answer as a result.
-fn answer<R: Serialize>(response: &R) -> CommandResult {
+/// A typed answer as a result: decided by its typed status ([`verdict`]), kept as JSON.
+fn answer<R: Serialize + Decided>(response: &R) -> CommandResult {
     match serde_json::to_value(response) {
-        Ok(value) => CommandResult::answered(value),
+        Ok(value) => CommandResult::answered(value, response.verdict()),
         Err(error) => CommandResult::failed(Outcome::Failed, error.to_string()),
     }
 }
 
 /// One call, its answer as a result.
-async fn exchange<C: OcppCall>(handle: &StationHandle, request: &C) -> CommandResult {
+async fn exchange<C>(handle: &StationHandle, request: &C) -> CommandResult
+where
+    C: OcppCall,
+    C::Response: Decided,
+{
     match call(handle, request).await {
         Ok(response) => answer(&response),
         Err(failed) => failed,
@@ -637,22 +641,19 @@ mod tests {
     }
 
     #[test]
-    fn answers_are_normalized() {
-        let accepted = CommandResult::answered(json!({"status": "Unlocked"}));
-        assert_eq!(accepted.outcome, Outcome::Accepted);
-        let rejected = CommandResult::answered(json!({"status": "UnlockFailed"}));
-        assert_eq!(rejected.outcome, Outcome::Rejected);
-        assert_eq!(rejected.status.as_deref(), Some("UnlockFailed"));
-        let listed = CommandResult::answered(json!({"configurationKey": []}));
-        assert_eq!(listed.outcome, Outcome::Accepted);
-        let items = v201::per_item_status(
-            CommandResult::answered(json!({"setVariableResult": [
-                {"attributeStatus": "Accepted"}, {"attributeStatus": "UnknownVariable"}
-            ]})),
-            "setVariableResult",
-        );
-        assert_eq!(items.outcome, Outcome::Rejected);
-        assert_eq!(items.status.as_deref(), Some("UnknownVariable"));
+    fn answers_are_decided_by_their_typed_status() {
+        let unlocked = answer(&ocpp_types::v16::UnlockConnectorResponse {
+            status: ocpp_types::v16::UnlockStatus::Unlocked,
+        });
+        assert_eq!(unlocked.outcome, Outcome::Accepted);
+        assert_eq!(unlocked.response, Some(json!({"status": "Unlocked"})));
+        let failed = answer(&ocpp_types::v16::UnlockConnectorResponse {
+            status: ocpp_types::v16::UnlockStatus::UnlockFailed,
+        });
+        assert_eq!(failed.outcome, Outcome::Rejected);
+        assert_eq!(failed.status.as_deref(), Some("UnlockFailed"));
+        let listed = answer(&ocpp_types::v16::GetConfigurationResponse::default());
+        assert_eq!((listed.outcome, listed.status), (Outcome::Accepted, None));
         assert_eq!(
             CommandResult::from_failure(CallFailure::Timeout).outcome,
             Outcome::Timeout

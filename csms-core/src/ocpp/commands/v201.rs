@@ -3,10 +3,9 @@
 use chrono::Utc;
 use ocpp_server::StationHandle;
 use ocpp_types::{OcppCall, OcppVersion, v21 as o21, v201 as o201};
-use serde_json::Value;
 
 use super::{
-    Command, CommandResult, Outcome, ResetKind, answer, call, exchange, from_json, invalid, wire,
+    Command, CommandResult, Decided, Outcome, ResetKind, answer, call, from_json, invalid, wire,
 };
 use crate::model::{TokenStatus, VariableValue};
 use crate::ocpp::device_model::key_v201;
@@ -96,13 +95,14 @@ async fn call_2x<C: In21>(
 
 /// Sends a 2.0.1 request as the station's version has it, and answers with the station's
 /// own answer.
-async fn exchange_2x<C: In21>(handle: &StationHandle, request: &C) -> CommandResult {
-    if handle.version() != OcppVersion::V21 {
-        return exchange(handle, request).await;
-    }
-    match in_21(request) {
-        Ok(request) => exchange(handle, &request).await,
-        Err(refused) => refused,
+async fn exchange_2x<C>(handle: &StationHandle, request: &C) -> CommandResult
+where
+    C: In21,
+    C::Response: Decided,
+{
+    match call_2x(handle, request).await {
+        Ok(response) => answer(&response),
+        Err(failed) => failed,
     }
 }
 
@@ -210,7 +210,7 @@ async fn v201_call(
             let request = o201::SetVariablesRequest::new(data);
             let response = call_2x(handle, &request).await?;
             let now = Utc::now();
-            let mut result = per_item_status(answer(&response), "setVariableResult");
+            let mut result = answer(&response);
             result.settings.variables = response
                 .set_variable_result
                 .iter()
@@ -380,35 +380,4 @@ async fn v201_call(
             exchange_2x(handle, &request).await
         }
     })
-}
-
-/// A 2.0.1 answer with one status per item (SetVariables): accepted when every item is
-/// (`Accepted` or `RebootRequired`); the status is the first other one.
-pub(super) fn per_item_status(mut result: CommandResult, items: &str) -> CommandResult {
-    let Some(list) = result
-        .response
-        .as_ref()
-        .and_then(|r| r.get(items))
-        .and_then(Value::as_array)
-    else {
-        return result;
-    };
-    let statuses: Vec<&str> = list
-        .iter()
-        .filter_map(|item| item.get("attributeStatus").and_then(Value::as_str))
-        .collect();
-    let refused = statuses
-        .iter()
-        .find(|status| !matches!(**status, "Accepted" | "RebootRequired"));
-    match refused {
-        Some(status) => {
-            result.outcome = Outcome::Rejected;
-            result.status = Some((*status).to_owned());
-        }
-        None => {
-            result.outcome = Outcome::Accepted;
-            result.status = statuses.first().map(|s| (*s).to_owned());
-        }
-    }
-    result
 }
