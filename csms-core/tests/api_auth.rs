@@ -314,3 +314,47 @@ async fn a_users_key_loses_the_rights_the_user_loses() {
         .assert_error(401, "unauthenticated");
     assert_eq!(api.get("/tenant", &standalone).await.status, 200);
 }
+
+/// Words of database and driver errors (sqlx, SQLite, PostgreSQL) that must not reach a
+/// caller.
+const STORE_WORDS: [&str; 8] = [
+    "pool",
+    "sqlx",
+    "sqlite",
+    "postgres",
+    "database",
+    "sql",
+    "closed",
+    "connection",
+];
+
+fn tells_nothing_of_the_store(text: &str) {
+    let lower = text.to_ascii_lowercase();
+    for word in STORE_WORDS {
+        assert!(!lower.contains(word), "{word:?} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn store_failures_tell_unauthenticated_callers_nothing() {
+    let api = TestApi::start().await;
+    let admin = api.tenant("Alpha", "ALP").await;
+    api.sqlite.as_ref().unwrap().close().await;
+    for key in ["key_0123456789abcdef.bogus", admin.as_str()] {
+        let refused = api.get("/tenant", key).await;
+        assert!(
+            refused.status == 500 || refused.status == 503,
+            "{}",
+            refused.text
+        );
+        assert!(
+            refused.body["error"]["code"].is_string(),
+            "{}",
+            refused.text
+        );
+        tells_nothing_of_the_store(&refused.text);
+    }
+    let health = api.call("GET", "/health", None, None).await;
+    health.assert_error(503, "unavailable");
+    tells_nothing_of_the_store(&health.text);
+}
