@@ -133,8 +133,7 @@ async fn boots_follow_registration_and_the_unknown_station_policy() {
     let refused = h
         .try_connect("CP-STRANGER", OcppVersion::V16, None, Router::new())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(refused.to_string().contains("401"), "{refused}");
     assert!(
         h.store

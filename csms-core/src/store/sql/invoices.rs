@@ -35,50 +35,6 @@ pub(crate) fn invoice_totals(
     Ok((energy, excl, incl))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totals_add_up_or_refuse_to_overflow() {
-        let one = (
-            1,
-            Decimal::from(1000),
-            Decimal::from(3),
-            Some(Decimal::from(4)),
-        );
-        let no_vat = (2, Decimal::from(500), Decimal::ONE, None);
-        assert_eq!(
-            invoice_totals(&[one, one]).unwrap(),
-            (
-                Decimal::from(2000),
-                Decimal::from(6),
-                Some(Decimal::from(8))
-            )
-        );
-        assert_eq!(
-            invoice_totals(&[one, no_vat]).unwrap(),
-            (Decimal::from(1500), Decimal::from(4), None)
-        );
-        let huge = (3, Decimal::MAX, Decimal::MAX, Some(Decimal::MAX));
-        assert!(matches!(
-            invoice_totals(&[huge, huge]),
-            Err(StoreError::Invalid {
-                what: "invoice energy",
-                ..
-            })
-        ));
-        let costly = (4, Decimal::ONE, Decimal::MAX, Some(Decimal::ONE));
-        assert!(matches!(
-            invoice_totals(&[costly, costly]),
-            Err(StoreError::Invalid {
-                what: "invoice total",
-                ..
-            })
-        ));
-    }
-}
-
 /// Implements the invoices part of [`sql_store!`](super::sql_store) for a store type.
 macro_rules! invoices {
     ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
@@ -310,3 +266,47 @@ macro_rules! invoices {
 }
 
 pub(crate) use invoices;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_add_up_or_refuse_to_overflow() {
+        let one = (
+            1,
+            Decimal::from(1000),
+            Decimal::from(3),
+            Some(Decimal::from(4)),
+        );
+        let no_vat = (2, Decimal::from(500), Decimal::ONE, None);
+        assert_eq!(
+            invoice_totals(&[one, one]).unwrap(),
+            (
+                Decimal::from(2000),
+                Decimal::from(6),
+                Some(Decimal::from(8))
+            )
+        );
+        assert_eq!(
+            invoice_totals(&[one, no_vat]).unwrap(),
+            (Decimal::from(1500), Decimal::from(4), None)
+        );
+        let huge = (3, Decimal::MAX, Decimal::MAX, Some(Decimal::MAX));
+        assert!(matches!(
+            invoice_totals(&[huge, huge]),
+            Err(StoreError::Invalid {
+                what: "invoice energy",
+                ..
+            })
+        ));
+        let costly = (4, Decimal::ONE, Decimal::MAX, Some(Decimal::ONE));
+        assert!(matches!(
+            invoice_totals(&[costly, costly]),
+            Err(StoreError::Invalid {
+                what: "invoice total",
+                ..
+            })
+        ));
+    }
+}
