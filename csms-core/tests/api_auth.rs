@@ -236,3 +236,125 @@ async fn axum_rejections_and_unknown_routes_are_json_errors() {
         .await
         .assert_error(405, "method_not_allowed");
 }
+
+#[tokio::test]
+async fn a_users_key_loses_the_rights_the_user_loses() {
+    let api = TestApi::start().await;
+    let admin = api.tenant("Alpha", "ALP").await;
+    let user = api
+        .post(
+            "/users",
+            &admin,
+            json!({ "name": "Ada", "email": "ada@example.com", "roles": ["admin"] }),
+        )
+        .await;
+    assert_eq!(user.status, 201, "{}", user.text);
+    let user_id = user.body["id"].as_i64().unwrap();
+    let created = api
+        .post(
+            "/api-keys",
+            &admin,
+            json!({ "name": "ada's", "roles": ["admin"], "user_id": user_id }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let key = created.body["key"].as_str().unwrap().to_owned();
+    // A key without a user keeps its own roles throughout.
+    let standalone = api.key(&admin, &["operator"]).await;
+
+    let write = |name: &str| json!({ "identity": name });
+    assert_eq!(
+        api.post("/stations", &key, write("KEY-1")).await.status,
+        201
+    );
+
+    // Demoted to viewer: the key still reads, and no longer writes.
+    let demoted = api
+        .put(
+            &format!("/users/{user_id}"),
+            &admin,
+            json!({ "name": "Ada", "email": "ada@example.com", "roles": ["viewer"], "disabled": false }),
+        )
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.text);
+    let read = api.get("/tenant", &key).await;
+    assert_eq!(read.status, 200, "{} {}", read.text, demoted.text);
+    api.post("/stations", &key, write("KEY-2"))
+        .await
+        .assert_error(403, "forbidden");
+    api.post(
+        "/api-keys",
+        &key,
+        json!({ "name": "x", "roles": ["admin"] }),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    assert_eq!(
+        api.post("/stations", &standalone, write("KEY-3"))
+            .await
+            .status,
+        201
+    );
+
+    // A user with keys cannot be deleted (the store refuses while keys point at it), so a
+    // user is removed by disabling them: their keys are refused at once.
+    api.delete(&format!("/users/{user_id}"), &admin)
+        .await
+        .assert_error(409, "conflict");
+    let disabled = api
+        .put(
+            &format!("/users/{user_id}"),
+            &admin,
+            json!({ "name": "Ada", "email": "ada@example.com", "roles": ["viewer"], "disabled": true }),
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    api.get("/tenant", &key)
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_eq!(api.get("/tenant", &standalone).await.status, 200);
+}
+
+/// Words of database and driver errors (sqlx, SQLite, PostgreSQL) that must not reach a
+/// caller.
+const STORE_WORDS: [&str; 8] = [
+    "pool",
+    "sqlx",
+    "sqlite",
+    "postgres",
+    "database",
+    "sql",
+    "closed",
+    "connection",
+];
+
+fn tells_nothing_of_the_store(text: &str) {
+    let lower = text.to_ascii_lowercase();
+    for word in STORE_WORDS {
+        assert!(!lower.contains(word), "{word:?} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn store_failures_tell_unauthenticated_callers_nothing() {
+    let api = TestApi::start().await;
+    let admin = api.tenant("Alpha", "ALP").await;
+    api.sqlite.as_ref().unwrap().close().await;
+    for key in ["key_0123456789abcdef.bogus", admin.as_str()] {
+        let refused = api.get("/tenant", key).await;
+        assert!(
+            refused.status == 500 || refused.status == 503,
+            "{}",
+            refused.text
+        );
+        assert!(
+            refused.body["error"]["code"].is_string(),
+            "{}",
+            refused.text
+        );
+        tells_nothing_of_the_store(&refused.text);
+    }
+    let health = api.call("GET", "/health", None, None).await;
+    health.assert_error(503, "unavailable");
+    tells_nothing_of_the_store(&health.text);
+}

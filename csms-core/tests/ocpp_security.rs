@@ -187,3 +187,30 @@ async fn another_tenant_cannot_capture_a_station_of_the_same_identity() {
         Some(TenantId(7))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_tells_a_connecting_station_nothing_of_the_store() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = sqlite(UnknownStationPolicy::Accept).await;
+    h.store.close().await;
+    let url = h.url.trim_start_matches("ws://");
+    let (address, path) = url.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET /{path}/CP-NOSTORE HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut response),
+    )
+    .await;
+    let response = String::from_utf8_lossy(&response).to_ascii_lowercase();
+    assert!(response.starts_with("http/1.1 503"), "{response}");
+    for word in ["pool", "sqlx", "sqlite", "database", "closed"] {
+        assert!(!response.contains(word), "{word:?} in {response}");
+    }
+}

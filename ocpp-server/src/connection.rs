@@ -5,8 +5,16 @@
 //! incoming CALL for its handler, hands results back to waiting callers, keeps the peer
 //! alive with pings, and closes as the session asks. Both the server and the charge-point
 //! client run it.
+//!
+//! A handler that panics does not take the connection down: the panic is caught and logged
+//! with its cause (`tracing::error!`), a CALL is answered with `InternalError` (a code of
+//! every OCPP version) and its slot freed, and the connection goes on.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -25,7 +33,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::deflate;
 use crate::metrics;
@@ -412,7 +420,7 @@ where
             return;
         };
         let ctx = Context::new(self.handle.clone(), warnings);
-        let mut answer = handler(ctx, request.into_any());
+        let mut answer = contained_call(handler(ctx, request.into_any()), action);
         // Most handlers answer without waiting: answer those in this turn of the loop, and
         // give a task only to a handler that has to wait (for the storage, or for a call to
         // the station).
@@ -444,7 +452,7 @@ where
             return;
         };
         let ctx = Context::new(self.handle.clone(), send.warnings);
-        let mut handled = handler(ctx, send.request.into_any());
+        let mut handled = contained_send(handler(ctx, send.request.into_any()), action);
         if handled.as_mut().now_or_never().is_some() {
             return;
         }
@@ -543,6 +551,55 @@ where
         self.session.on_closed(Instant::now().into_std());
         self.handle_events();
         ended
+    }
+}
+
+/// A boxed future, as the router's handlers return.
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// The future of a CALL handler, with a panic turned into an `InternalError` answer (logged
+/// with its cause): the call is answered, its slot freed, and the connection goes on.
+fn contained_call(
+    answer: Boxed<Result<Box<RawValue>, ErrorReply>>,
+    action: &'static str,
+) -> Boxed<Result<Box<RawValue>, ErrorReply>> {
+    Box::pin(AssertUnwindSafe(answer).catch_unwind().map(move |answer| {
+        answer.unwrap_or_else(|panic| {
+            error!(
+                action,
+                cause = panic_cause(&*panic),
+                "CALL handler panicked"
+            );
+            Err(ErrorReply::internal())
+        })
+    }))
+}
+
+/// The future of a SEND handler, with a panic logged with its cause instead of unwinding.
+fn contained_send(handled: Boxed<()>, action: &'static str) -> Boxed<()> {
+    Box::pin(
+        AssertUnwindSafe(handled)
+            .catch_unwind()
+            .map(move |handled| {
+                if let Err(panic) = handled {
+                    error!(
+                        action,
+                        cause = panic_cause(&*panic),
+                        "SEND handler panicked"
+                    );
+                }
+            }),
+    )
+}
+
+/// The message a panic carried (`panic!("...")` gives a `&str` or a `String`).
+fn panic_cause(panic: &(dyn Any + Send)) -> &str {
+    if let Some(text) = panic.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text
+    } else {
+        "a panic without a message"
     }
 }
 

@@ -730,3 +730,133 @@ async fn the_charge_point_reconnects_after_the_server_restarts() {
     assert!(station.call(&boot16()).await.is_ok());
     eventually(|| server.station("CP-1").is_some()).await;
 }
+
+/// A log sink for `tracing_subscriber`: everything written, kept for the test to read.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_internal_error_and_the_connection_goes_on() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // The test runtime has one thread: the server's tasks log to this subscriber too.
+    let logs = Logs::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let panicked16 = Arc::new(AtomicBool::new(false));
+    let panicked201 = Arc::new(AtomicBool::new(false));
+    let (first16, first201) = (panicked16.clone(), panicked201.clone());
+    let router = csms_router()
+        // Panics at once: the handler runs in the connection's own turn.
+        .on(move |_ctx, _: v16::HeartbeatRequest| {
+            let first = !first16.swap(true, Ordering::SeqCst);
+            async move {
+                if first {
+                    panic!("heartbeat handler failed on purpose");
+                }
+                Ok(v16::HeartbeatResponse {
+                    current_time: now(),
+                })
+            }
+        })
+        // Panics after waiting: the handler runs in a task of its own.
+        .on(move |_ctx, _: v201::HeartbeatRequest| {
+            let first = !first201.swap(true, Ordering::SeqCst);
+            async move {
+                tokio::task::yield_now().await;
+                if first {
+                    panic!("{} handler failed after waiting", "2.0.1 heartbeat");
+                }
+                Ok(v201::HeartbeatResponse {
+                    current_time: now(),
+                    custom_data: None,
+                })
+            }
+        });
+    let (server, _) = start(ServerConfig::default(), router).await;
+
+    for (identity, version) in [("CP-P16", OcppVersion::V16), ("CP-P201", OcppVersion::V201)] {
+        let station =
+            ChargePoint::connect(client_config(&server, identity, version), Router::new())
+                .await
+                .unwrap();
+        let failure = match version {
+            OcppVersion::V16 => station
+                .call(&v16::HeartbeatRequest::default())
+                .await
+                .map(drop),
+            _ => station
+                .call(&v201::HeartbeatRequest::default())
+                .await
+                .map(drop),
+        }
+        .unwrap_err();
+        assert!(
+            matches!(
+                failure,
+                CallFailure::CallError {
+                    code: Some(ErrorCode::InternalError),
+                    ..
+                }
+            ),
+            "{failure}"
+        );
+        // The call's slot is free and the connection still up: the next call is answered.
+        match version {
+            OcppVersion::V16 => {
+                station
+                    .call(&v16::HeartbeatRequest::default())
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    station.call(&boot16()).await.unwrap().status,
+                    v16::RegistrationStatus::Accepted
+                );
+            }
+            _ => {
+                station
+                    .call(&v201::HeartbeatRequest::default())
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    station.call(&boot201()).await.unwrap().status,
+                    v201::RegistrationStatus::Accepted
+                );
+            }
+        }
+        assert_eq!(server.stations().len(), 1);
+        station.close().await;
+        eventually(|| server.stations().is_empty()).await;
+    }
+    assert!(panicked16.load(Ordering::SeqCst) && panicked201.load(Ordering::SeqCst));
+    let logged = logs.text();
+    assert!(
+        logged.contains("heartbeat handler failed on purpose"),
+        "{logged}"
+    );
+    assert!(
+        logged.contains("2.0.1 heartbeat handler failed after waiting"),
+        "{logged}"
+    );
+    assert!(logged.contains("ERROR"), "{logged}");
+}

@@ -1,5 +1,10 @@
 //! Who is calling: API keys (`Authorization: Bearer <prefix>.<secret>`), the system key, and
 //! the roles each route needs.
+//!
+//! A key acting for a user has, at each request, its roles limited by the user's current
+//! roles (an admin may do what an operator and a viewer may, an operator what a viewer
+//! may): a user demoted takes the rights from their keys at once, and a user disabled or
+//! deleted makes their keys fail (401). A key without a user has its own roles.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -184,22 +189,58 @@ impl ApiState {
         if !key.accepts(secret, Utc::now()) {
             return Err(unknown);
         }
-        if let Some(user) = key.user_id {
-            let active = store
-                .user(key.tenant_id, user)
-                .await?
-                .is_some_and(|user| !user.disabled);
-            if !active {
-                return Err(ApiError::Unauthenticated("the key's user is disabled"));
-            }
-        }
+        let roles = match key.user_id {
+            None => key.roles,
+            Some(user) => match store.user(key.tenant_id, user).await? {
+                Some(user) if !user.disabled => effective_roles(&key.roles, &user.roles),
+                Some(_) => return Err(ApiError::Unauthenticated("the key's user is disabled")),
+                None => return Err(ApiError::Unauthenticated("the key's user no longer exists")),
+            },
+        };
         Ok(Caller {
             tenant: key.tenant_id,
             key: key.id,
             user: key.user_id,
-            roles: key.roles,
+            roles,
         })
     }
+}
+
+/// Whether a user with the role `held` may do what `role` allows: an admin may do what an
+/// operator and a viewer may, an operator what a viewer may; driver and renter cover only
+/// themselves.
+fn covers(held: Role, role: Role) -> bool {
+    held == role
+        || matches!(
+            (held, role),
+            (Role::Admin, Role::Operator | Role::Viewer) | (Role::Operator, Role::Viewer)
+        )
+}
+
+/// The roles a key acting for a user has now: each of its own roles limited by the user's
+/// current roles (an admin key of a viewer is a viewer key; an operator key of an admin
+/// stays an operator key; a driver key of a staff member has no role). A key never does
+/// more than its user may, so demoting the user takes the rights from the key at once. (A
+/// key without a user keeps its own roles.)
+pub(crate) fn effective_roles(key: &[Role], user: &[Role]) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for &granted in key {
+        for &held in user {
+            let limited = if covers(held, granted) {
+                Some(granted)
+            } else if covers(granted, held) {
+                Some(held)
+            } else {
+                None
+            };
+            if let Some(role) = limited
+                && !roles.contains(&role)
+            {
+                roles.push(role);
+            }
+        }
+    }
+    roles
 }
 
 /// A fresh API key: its public prefix and its secret, both random. Fails only when the
@@ -214,4 +255,33 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String, ApiError> {
     getrandom::fill(&mut buffer)
         .map_err(|error| ApiError::Unavailable(format!("no random source: {error}")))?;
     Ok(buffer.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_does_no_more_than_its_user() {
+        use Role::{Admin, Driver, Operator, Renter, Viewer};
+        let table: [(&[Role], &[Role], &[Role]); 10] = [
+            (&[Admin], &[Admin], &[Admin]),
+            (&[Admin], &[Viewer], &[Viewer]),
+            (&[Admin], &[Operator, Viewer], &[Operator, Viewer]),
+            (&[Admin, Viewer], &[Viewer], &[Viewer]),
+            (&[Viewer, Operator], &[Admin], &[Viewer, Operator]),
+            (&[Operator], &[Viewer], &[Viewer]),
+            (&[Driver], &[Admin], &[]),
+            (&[Admin], &[Driver], &[]),
+            (&[Driver, Renter], &[Renter], &[Renter]),
+            (&[Admin], &[], &[]),
+        ];
+        for (key, user, effective) in table {
+            assert_eq!(
+                effective_roles(key, user),
+                effective,
+                "{key:?} for {user:?}"
+            );
+        }
+    }
 }

@@ -127,6 +127,9 @@ impl TokenUsage {
     /// Counts `energy_kwh` and `amount` used at `at`, on the local `day` of the token's time
     /// zone. A later day (or month) than the counters' starts them again from zero; an
     /// earlier one (a late report) counts only in the counters it still belongs to.
+    ///
+    /// The counters saturate at the largest decimal instead of overflowing: a counter that
+    /// high has used up any limit, which is what it is read for.
     pub fn record(
         &mut self,
         energy_kwh: Decimal,
@@ -137,8 +140,8 @@ impl TokenUsage {
         let month = day.with_day(1).unwrap_or(day);
         match self.day {
             Some(current) if current == day => {
-                self.energy_kwh_day += energy_kwh;
-                self.amount_day += amount;
+                self.energy_kwh_day = self.energy_kwh_day.saturating_add(energy_kwh);
+                self.amount_day = self.amount_day.saturating_add(amount);
             }
             Some(current) if current > day => {}
             _ => {
@@ -149,8 +152,8 @@ impl TokenUsage {
         }
         match self.month {
             Some(current) if current == month => {
-                self.energy_kwh_month += energy_kwh;
-                self.amount_month += amount;
+                self.energy_kwh_month = self.energy_kwh_month.saturating_add(energy_kwh);
+                self.amount_month = self.amount_month.saturating_add(amount);
             }
             Some(current) if current > month => {}
             _ => {
@@ -295,5 +298,20 @@ mod tests {
         assert_eq!(usage.energy_kwh_month, Decimal::ONE);
         assert_eq!(usage.amount_day, Decimal::ONE);
         assert_eq!(usage.last_used_at, Some(at));
+    }
+
+    #[test]
+    fn counters_saturate_instead_of_overflowing() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        let mut usage = TokenUsage::default();
+        usage.record(Decimal::MAX, Decimal::MAX, day(1, 3), at);
+        usage.record(Decimal::MAX, Decimal::MAX, day(1, 3), at);
+        usage.record(Decimal::MIN, Decimal::ONE, day(1, 3), at);
+        assert_eq!(usage.energy_kwh_month, Decimal::ZERO);
+        assert_eq!(usage.amount_day, Decimal::MAX);
+        assert_eq!(usage.amount_month, Decimal::MAX);
     }
 }

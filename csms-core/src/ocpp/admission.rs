@@ -91,7 +91,10 @@ impl<S> StationAdmission<S> {
 }
 
 fn storage_error(error: StoreError) -> StorageError {
-    StorageError::new(error.to_string())
+    // The server may show the message to the station, which is not authenticated yet: the
+    // details (database, driver, SQL) go to the log only.
+    tracing::error!(%error, "station store failed");
+    StorageError::new("the station store failed")
 }
 
 #[async_trait]

@@ -11,7 +11,9 @@
 //! A session no tariff applies to gets a CDR all the same, at zero cost in the tenant's
 //! currency and without a tariff (and without periods when its readings give none), with a
 //! warning logged and kept in its details. A session with a tariff that cannot be priced
-//! (its register going backwards, fewer than two readings) gets no CDR; the error is logged.
+//! (its register going backwards, fewer than two readings, energy or amounts beyond the
+//! decimal range) gets no CDR; the error is logged and recorded in the audit log
+//! ([`NOT_BILLED`]).
 //!
 //! The CDR's `details` are `{"charging_periods": [...OCPI periods...], "pricing": <the
 //! engine's totals, breakdown and warnings>, "tariff_id": <the OCPI tariff id>, "ocpi_cdr":
@@ -29,10 +31,11 @@ use serde_json::json;
 use super::meter::register_wh;
 use super::ocpi_cdr::{self, CdrFacts};
 use super::{Csms, OcppError};
-use crate::model::{Cdr, ChargingSession, MeterValue, NewCdr};
+use crate::model::{Actor, Cdr, ChargingSession, MeterValue, NewAuditEntry, NewCdr};
 use crate::store::Store;
 use crate::tariff::meter::{MeterSample, periods_from_meter_values};
 use crate::tariff::{self, Consumption, Options};
+use ocpi_types::v221::cdrs::ChargingPeriod;
 
 /// The meter samples of a session for pricing: the energy register of each time a reading
 /// has (kWh), with the total active power (kW) and the current summed over phases (A)
@@ -154,16 +157,15 @@ impl<S: Store> Csms<S> {
                 token.as_ref().and_then(|t| t.group_id.as_deref()),
             )
             .await?;
-        let period_energy_wh = periods
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|p| &p.dimensions)
-            .filter(|d| d.r#type.as_str() == "ENERGY")
-            .map(|d| d.volume)
-            .sum::<Decimal>()
-            * Decimal::ONE_THOUSAND;
-        let energy_wh = energy_wh.unwrap_or(period_energy_wh);
+        let energy_wh =
+            match energy_wh.or_else(|| periods_energy_wh(periods.as_deref().unwrap_or_default())) {
+                Some(energy_wh) => energy_wh,
+                None => {
+                    let reason = "the session's energy is beyond the decimal range".to_owned();
+                    self.not_billed(session, reason).await?;
+                    return Ok(None);
+                }
+            };
         let new = match tariff {
             None => {
                 tracing::warn!(session = %session.id, "no tariff applies: CDR at zero cost");
@@ -185,7 +187,7 @@ impl<S: Store> Csms<S> {
                 let periods = match periods {
                     Ok(periods) => periods,
                     Err(error) => {
-                        tracing::error!(session = %session.id, %error, "session not priced: no CDR");
+                        self.not_billed(session, error.to_string()).await?;
                         return Ok(None);
                     }
                 };
@@ -194,7 +196,7 @@ impl<S: Store> Csms<S> {
                 let pricing = match tariff::price(&stored.tariff, &priced, &options) {
                     Ok(pricing) => pricing,
                     Err(error) => {
-                        tracing::error!(session = %session.id, %error, "session not priced: no CDR");
+                        self.not_billed(session, error.to_string()).await?;
                         return Ok(None);
                     }
                 };
@@ -251,6 +253,39 @@ impl<S: Store> Csms<S> {
         };
         Ok(Some(self.store.issue_cdr(tenant_id, &new).await?))
     }
+
+    /// Records that `session` gets no CDR, and why: logged, and kept in the audit log
+    /// (action [`NOT_BILLED`], the session as target, `{"reason": ...}` as new value) for
+    /// an operator to settle.
+    async fn not_billed(&self, session: &ChargingSession, reason: String) -> Result<(), OcppError> {
+        tracing::error!(session = %session.id, %reason, "session not priced: no CDR");
+        let entry = NewAuditEntry {
+            at: Utc::now(),
+            actor: Actor::System,
+            action: NOT_BILLED.to_owned(),
+            target: format!("session:{}", session.id),
+            old_value: None,
+            new_value: Some(json!({ "reason": reason })),
+        };
+        self.store.append_audit(session.tenant_id, &entry).await?;
+        Ok(())
+    }
+}
+
+/// The audit action that records a finished session that got no CDR (its readings cannot
+/// be priced: the register going backwards, fewer than two readings, amounts beyond the
+/// decimal range), with the reason.
+pub const NOT_BILLED: &str = "session.not_billed";
+
+/// The energy of charging periods in Wh (their `ENERGY` volumes are in kWh); `None` when it
+/// is beyond the decimal range.
+pub fn periods_energy_wh(periods: &[ChargingPeriod]) -> Option<Decimal> {
+    periods
+        .iter()
+        .flat_map(|p| &p.dimensions)
+        .filter(|d| d.r#type.as_str() == "ENERGY")
+        .try_fold(Decimal::ZERO, |sum, d| sum.checked_add(d.volume))?
+        .checked_mul(Decimal::ONE_THOUSAND)
 }
 
 #[cfg(test)]
@@ -258,6 +293,8 @@ mod tests {
     use super::*;
     use crate::model::{SessionId, SessionStatus, StationId, TenantId, TransactionRef};
     use chrono::{Duration, TimeZone};
+
+    const ENERGY: &str = "Energy.Active.Import.Register";
 
     fn reading(
         at: DateTime<Utc>,
@@ -330,5 +367,77 @@ mod tests {
             ),
         ];
         assert_eq!(samples(&session, &edges).len(), 2);
+    }
+
+    #[test]
+    fn absurd_readings_are_priced_or_refused_never_a_panic() {
+        use crate::tariff::simple;
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let session = |start: Decimal, stop: Decimal| ChargingSession {
+            id: SessionId(1),
+            tenant_id: TenantId(1),
+            station_id: StationId(1),
+            transaction: TransactionRef::V16(1),
+            evse_id: Some(1),
+            connector_id: Some(1),
+            token_uid: None,
+            token_id: None,
+            started_at: t0,
+            stopped_at: Some(t0 + Duration::hours(2)),
+            meter_start_wh: Some(start),
+            meter_stop_wh: Some(stop),
+            energy_wh: None,
+            status: SessionStatus::Completed,
+            stop_reason: None,
+            auth_method: None,
+            offline: false,
+            last_seq_no: None,
+            updated_at: t0,
+        };
+        let register = |minutes: i64, wh: Decimal| MeterValue {
+            value: wh,
+            ..reading(t0 + Duration::minutes(minutes), ENERGY, None, "Wh", 0)
+        };
+        let extremes = [
+            Decimal::MIN,
+            Decimal::MAX,
+            Decimal::from_scientific("-7.9e28").unwrap(),
+            Decimal::from_scientific("7.9e28").unwrap(),
+            Decimal::from(i32::MIN),
+            Decimal::from(i32::MAX),
+            Decimal::ZERO,
+        ];
+        let tariffs = [
+            simple::per_kwh("EUR", Decimal::MAX, Some(Decimal::ONE_HUNDRED)),
+            simple::per_kwh("EUR", Decimal::new(30, 2), Some(Decimal::from(21))),
+            simple::per_minute("EUR", Decimal::MAX, None),
+        ];
+        for &start in &extremes {
+            for &middle in &extremes {
+                for &stop in &extremes {
+                    let session = session(start, stop);
+                    let values = [register(60, middle)];
+                    let sampled = samples(&session, &values);
+                    let energy = crate::ocpp::session_energy_wh(&session, &values);
+                    if let Some(energy) = energy {
+                        assert!(!energy.is_sign_negative());
+                    }
+                    let Ok(periods) = periods_from_meter_values(&sampled) else {
+                        continue;
+                    };
+                    // Never more than the decimal range: `None`, not a panic.
+                    let _ = periods_energy_wh(&periods);
+                    let consumption = Consumption::new(periods).ending_at(t0 + Duration::hours(2));
+                    for tariff in &tariffs {
+                        let _ = tariff::price(tariff, &consumption, &Options::default());
+                    }
+                }
+            }
+        }
+        // -MAX Wh to MAX Wh is 2 * MAX / 1000 kWh: that energy in Wh is out of range.
+        let session = session(Decimal::MIN, Decimal::MAX);
+        let periods = periods_from_meter_values(&samples(&session, &[])).unwrap();
+        assert_eq!(periods_energy_wh(&periods), None);
+        assert_eq!(crate::ocpp::session_energy_wh(&session, &[]), None);
     }
 }

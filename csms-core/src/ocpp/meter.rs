@@ -8,6 +8,12 @@
 //! context, and is attached to it as its signed data (one with no such raw sample is kept
 //! alone, with the value 0). A 2.0.1 `unitOfMeasure.multiplier` (a power of ten) is applied
 //! to the value, and a `signedMeterValue` is kept as its JSON.
+//!
+//! Values are decimals of at most 28 digits (`rust_decimal`): a 1.6 value beyond that range
+//! (`1e400`, `NaN`, `Infinity`), or a 2.x value its multiplier takes beyond it, is refused
+//! ([`OcppError::BadValue`], answered `PropertyConstraintViolation`). Values within it are
+//! kept as sent, however absurd; an energy register reading in kWh too large to be counted in
+//! Wh is kept but is no register reading ([`register_wh`] is `None`).
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -82,54 +88,63 @@ pub fn from_v16(values: &[v16::MeterValue], path: &str) -> Result<Vec<MeterValue
     Ok(out)
 }
 
-/// Reads 2.0.1 meter values.
-pub fn from_v201(values: &[v201::MeterValue]) -> Vec<MeterValue> {
+/// Reads 2.0.1 meter values. `path` names the field in errors (`$.meterValue`): a value
+/// whose multiplier takes it beyond the decimal range is refused.
+pub fn from_v201(values: &[v201::MeterValue], path: &str) -> Result<Vec<MeterValue>, OcppError> {
     let mut out = Vec::new();
-    for value in values {
-        for sample in &value.sampled_value {
+    for (i, value) in values.iter().enumerate() {
+        for (j, sample) in value.sampled_value.iter().enumerate() {
             let unit = sample.unit_of_measure.as_ref();
-            out.push(from_sample(Sample {
-                timestamp: value.timestamp,
-                measurand: sample.measurand.as_ref().map(|m| m.as_str()),
-                phase: sample.phase.as_ref().map(|p| p.as_str()),
-                location: sample.location.as_ref().map(|l| l.as_str()),
-                context: sample.context.as_ref().map(|c| c.as_str()),
-                unit: unit.and_then(|u| u.unit.as_deref()),
-                multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
-                value: sample.value,
-                signed_data: sample
-                    .signed_meter_value
-                    .as_ref()
-                    .and_then(|signed| serde_json::to_string(signed).ok()),
-            }));
+            let at = || format!("{path}[{i}].sampledValue[{j}]");
+            out.push(from_sample(
+                at,
+                Sample {
+                    timestamp: value.timestamp,
+                    measurand: sample.measurand.as_ref().map(|m| m.as_str()),
+                    phase: sample.phase.as_ref().map(|p| p.as_str()),
+                    location: sample.location.as_ref().map(|l| l.as_str()),
+                    context: sample.context.as_ref().map(|c| c.as_str()),
+                    unit: unit.and_then(|u| u.unit.as_deref()),
+                    multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
+                    value: sample.value,
+                    signed_data: sample
+                        .signed_meter_value
+                        .as_ref()
+                        .and_then(|signed| serde_json::to_string(signed).ok()),
+                },
+            )?);
         }
     }
-    out
+    Ok(out)
 }
 
 /// Reads 2.1 meter values (2.0.1's, read the same way).
-pub fn from_v21(values: &[v21::MeterValue]) -> Vec<MeterValue> {
+pub fn from_v21(values: &[v21::MeterValue], path: &str) -> Result<Vec<MeterValue>, OcppError> {
     let mut out = Vec::new();
-    for value in values {
-        for sample in &value.sampled_value {
+    for (i, value) in values.iter().enumerate() {
+        for (j, sample) in value.sampled_value.iter().enumerate() {
             let unit = sample.unit_of_measure.as_ref();
-            out.push(from_sample(Sample {
-                timestamp: value.timestamp,
-                measurand: sample.measurand.as_ref().map(|m| m.as_str()),
-                phase: sample.phase.as_ref().map(|p| p.as_str()),
-                location: sample.location.as_ref().map(|l| l.as_str()),
-                context: sample.context.as_ref().map(|c| c.as_str()),
-                unit: unit.and_then(|u| u.unit.as_deref()),
-                multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
-                value: sample.value,
-                signed_data: sample
-                    .signed_meter_value
-                    .as_ref()
-                    .and_then(|signed| serde_json::to_string(signed).ok()),
-            }));
+            let at = || format!("{path}[{i}].sampledValue[{j}]");
+            out.push(from_sample(
+                at,
+                Sample {
+                    timestamp: value.timestamp,
+                    measurand: sample.measurand.as_ref().map(|m| m.as_str()),
+                    phase: sample.phase.as_ref().map(|p| p.as_str()),
+                    location: sample.location.as_ref().map(|l| l.as_str()),
+                    context: sample.context.as_ref().map(|c| c.as_str()),
+                    unit: unit.and_then(|u| u.unit.as_deref()),
+                    multiplier: unit.and_then(|u| u.multiplier).unwrap_or(0),
+                    value: sample.value,
+                    signed_data: sample
+                        .signed_meter_value
+                        .as_ref()
+                        .and_then(|signed| serde_json::to_string(signed).ok()),
+                },
+            )?);
         }
     }
-    out
+    Ok(out)
 }
 
 /// A 2.x sampled value, its fields as text: what [`from_sample`] reads.
@@ -146,32 +161,48 @@ struct Sample<'a> {
 }
 
 /// A 2.x sampled value as a [`MeterValue`]: the specification's defaults filled in, the
-/// multiplier applied.
-fn from_sample(sample: Sample<'_>) -> MeterValue {
-    MeterValue {
+/// multiplier applied (`path`: the sampled value's path, for the error when that is beyond
+/// the decimal range).
+fn from_sample(path: impl Fn() -> String, sample: Sample<'_>) -> Result<MeterValue, OcppError> {
+    let value = scale(sample.value, sample.multiplier).ok_or_else(|| OcppError::BadValue {
+        path: format!("{}.value", path()),
+        reason: format!(
+            "{} times 10^{} is beyond the decimal range",
+            sample.value, sample.multiplier
+        ),
+    })?;
+    Ok(MeterValue {
         timestamp: sample.timestamp,
         measurand: sample.measurand.unwrap_or(ENERGY_REGISTER).to_owned(),
         phase: sample.phase.map(str::to_owned),
         location: Some(sample.location.unwrap_or("Outlet").to_owned()),
         context: Some(sample.context.unwrap_or("Sample.Periodic").to_owned()),
         unit: Some(sample.unit.unwrap_or("Wh").to_owned()),
-        value: scale(sample.value, sample.multiplier),
+        value,
         signed_data: sample.signed_data,
-    }
+    })
 }
 
-/// `value` × 10^`multiplier`, exactly (saturating at the decimal range).
-fn scale(value: Decimal, multiplier: i32) -> Decimal {
-    let ten = Decimal::TEN;
+/// `value` × 10^`multiplier`: `None` beyond the decimal range. Exact, but for digits past
+/// the 28th decimal place, which a negative multiplier may round away.
+fn scale(value: Decimal, multiplier: i32) -> Option<Decimal> {
+    if value.is_zero() {
+        return Some(value);
+    }
     let mut result = value;
-    for _ in 0..multiplier.unsigned_abs().min(28) {
+    for _ in 0..multiplier.unsigned_abs() {
         result = if multiplier > 0 {
-            result.saturating_mul(ten)
+            result.checked_mul(Decimal::TEN)?
         } else {
-            result.checked_div(ten).unwrap_or(result)
+            let smaller = result.checked_div(Decimal::TEN)?;
+            if smaller.is_zero() {
+                // Below the smallest decimal: as good as zero.
+                return Some(smaller);
+            }
+            smaller
         };
     }
-    result
+    Some(result)
 }
 
 fn parse_decimal(text: &str) -> Option<Decimal> {
@@ -270,14 +301,100 @@ mod tests {
             unit: Some("Wh".into()),
         });
         let end = v201::SampledValue::new(Decimal::from(9500));
-        let rows = from_v201(&[
-            v201::MeterValue::new(vec![end], at(30)),
-            v201::MeterValue::new(vec![start], at(0)),
-        ]);
+        let rows = from_v201(
+            &[
+                v201::MeterValue::new(vec![end], at(30)),
+                v201::MeterValue::new(vec![start], at(0)),
+            ],
+            "$.meterValue",
+        )
+        .unwrap();
         assert_eq!(rows[1].value, Decimal::from(1500));
         assert_eq!(
             register_span(&rows),
             Some((Decimal::from(1500), Decimal::from(9500)))
         );
+    }
+
+    #[test]
+    fn multipliers_beyond_the_decimal_range_are_refused() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let scaled = |value: Decimal, multiplier: i32| {
+            let mut sample = v201::SampledValue::new(value);
+            sample.unit_of_measure = Some(v201::UnitOfMeasure {
+                custom_data: None,
+                multiplier: Some(multiplier),
+                unit: None,
+            });
+            from_v201(&[v201::MeterValue::new(vec![sample], at)], "$.meterValue")
+        };
+        let big = Decimal::from_scientific("7.9e28").unwrap();
+        let error = scaled(big, 3).unwrap_err();
+        assert!(matches!(error, OcppError::BadValue { .. }));
+        assert!(
+            error
+                .to_string()
+                .contains("$.meterValue[0].sampledValue[0].value")
+        );
+        assert!(scaled(Decimal::MIN, 1).is_err());
+        assert!(scaled(Decimal::ONE, i32::MAX).is_err());
+        assert_eq!(scaled(Decimal::MAX, 0).unwrap()[0].value, Decimal::MAX);
+        assert_eq!(
+            scaled(Decimal::ZERO, i32::MAX).unwrap()[0].value,
+            Decimal::ZERO
+        );
+        assert_eq!(
+            scaled(Decimal::MAX, i32::MIN).unwrap()[0].value,
+            Decimal::ZERO
+        );
+        assert_eq!(
+            scaled(Decimal::from(15), -1).unwrap()[0].value,
+            Decimal::new(15, 1)
+        );
+    }
+
+    #[test]
+    fn v16_values_outside_the_decimal_range_are_refused() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        for text in [
+            "1e400",
+            "-1e400",
+            "NaN",
+            "inf",
+            "-Infinity",
+            "79228162514264337593543950336",
+            "1e-400",
+        ] {
+            let values = vec![v16::MeterValue {
+                sampled_value: vec![sample(text)],
+                timestamp: at,
+            }];
+            assert!(from_v16(&values, "$.meterValue").is_err(), "{text}");
+        }
+        for (text, wh) in [
+            ("7.9e28", Decimal::from_scientific("7.9e28").unwrap()),
+            ("-7.9e28", -Decimal::from_scientific("7.9e28").unwrap()),
+            ("79228162514264337593543950335", Decimal::MAX),
+            ("-79228162514264337593543950335", Decimal::MIN),
+        ] {
+            let values = vec![v16::MeterValue {
+                sampled_value: vec![sample(text)],
+                timestamp: at,
+            }];
+            let rows = from_v16(&values, "$.meterValue").unwrap();
+            assert_eq!(register_wh(&rows[0]), Some(wh), "{text}");
+        }
+        // In kWh, the largest readings have no value in Wh: not a register reading.
+        let mut kwh = sample("7.9e28");
+        kwh.unit = Some(v16::UnitOfMeasure::KWh);
+        let rows = from_v16(
+            &[v16::MeterValue {
+                sampled_value: vec![kwh],
+                timestamp: at,
+            }],
+            "$.meterValue",
+        )
+        .unwrap();
+        assert_eq!(register_wh(&rows[0]), None);
     }
 }

@@ -78,6 +78,25 @@
 //! A session's energy is its stop register reading minus its start reading: 1.6
 //! `meterStart`/`meterStop`, 2.0.1 the first and last `Energy.Active.Import.Register`
 //! readings of the transaction (in Wh or kWh, total, not per phase).
+//!
+//! # Absurd values
+//!
+//! Nothing a station sends makes the CSMS panic; absurd readings are refused or kept and
+//! flagged, never dropped silently:
+//!
+//! - A sampled value that is no decimal of at most 28 digits (1.6 `"1e400"`, `"NaN"`,
+//!   `"Infinity"`; a 2.x value its `multiplier` takes beyond that range) is refused with
+//!   `PropertyConstraintViolation` naming its path, and nothing of the message is stored; the
+//!   framework refuses 2.x numbers that are no exact decimal before any handler runs.
+//! - Any other value is stored as sent, however absurd (`"7.9e28"` Wh, `Decimal::MAX`,
+//!   `meterStart`/`meterStop` at the i32 extremes), and every computation from it is checked:
+//!   a session energy beyond the decimal range, or negative, is unknown (`None`); charging
+//!   periods, pricing, the CDR's energy and invoices fail with typed errors instead of
+//!   overflowing; a token's usage counters saturate at the largest decimal.
+//! - A finished session that cannot be priced (its register going backwards, fewer than two
+//!   readings, energy or amounts beyond the decimal range) gets no CDR: the failure is logged
+//!   and recorded in the audit log (action [`cdr::NOT_BILLED`], target `session:<id>`, the
+//!   reason as new value). The station's stop is still answered, and the session ends.
 
 pub mod admission;
 pub mod authorize;

@@ -73,7 +73,10 @@ fn transaction_report(
             .charging_state
             .and_then(|state| transaction::session_status(state.as_str())),
         stopped_reason: info.stopped_reason.map(|reason| reason.as_str().to_owned()),
-        values: meter::from_v21(request.meter_value.as_deref().unwrap_or_default()),
+        values: meter::from_v21(
+            request.meter_value.as_deref().unwrap_or_default(),
+            "$.meterValue",
+        )?,
         transaction_id: info.transaction_id,
     })
 }
@@ -184,7 +187,7 @@ impl<S: Store + 'static> Csms<S> {
             evse_id: Some(signed(request.evse_id, "$.evseId")?),
             connector_id: None,
             target: MeterTarget::Station,
-            values: meter::from_v21(&request.meter_value),
+            values: meter::from_v21(&request.meter_value, "$.meterValue")?,
         };
         self.store
             .record_meter_values(station.tenant_id, report)

@@ -64,9 +64,14 @@ pub(crate) fn apply(
             .ok_or(TariffError::Overflow("a step total"))?;
     }
     let rounded = round_up(total, unit).ok_or(TariffError::Overflow("step rounding"))?;
-    let extra = rounded - total;
+    let extra = rounded
+        .checked_sub(total)
+        .ok_or(TariffError::Overflow("step rounding"))?;
     let line = &mut lines[last];
-    line.billed_volume += extra;
+    line.billed_volume = line
+        .billed_volume
+        .checked_add(extra)
+        .ok_or(TariffError::Overflow("step rounding"))?;
     line.step_size = Some(step);
     if !extra.is_zero() {
         line.note = Some(format!(

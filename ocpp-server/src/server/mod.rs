@@ -633,10 +633,11 @@ async fn admit(
     if let Err(wait) = shared.throttle().check(&identity, source, Instant::now()) {
         return Err(Refusal::throttled(wait));
     }
-    let record =
-        shared.storage.station(&address).await.map_err(|error| {
-            Refusal::new(503, "storage", format!("storage unavailable: {error}"))
-        })?;
+    let record = shared.storage.station(&address).await.map_err(|error| {
+        // What failed is logged, never told to a peer that has not authenticated.
+        warn!(%error, "station storage unavailable at the handshake");
+        Refusal::new(503, "storage", "service unavailable")
+    })?;
     let basic = request
         .authorization
         .as_deref()

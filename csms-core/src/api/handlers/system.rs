@@ -42,7 +42,11 @@ async fn health(State(state): State<ApiState>) -> Result<Json<Health>, ApiError>
         .store
         .tenant(TenantId(-1))
         .await
-        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+        .map_err(|error| {
+            // Anyone may ask: the details stay in the log.
+            tracing::error!(%error, "health check: the store does not answer");
+            ApiError::Unavailable("the store does not answer".to_owned())
+        })?;
     Ok(Json(Health {
         status: "ok",
         store: "ok",

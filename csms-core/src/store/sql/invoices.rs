@@ -2,20 +2,37 @@
 
 use rust_decimal::Decimal;
 
+use crate::store::StoreError;
+
 /// The totals of the CDRs an invoice groups: energy, cost excluding VAT, and cost
-/// including VAT when every CDR states it.
+/// including VAT when every CDR states it. A total beyond the decimal range is
+/// [`StoreError::Invalid`]: no invoice is issued rather than a wrong one.
 pub(crate) fn invoice_totals(
     cdrs: &[(i64, Decimal, Decimal, Option<Decimal>)],
-) -> (Decimal, Decimal, Option<Decimal>) {
+) -> Result<(Decimal, Decimal, Option<Decimal>), StoreError> {
+    let overflow = |what| StoreError::Invalid {
+        what,
+        reason: "the sum of the CDRs is beyond the decimal range".to_owned(),
+    };
     let mut energy = Decimal::ZERO;
     let mut excl = Decimal::ZERO;
     let mut incl = Some(Decimal::ZERO);
     for (_, wh, cost, cost_incl) in cdrs {
-        energy += wh;
-        excl += cost;
-        incl = incl.zip(*cost_incl).map(|(sum, cost)| sum + cost);
+        energy = energy
+            .checked_add(*wh)
+            .ok_or_else(|| overflow("invoice energy"))?;
+        excl = excl
+            .checked_add(*cost)
+            .ok_or_else(|| overflow("invoice total"))?;
+        incl = match incl.zip(*cost_incl) {
+            Some((sum, cost)) => Some(
+                sum.checked_add(cost)
+                    .ok_or_else(|| overflow("invoice total"))?,
+            ),
+            None => None,
+        };
     }
-    (energy, excl, incl)
+    Ok((energy, excl, incl))
 }
 
 /// Implements the invoices part of [`sql_store!`](super::sql_store) for a store type.
@@ -142,7 +159,7 @@ macro_rules! invoices {
                     if cdrs.is_empty() {
                         return Ok(None);
                     }
-                    let (energy, excl, incl) = invoice_totals(&cdrs);
+                    let (energy, excl, incl) = invoice_totals(&cdrs)?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO invoices (tenant_id, owner_id, period_start, period_end, \
                          currency, energy_wh, total_excl_vat, total_incl_vat, issued_at) \
@@ -249,3 +266,47 @@ macro_rules! invoices {
 }
 
 pub(crate) use invoices;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_add_up_or_refuse_to_overflow() {
+        let one = (
+            1,
+            Decimal::from(1000),
+            Decimal::from(3),
+            Some(Decimal::from(4)),
+        );
+        let no_vat = (2, Decimal::from(500), Decimal::ONE, None);
+        assert_eq!(
+            invoice_totals(&[one, one]).unwrap(),
+            (
+                Decimal::from(2000),
+                Decimal::from(6),
+                Some(Decimal::from(8))
+            )
+        );
+        assert_eq!(
+            invoice_totals(&[one, no_vat]).unwrap(),
+            (Decimal::from(1500), Decimal::from(4), None)
+        );
+        let huge = (3, Decimal::MAX, Decimal::MAX, Some(Decimal::MAX));
+        assert!(matches!(
+            invoice_totals(&[huge, huge]),
+            Err(StoreError::Invalid {
+                what: "invoice energy",
+                ..
+            })
+        ));
+        let costly = (4, Decimal::ONE, Decimal::MAX, Some(Decimal::ONE));
+        assert!(matches!(
+            invoice_totals(&[costly, costly]),
+            Err(StoreError::Invalid {
+                what: "invoice total",
+                ..
+            })
+        ));
+    }
+}
