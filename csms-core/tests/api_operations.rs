@@ -4,15 +4,12 @@
 
 mod api_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use api_support::TestApi;
+use api_support::{CsmsWithApi, TestApi};
 use chrono::{TimeZone, Utc};
 use csms_core::model::{NewCdr, NewSession, SessionStatus, SessionStop, StationId, TenantId};
-use csms_core::ocpp::{Csms, CsmsConfig};
 use ocpp_server::client::{ChargePoint, ChargePointConfig};
-use ocpp_server::server::Server;
 use ocpp_types::{OcppVersion, v16, v201};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -313,20 +310,8 @@ async fn cdrs_are_listed_with_filters_and_pages_per_tenant() {
 
 #[tokio::test]
 async fn commands_reach_the_connected_station_and_return_its_answer() {
-    let api_store = TestApi::start().await;
-    // The OCPP server on the API's store, and an API that sees its stations.
-    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
-    let server = Arc::new(
-        Server::bind(
-            "127.0.0.1:0",
-            csms.server_config(),
-            csms.router(),
-            csms.station_storage(),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = api_store.sharing_store_with(server.clone()).await;
+    let csms = CsmsWithApi::start().await;
+    let (api, server) = (&csms.api, &csms.server);
     let admin = api.tenant("Alpha", "ALP").await;
     let created = api
         .post("/stations", &admin, json!({ "identity": "CMD-1" }))
@@ -434,19 +419,8 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
-    let api_store = TestApi::start().await;
-    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
-    let server = Arc::new(
-        Server::bind(
-            "127.0.0.1:0",
-            csms.server_config(),
-            csms.router(),
-            csms.station_storage(),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = api_store.sharing_store_with(server.clone()).await;
+    let csms = CsmsWithApi::start().await;
+    let (api, server) = (&csms.api, &csms.server);
     let admin = api.tenant("Alpha", "ALP").await;
     let created = api
         .post("/stations", &admin, json!({ "identity": "DM-1" }))
@@ -575,7 +549,6 @@ async fn what_a_station_reports_of_its_settings_is_kept_and_shown() {
         .assert_error(404, "not_found");
 
     station.close().await;
-    api.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

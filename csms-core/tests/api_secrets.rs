@@ -5,13 +5,9 @@
 
 mod api_support;
 
-use std::sync::Arc;
-
-use api_support::TestApi;
+use api_support::{CsmsWithApi, TestApi};
 use csms_core::model::TenantId;
-use csms_core::ocpp::{Csms, CsmsConfig};
 use ocpp_server::client::{ChargePoint, ChargePointConfig};
-use ocpp_server::server::Server;
 use ocpp_types::{OcppVersion, v16, v201};
 use serde_json::json;
 
@@ -26,19 +22,8 @@ fn is_generated(password: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_station_in() {
-    let api_store = TestApi::start().await;
-    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
-    let server = Arc::new(
-        Server::bind(
-            "127.0.0.1:0",
-            csms.server_config(),
-            csms.router(),
-            csms.station_storage(),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = api_store.sharing_store_with(server.clone()).await;
+    let csms = CsmsWithApi::start().await;
+    let api = &csms.api;
     let admin = api.tenant("Alpha", "ALP").await;
     let created = api
         .post(
@@ -83,7 +68,7 @@ async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_sta
     assert!(!view.text.contains(&rotated));
 
     // The station gets in with the new password, not with the old one.
-    let url = station_url(&server, tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(&api, &admin).await);
     let connect = |password: &str| {
         let mut config = ChargePointConfig::new(url.clone(), "PW-1");
         config.versions = vec![OcppVersion::V16];
@@ -136,29 +121,6 @@ async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_sta
     assert!(schema["properties"]["password"].is_object(), "{schema}");
 }
 
-/// The endpoint of the stations of `tenant` on `server`.
-fn station_url(server: &Server, tenant: TenantId) -> String {
-    format!("ws://{}/ocpp/{tenant}", server.local_addr())
-}
-
-/// A CSMS on the API's store, its OCPP server, and an API that sees its stations.
-async fn csms_with_api() -> (TestApi, TestApi, Arc<Server>) {
-    let api_store = TestApi::start().await;
-    let csms = Csms::new(api_store.sqlite.clone().unwrap(), CsmsConfig::default());
-    let server = Arc::new(
-        Server::bind(
-            "127.0.0.1:0",
-            csms.server_config(),
-            csms.router(),
-            csms.station_storage(),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = api_store.sharing_store_with(server.clone()).await;
-    (api_store, api, server)
-}
-
 /// Asserts that nothing the API or the store shows of the tenant's audit log and of the
 /// station's configuration contains `secret`.
 async fn assert_nowhere(api: &TestApi, admin: &str, station: i64, secret: &str) {
@@ -194,7 +156,8 @@ async fn assert_nowhere(api: &TestApi, admin: &str, station: i64, secret: &str) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_2x_basic_auth_password_set_by_command_is_in_no_audit_entry_or_kept_setting() {
-    let (_store, api, server) = csms_with_api().await;
+    let csms = CsmsWithApi::start().await;
+    let api = &csms.api;
     let admin = api.tenant("Alpha", "ALP").await;
     let created = api
         .post("/stations", &admin, json!({ "identity": "SEC-201" }))
@@ -235,7 +198,7 @@ async fn a_2x_basic_auth_password_set_by_command_is_in_no_audit_entry_or_kept_se
                 .collect();
             Ok(v201::GetVariablesResponse::new(results))
         });
-    let url = station_url(&server, tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(&api, &admin).await);
     let mut config = ChargePointConfig::new(url, "SEC-201");
     config.versions = vec![OcppVersion::V201];
     config.reconnect = None;
@@ -304,7 +267,8 @@ async fn a_2x_basic_auth_password_set_by_command_is_in_no_audit_entry_or_kept_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_16_authorization_key_set_by_command_is_in_no_audit_entry_or_kept_setting() {
-    let (_store, api, server) = csms_with_api().await;
+    let csms = CsmsWithApi::start().await;
+    let api = &csms.api;
     let admin = api.tenant("Alpha", "ALP").await;
     let created = api
         .post("/stations", &admin, json!({ "identity": "SEC-16" }))
@@ -329,7 +293,7 @@ async fn a_16_authorization_key_set_by_command_is_in_no_audit_entry_or_kept_sett
                 unknown_key: None,
             })
         });
-    let url = station_url(&server, tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(&api, &admin).await);
     let mut config = ChargePointConfig::new(url, "SEC-16");
     config.versions = vec![OcppVersion::V16];
     config.reconnect = None;

@@ -8,10 +8,53 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use csms_core::api::{Api, ApiLimits, NoStations, StationDirectory};
+use csms_core::model::TenantId;
+use csms_core::ocpp::{Csms, CsmsConfig};
 use csms_core::store::{PostgresStore, SqliteStore, Store};
+use ocpp_server::server::Server;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// A CSMS with its OCPP server, and its admin API.
+pub struct CsmsWithApi {
+    /// The API on the CSMS's store, which sees the server's stations.
+    pub api: TestApi,
+    /// The OCPP server.
+    pub server: Arc<Server>,
+    /// The API the store was made for (kept so that the store lives).
+    _store: TestApi,
+}
+
+impl CsmsWithApi {
+    /// A CSMS on a fresh SQLite file, its OCPP server on 127.0.0.1, and an API that sees
+    /// its stations.
+    pub async fn start() -> CsmsWithApi {
+        let store = TestApi::start().await;
+        let csms = Csms::new(store.sqlite.clone().unwrap(), CsmsConfig::default());
+        let server = Arc::new(
+            Server::bind(
+                "127.0.0.1:0",
+                csms.server_config(),
+                csms.router(),
+                csms.station_storage(),
+            )
+            .await
+            .unwrap(),
+        );
+        let api = store.sharing_store_with(server.clone()).await;
+        CsmsWithApi {
+            api,
+            server,
+            _store: store,
+        }
+    }
+
+    /// The endpoint of the stations of `tenant`.
+    pub fn station_url(&self, tenant: TenantId) -> String {
+        format!("ws://{}/ocpp/{tenant}", self.server.local_addr())
+    }
+}
 
 /// The system key of test servers.
 pub const SYSTEM_KEY: &str = "system-key-for-tests-0123456789";
