@@ -392,7 +392,7 @@ async fn commands_reach_the_connected_station_and_return_its_answer() {
         .assert_error(404, "not_found");
 
     // Every command sent through the API is in the audit log, with its outcome.
-    let tenant = tenant_id(&api, &admin).await;
+    let tenant = tenant_id(api, &admin).await;
     let log = api.store.audit_log(tenant, 50).await.unwrap();
     let resets: Vec<&str> = log
         .iter()

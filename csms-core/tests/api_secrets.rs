@@ -53,7 +53,7 @@ async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_sta
     // Only a hash is kept, which takes the last password and no earlier one.
     let station = api
         .store
-        .station_by_identity(tenant_id(&api, &admin).await, "PW-1")
+        .station_by_identity(tenant_id(api, &admin).await, "PW-1")
         .await
         .unwrap()
         .unwrap();
@@ -68,7 +68,7 @@ async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_sta
     assert!(!view.text.contains(&rotated));
 
     // The station gets in with the new password, not with the old one.
-    let url = csms.station_url(tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(api, &admin).await);
     let connect = |password: &str| {
         let mut config = ChargePointConfig::new(url.clone(), "PW-1");
         config.versions = vec![OcppVersion::V16];
@@ -90,7 +90,7 @@ async fn a_generated_station_password_is_shown_once_kept_hashed_and_lets_the_sta
     station.close().await;
 
     // Rotations are audited without the password.
-    let tenant = tenant_id(&api, &admin).await;
+    let tenant = tenant_id(api, &admin).await;
     let log = api.store.audit_log(tenant, 50).await.unwrap();
     let rotations = log
         .iter()
@@ -198,7 +198,7 @@ async fn a_2x_basic_auth_password_set_by_command_is_in_no_audit_entry_or_kept_se
                 .collect();
             Ok(v201::GetVariablesResponse::new(results))
         });
-    let url = csms.station_url(tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(api, &admin).await);
     let mut config = ChargePointConfig::new(url, "SEC-201");
     config.versions = vec![OcppVersion::V201];
     config.reconnect = None;
@@ -248,7 +248,7 @@ async fn a_2x_basic_auth_password_set_by_command_is_in_no_audit_entry_or_kept_se
     )]);
     station.call(&report).await.unwrap();
 
-    assert_nowhere(&api, &admin, id, secret).await;
+    assert_nowhere(api, &admin, id, secret).await;
     // What is not secret is kept as before, and the secret variable is known to be set.
     let shown = api
         .get(&format!("/stations/{id}/configuration"), &admin)
@@ -293,7 +293,7 @@ async fn a_16_authorization_key_set_by_command_is_in_no_audit_entry_or_kept_sett
                 unknown_key: None,
             })
         });
-    let url = csms.station_url(tenant_id(&api, &admin).await);
+    let url = csms.station_url(tenant_id(api, &admin).await);
     let mut config = ChargePointConfig::new(url, "SEC-16");
     config.versions = vec![OcppVersion::V16];
     config.reconnect = None;
@@ -321,7 +321,7 @@ async fn a_16_authorization_key_set_by_command_is_in_no_audit_entry_or_kept_sett
     assert_eq!(read.status, 200, "{}", read.text);
     assert!(!read.text.contains(secret), "{}", read.text);
 
-    assert_nowhere(&api, &admin, id, secret).await;
+    assert_nowhere(api, &admin, id, secret).await;
     let shown = api
         .get(&format!("/stations/{id}/configuration"), &admin)
         .await;
