@@ -1,8 +1,8 @@
 //! Charging stations, their boot log, EVSEs and connectors.
 //!
-//! A station's identity (the last segment of its connection URL) is unique across the whole
-//! system, not only within its tenant: a station connects before anyone knows its tenant, so
-//! the identity is what finds the tenant. See [`crate::store`].
+//! A station's identity (the last segment of its connection URL) is unique within its
+//! tenant, whose number is the segment before it (`/ocpp/<tenant>/<identity>`): two tenants
+//! may each have a station `CP-1`. See [`crate::store`] and [`crate::ocpp::admission`].
 
 use chrono::{DateTime, Utc};
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
@@ -65,7 +65,7 @@ pub struct Station {
     pub tenant_id: TenantId,
     /// Where it stands.
     pub location_id: Option<LocationId>,
-    /// Its identity, as in its connection URL; unique in the whole system.
+    /// Its identity, as in its connection URL; unique within its tenant.
     pub identity: String,
     /// A group name, for token restrictions (`level -2`).
     pub group: Option<String>,
@@ -103,7 +103,7 @@ pub struct Station {
 /// What it takes to register a [`Station`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewStation {
-    /// Its identity, unique in the whole system.
+    /// Its identity, unique within its tenant.
     pub identity: String,
     /// Where it stands.
     pub location_id: Option<LocationId>,

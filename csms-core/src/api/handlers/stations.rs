@@ -30,7 +30,7 @@ pub(super) fn routes() -> Vec<Route> {
         Route::post("/stations", "createStation", OPERATE, create)
             .summary(
                 "stations",
-                "Register a station (identity unique in the whole system)",
+                "Register a station (identity unique within the tenant)",
             )
             .body::<CreateStation>()
             .returns_status::<StationView>(201),
