@@ -97,6 +97,15 @@ impl Inbound {
         self.inflater.is_some()
     }
 
+    /// The bytes the compressed message in progress inflated to so far (never more than the
+    /// limit).
+    pub(crate) fn inflated_len(&self) -> usize {
+        match &self.message {
+            Message::Compressed { inflated, .. } => inflated.len(),
+            _ => 0,
+        }
+    }
+
     /// Reads `input`, appending the frames for tungstenite to `out`. After an error the
     /// connection must fail; the frames appended before it are whole.
     pub(crate) fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {

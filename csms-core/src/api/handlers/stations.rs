@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::locations::require_location;
-use super::{Created, List, as_json, page};
+use super::{CheckBody, Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ, random_hex};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{
@@ -320,6 +320,38 @@ fn valid_identity(identity: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_.:*".contains(c))
 }
 
+impl CheckBody for CreateStation {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if !valid_identity(&self.identity) {
+            return Err(ApiError::Invalid(format!(
+                "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
+                self.identity
+            )));
+        }
+        if self.security_profile > 3 {
+            return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
+        }
+        if self
+            .password
+            .as_ref()
+            .is_some_and(|password| !(16..=40).contains(&password.len()))
+        {
+            return Err(ApiError::Invalid(
+                "password must have 16 to 40 characters".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl CheckBody for RegistrationChange {}
+
+impl CheckBody for Command {
+    fn check_body(&self) -> Result<(), ApiError> {
+        self.check_limits().map_err(ApiError::Invalid)
+    }
+}
+
 /// Checks what a station would be registered with.
 async fn check(
     state: &ApiState,
@@ -327,15 +359,7 @@ async fn check(
     input: &CreateStation,
     has_password: bool,
 ) -> Result<(), ApiError> {
-    if !valid_identity(&input.identity) {
-        return Err(ApiError::Invalid(format!(
-            "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
-            input.identity
-        )));
-    }
-    if input.security_profile > 3 {
-        return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
-    }
+    input.check_body()?;
     if input.security_profile == 0 {
         let tenant = state
             .inner
@@ -352,18 +376,10 @@ async fn check(
         }
     }
     let needs_password = matches!(input.security_profile, 1 | 2);
-    match &input.password {
-        Some(password) if !(16..=40).contains(&password.len()) => {
-            return Err(ApiError::Invalid(
-                "password must have 16 to 40 characters".to_owned(),
-            ));
-        }
-        None if needs_password && !has_password => {
-            return Err(ApiError::Invalid(
-                "security profiles 1 and 2 need a password".to_owned(),
-            ));
-        }
-        _ => {}
+    if input.password.is_none() && needs_password && !has_password {
+        return Err(ApiError::Invalid(
+            "security profiles 1 and 2 need a password".to_owned(),
+        ));
     }
     if let Some(location) = input.location_id {
         require_location(state, caller.tenant, location).await?;
@@ -550,7 +566,7 @@ async fn command(
     Path(id): Path<i64>,
     Body(command): Body<Command>,
 ) -> Result<Json<CommandResult>, ApiError> {
-    command.check_limits().map_err(ApiError::Invalid)?;
+    command.check_body()?;
     let station = find(&state, caller.tenant, id).await?;
     let handle = state
         .inner
