@@ -133,7 +133,11 @@ async fn run(settings: Settings) -> Result<usize, BoxError> {
     println!(
         "hostile clients: {} well-behaved stations, {} s a phase, {} slow clients, {} invalid \
          payloads, handshake timeout {} s",
-        settings.stations, settings.seconds, settings.slow, settings.invalid, settings.handshake_timeout
+        settings.stations,
+        settings.seconds,
+        settings.slow,
+        settings.invalid,
+        settings.handshake_timeout
     );
 
     let calm = well_behaved(&addr, settings).await?;
@@ -200,13 +204,19 @@ async fn run(settings: Settings) -> Result<usize, BoxError> {
     check(
         "frames past the 1 MiB limit",
         !closes.is_empty() && closes.iter().all(|c| c.code == Some(1009)),
-        format!("{} connections, closed: {codes:?} (expected 1009)", closes.len()),
+        format!(
+            "{} connections, closed: {codes:?} (expected 1009)",
+            closes.len()
+        ),
     );
     let (closes, codes) = report(bomb.await??);
     check(
         "decompression bombs (64 KiB inflating to 64 MiB)",
         !closes.is_empty() && closes.iter().all(|c| c.code == Some(1009)),
-        format!("{} connections, closed: {codes:?} (expected 1009)", closes.len()),
+        format!(
+            "{} connections, closed: {codes:?} (expected 1009)",
+            closes.len()
+        ),
     );
     let mut invalid_closes = Vec::new();
     for task in invalid {
@@ -239,7 +249,9 @@ async fn run(settings: Settings) -> Result<usize, BoxError> {
     let limit = Duration::from_secs(settings.handshake_timeout);
     check(
         "slow clients (partial request head)",
-        held.len() == settings.slow && shortest + Duration::from_millis(100) >= limit && longest <= limit + Duration::from_secs(5),
+        held.len() == settings.slow
+            && shortest + Duration::from_millis(100) >= limit
+            && longest <= limit + Duration::from_secs(5),
         format!(
             "{} of {} closed by the server, held {:.2} s to {:.2} s (handshake timeout {} s)",
             held.len(),
@@ -299,7 +311,9 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 async fn well_behaved(addr: &str, settings: Settings) -> Result<Latency, BoxError> {
     let mut stations = Vec::new();
     for i in 0..settings.stations {
-        stations.push(Station::connect(&format!("{addr}/ocpp"), &format!("GOOD-{i}"), "ocpp1.6").await?);
+        stations.push(
+            Station::connect(&format!("{addr}/ocpp"), &format!("GOOD-{i}"), "ocpp1.6").await?,
+        );
     }
     let started = Instant::now();
     let deadline = started + Duration::from_secs(settings.seconds);
@@ -366,7 +380,9 @@ async fn open_slow_clients(
     for i in 0..count {
         let mut stream = TcpStream::connect(addr).await?;
         stream
-            .write_all(format!("GET /ocpp/SLOW-{i} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: web").as_bytes())
+            .write_all(
+                format!("GET /ocpp/SLOW-{i} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: web").as_bytes(),
+            )
             .await?;
         let sent = Instant::now();
         waits.push(tokio::spawn(async move {
@@ -494,9 +510,10 @@ impl Raw {
             if self.buffer.len() >= 2 {
                 let opcode = self.buffer[0] & 0x0f;
                 let (len, at) = match self.buffer[1] & 0x7f {
-                    126 if self.buffer.len() >= 4 => {
-                        (usize::from(u16::from_be_bytes([self.buffer[2], self.buffer[3]])), 4)
-                    }
+                    126 if self.buffer.len() >= 4 => (
+                        usize::from(u16::from_be_bytes([self.buffer[2], self.buffer[3]])),
+                        4,
+                    ),
                     127 if self.buffer.len() >= 10 => {
                         let raw: [u8; 8] = self.buffer[2..10].try_into().expect("8 bytes");
                         (u64::from_be_bytes(raw) as usize, 10)
@@ -520,7 +537,8 @@ impl Raw {
         loop {
             match tokio::time::timeout(load::CALL_TIMEOUT, self.next_frame()).await {
                 Ok(Ok((0x8, payload))) => {
-                    let code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                    let code =
+                        (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
                     return (code, texts);
                 }
                 Ok(Ok((0x1, _))) => texts += 1,
@@ -554,7 +572,9 @@ fn frame(opcode: u8, rsv1: bool, payload: &[u8]) -> Vec<u8> {
 /// Sends garbage text frames of 1 MiB less 1 KiB until the server closes the connection.
 async fn garbage_station(addr: String) -> Result<Closed, BoxError> {
     let (mut raw, mut writer) = Raw::connect(&addr, "GARBAGE", false).await?;
-    let garbage: Vec<u8> = (0..FRAME_LIMIT - 1024).map(|i| b'!' + (i * 7 % 90) as u8).collect();
+    let garbage: Vec<u8> = (0..FRAME_LIMIT - 1024)
+        .map(|i| b'!' + (i * 7 % 90) as u8)
+        .collect();
     let wire = frame(0x1, false, &garbage);
     let sending = tokio::spawn(async move {
         let mut sent = 0;
@@ -636,7 +656,11 @@ async fn bomb_station(addr: String) -> Result<Closed, BoxError> {
 
 /// Sends `count` CALLs whose payload fails validation (a `MeterValues` without its required
 /// fields), one at a time, reconnecting whenever the server closes the connection.
-async fn invalid_station(addr: String, station: usize, count: usize) -> Result<Vec<Closed>, BoxError> {
+async fn invalid_station(
+    addr: String,
+    station: usize,
+    count: usize,
+) -> Result<Vec<Closed>, BoxError> {
     let mut closes = Vec::new();
     let mut left = count;
     let mut connection = 0;
@@ -651,12 +675,21 @@ async fn invalid_station(addr: String, station: usize, count: usize) -> Result<V
         };
         loop {
             if left == 0 {
-                let _ = writer.write_all(&frame(0x8, false, &1000u16.to_be_bytes())).await;
+                let _ = writer
+                    .write_all(&frame(0x8, false, &1000u16.to_be_bytes()))
+                    .await;
                 closed.code = raw.close_code().await.0;
                 break;
             }
-            let call = format!(r#"[2,"{}","MeterValues",{{"connectorId":"one"}}]"#, closed.sent);
-            if writer.write_all(&frame(0x1, false, call.as_bytes())).await.is_err() {
+            let call = format!(
+                r#"[2,"{}","MeterValues",{{"connectorId":"one"}}]"#,
+                closed.sent
+            );
+            if writer
+                .write_all(&frame(0x1, false, call.as_bytes()))
+                .await
+                .is_err()
+            {
                 break;
             }
             closed.sent += 1;
@@ -664,7 +697,8 @@ async fn invalid_station(addr: String, station: usize, count: usize) -> Result<V
             match tokio::time::timeout(load::CALL_TIMEOUT, raw.next_frame()).await {
                 Ok(Ok((0x1, text))) if text.starts_with(b"[4,") => closed.answered += 1,
                 Ok(Ok((0x8, payload))) => {
-                    closed.code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                    closed.code =
+                        (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
                     break;
                 }
                 Ok(Ok((opcode, text))) => {

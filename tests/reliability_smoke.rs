@@ -19,23 +19,44 @@ fn run(name: &str, args: &[&str]) -> String {
         .unwrap_or_else(|error| panic!("{name} runs: {error}"));
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{name} failed:\n{report}\n{errors}");
+    assert!(
+        output.status.success(),
+        "{name} failed:\n{report}\n{errors}"
+    );
     report
 }
 
 #[test]
 fn every_station_reconnects_and_boots_after_a_crash() {
-    let report = run("reconnect_storm", &["--stations", "200", "--restart", "kill"]);
-    assert!(report.contains("cold start: 200 of 200 connected and booted"), "{report}");
-    assert!(report.contains("restart: 200 of 200 stations saw their connection end"), "{report}");
-    assert!(report.contains("storm: 200 of 200 stations reconnected and booted"), "{report}");
+    let report = run(
+        "reconnect_storm",
+        &["--stations", "200", "--restart", "kill"],
+    );
+    assert!(
+        report.contains("cold start: 200 of 200 connected and booted"),
+        "{report}"
+    );
+    assert!(
+        report.contains("restart: 200 of 200 stations saw their connection end"),
+        "{report}"
+    );
+    assert!(
+        report.contains("storm: 200 of 200 stations reconnected and booted"),
+        "{report}"
+    );
     assert!(report.contains("errors: 0 "), "{report}");
 }
 
 #[test]
 fn every_station_reconnects_and_boots_after_a_graceful_restart() {
-    let report = run("reconnect_storm", &["--stations", "50", "--restart", "graceful"]);
-    assert!(report.contains("storm: 50 of 50 stations reconnected and booted"), "{report}");
+    let report = run(
+        "reconnect_storm",
+        &["--stations", "50", "--restart", "graceful"],
+    );
+    assert!(
+        report.contains("storm: 50 of 50 stations reconnected and booted"),
+        "{report}"
+    );
     assert!(report.contains("errors: 0 "), "{report}");
 }
 
@@ -44,8 +65,16 @@ fn hostile_clients_are_dropped_as_the_limits_say() {
     let report = run(
         "hostile_clients",
         &[
-            "--stations", "5", "--seconds", "1", "--slow", "20", "--invalid", "200",
-            "--handshake-timeout", "2",
+            "--stations",
+            "5",
+            "--seconds",
+            "1",
+            "--slow",
+            "20",
+            "--invalid",
+            "200",
+            "--handshake-timeout",
+            "2",
         ],
     );
     for line in [

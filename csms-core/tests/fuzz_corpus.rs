@@ -11,7 +11,9 @@ use proptest::prelude::*;
 
 /// The inputs of the committed corpus of `target`.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
@@ -23,7 +25,10 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn the_api_body_corpus_runs_clean() {
-    let accepted: usize = corpus("api_body").iter().map(|body| request_body(body)).sum();
+    let accepted: usize = corpus("api_body")
+        .iter()
+        .map(|body| request_body(body))
+        .sum();
     assert!(accepted > 0, "no body of the corpus is accepted");
 }
 

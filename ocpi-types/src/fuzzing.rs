@@ -11,7 +11,14 @@ use crate::check::{Version, check_json, check_value, object_type};
 
 /// The objects a partner sends in request bodies (PUT, PATCH and POST of the modules a CPO
 /// or eMSP receives, and the credentials handshake).
-pub const OBJECTS: [&str; 6] = ["Token", "Location", "Session", "Cdr", "Tariff", "Credentials"];
+pub const OBJECTS: [&str; 6] = [
+    "Token",
+    "Location",
+    "Session",
+    "Cdr",
+    "Tariff",
+    "Credentials",
+];
 
 /// Reads `data` as a body holding each of [`OBJECTS`] in OCPI 2.2.1 and 2.1.1, in strict and
 /// lenient mode: decoded and validated ([`ObjectType::decode`](crate::check::ObjectType::decode)),
@@ -47,11 +54,9 @@ pub fn request_body(data: &[u8]) -> usize {
                          {reports:?}"
                     );
                 }
-                let (again, _) = object
-                    .decode(&encoded, mode, "$")
-                    .unwrap_or_else(|error| {
-                        panic!("{version} {name}: written back as {encoded}, fails: {error}")
-                    });
+                let (again, _) = object.decode(&encoded, mode, "$").unwrap_or_else(|error| {
+                    panic!("{version} {name}: written back as {encoded}, fails: {error}")
+                });
                 assert_eq!(again, encoded, "{version} {name} changes when read back");
             }
         }

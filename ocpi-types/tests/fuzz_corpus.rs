@@ -10,7 +10,9 @@ use serde_json::Value;
 
 /// The inputs of the committed corpus of `target`.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
@@ -22,16 +24,37 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn the_ocpi_body_corpus_runs_clean() {
-    let decoded: usize = corpus("ocpi_body").iter().map(|body| request_body(body)).sum();
+    let decoded: usize = corpus("ocpi_body")
+        .iter()
+        .map(|body| request_body(body))
+        .sum();
     assert!(decoded > 0, "nothing in the corpus decodes");
 }
 
 /// JSON values of a few levels, with the keys OCPI objects use.
 fn json_value() -> impl Strategy<Value = Value> {
     let key = prop::sample::select(vec![
-        "country_code", "party_id", "id", "uid", "type", "auth_id", "last_updated", "evses",
-        "connectors", "elements", "price_components", "start_date_time", "kwh", "token",
-        "roles", "url", "data", "status_code", "timestamp", "currency", "x",
+        "country_code",
+        "party_id",
+        "id",
+        "uid",
+        "type",
+        "auth_id",
+        "last_updated",
+        "evses",
+        "connectors",
+        "elements",
+        "price_components",
+        "start_date_time",
+        "kwh",
+        "token",
+        "roles",
+        "url",
+        "data",
+        "status_code",
+        "timestamp",
+        "currency",
+        "x",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -44,8 +67,9 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-            prop::collection::btree_map(key.clone(), inner, 0..6)
-                .prop_map(|map| Value::Object(map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(|map| Value::Object(
+                map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }

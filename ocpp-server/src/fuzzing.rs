@@ -39,7 +39,11 @@ pub enum HeadOutcome {
 pub fn upgrade_request(head: &[u8]) -> HeadOutcome {
     let (request, len) = match handshake::parse(head) {
         Ok(None) => {
-            assert!(head.len() < MAX_HEAD, "a head of {} bytes still read on", head.len());
+            assert!(
+                head.len() < MAX_HEAD,
+                "a head of {} bytes still read on",
+                head.len()
+            );
             return HeadOutcome::Incomplete;
         }
         Err(refusal) => {
@@ -78,7 +82,10 @@ pub fn upgrade_request(head: &[u8]) -> HeadOutcome {
         for segment in std::iter::once(address.identity()).chain(address.tenant()) {
             let chars = segment.chars().count();
             assert!((1..=MAX_IDENTITY).contains(&chars), "segment {segment:?}");
-            assert!(!segment.chars().any(char::is_control), "segment {segment:?}");
+            assert!(
+                !segment.chars().any(char::is_control),
+                "segment {segment:?}"
+            );
         }
         assert_eq!(address.tenant().is_some(), tenant_in_path);
         let _ = address.to_string();
@@ -139,7 +146,11 @@ fn answer_extensions(offers: &[String]) -> Option<String> {
             assert!(agreed.server_no_context_takeover && agreed.client_no_context_takeover);
         }
         let header = agreed.header();
-        assert_eq!(client_check([header.as_str()]), Ok(Some(agreed)), "{header}");
+        assert_eq!(
+            client_check([header.as_str()]),
+            Ok(Some(agreed)),
+            "{header}"
+        );
         answer.get_or_insert(header);
     }
     answer
@@ -167,7 +178,10 @@ fn read_response(bytes: &[u8]) -> (u16, &[u8]) {
     let mut response = httparse::Response::new(&mut headers);
     let len = match response.parse(bytes) {
         Ok(httparse::Status::Complete(len)) => len,
-        other => panic!("not an HTTP response ({other:?}): {:?}", String::from_utf8_lossy(bytes)),
+        other => panic!(
+            "not an HTTP response ({other:?}): {:?}",
+            String::from_utf8_lossy(bytes)
+        ),
     };
     let content_length = response
         .headers
@@ -276,7 +290,13 @@ pub fn inflate(data: &[u8]) -> InflateOutcome {
 }
 
 /// Feeds `input` in reads of `chunk` bytes, checking the limit after each.
-fn read_frames(input: &[u8], side: Side, limit: usize, reset: bool, chunk: usize) -> InflateOutcome {
+fn read_frames(
+    input: &[u8],
+    side: Side,
+    limit: usize,
+    reset: bool,
+    chunk: usize,
+) -> InflateOutcome {
     let mut inbound = Inbound::new(side, limit, reset);
     let mut out = Vec::new();
     for piece in input.chunks(chunk) {
@@ -450,7 +470,11 @@ fn round_trip(payload: &[u8], to: Side, limit: usize, reset: bool) {
         }
         Err(error) => {
             assert_eq!(error.close_code(), 1009, "{error:?}");
-            assert!(payload.len() > limit, "refused a message of {}", payload.len());
+            assert!(
+                payload.len() > limit,
+                "refused a message of {}",
+                payload.len()
+            );
         }
     }
 }
@@ -491,11 +515,14 @@ mod tests {
         let mut small = vec![0x4a, 10, 0];
         let mut compressed = Vec::with_capacity(256);
         flate2::Compress::new(flate2::Compression::best(), false)
-            .compress_vec(b"[2,\"1\",\"Heartbeat\",{}]", &mut compressed, flate2::FlushCompress::Sync)
+            .compress_vec(
+                b"[2,\"1\",\"Heartbeat\",{}]",
+                &mut compressed,
+                flate2::FlushCompress::Sync,
+            )
             .unwrap();
         small.extend_from_slice(&compressed[..compressed.len() - 4]);
         assert_eq!(inflate(&small), InflateOutcome::Read);
         assert_eq!(inflate(&[0x4a, 1, 0, 0xff, 0xff]), InflateOutcome::Failed);
     }
 }
-

@@ -9,7 +9,9 @@ use proptest::prelude::*;
 
 /// The inputs of the committed corpus of `target`.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
@@ -39,7 +41,11 @@ fn the_upgrade_request_corpus_runs_clean() {
     // The corpus reaches every kind of outcome.
     assert!(outcomes.contains(&HeadOutcome::Upgrade));
     assert!(outcomes.contains(&HeadOutcome::Incomplete));
-    assert!(outcomes.iter().any(|o| matches!(o, HeadOutcome::Refused(_))));
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, HeadOutcome::Refused(_)))
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckBody, Created};
 use super::users::{KeyView, new_key};
+use super::{CheckBody, Created};
 use crate::api::auth::{ADMIN, Access, Caller, READ};
 use crate::api::error::{Body, Path};
 use crate::api::schema::{TenantDef, TenantSettingsDef};
