@@ -135,7 +135,7 @@ async fn storm(stations: usize, graceful: bool) -> Result<usize, BoxError> {
     // The restart.
     let stopping = Instant::now();
     if graceful {
-        server.process.stop(Duration::from_secs(30));
+        tokio::task::block_in_place(|| server.process.stop(Duration::from_secs(30)));
     } else {
         drop(server);
     }
