@@ -163,6 +163,25 @@ impl Station {
         }
     }
 
+    /// Waits until the server closes the connection or it fails, answering the server's
+    /// CALLs with a CALLERROR `NotImplemented` meanwhile (and its pings, as tungstenite does).
+    pub(crate) async fn closed(&mut self) {
+        while let Some(Ok(message)) = self.ws.next().await {
+            match message {
+                Message::Close(_) => break,
+                Message::Text(text) => {
+                    if let Some((2, call)) = frame_head(text.as_str()) {
+                        let refusal = format!(r#"[4,"{call}","NotImplemented","",{{}}]"#);
+                        if self.ws.send(Message::text(refusal)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Closes the connection (waiting at most 5 s for the close to go out).
     pub(crate) async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.ws.close(None)).await;

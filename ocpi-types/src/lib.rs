@@ -63,6 +63,8 @@ pub mod check;
 pub mod common;
 mod decode;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod partial;
 pub mod rules;
 pub mod schema;

@@ -19,6 +19,8 @@ pub mod client;
 mod connection;
 mod deflate;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 mod router;
 pub mod security;

@@ -71,6 +71,8 @@
 
 mod auth;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handlers;
 mod limits;
 mod schema;

@@ -97,6 +97,15 @@ impl Inbound {
         self.inflater.is_some()
     }
 
+    /// The bytes the compressed message in progress inflated to so far (never more than the
+    /// limit).
+    pub(crate) fn inflated_len(&self) -> usize {
+        match &self.message {
+            Message::Compressed { inflated, .. } => inflated.len(),
+            _ => 0,
+        }
+    }
+
     /// Reads `input`, appending the frames for tungstenite to `out`. After an error the
     /// connection must fail; the frames appended before it are whole.
     pub(crate) fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
@@ -265,8 +274,9 @@ impl Inbound {
             if status == Status::StreamEnd {
                 *ended = true;
             }
-            // Done when the input is used up and nothing more came out.
-            if input.is_empty() && written < buffer.len() {
+            // Done when the input is used up and a call brings nothing more out: the
+            // decompressor may hold back output even when it fills less than the buffer.
+            if input.is_empty() && written == 0 {
                 break;
             }
             if read == 0 && written == 0 {
@@ -717,6 +727,42 @@ mod tests {
         let error = Inbound::new(Side::Client, LIMIT, true).feed(&compressed(&over), &mut out);
         assert_eq!(error, Err(Error::TooBig { limit: LIMIT }));
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn output_held_back_by_the_decompressor_is_not_lost() {
+        // Found by the `inflate` fuzz target: after the tail is appended, miniz_oxide returns
+        // less than a full buffer yet still holds 17 bytes, which the next call gives. The
+        // message inflates to 65,553 bytes, as zlib reads it too.
+        const DATA: [u8; 88] = [
+            0xec, 0xc1, 0x31, 0x01, 0x00, 0x00, 0x00, 0xc2, 0xa0, 0xf5, 0x4f, 0x6d, 0x08, 0x5f,
+            0xa0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+            0x1d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xaf, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00,
+        ];
+        let mut wire = Vec::new();
+        Header {
+            fin: true,
+            rsv1: true,
+            rsv23: 0,
+            opcode: TEXT,
+            mask: None,
+            len: DATA.len() as u64,
+        }
+        .write(&mut wire);
+        wire.extend_from_slice(&DATA);
+        let mut out = Vec::new();
+        Inbound::new(Side::Client, 1 << 20, true)
+            .feed(&wire, &mut out)
+            .unwrap();
+        let (header, len) = Header::parse(&out).unwrap();
+        assert_eq!(header.len, 65_553);
+        assert_eq!(out.len(), len + 65_553);
+        let error = Inbound::new(Side::Client, 65_536, true).feed(&wire, &mut Vec::new());
+        assert_eq!(error, Err(Error::TooBig { limit: 65_536 }));
     }
 
     #[test]

@@ -39,7 +39,7 @@
 //! the default, confines that to what shares one message.
 
 mod codec;
-mod frame;
+pub(crate) mod frame;
 mod negotiate;
 mod stream;
 

@@ -96,7 +96,7 @@
 //! allow, `F` to the memory available.
 
 mod config;
-mod handshake;
+pub(crate) mod handshake;
 pub mod limits;
 
 use std::collections::HashMap;

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckBody;
 use super::stations::find;
 use crate::api::auth::{Caller, READ};
 use crate::api::error::Body;
@@ -110,22 +111,30 @@ pub(crate) struct Estimate {
     warnings: Vec<String>,
 }
 
+impl CheckBody for EstimateRequest {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if self.energy_kwh < Decimal::ZERO || self.energy_kwh > Decimal::from(10_000) {
+            return Err(ApiError::Invalid(
+                "energy_kwh must be 0 to 10000".to_owned(),
+            ));
+        }
+        let minutes = self.duration_minutes;
+        if minutes <= Decimal::ZERO || minutes > Decimal::from(10_080) {
+            return Err(ApiError::Invalid(
+                "duration_minutes must be more than 0 and at most 10080".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 async fn estimate(
     State(state): State<ApiState>,
     caller: Caller,
     Body(request): Body<EstimateRequest>,
 ) -> Result<Json<Estimate>, ApiError> {
-    if request.energy_kwh < Decimal::ZERO || request.energy_kwh > Decimal::from(10_000) {
-        return Err(ApiError::Invalid(
-            "energy_kwh must be 0 to 10000".to_owned(),
-        ));
-    }
+    request.check_body()?;
     let minutes = request.duration_minutes;
-    if minutes <= Decimal::ZERO || minutes > Decimal::from(10_080) {
-        return Err(ApiError::Invalid(
-            "duration_minutes must be more than 0 and at most 10080".to_owned(),
-        ));
-    }
     let store = &state.inner.store;
     let station = find(&state, caller.tenant, request.station_id.0).await?;
     let group = match &request.token_uid {

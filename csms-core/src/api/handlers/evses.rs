@@ -6,6 +6,7 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::CheckBody;
 use super::stations::find;
 use crate::api::auth::{Caller, OPERATE};
 use crate::api::error::{Body, Path};
@@ -95,6 +96,23 @@ pub(crate) struct ConnectorChange {
     max_power_w: Option<i32>,
 }
 
+impl CheckBody for EvseChange {}
+
+impl CheckBody for ConnectorChange {
+    fn check_body(&self) -> Result<(), ApiError> {
+        // OCPI values are open for what partners send; an operator's must be known ones.
+        if !self.standard.is_known() || !self.format.is_known() || !self.power_type.is_known() {
+            return Err(ApiError::InvalidBody(format!(
+                "unknown connector description: {}, {}, {}",
+                self.standard.as_str(),
+                self.format.as_str(),
+                self.power_type.as_str()
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// EVSE and connector numbers count from 1 (0 is the station as a whole).
 fn number(value: i32, what: &'static str) -> Result<i32, ApiError> {
     if value >= 1 {
@@ -179,15 +197,7 @@ async fn put_connector(
     let station = find(&state, caller.tenant, id).await?;
     let evse_id = number(evse_id, "EVSE")?;
     let connector_id = number(connector_id, "connector")?;
-    // OCPI values are open for what partners send; an operator's must be known ones.
-    if !change.standard.is_known() || !change.format.is_known() || !change.power_type.is_known() {
-        return Err(ApiError::InvalidBody(format!(
-            "unknown connector description: {}, {}, {}",
-            change.standard.as_str(),
-            change.format.as_str(),
-            change.power_type.as_str()
-        )));
-    }
+    change.check_body()?;
     let store = &state.inner.store;
     let before = store
         .connectors(caller.tenant, station.id)

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::users::require_user;
-use super::{Created, List, PageQuery, as_json};
+use super::{CheckBody, Created, List, PageQuery, as_json};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{LocationDef, NewLocationDef};
@@ -72,16 +72,25 @@ pub(crate) async fn require_location(
 }
 
 /// Checks what a location would be.
+impl CheckBody for NewLocation {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if self.name.trim().is_empty() {
+            return Err(ApiError::Invalid("name is empty".to_owned()));
+        }
+        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ApiError::Invalid(format!(
+                "time_zone {:?} is not an IANA time zone",
+                self.time_zone
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl CheckBody for RenterChange {}
+
 async fn check(state: &ApiState, caller: &Caller, new: &NewLocation) -> Result<(), ApiError> {
-    if new.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name is empty".to_owned()));
-    }
-    if new.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(ApiError::Invalid(format!(
-            "time_zone {:?} is not an IANA time zone",
-            new.time_zone
-        )));
-    }
+    new.check_body()?;
     for spot in &new.parking_spots {
         if let Some(renter) = spot.renter {
             require_user(state, caller.tenant, renter).await?;

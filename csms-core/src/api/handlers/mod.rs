@@ -24,6 +24,52 @@ use crate::store::{Page, Paged};
 
 use super::table::Route;
 
+/// The checks of a request body that need neither the store nor the caller: its handler runs
+/// them before anything else, and so does [`read_bodies`].
+pub(crate) trait CheckBody {
+    /// Why the body is refused, if it is; bodies without such checks accept everything that
+    /// deserializes.
+    fn check_body(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// Reads `body` as each request body type of the API, as the handlers do (JSON into the
+/// type, then [`CheckBody::check_body`]): the name of each type with whether it was accepted
+/// or the error it is refused with.
+pub(crate) fn read_bodies(body: &[u8]) -> Vec<(&'static str, Result<(), ApiError>)> {
+    fn read<T: serde::de::DeserializeOwned + CheckBody>(
+        name: &'static str,
+        body: &[u8],
+    ) -> (&'static str, Result<(), ApiError>) {
+        let read = serde_json::from_slice::<T>(body)
+            .map_err(|error| ApiError::InvalidBody(error.to_string()))
+            .and_then(|value| value.check_body());
+        (name, read)
+    }
+    vec![
+        read::<tenants::CreateTenant>("CreateTenant", body),
+        read::<crate::model::TenantSettings>("TenantSettings", body),
+        read::<crate::model::NewUser>("NewUser", body),
+        read::<crate::model::UserUpdate>("UserUpdate", body),
+        read::<users::CreateKey>("CreateKey", body),
+        read::<crate::model::NewToken>("NewToken", body),
+        read::<tokens::StatusChange>("StatusChange", body),
+        read::<crate::model::NewVehicle>("NewVehicle", body),
+        read::<crate::model::NewLocation>("NewLocation", body),
+        read::<locations::RenterChange>("RenterChange", body),
+        read::<stations::CreateStation>("CreateStation", body),
+        read::<stations::RegistrationChange>("RegistrationChange", body),
+        read::<crate::ocpp::commands::Command>("Command", body),
+        read::<evses::EvseChange>("EvseChange", body),
+        read::<evses::ConnectorChange>("ConnectorChange", body),
+        read::<ocpi_types::v221::tariffs::Tariff>("Tariff", body),
+        read::<tariffs::AssignmentBody>("TariffAssignment", body),
+        read::<tariffs::ScopeBody>("TariffScope", body),
+        read::<estimate::EstimateRequest>("EstimateRequest", body),
+    ]
+}
+
 /// Every route of the API, in the order of the OpenAPI document.
 pub(crate) fn routes() -> Vec<Route> {
     let mut routes = Vec::new();

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::locations::require_location;
-use super::{Created, List, as_json, page};
+use super::{CheckBody, Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ, random_hex};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{
@@ -321,17 +321,41 @@ fn valid_identity(identity: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_.:*".contains(c))
 }
 
+impl CheckBody for CreateStation {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if !valid_identity(&self.identity) {
+            return Err(ApiError::Invalid(format!(
+                "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
+                self.identity
+            )));
+        }
+        if self.security_profile > 3 {
+            return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
+        }
+        if self
+            .password
+            .as_ref()
+            .is_some_and(|password| !(16..=40).contains(&password.len()))
+        {
+            return Err(ApiError::Invalid(
+                "password must have 16 to 40 characters".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl CheckBody for RegistrationChange {}
+
+impl CheckBody for Command {
+    fn check_body(&self) -> Result<(), ApiError> {
+        self.check_limits().map_err(ApiError::Invalid)
+    }
+}
+
 /// Checks what a station would be registered with.
 async fn check(state: &ApiState, caller: &Caller, input: &CreateStation) -> Result<(), ApiError> {
-    if !valid_identity(&input.identity) {
-        return Err(ApiError::Invalid(format!(
-            "identity {:?} must be 1 to 48 letters, digits or - _ . : *",
-            input.identity
-        )));
-    }
-    if input.security_profile > 3 {
-        return Err(ApiError::Invalid("security_profile is 0 to 3".to_owned()));
-    }
+    input.check_body()?;
     if input.security_profile == 0 {
         let tenant = state
             .inner
@@ -349,13 +373,6 @@ async fn check(state: &ApiState, caller: &Caller, input: &CreateStation) -> Resu
     }
     // A station of profile 1 or 2 without a password may be registered: it cannot connect
     // until one is set (`POST /stations/{id}/password` generates one).
-    if let Some(password) = &input.password
-        && !(16..=40).contains(&password.len())
-    {
-        return Err(ApiError::Invalid(
-            "password must have 16 to 40 characters".to_owned(),
-        ));
-    }
     if let Some(location) = input.location_id {
         require_location(state, caller.tenant, location).await?;
     }
@@ -541,7 +558,7 @@ async fn command(
     Path(id): Path<i64>,
     Body(command): Body<Command>,
 ) -> Result<Json<CommandResult>, ApiError> {
-    command.check_limits().map_err(ApiError::Invalid)?;
+    command.check_body()?;
     let station = find(&state, caller.tenant, id).await?;
     let handle = state
         .inner

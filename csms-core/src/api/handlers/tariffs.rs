@@ -7,7 +7,7 @@ use ocpi_types::v221::tariffs::Tariff;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Created, List, PageQuery, as_json};
+use super::{CheckBody, Created, List, PageQuery, as_json};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{StoredTariffDef, TariffAssignmentDef, TariffScopeDef};
@@ -182,9 +182,15 @@ pub(crate) struct ScopeBody {
     scope: TariffScope,
 }
 
+impl CheckBody for Tariff {}
+
+impl CheckBody for ScopeBody {}
+
+impl CheckBody for AssignmentBody {}
+
 /// An assignment as read from a body.
 #[derive(Debug, Deserialize)]
-struct AssignmentBody(#[serde(with = "TariffAssignmentDef")] TariffAssignment);
+pub(crate) struct AssignmentBody(#[serde(with = "TariffAssignmentDef")] TariffAssignment);
 
 async fn assign(
     State(state): State<ApiState>,

@@ -6,8 +6,8 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Created;
 use super::users::{KeyView, new_key};
+use super::{CheckBody, Created};
 use crate::api::auth::{ADMIN, Access, Caller, READ};
 use crate::api::error::{Body, Path};
 use crate::api::schema::{TenantDef, TenantSettingsDef};
@@ -73,6 +73,22 @@ pub(crate) struct CreatedTenant {
     admin_key: KeyView,
 }
 
+impl CheckBody for CreateTenant {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if self.name.trim().is_empty() {
+            return Err(ApiError::Invalid("name is empty".to_owned()));
+        }
+        check_party(&self.country_code, &self.party_id)?;
+        check_settings(self.settings.as_ref().unwrap_or(&TenantSettings::default()))
+    }
+}
+
+impl CheckBody for TenantSettings {
+    fn check_body(&self) -> Result<(), ApiError> {
+        check_settings(self)
+    }
+}
+
 fn check_party(country_code: &str, party_id: &str) -> Result<(), ApiError> {
     let upper = |text: &str, len: usize| {
         text.len() == len
@@ -113,12 +129,8 @@ async fn create(
     State(state): State<ApiState>,
     Body(input): Body<CreateTenant>,
 ) -> Result<Created<CreatedTenant>, ApiError> {
-    if input.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name is empty".to_owned()));
-    }
-    check_party(&input.country_code, &input.party_id)?;
+    input.check_body()?;
     let settings = input.settings.unwrap_or_default();
-    check_settings(&settings)?;
     let store = &state.inner.store;
     let tenant = store
         .create_tenant(&NewTenant {

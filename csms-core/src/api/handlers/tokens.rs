@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::users::require_user;
 use super::vehicles::require_vehicle;
-use super::{Created, List, as_json, page};
+use super::{CheckBody, Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ, READ_OWN};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{NewTokenDef, TokenDef};
@@ -53,12 +53,21 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// Checks what a token would be.
-async fn check(state: &ApiState, caller: &Caller, new: &NewToken) -> Result<(), ApiError> {
-    if new.uid.is_empty() || new.uid.len() > 36 {
-        return Err(ApiError::Invalid(
-            "uid must have 1 to 36 characters".to_owned(),
-        ));
+impl CheckBody for NewToken {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if self.uid.is_empty() || self.uid.len() > 36 {
+            return Err(ApiError::Invalid(
+                "uid must have 1 to 36 characters".to_owned(),
+            ));
+        }
+        Ok(())
     }
+}
+
+impl CheckBody for StatusChange {}
+
+async fn check(state: &ApiState, caller: &Caller, new: &NewToken) -> Result<(), ApiError> {
+    new.check_body()?;
     if let Some(owner) = new.owner {
         require_user(state, caller.tenant, owner).await?;
     }

@@ -8,7 +8,7 @@ use ocpp_server::storage::PasswordHash;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Created, List, PageQuery, as_json};
+use super::{CheckBody, Created, List, PageQuery, as_json};
 use crate::api::auth::{ADMIN, Caller, READ, generate_key};
 use crate::api::error::Query;
 use crate::api::error::{Body, Path};
@@ -70,14 +70,44 @@ pub(crate) async fn require_user(
         .ok_or_else(|| ApiError::Invalid(format!("no user {user} in this tenant")))
 }
 
+/// A user's name must not be blank.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() {
+        return Err(ApiError::Invalid("name is empty".to_owned()));
+    }
+    Ok(())
+}
+
+impl CheckBody for NewUser {
+    fn check_body(&self) -> Result<(), ApiError> {
+        check_name(&self.name)
+    }
+}
+
+impl CheckBody for UserUpdate {
+    fn check_body(&self) -> Result<(), ApiError> {
+        check_name(&self.name)
+    }
+}
+
+impl CheckBody for CreateKey {
+    fn check_body(&self) -> Result<(), ApiError> {
+        check_name(&self.name)?;
+        if self.roles.is_empty() {
+            return Err(ApiError::Invalid(
+                "a key needs at least one role".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 async fn create_user(
     State(state): State<ApiState>,
     caller: Caller,
     Body(new): Body<NewUser>,
 ) -> Result<Created<User>, ApiError> {
-    if new.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name is empty".to_owned()));
-    }
+    new.check_body()?;
     let user = state.inner.store.create_user(caller.tenant, &new).await?;
     state
         .audit(
@@ -116,9 +146,7 @@ async fn update_user(
     Path(id): Path<i64>,
     Body(update): Body<UserUpdate>,
 ) -> Result<Json<User>, ApiError> {
-    if update.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name is empty".to_owned()));
-    }
+    update.check_body()?;
     let store = &state.inner.store;
     let before = store
         .user(caller.tenant, UserId(id))
@@ -278,14 +306,7 @@ async fn create_key(
     caller: Caller,
     Body(input): Body<CreateKey>,
 ) -> Result<Created<KeyView>, ApiError> {
-    if input.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name is empty".to_owned()));
-    }
-    if input.roles.is_empty() {
-        return Err(ApiError::Invalid(
-            "a key needs at least one role".to_owned(),
-        ));
-    }
+    input.check_body()?;
     if let Some(user) = input.user_id {
         require_user(&state, caller.tenant, user).await?;
     }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 
 use super::users::require_user;
-use super::{Created, List, PageQuery, as_json};
+use super::{CheckBody, Created, List, PageQuery, as_json};
 use crate::api::auth::{Caller, OPERATE, READ};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{NewVehicleDef, VehicleDef};
@@ -54,14 +54,21 @@ pub(crate) async fn require_vehicle(
 }
 
 /// Checks what a vehicle would be.
-async fn check(state: &ApiState, caller: &Caller, new: &NewVehicle) -> Result<(), ApiError> {
-    if let Some(vin) = &new.vin {
-        if vin.len() != 17 || !vin.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ApiError::Invalid(format!(
-                "vin {vin:?} is not 17 letters and digits"
-            )));
+impl CheckBody for NewVehicle {
+    fn check_body(&self) -> Result<(), ApiError> {
+        if let Some(vin) = &self.vin {
+            if vin.len() != 17 || !vin.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(ApiError::Invalid(format!(
+                    "vin {vin:?} is not 17 letters and digits"
+                )));
+            }
         }
+        Ok(())
     }
+}
+
+async fn check(state: &ApiState, caller: &Caller, new: &NewVehicle) -> Result<(), ApiError> {
+    new.check_body()?;
     if let Some(owner) = new.owner {
         require_user(state, caller.tenant, owner).await?;
     }
