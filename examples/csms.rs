@@ -289,7 +289,7 @@ async fn run<S: Store + 'static>(
         let _ = task.await;
     }
     settling.abort();
-    info!(stations = server.stations().len(), "shutting down");
+    info!(stations = server.station_count(), "shutting down");
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;
     }

@@ -20,26 +20,7 @@ const SYSTEM_KEY: &str = "scenario-system-key-0123456789";
 
 /// The demo CSMS on a database of its own, on free ports, and the demo tenant's admin key.
 fn start_demo(dir: &TempDir) -> (Csms, Api) {
-    let database = dir.path().join("csms.db");
-    let mut csms = Csms::start(&[
-        "--demo",
-        "--database",
-        database.to_str().unwrap(),
-        "--listen-ocpp",
-        "127.0.0.1:0",
-        "--listen-api",
-        "127.0.0.1:0",
-        "--system-key",
-        SYSTEM_KEY,
-    ]);
-    const PREFIX: &str = "demo admin key: ";
-    let printed = csms.printed.iter().find(|line| line.starts_with(PREFIX));
-    let line = match printed {
-        Some(line) => line.clone(),
-        None => csms.wait_for_line(|line| line.starts_with(PREFIX)),
-    };
-    let api = csms.api(line[PREFIX.len()..].trim());
-    (csms, api)
+    Csms::start_demo(dir, &["--system-key", SYSTEM_KEY])
 }
 
 fn decimal(value: &Value) -> Decimal {

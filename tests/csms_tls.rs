@@ -110,27 +110,21 @@ fn stations_of_profiles_2_and_3_charge_over_tls_and_nothing_less_gets_in() {
     std::fs::create_dir_all(dir.path().join("rogue")).unwrap();
     let (rogue_cert, rogue_key) = rogue.issue("CP-3", 3, false);
 
-    let database = dir.path().join("csms.db");
-    let mut csms = Csms::start(&[
-        "--demo",
-        "--database",
-        database.to_str().unwrap(),
-        "--listen-ocpp",
-        "127.0.0.1:0",
-        "--listen-api",
-        "127.0.0.1:0",
-        "--listen-ocpp-tls",
-        "127.0.0.1:0",
-        "--tls-cert",
-        &server_cert,
-        "--tls-key",
-        &server_key,
-        "--tls-client-ca",
-        &ca,
-        "--tls-crl",
-        &crl,
-    ]);
-    let api = csms.demo_api();
+    let (csms, api) = Csms::start_demo(
+        &dir,
+        &[
+            "--listen-ocpp-tls",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &server_cert,
+            "--tls-key",
+            &server_key,
+            "--tls-client-ca",
+            &ca,
+            "--tls-crl",
+            &crl,
+        ],
+    );
     let tenant = csms.demo_tenant();
     let tls_port = csms
         .ocpp_tls

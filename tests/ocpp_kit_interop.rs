@@ -46,27 +46,9 @@ const METER_WH: [i32; 3] = [2_935_600, 2_940_000, 2_945_600];
 /// The heartbeat interval the station reports when asked.
 const HEARTBEAT_INTERVAL: &str = "300";
 
-/// The demo CSMS on a database of its own, on free ports, and an API client with the demo
-/// tenant's admin key (as it prints it).
+/// The demo CSMS on a database of its own, on free ports, and the demo tenant's admin key.
 fn start_demo(dir: &TempDir) -> (Csms, Api) {
-    let database = dir.path().join("csms.db");
-    let mut csms = Csms::start(&[
-        "--demo",
-        "--database",
-        database.to_str().unwrap(),
-        "--listen-ocpp",
-        "127.0.0.1:0",
-        "--listen-api",
-        "127.0.0.1:0",
-    ]);
-    const PREFIX: &str = "demo admin key: ";
-    let printed = csms.printed.iter().find(|line| line.starts_with(PREFIX));
-    let line = match printed {
-        Some(line) => line.clone(),
-        None => csms.wait_for_line(|line| line.starts_with(PREFIX)),
-    };
-    let api = csms.api(line[PREFIX.len()..].trim());
-    (csms, api)
+    Csms::start_demo(dir, &[])
 }
 
 /// A time `minutes` ago, as ocpp-kit writes it.

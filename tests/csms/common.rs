@@ -166,6 +166,25 @@ impl Csms {
         self.child.wait().unwrap();
     }
 
+    /// `csms --demo` on a database of its own in `dir`, on free ports, with `extra` options,
+    /// and an API client with the demo tenant's admin key (as it prints it).
+    pub(crate) fn start_demo(dir: &TempDir, extra: &[&str]) -> (Csms, Api) {
+        let database = dir.path().join("csms.db");
+        let mut args = vec![
+            "--demo",
+            "--database",
+            database.to_str().unwrap(),
+            "--listen-ocpp",
+            "127.0.0.1:0",
+            "--listen-api",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let mut csms = Csms::start(&args);
+        let api = csms.demo_api();
+        (csms, api)
+    }
+
     /// An API client with the demo tenant's admin key, as `--demo` prints it.
     pub(crate) fn demo_api(&mut self) -> Api {
         const PREFIX: &str = "demo admin key: ";

@@ -144,7 +144,7 @@ pub trait StationDirectory: Send + Sync {
 
 impl StationDirectory for Server {
     fn count(&self) -> usize {
-        self.stations().len()
+        self.station_count()
     }
 
     fn connection(&self, address: &StationAddress) -> Option<ConnectedStation> {
