@@ -8,6 +8,7 @@
 //! - [`tariff`]: the tariff and CDR engine. It prices charging sessions and CDRs with the whole
 //!   OCPI 2.2.1 tariff model (and OCPI 2.1.1 tariffs), in exact decimals, and explains every
 //!   number it produces.
+//! - [`outbox`]: events written with the changes they report, delivered to webhooks.
 //! - `api` (feature `http-api`): the admin HTTP API for operators, with its OpenAPI
 //!   document.
 
@@ -15,5 +16,6 @@
 pub mod api;
 pub mod model;
 pub mod ocpp;
+pub mod outbox;
 pub mod store;
 pub mod tariff;

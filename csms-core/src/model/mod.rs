@@ -19,6 +19,7 @@
 //! - [`charging_profile`]: charging profiles sent to stations.
 //! - [`invoice`]: invoices grouping a user's CDRs of a period.
 //! - [`roaming`]: OCPI roaming partners.
+//! - [`event`]: events in the outbox, written with the changes they report.
 //! - [`webhook`]: webhook subscriptions and their delivery log.
 //! - [`audit`]: the audit log.
 //!
@@ -90,6 +91,7 @@ pub mod audit;
 pub mod cdr;
 pub mod charging_profile;
 pub mod configuration;
+pub mod event;
 pub mod invoice;
 pub mod location;
 pub mod reservation;
@@ -107,6 +109,7 @@ pub use audit::{Actor, AuditEntry, AuditId, NewAuditEntry};
 pub use cdr::{Cdr, CdrFilter, CdrId, NewCdr};
 pub use charging_profile::{ChargingProfileCriteria, SentChargingProfile};
 pub use configuration::{ConfigurationKey, VariableKey, VariableValue};
+pub use event::{ConnectorStatusChange, EventId, EventKind, OutboxEvent, StationPresence};
 pub use invoice::{Invoice, InvoiceId, NewInvoice};
 pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,

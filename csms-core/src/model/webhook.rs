@@ -106,8 +106,14 @@ pub struct WebhookDelivery {
     pub webhook_id: WebhookId,
     /// The event (`session.started`).
     pub event: String,
-    /// What makes it unique for the webhook (`session.started:42`).
+    /// What makes it unique for the webhook (`event:42` for an outbox event).
     pub event_key: String,
+    /// The outbox event it delivers, if it delivers one.
+    pub event_id: Option<super::EventId>,
+    /// The object the event is about (`session:42`): a delivery is attempted only once the
+    /// webhook's earlier deliveries about the same object are delivered or given up. Empty
+    /// for a delivery that is not about an object.
+    pub subject: String,
     /// The body to post.
     pub payload: serde_json::Value,
     /// Where it stands.
@@ -136,6 +142,8 @@ pub struct NewDelivery {
     pub event: String,
     /// What makes it unique for the webhook.
     pub event_key: String,
+    /// The object it is about, if any (see [`WebhookDelivery::subject`]).
+    pub subject: String,
     /// The body to post.
     pub payload: serde_json::Value,
     /// When to make the first attempt.

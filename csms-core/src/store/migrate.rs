@@ -72,6 +72,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "what is counted on a token, once per session",
         include_str!("../../migrations/sqlite/0012_token_counts.sql"),
     ),
+    (
+        13,
+        "the outbox of events, deliveries in order per object and leased",
+        include_str!("../../migrations/sqlite/0013_outbox.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -135,6 +140,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         12,
         "what is counted on a token, once per session",
         include_str!("../../migrations/postgres/0012_token_counts.sql"),
+    ),
+    (
+        13,
+        "the outbox of events, deliveries in order per object and leased",
+        include_str!("../../migrations/postgres/0013_outbox.sql"),
     ),
 ];
 

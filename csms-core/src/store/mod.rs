@@ -78,7 +78,7 @@ mod sqlite;
 pub use charging::{CdrStore, InvoiceStore, SessionStore, TariffStore};
 pub use error::StoreError;
 pub use page::{Page, Paged};
-pub use partners::{RoamingStore, WebhookStore};
+pub use partners::{OutboxStore, RoamingStore, WebhookStore};
 pub use people::{AuditStore, TenantStore, TokenStore, UserStore, VehicleStore};
 pub use places::{
     ChargingProfileStore, ConfigurationStore, LocationStore, ReservationStore, StationStore,
@@ -107,6 +107,7 @@ pub trait Store:
     + InvoiceStore
     + RoamingStore
     + WebhookStore
+    + OutboxStore
     + AuditStore
     + 'static
 {
@@ -128,6 +129,7 @@ impl<T> Store for T where
         + InvoiceStore
         + RoamingStore
         + WebhookStore
+        + OutboxStore
         + AuditStore
         + 'static
 {

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Page, Paged, StoreResult};
 use crate::model::{
-    AttemptOutcome, DeliveryId, NewDelivery, NewRoamingPartner, NewWebhook, PartnerStatus,
-    RoamingPartner, RoamingPartnerId, TenantId, Webhook, WebhookDelivery, WebhookId,
+    AttemptOutcome, DeliveryId, EventId, NewDelivery, NewRoamingPartner, NewWebhook, OutboxEvent,
+    PartnerStatus, RoamingPartner, RoamingPartnerId, TenantId, Webhook, WebhookDelivery, WebhookId,
 };
 
 /// Roaming partners.
@@ -118,4 +118,40 @@ pub trait WebhookStore: Send + Sync {
         webhook: WebhookId,
         page: Page,
     ) -> StoreResult<Paged<WebhookDelivery>>;
+}
+
+/// The outbox: events written with the changes they report (by the store methods that make
+/// those changes, in the same transaction), and their way out.
+///
+/// Events become deliveries when they are *dispatched*: one delivery per active webhook of
+/// the event's tenant that wants the event's kind. A delivery worker then *leases* due
+/// deliveries, attempts them, and records each attempt
+/// ([`WebhookStore::record_attempt`], which ends the lease). Several processes may share
+/// one database: one dispatches at a time, and a leased delivery is attempted by the one
+/// process that holds its lease.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// At most `limit` of the tenant's events written after `after` (every event when
+    /// `None`), oldest first.
+    async fn events(
+        &self,
+        tenant: TenantId,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxEvent>>;
+
+    /// Dispatches at most `limit` events, oldest first, in one transaction; how many were
+    /// dispatched. While another process dispatches, answers 0 at once.
+    async fn dispatch_events(&self, limit: u32) -> StoreResult<usize>;
+
+    /// Leases, for `lease`, at most `limit` pending deliveries of any tenant that are due at
+    /// `now` and leased by nobody, the most overdue first, and gives them back. A delivery
+    /// whose webhook has an earlier delivery about the same subject still pending waits for
+    /// that one, so that a receiver gets the events of one object in order.
+    async fn lease_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
 }

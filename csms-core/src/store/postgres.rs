@@ -37,6 +37,14 @@ const PLACEHOLDERS: Placeholders = Placeholders::Numbered;
 /// How a write transaction begins.
 const BEGIN_WRITE: &str = "BEGIN";
 
+/// Whether this transaction may dispatch outbox events: one transaction at a time, across
+/// every process on the database, holds this advisory lock until it ends (so that events of
+/// one object become deliveries in their order). The key is the outbox's own.
+const DISPATCH_LOCK: Option<&str> = Some("SELECT pg_try_advisory_xact_lock(7465321001)");
+
+/// What a query that leases rows appends: rows another transaction is leasing are passed over.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user@host/db`).
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {

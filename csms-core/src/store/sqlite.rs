@@ -49,6 +49,13 @@ const PLACEHOLDERS: Placeholders = Placeholders::Anonymous;
 /// How a write transaction begins: with the write lock taken at once.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// Whether a transaction may dispatch outbox events: a SQLite file has one writer, so every
+/// writing transaction may.
+const DISPATCH_LOCK: Option<&str> = None;
+
+/// What a query that leases rows appends: nothing, with one writer.
+const SKIP_LOCKED: &str = "";
+
 impl SqliteStore {
     /// Opens (creating it if needed) the database file at `path`.
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {

@@ -367,6 +367,7 @@ pub(crate) async fn webhooks_deliver_and_log<S: Store + RawSql>(store: &S) {
         webhook_id: hook.id,
         event: "session.started".to_owned(),
         event_key: "session.started:42".to_owned(),
+        subject: String::new(),
         payload: serde_json::json!({"session": 42}),
         due_at: now,
     };

@@ -9,7 +9,7 @@ macro_rules! cdrs {
             use sqlx::Row;
 
             use crate::model::{
-                Cdr, CdrFilter, CdrId, NewCdr, SessionId, StationId, TariffId, TenantId, UserId,
+                Cdr, CdrFilter, CdrId, EventKind, NewCdr, SessionId, StationId, TariffId, TenantId, UserId,
             };
             use crate::store::sql::{at, from_json, now, to_json};
             use crate::store::{CdrStore, Page, Paged, SessionStore, StoreError, StoreResult};
@@ -45,6 +45,62 @@ macro_rules! cdrs {
                 })
             }
 
+            type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
+
+            /// Issues the CDR of a session that is over, with its event, on a batch's
+            /// connection; `None` if the session has one already (or is not over).
+            async fn issue_in(
+                connection: &mut Connection,
+                tenant: TenantId,
+                new: &NewCdr,
+            ) -> StoreResult<Option<Cdr>> {
+                let inserted = sqlx::query(&format!(
+                    "INSERT INTO cdrs (tenant_id, session_id, station_id, token_uid, \
+                     owner_id, started_at, stopped_at, energy_wh, currency, \
+                     total_cost_excl_vat, total_cost_incl_vat, tariff_id, details, \
+                     issued_at) \
+                     SELECT s.tenant_id, s.id, s.station_id, s.token_uid, \
+                     COALESCE($3, (SELECT k.owner_id FROM tokens k \
+                     WHERE k.tenant_id = s.tenant_id AND k.uid = s.token_uid)), \
+                     s.started_at, s.stopped_at, $4, $5, $6, $7, $8, $9, $10 \
+                     FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2 \
+                     AND s.stopped_at IS NOT NULL AND s.status IN ('completed', 'failed') \
+                     ON CONFLICT (tenant_id, session_id) DO NOTHING RETURNING {CDR_COLUMNS}"
+                ))
+                .bind(tenant.0)
+                .bind(new.session_id.0)
+                .bind(new.owner.map(|id| id.0))
+                .bind($dec_in(new.energy_wh))
+                .bind(&new.currency)
+                .bind($dec_in(new.total_cost_excl_vat))
+                .bind(dec_in(new.total_cost_incl_vat))
+                .bind(new.tariff_id.map(|id| id.0))
+                .bind(to_json("CDR details", &new.details)?)
+                .bind(now())
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(|error| {
+                    if StoreError::is_foreign_key(&error) {
+                        StoreError::NotFound { what: "tariff or user" }
+                    } else {
+                        StoreError::Database(error)
+                    }
+                })?;
+                let Some(row) = inserted else {
+                    return Ok(None);
+                };
+                let cdr = cdr_from(&row)?;
+                super::outbox::record_event(
+                    connection,
+                    tenant,
+                    EventKind::CdrIssued,
+                    &format!("cdr:{}", cdr.id),
+                    &cdr,
+                )
+                .await?;
+                Ok(Some(cdr))
+            }
+
             #[async_trait]
             impl CdrStore for $store {
                 async fn issue_cdr(
@@ -52,40 +108,17 @@ macro_rules! cdrs {
                     tenant: TenantId,
                     new: &NewCdr,
                 ) -> StoreResult<(Cdr, bool)> {
-                    let inserted: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO cdrs (tenant_id, session_id, station_id, token_uid, \
-                         owner_id, started_at, stopped_at, energy_wh, currency, \
-                         total_cost_excl_vat, total_cost_incl_vat, tariff_id, details, \
-                         issued_at) \
-                         SELECT s.tenant_id, s.id, s.station_id, s.token_uid, \
-                         COALESCE($3, (SELECT k.owner_id FROM tokens k \
-                         WHERE k.tenant_id = s.tenant_id AND k.uid = s.token_uid)), \
-                         s.started_at, s.stopped_at, $4, $5, $6, $7, $8, $9, $10 \
-                         FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2 \
-                         AND s.stopped_at IS NOT NULL AND s.status IN ('completed', 'failed') \
-                         ON CONFLICT (tenant_id, session_id) DO NOTHING RETURNING id",
-                    )
-                    .bind(tenant.0)
-                    .bind(new.session_id.0)
-                    .bind(new.owner.map(|id| id.0))
-                    .bind($dec_in(new.energy_wh))
-                    .bind(&new.currency)
-                    .bind($dec_in(new.total_cost_excl_vat))
-                    .bind(dec_in(new.total_cost_incl_vat))
-                    .bind(new.tariff_id.map(|id| id.0))
-                    .bind(to_json("CDR details", &new.details)?)
-                    .bind(now())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(|error| {
-                        if StoreError::is_foreign_key(&error) {
-                            StoreError::NotFound { what: "tariff or user" }
-                        } else {
-                            StoreError::Database(error)
-                        }
-                    })?;
+                    let issued = self
+                        .writes
+                        .write((tenant, new.clone()), |(tenant, new), connection| {
+                            Box::pin(async move { issue_in(connection, *tenant, new).await })
+                        })
+                        .await?;
+                    if let Some(cdr) = issued {
+                        return Ok((cdr, true));
+                    }
                     if let Some(cdr) = self.cdr_of_session(tenant, new.session_id).await? {
-                        return Ok((cdr, inserted.is_some()));
+                        return Ok((cdr, false));
                     }
                     match self.session(tenant, new.session_id).await? {
                         None => Err(StoreError::NotFound { what: "session" }),

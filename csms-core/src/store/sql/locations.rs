@@ -86,6 +86,23 @@ macro_rules! locations {
                 })
             }
 
+            /// Writes the event of a location's change (`None`: deleted) in `tx`.
+            async fn location_changed(
+                tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+                tenant: TenantId,
+                id: LocationId,
+                location: Option<&Location>,
+            ) -> StoreResult<()> {
+                super::outbox::record_event(
+                    &mut **tx,
+                    tenant,
+                    crate::model::EventKind::LocationChanged,
+                    &format!("location:{id}"),
+                    &location,
+                )
+                .await
+            }
+
             #[async_trait]
             impl LocationStore for $store {
                 async fn create_location(
@@ -95,11 +112,11 @@ macro_rules! locations {
                 ) -> StoreResult<Location> {
                     let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     check_spots(&mut *tx, tenant, &new.parking_spots).await?;
-                    let id: i64 = sqlx::query_scalar(
+                    let row = sqlx::query(&format!(
                         "INSERT INTO locations (tenant_id, name, address, latitude, longitude, \
                          time_zone, opening_hours, parking_spots, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                    )
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {LOCATION_COLUMNS}"
+                    ))
                     .bind(tenant.0)
                     .bind(&new.name)
                     .bind(to_json("location address", &new.address)?)
@@ -112,10 +129,10 @@ macro_rules! locations {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(StoreError::on("location"))?;
+                    let location = location_from(&row)?;
+                    location_changed(&mut tx, tenant, location.id, Some(&location)).await?;
                     tx.commit().await?;
-                    self.location(tenant, LocationId(id))
-                        .await?
-                        .ok_or(StoreError::NotFound { what: "location" })
+                    Ok(location)
                 }
 
                 async fn location(
@@ -191,6 +208,9 @@ macro_rules! locations {
                     .as_ref()
                     .map(location_from)
                     .transpose()?;
+                    if let Some(location) = &updated {
+                        location_changed(&mut tx, tenant, id, Some(location)).await?;
+                    }
                     tx.commit().await?;
                     Ok(updated)
                 }
@@ -247,16 +267,22 @@ macro_rules! locations {
                     tenant: TenantId,
                     id: LocationId,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let done =
                         sqlx::query("DELETE FROM locations WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant.0)
                             .bind(id.0)
-                            .execute(&self.pool)
+                            .execute(&mut *tx)
                             .await
                             .map_err(StoreError::referenced(
                                 "location with stations or an assigned tariff",
                             ))?;
-                    Ok(done.rows_affected() > 0)
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    location_changed(&mut tx, tenant, id, None).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
             }
         }

@@ -17,6 +17,7 @@ pub(super) mod configuration;
 pub(super) mod inherent;
 pub(super) mod invoices;
 pub(super) mod locations;
+pub(super) mod outbox;
 pub(super) mod reservations;
 pub(super) mod roaming;
 pub(super) mod sessions;
@@ -199,6 +200,7 @@ macro_rules! sql_store {
         $crate::store::sql::invoices::invoices!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::roaming::roaming!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::webhooks::webhooks!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::outbox::outbox!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::inherent::inherent!($store, $row);
     };

@@ -9,7 +9,7 @@ macro_rules! sessions {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use crate::model::{AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
+            use crate::model::{AuthMethod, ChargingSession, EventKind, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
             use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
@@ -397,6 +397,16 @@ macro_rules! sessions {
                     Some(row) => session_from(&row)?,
                     None => return Err(StoreError::NotFound { what: "station" }),
                 };
+                if inserted.is_some() {
+                    super::outbox::record_event(
+                        connection,
+                        tenant,
+                        EventKind::SessionStarted,
+                        &format!("session:{}", session.id),
+                        &session,
+                    )
+                    .await?;
+                }
                 let mut superseded = None;
                 if let (Some(id), Some(reason), Some(connector)) =
                     (inserted, supersede, session.connector_id)
@@ -445,6 +455,33 @@ macro_rules! sessions {
                 status: SessionStatus,
                 seq_no: Option<i64>,
             ) -> StoreResult<bool> {
+                // A change of status is an event; a later sequence number alone is not.
+                let changed = sqlx::query(&format!(
+                    "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
+                     updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
+                     AND status NOT IN ('completed', 'failed') AND status <> $3 \
+                     AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4) \
+                     RETURNING {SESSION_COLUMNS}"
+                ))
+                .bind(tenant.0)
+                .bind(id.0)
+                .bind(status.as_str())
+                .bind(seq_no)
+                .bind(now())
+                .fetch_optional(&mut *connection)
+                .await?;
+                if let Some(row) = changed {
+                    let session = session_from(&row)?;
+                    super::outbox::record_event(
+                        connection,
+                        tenant,
+                        EventKind::SessionUpdated,
+                        &format!("session:{id}"),
+                        &session,
+                    )
+                    .await?;
+                    return Ok(true);
+                }
                 let done = sqlx::query(
                     "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
                      updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
@@ -514,7 +551,18 @@ macro_rules! sessions {
                 .bind(now())
                 .execute(&mut *connection)
                 .await?;
-                session_in(connection, tenant, id).await
+                let stopped = session_in(connection, tenant, id).await?;
+                if let Some(session) = &stopped {
+                    super::outbox::record_event(
+                        connection,
+                        tenant,
+                        EventKind::SessionEnded,
+                        &format!("session:{id}"),
+                        session,
+                    )
+                    .await?;
+                }
+                Ok(stopped)
             }
 
             impl $store {

@@ -13,9 +13,9 @@ macro_rules! stations {
             use sqlx::Row;
 
             use crate::model::{
-                BootLogEntry, Connector, ConnectorStatus, Evse, LocationId, NewStation,
+                BootLogEntry, Connector, ConnectorStatus, ConnectorStatusChange, EventKind, Evse, LocationId, NewStation,
                 RegistrationStatus, Station, StationDetails, StationFilter, StationId,
-                StatusReport, TenantId,
+                StationPresence, StatusReport, TenantId,
             };
             use crate::store::sql::{at, now, parse, parse_opt};
             use crate::store::{LocationStore, Page, Paged, StationStore, StoreError, StoreResult};
@@ -242,19 +242,40 @@ macro_rules! stations {
                             (tenant, identity.to_owned(), version, at(when)),
                             |(tenant, identity, version, when), connection| {
                                 Box::pin(async move {
-                                    let done = sqlx::query(
+                                    let station: Option<i64> = sqlx::query_scalar(
                                         "UPDATE stations SET online = $3, \
                                          ocpp_version = COALESCE($4, ocpp_version), last_seen = $5 \
-                                         WHERE tenant_id = $1 AND identity = $2",
+                                         WHERE tenant_id = $1 AND identity = $2 RETURNING id",
                                     )
                                     .bind(tenant.0)
                                     .bind(identity)
                                     .bind(version.is_some())
                                     .bind(version.map(OcppVersion::as_str))
                                     .bind(*when)
-                                    .execute(&mut *connection)
+                                    .fetch_optional(&mut *connection)
                                     .await?;
-                                    Ok(done.rows_affected() > 0)
+                                    let Some(station) = station else {
+                                        return Ok(false);
+                                    };
+                                    let presence = StationPresence {
+                                        identity: identity.clone(),
+                                        ocpp_version: version.map(|v| v.as_str().to_owned()),
+                                        at: *when,
+                                    };
+                                    let kind = if version.is_some() {
+                                        EventKind::StationConnected
+                                    } else {
+                                        EventKind::StationDisconnected
+                                    };
+                                    super::outbox::record_event(
+                                        connection,
+                                        *tenant,
+                                        kind,
+                                        &format!("station:{station}"),
+                                        &presence,
+                                    )
+                                    .await?;
+                                    Ok(true)
                                 })
                             },
                         )
@@ -534,6 +555,47 @@ macro_rules! stations {
                     self.writes
                         .write((tenant, station, report.clone()), |&(tenant, station, ref report), connection| {
                             Box::pin(async move {
+                                let change = ConnectorStatusChange {
+                                    station_id: station,
+                                    evse_id: report.evse_id,
+                                    connector_id: report.connector_id,
+                                    status: report.status,
+                                    error_code: report.error_code.clone(),
+                                    at: at(report.at),
+                                };
+                                let subject = format!(
+                                    "connector:{}:{}:{}",
+                                    station, report.evse_id, report.connector_id
+                                );
+                                // A new status (or error) is an event; the same again is not.
+                                let changed = sqlx::query(
+                                    "UPDATE connectors SET status = $5, error_code = $6, \
+                                     vendor_error_code = $7, status_at = $8 \
+                                     WHERE tenant_id = $1 AND station_id = $2 AND evse_id = $3 \
+                                     AND connector_id = $4 AND (status_at IS NULL OR status_at <= $8) \
+                                     AND (status IS DISTINCT FROM $5 OR error_code IS DISTINCT FROM $6)",
+                                )
+                                .bind(tenant.0)
+                                .bind(station.0)
+                                .bind(report.evse_id)
+                                .bind(report.connector_id)
+                                .bind(report.status.as_str())
+                                .bind(&report.error_code)
+                                .bind(&report.vendor_error_code)
+                                .bind(at(report.at))
+                                .execute(&mut *connection)
+                                .await?;
+                                if changed.rows_affected() > 0 {
+                                    super::outbox::record_event(
+                                        connection,
+                                        tenant,
+                                        EventKind::EvseStatusChanged,
+                                        &subject,
+                                        &change,
+                                    )
+                                    .await?;
+                                    return Ok(true);
+                                }
                                 let done = sqlx::query(
                                     "UPDATE connectors SET status = $5, error_code = $6, \
                                      vendor_error_code = $7, status_at = $8 \
@@ -601,7 +663,18 @@ macro_rules! stations {
                                 .bind(at(report.at))
                                 .execute(&mut *connection)
                                 .await?;
-                                Ok(created.rows_affected() > 0)
+                                if created.rows_affected() == 0 {
+                                    return Ok(false);
+                                }
+                                super::outbox::record_event(
+                                    connection,
+                                    tenant,
+                                    EventKind::EvseStatusChanged,
+                                    &subject,
+                                    &change,
+                                )
+                                .await?;
+                                Ok(true)
                             })
                         })
                         .await

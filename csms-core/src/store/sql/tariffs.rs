@@ -86,6 +86,23 @@ macro_rules! tariffs {
                 })
             }
 
+            /// Writes the event of a tariff's change (`None`: deleted) in `tx`.
+            async fn tariff_changed(
+                tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+                tenant: TenantId,
+                id: TariffId,
+                tariff: Option<&StoredTariff>,
+            ) -> StoreResult<()> {
+                super::outbox::record_event(
+                    &mut **tx,
+                    tenant,
+                    crate::model::EventKind::TariffChanged,
+                    &format!("tariff:{id}"),
+                    &tariff,
+                )
+                .await
+            }
+
             #[async_trait]
             impl TariffStore for $store {
                 async fn create_tariff(
@@ -95,6 +112,7 @@ macro_rules! tariffs {
                 ) -> StoreResult<StoredTariff> {
                     let (ocpi_id, json) = checked_tariff(tariff)?;
                     let when = now();
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let row = sqlx::query(&format!(
                         "INSERT INTO tariffs (tenant_id, ocpi_id, tariff, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $4) RETURNING {TARIFF_COLUMNS}"
@@ -103,10 +121,13 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(when)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?;
-                    tariff_from(&row)
+                    let stored = tariff_from(&row)?;
+                    tariff_changed(&mut tx, tenant, stored.id, Some(&stored)).await?;
+                    tx.commit().await?;
+                    Ok(stored)
                 }
 
                 async fn tariff(
@@ -177,7 +198,8 @@ macro_rules! tariffs {
                     tariff: &Tariff,
                 ) -> StoreResult<Option<StoredTariff>> {
                     let (ocpi_id, json) = checked_tariff(tariff)?;
-                    sqlx::query(&format!(
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+                    let replaced = sqlx::query(&format!(
                         "UPDATE tariffs SET ocpi_id = $3, tariff = $4, updated_at = $5 \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {TARIFF_COLUMNS}"
                     ))
@@ -186,24 +208,35 @@ macro_rules! tariffs {
                     .bind(ocpi_id)
                     .bind(json)
                     .bind(now())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?
                     .as_ref()
                     .map(tariff_from)
-                    .transpose()
+                    .transpose()?;
+                    if let Some(stored) = &replaced {
+                        tariff_changed(&mut tx, tenant, id, Some(stored)).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(replaced)
                 }
 
                 async fn delete_tariff(&self, tenant: TenantId, id: TariffId) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
                     let done = sqlx::query("DELETE FROM tariffs WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.0)
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(StoreError::referenced(
                             "tariff still assigned or priced a CDR",
                         ))?;
-                    Ok(done.rows_affected() > 0)
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    tariff_changed(&mut tx, tenant, id, None).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn assign_tariff(

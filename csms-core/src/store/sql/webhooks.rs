@@ -3,14 +3,14 @@
 /// Implements the webhooks part of [`sql_store!`](super::sql_store) for a store type.
 macro_rules! webhooks {
     ($store:ident, $row:ty, $dec:ty, $dec_in:path, $dec_out:path) => {
-        mod webhooks {
+        pub(super) mod webhooks {
             use super::*;
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
             use crate::model::{
-                AttemptOutcome, DeliveryId, DeliveryStatus, NewDelivery, NewWebhook, TenantId,
+                AttemptOutcome, DeliveryId, DeliveryStatus, EventId, NewDelivery, NewWebhook, TenantId,
                 Webhook, WebhookDelivery, WebhookId,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
@@ -62,8 +62,8 @@ macro_rules! webhooks {
             }
 
             const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, events, secret, active, created_at";
-            const DELIVERY_COLUMNS: &str = "id, tenant_id, webhook_id, event, event_key, \
-                 payload, status, attempts, last_attempt_at, next_attempt_at, last_error, \
+            pub(in crate::store) const DELIVERY_COLUMNS: &str = "id, tenant_id, webhook_id, \
+                 event, event_key, event_id, subject, payload, status, attempts, last_attempt_at, next_attempt_at, last_error, \
                  response_status, created_at";
 
             fn webhook_from(store: &$store, row: &$row) -> StoreResult<Webhook> {
@@ -79,7 +79,7 @@ macro_rules! webhooks {
                 })
             }
 
-            fn delivery_from(row: &$row) -> StoreResult<WebhookDelivery> {
+            pub(in crate::store) fn delivery_from(row: &$row) -> StoreResult<WebhookDelivery> {
                 let attempts: i32 = row.try_get("attempts")?;
                 Ok(WebhookDelivery {
                     id: DeliveryId(row.try_get("id")?),
@@ -87,6 +87,8 @@ macro_rules! webhooks {
                     webhook_id: WebhookId(row.try_get("webhook_id")?),
                     event: row.try_get("event")?,
                     event_key: row.try_get("event_key")?,
+                    event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
+                    subject: row.try_get("subject")?,
                     payload: from_json("webhook payload", &row.try_get::<String, _>("payload")?)?,
                     status: parse(
                         "delivery status",
@@ -213,8 +215,9 @@ macro_rules! webhooks {
                 ) -> StoreResult<(WebhookDelivery, bool)> {
                     let inserted: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event, \
-                         event_key, payload, status, attempts, next_attempt_at, created_at) \
-                         SELECT tenant_id, id, $3, $4, $5, 'pending', 0, $6, $7 FROM webhooks \
+                         event_key, subject, payload, status, attempts, next_attempt_at, \
+                         created_at) \
+                         SELECT tenant_id, id, $3, $4, $8, $5, 'pending', 0, $6, $7 FROM webhooks \
                          WHERE tenant_id = $1 AND id = $2 ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(tenant.0)
@@ -224,6 +227,7 @@ macro_rules! webhooks {
                     .bind(to_json("webhook payload", &new.payload)?)
                     .bind(at(new.due_at))
                     .bind(now())
+                    .bind(&new.subject)
                     .fetch_optional(&self.pool)
                     .await?;
                     let row = sqlx::query(&format!(
@@ -270,7 +274,7 @@ macro_rules! webhooks {
                     sqlx::query(
                         "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, \
                          last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \
-                         response_status = $7 \
+                         response_status = $7, leased_until = NULL \
                          WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
                     )
                     .bind(tenant.0)
