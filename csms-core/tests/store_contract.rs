@@ -30,6 +30,8 @@ mod billing;
 mod cdrs;
 #[path = "store_contract/operations.rs"]
 mod operations;
+#[path = "store_contract/outbox.rs"]
+mod outbox;
 #[path = "store_contract/raw.rs"]
 mod raw;
 #[path = "store_contract/tariffs.rs"]
@@ -44,6 +46,10 @@ use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_l
 use cdrs::cdrs_issued_once_and_immutable;
 use operations::{
     charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
+};
+use outbox::{
+    concurrent_leases_are_disjoint, deliveries_leased_in_order_per_object,
+    events_are_written_with_their_changes,
 };
 use tariffs::tariffs_assigned_and_resolved;
 use usage::{a_session_is_counted_once, token_usage_counts_atomically};
@@ -1365,6 +1371,9 @@ contract!(
     meter_readings_kept_once_never_dropped,
     concurrent_writes_fail_alone,
     writes_wait_for_a_held_transaction,
+    events_are_written_with_their_changes,
+    deliveries_leased_in_order_per_object,
+    concurrent_leases_are_disjoint,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.
