@@ -7,7 +7,7 @@
 //! ```text
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
 //!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
-//!     [--system-key KEY] [--listen-metrics 127.0.0.1:9100]
+//!     [--system-key KEY] [--listen-metrics 127.0.0.1:9100] [--secret-key-file FILE]
 //!     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-crl PEM]]
 //! ```
 //!
@@ -27,6 +27,13 @@
 //!   `--database FILE` names the file itself; `--database-url` takes `sqlite:...` or
 //!   `postgres://...` URLs. With PostgreSQL, `--database-schema NAME` keeps everything in
 //!   that schema (created if missing), so several installations can share one database.
+//! - `--secret-key-file FILE`: the key (64 hexadecimal digits) that webhook signing secrets
+//!   are encrypted with in the database; made when the file does not exist, readable by its
+//!   owner only. Default: `secret.key` beside the SQLite file; with `--database-url`, no
+//!   default (webhooks cannot be created without one). Keep it out of database backups.
+//! - Events (sessions, CDRs, connector status, locations, tariffs, station connections) are
+//!   written to the outbox with the changes they report and delivered to the tenants'
+//!   webhooks (`POST /webhooks`), signed per Standard Webhooks, by a worker in the process.
 //! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
 //!   without it, a random one is made and printed.
 //! - `--listen-metrics ADDR`: serves Prometheus metrics at `http://ADDR/metrics`, on a
@@ -59,8 +66,9 @@ use ev_backend::csms_core::model::{
     TokenKind, TokenStatus,
 };
 use ev_backend::csms_core::ocpp::{Csms, CsmsConfig};
+use ev_backend::csms_core::outbox::{DeliveryConfig, WebhookSender};
 use ev_backend::csms_core::store::Page;
-use ev_backend::csms_core::store::{PostgresStore, SqliteStore, Store, StoreError};
+use ev_backend::csms_core::store::{PostgresStore, SecretKey, SqliteStore, Store, StoreError};
 use ev_backend::csms_core::tariff::{Decimal, simple};
 use ev_backend::ocpi_types::common::CiString;
 use ev_backend::ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
@@ -73,7 +81,7 @@ use tracing::info;
 
 const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
                      [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
-                     [--system-key KEY] [--listen-metrics ADDR] \
+                     [--system-key KEY] [--listen-metrics ADDR] [--secret-key-file FILE] \
                      [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
                      [--tls-client-ca PEM] [--tls-crl PEM]]";
 
@@ -90,6 +98,8 @@ struct Args {
     schema: Option<String>,
     /// The TLS listener, if any.
     tls: TlsArgs,
+    /// The file of the key webhook secrets are sealed with.
+    secret_key_file: Option<PathBuf>,
 }
 
 /// What the command line says of TLS.
@@ -121,6 +131,7 @@ fn parse_args() -> Args {
         listen_metrics: None,
         system_key: None,
         schema: None,
+        secret_key_file: None,
         tls: TlsArgs::default(),
     };
     let mut given = std::env::args().skip(1);
@@ -147,6 +158,7 @@ fn parse_args() -> Args {
             "--listen-metrics" => args.listen_metrics = Some(value),
             "--system-key" => args.system_key = Some(value),
             "--database-schema" => args.schema = Some(value),
+            "--secret-key-file" => args.secret_key_file = Some(PathBuf::from(value)),
             "--listen-ocpp-tls" => args.tls.listen = Some(value),
             "--tls-cert" => args.tls.certificate = Some(PathBuf::from(value)),
             "--tls-key" => args.tls.key = Some(PathBuf::from(value)),
@@ -175,24 +187,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(_) => Some(PrometheusBuilder::new().install_recorder()?),
         None => None,
     };
+    let secret_key = match (&args.secret_key_file, &args.database) {
+        (Some(path), _) => Some(SecretKey::load_or_create(path)?),
+        (None, Database::SqliteFile(database)) => Some(SecretKey::load_or_create(
+            database.with_file_name("secret.key"),
+        )?),
+        (None, Database::Url(_)) => {
+            tracing::warn!("no --secret-key-file: webhooks cannot be created");
+            None
+        }
+    };
     match &args.database {
         Database::SqliteFile(path) => {
             info!(path = %path.display(), "SQLite store");
-            let store = Arc::new(SqliteStore::open(path).await?);
-            run(store, &args, prometheus).await
+            let mut store = SqliteStore::open(path).await?;
+            if let Some(key) = secret_key {
+                store = store.with_secret_key(key);
+            }
+            run(Arc::new(store), &args, prometheus).await
         }
         Database::Url(url) if url.starts_with("sqlite:") => {
-            let store = Arc::new(SqliteStore::connect(url).await?);
-            run(store, &args, prometheus).await
+            let mut store = SqliteStore::connect(url).await?;
+            if let Some(key) = secret_key {
+                store = store.with_secret_key(key);
+            }
+            run(Arc::new(store), &args, prometheus).await
         }
         Database::Url(url)
             if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
         {
             info!(schema = args.schema, "PostgreSQL store");
-            let store = match &args.schema {
+            let mut store = match &args.schema {
                 Some(schema) => PostgresStore::connect_in_schema(url, schema).await?,
                 None => PostgresStore::connect(url).await?,
             };
+            if let Some(key) = secret_key {
+                store = store.with_secret_key(key);
+            }
             run(Arc::new(store), &args, prometheus).await
         }
         Database::Url(_) => usage("--database-url takes sqlite: or postgres:// URLs"),
@@ -236,6 +267,19 @@ async fn run<S: Store + 'static>(
                     tracing::warn!(%error, "ended sessions not settled");
                 }
             }
+        })
+    };
+    // The outbox's events out to the tenants' webhooks.
+    let (stop_delivering, delivering_stopped) = tokio::sync::watch::channel(false);
+    let delivering = {
+        let sender = WebhookSender::new(Arc::clone(&store), DeliveryConfig::default())?;
+        let mut stopped = delivering_stopped;
+        tokio::spawn(async move {
+            sender
+                .run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
         })
     };
     let server = Arc::new(
@@ -289,6 +333,8 @@ async fn run<S: Store + 'static>(
         let _ = task.await;
     }
     settling.abort();
+    let _ = stop_delivering.send(true);
+    let _ = delivering.await;
     info!(stations = server.station_count(), "shutting down");
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;

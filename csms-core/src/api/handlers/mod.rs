@@ -13,6 +13,7 @@ mod tenants;
 mod tokens;
 mod users;
 mod vehicles;
+mod webhooks;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -67,6 +68,8 @@ pub(crate) fn read_bodies(body: &[u8]) -> Vec<(&'static str, Result<(), ApiError
         read::<tariffs::AssignmentBody>("TariffAssignment", body),
         read::<tariffs::ScopeBody>("TariffScope", body),
         read::<estimate::EstimateRequest>("EstimateRequest", body),
+        read::<webhooks::CreateWebhook>("CreateWebhook", body),
+        read::<webhooks::WebhookChange>("WebhookChange", body),
     ]
 }
 
@@ -85,6 +88,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(tariffs::routes());
     routes.extend(cdrs::routes());
     routes.extend(estimate::routes());
+    routes.extend(webhooks::routes());
     routes.extend(audit::routes());
     routes
 }
