@@ -71,8 +71,8 @@ pub enum RegistrationError {
     /// Step 4: no token B could be made or stored.
     #[error("issuing our token failed: {0}")]
     Issue(String),
-    /// Step 5: POSTing our credentials failed.
-    #[error("posting our credentials failed: {0}")]
+    /// Step 5: POSTing (or, to update, PUTting) our credentials failed.
+    #[error("sending our credentials failed: {0}")]
     Post(#[source] ClientError),
     /// Step 5: the partner answered without usable credentials.
     #[error("the partner's credentials are not usable: {0}")]
@@ -93,6 +93,10 @@ pub struct Registered {
     pub endpoints: Vec<PartnerEndpoint>,
     /// How to call the partner from now on (its token C).
     pub auth: Auth,
+    /// The partner's versions URL, from its credentials.
+    pub versions_url: String,
+    /// The partner's roles, from its credentials.
+    pub roles: Vec<v221::CredentialsRole>,
 }
 
 impl Registered {
@@ -312,7 +316,7 @@ impl Shared {
             .await
             .map_err(|e| RegistrationError::Issue(e.to_string()))?;
         let result = self
-            .post_credentials(&credentials_url, &auth_a, &version, &token_b)
+            .send_credentials(&credentials_url, &auth_a, &version, &token_b, false)
             .await;
         let theirs = match result {
             Ok(theirs) => theirs,
@@ -323,6 +327,19 @@ impl Shared {
                 return Err(error);
             }
         };
+        self.finish(&pending, theirs, version, endpoints, encoding)
+            .await
+    }
+
+    /// Stores the partner's credentials and endpoints.
+    async fn finish(
+        &self,
+        caller: &Caller,
+        theirs: Credentials,
+        version: VersionNumber,
+        endpoints: Vec<PartnerEndpoint>,
+        encoding: TokenEncoding,
+    ) -> Result<Registered, RegistrationError> {
         let their_token = theirs.token.into_string();
         let registration = Registration {
             issued_token: None,
@@ -330,29 +347,83 @@ impl Shared {
             versions_url: theirs.url.into_string(),
             version: version.clone(),
             endpoints: endpoints.clone(),
-            roles: theirs.roles,
+            roles: theirs.roles.clone(),
         };
         let caller = self
             .store
-            .save_registration(&pending, &registration)
+            .save_registration(caller, &registration)
             .await
             .map_err(RegistrationError::Store)?;
         Ok(Registered {
             caller,
-            auth: Auth::new(their_token, encoding_for(&version)),
+            auth: Auth::new(their_token, encoding),
             version,
             endpoints,
+            versions_url: registration.versions_url,
+            roles: registration.roles,
         })
     }
 
-    /// POSTs our credentials with `token_b` and reads the partner's answer.
-    async fn post_credentials(
+    /// The sender side of an update: see
+    /// [`OcpiServer::update_credentials`](crate::OcpiServer::update_credentials).
+    pub(crate) async fn update_credentials(
+        &self,
+        registered: &Registered,
+    ) -> Result<Registered, RegistrationError> {
+        let url = registered
+            .endpoint("credentials", None)
+            .ok_or_else(|| RegistrationError::MissingEndpoints {
+                missing: vec!["credentials".to_owned()],
+            })?
+            .to_owned();
+        let new_token = generate_token().map_err(|e| RegistrationError::Issue(e.to_string()))?;
+        let renewed = Registration {
+            issued_token: Some(new_token.clone()),
+            their_token: registered.auth.token.as_str().to_owned(),
+            versions_url: registered.versions_url.clone(),
+            version: registered.version.clone(),
+            endpoints: registered.endpoints.clone(),
+            roles: registered.roles.clone(),
+        };
+        let caller = self
+            .store
+            .save_registration(&registered.caller, &renewed)
+            .await
+            .map_err(|e| RegistrationError::Issue(e.to_string()))?;
+        let theirs = self
+            .send_credentials(
+                &url,
+                &registered.auth,
+                &registered.version,
+                &new_token,
+                true,
+            )
+            .await?;
+        self.finish(
+            &caller,
+            theirs,
+            registered.version.clone(),
+            registered.endpoints.clone(),
+            registered.auth.encoding,
+        )
+        .await
+    }
+
+    /// POSTs (or, to update, PUTs) our credentials with `token_b` and reads the
+    /// partner's answer.
+    async fn send_credentials(
         &self,
         url: &str,
         auth: &Auth,
         version: &VersionNumber,
         token_b: &str,
+        update: bool,
     ) -> Result<Credentials, RegistrationError> {
+        let method = if update {
+            reqwest::Method::PUT
+        } else {
+            reqwest::Method::POST
+        };
         let ours = self.our_credentials(token_b);
         let theirs = if *version == VersionNumber::V2_1_1 {
             let first = Credentials {
@@ -361,22 +432,22 @@ impl Shared {
             };
             let body =
                 credentials_to_v211(&first).map_err(|e| RegistrationError::Issue(e.to_string()))?;
-            let answer: Option<v211::Credentials> = self
+            let answer = self
                 .client
-                .post(url, auth, &body)
+                .send::<_, v211::Credentials>(method, url, auth, Some(&body))
                 .await
-                .map_err(RegistrationError::Post)?;
-            let answer = answer
+                .map_err(RegistrationError::Post)?
+                .data
                 .ok_or_else(|| RegistrationError::InvalidCredentials("no data".to_owned()))?;
             credentials_to_v221(&answer, self.counterpart_role())
                 .map_err(|e| RegistrationError::InvalidCredentials(e.to_string()))?
         } else {
-            let answer: Option<Credentials> = self
-                .client
-                .post(url, auth, &ours)
+            self.client
+                .send::<_, Credentials>(method, url, auth, Some(&ours))
                 .await
-                .map_err(RegistrationError::Post)?;
-            answer.ok_or_else(|| RegistrationError::InvalidCredentials("no data".to_owned()))?
+                .map_err(RegistrationError::Post)?
+                .data
+                .ok_or_else(|| RegistrationError::InvalidCredentials("no data".to_owned()))?
         };
         if theirs.token.trim().is_empty() {
             return Err(RegistrationError::InvalidCredentials(

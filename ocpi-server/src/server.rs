@@ -217,6 +217,19 @@ impl OcpiServer {
             .await
     }
 
+    /// Updates the credentials of a registration made with
+    /// [`register_with`](OcpiServer::register_with): issue a new token B (it replaces the
+    /// old one at once, so that the partner can fetch our versions with it), PUT our
+    /// credentials with it, and store the new token C the partner returns. When the PUT
+    /// fails, the new token B stays ours and the partner's token C is unchanged: call
+    /// again to retry.
+    pub async fn update_credentials(
+        &self,
+        registered: &Registered,
+    ) -> Result<Registered, RegistrationError> {
+        self.shared.update_credentials(registered).await
+    }
+
     /// The router of every endpoint: `/versions`, `/{version}/details`,
     /// `/{version}/credentials` and the registered modules under `/2.2.1/`. Mount it
     /// where [`ServerConfig::public_url`] says.
