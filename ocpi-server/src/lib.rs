@@ -1,0 +1,101 @@
+//! OCPI 2.2.1 (and 2.1.1) over HTTP, for a platform that does not need the rest of the
+//! family: the server side on [axum], the client side on `reqwest` with rustls, behind
+//! storage and module traits the application implements.
+//!
+//! - [`OcpiServer`]: the router of the versions, version details and credentials
+//!   endpoints and of the modules the application registers, and the credentials
+//!   exchange as sender ([`OcpiServer::register_with`]);
+//! - [`PartnerStore`]: which partner a credentials token belongs to, and what a
+//!   credentials exchange leaves ([`MemoryStore`] keeps it in memory);
+//! - [`modules`]: the Sender interfaces of Locations, Sessions, CDRs and Tariffs, and the
+//!   Receiver interfaces of Tokens and Commands;
+//! - [`OcpiClient`]: typed calls to a partner, paged pulls that follow `Link`;
+//! - [`OcpiError`]: every failure, mapped to one HTTP status and OCPI status code.
+//!
+//! # What every request goes through
+//!
+//! - **Authentication**: `Authorization: Token <token>`, the token Base64-encoded as
+//!   2.2.1 says; a token that is not found decoded is looked up as sent, for partners that
+//!   do not encode it. A missing or unknown token answers HTTP 401 with OCPI 2000. A
+//!   registration token (token A, [`Access::Registration`]) opens only the versions and
+//!   credentials endpoints; on a module it answers 401 as the specification says.
+//! - **Envelope**: every answer is an OCPI envelope with `status_code`, `status_message`
+//!   and `timestamp`: unknown routes (404), wrong methods (405), bodies that are not JSON
+//!   (400, 2001), objects that are not valid (2001, with the JSON path), bad query
+//!   parameters (400, 2001), our failures and a handler's panic (500, 3000), requests
+//!   past the time limit (503, 3000) and bodies past the size limit (413).
+//! - **Headers**: `X-Request-ID` and `X-Correlation-ID` are repeated (or generated);
+//!   the routing headers `OCPI-to-*`/`OCPI-from-*` are given to the handlers
+//!   ([`RequestContext`]) and answered swapped.
+//! - **Paging**: list endpoints take `offset`, `limit` (capped at
+//!   [`ServerConfig::max_page_size`]), `date_from` and `date_to`, and answer
+//!   `X-Total-Count`, `X-Limit` and `Link: <...>; rel="next"` while objects remain.
+//!
+//! # Wiring it into an axum application
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ocpi_server::{MemoryStore, OcpiServer, PartnerStore, ServerConfig, TenantKey};
+//! use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let us = CredentialsRole {
+//!     role: Role::Cpo,
+//!     business_details: BusinessDetails { name: "Example CPO".into(), website: None, logo: None },
+//!     party_id: "EXA".into(),
+//!     country_code: "NL".into(),
+//! };
+//! let store = Arc::new(MemoryStore::new());
+//! // A token A, to give a partner out of band.
+//! let token_a = ocpi_server::generate_token()?;
+//! store.issue_registration_token(&TenantKey("default".into()), &token_a).await?;
+//!
+//! let config = ServerConfig::new("https://cpo.example.com/ocpi", vec![us]);
+//! let ocpi = OcpiServer::new(config, store)?; // .with_locations(...), .with_tokens(...)
+//! let app = axum::Router::new().nest("/ocpi", ocpi.router());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # URLs
+//!
+//! Relative to where the router is mounted ([`ServerConfig::public_url`]):
+//! `/versions`, `/{version}/details`, `/{version}/credentials` (2.2.1 and 2.1.1), and in
+//! 2.2.1 `/locations[/{location_id}[/{evse_uid}[/{connector_id}]]]`, `/sessions`,
+//! `/cdrs`, `/tariffs`, `/tokens/{country_code}/{party_id}/{uid}[?type=]` and
+//! `/commands/{command}` for the modules registered.
+
+mod auth;
+mod body;
+pub mod client;
+mod credentials;
+mod error;
+pub mod memory;
+mod meta;
+pub mod modules;
+mod paging;
+mod reply;
+mod server;
+pub mod store;
+mod token;
+
+pub use auth::RequestContext;
+pub use client::{Auth, ClientConfig, ClientError, OcpiClient};
+pub use credentials::{Registered, RegistrationError, encoding_for, find_endpoint};
+pub use error::OcpiError;
+pub use memory::MemoryStore;
+pub use meta::RequestMeta;
+pub use modules::{
+    CdrsSender, Command, CommandsReceiver, LocationsSender, SessionsSender, Stored, TariffsSender,
+    TokenKey, TokensReceiver,
+};
+pub use paging::{Page, PageQuery};
+pub use reply::Reply;
+pub use server::{OcpiServer, ServerConfig};
+pub use store::{
+    Access, Caller, PartnerEndpoint, PartnerId, PartnerStore, PartyRef, Registration, StoreError,
+    TenantKey,
+};
+pub use token::generate_token;

@@ -1,0 +1,178 @@
+//! The module interfaces an application implements: the Sender interfaces of Locations,
+//! Sessions, CDRs and Tariffs, and the Receiver interfaces of Tokens and Commands (the
+//! CPO side of OCPI 2.2.1). Register the ones you implement with [`OcpiServer`]; only
+//! those get routes and appear in the version details.
+//!
+//! Each method gets the [`RequestContext`] (the registered partner, its routing headers
+//! and message ids): scope what it sees by `ctx.caller.tenant` and `ctx.caller.partner`.
+//!
+//! [`OcpiServer`]: crate::OcpiServer
+
+use ocpi_types::common::CiString;
+use ocpi_types::v221::{
+    CancelReservation, Cdr, CommandResponse, CommandType, Connector, Evse, Location, ReserveNow,
+    Session, StartSession, StopSession, Tariff, Token, TokenPatch, TokenType, UnlockConnector,
+};
+
+use crate::auth::RequestContext;
+use crate::error::OcpiError;
+use crate::paging::{Page, PageQuery};
+
+/// The Locations module, Sender interface (`GET` list, and one Location, EVSE or
+/// Connector).
+#[async_trait::async_trait]
+pub trait LocationsSender: Send + Sync {
+    /// One page of the Locations the caller may see, oldest first.
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        page: &PageQuery,
+    ) -> Result<Page<Location>, OcpiError>;
+    /// One Location; `None` answers 404 with OCPI 2003.
+    async fn location(
+        &self,
+        ctx: &RequestContext,
+        location_id: &str,
+    ) -> Result<Option<Location>, OcpiError>;
+    /// One EVSE of a Location; `None` answers 404 with OCPI 2003.
+    async fn evse(
+        &self,
+        ctx: &RequestContext,
+        location_id: &str,
+        evse_uid: &str,
+    ) -> Result<Option<Evse>, OcpiError>;
+    /// One Connector of an EVSE; `None` answers 404 with OCPI 2003.
+    async fn connector(
+        &self,
+        ctx: &RequestContext,
+        location_id: &str,
+        evse_uid: &str,
+        connector_id: &str,
+    ) -> Result<Option<Connector>, OcpiError>;
+}
+
+/// The Sessions module, Sender interface (`GET` list).
+#[async_trait::async_trait]
+pub trait SessionsSender: Send + Sync {
+    /// One page of the caller's Sessions, oldest first.
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        page: &PageQuery,
+    ) -> Result<Page<Session>, OcpiError>;
+}
+
+/// The CDRs module, Sender interface (`GET` list).
+#[async_trait::async_trait]
+pub trait CdrsSender: Send + Sync {
+    /// One page of the caller's CDRs, oldest first.
+    async fn list(&self, ctx: &RequestContext, page: &PageQuery) -> Result<Page<Cdr>, OcpiError>;
+}
+
+/// The Tariffs module, Sender interface (`GET` list).
+#[async_trait::async_trait]
+pub trait TariffsSender: Send + Sync {
+    /// One page of the Tariffs the caller may see, oldest first.
+    async fn list(&self, ctx: &RequestContext, page: &PageQuery)
+    -> Result<Page<Tariff>, OcpiError>;
+}
+
+/// The address of a Token in the Tokens Receiver interface:
+/// `/{country_code}/{party_id}/{uid}?type={type}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenKey {
+    /// Country code of the eMSP owning the Token.
+    pub country_code: CiString<2>,
+    /// Party id of the eMSP owning the Token.
+    pub party_id: CiString<3>,
+    /// `Token.uid`.
+    pub uid: CiString<36>,
+    /// `Token.type` (`RFID` when the request does not say).
+    pub token_type: TokenType,
+}
+
+/// Whether a PUT created an object or replaced one (answered with HTTP 201 or 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stored {
+    /// The object is new.
+    Created,
+    /// The object replaced one that existed.
+    Updated,
+}
+
+/// The Tokens module, Receiver interface (`GET`, `PUT`, `PATCH` of one Token).
+///
+/// The routes check before calling it that the country code and party id of the URL are
+/// one of the caller's parties (otherwise 404 with OCPI 2001) and, for a PUT, that the
+/// Token's `country_code`, `party_id`, `uid` and `type` are those of the URL (otherwise
+/// OCPI 2001).
+#[async_trait::async_trait]
+pub trait TokensReceiver: Send + Sync {
+    /// The Token as stored; `None` answers 404 with OCPI 2004.
+    async fn get(&self, ctx: &RequestContext, key: &TokenKey) -> Result<Option<Token>, OcpiError>;
+    /// Stores a new or updated Token.
+    async fn put(
+        &self,
+        ctx: &RequestContext,
+        key: &TokenKey,
+        token: Token,
+    ) -> Result<Stored, OcpiError>;
+    /// Applies a partial update; `Ok(false)` when there is no such Token (404, OCPI 2004).
+    async fn patch(
+        &self,
+        ctx: &RequestContext,
+        key: &TokenKey,
+        patch: TokenPatch,
+    ) -> Result<bool, OcpiError>;
+}
+
+/// A command request, typed by its `{command}` path segment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `CANCEL_RESERVATION`.
+    CancelReservation(CancelReservation),
+    /// `RESERVE_NOW`.
+    ReserveNow(ReserveNow),
+    /// `START_SESSION`.
+    StartSession(StartSession),
+    /// `STOP_SESSION`.
+    StopSession(StopSession),
+    /// `UNLOCK_CONNECTOR`.
+    UnlockConnector(UnlockConnector),
+}
+
+impl Command {
+    /// The command type.
+    pub fn command_type(&self) -> CommandType {
+        match self {
+            Command::CancelReservation(_) => CommandType::CancelReservation,
+            Command::ReserveNow(_) => CommandType::ReserveNow,
+            Command::StartSession(_) => CommandType::StartSession,
+            Command::StopSession(_) => CommandType::StopSession,
+            Command::UnlockConnector(_) => CommandType::UnlockConnector,
+        }
+    }
+
+    /// Where the asynchronous CommandResult is to be POSTed.
+    pub fn response_url(&self) -> &str {
+        match self {
+            Command::CancelReservation(c) => &c.response_url,
+            Command::ReserveNow(c) => &c.response_url,
+            Command::StartSession(c) => &c.response_url,
+            Command::StopSession(c) => &c.response_url,
+            Command::UnlockConnector(c) => &c.response_url,
+        }
+    }
+}
+
+/// The Commands module, Receiver interface (`POST /{command}`).
+#[async_trait::async_trait]
+pub trait CommandsReceiver: Send + Sync {
+    /// Takes a command and answers at once whether it will be sent to the Charge Point;
+    /// the result follows later, POSTed to [`Command::response_url`].
+    async fn command(
+        &self,
+        ctx: &RequestContext,
+        command: Command,
+    ) -> Result<CommandResponse, OcpiError>;
+}
