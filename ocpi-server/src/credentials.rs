@@ -19,7 +19,7 @@ use crate::client::{Auth, ClientError, OcpiClient};
 use crate::error::OcpiError;
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::store::{Access, Caller, PartnerEndpoint, Registration, StoreError, TenantKey};
+use crate::store::{Access, Caller, PartnerEndpoint, Registration, StoreError};
 use crate::token::generate_token;
 
 /// The versions this crate speaks, best first.
@@ -283,7 +283,7 @@ impl Shared {
     /// The sender side: see [`OcpiServer::register_with`](crate::OcpiServer::register_with).
     pub(crate) async fn register_with(
         &self,
-        tenant: &TenantKey,
+        partner: &Caller,
         versions_url: &str,
         token_a: &str,
     ) -> Result<Registered, RegistrationError> {
@@ -312,7 +312,7 @@ impl Shared {
         let token_b = generate_token().map_err(|e| RegistrationError::Issue(e.to_string()))?;
         let pending = self
             .store
-            .issue_registration_token(tenant, &token_b)
+            .set_registration_token(partner, &token_b)
             .await
             .map_err(|e| RegistrationError::Issue(e.to_string()))?;
         let result = self

@@ -35,7 +35,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ocpi_server::{MemoryStore, OcpiServer, PartnerStore, ServerConfig, TenantKey};
+//! use ocpi_server::{MemoryStore, OcpiServer, ServerConfig, TenantKey};
 //! use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,15 +46,21 @@
 //!     country_code: "NL".into(),
 //! };
 //! let store = Arc::new(MemoryStore::new());
-//! // A token A, to give a partner out of band.
+//! let tenant = TenantKey("default".into());
+//! // A partner with a token A of ours, to give it out of band: it registers with us.
 //! let token_a = ocpi_server::generate_token()?;
-//! store.issue_registration_token(&TenantKey("default".into()), &token_a).await?;
+//! store.add_partner(&tenant, Some(&token_a));
+//! // A partner that gave us its token A: we register with it.
+//! let emsp = store.add_partner(&tenant, None);
 //!
 //! let config = ServerConfig::new("https://cpo.example.com/ocpi", vec![us]);
 //! let ocpi = OcpiServer::new(config, store)?; // .with_locations(...), .with_tokens(...)
 //! let app = axum::Router::new().nest("/ocpi", ocpi.router());
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?;
+//! let serving = axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8080").await?, app);
+//! let server = tokio::spawn(async move { serving.await });
+//! ocpi.register_with(&emsp, "https://emsp.example.com/ocpi/versions", "their-token-a")
+//!     .await?;
+//! server.await??;
 //! # Ok(())
 //! # }
 //! ```

@@ -1,5 +1,7 @@
 //! [`MemoryStore`]: a [`PartnerStore`] in memory, for tests, examples and single-process
 //! demos. It keeps the tokens we issue in clear; a store on disk should keep hashes.
+//! Partners are added with [`MemoryStore::add_partner`], as an application's admin API
+//! would create them.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -54,6 +56,34 @@ impl MemoryStore {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Adds a partner of `tenant`, not registered, with `token_a` as its token A (to give
+    /// it out of band) or with no token (to register with it through
+    /// [`OcpiServer::register_with`](crate::OcpiServer::register_with)).
+    ///
+    /// # Panics
+    ///
+    /// When `token_a` is already a token of another partner.
+    pub fn add_partner(&self, tenant: &TenantKey, token_a: Option<&str>) -> Caller {
+        let mut inner = self.lock();
+        inner.next_id += 1;
+        let id = PartnerId(format!("partner-{}", inner.next_id));
+        if let Some(token) = token_a {
+            assert!(
+                !inner.tokens.contains_key(token),
+                "the token A is already a token of another partner"
+            );
+            inner.tokens.insert(token.to_owned(), id.clone());
+        }
+        let entry = Entry {
+            tenant: tenant.clone(),
+            access: Access::Registration,
+            registration: None,
+        };
+        let caller = entry.caller(&id);
+        inner.partners.insert(id, entry);
+        caller
+    }
+
     /// The last registration of `partner` (its token, endpoints, roles), if it is
     /// registered.
     pub fn registration(&self, partner: &PartnerId) -> Option<Registration> {
@@ -79,26 +109,32 @@ impl PartnerStore for MemoryStore {
             .and_then(|id| inner.partners.get(id).map(|e| e.caller(id))))
     }
 
-    async fn issue_registration_token(
+    async fn set_registration_token(
         &self,
-        tenant: &TenantKey,
+        partner: &Caller,
         token: &str,
     ) -> Result<Caller, StoreError> {
         let mut inner = self.lock();
-        if inner.tokens.contains_key(token) {
+        if !inner.partners.contains_key(&partner.partner) {
+            return Err(StoreError::Conflict("the partner is not known".to_owned()));
+        }
+        if inner
+            .tokens
+            .get(token)
+            .is_some_and(|owner| *owner != partner.partner)
+        {
             return Err(StoreError::Conflict("the token is in use".to_owned()));
         }
-        inner.next_id += 1;
-        let id = PartnerId(format!("partner-{}", inner.next_id));
-        let entry = Entry {
-            tenant: tenant.clone(),
-            access: Access::Registration,
-            registration: None,
-        };
-        let caller = entry.caller(&id);
-        inner.tokens.insert(token.to_owned(), id.clone());
-        inner.partners.insert(id, entry);
-        Ok(caller)
+        inner.tokens.retain(|_, id| *id != partner.partner);
+        inner
+            .tokens
+            .insert(token.to_owned(), partner.partner.clone());
+        let entry = inner
+            .partners
+            .get_mut(&partner.partner)
+            .ok_or_else(|| StoreError::Conflict("the partner is not known".to_owned()))?;
+        entry.access = Access::Registration;
+        Ok(entry.caller(&partner.partner))
     }
 
     async fn save_registration(
@@ -126,10 +162,14 @@ impl PartnerStore for MemoryStore {
         Ok(entry.caller(&caller.partner))
     }
 
+    /// Drops the partner's tokens and registration; the partner stays, not registered.
     async fn unregister(&self, caller: &Caller) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.tokens.retain(|_, id| *id != caller.partner);
-        inner.partners.remove(&caller.partner);
+        if let Some(entry) = inner.partners.get_mut(&caller.partner) {
+            entry.access = Access::Registration;
+            entry.registration = None;
+        }
         Ok(())
     }
 }

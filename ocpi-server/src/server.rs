@@ -29,7 +29,7 @@ use crate::modules::{
 };
 use crate::paging::{PageParams, PageQuery, paged_response};
 use crate::reply::Reply;
-use crate::store::{PartnerStore, TenantKey};
+use crate::store::{Caller, PartnerStore};
 
 /// How the server presents itself and what it takes.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,21 +199,24 @@ impl OcpiServer {
         &self.shared.client
     }
 
-    /// Registers with a partner as sender of the credentials: GET its versions at
-    /// `versions_url` with its `token_a`, pick the highest version in common, GET its
-    /// details, issue our token B (stored as a registration token of a new partner of
-    /// `tenant`, so that the partner can fetch our versions with it), POST our
-    /// credentials, and store the token C it returns with its endpoints. Each step that
-    /// fails says so ([`RegistrationError`]); a token B the partner did not take is
-    /// withdrawn.
+    /// Registers with `partner` (created by the application, with or without a token A
+    /// of ours) as sender of the credentials: GET its versions at `versions_url` with its
+    /// `token_a`, pick the highest version in common, GET its details, issue our token B
+    /// (made the partner's registration token with
+    /// [`PartnerStore::set_registration_token`], so that the partner can fetch our
+    /// versions with it; any token it had stops working), POST our credentials, and
+    /// store the token C it returns with its endpoints. Each step that fails says so
+    /// ([`RegistrationError`]); when the partner does not take token B (the POST fails),
+    /// the partner is [unregistered](PartnerStore::unregister), so that token B stops
+    /// working.
     pub async fn register_with(
         &self,
-        tenant: &TenantKey,
+        partner: &Caller,
         versions_url: &str,
         token_a: &str,
     ) -> Result<Registered, RegistrationError> {
         self.shared
-            .register_with(tenant, versions_url, token_a)
+            .register_with(partner, versions_url, token_a)
             .await
     }
 

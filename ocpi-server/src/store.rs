@@ -142,23 +142,30 @@ pub enum StoreError {
 
 /// The partners and their credentials tokens.
 ///
+/// The application creates its partners (in its own admin API, with their country code,
+/// party id, role and name) before any credentials exchange, and then either gives a
+/// partner a token A out of band, or registers with it
+/// ([`OcpiServer::register_with`](crate::OcpiServer::register_with)); this trait only
+/// changes partners that exist.
+///
 /// Tokens are compared as presented: [`authenticate`](PartnerStore::authenticate) is
 /// asked first with the Base64-decoded token of the `Authorization` header and, when that
 /// finds nothing, with the header's token as is (for partners that do not encode it). The
 /// store sees tokens we issue in clear only once, when they are issued
-/// ([`issue_registration_token`](PartnerStore::issue_registration_token),
+/// ([`set_registration_token`](PartnerStore::set_registration_token),
 /// [`Registration::issued_token`]); it may keep them hashed.
 #[async_trait::async_trait]
 pub trait PartnerStore: Send + Sync {
     /// The caller a presented token belongs to, or `None` for an unknown token.
     async fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError>;
 
-    /// Makes `token` a registration token of a new partner of `tenant` ([`Access::Registration`]):
-    /// a token A to give a partner out of band, or the token B we send a partner we
-    /// register with. Returns the new partner.
-    async fn issue_registration_token(
+    /// The partner's registration token becomes `token` ([`Access::Registration`]): the
+    /// token B we send a partner we register with, while it fetches our versions with it.
+    /// Any token it had (a token A, an earlier token C) stops working. Returns the partner
+    /// as it now is.
+    async fn set_registration_token(
         &self,
-        tenant: &TenantKey,
+        partner: &Caller,
         token: &str,
     ) -> Result<Caller, StoreError>;
 
@@ -172,6 +179,7 @@ pub trait PartnerStore: Send + Sync {
         registration: &Registration,
     ) -> Result<Caller, StoreError>;
 
-    /// Forgets the partner's registration: its tokens stop working, both ways.
+    /// Forgets the partner's registration: its tokens stop working, both ways. (The
+    /// partner itself is the application's to keep or delete.)
     async fn unregister(&self, caller: &Caller) -> Result<(), StoreError>;
 }

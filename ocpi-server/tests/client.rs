@@ -12,8 +12,7 @@ use axum::routing::get;
 use common::role;
 use ocpi_server::client::NoData;
 use ocpi_server::{
-    Auth, ClientConfig, ClientError, MemoryStore, OcpiClient, OcpiServer, PartnerStore,
-    ServerConfig, TenantKey,
+    Auth, ClientConfig, ClientError, MemoryStore, OcpiClient, OcpiServer, ServerConfig, TenantKey,
 };
 use ocpi_types::common::{StatusCode, TokenEncoding};
 use ocpi_types::v221::{Role, VersionNumber};
@@ -168,12 +167,10 @@ async fn registration_in_2_1_1() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let tenant = TenantKey("t".into());
-    cpo_store
-        .issue_registration_token(&tenant, "token-a")
-        .await
-        .unwrap();
+    cpo_store.add_partner(&tenant, Some("token-a"));
+    let cpo_partner = emsp_store.add_partner(&tenant, None);
     let registered = emsp
-        .register_with(&tenant, &format!("{cpo_url}/versions"), "token-a")
+        .register_with(&cpo_partner, &format!("{cpo_url}/versions"), "token-a")
         .await
         .unwrap();
     assert_eq!(registered.version, VersionNumber::V2_1_1);

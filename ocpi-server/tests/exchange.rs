@@ -22,11 +22,22 @@ struct Platform {
 
 /// Serves a platform on a free port of 127.0.0.1.
 async fn platform(roles: Vec<ocpi_types::v221::CredentialsRole>, cpo: bool) -> Platform {
+    platform_with(roles, cpo, |_| {}).await
+}
+
+/// Serves a platform on a free port of 127.0.0.1, with `adjust` applied to its
+/// configuration.
+async fn platform_with(
+    roles: Vec<ocpi_types::v221::CredentialsRole>,
+    cpo: bool,
+    adjust: impl FnOnce(&mut ServerConfig),
+) -> Platform {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/ocpi", listener.local_addr().unwrap());
     let store = Arc::new(MemoryStore::new());
     let mut config = ServerConfig::new(url.clone(), roles);
     config.max_page_size = 3;
+    adjust(&mut config);
     let mut client = ClientConfig::default();
     client.timeout = Duration::from_secs(5);
     client.initial_backoff = Duration::from_millis(10);
@@ -52,19 +63,16 @@ async fn register_both_ways_and_pull_locations() {
     // CPO takes the credentials (receiver role) and calls the eMSP back.
     let token_a = generate_token().unwrap();
     let cpo_tenant = TenantKey("cpo-tenant".into());
-    cpo.store
-        .issue_registration_token(&cpo_tenant, &token_a)
-        .await
-        .unwrap();
+    let tnm_on_cpo = cpo.store.add_partner(&cpo_tenant, Some(&token_a));
+    // The eMSP's admin created the CPO as a partner, without a token A of its own.
+    let emsp_tenant = TenantKey("emsp-tenant".into());
+    let cpo_on_emsp = emsp.store.add_partner(&emsp_tenant, None);
     let registered = emsp
         .server
-        .register_with(
-            &TenantKey("emsp-tenant".into()),
-            &format!("{}/versions", cpo.url),
-            &token_a,
-        )
+        .register_with(&cpo_on_emsp, &format!("{}/versions", cpo.url), &token_a)
         .await
         .unwrap();
+    assert_eq!(registered.caller.partner, cpo_on_emsp.partner);
     assert_eq!(registered.version, VersionNumber::V2_2_1);
     assert_eq!(registered.auth.encoding, TokenEncoding::Base64);
     assert_eq!(registered.caller.access, Access::Registered);
@@ -78,6 +86,7 @@ async fn register_both_ways_and_pull_locations() {
     // The CPO's side: the eMSP is registered, with its token B and its parties.
     let partners = cpo.store.partners();
     assert_eq!(partners.len(), 1);
+    assert_eq!(partners[0].partner, tnm_on_cpo.partner);
     assert_eq!(partners[0].access, Access::Registered);
     assert_eq!(partners[0].tenant, cpo_tenant);
     assert!(partners[0].owns("nl", "tnm"));
@@ -139,16 +148,16 @@ async fn register_both_ways_and_pull_locations() {
     );
 
     // The other direction: the eMSP gives the CPO a token A; the CPO registers with it.
+    // A second connection, with partner entries of its own on both sides.
     let token_a2 = generate_token().unwrap();
-    emsp.store
-        .issue_registration_token(&TenantKey("emsp-tenant".into()), &token_a2)
-        .await
-        .unwrap();
+    emsp.store.add_partner(&emsp_tenant, Some(&token_a2));
+    let tnm_again = cpo.store.add_partner(&cpo_tenant, None);
     let back_registered = cpo
         .server
-        .register_with(&cpo_tenant, &format!("{}/versions", emsp.url), &token_a2)
+        .register_with(&tnm_again, &format!("{}/versions", emsp.url), &token_a2)
         .await
         .unwrap();
+    assert_eq!(back_registered.caller.partner, tnm_again.partner);
     assert_eq!(back_registered.caller.parties[0].party_id.as_str(), "TNM");
     assert_eq!(
         back_registered.endpoint("credentials", None),
@@ -174,10 +183,7 @@ async fn register_both_ways_and_pull_locations() {
     let again: Credentials = client.get(&cpo_credentials_url, &new_auth).await.unwrap();
     assert_eq!(again.token.as_str(), new_auth.token.as_str());
     // The CPO calls the eMSP with the new token B.
-    let on_cpo = cpo
-        .store
-        .registration(&cpo.store.partners()[0].partner)
-        .unwrap();
+    let on_cpo = cpo.store.registration(&tnm_on_cpo.partner).unwrap();
     assert!(
         emsp.store
             .authenticate(&on_cpo.their_token)
@@ -213,14 +219,16 @@ async fn register_both_ways_and_pull_locations() {
 async fn registration_errors_name_the_step() {
     let emsp = platform(vec![role(Role::Emsp, "NL", "TNM")], false).await;
     let cpo = platform(vec![role(Role::Cpo, "NL", "CPO")], true).await;
-    let tenant = TenantKey("t".into());
+    let cpo_on_emsp = emsp
+        .store
+        .add_partner(&TenantKey("t".into()), Some("our-token-a"));
     // Nobody listens: step 1, a transport error.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = format!("http://{}/versions", closed.local_addr().unwrap());
     drop(closed);
     let error = emsp
         .server
-        .register_with(&tenant, &dead, "x")
+        .register_with(&cpo_on_emsp, &dead, "x")
         .await
         .unwrap_err();
     assert!(
@@ -233,13 +241,68 @@ async fn registration_errors_name_the_step() {
     // A token A the CPO does not know: step 1, 401.
     let error = emsp
         .server
-        .register_with(&tenant, &format!("{}/versions", cpo.url), "not-a-token")
+        .register_with(
+            &cpo_on_emsp,
+            &format!("{}/versions", cpo.url),
+            "not-a-token",
+        )
         .await
         .unwrap_err();
     match error {
         RegistrationError::Versions(e) => assert!(e.is_unauthorized()),
         other => panic!("{other}"),
     }
-    // Nothing was left behind.
-    assert!(emsp.store.partners().is_empty());
+    // The partner is as it was: its token A still works, no token B was issued.
+    assert_eq!(emsp.store.partners(), std::slice::from_ref(&cpo_on_emsp));
+    assert_eq!(
+        emsp.store.authenticate("our-token-a").await.unwrap(),
+        Some(cpo_on_emsp)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_b_the_partner_refuses_is_withdrawn() {
+    // The CPO wants a CDRs endpoint the eMSP does not have: it refuses the credentials.
+    let cpo = platform_with(vec![role(Role::Cpo, "NL", "CPO")], true, |config| {
+        config.required_modules = vec!["cdrs".to_owned()];
+    })
+    .await;
+    let emsp = platform(vec![role(Role::Emsp, "NL", "TNM")], false).await;
+    cpo.store
+        .add_partner(&TenantKey("cpo-tenant".into()), Some("token-a-of-the-cpo"));
+    // The eMSP's entry of the CPO had a token A of the eMSP's, never used.
+    let cpo_on_emsp = emsp
+        .store
+        .add_partner(&TenantKey("t".into()), Some("token-a-of-the-emsp"));
+    let error = emsp
+        .server
+        .register_with(
+            &cpo_on_emsp,
+            &format!("{}/versions", cpo.url),
+            "token-a-of-the-cpo",
+        )
+        .await
+        .unwrap_err();
+    match &error {
+        RegistrationError::Post(e) => assert_eq!(
+            e.status_code(),
+            Some(StatusCode::NoMatchingEndpoints),
+            "{e}"
+        ),
+        other => panic!("{other}"),
+    }
+    // The partner stays, without a token: neither its token A (replaced by token B) nor
+    // token B (withdrawn) works.
+    let partners = emsp.store.partners();
+    assert_eq!(partners.len(), 1);
+    assert_eq!(partners[0].partner, cpo_on_emsp.partner);
+    assert_eq!(partners[0].access, Access::Registration);
+    assert!(emsp.store.registration(&cpo_on_emsp.partner).is_none());
+    assert!(
+        emsp.store
+            .authenticate("token-a-of-the-emsp")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

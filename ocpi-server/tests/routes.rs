@@ -9,7 +9,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Commands, Empty, Locations, Tokens, location, role, token_json};
 use ocpi_server::{
-    MemoryStore, OcpiServer, PartnerEndpoint, PartnerStore, Registration, ServerConfig, TenantKey,
+    Access, MemoryStore, OcpiServer, PartnerEndpoint, PartnerStore, Registration, ServerConfig,
+    StoreError, TenantKey,
 };
 use ocpi_types::common::headers::base64_encode;
 use ocpi_types::v221::{Role, VersionNumber};
@@ -29,14 +30,8 @@ struct App {
 async fn app() -> App {
     let store = Arc::new(MemoryStore::new());
     let tenant = TenantKey("t1".into());
-    store
-        .issue_registration_token(&tenant, TOKEN_A)
-        .await
-        .unwrap();
-    let pending = store
-        .issue_registration_token(&tenant, TOKEN_C)
-        .await
-        .unwrap();
+    store.add_partner(&tenant, Some(TOKEN_A));
+    let pending = store.add_partner(&tenant, Some(TOKEN_C));
     let registration = Registration {
         issued_token: None,
         their_token: "their-token".into(),
@@ -224,10 +219,7 @@ async fn versions_and_details() {
 #[tokio::test]
 async fn details_list_only_the_registered_modules() {
     let store = Arc::new(MemoryStore::new());
-    store
-        .issue_registration_token(&TenantKey("t".into()), TOKEN_A)
-        .await
-        .unwrap();
+    store.add_partner(&TenantKey("t".into()), Some(TOKEN_A));
     let config = ServerConfig::new(BASE, vec![role(Role::Cpo, "NL", "CPO")]);
     let router = OcpiServer::new(config, store)
         .unwrap()
@@ -246,6 +238,61 @@ async fn details_list_only_the_registered_modules() {
         (absent.status, absent.code()),
         (StatusCode::NOT_FOUND, 2000)
     );
+}
+
+#[tokio::test]
+async fn a_registration_token_replaces_the_partners_tokens() {
+    let app = app().await;
+    let store = &app.store;
+    let registered = store
+        .authenticate(TOKEN_C)
+        .await
+        .unwrap()
+        .expect("the registered partner");
+    let pending = store.authenticate(TOKEN_A).await.unwrap().unwrap();
+    // A token of another partner cannot be given.
+    let taken = store
+        .set_registration_token(&pending, TOKEN_C)
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken}");
+    // Token A stops working; token B is a registration token of the same partner.
+    let renewed = store
+        .set_registration_token(&pending, "token-b")
+        .await
+        .unwrap();
+    assert_eq!(renewed.partner, pending.partner);
+    assert_eq!(renewed.access, Access::Registration);
+    assert!(store.authenticate(TOKEN_A).await.unwrap().is_none());
+    assert_eq!(
+        store.authenticate("token-b").await.unwrap(),
+        Some(renewed.clone())
+    );
+    // A registered partner we register with again: its token C stops working at once, on
+    // the modules too.
+    let tokens_url = "/2.2.1/tokens/NL/TNM/012345678";
+    let before = get(&app.router, tokens_url, Some(&b64(TOKEN_C))).await;
+    assert_eq!(before.code(), 2004);
+    let again = store
+        .set_registration_token(&registered, "token-b2")
+        .await
+        .unwrap();
+    assert_eq!(again.access, Access::Registration);
+    let after = get(&app.router, tokens_url, Some(&b64(TOKEN_C))).await;
+    assert_eq!(
+        (after.status, after.code()),
+        (StatusCode::UNAUTHORIZED, 2000)
+    );
+    let with_b = get(&app.router, tokens_url, Some(&b64("token-b2"))).await;
+    assert_eq!(with_b.status, StatusCode::UNAUTHORIZED);
+    // A partner the store does not know.
+    let mut unknown = renewed;
+    unknown.partner.0 = "nobody".into();
+    let error = store
+        .set_registration_token(&unknown, "token-x")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error}");
 }
 
 #[tokio::test]
@@ -524,7 +571,15 @@ async fn credentials_receiver_rules() {
     assert_eq!((delete.status, delete.code()), (StatusCode::OK, 1000));
     let gone = get(r, "/2.2.1/locations", Some(&b64(TOKEN_C))).await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.store.partners().len(), 1);
+    // The partner stays (it is the application's), no longer registered.
+    let partners = app.store.partners();
+    assert_eq!(partners.len(), 2);
+    assert!(partners.iter().all(|p| p.access == Access::Registration));
+    assert!(
+        partners
+            .iter()
+            .all(|p| app.store.registration(&p.partner).is_none())
+    );
 }
 
 #[tokio::test]
