@@ -8,6 +8,7 @@
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
 //!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
 //!     [--system-key KEY] [--listen-metrics 127.0.0.1:9100] [--secret-key-file FILE]
+//!     [--ocpi-url https://cpo.example.com/ocpi]
 //!     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-crl PEM]]
 //! ```
 //!
@@ -34,6 +35,11 @@
 //! - Events (sessions, CDRs, connector status, locations, tariffs, station connections) are
 //!   written to the outbox with the changes they report and delivered to the tenants'
 //!   webhooks (`POST /webhooks`), signed per Standard Webhooks, by a worker in the process.
+//! - OCPI 2.2.1 (the CPO role) is served under `/ocpi` on the API's listener: versions,
+//!   credentials in both directions, Locations and Tariffs. `--ocpi-url URL` is the public
+//!   URL of `/ocpi` that partners use (behind a proxy, say); default
+//!   `http://<api address>/ocpi`. Partners are added through the API
+//!   (`POST /roaming-partners`).
 //! - `--system-key KEY`: the key that creates tenants through the API (`POST /tenants`);
 //!   without it, a random one is made and printed.
 //! - `--listen-metrics ADDR`: serves Prometheus metrics at `http://ADDR/metrics`, on a
@@ -67,6 +73,7 @@ use ev_backend::csms_core::model::{
 };
 use ev_backend::csms_core::ocpp::{Csms, CsmsConfig};
 use ev_backend::csms_core::outbox::{DeliveryConfig, WebhookSender};
+use ev_backend::csms_core::roaming;
 use ev_backend::csms_core::store::Page;
 use ev_backend::csms_core::store::{PostgresStore, SecretKey, SqliteStore, Store, StoreError};
 use ev_backend::csms_core::tariff::{Decimal, simple};
@@ -82,6 +89,7 @@ use tracing::info;
 const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
                      [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
                      [--system-key KEY] [--listen-metrics ADDR] [--secret-key-file FILE] \
+                     [--ocpi-url URL] \
                      [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
                      [--tls-client-ca PEM] [--tls-crl PEM]]";
 
@@ -100,6 +108,8 @@ struct Args {
     tls: TlsArgs,
     /// The file of the key webhook secrets are sealed with.
     secret_key_file: Option<PathBuf>,
+    /// The public URL of the OCPI endpoints.
+    ocpi_url: Option<String>,
 }
 
 /// What the command line says of TLS.
@@ -132,6 +142,7 @@ fn parse_args() -> Args {
         system_key: None,
         schema: None,
         secret_key_file: None,
+        ocpi_url: None,
         tls: TlsArgs::default(),
     };
     let mut given = std::env::args().skip(1);
@@ -159,6 +170,7 @@ fn parse_args() -> Args {
             "--system-key" => args.system_key = Some(value),
             "--database-schema" => args.schema = Some(value),
             "--secret-key-file" => args.secret_key_file = Some(PathBuf::from(value)),
+            "--ocpi-url" => args.ocpi_url = Some(value.trim_end_matches('/').to_owned()),
             "--listen-ocpp-tls" => args.tls.listen = Some(value),
             "--tls-cert" => args.tls.certificate = Some(PathBuf::from(value)),
             "--tls-key" => args.tls.key = Some(PathBuf::from(value)),
@@ -298,12 +310,19 @@ async fn run<S: Store + 'static>(
     };
 
     let limits = ApiLimits::default();
+    let listener = TcpListener::bind(&args.listen_api).await?;
+    let api_addr = listener.local_addr()?;
+    // OCPI under /ocpi on the API's listener, at the public URL partners use.
+    let ocpi_url = args
+        .ocpi_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{api_addr}/ocpi"));
+    let ocpi = roaming::cpo_server(Arc::clone(&store), roaming::server_config(&ocpi_url))?;
     let router = Api::new(Arc::clone(&store), server.clone())
         .with_system_key(system_key)
         .with_limits(limits.clone())
+        .with_roaming(Arc::new(ocpi))
         .router();
-    let listener = TcpListener::bind(&args.listen_api).await?;
-    let api_addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut metrics_addr = String::new();
     let mut metrics_task = None;

@@ -9,6 +9,7 @@
 //!   OCPI 2.2.1 tariff model (and OCPI 2.1.1 tariffs), in exact decimals, and explains every
 //!   number it produces.
 //! - [`outbox`]: events written with the changes they report, delivered to webhooks.
+//! - [`roaming`]: the CSMS as an OCPI CPO to its tenants' roaming partners.
 //! - `api` (feature `http-api`): the admin HTTP API for operators, with its OpenAPI
 //!   document.
 
@@ -17,5 +18,6 @@ pub mod api;
 pub mod model;
 pub mod ocpp;
 pub mod outbox;
+pub mod roaming;
 pub mod store;
 pub mod tariff;

@@ -1428,6 +1428,7 @@ async fn sqlite_partner_tokens_kept_in_clear_are_hashed_on_open() {
         .create_partner(
             t,
             &NewRoamingPartner {
+                name: "Partner".to_owned(),
                 country_code: "DE".to_owned(),
                 party_id: "OLD".to_owned(),
                 role: TenantRole::Emsp,

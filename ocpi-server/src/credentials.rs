@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use ocpi_types::common::{OcpiString, TokenEncoding, Url};
 use ocpi_types::v211::convert::{credentials_to_v211, credentials_to_v221};
-use ocpi_types::v221::{Credentials, Role, Version, VersionNumber};
+use ocpi_types::v221::{Credentials, CredentialsRole, Role, Version, VersionNumber};
 use ocpi_types::{v211, v221};
 
 use crate::auth::Authenticated;
@@ -19,7 +19,7 @@ use crate::client::{Auth, ClientError, OcpiClient};
 use crate::error::OcpiError;
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::store::{Access, Caller, PartnerEndpoint, Registration, StoreError};
+use crate::store::{Access, Caller, PartnerEndpoint, Registration, StoreError, TenantKey};
 use crate::token::generate_token;
 
 /// The versions this crate speaks, best first.
@@ -178,22 +178,33 @@ fn missing_modules(endpoints: &[PartnerEndpoint], required: &[String]) -> Vec<St
 }
 
 impl Shared {
-    /// Our credentials with `token`, in 2.2.1 form.
-    pub(crate) fn our_credentials(&self, token: &str) -> Credentials {
+    /// The roles we show the partners of `tenant`: the store's, else the configured ones.
+    async fn our_roles(&self, tenant: &TenantKey) -> Result<Vec<CredentialsRole>, StoreError> {
+        Ok(self
+            .store
+            .our_roles(tenant)
+            .await?
+            .unwrap_or_else(|| self.config.roles.clone()))
+    }
+
+    /// Our credentials with `token` and `roles`, in 2.2.1 form.
+    pub(crate) fn our_credentials(&self, roles: Vec<CredentialsRole>, token: &str) -> Credentials {
         Credentials {
             token: OcpiString::new(token),
             url: Url::new(self.config.versions_url()),
-            roles: self.config.roles.clone(),
+            roles,
         }
     }
 
-    /// Our credentials with `token`, as `version` writes them.
-    fn credentials_reply(
+    /// Our credentials (as `tenant`'s partners see us) with `token`, as `version` writes
+    /// them.
+    async fn credentials_reply(
         &self,
+        tenant: &TenantKey,
         version: &VersionNumber,
         token: &str,
     ) -> Result<Response, OcpiError> {
-        let ours = self.our_credentials(token);
+        let ours = self.our_credentials(self.our_roles(tenant).await?, token);
         if *version == VersionNumber::V2_1_1 {
             // 2.1.1 credentials describe one party: our first role.
             let first = Credentials {
@@ -277,7 +288,8 @@ impl Shared {
             roles: theirs.roles,
         };
         self.store.save_registration(caller, &registration).await?;
-        self.credentials_reply(version, &token_c)
+        self.credentials_reply(&caller.tenant, version, &token_c)
+            .await
     }
 
     /// The sender side: see [`OcpiServer::register_with`](crate::OcpiServer::register_with).
@@ -316,7 +328,14 @@ impl Shared {
             .await
             .map_err(|e| RegistrationError::Issue(e.to_string()))?;
         let result = self
-            .send_credentials(&credentials_url, &auth_a, &version, &token_b, false)
+            .send_credentials(
+                &partner.tenant,
+                &credentials_url,
+                &auth_a,
+                &version,
+                &token_b,
+                false,
+            )
             .await;
         let theirs = match result {
             Ok(theirs) => theirs,
@@ -392,6 +411,7 @@ impl Shared {
             .map_err(|e| RegistrationError::Issue(e.to_string()))?;
         let theirs = self
             .send_credentials(
+                &registered.caller.tenant,
                 &url,
                 &registered.auth,
                 &registered.version,
@@ -413,6 +433,7 @@ impl Shared {
     /// partner's answer.
     async fn send_credentials(
         &self,
+        tenant: &TenantKey,
         url: &str,
         auth: &Auth,
         version: &VersionNumber,
@@ -424,7 +445,11 @@ impl Shared {
         } else {
             reqwest::Method::POST
         };
-        let ours = self.our_credentials(token_b);
+        let roles = self
+            .our_roles(tenant)
+            .await
+            .map_err(|e| RegistrationError::Issue(e.to_string()))?;
+        let ours = self.our_credentials(roles, token_b);
         let theirs = if *version == VersionNumber::V2_1_1 {
             let first = Credentials {
                 roles: ours.roles.into_iter().take(1).collect(),
@@ -464,7 +489,9 @@ pub(crate) async fn get(
     version: &VersionNumber,
     auth: Authenticated,
 ) -> Result<Response, OcpiError> {
-    state.credentials_reply(version, auth.token.as_str())
+    state
+        .credentials_reply(&auth.caller.tenant, version, auth.token.as_str())
+        .await
 }
 
 /// `POST credentials`: registration; 405 for a registered partner.

@@ -182,4 +182,15 @@ pub trait PartnerStore: Send + Sync {
     /// Forgets the partner's registration: its tokens stop working, both ways. (The
     /// partner itself is the application's to keep or delete.)
     async fn unregister(&self, caller: &Caller) -> Result<(), StoreError>;
+
+    /// The roles we show the partners of `tenant` in our credentials, when a platform
+    /// hosts several parties (each tenant its own); `None` (the default): the roles of
+    /// [`ServerConfig::roles`](crate::ServerConfig::roles).
+    async fn our_roles(
+        &self,
+        tenant: &TenantKey,
+    ) -> Result<Option<Vec<CredentialsRole>>, StoreError> {
+        let _ = tenant;
+        Ok(None)
+    }
 }

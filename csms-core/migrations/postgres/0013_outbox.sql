@@ -28,3 +28,6 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id)
 CREATE INDEX webhook_deliveries_by_subject
     ON webhook_deliveries (tenant_id, webhook_id, subject, event_id)
     WHERE status = 'pending';
+
+-- What the operator calls a roaming partner.
+ALTER TABLE roaming_partners ADD COLUMN name TEXT NOT NULL DEFAULT '';

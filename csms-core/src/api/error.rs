@@ -69,6 +69,9 @@ pub enum ApiError {
         /// What went wrong.
         reason: String,
     },
+    /// A roaming partner's OCPI platform refused or failed a step of an exchange.
+    #[error("the roaming partner failed: {0}")]
+    PartnerFailed(String),
     /// Pricing failed.
     #[error("cannot price: {0}")]
     Tariff(#[from] TariffError),
@@ -127,7 +130,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::StationOffline(_) => StatusCode::CONFLICT,
             ApiError::Tariff(_) | ApiError::NoTariff => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::StationTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::StationFailed { .. } => StatusCode::BAD_GATEWAY,
+            ApiError::StationFailed { .. } | ApiError::PartnerFailed(_) => StatusCode::BAD_GATEWAY,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) | ApiError::Overloaded | ApiError::Timeout { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -156,6 +159,7 @@ impl ApiError {
             ApiError::NoTariff => "no_tariff",
             ApiError::StationTimeout(_) => "station_timeout",
             ApiError::StationFailed { .. } => "station_failed",
+            ApiError::PartnerFailed(_) => "partner_failed",
             ApiError::Store(_) => "internal",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",

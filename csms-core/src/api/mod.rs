@@ -186,6 +186,8 @@ pub(crate) struct Inner {
     pub(crate) commands: Arc<dyn CommandSender>,
     pub(crate) system_key: Option<String>,
     pub(crate) openapi: serde_json::Value,
+    /// The OCPI CPO, when roaming is served.
+    pub(crate) roaming: Option<Arc<ocpi_server::OcpiServer>>,
 }
 
 /// The admin API, ready to be turned into a router.
@@ -195,6 +197,7 @@ pub struct Api {
     commands: Arc<dyn CommandSender>,
     system_key: Option<String>,
     limits: ApiLimits,
+    roaming: Option<Arc<ocpi_server::OcpiServer>>,
 }
 
 impl std::fmt::Debug for Api {
@@ -214,7 +217,16 @@ impl Api {
             stations,
             system_key: None,
             limits: ApiLimits::default(),
+            roaming: None,
         }
+    }
+
+    /// Serves OCPI under `/ocpi` with `server` (see [`crate::roaming::cpo_server`], whose
+    /// public URL must end in `/ocpi`), and manages roaming partners through
+    /// `/roaming-partners`. Without it, roaming routes answer 503.
+    pub fn with_roaming(mut self, server: Arc<ocpi_server::OcpiServer>) -> Api {
+        self.roaming = Some(server);
+        self
     }
 
     /// The limits of each request: body size, rate per caller, requests in flight, request
@@ -243,6 +255,7 @@ impl Api {
                 commands: self.commands,
                 system_key: self.system_key,
                 openapi: table::openapi(&routes),
+                roaming: self.roaming.clone(),
             }),
         };
         let mut router = axum::Router::new();
@@ -264,6 +277,9 @@ impl Api {
                 },
             ));
             router = router.route(path, handler);
+        }
+        if let Some(roaming) = &self.roaming {
+            router = router.nest_service("/ocpi", roaming.router());
         }
         router
             .fallback(|uri: Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })

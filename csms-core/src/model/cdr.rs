@@ -92,4 +92,8 @@ pub struct CdrFilter {
     pub from: Option<DateTime<Utc>>,
     /// Of sessions started before this.
     pub to: Option<DateTime<Utc>>,
+    /// Issued at or after this.
+    pub issued_from: Option<DateTime<Utc>>,
+    /// Issued before this.
+    pub issued_to: Option<DateTime<Utc>>,
 }

@@ -85,6 +85,8 @@ pub struct RoamingPartner {
     pub id: RoamingPartnerId,
     /// Its tenant.
     pub tenant_id: TenantId,
+    /// What the operator calls it.
+    pub name: String,
     /// Its ISO 3166-1 alpha-2 country code.
     pub country_code: String,
     /// Its OCPI party id.
@@ -115,6 +117,7 @@ impl fmt::Debug for RoamingPartner {
         f.debug_struct("RoamingPartner")
             .field("id", &self.id)
             .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
             .field("country_code", &self.country_code)
             .field("party_id", &self.party_id)
             .field("role", &self.role)
@@ -138,6 +141,8 @@ impl fmt::Debug for RoamingPartner {
 /// [`Debug`](fmt::Debug) leaves out `their_token`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRoamingPartner {
+    /// What the operator calls it.
+    pub name: String,
     /// Its country code.
     pub country_code: String,
     /// Its party id.
@@ -161,6 +166,7 @@ pub struct NewRoamingPartner {
 impl fmt::Debug for NewRoamingPartner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewRoamingPartner")
+            .field("name", &self.name)
             .field("country_code", &self.country_code)
             .field("party_id", &self.party_id)
             .field("role", &self.role)
@@ -192,6 +198,7 @@ mod tests {
         assert_eq!(TokenHash::from_hex("abc"), None);
         assert_eq!(format!("{hash:?}"), "TokenHash(..)");
         let partner = NewRoamingPartner {
+            name: "Partner".to_owned(),
             country_code: "DE".to_owned(),
             party_id: "ABC".to_owned(),
             role: TenantRole::Emsp,

@@ -305,4 +305,8 @@ pub struct SessionFilter {
     pub from: Option<DateTime<Utc>>,
     /// Started before this.
     pub to: Option<DateTime<Utc>>,
+    /// Last changed at or after this.
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Last changed before this.
+    pub updated_to: Option<DateTime<Utc>>,
 }

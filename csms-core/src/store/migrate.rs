@@ -74,7 +74,7 @@ pub(crate) const SQLITE: &[Step] = &[
     ),
     (
         13,
-        "the outbox of events, deliveries in order per object and leased",
+        "the outbox of events, deliveries in order per object and leased, partner names",
         include_str!("../../migrations/sqlite/0013_outbox.sql"),
     ),
 ];
@@ -143,7 +143,7 @@ pub(crate) const POSTGRES: &[Step] = &[
     ),
     (
         13,
-        "the outbox of events, deliveries in order per object and leased",
+        "the outbox of events, deliveries in order per object and leased, partner names",
         include_str!("../../migrations/postgres/0013_outbox.sql"),
     ),
 ];

@@ -190,6 +190,7 @@ pub(crate) async fn invoices_group_cdrs<S: Store + RawSql>(store: &S) {
 
 fn partner(party: &str, token: Option<&str>) -> NewRoamingPartner {
     NewRoamingPartner {
+        name: "Partner".to_owned(),
         country_code: "DE".to_owned(),
         party_id: party.to_owned(),
         role: TenantRole::Emsp,

@@ -68,6 +68,7 @@ async fn list(
         },
         from: query.from,
         to: query.to,
+        ..CdrFilter::default()
     };
     let cdrs = state
         .inner

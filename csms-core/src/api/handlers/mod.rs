@@ -5,6 +5,7 @@ mod cdrs;
 mod estimate;
 mod evses;
 mod locations;
+mod roaming;
 mod sessions;
 mod stations;
 mod system;
@@ -70,6 +71,8 @@ pub(crate) fn read_bodies(body: &[u8]) -> Vec<(&'static str, Result<(), ApiError
         read::<estimate::EstimateRequest>("EstimateRequest", body),
         read::<webhooks::CreateWebhook>("CreateWebhook", body),
         read::<webhooks::WebhookChange>("WebhookChange", body),
+        read::<roaming::CreatePartner>("CreatePartner", body),
+        read::<roaming::RegisterBody>("RegisterBody", body),
     ]
 }
 
@@ -89,6 +92,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(cdrs::routes());
     routes.extend(estimate::routes());
     routes.extend(webhooks::routes());
+    routes.extend(roaming::routes());
     routes.extend(audit::routes());
     routes
 }

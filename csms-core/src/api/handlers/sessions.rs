@@ -107,6 +107,7 @@ async fn list(
         owner,
         from: query.from,
         to: query.to,
+        ..SessionFilter::default()
     };
     let sessions = state
         .inner

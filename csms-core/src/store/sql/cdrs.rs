@@ -21,7 +21,8 @@ macro_rules! cdrs {
             /// The filter as `WHERE` conditions on `$1` (the tenant) to `$5`.
             const CDR_FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR session_id = $2) \
                  AND ($3 IS NULL OR owner_id = $3) AND ($4 IS NULL OR started_at >= $4) \
-                 AND ($5 IS NULL OR started_at < $5)";
+                 AND ($5 IS NULL OR started_at < $5) AND ($8 IS NULL OR issued_at >= $8) \
+                 AND ($9 IS NULL OR issued_at < $9)";
 
             fn cdr_from(row: &$row) -> StoreResult<Cdr> {
                 Ok(Cdr {
@@ -176,6 +177,11 @@ macro_rules! cdrs {
                             .bind(filter.owner.map(|id| id.0))
                             .bind(filter.from.map(at))
                             .bind(filter.to.map(at))
+                            // $6 and $7 are the page's, in the list below.
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(filter.issued_from.map(at))
+                            .bind(filter.issued_to.map(at))
                             .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
@@ -189,6 +195,8 @@ macro_rules! cdrs {
                     .bind(filter.to.map(at))
                     .bind(limit)
                     .bind(offset)
+                    .bind(filter.issued_from.map(at))
+                    .bind(filter.issued_to.map(at))
                     .fetch_all(&self.readers)
                     .await?
                     .iter()

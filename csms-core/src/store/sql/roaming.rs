@@ -15,7 +15,7 @@ macro_rules! roaming {
             use crate::store::sql::{from_json, now, parse, to_json};
             use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
 
-            const PARTNER_COLUMNS: &str = "id, tenant_id, country_code, party_id, role, \
+            const PARTNER_COLUMNS: &str = "id, tenant_id, name, country_code, party_id, role, \
                  versions_url, version, our_token_hash, their_token, endpoints, status, \
                  created_at, updated_at";
 
@@ -23,6 +23,7 @@ macro_rules! roaming {
                 Ok(RoamingPartner {
                     id: RoamingPartnerId(row.try_get("id")?),
                     tenant_id: TenantId(row.try_get("tenant_id")?),
+                    name: row.try_get("name")?,
                     country_code: row.try_get("country_code")?,
                     party_id: row.try_get("party_id")?,
                     role: parse(
@@ -68,8 +69,8 @@ macro_rules! roaming {
                     let row = sqlx::query(&format!(
                         "INSERT INTO roaming_partners (tenant_id, country_code, party_id, role, \
                          versions_url, version, our_token_hash, their_token, endpoints, \
-                         status, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                         status, created_at, updated_at, name) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
                          RETURNING {PARTNER_COLUMNS}"
                     ))
                     .bind(tenant.0)
@@ -83,6 +84,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &new.endpoints)?)
                     .bind(new.status.as_str())
                     .bind(when)
+                    .bind(&new.name)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on(TAKEN))?;
@@ -159,7 +161,8 @@ macro_rules! roaming {
                     sqlx::query(&format!(
                         "UPDATE roaming_partners SET country_code = $3, party_id = $4, \
                          role = $5, versions_url = $6, version = $7, our_token_hash = $8, \
-                         their_token = $9, endpoints = $10, status = $11, updated_at = $12 \
+                         their_token = $9, endpoints = $10, status = $11, updated_at = $12, \
+                         name = $13 \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {PARTNER_COLUMNS}"
                     ))
                     .bind(tenant.0)
@@ -174,6 +177,7 @@ macro_rules! roaming {
                     .bind(to_json("partner endpoints", &update.endpoints)?)
                     .bind(update.status.as_str())
                     .bind(now())
+                    .bind(&update.name)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on(TAKEN))?

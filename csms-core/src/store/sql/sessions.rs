@@ -995,7 +995,8 @@ macro_rules! sessions {
                          AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR token_uid = $4) \
                          AND ($5 IS NULL OR token_uid IN \
                          (SELECT uid FROM tokens WHERE tenant_id = $1 AND owner_id = $5)) \
-                         AND ($6 IS NULL OR started_at >= $6) AND ($7 IS NULL OR started_at < $7)";
+                         AND ($6 IS NULL OR started_at >= $6) AND ($7 IS NULL OR started_at < $7) \
+                         AND ($10 IS NULL OR updated_at >= $10) AND ($11 IS NULL OR updated_at < $11)";
                     let (offset, limit) = page.binds();
                     let total: i64 =
                         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM sessions WHERE {FILTER}"))
@@ -1006,6 +1007,11 @@ macro_rules! sessions {
                             .bind(filter.owner.map(|id| id.0))
                             .bind(filter.from.map(at))
                             .bind(filter.to.map(at))
+                            // $8 and $9 are the page's, in the list below.
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(filter.updated_from.map(at))
+                            .bind(filter.updated_to.map(at))
                             .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
@@ -1021,6 +1027,8 @@ macro_rules! sessions {
                     .bind(filter.to.map(at))
                     .bind(limit)
                     .bind(offset)
+                    .bind(filter.updated_from.map(at))
+                    .bind(filter.updated_to.map(at))
                     .fetch_all(&self.readers)
                     .await?
                     .iter()

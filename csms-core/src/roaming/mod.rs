@@ -1,0 +1,56 @@
+//! Roaming: the CSMS as an OCPI 2.2.1 CPO, on the OCPI machinery of `ocpi-server`.
+//!
+//! - [`partners`]: the partner storage the credentials exchange needs, over the store's
+//!   roaming partners (created by operators, each with the token A it registers with);
+//! - [`publish`]: locations and sessions as OCPI objects;
+//! - [`modules`]: the Locations and Tariffs Sender interfaces, answered from the calling
+//!   partner's tenant.
+//!
+//! [`cpo_server`] puts them together into an [`OcpiServer`] whose router the admin API's
+//! listener serves under `/ocpi`.
+
+pub mod modules;
+pub mod partners;
+pub mod publish;
+
+use std::sync::Arc;
+
+use ocpi_server::{OcpiServer, ServerConfig};
+use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
+
+use crate::store::Store;
+
+pub use modules::CpoModules;
+pub use partners::PartnerDirectory;
+
+/// The settings of the CSMS's OCPI server at `public_url` (the URL partners reach `/ocpi`
+/// at). Each tenant answers partners as its own party (see
+/// [`PartnerDirectory`]); the role given here is only what a single-party deployment would
+/// show.
+pub fn server_config(public_url: &str) -> ServerConfig {
+    let platform = CredentialsRole {
+        role: Role::Cpo,
+        business_details: BusinessDetails {
+            name: "CSMS".into(),
+            website: None,
+            logo: None,
+        },
+        party_id: "CSM".into(),
+        country_code: "NL".into(),
+    };
+    ServerConfig::new(public_url, vec![platform])
+}
+
+/// The OCPI server of the tenants of `store`: versions, credentials (both ways), and the
+/// Locations and Tariffs Sender modules.
+pub fn cpo_server<S: Store>(
+    store: Arc<S>,
+    config: ServerConfig,
+) -> Result<OcpiServer, ocpi_server::ClientError> {
+    let modules = Arc::new(CpoModules::new(Arc::clone(&store)));
+    Ok(
+        OcpiServer::new(config, Arc::new(PartnerDirectory::new(store)))?
+            .with_locations(modules.clone())
+            .with_tariffs(modules),
+    )
+}
