@@ -6,6 +6,13 @@
 //! Each method gets the [`RequestContext`] (the registered partner, its routing headers
 //! and message ids): scope what it sees by `ctx.caller.tenant` and `ctx.caller.partner`.
 //!
+//! The same implementations serve partners that agreed OCPI 2.1.1
+//! (`ctx.caller.version`): the server converts the objects they return and take (see
+//! the crate documentation). What the server cannot do for them is the asynchronous
+//! side of commands: the result a [`CommandsReceiver`] POSTs to
+//! [`Command::response_url`] is, for a 2.1.1 partner, a 2.1.1 `CommandResponse`
+//! (`ocpi_types::v211::CommandResponse`), not a 2.2.1 `CommandResult`.
+//!
 //! [`OcpiServer`]: crate::OcpiServer
 
 use ocpi_types::common::CiString;
