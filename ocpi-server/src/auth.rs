@@ -7,6 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use ocpi_types::common::{CredentialsToken, RequestIds, RoutingHeaders, TokenEncoding};
+use ocpi_types::v221::VersionNumber;
 
 use crate::error::OcpiError;
 use crate::meta::RequestMeta;
@@ -29,6 +30,12 @@ pub struct RequestContext {
     /// answer repeats them).
     pub ids: RequestIds,
 }
+
+/// The version of the module routes a request matched, set on them as an extension: a
+/// registered caller is served only the modules of the version it agreed (a caller whose
+/// store records no version is served both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ModuleVersion(pub(crate) VersionNumber);
 
 /// The caller of the versions and credentials modules: any known token, registration
 /// tokens included, with the token as presented.
@@ -92,6 +99,16 @@ impl FromRequestParts<Arc<Shared>> for RequestContext {
         let (caller, _) = authenticate(parts, state.store.as_ref()).await?;
         if caller.access != Access::Registered {
             return Err(OcpiError::RegistrationTokenOnly);
+        }
+        if let (Some(ModuleVersion(asked)), Some(agreed)) =
+            (parts.extensions.get::<ModuleVersion>(), &caller.version)
+        {
+            if asked != agreed {
+                return Err(OcpiError::OtherVersion {
+                    agreed: agreed.to_string(),
+                    asked: asked.to_string(),
+                });
+            }
         }
         let meta = meta_of(parts);
         Ok(RequestContext {

@@ -19,7 +19,8 @@ use crate::store::StoreError;
 /// - a body that is JSON but not the object, or an object the request cannot take: the
 ///   request reached the OCPI layer, so HTTP 200 (`status_codes`: "an HTTP error status code
 ///   MUST NOT be returned"), OCPI 2001 with the JSON path;
-/// - an unknown object: HTTP 404 with 2003 (Location), 2004 (Token) or 2000;
+/// - an unknown object: HTTP 404 with 2003 (Location), 2004 (Token) or 2000; a module
+///   endpoint of a version other than the caller's: HTTP 404 with 2000;
 /// - the credentials module's own rules: 405 for a POST by a registered partner or a
 ///   PUT/DELETE by one that is not; 3001/3002/3003 (HTTP 200) when the partner's API
 ///   cannot be used during registration;
@@ -87,6 +88,15 @@ pub enum OcpiError {
         /// The party id in the URL.
         party_id: String,
     },
+    /// A module endpoint of a version other than the one agreed with the caller (a
+    /// partner registered in 2.2.1 asking a 2.1.1 endpoint, or the other way round).
+    #[error("you are registered in OCPI {agreed}: use its endpoints, not those of {asked}")]
+    OtherVersion {
+        /// The version agreed in the credentials exchange.
+        agreed: String,
+        /// The version of the endpoint asked.
+        asked: String,
+    },
     /// No such Location (or EVSE or Connector of it).
     #[error("unknown Location {0}")]
     UnknownLocation(String),
@@ -152,7 +162,7 @@ impl OcpiError {
             | OcpiError::MalformedToken
             | OcpiError::UnknownCredentials
             | OcpiError::RegistrationTokenOnly => (HttpStatus::UNAUTHORIZED, S::GenericClientError),
-            OcpiError::NoRoute(_) | OcpiError::NotFound { .. } => {
+            OcpiError::NoRoute(_) | OcpiError::NotFound { .. } | OcpiError::OtherVersion { .. } => {
                 (HttpStatus::NOT_FOUND, S::GenericClientError)
             }
             OcpiError::MethodNotAllowed(_)

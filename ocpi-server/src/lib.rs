@@ -30,6 +30,7 @@
 //! - **Paging**: list endpoints take `offset`, `limit` (capped at
 //!   [`ServerConfig::max_page_size`]), `date_from` and `date_to`, and answer
 //!   `X-Total-Count`, `X-Limit` and `Link: <...>; rel="next"` while objects remain.
+//! - **Version**: a registered partner is served the modules of the version it agreed.
 //!
 //! # Wiring it into an axum application
 //!
@@ -68,10 +69,22 @@
 //! # URLs
 //!
 //! Relative to where the router is mounted ([`ServerConfig::public_url`]):
-//! `/versions`, `/{version}/details`, `/{version}/credentials` (2.2.1 and 2.1.1), and in
-//! 2.2.1 `/locations[/{location_id}[/{evse_uid}[/{connector_id}]]]`, `/sessions`,
-//! `/cdrs`, `/tariffs`, `/tokens/{country_code}/{party_id}/{uid}[?type=]` and
-//! `/commands/{command}` for the modules registered.
+//! `/versions`, `/{version}/details`, `/{version}/credentials` (2.2.1 and 2.1.1), and
+//! under `/2.2.1` `/locations[/{location_id}[/{evse_uid}[/{connector_id}]]]`,
+//! `/sessions`, `/cdrs`, `/tariffs`, `/tokens/{country_code}/{party_id}/{uid}[?type=]`
+//! and `/commands/{command}` for the modules registered. Under `/2.1.1` the same, with
+//! `/tokens/{country_code}/{party_id}/{uid}` (2.1.1 has no token type) and sessions
+//! and CDRs only with the locations module.
+//!
+//! # OCPI 2.1.1
+//!
+//! Partners that agreed 2.1.1 are served by the same modules, which speak 2.2.1: their
+//! objects are converted with `ocpi_types::v211::convert` both ways. An object that
+//! cannot be converted without loss is left out of a list (a warning is logged;
+//! `X-Total-Count` is the module's count and includes it) and is unknown (404) when
+//! asked alone. Each registered partner is served the module endpoints of the version it
+//! agreed only: the other version's answer 404 with OCPI 2000 (see
+//! [`OcpiServer::router`]).
 
 mod auth;
 mod body;
@@ -86,6 +99,7 @@ mod reply;
 mod server;
 pub mod store;
 mod token;
+mod v211;
 
 pub use auth::RequestContext;
 pub use client::{Auth, ClientConfig, ClientError, OcpiClient};

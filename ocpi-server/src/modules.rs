@@ -6,12 +6,22 @@
 //! Each method gets the [`RequestContext`] (the registered partner, its routing headers
 //! and message ids): scope what it sees by `ctx.caller.tenant` and `ctx.caller.partner`.
 //!
+//! The same implementations serve partners that agreed OCPI 2.1.1
+//! (`ctx.caller.version`): the server converts the objects they return and take (see
+//! the crate documentation). What the server cannot do for them is the asynchronous
+//! side of commands: the result a [`CommandsReceiver`] POSTs to
+//! [`Command::response_url`] is, for a 2.1.1 partner, a 2.1.1 `CommandResponse`
+//! (`ocpi_types::v211::CommandResponse`), not a 2.2.1 `CommandResult`:
+//! [`command_result_v211`] makes it.
+//!
 //! [`OcpiServer`]: crate::OcpiServer
 
 use ocpi_types::common::CiString;
+use ocpi_types::v211;
 use ocpi_types::v221::{
-    CancelReservation, Cdr, CommandResponse, CommandType, Connector, Evse, Location, ReserveNow,
-    Session, StartSession, StopSession, Tariff, Token, TokenPatch, TokenType, UnlockConnector,
+    CancelReservation, Cdr, CommandResponse, CommandResult, CommandResultType, CommandType,
+    Connector, Evse, Location, ReserveNow, Session, StartSession, StopSession, Tariff, Token,
+    TokenPatch, TokenType, UnlockConnector,
 };
 
 use crate::auth::RequestContext;
@@ -175,4 +185,36 @@ pub trait CommandsReceiver: Send + Sync {
         ctx: &RequestContext,
         command: Command,
     ) -> Result<CommandResponse, OcpiError>;
+}
+
+/// The asynchronous result of a command for a partner that agreed OCPI 2.1.1, which
+/// POSTs a `CommandResponse` to the `response_url`: `ACCEPTED` (and
+/// `CANCELED_RESERVATION`, the success of a cancellation) stay accepted, `NOT_SUPPORTED`
+/// and `TIMEOUT` keep their names, every failure (`REJECTED`, `EVSE_OCCUPIED`,
+/// `EVSE_INOPERATIVE`, `FAILED`, `UNKNOWN_RESERVATION`) is `REJECTED`; the message stays.
+///
+/// ```
+/// use ocpi_server::modules::command_result_v211;
+/// use ocpi_types::v221::{CommandResult, CommandResultType};
+///
+/// let result = CommandResult { result: CommandResultType::EvseOccupied, message: Vec::new() };
+/// let body = serde_json::to_value(command_result_v211(&result)).unwrap();
+/// assert_eq!(body, serde_json::json!({"result": "REJECTED"}));
+/// ```
+pub fn command_result_v211(result: &CommandResult) -> v211::CommandResponse {
+    use CommandResultType as R;
+    use v211::CommandResponseType as V;
+    let mapped = match &result.result {
+        R::Accepted | R::CanceledReservation => V::Accepted,
+        R::NotSupported => V::NotSupported,
+        R::Timeout => V::Timeout,
+        R::Rejected | R::EvseOccupied | R::EvseInoperative | R::Failed | R::UnknownReservation => {
+            V::Rejected
+        }
+        R::NonStandard(other) => V::NonStandard(other.clone()),
+    };
+    v211::CommandResponse {
+        result: mapped,
+        message: result.message.clone(),
+    }
 }

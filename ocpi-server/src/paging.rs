@@ -100,11 +100,23 @@ pub(crate) fn paged_response<T: Serialize>(
     query: &PageQuery,
     page: Page<T>,
 ) -> Response {
-    let returned = page.items.len() as u64;
-    let next_offset = query.offset.saturating_add(returned);
-    let more = returned > 0 && next_offset < page.total;
-    let total = page.total;
-    let mut response = Reply::ok(page.items).into_response();
+    let consumed = page.items.len() as u64;
+    paged_answer(endpoint_url, query, page.items, consumed, page.total)
+}
+
+/// [`paged_response`] of `items` made from `consumed` objects of a module's page of
+/// `total` (fewer items than consumed when some were left out): the next offset moves by
+/// `consumed`, so that nothing is sent twice or skipped.
+pub(crate) fn paged_answer<T: Serialize>(
+    endpoint_url: &str,
+    query: &PageQuery,
+    items: Vec<T>,
+    consumed: u64,
+    total: u64,
+) -> Response {
+    let next_offset = query.offset.saturating_add(consumed);
+    let more = consumed > 0 && next_offset < total;
+    let mut response = Reply::ok(items).into_response();
     let headers = response.headers_mut();
     headers.insert(X_TOTAL_COUNT, HeaderValue::from(total));
     headers.insert(X_LIMIT, HeaderValue::from(query.limit));

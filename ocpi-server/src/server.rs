@@ -17,7 +17,7 @@ use ocpi_types::v221::{
 };
 use ocpi_types::{v211, v221};
 
-use crate::auth::{Authenticated, RequestContext};
+use crate::auth::{Authenticated, ModuleVersion, RequestContext};
 use crate::body::{OcpiBody, Params, RawBody, decode_body};
 use crate::client::{ClientConfig, ClientError, OcpiClient};
 use crate::credentials::{self, Registered, RegistrationError, SUPPORTED};
@@ -43,8 +43,10 @@ pub struct ServerConfig {
     /// Our roles (country code, party id, role, business details), sent in our
     /// credentials. OCPI 2.1.1 partners see only the first.
     pub roles: Vec<CredentialsRole>,
-    /// The versions offered (2.2.1 and 2.1.1). In 2.1.1 only the credentials module is
-    /// served.
+    /// The versions offered (2.2.1 and 2.1.1). The modules registered are served in both,
+    /// to the partners registered in each (see [`OcpiServer::router`]); in 2.1.1 their
+    /// objects are converted, and sessions and CDRs are served only with the locations
+    /// module, whose Locations they embed.
     pub versions: Vec<VersionNumber>,
     /// The largest page a list endpoint returns (100); a larger `limit` is capped, and
     /// `X-Limit` says so.
@@ -89,7 +91,7 @@ impl ServerConfig {
         format!("{}/{version}/details", self.public_url)
     }
 
-    /// The URL of the 2.2.1 endpoint of `module`: `{public_url}/2.2.1/{module}`.
+    /// The URL of the endpoint of `module` in `version`: `{public_url}/{version}/{module}`.
     pub fn endpoint_url(&self, version: &VersionNumber, module: &str) -> String {
         format!("{}/{version}/{module}", self.public_url)
     }
@@ -234,8 +236,18 @@ impl OcpiServer {
     }
 
     /// The router of every endpoint: `/versions`, `/{version}/details`,
-    /// `/{version}/credentials` and the registered modules under `/2.2.1/`. Mount it
-    /// where [`ServerConfig::public_url`] says.
+    /// `/{version}/credentials` and the registered modules under `/2.2.1/` and `/2.1.1/`.
+    /// Mount it where [`ServerConfig::public_url`] says.
+    ///
+    /// A registered partner is served the modules of the version it agreed
+    /// ([`Caller::version`]); a module endpoint of the other version answers 404 with
+    /// OCPI 2000 and says which version to use (a partner that agreed 2.2.1 is not
+    /// served 2.1.1 objects it did not ask for, nor the other way round). A caller whose
+    /// store records no version is served both. In 2.1.1 the modules' 2.2.1 objects are
+    /// converted: objects that cannot be are left out of lists (with a warning logged;
+    /// `X-Total-Count` still counts them) and answered as unknown one by one; Tokens are
+    /// addressed without a type; commands take 2.1.1 requests and answer 2.1.1
+    /// CommandResponses.
     pub fn router(&self) -> Router {
         let shared = Arc::clone(&self.shared);
         let config = &shared.config;
@@ -254,7 +266,10 @@ impl OcpiServer {
                 );
         }
         if config.versions.contains(&VersionNumber::V2_2_1) {
-            router = module_routes(router, &shared.modules);
+            router = router.merge(module_routes(&shared.modules));
+        }
+        if config.versions.contains(&VersionNumber::V2_1_1) {
+            router = router.merge(crate::v211::routes(&shared.modules));
         }
         router
             .fallback(no_route)
@@ -346,12 +361,16 @@ fn served_modules(modules: &Modules) -> Vec<(ModuleId, InterfaceRole)> {
 fn version_details(state: &Shared, version: &VersionNumber) -> Response {
     let config = &state.config;
     if *version == VersionNumber::V2_1_1 {
+        let endpoints = crate::v211::served_modules(&state.modules)
+            .into_iter()
+            .map(|module| v211::Endpoint {
+                url: Url::new(config.endpoint_url(version, module.as_str())),
+                identifier: module,
+            })
+            .collect();
         let details = v211::VersionDetails {
             version: version.clone(),
-            endpoints: vec![v211::Endpoint {
-                identifier: v211::ModuleId::Credentials,
-                url: Url::new(config.endpoint_url(version, "credentials")),
-            }],
+            endpoints,
         };
         return Reply::ok(details).into_response();
     }
@@ -372,7 +391,7 @@ fn version_details(state: &Shared, version: &VersionNumber) -> Response {
 
 /// A path that is also served with a trailing slash (`/2.2.1/locations/`), as partners
 /// often write list URLs.
-fn both(
+pub(crate) fn both(
     router: Router<Arc<Shared>>,
     path: &str,
     route: MethodRouter<Arc<Shared>>,
@@ -382,8 +401,10 @@ fn both(
         .route(&format!("{path}/"), route)
 }
 
-fn module_routes(mut router: Router<Arc<Shared>>, modules: &Modules) -> Router<Arc<Shared>> {
+/// The routes of the modules served in 2.2.1, under `/2.2.1/`.
+fn module_routes(modules: &Modules) -> Router<Arc<Shared>> {
     const V: &str = "/2.2.1";
+    let mut router = Router::new();
     if modules.locations.is_some() {
         router = both(router, &format!("{V}/locations"), get(locations_list));
         router = router
@@ -418,17 +439,20 @@ fn module_routes(mut router: Router<Arc<Shared>>, modules: &Modules) -> Router<A
             axum::routing::post(command_post),
         );
     }
+    if router.has_routes() {
+        router = router.route_layer(axum::Extension(ModuleVersion(VersionNumber::V2_2_1)));
+    }
     router
 }
 
 /// The module is registered whenever its route exists; this reads it.
-fn module<T: ?Sized>(module: &Option<Arc<T>>) -> Result<&Arc<T>, OcpiError> {
+pub(crate) fn module<T: ?Sized>(module: &Option<Arc<T>>) -> Result<&Arc<T>, OcpiError> {
     module
         .as_ref()
         .ok_or_else(|| OcpiError::Internal("a route of a module that is not registered".to_owned()))
 }
 
-fn page_query(state: &Shared, params: &PageParams) -> PageQuery {
+pub(crate) fn page_query(state: &Shared, params: &PageParams) -> PageQuery {
     PageQuery::capped(&params.0, state.config.max_page_size)
 }
 

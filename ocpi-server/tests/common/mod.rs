@@ -174,6 +174,9 @@ impl TokensReceiver for Tokens {
         if let Some(valid) = patch.valid {
             token.valid = valid;
         }
+        if let Some(contract_id) = patch.contract_id {
+            token.contract_id = contract_id;
+        }
         token.last_updated = patch.last_updated;
         Ok(true)
     }
