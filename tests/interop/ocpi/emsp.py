@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""An OCPI eMSP built on extrawest-ocpi (import name `py_ocpi`), an OCPI implementation we
+did not write, for tests/ocpi_interop.rs to play against the csms example as a CPO.
+
+It serves py_ocpi's eMSP application (OCPI 2.2.1 and 2.1.1: versions, credentials and the
+eMSP side of the modules) on 127.0.0.1 with uvicorn, backed by an in-memory store, and prints
+one JSON line when it listens:
+
+    {"event": "ready", "port": 43210, "versions_url": "http://127.0.0.1:43210/ocpi/versions"}
+
+Then it reads commands from standard input, one JSON object a line, and answers each with one
+JSON line on standard output, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`:
+
+- `{"cmd": "register", "versions_url": URL, "token": TOKEN_A}` (and `"version": "2.1.1"` to
+  choose that version): registers with a CPO as the credentials module has the party that
+  received token A do it (GET versions, GET the
+  version's details, POST our credentials with a token B of ours; keep the token C answered).
+  py_ocpi is a server framework with no client for this, so the requests are made here with
+  httpx (py_ocpi's own HTTP client) and every answer is parsed with py_ocpi's schemas.
+- `{"cmd": "pull", "module": "locations", "limit": 1}`: GETs the module's Sender endpoint of
+  the CPO that registered last (either way), with the token it gave us, following the `Link` headers page by page; each object is validated
+  with py_ocpi's schema of the agreed version. Answers the pages' paging headers and the
+  objects as sent.
+- `{"cmd": "get", "module": "locations", "path": "LOC1/NL*DEM*E2", "schema": "EVSE"}`: one
+  object below the module's Sender endpoint, validated with the named schema.
+- `{"cmd": "issue_token_a"}`: a new token A with which a CPO may register with us.
+- `{"cmd": "put", "module": "tokens", "object": {...}}`: an object of ours that our Sender
+  endpoints serve (such as a token).
+- `{"cmd": "state"}`: the partners we hold credentials of (their token, versions URL,
+  version, roles, endpoints), in the order they registered.
+- `{"cmd": "quit"}` (or the end of standard input): stops.
+
+Options: `--port N` (default 0, any free port), `--party-id` and `--country-code` (default
+NL/EMP), `--versions` (default `2.2.1,2.1.1`).
+
+py_ocpi's departures from OCPI that this harness works around (never by asking the CPO to
+change what it sends) are marked "WORKAROUND" below.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import sys
+import uuid
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--country-code", default="NL")
+    parser.add_argument("--party-id", default="EMP")
+    parser.add_argument(
+        "--versions", default="2.2.1,2.1.1", help="the OCPI versions served, comma-separated"
+    )
+    args = parser.parse_args()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+
+    # WORKAROUND: py_ocpi builds every URL it publishes (the versions' URLs, the endpoints of
+    # the version details, the Link of its lists) from its settings, read from the
+    # environment once, when the package is first imported (the endpoint generators are
+    # module-level objects), with `https` and `www.example.com` as defaults. So the address is
+    # known before py_ocpi is imported: the socket is bound first, the settings are put in
+    # the environment, and only then is py_ocpi imported.
+    os.environ["PROTOCOL"] = "http"
+    os.environ["OCPI_HOST"] = f"127.0.0.1:{port}"
+    os.environ["OCPI_PREFIX"] = "ocpi"
+    os.environ["COUNTRY_CODE"] = args.country_code
+    os.environ["PARTY_ID"] = args.party_id
+    os.environ["ENVIRONMENT"] = "production"
+    os.environ["NO_AUTH"] = "false"
+
+    asyncio.run(serve(sock, port, args))
+
+
+def b64(token: str) -> str:
+    return base64.b64encode(token.encode()).decode()
+
+
+def new_token() -> str:
+    # OCPI's credentials token is a string(64).
+    return secrets.token_hex(24)
+
+
+def emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    sys.stdout.flush()
+
+
+async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> None:
+    import httpx
+    import uvicorn
+
+    from py_ocpi import get_application
+    from py_ocpi.core.authentication.authenticator import Authenticator
+    from py_ocpi.core.crud import Crud
+    from py_ocpi.core.enums import Action, ModuleID, RoleEnum
+    from py_ocpi.core.schemas import OCPIResponse
+    from py_ocpi.core.utils import get_module_model
+    from py_ocpi.modules.versions.enums import VersionNumber
+    from py_ocpi.modules.versions.schemas import Version
+
+    # py_ocpi logs every request at INFO on standard error; its warnings are enough here.
+    logging.getLogger("OCPI-Logger").setLevel(logging.WARNING)
+
+    versions_url = f"http://127.0.0.1:{port}/ocpi/versions"
+
+    def our_role() -> dict:
+        return {
+            "role": "EMSP",
+            "business_details": {"name": "py_ocpi eMSP"},
+            "party_id": args.party_id,
+            "country_code": args.country_code,
+        }
+
+    class Store:
+        # Tokens A we issued, not yet used to register.
+        tokens_a: set = set()
+        # Tokens partners call us with (the token C we gave a CPO that registered with us, or
+        # the token B we sent a CPO when we registered with it), to the partner's index.
+        tokens_c: dict = {}
+        # The partners we hold credentials of: token to call them, versions URL, roles,
+        # version, endpoints.
+        partners: list = []
+        # Objects the partners sent to our receiver endpoints: module to id to object.
+        objects: dict = {}
+
+    def credentials_for(token: str, version: str = "2.2.1") -> dict:
+        if version.startswith("2.1"):
+            # OCPI 2.1.1 credentials name one party, without a role.
+            role = our_role()
+            del role["role"]
+            return {"token": token, "url": versions_url, **role}
+        return {"token": token, "url": versions_url, "roles": [our_role()]}
+
+    def roles_of(credentials: dict) -> list:
+        if "roles" in credentials:
+            return credentials["roles"]
+        return [{k: credentials[k] for k in ("party_id", "country_code", "business_details")}]
+
+    def store_partner(index, credentials: dict, endpoints, version: str, direction: str):
+        partner = {
+            "direction": direction,
+            "token": credentials["token"],
+            "versions_url": credentials["url"],
+            "roles": roles_of(credentials),
+            "version": version,
+            "endpoints": endpoints.get("endpoints", endpoints)
+            if isinstance(endpoints, dict)
+            else endpoints,
+        }
+        if index is None:
+            Store.partners.append(partner)
+            return len(Store.partners) - 1
+        Store.partners[index] = partner
+        return index
+
+    class MemoryAuthenticator(Authenticator):
+        @classmethod
+        async def get_valid_token_c(cls):
+            return list(Store.tokens_c)
+
+        @classmethod
+        async def get_valid_token_a(cls):
+            return list(Store.tokens_a)
+
+    class MemoryCrud(Crud):
+        """py_ocpi's business-logic interface: the credentials exchange and a plain store."""
+
+        @classmethod
+        async def get(cls, module, role, id, *args, **kwargs):
+            if module == ModuleID.credentials_and_registration:
+                version = str(getattr(kwargs.get("version"), "value", kwargs.get("version")))
+                return credentials_for(id, version) if id in Store.tokens_c else None
+            return Store.objects.get(module, {}).get(str(id))
+
+        @classmethod
+        async def list(cls, module, role, filters, *args, **kwargs):
+            items = list(Store.objects.get(module, {}).values())
+            offset, limit = filters.get("offset", 0), filters.get("limit", 50)
+            page = items[offset : offset + limit]
+            return page, len(items), offset + limit >= len(items)
+
+        @classmethod
+        async def create(cls, module, role, data, *args, **kwargs):
+            if module == ModuleID.credentials_and_registration:
+                # A CPO registered with token A (kwargs["auth_token"], already checked by
+                # py_ocpi): keep its credentials and endpoints, spend token A, hand out C.
+                token_a = kwargs.get("auth_token")
+                Store.tokens_a.discard(token_a)
+                version = str(getattr(kwargs.get("version"), "value", kwargs.get("version")))
+                index = store_partner(None, data["credentials"], data["endpoints"], version, "B")
+                token_c = new_token()
+                Store.tokens_c[token_c] = index
+                return credentials_for(token_c, version)
+            key = kwargs.get("id") or data.get("id") or data.get("uid") or str(uuid.uuid4())
+            Store.objects.setdefault(module, {})[str(key)] = data
+            return data
+
+        @classmethod
+        async def update(cls, module, role, data, id, *args, **kwargs):
+            if module == ModuleID.credentials_and_registration:
+                token = kwargs.get("auth_token")
+                index = Store.tokens_c.pop(token, None)
+                version = str(getattr(kwargs.get("version"), "value", kwargs.get("version")))
+                index = store_partner(index, data["credentials"], data["endpoints"], version, "B")
+                token_c = new_token()
+                Store.tokens_c[token_c] = index
+                return credentials_for(token_c, version)
+            Store.objects.setdefault(module, {})[str(id)] = data
+            return data
+
+        @classmethod
+        async def delete(cls, module, role, id, *args, **kwargs):
+            if module == ModuleID.credentials_and_registration:
+                Store.tokens_c.pop(id, None)
+                return
+            Store.objects.get(module, {}).pop(str(id), None)
+
+        @classmethod
+        async def do(cls, module, role, action, *args, data=None, **kwargs):
+            if action == Action.get_client_token:
+                index = Store.tokens_c.get(kwargs.get("auth_token"))
+                return None if index is None else Store.partners[index]["token"]
+            return None
+
+    app = get_application(
+        version_numbers=[VersionNumber(v) for v in args.versions.split(",")],
+        roles=[RoleEnum.emsp],
+        crud=MemoryCrud,
+        modules=[
+            ModuleID.credentials_and_registration,
+            ModuleID.locations,
+            ModuleID.tariffs,
+            ModuleID.sessions,
+            ModuleID.cdrs,
+            ModuleID.tokens,
+            ModuleID.commands,
+        ],
+        # WORKAROUND: get_application installs `authenticator` itself (not a function that
+        # returns it) as the override of its dependency `get_authenticator`, so FastAPI
+        # calls the class: it must be instantiable (all its abstract methods defined, no
+        # constructor arguments); its class methods are then called on the instance.
+        authenticator=MemoryAuthenticator,
+    )
+
+    # WORKAROUND: py_ocpi's lists (the eMSP's Tokens Sender) build their `Link` from
+    # f"https://{OCPI_HOST}/{OCPI_PREFIX}/cpo/{version}/{module}/?...": always https, always
+    # the CPO's path, and on Python 3.11 and later the enums format as their names
+    # ("VersionNumber.v_2_2_1/ModuleID.tokens"). So a partner following it would get
+    # nowhere; the next page's link is rebuilt here from the request's own URL.
+    @app.middleware("http")
+    async def next_link(request, call_next):
+        response = await call_next(request)
+        if response.headers.get("link"):
+            offset = int(request.query_params.get("offset", 0))
+            limit = int(response.headers.get("x-limit", 50))
+            url = request.url.include_query_params(offset=offset + limit)
+            response.headers["Link"] = f'<{url}>; rel="next"'
+        return response
+
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", loop="asyncio"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if serving.done():
+            serving.result()
+            return
+        await asyncio.sleep(0.01)
+    emit({"event": "ready", "port": port, "versions_url": versions_url})
+
+    # --- The eMSP as a client of the CPO: py_ocpi has no client, httpx is its HTTP client.
+
+    def cpo() -> dict:
+        # The CPO that registered with us or we with it last: its token, version, endpoints.
+        if not Store.partners:
+            raise RuntimeError("no CPO registered")
+        return Store.partners[-1]
+
+    def auth_header(token: str, version: str) -> str:
+        # OCPI 2.2.1 sends the token base64-encoded, 2.1.1 as it is.
+        return f"Token {b64(token) if version.startswith('2.2') else token}"
+
+    def headers(token: str, version: str) -> dict:
+        request_id = str(uuid.uuid4())
+        return {
+            "Authorization": auth_header(token, version),
+            "X-Request-ID": request_id,
+            "X-Correlation-ID": request_id,
+        }
+
+    def envelope(response) -> OCPIResponse:
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"{response.request.method} {response.request.url}: HTTP "
+                f"{response.status_code}: {response.text[:500]}"
+            )
+        raw = response.json()
+        if raw.get("status_code") != 1000:
+            raise RuntimeError(
+                f"{response.request.method} {response.request.url}: OCPI status "
+                f"{raw.get('status_code')} {raw.get('status_message')}"
+            )
+        # WORKAROUND: py_ocpi's OCPIResponse requires `data`, which OCPI makes optional
+        # (an answer with nothing to say, such as an error, leaves it out): only answers
+        # with status 1000 are parsed with it.
+        return OCPIResponse.parse_obj(raw)
+
+    def version_name(version: str) -> str:
+        return VersionNumber(version).name
+
+    async def register(cmd: dict) -> dict:
+        token_a = cmd["token"]
+        token_b = new_token()
+        try:
+            return await exchange(cmd, token_a, token_b)
+        except Exception:
+            Store.tokens_c.pop(token_b, None)
+            raise
+
+    async def exchange(cmd: dict, token_a: str, token_b: str) -> dict:
+        # The version: the highest both speak, or the one the command names.
+        wanted = [cmd["version"]] if cmd.get("version") else ["2.2.1", "2.1.1"]
+        async with httpx.AsyncClient(timeout=10) as client:
+            # The versions URL is called with token A, encoded as the wanted version has it.
+            response = await client.get(cmd["versions_url"], headers=headers(token_a, wanted[0]))
+            offered = [Version.parse_obj(v) for v in envelope(response).data]
+            mutual = [v for v in offered if v.version.value in wanted]
+            if not mutual:
+                raise RuntimeError(f"no mutual version in {offered}")
+            chosen = max(mutual, key=lambda v: [int(p) for p in v.version.value.split(".")])
+            version = chosen.version.value
+            details_model = get_module_model("VersionDetail", "versions", version_name(version))
+            response = await client.get(chosen.url, headers=headers(token_a, version))
+            details = details_model.parse_obj(envelope(response).data)
+            endpoints = [json.loads(e.json()) for e in details.endpoints]
+            credentials_url = next(
+                e["url"] for e in endpoints if e["identifier"] == "credentials"
+            )
+            # Token B: the CPO calls our versions with it during the exchange and afterwards.
+            Store.tokens_c[token_b] = len(Store.partners)
+            credentials_model = get_module_model(
+                "Credentials", "credentials", version_name(version)
+            )
+            ours = credentials_for(token_b, version)
+            body = json.loads(credentials_model.parse_obj(ours).json())
+            response = await client.post(
+                credentials_url, json=body, headers=headers(token_a, version)
+            )
+            theirs = credentials_model.parse_obj(envelope(response).data)
+            theirs = json.loads(theirs.json())
+        Store.partners.append(
+            {
+                "direction": "A",
+                "token": theirs["token"],
+                "versions_url": theirs["url"],
+                "roles": roles_of(theirs),
+                "version": version,
+                "endpoints": endpoints,
+            }
+        )
+        return {
+            "version": version,
+            "endpoints": endpoints,
+            "credentials": theirs,
+            "sent": body,
+        }
+
+    def sender_url(module: str) -> str:
+        for endpoint in cpo()["endpoints"]:
+            role = endpoint.get("role")
+            if endpoint["identifier"] == module and role in (None, "SENDER"):
+                return endpoint["url"]
+        raise RuntimeError(f"the CPO has no {module} Sender endpoint: {cpo()['endpoints']}")
+
+    module_schemas = {"locations": "Location", "tariffs": "Tariff", "sessions": "Session",
+                      "cdrs": "Cdr", "tokens": "Token"}
+
+    def next_link(value) -> str | None:
+        for part in (value or "").split(","):
+            match = re.match(r'\s*<([^>]*)>\s*;\s*rel="?next"?', part)
+            if match:
+                return match.group(1)
+        return None
+
+    async def pull(cmd: dict) -> dict:
+        module = cmd["module"]
+        model = get_module_model(module_schemas[module], module, version_name(cpo()["version"]))
+        url = sender_url(module)
+        params = {"limit": cmd["limit"]} if cmd.get("limit") else None
+        pages, objects = [], []
+        async with httpx.AsyncClient(timeout=10) as client:
+            while url and len(pages) < 100:
+                response = await client.get(
+                    url, params=params, headers=headers(cpo()["token"], cpo()["version"])
+                )
+                data = envelope(response).data
+                for obj in data:
+                    model.parse_obj(obj)
+                objects.extend(data)
+                pages.append(
+                    {
+                        "url": str(response.request.url),
+                        "count": len(data),
+                        "x_total_count": response.headers.get("X-Total-Count"),
+                        "x_limit": response.headers.get("X-Limit"),
+                        "link": response.headers.get("Link"),
+                    }
+                )
+                url, params = next_link(response.headers.get("Link")), None
+        return {"pages": pages, "objects": objects}
+
+    async def get(cmd: dict) -> dict:
+        module = cmd["module"]
+        model = get_module_model(cmd["schema"], module, version_name(cpo()["version"]))
+        url = sender_url(module).rstrip("/") + "/" + cmd["path"]
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(url, headers=headers(cpo()["token"], cpo()["version"]))
+        data = envelope(response).data
+        model.parse_obj(data)
+        return {"object": data}
+
+    async def command(cmd: dict) -> dict:
+        name = cmd.get("cmd")
+        if name == "register":
+            return await register(cmd)
+        if name == "pull":
+            return await pull(cmd)
+        if name == "get":
+            return await get(cmd)
+        if name == "issue_token_a":
+            token = new_token()
+            Store.tokens_a.add(token)
+            return {"token": token}
+        if name == "put":
+            # An object of ours for a Sender module (such as a token), by its id or uid.
+            obj = cmd["object"]
+            Store.objects.setdefault(cmd["module"], {})[str(obj.get("id") or obj["uid"])] = obj
+            return {}
+        if name == "state":
+            return {"partners": Store.partners, "objects": Store.objects}
+        raise RuntimeError(f"unknown command {name!r}")
+
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            cmd = json.loads(line)
+            if cmd.get("cmd") == "quit":
+                emit({"ok": True})
+                break
+            result = await command(cmd)
+            emit({"ok": True, **result})
+        except Exception as error:  # noqa: BLE001 - every failure is the test's to read
+            emit({"ok": False, "error": f"{type(error).__name__}: {error}"})
+
+    server.should_exit = True
+    await serving
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+//! The `csms` example as an OCPI 2.2.1 CPO against an eMSP we did not write: one built on the
+//! PyPI package `extrawest-ocpi` (import name `py_ocpi`, a FastAPI framework for OCPI
+//! servers), run by `tests/interop/ocpi/emsp.py` on 127.0.0.1:
+//!
+//! - direction A: an operator adds the eMSP through the admin API; the eMSP registers with
+//!   token A (versions, version details, credentials), and the partner shows connected with
+//!   the eMSP's endpoints;
+//! - the eMSP pulls the Locations (one object a page, following `Link`) and the Tariffs, and
+//!   one EVSE, each validated by py_ocpi's own schemas;
+//! - direction B: the eMSP issues a token A, the operator registers the CPO with it, and the
+//!   eMSP holds the CPO's credentials afterwards.
+//!
+//! The interpreter is `$OCPP_PYTHON` (default `python3`), with `extrawest-ocpi` and `uvicorn`
+//! (`.ci/run` installs them). Without them the test fails when `CI` is set, and otherwise
+//! says loudly that it did not run.
+
+#[path = "csms/common.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{Csms, TempDir};
+use serde_json::{Value, json};
+
+/// The Python interpreter with `py_ocpi` and `uvicorn`, or `None` (after saying so) outside CI.
+fn python() -> Option<String> {
+    let python = std::env::var("OCPP_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let works = Command::new(&python)
+        .args(["-c", "import py_ocpi, uvicorn, httpx"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if works {
+        return Some(python);
+    }
+    let message = format!(
+        "{python} cannot import the Python packages `py_ocpi` (extrawest-ocpi) and `uvicorn`: \
+         install them (python3 -m venv .venv && .venv/bin/pip install extrawest-ocpi==2025.7.16 \
+         uvicorn==0.55.0) and set OCPP_PYTHON=.venv/bin/python"
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("\n*** OCPI INTEROPERABILITY TEST NOT RUN: {message} ***\n");
+    None
+}
+
+/// The py_ocpi eMSP, running: its versions URL, and a line-by-line conversation with it.
+struct Emsp {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+    versions_url: String,
+}
+
+impl Emsp {
+    /// An eMSP of party `NL`/`party_id` on a free port, with the script's `extra` options.
+    fn start(python: &str, party_id: &str, extra: &[&str]) -> Emsp {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/ocpi/emsp.py");
+        let mut child = Command::new(python)
+            .args([script, "--party-id", party_id])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the eMSP starts");
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut emsp = Emsp {
+            child,
+            stdin,
+            lines,
+            port: 0,
+            versions_url: String::new(),
+        };
+        let ready = emsp.next_line();
+        assert_eq!(ready["event"], "ready", "{ready}");
+        emsp.port = ready["port"].as_u64().expect("a port") as u16;
+        emsp.versions_url = ready["versions_url"].as_str().expect("a URL").to_owned();
+        emsp
+    }
+
+    fn next_line(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the eMSP answers within 20 s");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+    }
+
+    /// Sends a command and returns its answer, whether it succeeded or not.
+    fn try_call(&mut self, command: Value) -> Value {
+        writeln!(self.stdin, "{command}").expect("the eMSP reads its commands");
+        self.stdin.flush().unwrap();
+        self.next_line()
+    }
+
+    /// Sends a command that must succeed.
+    #[track_caller]
+    fn call(&mut self, command: Value) -> Value {
+        let answer = self.try_call(command.clone());
+        assert_eq!(answer["ok"], true, "{command} failed: {answer:#}");
+        answer
+    }
+
+    /// The URL of one of the eMSP's endpoints in OCPI 2.2.1 (py_ocpi serves them below
+    /// `/ocpi/emsp/2.2.1/`, with a trailing slash).
+    fn endpoint(&self, module: &str) -> String {
+        format!("http://127.0.0.1:{}/ocpi/emsp/2.2.1/{module}/", self.port)
+    }
+}
+
+impl Drop for Emsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `(module, role, url)` of each endpoint the admin API shows for a partner.
+fn shown_endpoints(partner: &Value) -> Vec<(String, String, String)> {
+    partner["endpoints"]
+        .as_array()
+        .unwrap_or_else(|| panic!("endpoints: {partner:#}"))
+        .iter()
+        .map(|e| {
+            (
+                e["module"].as_str().unwrap().to_owned(),
+                e["role"].as_str().unwrap().to_owned(),
+                e["url"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// What py_ocpi's eMSP publishes in OCPI 2.2.1, as its version details list it.
+fn emsp_endpoints(emsp: &Emsp) -> Vec<(String, String, String)> {
+    [
+        ("credentials", "RECEIVER"),
+        ("locations", "RECEIVER"),
+        ("tariffs", "RECEIVER"),
+        ("sessions", "RECEIVER"),
+        ("cdrs", "RECEIVER"),
+        ("tokens", "SENDER"),
+        ("commands", "SENDER"),
+    ]
+    .iter()
+    .map(|(module, role)| (module.to_string(), role.to_string(), emsp.endpoint(module)))
+    .collect()
+}
+
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items
+}
+
+#[test]
+fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("ocpi-interop");
+    let (csms, api) = Csms::start_demo(&dir, &[]);
+    let mut emsp = Emsp::start(&python, "EMP", &[]);
+
+    // Direction A: the operator adds the eMSP; the eMSP registers with token A.
+    let created = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "EMP", "role": "EMSP",
+                    "name": "py_ocpi eMSP"}),
+        )
+        .expect(201);
+    let partner = created["partner"]["id"].as_i64().expect("an id");
+    let token_a = created["token_a"].as_str().expect("token A");
+    let versions_url = created["versions_url"].as_str().expect("versions URL");
+    assert_eq!(versions_url, format!("http://{}/ocpi/versions", csms.api));
+    let registered = emsp.call(json!({"cmd": "register", "versions_url": versions_url,
+                                      "token": token_a}));
+    assert_eq!(registered["version"], "2.2.1", "{registered:#}");
+    // The CPO's credentials, as py_ocpi's Credentials schema read them (it lowercases
+    // case-insensitive strings such as party ids, which OCPI allows).
+    let theirs = &registered["credentials"];
+    assert_eq!(theirs["url"], versions_url);
+    let roles = theirs["roles"].as_array().expect("roles");
+    assert!(
+        roles.iter().any(|role| role["role"] == "CPO"
+            && role["party_id"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("DEM")
+            && role["country_code"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("NL")),
+        "the demo tenant's own party: {theirs:#}"
+    );
+    assert_ne!(theirs["token"], token_a, "token C is a new token");
+    let modules: Vec<&str> = registered["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["identifier"].as_str().unwrap())
+        .collect();
+    for module in ["credentials", "locations", "tariffs"] {
+        assert!(modules.contains(&module), "{registered:#}");
+    }
+    let shown = api.get(&format!("/roaming-partners/{partner}")).expect(200);
+    assert_eq!(shown["status"], "connected", "{shown:#}");
+    assert_eq!(shown["version"], "2.2.1");
+    assert_eq!(shown["versions_url"], emsp.versions_url.as_str());
+    assert_eq!(shown["can_call"], true);
+    assert_eq!(
+        sorted(shown_endpoints(&shown)),
+        sorted(emsp_endpoints(&emsp)),
+        "the eMSP's endpoints as py_ocpi publishes them"
+    );
+    // Token A is spent: registering again with it is refused.
+    let again = emsp.try_call(json!({"cmd": "register", "versions_url": versions_url,
+                                     "token": token_a}));
+    assert_eq!(again["ok"], false, "{again:#}");
+
+    // A second location (coordinates, no stations: published without EVSEs), so that the
+    // Locations come in two pages of one.
+    let second = api
+        .post(
+            "/locations",
+            &json!({"name": "Interop Depot", "address": {"street": "Kade 2",
+                    "city": "Amsterdam", "country": "NLD"},
+                    "coordinates": {"latitude": 52.370216, "longitude": 4.895168},
+                    "time_zone": "Europe/Amsterdam",
+                    "opening_hours": {"twenty_four_seven": true}, "parking_spots": []}),
+        )
+        .expect(201);
+    let second_id = second["id"].to_string();
+
+    // The pulls, one object a page, each object validated by py_ocpi's schemas.
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "locations", "limit": 1}));
+    let pages = pulled["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 2, "two pages of one: {pulled:#}");
+    assert_eq!(pages[0]["x_total_count"], "2", "{pulled:#}");
+    assert_eq!(pages[0]["x_limit"], "1", "{pulled:#}");
+    assert!(
+        pages[0]["link"]
+            .as_str()
+            .unwrap_or("")
+            .contains("rel=\"next\""),
+        "{pulled:#}"
+    );
+    assert!(pages[1]["link"].is_null(), "no next page: {pulled:#}");
+    let locations = pulled["objects"].as_array().unwrap();
+    assert_eq!(locations.len(), 2);
+    let demo = locations
+        .iter()
+        .find(|l| l["evses"].as_array().is_some_and(|e| !e.is_empty()))
+        .expect("the demo location with its EVSEs");
+    let other = locations
+        .iter()
+        .find(|l| l["id"].as_str() == Some(second_id.as_str()))
+        .expect("the second location");
+    assert_eq!(other["name"], "Interop Depot");
+    assert_eq!(demo["party_id"], "DEM");
+    assert_eq!(demo["country_code"], "NL");
+    let demo_id = demo["id"].as_str().expect("an id");
+    let uids: Vec<&str> = demo["evses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, ["NL*DEM*E1", "NL*DEM*E2"]);
+    let evse = emsp.call(json!({"cmd": "get", "module": "locations",
+                                "path": format!("{demo_id}/NL*DEM*E2"), "schema": "EVSE"}));
+    assert_eq!(evse["object"]["uid"], "NL*DEM*E2", "{evse:#}");
+
+    let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs", "limit": 1}));
+    let objects = tariffs["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 1, "the demo tariff: {tariffs:#}");
+    assert_eq!(objects[0]["currency"], "EUR");
+    assert_eq!(tariffs["pages"][0]["x_total_count"], "1");
+
+    // Direction B: a second eMSP party (its own py_ocpi platform) issues a token A; the
+    // operator registers the CPO with it.
+    let mut emsp = Emsp::start(&python, "EM2", &[]);
+    let their_token_a = emsp.call(json!({"cmd": "issue_token_a"}))["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "EM2", "role": "EMSP",
+                    "name": "py_ocpi eMSP 2"}),
+        )
+        .expect(201)["partner"]["id"]
+        .as_i64()
+        .expect("an id");
+    let done = api
+        .post(
+            &format!("/roaming-partners/{other}/register"),
+            &json!({"versions_url": emsp.versions_url, "token": their_token_a}),
+        )
+        .expect(200);
+    assert_eq!(done["status"], "connected", "{done:#}");
+    assert_eq!(done["version"], "2.2.1");
+    assert_eq!(done["versions_url"], emsp.versions_url.as_str());
+    assert_eq!(done["can_call"], true);
+    assert_eq!(
+        sorted(shown_endpoints(&done)),
+        sorted(emsp_endpoints(&emsp))
+    );
+    let state = emsp.call(json!({"cmd": "state"}));
+    let held: Vec<&Value> = state["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["direction"] == "B")
+        .collect();
+    assert_eq!(held.len(), 1, "{state:#}");
+    let ours = held[0];
+    assert_eq!(ours["versions_url"], versions_url, "{ours:#}");
+    assert_eq!(ours["version"], "2.2.1");
+    let token = ours["token"].as_str().unwrap();
+    assert!(!token.is_empty() && token != their_token_a, "{ours:#}");
+    assert!(
+        ours["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|role| role["role"] == "CPO"
+                && role["party_id"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case("DEM")),
+        "{ours:#}"
+    );
+    assert!(
+        ours["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["identifier"] == "locations" && e["role"] == "SENDER"),
+        "the CPO's endpoints: {ours:#}"
+    );
+    // The token the CPO gave it works: it pulls the tariffs with it.
+    let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
+    assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
+    // Its token A is spent.
+    let failed = api
+        .post(
+            &format!("/roaming-partners/{other}/register"),
+            &json!({"versions_url": emsp.versions_url, "token": their_token_a}),
+        )
+        .expect(502);
+    assert_eq!(failed["error"]["code"], "partner_failed", "{failed:#}");
+}
+
+/// The same with eMSPs that speak OCPI 2.1.1 only.
+#[test]
+#[ignore = "the CPO sends the 2.1.1 version details a Base64 token (the encoding its versions \
+            probe found, as py_ocpi's versions endpoint accepts both), which py_ocpi checks \
+            as is in 2.1.1 (HTTP 401); and it leaves the demo location out of 2.1.1 lists \
+            (its connectors' max_electric_power has no 2.1.1 field)"]
+fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("ocpi-interop-211");
+    let (_csms, api) = Csms::start_demo(&dir, &[]);
+
+    // Direction A.
+    let mut emsp = Emsp::start(&python, "E21", &["--versions", "2.1.1"]);
+    let created = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "E21", "role": "EMSP", "name": "E21"}),
+        )
+        .expect(201);
+    let partner = created["partner"]["id"].as_i64().expect("an id");
+    let registered = emsp.call(json!({"cmd": "register", "version": "2.1.1",
+        "versions_url": created["versions_url"], "token": created["token_a"]}));
+    assert_eq!(registered["version"], "2.1.1", "{registered:#}");
+    let shown = api.get(&format!("/roaming-partners/{partner}")).expect(200);
+    assert_eq!(shown["status"], "connected", "{shown:#}");
+    assert_eq!(shown["version"], "2.1.1");
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "locations", "limit": 1}));
+    let uids: Vec<&str> = pulled["objects"][0]["evses"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the demo location's EVSEs: {pulled:#}"))
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, ["NL*DEM*E1", "NL*DEM*E2"], "{pulled:#}");
+    let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
+    assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
+
+    // Direction B.
+    let mut emsp = Emsp::start(&python, "E22", &["--versions", "2.1.1"]);
+    let token_a = emsp.call(json!({"cmd": "issue_token_a"}))["token"].clone();
+    let other = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "E22", "role": "EMSP", "name": "E22"}),
+        )
+        .expect(201)["partner"]["id"]
+        .as_i64()
+        .expect("an id");
+    let done = api
+        .post(
+            &format!("/roaming-partners/{other}/register"),
+            &json!({"versions_url": emsp.versions_url, "token": token_a}),
+        )
+        .expect(200);
+    assert_eq!(done["status"], "connected", "{done:#}");
+    assert_eq!(done["version"], "2.1.1");
+    let state = emsp.call(json!({"cmd": "state"}));
+    assert_eq!(state["partners"][0]["version"], "2.1.1", "{state:#}");
+    let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
+    assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
+}
