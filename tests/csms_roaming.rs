@@ -6,6 +6,8 @@
 //!   endpoints;
 //! - the eMSP pulls the demo's location with its EVSEs and connectors, one EVSE and one
 //!   connector, and the tariffs, as the CPO's tenant publishes them;
+//! - a driver of the eMSP is refused at a station until the eMSP pushes its token, then
+//!   charges; the eMSP pulls its driver's session and CDR, with its own token in them;
 //! - the other direction: the operator registers the CPO with a second eMSP party, given
 //!   its versions URL and token A, and the exchange's steps are reported when they fail;
 //! - a suspended partner's requests are refused, and served again once resumed.
@@ -18,13 +20,15 @@ use std::time::Duration;
 
 use common::{Csms, TempDir};
 use ev_backend::csms_core::api::axum;
+use ev_backend::ocpi_server::client::NoData;
 use ev_backend::ocpi_server::{
     Access, ClientConfig, MemoryStore, OcpiClient, OcpiServer, ServerConfig, TenantKey,
     generate_token,
 };
 use ev_backend::ocpi_types::common::{PageRequest, StatusCode};
 use ev_backend::ocpi_types::v221::{
-    BusinessDetails, CredentialsRole, Evse, InterfaceRole, Location, Role, Tariff,
+    BusinessDetails, Cdr, CredentialsRole, Evse, InterfaceRole, Location, Role, Session, Tariff,
+    Token,
 };
 use serde_json::json;
 
@@ -157,6 +161,63 @@ async fn the_csms_is_a_cpo_that_emsps_register_with_and_pull() {
         .expect("tariffs");
     assert_eq!(tariffs.len(), 1, "the demo tariff");
     assert_eq!(tariffs[0].currency.as_str(), "EUR");
+
+    // A driver of the eMSP: refused until the eMSP pushes the token, then charging.
+    let refused = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAM0001", &[]);
+    assert!(!refused.status.success(), "no partner pushed ROAM0001 yet");
+    let tokens_url = registered
+        .endpoint("tokens", Some(InterfaceRole::Receiver))
+        .expect("a Tokens Receiver")
+        .to_owned();
+    let token: Token = serde_json::from_value(json!({
+        "country_code": "NL", "party_id": "EMP", "uid": "ROAM0001", "type": "RFID",
+        "contract_id": "NL-EMP-C00000001-X", "issuer": "EMP", "valid": true,
+        "whitelist": "ALWAYS", "last_updated": "2026-03-01T10:00:00Z"
+    }))
+    .unwrap();
+    client
+        .put::<_, NoData>(&format!("{tokens_url}/NL/EMP/ROAM0001"), &registered.auth, &token)
+        .await
+        .expect("the token is pushed");
+    let back: Token = client
+        .get(&format!("{tokens_url}/NL/EMP/ROAM0001?type=RFID"), &registered.auth)
+        .await
+        .expect("the token as stored");
+    assert_eq!(back.contract_id.as_str(), "NL-EMP-C00000001-X");
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAM0001", &[]);
+    assert!(
+        output.status.success(),
+        "the roaming driver charges: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The eMSP sees its driver's session and CDR, with its own token in them.
+    let sessions_url = registered
+        .endpoint("sessions", Some(InterfaceRole::Sender))
+        .expect("a Sessions Sender")
+        .to_owned();
+    let sessions: Vec<Session> = client
+        .get_all(&sessions_url, &registered.auth, &PageRequest::default())
+        .await
+        .expect("sessions");
+    assert_eq!(sessions.len(), 1, "only its own driver's: {sessions:#?}");
+    let session = serde_json::to_value(&sessions[0]).unwrap();
+    assert_eq!(session["status"], "COMPLETED");
+    assert_eq!(session["cdr_token"]["party_id"], "EMP");
+    assert_eq!(session["cdr_token"]["contract_id"], "NL-EMP-C00000001-X");
+    assert_eq!(session["location_id"], location.id.as_str());
+    let cdrs_url = registered
+        .endpoint("cdrs", Some(InterfaceRole::Sender))
+        .expect("a CDRs Sender")
+        .to_owned();
+    let cdrs: Vec<Cdr> = client
+        .get_all(&cdrs_url, &registered.auth, &PageRequest::default())
+        .await
+        .expect("CDRs");
+    assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
+    let cdr = serde_json::to_value(&cdrs[0]).unwrap();
+    assert_eq!(cdr["cdr_token"]["uid"], "ROAM0001");
+    assert_eq!(cdr["session_id"], session["id"]);
+    assert!(cdr["total_cost"]["excl_vat"].as_f64().unwrap() > 0.0, "{cdr:#}");
 
     // A suspended partner is refused, and served again once resumed.
     api.post(&format!("/roaming-partners/{partner}/suspend"), &json!({}))

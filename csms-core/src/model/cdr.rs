@@ -96,4 +96,6 @@ pub struct CdrFilter {
     pub issued_from: Option<DateTime<Utc>>,
     /// Issued before this.
     pub issued_to: Option<DateTime<Utc>>,
+    /// Of sessions charged with a token this roaming partner pushed.
+    pub roaming_partner: Option<super::RoamingPartnerId>,
 }

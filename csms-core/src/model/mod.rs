@@ -116,7 +116,8 @@ pub use location::{
 };
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
-    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId, TokenHash,
+    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
+    RoamingToken, TokenHash,
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,

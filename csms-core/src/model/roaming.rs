@@ -136,6 +136,18 @@ impl fmt::Debug for RoamingPartner {
     }
 }
 
+/// A token a roaming partner pushed to us (OCPI Tokens module, Receiver interface): one of
+/// its drivers' tokens, authorized at our stations by its `valid` flag and `whitelist` rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoamingToken {
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// The partner that pushed it.
+    pub partner_id: RoamingPartnerId,
+    /// The OCPI 2.2.1 Token, as last pushed.
+    pub token: ocpi_types::v221::tokens::Token,
+}
+
 /// What it takes to register (or replace) a [`RoamingPartner`].
 ///
 /// [`Debug`](fmt::Debug) leaves out `their_token`.

@@ -309,4 +309,6 @@ pub struct SessionFilter {
     pub updated_from: Option<DateTime<Utc>>,
     /// Last changed before this.
     pub updated_to: Option<DateTime<Utc>>,
+    /// Charged with a token this roaming partner pushed.
+    pub roaming_partner: Option<super::RoamingPartnerId>,
 }

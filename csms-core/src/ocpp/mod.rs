@@ -137,6 +137,7 @@ use crate::model::{
 };
 use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
+use crate::roaming::authorize::RoamingAuthorizer;
 use boot::BootIntervals;
 use transaction::ThisSession;
 
@@ -178,6 +179,8 @@ impl Default for CsmsConfig {
 pub struct Csms<S> {
     store: Arc<S>,
     config: Arc<CsmsConfig>,
+    /// Roaming partners' tokens, authorized when no token of the tenant has the uid.
+    roaming: Arc<RoamingAuthorizer>,
 }
 
 impl<S> Clone for Csms<S> {
@@ -185,6 +188,7 @@ impl<S> Clone for Csms<S> {
         Csms {
             store: Arc::clone(&self.store),
             config: Arc::clone(&self.config),
+            roaming: Arc::clone(&self.roaming),
         }
     }
 }
@@ -195,6 +199,7 @@ impl<S: Store + 'static> Csms<S> {
         Csms {
             store,
             config: Arc::new(config),
+            roaming: Arc::new(RoamingAuthorizer::new()),
         }
     }
 
@@ -271,20 +276,30 @@ impl<S: Store + 'static> Csms<S> {
         now: DateTime<Utc>,
     ) -> Result<Authorization, OcppError> {
         let token = self.store.token_by_uid(station.tenant_id, uid).await?;
-        self.decide(station, token.as_ref(), now, ThisSession::None)
+        self.decide(station, uid, token.as_ref(), now, ThisSession::None)
             .await
     }
 
-    /// Decides on a token presented at `station` (`token`: what the store has for its uid,
-    /// `None` for an unknown one); `this`: the session it is presented for, not counted
-    /// among the token's running sessions.
+    /// Decides on the token `uid` presented at `station` (`token`: what the store has for
+    /// it, `None` when the tenant has no such token: then a roaming partner's token of that
+    /// uid decides, if a partner pushed one); `this`: the session it is presented for, not
+    /// counted among the token's running sessions.
     async fn decide(
         &self,
         station: &Station,
+        uid: &str,
         token: Option<&Token>,
         now: DateTime<Utc>,
         this: ThisSession<'_>,
     ) -> Result<Authorization, OcppError> {
+        if token.is_none()
+            && let Some(decision) = self
+                .roaming
+                .authorize(&self.store, station, uid, now)
+                .await?
+        {
+            return Ok(decision);
+        }
         let tenant = self.tenant_of(station).await?;
         let mut running = 0;
         if let Some(token) = token

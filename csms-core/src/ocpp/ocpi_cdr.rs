@@ -116,8 +116,8 @@ pub fn build(facts: &CdrFacts<'_>) -> Result<Cdr, String> {
         "state": location.address.state,
         "country": location.address.country,
         "coordinates": {
-            "latitude": coordinates.latitude.to_string(),
-            "longitude": coordinates.longitude.to_string(),
+            "latitude": crate::roaming::publish::ocpi_coordinate(coordinates.latitude),
+            "longitude": crate::roaming::publish::ocpi_coordinate(coordinates.longitude),
         },
         "evse_uid": evse_uid,
         "evse_id": evse_id,

@@ -220,9 +220,10 @@ impl<S: Store + 'static> Csms<S> {
             None => None,
         };
         let authorization = match &report.token_uid {
-            Some(_) => Some(
+            Some(uid) => Some(
                 self.decide(
                     station,
+                    uid,
                     token.as_ref(),
                     Utc::now(),
                     ThisSession::Transaction(&report.transaction_id),

@@ -109,7 +109,7 @@ impl<S: Store + 'static> Csms<S> {
             started_at: request.timestamp,
         };
         let decision = self
-            .decide(&station, token.as_ref(), Utc::now(), this)
+            .decide(&station, &request.id_tag, token.as_ref(), Utc::now(), this)
             .await?;
         let new = NewSession {
             station_id: station.id,

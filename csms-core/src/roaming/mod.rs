@@ -3,15 +3,20 @@
 //! - [`partners`]: the partner storage the credentials exchange needs, over the store's
 //!   roaming partners (created by operators, each with the token A it registers with);
 //! - [`publish`]: locations and sessions as OCPI objects;
-//! - [`modules`]: the Locations and Tariffs Sender interfaces, answered from the calling
-//!   partner's tenant.
+//! - [`modules`]: the Locations, Tariffs, Sessions and CDRs Sender interfaces, answered
+//!   from the calling partner's tenant (sessions and CDRs of its own tokens);
+//! - [`tokens`]: the Tokens Receiver interface: partners push their drivers' tokens;
+//! - [`authorize`]: those tokens authorized at our stations, by their whitelist rule and by
+//!   real-time authorization at the partner.
 //!
 //! [`cpo_server`] puts them together into an [`OcpiServer`] whose router the admin API's
 //! listener serves under `/ocpi`.
 
+pub mod authorize;
 pub mod modules;
 pub mod partners;
 pub mod publish;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -22,6 +27,7 @@ use crate::store::Store;
 
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
+pub use tokens::RoamingTokens;
 
 /// The settings of the CSMS's OCPI server at `public_url` (the URL partners reach `/ocpi`
 /// at). Each tenant answers partners as its own party (see
@@ -41,16 +47,18 @@ pub fn server_config(public_url: &str) -> ServerConfig {
     ServerConfig::new(public_url, vec![platform])
 }
 
-/// The OCPI server of the tenants of `store`: versions, credentials (both ways), and the
-/// Locations and Tariffs Sender modules.
+/// The OCPI server of the tenants of `store`: versions, credentials (both ways), the
+/// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module.
 pub fn cpo_server<S: Store>(
     store: Arc<S>,
     config: ServerConfig,
 ) -> Result<OcpiServer, ocpi_server::ClientError> {
     let modules = Arc::new(CpoModules::new(Arc::clone(&store)));
-    Ok(
-        OcpiServer::new(config, Arc::new(PartnerDirectory::new(store)))?
-            .with_locations(modules.clone())
-            .with_tariffs(modules),
-    )
+    let partners = Arc::new(PartnerDirectory::new(Arc::clone(&store)));
+    Ok(OcpiServer::new(config, partners)?
+        .with_locations(modules.clone())
+        .with_tariffs(modules.clone())
+        .with_sessions(modules.clone())
+        .with_cdrs(modules)
+        .with_tokens(Arc::new(RoamingTokens::new(store))))
 }

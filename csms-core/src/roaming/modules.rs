@@ -1,24 +1,35 @@
 //! The OCPI modules a tenant serves its roaming partners as a CPO: the Sender interfaces of
-//! Locations and Tariffs, over the CSMS store.
+//! Locations, Tariffs, Sessions and CDRs, over the CSMS store.
 //!
-//! Every request is answered from the calling partner's tenant only. Locations are built
+//! Every request is answered from the calling partner's tenant only, and Sessions and CDRs
+//! only of the sessions charged with the tokens that partner pushed. Locations are built
 //! from the store on each request (a location with its stations, EVSEs and connectors; see
 //! [`publish`](super::publish)) and paged in memory, which suits tenants of a few thousand
-//! locations.
+//! locations. Sessions and CDRs are paged by the store, by their last change (sessions) and
+//! issue time (CDRs); a session at a station without a location, or a CDR without its OCPI
+//! form (see [`crate::ocpp::cdr`]), is left out of its page but counted in `X-Total-Count`.
 
 use std::sync::Arc;
 
 use chrono::Utc;
-use ocpi_server::{LocationsSender, OcpiError, Page, PageQuery, RequestContext, TariffsSender};
+use ocpi_server::{
+    CdrsSender, LocationsSender, OcpiError, Page, PageQuery, RequestContext, SessionsSender,
+    TariffsSender,
+};
+use ocpi_types::v221::cdrs::Cdr as OcpiCdr;
+use ocpi_types::v221::sessions::Session as OcpiSession;
 use ocpi_types::common::DateTime as OcpiDateTime;
 use ocpi_types::v221::locations::{
     Connector as OcpiConnector, Evse as OcpiEvse, Location as OcpiLocation,
 };
 use ocpi_types::v221::tariffs::Tariff;
 
-use super::partners::tenant_of;
+use super::partners::{partner_of, tenant_of};
 use super::publish::{self, PublishedStation};
-use crate::model::{LocationId, StationFilter, Tenant, TenantId};
+use crate::model::{
+    CdrFilter, LocationId, RoamingPartnerId, SessionFilter, Station, StationFilter, StationId,
+    Tenant, TenantId,
+};
 use crate::store::{self, Store};
 
 fn failed(error: store::StoreError) -> OcpiError {
@@ -210,5 +221,150 @@ impl<S: Store + ?Sized> TariffsSender for CpoModules<S> {
         tariffs
             .sort_by(|a, b| (a.last_updated, a.id.as_str()).cmp(&(b.last_updated, b.id.as_str())));
         Ok(page.slice(&tariffs))
+    }
+}
+
+/// The store's page of an OCPI page query.
+fn store_page(page: &PageQuery) -> store::Page {
+    store::Page {
+        offset: page.offset,
+        limit: u32::try_from(page.limit).unwrap_or(store::Page::MAX_LIMIT),
+    }
+}
+
+fn partner(ctx: &RequestContext) -> Result<RoamingPartnerId, OcpiError> {
+    partner_of(&ctx.caller.partner).map_err(|error| OcpiError::Store(Box::new(error)))
+}
+
+impl<S: Store + ?Sized> CpoModules<S> {
+    /// A station and its location, looked up once per page.
+    async fn place(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        seen: &mut Vec<(StationId, Option<(Station, crate::model::Location)>)>,
+    ) -> Result<Option<(Station, crate::model::Location)>, OcpiError> {
+        if let Some((_, place)) = seen.iter().find(|(id, _)| *id == station) {
+            return Ok(place.clone());
+        }
+        let found = match self.store.station_by_id(tenant, station).await.map_err(failed)? {
+            Some(station) => match station.location_id {
+                Some(location) => self
+                    .store
+                    .location(tenant, location)
+                    .await
+                    .map_err(failed)?
+                    .map(|location| (station, location)),
+                None => None,
+            },
+            None => None,
+        };
+        seen.push((station, found.clone()));
+        Ok(found)
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: Store + ?Sized> SessionsSender for CpoModules<S> {
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        page: &PageQuery,
+    ) -> Result<Page<OcpiSession>, OcpiError> {
+        let tenant = self.tenant(ctx).await?;
+        let filter = SessionFilter {
+            roaming_partner: Some(partner(ctx)?),
+            updated_from: page.date_from.map(Into::into),
+            updated_to: page.date_to.map(Into::into),
+            ..SessionFilter::default()
+        };
+        let sessions = self
+            .store
+            .list_sessions(tenant.id, &filter, store_page(page))
+            .await
+            .map_err(failed)?;
+        let mut seen = Vec::new();
+        let mut items = Vec::with_capacity(sessions.items.len());
+        for session in &sessions.items {
+            let Some((station, location)) = self.place(tenant.id, session.station_id, &mut seen).await?
+            else {
+                continue;
+            };
+            let roaming = match &session.token_uid {
+                Some(uid) => self
+                    .store
+                    .roaming_tokens_by_uid(tenant.id, uid)
+                    .await
+                    .map_err(failed)?
+                    .into_iter()
+                    .next(),
+                None => None,
+            };
+            let evses = self.store.evses(tenant.id, station.id).await.map_err(failed)?;
+            let evse = evses.iter().find(|e| Some(e.evse_id) == session.evse_id);
+            match publish::session(
+                &tenant,
+                session,
+                None,
+                roaming.as_ref().map(|r| &r.token),
+                &station,
+                &location,
+                evse,
+            ) {
+                Ok(published) => items.push(published),
+                Err(reason) => {
+                    tracing::warn!(session = session.id.0, %reason, "session not published")
+                }
+            }
+        }
+        Ok(Page {
+            items,
+            total: sessions.total,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: Store + ?Sized> CdrsSender for CpoModules<S> {
+    async fn list(&self, ctx: &RequestContext, page: &PageQuery) -> Result<Page<OcpiCdr>, OcpiError> {
+        let tenant = self.tenant(ctx).await?;
+        let filter = CdrFilter {
+            roaming_partner: Some(partner(ctx)?),
+            issued_from: page.date_from.map(Into::into),
+            issued_to: page.date_to.map(Into::into),
+            ..CdrFilter::default()
+        };
+        let cdrs = self
+            .store
+            .list_cdrs(tenant.id, &filter, store_page(page))
+            .await
+            .map_err(failed)?;
+        let mut items = Vec::with_capacity(cdrs.items.len());
+        for cdr in &cdrs.items {
+            let Some(mut object) = cdr.details.get("ocpi_cdr").cloned() else {
+                tracing::warn!(cdr = cdr.id.0, "CDR without its OCPI form not published");
+                continue;
+            };
+            // The driver's token is the partner's.
+            if let Some(uid) = &cdr.token_uid
+                && let Some(roaming) = self
+                    .store
+                    .roaming_tokens_by_uid(tenant.id, uid)
+                    .await
+                    .map_err(failed)?
+                    .into_iter()
+                    .next()
+            {
+                object["cdr_token"] = publish::roaming_cdr_token(&roaming.token);
+            }
+            match serde_json::from_value::<OcpiCdr>(object) {
+                Ok(published) => items.push(published),
+                Err(error) => tracing::warn!(cdr = cdr.id.0, %error, "CDR not published"),
+            }
+        }
+        Ok(Page {
+            items,
+            total: cdrs.total,
+        })
     }
 }

@@ -59,6 +59,12 @@ fn checked<T: DeserializeOwned + ocpi_types::Validate>(
     Ok(object)
 }
 
+/// A coordinate as OCPI writes it: decimal degrees with 5 to 7 decimals.
+pub fn ocpi_coordinate(degrees: Decimal) -> String {
+    let scale = degrees.scale().clamp(5, 7) as usize;
+    format!("{:.*}", scale, degrees.round_dp(7))
+}
+
 /// The uid of an EVSE within its location.
 pub fn evse_uid(station: &Station, evse: i32, given: Option<&str>) -> String {
     given.map_or_else(|| format!("{}*{evse}", station.identity), str::to_owned)
@@ -178,8 +184,8 @@ pub fn location(
         "state": location.address.state,
         "country": location.address.country,
         "coordinates": {
-            "latitude": coordinates.latitude.to_string(),
-            "longitude": coordinates.longitude.to_string(),
+            "latitude": ocpi_coordinate(coordinates.latitude),
+            "longitude": ocpi_coordinate(coordinates.longitude),
         },
         "evses": evses,
         "time_zone": location.time_zone,
@@ -207,12 +213,25 @@ fn session_status(status: SessionStatus) -> &'static str {
     }
 }
 
+/// The `cdr_token` of a session charged with a roaming partner's token: that token's
+/// party, uid, type and contract.
+pub fn roaming_cdr_token(token: &ocpi_types::v221::tokens::Token) -> Value {
+    json!({
+        "country_code": token.country_code,
+        "party_id": token.party_id,
+        "uid": token.uid,
+        "type": token.r#type,
+        "contract_id": token.contract_id,
+    })
+}
+
 /// The OCPI Session of a charging session at a station of a location, or why it cannot be
-/// published.
+/// published. `roaming`: the partner's token it was charged with, if it was.
 pub fn session(
     tenant: &Tenant,
     session: &ChargingSession,
     token: Option<&Token>,
+    roaming: Option<&ocpi_types::v221::tokens::Token>,
     station: &Station,
     location: &Location,
     evse: Option<&Evse>,
@@ -234,6 +253,16 @@ pub fn session(
         _ => "AUTH_REQUEST",
     };
     let kwh = session.energy_wh.unwrap_or(Decimal::ZERO) / Decimal::from(1000);
+    let cdr_token = match roaming {
+        Some(token) => roaming_cdr_token(token),
+        None => json!({
+            "country_code": tenant.country_code,
+            "party_id": tenant.party_id,
+            "uid": uid,
+            "type": token_type,
+            "contract_id": uid,
+        }),
+    };
     let value = json!({
         "country_code": tenant.country_code,
         "party_id": tenant.party_id,
@@ -242,13 +271,7 @@ pub fn session(
         "end_date_time": session.stopped_at.map(ocpi_time),
         // Set exactly below: a JSON number here would go through a float.
         "kwh": 0,
-        "cdr_token": {
-            "country_code": tenant.country_code,
-            "party_id": tenant.party_id,
-            "uid": uid,
-            "type": token_type,
-            "contract_id": uid,
-        },
+        "cdr_token": cdr_token,
         "auth_method": auth_method,
         "location_id": location.id.to_string(),
         "evse_uid": evse_uid(station, evse_number, evse.and_then(|e| e.uid.as_deref())),
@@ -402,6 +425,8 @@ mod tests {
             ]
         );
         assert!(evse_of(&published, "NL*CPO*E2").is_some());
+        assert_eq!(published.coordinates.latitude.as_str(), "52.37020");
+        assert_eq!(ocpi_coordinate("4.123456789".parse().unwrap()), "4.1234568");
         assert!(evse_of(&published, "CP-1*3").is_none());
         assert_eq!(
             location(&tenant(), &place(false), &stations, at(6)).unwrap_err(),
@@ -433,7 +458,8 @@ mod tests {
             updated_at: at(4),
         };
         let published =
-            super::session(&tenant(), &session, None, &station(), &place(true), None).unwrap();
+            super::session(&tenant(), &session, None, None, &station(), &place(true), None)
+                .unwrap();
         assert_eq!(published.id.as_str(), "42");
         assert_eq!(published.kwh, "12.345".parse::<Decimal>().unwrap());
         assert_eq!(published.evse_uid.as_str(), "CP-1*1");

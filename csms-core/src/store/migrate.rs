@@ -77,6 +77,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "the outbox of events, deliveries in order per object and leased, partner names",
         include_str!("../../migrations/sqlite/0013_outbox.sql"),
     ),
+    (
+        14,
+        "tokens roaming partners push",
+        include_str!("../../migrations/sqlite/0014_roaming_tokens.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -145,6 +150,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         13,
         "the outbox of events, deliveries in order per object and leased, partner names",
         include_str!("../../migrations/postgres/0013_outbox.sql"),
+    ),
+    (
+        14,
+        "tokens roaming partners push",
+        include_str!("../../migrations/postgres/0014_roaming_tokens.sql"),
     ),
 ];
 

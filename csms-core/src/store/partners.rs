@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     AttemptOutcome, DeliveryId, EventId, NewDelivery, NewRoamingPartner, NewWebhook, OutboxEvent,
-    PartnerStatus, RoamingPartner, RoamingPartnerId, TenantId, Webhook, WebhookDelivery, WebhookId,
+    PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken, TenantId, Webhook,
+    WebhookDelivery, WebhookId,
 };
 
 /// Roaming partners.
@@ -58,6 +59,32 @@ pub trait RoamingStore: Send + Sync {
 
     /// Deletes a partner; `false` if `tenant` has no such partner.
     async fn delete_partner(&self, tenant: TenantId, id: RoamingPartnerId) -> StoreResult<bool>;
+
+    /// Stores a token `partner` pushed: new (`true`), or replacing the one of the same
+    /// country code, party id, uid and type (`false`) unless that one is newer by its
+    /// `last_updated` (an older push never overwrites a newer one; `false` too).
+    /// [`StoreError::NotFound`](super::StoreError::NotFound) if `tenant` has no such partner.
+    async fn put_roaming_token(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        token: &ocpi_types::v221::tokens::Token,
+    ) -> StoreResult<bool>;
+
+    /// The token of this country code, party id, uid and type (`RFID`, `APP_USER`, ...).
+    async fn roaming_token(
+        &self,
+        tenant: TenantId,
+        country_code: &str,
+        party_id: &str,
+        uid: &str,
+        token_type: &str,
+    ) -> StoreResult<Option<RoamingToken>>;
+
+    /// The tokens of any partner with this uid (what a station presents), the most recently
+    /// updated first.
+    async fn roaming_tokens_by_uid(&self, tenant: TenantId, uid: &str)
+    -> StoreResult<Vec<RoamingToken>>;
 }
 
 /// Webhook subscriptions and their delivery log.

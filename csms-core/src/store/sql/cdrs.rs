@@ -22,7 +22,9 @@ macro_rules! cdrs {
             const CDR_FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR session_id = $2) \
                  AND ($3 IS NULL OR owner_id = $3) AND ($4 IS NULL OR started_at >= $4) \
                  AND ($5 IS NULL OR started_at < $5) AND ($8 IS NULL OR issued_at >= $8) \
-                 AND ($9 IS NULL OR issued_at < $9)";
+                 AND ($9 IS NULL OR issued_at < $9) \
+                 AND ($10 IS NULL OR upper(token_uid) IN (SELECT uid FROM roaming_tokens \
+                 WHERE tenant_id = $1 AND partner_id = $10))";
 
             fn cdr_from(row: &$row) -> StoreResult<Cdr> {
                 Ok(Cdr {
@@ -182,6 +184,7 @@ macro_rules! cdrs {
                             .bind(None::<i64>)
                             .bind(filter.issued_from.map(at))
                             .bind(filter.issued_to.map(at))
+                            .bind(filter.roaming_partner.map(|id| id.0))
                             .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
@@ -197,6 +200,7 @@ macro_rules! cdrs {
                     .bind(offset)
                     .bind(filter.issued_from.map(at))
                     .bind(filter.issued_to.map(at))
+                    .bind(filter.roaming_partner.map(|id| id.0))
                     .fetch_all(&self.readers)
                     .await?
                     .iter()

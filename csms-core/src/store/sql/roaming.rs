@@ -9,10 +9,10 @@ macro_rules! roaming {
             use sqlx::Row;
 
             use crate::model::{
-                NewRoamingPartner, PartnerStatus, RoamingPartner, RoamingPartnerId, TenantId,
-                TenantRole, TokenHash,
+                NewRoamingPartner, PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken,
+                TenantId, TenantRole, TokenHash,
             };
-            use crate::store::sql::{from_json, now, parse, to_json};
+            use crate::store::sql::{at, from_json, now, parse, to_json};
             use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
 
             const PARTNER_COLUMNS: &str = "id, tenant_id, name, country_code, party_id, role, \
@@ -57,6 +57,33 @@ macro_rules! roaming {
             }
 
             const TAKEN: &str = "roaming partner with this party and role, or this token";
+
+            const ROAMING_TOKEN_COLUMNS: &str = "tenant_id, partner_id, token";
+
+            type OcpiToken = ocpi_types::v221::tokens::Token;
+
+            /// What tells a token apart (OCPI compares these case-insensitively, so they are
+            /// kept in capitals): country code, party id, uid, type.
+            fn token_key(token: &OcpiToken) -> (String, String, String, String) {
+                let token_type = serde_json::to_value(&token.r#type)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    token.country_code.as_str().to_ascii_uppercase(),
+                    token.party_id.as_str().to_ascii_uppercase(),
+                    token.uid.as_str().to_ascii_uppercase(),
+                    token_type,
+                )
+            }
+
+            fn roaming_token_from(row: &$row) -> StoreResult<RoamingToken> {
+                Ok(RoamingToken {
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    partner_id: RoamingPartnerId(row.try_get("partner_id")?),
+                    token: from_json("roaming token", &row.try_get::<String, _>("token")?)?,
+                })
+            }
 
             #[async_trait]
             impl RoamingStore for $store {
@@ -219,6 +246,100 @@ macro_rules! roaming {
                     .await
                     .map_err(StoreError::referenced("roaming partner in use"))?;
                     Ok(done.rows_affected() > 0)
+                }
+
+                async fn put_roaming_token(
+                    &self,
+                    tenant: TenantId,
+                    partner: RoamingPartnerId,
+                    token: &OcpiToken,
+                ) -> StoreResult<bool> {
+                    let key = token_key(token);
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+                    let known: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if known.is_none() {
+                        return Err(StoreError::NotFound { what: "roaming partner" });
+                    }
+                    let existing: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM roaming_tokens WHERE tenant_id = $1 AND country_code = $2 \
+                         AND party_id = $3 AND uid = $4 AND token_type = $5",
+                    )
+                    .bind(tenant.0)
+                    .bind(&key.0)
+                    .bind(&key.1)
+                    .bind(&key.2)
+                    .bind(&key.3)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO roaming_tokens (tenant_id, partner_id, country_code, \
+                         party_id, uid, token_type, token, last_updated) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (tenant_id, country_code, party_id, uid, token_type) \
+                         DO UPDATE SET partner_id = excluded.partner_id, token = excluded.token, \
+                         last_updated = excluded.last_updated \
+                         WHERE roaming_tokens.last_updated <= excluded.last_updated",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .bind(&key.0)
+                    .bind(&key.1)
+                    .bind(&key.2)
+                    .bind(&key.3)
+                    .bind(to_json("roaming token", token)?)
+                    .bind(at(token.last_updated.into()))
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(existing.is_none())
+                }
+
+                async fn roaming_token(
+                    &self,
+                    tenant: TenantId,
+                    country_code: &str,
+                    party_id: &str,
+                    uid: &str,
+                    token_type: &str,
+                ) -> StoreResult<Option<RoamingToken>> {
+                    sqlx::query(&format!(
+                        "SELECT {ROAMING_TOKEN_COLUMNS} FROM roaming_tokens WHERE tenant_id = $1 \
+                         AND country_code = $2 AND party_id = $3 AND uid = $4 AND token_type = $5"
+                    ))
+                    .bind(tenant.0)
+                    .bind(country_code.to_ascii_uppercase())
+                    .bind(party_id.to_ascii_uppercase())
+                    .bind(uid.to_ascii_uppercase())
+                    .bind(token_type)
+                    .fetch_optional(&self.readers)
+                    .await?
+                    .as_ref()
+                    .map(roaming_token_from)
+                    .transpose()
+                }
+
+                async fn roaming_tokens_by_uid(
+                    &self,
+                    tenant: TenantId,
+                    uid: &str,
+                ) -> StoreResult<Vec<RoamingToken>> {
+                    sqlx::query(&format!(
+                        "SELECT {ROAMING_TOKEN_COLUMNS} FROM roaming_tokens \
+                         WHERE tenant_id = $1 AND uid = $2 ORDER BY last_updated DESC, id DESC"
+                    ))
+                    .bind(tenant.0)
+                    .bind(uid.to_ascii_uppercase())
+                    .fetch_all(&self.readers)
+                    .await?
+                    .iter()
+                    .map(roaming_token_from)
+                    .collect()
                 }
             }
         }

@@ -996,7 +996,9 @@ macro_rules! sessions {
                          AND ($5 IS NULL OR token_uid IN \
                          (SELECT uid FROM tokens WHERE tenant_id = $1 AND owner_id = $5)) \
                          AND ($6 IS NULL OR started_at >= $6) AND ($7 IS NULL OR started_at < $7) \
-                         AND ($10 IS NULL OR updated_at >= $10) AND ($11 IS NULL OR updated_at < $11)";
+                         AND ($10 IS NULL OR updated_at >= $10) AND ($11 IS NULL OR updated_at < $11) \
+                         AND ($12 IS NULL OR upper(token_uid) IN (SELECT uid FROM roaming_tokens \
+                         WHERE tenant_id = $1 AND partner_id = $12))";
                     let (offset, limit) = page.binds();
                     let total: i64 =
                         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM sessions WHERE {FILTER}"))
@@ -1012,6 +1014,7 @@ macro_rules! sessions {
                             .bind(None::<i64>)
                             .bind(filter.updated_from.map(at))
                             .bind(filter.updated_to.map(at))
+                            .bind(filter.roaming_partner.map(|id| id.0))
                             .fetch_one(&self.readers)
                             .await?;
                     let items = sqlx::query(&format!(
@@ -1029,6 +1032,7 @@ macro_rules! sessions {
                     .bind(offset)
                     .bind(filter.updated_from.map(at))
                     .bind(filter.updated_to.map(at))
+                    .bind(filter.roaming_partner.map(|id| id.0))
                     .fetch_all(&self.readers)
                     .await?
                     .iter()
