@@ -88,7 +88,7 @@
 //!   the 2.1.1 complex example's text speaks of amperes. A 2.1.1 CDR has no power dimensions
 //!   (only `MIN_CURRENT`/`MAX_CURRENT`), so they look at the period's average power.
 //! - `step_size` is described in 2.1.1 as blocks only; the 2.2.1 rules (once per session per
-//!   dimension group, the step of the last priced component) apply.
+//!   dimension group, the step of the last paid component) apply.
 //! - The `FLAT` dimension of a 2.1.1 charging period is ignored: flat fees come from the
 //!   tariff.
 
@@ -221,7 +221,7 @@ pub fn price_session(
 ///
 /// The session stays one session across tariffs: restrictions on duration and energy count
 /// from its start, a `FLAT` fee is billed once (by the first tariff whose element applies),
-/// and `step_size` rounds each total once, with the step of the last priced line, whichever
+/// and `step_size` rounds each total once, with the step of the last paid line, whichever
 /// tariff that is ("the `step_size` is not taken into account when switching between two
 /// Tariffs"). Each tariff's `min_price` and `max_price` limit what that tariff priced.
 /// [`Pricing::tariffs`] lists the tariffs named, with what each one billed, and every
