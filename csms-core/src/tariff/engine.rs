@@ -761,7 +761,7 @@ fn spanning_warnings(
     periods.sort_unstable();
     periods.dedup();
     let describe = |dimension: Dimension, c: Option<(usize, Decimal, Option<Decimal>)>| match c {
-        None => "no element (free)".to_owned(),
+        None => String::new(),
         Some((i, price, _)) => format!(
             "element {i} at {} per {}",
             price.normalize(),
@@ -802,8 +802,15 @@ fn spanning_warnings(
         let changes: Vec<String> = changes
             .iter()
             .map(|(at, dim, from, was)| {
+                let change = match (from.is_empty(), was.is_empty()) {
+                    (false, false) => format!("would be priced by {from}, not by {was}"),
+                    (false, true) => {
+                        format!("would be priced by {from}, where it is free at the period's start")
+                    }
+                    _ => format!("would be free (no element applies), not priced by {was}"),
+                };
                 format!(
-                    "from {} {} would be priced by {from}, not by {was}",
+                    "from {} {} {change}",
                     at.format("%Y-%m-%dT%H:%M:%SZ"),
                     dimension_name(*dim),
                 )
