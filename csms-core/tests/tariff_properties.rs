@@ -8,7 +8,7 @@
 //! elements), and, for energy, no mix of kWh tiers with time windows (see below).
 
 use chrono::{Duration, TimeZone, Utc};
-use csms_core::tariff::{Consumption, Options, Pricing, price};
+use csms_core::tariff::{Consumption, Options, Pricing, price, price_at_period_starts};
 use ocpi_types::common::{DateTime, LocalTime, Price};
 use ocpi_types::v221::cdrs::{CdrDimension, CdrDimensionType, ChargingPeriod};
 use ocpi_types::v221::tariffs::{
@@ -310,6 +310,42 @@ proptest! {
         prop_assert_eq!(split.total_time_cost, whole.total_time_cost);
         prop_assert_eq!(split.total_parking_cost, whole.total_parking_cost);
         prop_assert_eq!(split.total_fixed_cost, whole.total_fixed_cost);
+    }
+
+    #[test]
+    fn periods_cut_at_every_boundary_price_the_same_at_their_start(
+        spec in spec(), start in 0i64..1440, minutes in 1i64..300, parked in 0i64..120,
+        wh_per_minute in 0i64..500,
+    ) {
+        // Time windows on whole hours and no kWh tier; one period per minute, so every
+        // boundary starts a period, as a CPO's CDR must: pricing each period with the tariff
+        // at its start is pricing split at every boundary.
+        let mut spec = spec;
+        for e in &mut spec.elements { e.6 = None; }
+        let tariff = build(&spec);
+        let origin = Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).single().expect("start")
+            + Duration::minutes(start);
+        let periods: Vec<ChargingPeriod> = (0..minutes + parked).map(|m| ChargingPeriod {
+            start_date_time: DateTime::from_utc(origin + Duration::minutes(m)),
+            dimensions: if m < minutes {
+                vec![
+                    dim(CdrDimensionType::Energy, Decimal::new(wh_per_minute, 3)),
+                    dim(CdrDimensionType::Time, hours(60)),
+                ]
+            } else {
+                vec![dim(CdrDimensionType::ParkingTime, hours(60))]
+            },
+            tariff_id: None,
+        }).collect();
+        let session = Consumption::new(periods);
+        let split = priced(&tariff, &session);
+        let at_start = price_at_period_starts(&tariff, &session, &utc()).expect("prices");
+        prop_assert!(at_start.spanning_periods.is_empty(), "{:?}", at_start.warnings);
+        prop_assert_eq!(at_start.total_cost, split.total_cost);
+        prop_assert_eq!(at_start.total_energy_cost, split.total_energy_cost);
+        prop_assert_eq!(at_start.total_time_cost, split.total_time_cost);
+        prop_assert_eq!(at_start.total_parking_cost, split.total_parking_cost);
+        prop_assert_eq!(at_start.total_fixed_cost, split.total_fixed_cost);
     }
 
     #[test]
