@@ -377,13 +377,16 @@ pub(crate) fn run(
     // a period's slices follow each other).
     let mut period_starts: Vec<Option<(DateTime<Utc>, Decimal)>> =
         vec![None; session.periods.len()];
+    let mut started: Vec<Option<DateTime<Utc>>> = vec![None; session.periods.len()];
+    for u in &usages {
+        if let Some(slot) = started.get_mut(u.index) {
+            *slot = Some(u.start);
+        }
+    }
     for s in &slices {
         if let Some(slot) = period_starts.get_mut(s.period) {
             if slot.is_none() {
-                let start = usages
-                    .iter()
-                    .find(|u| u.index == s.period)
-                    .map_or(s.start, |u| u.start);
+                let start = started.get(s.period).copied().flatten().unwrap_or(s.start);
                 *slot = Some((start, s.kwh_before));
             }
         }

@@ -45,7 +45,9 @@
 //!    ([`periods`] and [`restrictions`] say how each is read).
 //! 2. For every slice and every dimension, the first element (in tariff order) that has a
 //!    component for the dimension and whose restrictions all hold prices it. No such element:
-//!    the dimension is free in that slice.
+//!    the dimension is free in that slice. A partner's CDR is priced with the restrictions
+//!    as they hold at the start of each slice's period instead ([`PeriodPricing`]); the
+//!    slices then only show where that differs.
 //! 3. `FLAT`: the first slice of the charging session in which a `FLAT` component applies
 //!    bills it, once; reservations bill their own `FLAT` once in the same way.
 //! 4. Steps: see [`steps`].
@@ -63,6 +65,8 @@
 //!   energy.
 //! - A tariff's `start_date_time`/`end_date_time` outside the session gives a warning, not an
 //!   error (the caller chose the tariff).
+//! - A component with a price of zero is free of charge, as if no component applied: it
+//!   takes no `step_size` rounding (see [`steps`]).
 //! - No rounding unless asked for ([`Options::decimals`]): OCPI leaves rounding to law and
 //!   contracts. Costs of time divide by 3600 and so carry 28 significant digits.
 //! - Periods priced with different tariffs still make one session: a `FLAT` fee is billed
