@@ -1,7 +1,7 @@
 //! Prices a CDR with a tariff, explains every number, and checks the totals the CDR states.
 //!
 //! ```text
-//! cargo run --example price-cdr -- --cdr CDR.json [--tariff TARIFF.json] [--ocpi 2.2.1|2.1.1] [--timezone Europe/Amsterdam] [--decimals N] [--json]
+//! cargo run --example price-cdr -- --cdr CDR.json [--tariff TARIFF.json] [--ocpi 2.2.1|2.1.1] [--timezone Europe/Amsterdam] [--decimals N] [--split-at-every-boundary] [--json]
 //! ```
 //!
 //! Without `--tariff`, the CDR is priced with the tariffs it carries in its `tariffs` field:
@@ -11,6 +11,16 @@
 //! The CDR may lack fields pricing does not need (ids, token, location details): each gives a
 //! warning. The location's time zone comes from `--timezone`, else from the CDR (its
 //! country, when the country has a single time zone; the `time_zone` of a 2.1.1 location).
+//! `null` for an optional field, timestamps without zero padding and periods out of order
+//! are read, each with a warning.
+//!
+//! Each charging period is priced whole with the tariff as it stood at the period's start,
+//! as the CPO cut the session (OCPI has the CPO start a new period at every change of
+//! price); a period that spans a restriction boundary gets a warning with what splitting it
+//! there would have cost, and the total split at every boundary is given. With
+//! `--split-at-every-boundary`, the CDR is priced as our own sessions are: split wherever a
+//! restriction starts or stops holding. A credit CDR (`credit: true`) prices to negative
+//! totals.
 //!
 //! Prints the totals, what each tariff billed (when there are several), the breakdown (one
 //! line per stretch of the session priced by one price component) and the
@@ -28,10 +38,11 @@
 
 use std::process::ExitCode;
 
+use ev_backend::csms_core::tariff::PeriodPricing;
 use ev_backend::csms_core::tariff::cdr::{CdrOptions, Version, price_cdr_json};
 use ev_backend::csms_core::tariff::timezone::parse_zone;
 
-const USAGE: &str = "usage: price-cdr --cdr CDR.json [--tariff TARIFF.json] [--ocpi 2.2.1|2.1.1] [--timezone ZONE] [--decimals N] [--json]";
+const USAGE: &str = "usage: price-cdr --cdr CDR.json [--tariff TARIFF.json] [--ocpi 2.2.1|2.1.1] [--timezone ZONE] [--decimals N] [--split-at-every-boundary] [--json]";
 
 struct Args {
     cdr: String,
@@ -65,6 +76,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                         .map_err(|_| format!("--decimals {n} is not a number"))?,
                 );
             }
+            "--split-at-every-boundary" => options.periods = PeriodPricing::SplitAtEveryBoundary,
             "--json" => json = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),

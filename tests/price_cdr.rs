@@ -1,8 +1,8 @@
 //! What the `price-cdr` example prints, built through the public API: the bundled sample CDR
 //! and tariff give the checked-in report, and the example's failure cases fail.
 
-use ev_backend::csms_core::tariff::TariffError;
 use ev_backend::csms_core::tariff::cdr::{CdrOptions, Version, price_cdr_json};
+use ev_backend::csms_core::tariff::{PeriodPricing, TariffError};
 use serde_json::Value;
 
 const CDR: &str = include_str!("../examples/data/tariff/cdr-evening.json");
@@ -21,7 +21,10 @@ fn the_sample_cdr_gives_the_checked_in_report() {
 fn the_sample_report_explains_the_partner_invoice() {
     let report = price_cdr_json(CDR, Some(TARIFF), &CdrOptions::default()).expect("priced");
     // The partner billed parking from the moment charging stopped; the tariff's parking
-    // fee only starts after three hours of session.
+    // fee only starts after three hours of session, in the middle of the parking period,
+    // where the partner did not start a new period. Priced as the partner cut it, each
+    // period with the tariff at its start, the parking is free and the first period's
+    // energy is all before the evening price.
     let fields: Vec<&str> = report
         .differences
         .iter()
@@ -36,9 +39,57 @@ fn the_sample_report_explains_the_partner_invoice() {
             "total_parking_cost.incl_vat",
         ]
     );
+    assert_eq!(report.pricing.spanning_periods, [0, 2]);
+    let text = report.to_text();
+    assert!(text.contains("total_cost:             7.925 excl. VAT, 9.58925 incl. VAT (EUR)"));
+    assert!(text.contains("the CDR lacks country_code, party_id"));
+    assert!(
+        text.contains("period 2: the period spans a restriction boundary: from 2024-11-05T18:30:00Z PARKING_TIME would be priced by element 3 at 6 per hour, where it is free at the period's start"),
+        "{text}"
+    );
+    assert!(
+        text.contains("split at the boundary it would cost 5 more excl. VAT, 6.05 more incl. VAT")
+    );
+    // Split at every boundary, as our own sessions are priced: 13.75.
+    assert!(text.contains("the CDR would cost 13.75 excl. VAT, 16.6375 incl. VAT"));
+    let split = report.split_total_cost.expect("split total");
+    assert_eq!(split.excl_vat.to_string(), "13.75");
+}
+
+#[test]
+fn the_sample_split_at_every_boundary_as_our_sessions_are() {
+    let options = CdrOptions {
+        periods: PeriodPricing::SplitAtEveryBoundary,
+        ..CdrOptions::default()
+    };
+    let report = price_cdr_json(CDR, Some(TARIFF), &options).expect("priced");
     let text = report.to_text();
     assert!(text.contains("total_cost:             13.75 excl. VAT, 16.6375 incl. VAT (EUR)"));
-    assert!(text.contains("the CDR lacks country_code, party_id"));
+    assert!(report.pricing.spanning_periods.is_empty());
+    assert_eq!(report.split_total_cost, None);
+    // Parking billed from three hours into the session: 50 minutes at 6.00.
+    assert_eq!(report.pricing.total_parking_cost.excl_vat.to_string(), "5");
+}
+
+#[test]
+fn a_credit_cdr_for_the_spec_cdr() {
+    let cdr: Value = serde_json::from_str(include_str!(
+        "../ocpi-types/tests/spec-examples/cdr_example.json"
+    ))
+    .expect("CDR JSON");
+    let mut credit = cdr.clone();
+    credit["id"] = Value::from("12345-C");
+    credit["credit"] = Value::from(true);
+    credit["credit_reference_id"] = Value::from("12345");
+    credit["total_cost"] = serde_json::json!({"excl_vat": -4.00, "incl_vat": -4.40});
+    credit["total_time_cost"] = serde_json::json!({"excl_vat": -4.00, "incl_vat": -4.40});
+    let report = price_cdr_json(&credit.to_string(), None, &CdrOptions::default()).expect("priced");
+    assert_eq!(report.pricing.total_cost.excl_vat.to_string(), "-4");
+    assert_eq!(report.pricing.total_cost.incl_vat.to_string(), "-4.4");
+    assert!(report.credit);
+    // As for the CDR it credits, only the example's total_energy differs.
+    assert_eq!(report.differences.len(), 1);
+    assert_eq!(report.differences[0].field, "total_energy");
 }
 
 #[test]

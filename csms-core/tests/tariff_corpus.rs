@@ -11,9 +11,16 @@
 //! (the CDR's country may give it); `version` is `"2.1.1"` for a case whose tariff and CDR
 //! are OCPI 2.1.1 objects (2.2.1 when absent); `expected` lists only the totals the case is
 //! about.
+//!
+//! The totals are worked out split at every restriction boundary, as our own sessions are
+//! priced ([`PeriodPricing::SplitAtEveryBoundary`]); `"periods": "at_period_start"` marks a
+//! case worked out with each period priced whole at its start, as a partner's CDR is by
+//! default. Every case is also priced the other way, and the two must agree: the same total,
+//! or a warning for each period that spans a boundary and the split total in the report.
 
 use std::path::Path;
 
+use csms_core::tariff::PeriodPricing;
 use csms_core::tariff::cdr::{CdrOptions, CdrReport, Version, price_cdr_value};
 use csms_core::tariff::timezone::parse_zone;
 use rust_decimal::Decimal;
@@ -41,6 +48,11 @@ fn check(name: &str, case: &Value) -> Vec<String> {
             Some("2.1.1") => Version::V211,
             Some(other) => panic!("{name}: unknown version {other}"),
         },
+        periods: match case["periods"].as_str() {
+            None | Some("split_at_every_boundary") => PeriodPricing::SplitAtEveryBoundary,
+            Some("at_period_start") => PeriodPricing::TariffAtPeriodStart,
+            Some(other) => panic!("{name}: unknown periods {other}"),
+        },
         ..CdrOptions::default()
     };
     let report = match price_cdr_value(&case["cdr"], case.get("tariff"), &options) {
@@ -48,6 +60,41 @@ fn check(name: &str, case: &Value) -> Vec<String> {
         Err(e) => return vec![format!("{name}: pricing failed: {e}")],
     };
     let mut failures = Vec::new();
+    // The other way of pricing the periods agrees.
+    let (split, at_start) = {
+        let other = CdrOptions {
+            periods: match options.periods {
+                PeriodPricing::SplitAtEveryBoundary => PeriodPricing::TariffAtPeriodStart,
+                PeriodPricing::TariffAtPeriodStart => PeriodPricing::SplitAtEveryBoundary,
+            },
+            ..options.clone()
+        };
+        let other = match price_cdr_value(&case["cdr"], case.get("tariff"), &other) {
+            Ok(r) => r,
+            Err(e) => return vec![format!("{name}: pricing the other way failed: {e}")],
+        };
+        match options.periods {
+            PeriodPricing::SplitAtEveryBoundary => (report.clone(), other),
+            PeriodPricing::TariffAtPeriodStart => (other, report.clone()),
+        }
+    };
+    let spanning = at_start.pricing.spanning_periods.len();
+    let spanning_warnings = at_start
+        .pricing
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("spans a restriction boundary"))
+        .count();
+    let agrees = match at_start.split_total_cost {
+        Some(total) => total == split.pricing.total_cost && spanning > 0,
+        None => at_start.pricing.total_cost == split.pricing.total_cost && spanning == 0,
+    };
+    if !agrees || spanning_warnings != spanning {
+        failures.push(format!(
+            "{name}: split total {:?}, at period start {:?} with split total {:?}, {spanning} spanning periods, {spanning_warnings} warnings",
+            split.pricing.total_cost, at_start.pricing.total_cost, at_start.split_total_cost
+        ));
+    }
     let expected = case["expected"].as_object().expect("expected totals");
     for (field, want) in expected {
         let got = ours(&report, field);

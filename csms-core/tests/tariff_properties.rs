@@ -8,7 +8,7 @@
 //! elements), and, for energy, no mix of kWh tiers with time windows (see below).
 
 use chrono::{Duration, TimeZone, Utc};
-use csms_core::tariff::{Consumption, Options, Pricing, price};
+use csms_core::tariff::{Consumption, Options, Pricing, price, price_at_period_starts};
 use ocpi_types::common::{DateTime, LocalTime, Price};
 use ocpi_types::v221::cdrs::{CdrDimension, CdrDimensionType, ChargingPeriod};
 use ocpi_types::v221::tariffs::{
@@ -164,6 +164,33 @@ fn session(start_minute: i64, secs: i64, wh: i64, parking: i64) -> Consumption {
     Consumption::new(periods)
 }
 
+/// Makes `spec` a tariff of time only (no energy price, no kWh tier) where every time-based
+/// component, `TIME` or `PARKING_TIME`, has one price, the highest one generated, or is
+/// free (a price of zero).
+///
+/// Time can only make a session dearer under that condition. The `step_size` rules bill
+/// what rounding adds at the price of the last paid time-based period, and round only the
+/// parking time when paid parking follows charging (`mod_cdrs.asciidoc`, "step_size"): with
+/// two prices, one more second in a cheaper element, or one paid second of parking, moves
+/// the rounding onto a cheaper line, and a longer session can cost less. See
+/// `a_cheaper_last_period_bills_the_rounding_at_its_price` and
+/// `paid_parking_takes_the_rounding_from_charging`.
+fn one_time_price_or_free(spec: &mut Spec) {
+    let price = spec
+        .elements
+        .iter()
+        .map(|e| e.1.max(e.2))
+        .max()
+        .unwrap_or(0);
+    let one = |cents: i64| if cents < 100 { 0 } else { price };
+    for e in &mut spec.elements {
+        e.0 = 0;
+        e.6 = None;
+        e.1 = one(e.1);
+        e.2 = one(e.2);
+    }
+}
+
 fn utc() -> Options {
     Options {
         time_zone: Some(chrono_tz::UTC),
@@ -202,8 +229,11 @@ proptest! {
         more in 1i64..20000, parking in 0i64..5000,
     ) {
         // Time-priced tariffs only: energy prices are zero, so spreading energy does not matter.
+        // One price for all time, charging or parked, or none (free of charge; generated
+        // prices below 1.00 are taken as free, so that free elements are frequent): see
+        // `one_time_price_or_free` for why.
         let mut spec = spec;
-        for e in &mut spec.elements { e.0 = 0; e.6 = None; }
+        one_time_price_or_free(&mut spec);
         let tariff = build(&spec);
         let a = priced(&tariff, &session(start, secs, wh, parking));
         let b = priced(&tariff, &session(start, secs, wh, parking + more));
@@ -283,6 +313,42 @@ proptest! {
     }
 
     #[test]
+    fn periods_cut_at_every_boundary_price_the_same_at_their_start(
+        spec in spec(), start in 0i64..1440, minutes in 1i64..300, parked in 0i64..120,
+        wh_per_minute in 0i64..500,
+    ) {
+        // Time windows on whole hours and no kWh tier; one period per minute, so every
+        // boundary starts a period, as a CPO's CDR must: pricing each period with the tariff
+        // at its start is pricing split at every boundary.
+        let mut spec = spec;
+        for e in &mut spec.elements { e.6 = None; }
+        let tariff = build(&spec);
+        let origin = Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).single().expect("start")
+            + Duration::minutes(start);
+        let periods: Vec<ChargingPeriod> = (0..minutes + parked).map(|m| ChargingPeriod {
+            start_date_time: DateTime::from_utc(origin + Duration::minutes(m)),
+            dimensions: if m < minutes {
+                vec![
+                    dim(CdrDimensionType::Energy, Decimal::new(wh_per_minute, 3)),
+                    dim(CdrDimensionType::Time, hours(60)),
+                ]
+            } else {
+                vec![dim(CdrDimensionType::ParkingTime, hours(60))]
+            },
+            tariff_id: None,
+        }).collect();
+        let session = Consumption::new(periods);
+        let split = priced(&tariff, &session);
+        let at_start = price_at_period_starts(&tariff, &session, &utc()).expect("prices");
+        prop_assert!(at_start.spanning_periods.is_empty(), "{:?}", at_start.warnings);
+        prop_assert_eq!(at_start.total_cost, split.total_cost);
+        prop_assert_eq!(at_start.total_energy_cost, split.total_energy_cost);
+        prop_assert_eq!(at_start.total_time_cost, split.total_time_cost);
+        prop_assert_eq!(at_start.total_parking_cost, split.total_parking_cost);
+        prop_assert_eq!(at_start.total_fixed_cost, split.total_fixed_cost);
+    }
+
+    #[test]
     fn arbitrary_periods_never_panic(
         dims in prop::collection::vec((0usize..9, -1000i64..100000), 0..6),
         starts in prop::collection::vec(-100000i64..100000, 1..4),
@@ -301,4 +367,148 @@ proptest! {
         }).collect();
         let _ = price(&build(&spec), &Consumption::new(periods), &utc());
     }
+}
+
+fn element(components: Vec<PriceComponent>, window: Option<(&str, &str)>) -> TariffElement {
+    let mut r = restrictions();
+    if let Some((from, to)) = window {
+        r.start_time = Some(LocalTime::from(from));
+        r.end_time = Some(LocalTime::from(to));
+    }
+    TariffElement {
+        price_components: components,
+        restrictions: window.map(|_| r),
+    }
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+/// The case `cost_never_decreases_when_time_grows` shrank to: charging at 2.80 per hour in a
+/// window until 12:00, free charging and parking after, steps of 5 minutes. Five hours and
+/// one second of charging are billed as 5 hours 5 minutes at 2.80; parking for 4 minutes
+/// after them, or charging 4 minutes longer, into the free element, bills the same. The
+/// rounding used to go to the last line whatever its price: onto free parking (the charging
+/// time was then billed as measured) or onto the free second after 12:00, and the longer
+/// session cost less.
+#[test]
+fn free_time_after_the_window_takes_no_rounding() {
+    let spec = Spec {
+        energy_step: 1,
+        time_step: 300,
+        elements: vec![
+            (0, 280, 0, 0, None, Some((0, 12)), None),
+            (0, 0, 0, 0, None, None, None),
+        ],
+        min_price: None,
+        max_price: None,
+        tiers_energy_only: false,
+    };
+    let tariff = build(&spec);
+    // 06:56 to 11:56:01, rounded up to 18300 s.
+    let expected = dec("2.80") * Decimal::from(18300) / Decimal::from(3600);
+    let charging = priced(&tariff, &session(416, 18001, 0, 0));
+    let parked_into_free = priced(&tariff, &session(416, 18001, 0, 240));
+    let charged_into_free = priced(&tariff, &session(416, 18241, 0, 0));
+    for p in [&charging, &parked_into_free, &charged_into_free] {
+        assert_eq!(p.total_cost.excl_vat, expected.normalize());
+        assert_eq!(p.total_time_cost.excl_vat, expected.normalize());
+        assert_eq!(p.total_parking_cost.excl_vat, Decimal::ZERO);
+    }
+    // The rounding is on the paid charging line, at its price.
+    let line = &charged_into_free.breakdown[0];
+    assert_eq!(
+        (line.price, line.volume, line.billed_volume),
+        (dec("2.80"), Decimal::from(18240), Decimal::from(18300))
+    );
+    assert!(line.note.is_some());
+    let free = &charged_into_free.breakdown[1];
+    assert_eq!(
+        (free.volume, free.billed_volume),
+        (Decimal::ONE, Decimal::ONE)
+    );
+}
+
+/// The shape the failures had in the first place: a window that crosses midnight (12:00 to
+/// 08:00) with free parking, paid parking outside it, steps of 15 minutes. Parking from
+/// 11:50 past 12:00 bills the paid 10 minutes as 15, like parking until 11:58 does.
+#[test]
+fn free_parking_in_a_window_across_midnight_takes_no_rounding() {
+    let step = 900;
+    let tariff = base_tariff(vec![
+        element(
+            vec![
+                component(TariffDimensionType::Time, 200, None, step),
+                component(TariffDimensionType::ParkingTime, 0, None, step),
+            ],
+            Some(("12:00", "08:00")),
+        ),
+        element(
+            vec![
+                component(TariffDimensionType::Time, 200, None, step),
+                component(TariffDimensionType::ParkingTime, 100, None, step),
+            ],
+            None,
+        ),
+    ]);
+    // Charging 10:00 to 11:50 (110 minutes at 2.00), then parked.
+    let until_11_58 = priced(&tariff, &session(600, 6600, 5000, 480));
+    let until_12_10 = priced(&tariff, &session(600, 6600, 5000, 1200));
+    let expected = dec("2.00") * Decimal::from(110) / Decimal::from(60)
+        + dec("1.00") * Decimal::from(15) / Decimal::from(60);
+    assert_eq!(until_11_58.total_cost.excl_vat, expected.normalize());
+    assert_eq!(until_12_10.total_cost.excl_vat, expected.normalize());
+    assert_eq!(
+        until_12_10.total_parking_cost.excl_vat,
+        dec("0.25"),
+        "15 minutes of paid parking"
+    );
+}
+
+/// What the `step_size` rules intend, and why the time property keeps to one price: time
+/// costs 7.00 per hour before 17:00 and 5.00 after, in steps of 10 minutes (the prices of
+/// the `mod_cdrs.asciidoc` example, swapped). 26 minutes before 17:00 are billed as 30 at
+/// 7.00; with 3 minutes more, 28 before and 1 after, the 29 minutes are rounded to 30 and
+/// the 2 minutes after 17:00 are billed at 5.00: less.
+#[test]
+fn a_cheaper_last_period_bills_the_rounding_at_its_price() {
+    let step = 600;
+    let tariff = base_tariff(vec![
+        element(
+            vec![component(TariffDimensionType::Time, 700, None, step)],
+            Some(("00:00", "17:00")),
+        ),
+        element(
+            vec![component(TariffDimensionType::Time, 500, None, step)],
+            None,
+        ),
+    ]);
+    let shorter = priced(&tariff, &session(16 * 60 + 32, 26 * 60, 0, 0));
+    let longer = priced(&tariff, &session(16 * 60 + 32, 29 * 60, 0, 0));
+    assert_eq!(shorter.total_cost.excl_vat, dec("3.5"));
+    let expected = dec("7") * Decimal::from(28) / Decimal::from(60)
+        + dec("5") * Decimal::from(2) / Decimal::from(60);
+    assert_eq!(longer.total_cost.excl_vat, expected.normalize());
+    assert!(longer.total_cost.excl_vat < shorter.total_cost.excl_vat);
+}
+
+/// The other consequence: "step_size is not taken into account when switching from
+/// charging to parking". 16 minutes of charging at 2.40 per hour are billed as 30 (1.20);
+/// with one minute of parking at 0.60 after them, the charging time is billed as measured
+/// (0.64) and the parking minute as 15 (0.15).
+#[test]
+fn paid_parking_takes_the_rounding_from_charging() {
+    let step = 900;
+    let tariff = base_tariff(vec![element(
+        vec![
+            component(TariffDimensionType::Time, 240, None, step),
+            component(TariffDimensionType::ParkingTime, 60, None, step),
+        ],
+        None,
+    )]);
+    let charging = priced(&tariff, &session(600, 16 * 60, 5000, 0));
+    let then_parked = priced(&tariff, &session(600, 16 * 60, 5000, 60));
+    assert_eq!(charging.total_cost.excl_vat, dec("1.2"));
+    assert_eq!(then_parked.total_cost.excl_vat, dec("0.79"));
 }

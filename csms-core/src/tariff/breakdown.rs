@@ -224,6 +224,13 @@ pub struct Pricing {
     pub breakdown: Vec<Line>,
     /// What the engine had to assume.
     pub warnings: Vec<Warning>,
+    /// Charging periods (0-based, input order) within which a restriction starts or stops
+    /// holding so that splitting them would change a price, when the session was priced with
+    /// the tariff at each period's start
+    /// ([`PeriodPricing::TariffAtPeriodStart`](super::PeriodPricing::TariffAtPeriodStart));
+    /// each has a warning. Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spanning_periods: Vec<usize>,
 }
 
 /// The totals of an OCPI 2.2.1 CDR, typed as `ocpi_types` types them: copy them into a

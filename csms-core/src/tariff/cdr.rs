@@ -12,6 +12,21 @@
 //! priced, and a name that is not among the tariffs is an error), except when exactly one
 //! tariff is given explicitly: that one prices every period, with a warning when periods name
 //! another. When no period names a tariff, the first tariff prices the whole CDR.
+//!
+//! What partners send is read leniently: `null` for an optional field is read as its
+//! absence, timestamps without zero padding are read (see [`DateTime`]), and charging
+//! periods out of order are sorted; each with a warning.
+//!
+//! Each charging period is priced whole, with the tariff as it stood at the period's start
+//! ([`PeriodPricing::TariffAtPeriodStart`], the default of [`CdrOptions`]): the CPO starts a
+//! new charging period at every change of price. A period that spans a restriction boundary
+//! gets a warning with what splitting it there would have cost, and the report gives the
+//! total split at every boundary ([`CdrReport::split_total_cost`]), which is how our own
+//! sessions are priced.
+//!
+//! A credit CDR (`credit: true`, `credit_reference_id`: the CDR it credits) states "the
+//! negative amounts of the original CDR": its costs are priced as the original's and
+//! negated, and its stated totals are checked against those negative amounts.
 
 use std::fmt::Write as _;
 
@@ -26,7 +41,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    Amount, Consumption, Options, Pricing, TariffError, Warning, engine, from_v211, timezone,
+    Amount, Consumption, Options, PeriodPricing, Pricing, TariffError, Warning, engine, from_v211,
+    timezone,
 };
 
 /// The OCPI version of the CDR and tariff JSON.
@@ -40,7 +56,7 @@ pub enum Version {
 }
 
 /// How to price a CDR.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CdrOptions {
     /// Version of the CDR and of the tariff.
     pub version: Version,
@@ -48,6 +64,23 @@ pub struct CdrOptions {
     pub time_zone: Option<Tz>,
     /// Round the totals to this many decimals.
     pub decimals: Option<u32>,
+    /// How periods that span a restriction boundary are priced: by default
+    /// [`PeriodPricing::TariffAtPeriodStart`], as the CPO's CDR cut them;
+    /// [`PeriodPricing::SplitAtEveryBoundary`] prices the CDR as our own sessions are.
+    pub periods: PeriodPricing,
+}
+
+impl Default for CdrOptions {
+    /// OCPI 2.2.1, no time zone beyond the CDR's, no rounding, each period priced with the
+    /// tariff at its start.
+    fn default() -> Self {
+        CdrOptions {
+            version: Version::default(),
+            time_zone: None,
+            decimals: None,
+            periods: PeriodPricing::TariffAtPeriodStart,
+        }
+    }
 }
 
 /// A total the CDR states that differs from ours.
@@ -71,6 +104,17 @@ pub struct CdrReport {
     pub pricing: Pricing,
     /// Where the totals the CDR states differ from ours.
     pub differences: Vec<Difference>,
+    /// A credit CDR (`credit: true`): its costs are the negative of the CDR it credits.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub credit: bool,
+    /// The `id` of the CDR a credit CDR credits (`credit_reference_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_reference_id: Option<String>,
+    /// When the CDR was priced with the tariff at each period's start and some period spans
+    /// a restriction boundary: the total cost split at every boundary, as our own sessions
+    /// are priced (negative for a credit CDR).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_total_cost: Option<Amount>,
 }
 
 const REQUIRED_221: &[&str] = &[
@@ -134,6 +178,51 @@ fn decimal(value: &Value, path: &str) -> Result<Decimal, TariffError> {
     text.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(&text))
         .map_err(|_| invalid("CDR", format!("{path} is not a number: {text}")))
+}
+
+/// `value` without the object members that are `null`: OCPI reads "fields that are not
+/// specified [...] as null values", and partners write `null` for optional fields that the
+/// types read as absent only when they are missing. Arrays keep their `null` items. The
+/// paths of the members dropped are added to `dropped`.
+fn without_nulls(value: &Value, path: &str, dropped: &mut Vec<String>) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter_map(|(name, v)| {
+                    let at = format!("{path}.{name}");
+                    if v.is_null() {
+                        dropped.push(at);
+                        None
+                    } else {
+                        Some((name.clone(), without_nulls(v, &at, dropped)))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| without_nulls(v, &format!("{path}[{i}]"), dropped))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A warning for the `null` members read as absent, when there are any.
+fn nulls_warning(what: &str, dropped: &[String]) -> Option<Warning> {
+    const SHOWN: usize = 8;
+    let (first, more) = match dropped.len() {
+        0 => return None,
+        n if n > SHOWN => (&dropped[..SHOWN], format!(" and {} more", n - SHOWN)),
+        _ => (dropped, String::new()),
+    };
+    Some(Warning::general(format!(
+        "the {what} has null for {}{more}: read as absent",
+        first.join(", ")
+    )))
 }
 
 /// Reads a tariff document: one object, an array (the first is used), or a response envelope.
@@ -229,15 +318,25 @@ pub fn price_cdr_value(
     options: &CdrOptions,
 ) -> Result<CdrReport, TariffError> {
     let v211 = options.version == Version::V211;
-    let Value::Object(fields) = cdr else {
-        return Err(invalid("CDR", "$ is not a JSON object"));
-    };
     let mut warnings = Vec::new();
     if v211 {
         warnings.push(Warning::general(
             "OCPI 2.1.1 tariffs carry no VAT: incl_vat equals excl_vat",
         ));
     }
+    let mut dropped = Vec::new();
+    let cdr = without_nulls(cdr, "$", &mut dropped);
+    warnings.extend(nulls_warning("CDR", &dropped));
+    let tariff = tariff.map(|t| {
+        let mut dropped = Vec::new();
+        let t = without_nulls(t, "$", &mut dropped);
+        warnings.extend(nulls_warning("tariff", &dropped));
+        t
+    });
+    let tariff = tariff.as_ref();
+    let Value::Object(fields) = &cdr else {
+        return Err(invalid("CDR", "$ is not a JSON object"));
+    };
     let required = if v211 { REQUIRED_211 } else { REQUIRED_221 };
     let missing: Vec<&str> = required
         .iter()
@@ -248,6 +347,24 @@ pub fn price_cdr_value(
         warnings.push(Warning::general(format!(
             "the CDR lacks {} (not needed for pricing)",
             missing.join(", ")
+        )));
+    }
+    // Credit CDRs are 2.2.1 (2.1.1 has none).
+    let credit = !v211 && fields.get("credit").and_then(Value::as_bool) == Some(true);
+    let credit_reference_id = fields
+        .get("credit_reference_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if credit {
+        warnings.push(Warning::general(match &credit_reference_id {
+            Some(id) => format!(
+                "a credit CDR, for the CDR {id}: its costs are that CDR's, negated"
+            ),
+            None => "a credit CDR without credit_reference_id (the id of the CDR it credits): its costs are negated".to_owned(),
+        }));
+    } else if let Some(id) = &credit_reference_id {
+        warnings.push(Warning::general(format!(
+            "credit_reference_id {id} without credit: true; priced as a normal CDR"
         )));
     }
     let periods_value = fields
@@ -333,26 +450,92 @@ pub fn price_cdr_value(
         country,
         decimals: options.decimals,
     };
-    let assignment = match &assignment {
+    let assignment = || match &assignment {
         Some(a) => engine::Assignment::PerPeriod(a),
         None => engine::Assignment::All,
     };
-    let pricing = engine::run(&used, assignment, &session, &engine_options, warnings)?;
-    let differences = compare(fields, &pricing, v211)?;
+    let mut pricing = engine::run(
+        &used,
+        assignment(),
+        &session,
+        &engine_options,
+        options.periods,
+        warnings,
+    )?;
+    let mut split_total_cost = None;
+    if !pricing.spanning_periods.is_empty() {
+        let split = engine::run(
+            &used,
+            assignment(),
+            &session,
+            &engine_options,
+            PeriodPricing::SplitAtEveryBoundary,
+            Vec::new(),
+        )?;
+        let total = if credit {
+            negated(split.total_cost)
+        } else {
+            split.total_cost
+        };
+        pricing.warnings.push(Warning::general(format!(
+            "split at every restriction boundary, as our own sessions are priced, the CDR would cost {} excl. VAT, {} incl. VAT",
+            total.excl_vat, total.incl_vat
+        )));
+        split_total_cost = Some(total);
+    }
+    if credit {
+        negate(&mut pricing);
+    }
+    let differences = compare(fields, &pricing, v211, credit)?;
     Ok(CdrReport {
         pricing,
         differences,
+        credit,
+        credit_reference_id,
+        split_total_cost,
     })
 }
 
+fn negated(a: Amount) -> Amount {
+    a.map(|v| -v)
+}
+
+/// A credit CDR's costs: every cost of `pricing` negated (volumes and prices stay).
+fn negate(pricing: &mut Pricing) {
+    for a in [
+        &mut pricing.total_cost,
+        &mut pricing.total_fixed_cost,
+        &mut pricing.total_energy_cost,
+        &mut pricing.total_time_cost,
+        &mut pricing.total_parking_cost,
+        &mut pricing.total_reservation_cost,
+    ] {
+        *a = negated(*a);
+    }
+    for t in &mut pricing.tariffs {
+        t.cost = negated(t.cost);
+    }
+    for l in &mut pricing.breakdown {
+        l.cost = negated(l.cost);
+    }
+}
+
+/// The stated totals that differ from ours. For a credit CDR, whose costs are negative, a
+/// cost other than `total_cost` may also be stated positive: the specification asks only
+/// `total_cost` to "contain the negative amounts of the original CDR".
 fn compare(
     fields: &serde_json::Map<String, Value>,
     ours: &Pricing,
     v211: bool,
+    credit: bool,
 ) -> Result<Vec<Difference>, TariffError> {
     let mut out = Vec::new();
     let mut check = |field: String, stated: Decimal, computed: Decimal| {
-        if stated.normalize() != computed.normalize() {
+        let either_sign = credit
+            && !field.starts_with("total_cost")
+            && field.contains("cost")
+            && stated.normalize() == (-computed).normalize();
+        if stated.normalize() != computed.normalize() && !either_sign {
             out.push(Difference {
                 field,
                 stated: stated.normalize(),

@@ -7,7 +7,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::breakdown::{Amount, Dimension, Line, Pricing, TariffShare, Unit, Warning};
 use super::periods::{self, Kind, Slice};
 use super::restrictions::{Holds, Moment, ReservationKind, Restrictions};
-use super::{Consumption, Options, TariffError, steps, timezone, totals};
+use super::{Consumption, Options, PeriodPricing, TariffError, steps, timezone, totals};
 
 /// The dimensions a component can price, as indices into [`Element::components`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +230,7 @@ pub(crate) fn run(
     assignment: Assignment<'_>,
     session: &Consumption,
     options: &Options,
+    periods_priced: PeriodPricing,
     mut warnings: Vec<Warning>,
 ) -> Result<Pricing, TariffError> {
     let first_tariff = tariffs.first().ok_or(TariffError::NoTariff)?;
@@ -367,17 +368,51 @@ pub(crate) fn run(
         last: [None; 6],
     };
     let most_elements = compiled.iter().map(|c| c.elements.len()).max().unwrap_or(0);
-    let mut holds: Vec<Option<Holds>> = vec![None; most_elements];
-    let mut key: Option<Key> = None;
-    let mut moment = Moment {
-        local: None,
-        kwh_before: Decimal::ZERO,
-        elapsed_ns: 0,
-        power: None,
-        current: None,
+    // The state of the tariff at each slice's start, and (a partner's CDR) at the start of
+    // the slice's period.
+    let mut own = HoldsAt::new(most_elements);
+    let mut at_start = HoldsAt::new(most_elements);
+    let at_period_start = periods_priced == PeriodPricing::TariffAtPeriodStart;
+    // Each period's start and the energy charged before it (slices are in time order, and
+    // a period's slices follow each other).
+    let mut period_starts: Vec<Option<(DateTime<Utc>, Decimal)>> =
+        vec![None; session.periods.len()];
+    let mut started: Vec<Option<DateTime<Utc>>> = vec![None; session.periods.len()];
+    for u in &usages {
+        if let Some(slot) = started.get_mut(u.index) {
+            *slot = Some(u.start);
+        }
+    }
+    for s in &slices {
+        if let Some(slot) = period_starts.get_mut(s.period) {
+            if slot.is_none() {
+                let start = started.get(s.period).copied().flatten().unwrap_or(s.start);
+                *slot = Some((start, s.kwh_before));
+            }
+        }
+    }
+    let moment_at = |kind: Kind,
+                     start: DateTime<Utc>,
+                     kwh_before: Decimal,
+                     power: Option<(Decimal, Decimal)>,
+                     current: Option<(Decimal, Decimal)>| {
+        let origin = match kind {
+            Kind::Reservation => reservation_origin,
+            _ => session_origin,
+        };
+        let elapsed = start.signed_duration_since(origin).max(Duration::zero());
+        Moment {
+            local: zone.map(|z| z.from_utc_datetime(&start.naive_utc()).naive_local()),
+            kwh_before,
+            elapsed_ns: i128::from(elapsed.num_seconds()) * 1_000_000_000
+                + i128::from(elapsed.subsec_nanos()),
+            power,
+            current,
+        }
     };
     let mut warned_current = vec![false; session.periods.len()];
     let mut spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = vec![None; tariffs.len()];
+    let mut divergences: Vec<Divergence> = Vec::new();
     let (mut session_flat, mut reservation_flat) = (false, false);
     for s in &slices {
         let Some(t) = assignment.of(s.period) else {
@@ -388,59 +423,50 @@ pub(crate) fn run(
         };
         let span = &mut spans[t];
         *span = Some(span.map_or((s.start, s.end), |(a, b)| (a.min(s.start), b.max(s.end))));
-        let k = Key {
-            tariff: t,
-            kind: s.kind,
-            epoch: boundaries.partition_point(|b| *b <= s.start),
-            tier: thresholds.partition_point(|x| *x <= s.kwh_before),
-            power: s.power,
-            current: s.current,
-        };
-        if key != Some(k) {
-            key = Some(k);
-            holds.iter_mut().for_each(|h| *h = None);
-            let origin = match s.kind {
-                Kind::Reservation => reservation_origin,
-                _ => session_origin,
-            };
-            let elapsed = s.start.signed_duration_since(origin);
-            moment = Moment {
-                local: zone.map(|z| z.from_utc_datetime(&s.start.naive_utc()).naive_local()),
-                kwh_before: s.kwh_before,
-                elapsed_ns: i128::from(elapsed.num_seconds()) * 1_000_000_000
-                    + i128::from(elapsed.subsec_nanos()),
+        own.at(
+            Key {
+                tariff: t,
+                kind: s.kind,
+                epoch: boundaries.partition_point(|b| *b <= s.start),
+                tier: thresholds.partition_point(|x| *x <= s.kwh_before),
                 power: s.power,
                 current: s.current,
-            };
+            },
+            || moment_at(s.kind, s.start, s.kwh_before, s.power, s.current),
+        );
+        if at_period_start {
+            let (start, kwh_before) = period_starts
+                .get(s.period)
+                .copied()
+                .flatten()
+                .unwrap_or((s.start, s.kwh_before));
+            at_start.at(
+                Key {
+                    tariff: t,
+                    kind: s.kind,
+                    epoch: boundaries.partition_point(|b| *b <= start),
+                    tier: thresholds.partition_point(|x| *x <= kwh_before),
+                    power: s.power,
+                    current: s.current,
+                },
+                || moment_at(s.kind, start, kwh_before, s.power, s.current),
+            );
         }
         let order = match s.kind {
             Kind::Reservation if expired => &c.expired_order,
             Kind::Reservation => &c.reservation_order,
             _ => &c.session_order,
         };
-        let mut pick = |slot: Slot| -> Option<(usize, usize)> {
-            for &i in order {
-                let Some(j) = c.elements[i].components[slot as usize] else {
-                    continue;
-                };
-                let h = *holds[i].get_or_insert_with(|| c.elements[i].restrictions.holds(&moment));
-                match h {
-                    Holds::Yes => return Some((i, j)),
-                    Holds::No => {}
-                    Holds::NoCurrent => {
-                        if let Some(w) = warned_current.get_mut(s.period) {
-                            if !*w {
-                                *w = true;
-                                warnings.push(Warning::at(
-                                    s.period,
-                                    format!("element {i} restricts the current, and the period has no MIN_CURRENT or MAX_CURRENT; the restriction is taken as not holding"),
-                                ));
-                            }
-                        }
-                    }
+        let mut no_current = |i: usize| {
+            if let Some(w) = warned_current.get_mut(s.period) {
+                if !*w {
+                    *w = true;
+                    warnings.push(Warning::at(
+                        s.period,
+                        format!("element {i} restricts the current, and the period has no MIN_CURRENT or MAX_CURRENT; the restriction is taken as not holding"),
+                    ));
                 }
             }
-            None
         };
         let wanted: [Option<(Slot, Dimension)>; 3] = match s.kind {
             Kind::Charging => [
@@ -461,9 +487,34 @@ pub(crate) fn run(
         };
         let mut picked: [Option<(Dimension, usize, usize)>; 3] = [None; 3];
         for (out, want) in picked.iter_mut().zip(wanted) {
-            if let Some((slot, dim)) = want {
-                *out = pick(slot).map(|(i, j)| (dim, i, j));
-            }
+            let Some((slot, dim)) = want else {
+                continue;
+            };
+            let split = pick(c, order, slot, &mut own, &mut no_current);
+            let used = if at_period_start {
+                let used = pick(c, order, slot, &mut at_start, &mut no_current);
+                if used != split && !matches!(dim, Dimension::Flat | Dimension::ReservationFlat) {
+                    let volume = match dim {
+                        Dimension::Energy => s.kwh,
+                        _ => s.secs,
+                    };
+                    let component = |p: Option<(usize, usize)>| {
+                        p.map(|(i, j)| (i, &c.tariff.elements[i].price_components[j]))
+                    };
+                    divergences.push(Divergence {
+                        period: s.period,
+                        at: s.start,
+                        dimension: dim,
+                        used: component(used).map(|(i, pc)| (i, pc.price, pc.vat)),
+                        split: component(split).map(|(i, pc)| (i, pc.price, pc.vat)),
+                        volume,
+                    });
+                }
+                used
+            } else {
+                split
+            };
+            *out = used.map(|(i, j)| (dim, i, j));
         }
         for (dim, i, j) in picked.into_iter().flatten() {
             match dim {
@@ -474,6 +525,7 @@ pub(crate) fn run(
             builder.add(s, dim, (t, i, j), &c.tariff.elements[i].price_components[j])?;
         }
     }
+    let spanning = spanning_warnings(&divergences, &mut warnings)?;
     let mut lines = builder.lines;
     // Lines are in time order (slices are); the step size is the one of each line's component.
     let step_sizes: Vec<i64> = lines
@@ -611,5 +663,189 @@ pub(crate) fn run(
             .collect(),
         breakdown: lines,
         warnings,
+        spanning_periods: spanning,
     })
+}
+
+/// The restrictions of a tariff's elements as they stand at one instant: evaluated once per
+/// [`Key`], kept until the key changes.
+struct HoldsAt {
+    key: Option<Key>,
+    moment: Moment,
+    holds: Vec<Option<Holds>>,
+}
+
+impl HoldsAt {
+    fn new(elements: usize) -> Self {
+        HoldsAt {
+            key: None,
+            moment: Moment {
+                local: None,
+                kwh_before: Decimal::ZERO,
+                elapsed_ns: 0,
+                power: None,
+                current: None,
+            },
+            holds: vec![None; elements],
+        }
+    }
+
+    /// Moves to the state of `key`; `moment` gives it when the key changes.
+    fn at(&mut self, key: Key, moment: impl FnOnce() -> Moment) {
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.holds.iter_mut().for_each(|h| *h = None);
+            self.moment = moment();
+        }
+    }
+}
+
+/// The first element of `order` with a component for `slot` whose restrictions hold in the
+/// state `at`: (element, component). `no_current` is told of each element whose current
+/// restriction could not be evaluated.
+fn pick(
+    c: &Compiled<'_>,
+    order: &[usize],
+    slot: Slot,
+    at: &mut HoldsAt,
+    no_current: &mut impl FnMut(usize),
+) -> Option<(usize, usize)> {
+    for &i in order {
+        let Some(j) = c.elements[i].components[slot as usize] else {
+            continue;
+        };
+        let moment = &at.moment;
+        let h = *at.holds[i].get_or_insert_with(|| c.elements[i].restrictions.holds(moment));
+        match h {
+            Holds::Yes => return Some((i, j)),
+            Holds::No => {}
+            Holds::NoCurrent => no_current(i),
+        }
+    }
+    None
+}
+
+/// A slice of a partner's period that the tariff's state at the period's start prices
+/// otherwise than the state at the slice's own start: (element, price, VAT) of each.
+struct Divergence {
+    period: usize,
+    at: DateTime<Utc>,
+    dimension: Dimension,
+    used: Option<(usize, Decimal, Option<Decimal>)>,
+    split: Option<(usize, Decimal, Option<Decimal>)>,
+    volume: Decimal,
+}
+
+/// The cost of `volume` of `dimension` at `component` (none: free).
+fn cost_at(
+    dimension: Dimension,
+    volume: Decimal,
+    component: Option<(usize, Decimal, Option<Decimal>)>,
+) -> Option<Amount> {
+    let Some((_, price, vat)) = component else {
+        return Some(Amount::ZERO);
+    };
+    let excl = match dimension {
+        Dimension::Energy => price.checked_mul(volume)?,
+        _ => price
+            .checked_mul(volume)?
+            .checked_div(Decimal::from(3600))?,
+    };
+    Amount::with_vat(excl, vat)
+}
+
+/// One warning per charging period that spans a restriction boundary, saying where and what
+/// splitting there would have changed; the periods concerned, in input order.
+fn spanning_warnings(
+    divergences: &[Divergence],
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<usize>, TariffError> {
+    let mut periods: Vec<usize> = divergences.iter().map(|d| d.period).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let describe = |dimension: Dimension, c: Option<(usize, Decimal, Option<Decimal>)>| match c {
+        None => String::new(),
+        Some((i, price, _)) => format!(
+            "element {i} at {} per {}",
+            price.normalize(),
+            if dimension == Dimension::Energy {
+                "kWh"
+            } else {
+                "hour"
+            }
+        ),
+    };
+    for &period in &periods {
+        let mut delta = Amount::ZERO;
+        // The first instant of each change, in time order.
+        let mut changes: Vec<(DateTime<Utc>, Dimension, String, String)> = Vec::new();
+        for d in divergences.iter().filter(|d| d.period == period) {
+            let split = cost_at(d.dimension, d.volume, d.split)
+                .ok_or(TariffError::Overflow("a split period's cost"))?;
+            let used = cost_at(d.dimension, d.volume, d.used)
+                .ok_or(TariffError::Overflow("a split period's cost"))?;
+            delta = delta
+                .checked_add(split)
+                .and_then(|a| {
+                    a.checked_add(Amount {
+                        excl_vat: -used.excl_vat,
+                        incl_vat: -used.incl_vat,
+                    })
+                })
+                .ok_or(TariffError::Overflow("a split period's cost"))?;
+            let from = describe(d.dimension, d.split);
+            let was = describe(d.dimension, d.used);
+            if !changes
+                .iter()
+                .any(|(_, dim, f, w)| *dim == d.dimension && *f == from && *w == was)
+            {
+                changes.push((d.at, d.dimension, from, was));
+            }
+        }
+        let changes: Vec<String> = changes
+            .iter()
+            .map(|(at, dim, from, was)| {
+                let change = match (from.is_empty(), was.is_empty()) {
+                    (false, false) => format!("would be priced by {from}, not by {was}"),
+                    (false, true) => {
+                        format!("would be priced by {from}, where it is free at the period's start")
+                    }
+                    _ => format!("would be free (no element applies), not priced by {was}"),
+                };
+                format!(
+                    "from {} {} {change}",
+                    at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    dimension_name(*dim),
+                )
+            })
+            .collect();
+        let (more, excl, incl) = if delta.excl_vat < Decimal::ZERO {
+            ("less", -delta.excl_vat, -delta.incl_vat)
+        } else {
+            ("more", delta.excl_vat, delta.incl_vat)
+        };
+        warnings.push(Warning::at(
+            period,
+            format!(
+                "the period spans a restriction boundary: {}. It is priced whole with the tariff as it stood at the period's start (a CPO starts a new charging period at every change of price); split at the boundary it would cost {} {more} excl. VAT, {} {more} incl. VAT (before step_size and price limits)",
+                changes.join("; "),
+                excl.normalize(),
+                incl.normalize(),
+            ),
+        ));
+    }
+    Ok(periods)
+}
+
+/// The OCPI name of a dimension.
+fn dimension_name(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Energy => "ENERGY",
+        Dimension::Time => "TIME",
+        Dimension::ParkingTime => "PARKING_TIME",
+        Dimension::ReservationTime => "RESERVATION_TIME",
+        Dimension::Flat | Dimension::ReservationFlat => "FLAT",
+        Dimension::MinPrice => "MIN_PRICE",
+        Dimension::MaxPrice => "MAX_PRICE",
+    }
 }

@@ -15,6 +15,8 @@
 //! - [`price_with_tariffs`]: periods that name different tariffs (`tariff_id`), each priced
 //!   with its own.
 //! - [`price_v211`]: the same for an OCPI 2.1.1 tariff.
+//! - [`price_at_period_starts`]: a roaming partner's periods, each priced whole with the
+//!   tariff at its start ([`PeriodPricing`]).
 //! - [`cdr`]: pricing a CDR given as JSON, partial or not, and comparing with the totals it
 //!   states (what the `price-cdr` example does).
 //! - [`simple`]: the tariffs people ask for (per kWh, per minute, per session, parking after a
@@ -43,7 +45,9 @@
 //!    ([`periods`] and [`restrictions`] say how each is read).
 //! 2. For every slice and every dimension, the first element (in tariff order) that has a
 //!    component for the dimension and whose restrictions all hold prices it. No such element:
-//!    the dimension is free in that slice.
+//!    the dimension is free in that slice. A partner's CDR is priced with the restrictions
+//!    as they hold at the start of each slice's period instead ([`PeriodPricing`]); the
+//!    slices then only show where that differs.
 //! 3. `FLAT`: the first slice of the charging session in which a `FLAT` component applies
 //!    bills it, once; reservations bill their own `FLAT` once in the same way.
 //! 4. Steps: see [`steps`].
@@ -61,6 +65,8 @@
 //!   energy.
 //! - A tariff's `start_date_time`/`end_date_time` outside the session gives a warning, not an
 //!   error (the caller chose the tariff).
+//! - A component with a price of zero is free of charge, as if no component applied: it
+//!   takes no `step_size` rounding (see [`steps`]).
 //! - No rounding unless asked for ([`Options::decimals`]): OCPI leaves rounding to law and
 //!   contracts. Costs of time divide by 3600 and so carry 28 significant digits.
 //! - Periods priced with different tariffs still make one session: a `FLAT` fee is billed
@@ -88,7 +94,7 @@
 //!   the 2.1.1 complex example's text speaks of amperes. A 2.1.1 CDR has no power dimensions
 //!   (only `MIN_CURRENT`/`MAX_CURRENT`), so they look at the period's average power.
 //! - `step_size` is described in 2.1.1 as blocks only; the 2.2.1 rules (once per session per
-//!   dimension group, the step of the last priced component) apply.
+//!   dimension group, the step of the last paid component) apply.
 //! - The `FLAT` dimension of a 2.1.1 charging period is ignored: flat fees come from the
 //!   tariff.
 
@@ -155,6 +161,30 @@ pub struct Options {
     pub decimals: Option<u32>,
 }
 
+/// How a charging period within which a restriction starts or stops holding (a time of
+/// day, a `max_duration` or `min_kwh` reached, ...) is priced.
+///
+/// OCPI 2.2.1 has the CPO start a new charging period "every moment/event that has relevance
+/// for the total costs of a CDR" (`mod_cdrs.asciidoc`, the CDR object): in a CDR from a
+/// roaming partner, each period is priced with one element per dimension, the one that
+/// applies at its start. Our own sessions are priced from meter values and split at every
+/// boundary, whatever periods they were measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodPricing {
+    /// Cut each period wherever a restriction can start or stop holding, and price each part
+    /// with the tariff as it stands there: how the CSMS prices its own sessions ([`price`],
+    /// [`price_session`]).
+    #[default]
+    SplitAtEveryBoundary,
+    /// Price each period whole with the tariff as it stood at the period's start (its local
+    /// time, the session's duration and energy so far, the period's power and current): how
+    /// a partner's CDR is priced ([`price_at_period_starts`], and the default of
+    /// [`cdr::CdrOptions`]). A period that spans
+    /// a boundary gets a warning saying where, and what splitting there would have cost, and
+    /// is listed in [`Pricing::spanning_periods`].
+    TariffAtPeriodStart,
+}
+
 /// Prices `session` with the OCPI 2.2.1 `tariff`.
 ///
 /// Fails on an empty tariff, unreadable restrictions, negative times, overflow, and when the
@@ -165,7 +195,56 @@ pub fn price(
     session: &Consumption,
     options: &Options,
 ) -> Result<Pricing, TariffError> {
-    engine::run(&[tariff], Assignment::All, session, options, Vec::new())
+    engine::run(
+        &[tariff],
+        Assignment::All,
+        session,
+        options,
+        PeriodPricing::SplitAtEveryBoundary,
+        Vec::new(),
+    )
+}
+
+/// Prices a roaming partner's charging periods with the OCPI 2.2.1 `tariff`: each period
+/// whole, with the tariff as it stood at the period's start
+/// ([`PeriodPricing::TariffAtPeriodStart`]), as the CPO cut them. Where a period spans a
+/// restriction boundary, a warning says where and what splitting there would have cost, and
+/// [`Pricing::spanning_periods`] lists it; [`price`] gives the cost split at every boundary.
+/// Fails as [`price`] does.
+///
+/// ```
+/// use csms_core::tariff::{price, price_at_period_starts, Options, Consumption};
+/// use rust_decimal::Decimal;
+///
+/// // 0.50 per kWh for the first hour of the session, 0.30 after.
+/// let tariff = serde_json::from_str(r#"{"country_code": "NL", "party_id": "EXA", "id": "1",
+///     "currency": "EUR", "last_updated": "2024-03-01T00:00:00Z", "elements": [
+///     {"price_components": [{"type": "ENERGY", "price": 0.50, "step_size": 1}],
+///      "restrictions": {"max_duration": 3600}},
+///     {"price_components": [{"type": "ENERGY", "price": 0.30, "step_size": 1}]}]}"#).unwrap();
+/// // One period of two hours and 20 kWh: the CPO did not start a new one after the first hour.
+/// let json = r#"[{"start_date_time": "2024-03-01T10:00:00Z",
+///                 "dimensions": [{"type": "ENERGY", "volume": 20}, {"type": "TIME", "volume": 2}]}]"#;
+/// let session = Consumption::new(serde_json::from_str(json).unwrap());
+/// let as_cut = price_at_period_starts(&tariff, &session, &Options::default()).unwrap();
+/// assert_eq!(as_cut.total_cost.excl_vat, Decimal::from(10)); // 20 kWh at 0.50
+/// assert_eq!(as_cut.spanning_periods, [0]);
+/// let split = price(&tariff, &session, &Options::default()).unwrap();
+/// assert_eq!(split.total_cost.excl_vat, Decimal::from(8)); // 10 at 0.50, 10 at 0.30
+/// ```
+pub fn price_at_period_starts(
+    tariff: &Tariff,
+    session: &Consumption,
+    options: &Options,
+) -> Result<Pricing, TariffError> {
+    engine::run(
+        &[tariff],
+        Assignment::All,
+        session,
+        options,
+        PeriodPricing::TariffAtPeriodStart,
+        Vec::new(),
+    )
 }
 
 /// Prices a session that has ended, from its meter values: what the CSMS calls when a
@@ -221,7 +300,7 @@ pub fn price_session(
 ///
 /// The session stays one session across tariffs: restrictions on duration and energy count
 /// from its start, a `FLAT` fee is billed once (by the first tariff whose element applies),
-/// and `step_size` rounds each total once, with the step of the last priced line, whichever
+/// and `step_size` rounds each total once, with the step of the last paid line, whichever
 /// tariff that is ("the `step_size` is not taken into account when switching between two
 /// Tariffs"). Each tariff's `min_price` and `max_price` limit what that tariff priced.
 /// [`Pricing::tariffs`] lists the tariffs named, with what each one billed, and every
@@ -263,6 +342,7 @@ pub fn price_with_tariffs(
         Assignment::PerPeriod(&assignment),
         session,
         options,
+        PeriodPricing::SplitAtEveryBoundary,
         Vec::new(),
     )
 }
@@ -313,7 +393,14 @@ pub fn price_v211(
     let warnings = vec![Warning::general(
         "OCPI 2.1.1 tariffs carry no VAT: incl_vat equals excl_vat",
     )];
-    engine::run(&[&tariff], Assignment::All, session, options, warnings)
+    engine::run(
+        &[&tariff],
+        Assignment::All,
+        session,
+        options,
+        PeriodPricing::SplitAtEveryBoundary,
+        warnings,
+    )
 }
 
 /// An OCPI 2.1.1 tariff as 2.2.1 (owner `ZZ`/`ZZZ`, which pricing does not look at).

@@ -7,14 +7,19 @@
 //!   `ENERGY`, once for `TIME` and `PARKING_TIME` together, and (our reading, since the
 //!   specification prices reservations with `TIME` components of their own elements) once for
 //!   reservation time.
-//! - The step size is the one of the last priced line of the group (the "last relevant"
-//!   price component). For `TIME`/`PARKING_TIME` that last line also decides which of the two
-//!   is rounded: its dimension's total is rounded up, the other dimension is billed as
-//!   measured ("step_size is not taken into account when switching from charging to
-//!   parking"; when parking is free, the last priced time is charging time and that is
-//!   rounded).
-//! - The total is the volume of the priced lines of that dimension; what rounding adds is
-//!   billed on the last line, at its price.
+//! - Only lines that are paid for take part: a component with a price of zero is free of
+//!   charge, as if no component applied ("the last parking period that needs to be paid
+//!   [...] will be billed according to the `step_size` of the `PARKING_TIME` PriceComponent
+//!   before 20:00", the free-of-charge example of `mod_tariffs.asciidoc`).
+//! - The step size is the one of the last paid line of the group (the "last relevant" price
+//!   component). For `TIME`/`PARKING_TIME` that last line also decides which of the two is
+//!   rounded: its dimension's total is rounded up, the other dimension is billed as measured
+//!   ("step_size is not taken into account when switching from charging to parking"; when
+//!   parking is free, the last paid time is charging time and that is rounded).
+//! - The total is the volume of the paid lines of that dimension ("the total of billable
+//!   parking time"); what rounding adds is billed on the last paid line, at its price ("the
+//!   extra 7 minutes are then added to the last period with a Price Component with a
+//!   time-based dimension").
 //! - Energy steps are in Wh, time steps in seconds; with a step size of 1 energy is still
 //!   rounded up to a whole Wh and time to a whole second, as the specification's 115.2 Wh
 //!   example shows. A step size of 0 (or less) rounds nothing, with a warning.
@@ -37,7 +42,14 @@ pub(crate) fn apply(
     dims: &[Dimension],
     warnings: &mut Vec<Warning>,
 ) -> Result<(), TariffError> {
-    let Some(last) = lines.iter().rposition(|l| dims.contains(&l.dimension)) else {
+    // A free line (price zero) is no relevant price component: it neither takes the rounding
+    // nor counts in the total to round, or a longer session could move the rounding onto a
+    // free stretch and cost less.
+    let paid = |l: &Line| !l.price.is_zero();
+    let Some(last) = lines
+        .iter()
+        .rposition(|l| dims.contains(&l.dimension) && paid(l))
+    else {
         return Ok(());
     };
     let dim = lines[last].dimension;
@@ -58,7 +70,7 @@ pub(crate) fn apply(
         _ => Decimal::from(step),
     };
     let mut total = Decimal::ZERO;
-    for l in lines.iter().filter(|l| l.dimension == dim) {
+    for l in lines.iter().filter(|l| l.dimension == dim && paid(l)) {
         total = total
             .checked_add(l.volume)
             .ok_or(TariffError::Overflow("a step total"))?;

@@ -14,7 +14,8 @@ use crate::validate::{Validate, Validator};
 /// Reading accepts what `types.asciidoc` allows (`2015-06-29T20:39:09Z`,
 /// fractional seconds, and no designator at all, which means UTC) and also any
 /// other RFC 3339 timestamp (a `+01:00` offset, a lower-case `t`, ...), converted
-/// to UTC. Such a deviation from the OCPI form is remembered and reported by
+/// to UTC, and fields without their leading zero (`2025-8-14T10:37:48Z`), as some
+/// partners send them. Such a deviation from the OCPI form is remembered and reported by
 /// validation (an error in strict mode, a warning in lenient mode). Writing
 /// always uses the OCPI form with `Z`, with fractional seconds only when there
 /// are any.
@@ -46,6 +47,8 @@ enum Deviation {
     TooLong(usize),
     /// A separator other than `T` or a lower-case `z`.
     Notation,
+    /// A month, day, hour, minute or second of one digit (`2025-8-14T9:05:00Z`).
+    Unpadded,
 }
 
 impl DateTime {
@@ -83,9 +86,20 @@ impl DateTime {
                 deviation,
             });
         }
-        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        let naive = match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
             .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dt%H:%M:%S%.f"))
-            .map_err(|_| invalid())?;
+        {
+            Ok(naive) => naive,
+            Err(_) => {
+                // What partners send: fields without their leading zero.
+                let padded = zero_padded(text).ok_or_else(invalid)?;
+                let read = DateTime::parse(&padded).map_err(|_| invalid())?;
+                return Ok(DateTime {
+                    utc: read.utc,
+                    deviation: Some(Deviation::Unpadded),
+                });
+            }
+        };
         let deviation = if len > 25 {
             Some(Deviation::TooLong(len))
         } else if !notation_ok {
@@ -103,6 +117,59 @@ impl DateTime {
     pub fn to_ocpi_string(&self) -> String {
         self.utc.to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
+}
+
+/// `text` with one-digit months, days, hours, minutes and seconds given their leading zero
+/// (`2025-8-14T9:5:0Z` is `2025-08-14T09:05:00Z`); `None` when it is not a timestamp of that
+/// shape or nothing lacks a zero. The fraction and the designator or offset are kept.
+fn zero_padded(text: &str) -> Option<String> {
+    let sep = text.find(['T', 't'])?;
+    let (date, rest) = (&text[..sep], &text[sep + 1..]);
+    // The time runs up to the fraction, the designator or the offset.
+    let time_end = rest.find(['.', 'Z', 'z', '+', '-']).unwrap_or(rest.len());
+    let (time, tail) = (&rest[..time_end], &rest[time_end..]);
+    let mut date_parts = date.split('-');
+    let year = date_parts.next()?;
+    let digits = |s: &str, max: usize| {
+        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if year.len() != 4 || !digits(year, 4) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 6);
+    out.push_str(year);
+    let mut padded = false;
+    let mut push = |out: &mut String, part: &str| -> Option<()> {
+        if !digits(part, 2) {
+            return None;
+        }
+        if part.len() == 1 {
+            out.push('0');
+            padded = true;
+        }
+        out.push_str(part);
+        Some(())
+    };
+    for _ in 0..2 {
+        out.push('-');
+        push(&mut out, date_parts.next()?)?;
+    }
+    if date_parts.next().is_some() {
+        return None;
+    }
+    out.push_str(&text[sep..=sep]);
+    let mut time_parts = time.split(':');
+    for i in 0..3 {
+        if i > 0 {
+            out.push(':');
+        }
+        push(&mut out, time_parts.next()?)?;
+    }
+    if time_parts.next().is_some() || !padded {
+        return None;
+    }
+    out.push_str(tail);
+    Some(out)
 }
 
 impl From<chrono::DateTime<Utc>> for DateTime {
@@ -186,6 +253,9 @@ impl Validate for DateTime {
             Some(Deviation::Notation) => v.violation(
                 "timestamp must use an upper-case 'T' separator and 'Z' designator",
             ),
+            Some(Deviation::Unpadded) => v.violation(
+                "timestamp has a month, day, hour, minute or second without its leading zero",
+            ),
         }
     }
 }
@@ -206,5 +276,57 @@ impl schemars::JsonSchema for DateTime {
             "maxLength": 25,
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z?$"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Mode;
+
+    #[test]
+    fn fields_without_leading_zeros_are_read_and_reported() {
+        let t = DateTime::parse("2025-8-14T10:37:48Z").expect("reads");
+        assert_eq!(t.to_ocpi_string(), "2025-08-14T10:37:48Z");
+        let report = t.validate(Mode::Lenient);
+        assert!(report.is_ok());
+        assert_eq!(report.warnings.len(), 1, "{report:?}");
+        assert!(
+            t.validate(Mode::Strict).errors[0]
+                .message
+                .contains("leading zero")
+        );
+
+        for (text, expected) in [
+            ("2025-8-4T9:5:7Z", "2025-08-04T09:05:07Z"),
+            ("2025-12-4T10:37:48", "2025-12-04T10:37:48Z"),
+            ("2025-8-14T10:37:48.25Z", "2025-08-14T10:37:48.250Z"),
+            ("2025-8-14T12:37:48+02:00", "2025-08-14T10:37:48Z"),
+        ] {
+            let t = DateTime::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(t.to_ocpi_string(), expected, "{text}");
+        }
+        let json: DateTime = serde_json::from_str(r#""2025-8-14T10:37:48Z""#).expect("JSON");
+        assert_eq!(json, t_utc("2025-08-14T10:37:48Z"));
+    }
+
+    #[test]
+    fn what_is_no_timestamp_stays_an_error() {
+        for text in [
+            "2025-8-14",
+            "2025-8-14T10:37",
+            "25-8-14T10:37:48Z",
+            "2025-123-14T10:37:48Z",
+            "2025-8-14T10:37:48:00Z",
+            "2025-13-14T10:37:48Z",
+            "2025-8-14 10:37:48Z",
+            "",
+        ] {
+            assert!(DateTime::parse(text).is_err(), "{text}");
+        }
+    }
+
+    fn t_utc(text: &str) -> DateTime {
+        DateTime::parse(text).expect("timestamp")
     }
 }

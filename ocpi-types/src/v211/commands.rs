@@ -1,18 +1,15 @@
 //! Commands module of OCPI 2.1.1.
 
-use crate::common::enums::null_as_empty;
-use crate::common::{DateTime, DisplayText, OcpiString, Url};
+use crate::common::{DateTime, OcpiString, Url};
 use crate::v211::tokens::Token;
 
 ocpi_object! {
     /// The answer to a command, both the immediate one and the asynchronous
-    /// result POSTed to `response_url` (2.1.1).
+    /// result POSTed to `response_url` (2.1.1). It has only `result`: the
+    /// `timeout` and `message` fields came with 2.2.
     pub struct CommandResponse {
         /// The result.
         pub result: CommandResponseType,
-        /// Human-readable description.
-        #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
-        pub message: Vec<DisplayText>,
     }
 }
 

@@ -221,6 +221,42 @@ fn evse_down(e: &v221::Evse, path: &str) -> Result<v211::Evse, Error> {
     })
 }
 
+/// 2.1.1 EnergyMix to 2.2.1: an environmental impact's `source` becomes its `category`.
+pub fn energy_mix_up(m: &v211::EnergyMix) -> v221::EnergyMix {
+    v221::EnergyMix {
+        is_green_energy: m.is_green_energy,
+        energy_sources: m.energy_sources.clone(),
+        environ_impact: m
+            .environ_impact
+            .iter()
+            .map(|i| v221::EnvironmentalImpact {
+                category: i.source.clone(),
+                amount: i.amount,
+            })
+            .collect(),
+        supplier_name: m.supplier_name.clone(),
+        energy_product_name: m.energy_product_name.clone(),
+    }
+}
+
+/// 2.2.1 EnergyMix to 2.1.1: an environmental impact's `category` becomes its `source`.
+pub fn energy_mix_down(m: &v221::EnergyMix) -> v211::EnergyMix {
+    v211::EnergyMix {
+        is_green_energy: m.is_green_energy,
+        energy_sources: m.energy_sources.clone(),
+        environ_impact: m
+            .environ_impact
+            .iter()
+            .map(|i| v211::EnvironmentalImpact {
+                source: i.category.clone(),
+                amount: i.amount,
+            })
+            .collect(),
+        supplier_name: m.supplier_name.clone(),
+        energy_product_name: m.energy_product_name.clone(),
+    }
+}
+
 /// 2.1.1 Location to 2.2.1, owned by `owner`. `type` becomes `parking_type`
 /// (`UNKNOWN` becomes absent; `OTHER` has no counterpart and fails); a Location
 /// without `time_zone` fails, since 2.2.1 requires it.
@@ -275,7 +311,7 @@ pub fn location_to_v221(l: &v211::Location, owner: &Party) -> Result<v221::Locat
         opening_times: l.opening_times.clone(),
         charging_when_closed: l.charging_when_closed,
         images: l.images.clone(),
-        energy_mix: l.energy_mix.clone(),
+        energy_mix: l.energy_mix.as_ref().map(energy_mix_up),
         last_updated: l.last_updated,
     })
 }
@@ -336,7 +372,7 @@ pub fn location_to_v211(l: &v221::Location) -> Result<v211::Location, Error> {
         opening_times: l.opening_times.clone(),
         charging_when_closed: l.charging_when_closed,
         images: l.images.clone(),
-        energy_mix: l.energy_mix.clone(),
+        energy_mix: l.energy_mix.as_ref().map(energy_mix_down),
         last_updated: l.last_updated,
     })
 }
@@ -427,7 +463,7 @@ pub fn tariff_to_v221(t: &v211::Tariff, owner: &Party) -> Result<v221::Tariff, E
             .collect(),
         start_date_time: None,
         end_date_time: None,
-        energy_mix: t.energy_mix.clone(),
+        energy_mix: t.energy_mix.as_ref().map(energy_mix_up),
         last_updated: t.last_updated,
     })
 }
@@ -486,7 +522,7 @@ pub fn tariff_to_v211(t: &v221::Tariff) -> Result<v211::Tariff, Error> {
         tariff_alt_text: t.tariff_alt_text.clone(),
         tariff_alt_url: t.tariff_alt_url.clone(),
         elements,
-        energy_mix: t.energy_mix.clone(),
+        energy_mix: t.energy_mix.as_ref().map(energy_mix_down),
         last_updated: t.last_updated,
     })
 }

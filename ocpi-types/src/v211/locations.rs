@@ -1,12 +1,14 @@
 //! Locations module of OCPI 2.1.1.
 
+use rust_decimal::Decimal;
+
 use crate::common::enums::null_as_empty;
+use crate::common::number::{self, Number};
 use crate::common::{DateTime, DisplayText, OcpiString, Url};
 pub use crate::v221::locations::{
-    AdditionalGeoLocation, BusinessDetails, ConnectorFormat, EnergyMix, EnergySource,
-    EnergySourceCategory, EnvironmentalImpact, EnvironmentalImpactCategory, ExceptionalPeriod,
-    GeoLocation, Hours, Image, ImageCategory, ParkingRestriction, RegularHours, Status,
-    StatusSchedule,
+    AdditionalGeoLocation, BusinessDetails, ConnectorFormat, EnergySource, EnergySourceCategory,
+    EnvironmentalImpactCategory, ExceptionalPeriod, GeoLocation, Hours, Image, ImageCategory,
+    ParkingRestriction, RegularHours, Status, StatusSchedule,
 };
 use crate::validate::checks;
 
@@ -278,5 +280,40 @@ ocpi_enum! {
         Ac3Phase = "AC_3_PHASE",
         /// Direct current.
         Dc = "DC",
+    }
+}
+
+ocpi_object! {
+    /// The energy mix and environmental impact of the energy supplied at a location or with a
+    /// tariff (2.1.1). The same fields as in 2.2.1, but its
+    /// [`EnvironmentalImpact`] names the category `source`.
+    pub struct EnergyMix {
+        /// 100% from regenerative sources.
+        pub is_green_energy: bool,
+        /// Energy sources and their percentages.
+        #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+        pub energy_sources: Vec<EnergySource>,
+        /// Nuclear waste and CO2 per kWh.
+        #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+        pub environ_impact: Vec<EnvironmentalImpact>,
+        /// Name of the energy supplier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub supplier_name: Option<OcpiString<64>>,
+        /// Name of the supplier's product.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub energy_product_name: Option<OcpiString<64>>,
+    }
+}
+
+ocpi_object! {
+    /// An environmental impact in g/kWh (2.1.1): the category is `source`, where 2.2.1 has
+    /// `category`.
+    pub struct EnvironmentalImpact {
+        /// The kind of impact.
+        pub source: EnvironmentalImpactCategory,
+        /// Amount in g/kWh.
+        #[serde(serialize_with = "number::serialize", deserialize_with = "number::deserialize")]
+        #[schemars(with = "Number")]
+        pub amount: Decimal,
     }
 }

@@ -21,10 +21,13 @@
 //! - Credentials carry one `business_details`, `party_id` and `country_code`
 //!   instead of a list of roles; version details have no interface roles.
 //!
+//! - EnergyMix's EnvironmentalImpact names its category `source` (2.2.1:
+//!   `category`), so [`EnergyMix`] and [`EnvironmentalImpact`] are 2.1.1 types.
+//!
 //! Classes that are identical in both versions (GeoLocation, Hours, Image,
-//! BusinessDetails, EnergyMix, DisplayText, StatusSchedule, ...) are the 2.2.1
-//! types, re-exported here. The enums whose value sets differ have their own
-//! 2.1.1 definition.
+//! BusinessDetails, EnergySource, DisplayText, StatusSchedule, ...) are the
+//! 2.2.1 types, re-exported here. The enums whose value sets differ have their
+//! own 2.1.1 definition.
 //!
 //! [`convert`] converts between the versions where no information is lost and
 //! fails with [`Error::Conversion`](crate::Error::Conversion) where it would be.
