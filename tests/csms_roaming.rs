@@ -176,11 +176,18 @@ async fn the_csms_is_a_cpo_that_emsps_register_with_and_pull() {
     }))
     .unwrap();
     client
-        .put::<_, NoData>(&format!("{tokens_url}/NL/EMP/ROAM0001"), &registered.auth, &token)
+        .put::<_, NoData>(
+            &format!("{tokens_url}/NL/EMP/ROAM0001"),
+            &registered.auth,
+            &token,
+        )
         .await
         .expect("the token is pushed");
     let back: Token = client
-        .get(&format!("{tokens_url}/NL/EMP/ROAM0001?type=RFID"), &registered.auth)
+        .get(
+            &format!("{tokens_url}/NL/EMP/ROAM0001?type=RFID"),
+            &registered.auth,
+        )
         .await
         .expect("the token as stored");
     assert_eq!(back.contract_id.as_str(), "NL-EMP-C00000001-X");
@@ -217,7 +224,10 @@ async fn the_csms_is_a_cpo_that_emsps_register_with_and_pull() {
     let cdr = serde_json::to_value(&cdrs[0]).unwrap();
     assert_eq!(cdr["cdr_token"]["uid"], "ROAM0001");
     assert_eq!(cdr["session_id"], session["id"]);
-    assert!(cdr["total_cost"]["excl_vat"].as_f64().unwrap() > 0.0, "{cdr:#}");
+    assert!(
+        cdr["total_cost"]["excl_vat"].as_f64().unwrap() > 0.0,
+        "{cdr:#}"
+    );
 
     // A suspended partner is refused, and served again once resumed.
     api.post(&format!("/roaming-partners/{partner}/suspend"), &json!({}))

@@ -366,10 +366,6 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
 
 /// The same with eMSPs that speak OCPI 2.1.1 only.
 #[test]
-#[ignore = "the CPO sends the 2.1.1 version details a Base64 token (the encoding its versions \
-            probe found, as py_ocpi's versions endpoint accepts both), which py_ocpi checks \
-            as is in 2.1.1 (HTTP 401); and it leaves the demo location out of 2.1.1 lists \
-            (its connectors' max_electric_power has no 2.1.1 field)"]
 fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     let Some(python) = python() else { return };
     let dir = TempDir::new("ocpi-interop-211");

@@ -6,14 +6,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use csms_core::api::axum;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use chrono::Utc;
+use csms_core::api::axum;
 use csms_core::model::{
-    NewRoamingPartner, NewStation, NewTenant, PartnerEndpoint, PartnerStatus, Station,
-    TenantRole, TenantSettings, TokenHash,
+    NewRoamingPartner, NewStation, NewTenant, PartnerEndpoint, PartnerStatus, Station, TenantRole,
+    TenantSettings, TokenHash,
 };
 use csms_core::ocpp::authorize::AuthStatus;
 use csms_core::roaming::authorize::RoamingAuthorizer;
@@ -136,7 +136,12 @@ async fn setup(reachable: bool) -> Setup {
         ("NOCREDIT-1", true, "ALLOWED_OFFLINE"),
     ] {
         let token = serde_json::from_value(token(uid, valid, rule)).unwrap();
-        assert!(store.put_roaming_token(tenant, stored.id, &token).await.unwrap());
+        assert!(
+            store
+                .put_roaming_token(tenant, stored.id, &token)
+                .await
+                .unwrap()
+        );
     }
     Setup {
         store,
@@ -158,13 +163,26 @@ async fn status(setup: &Setup, uid: &str) -> Option<AuthStatus> {
 async fn each_whitelist_rule_with_the_partner_reachable() {
     let setup = setup(true).await;
     assert_eq!(status(&setup, "ALWAYS-1").await, Some(AuthStatus::Accepted));
-    assert_eq!(status(&setup, "ALLOWED-1").await, Some(AuthStatus::Accepted));
-    assert_eq!(setup.partner.asked.load(Ordering::SeqCst), 0, "whitelisted: nobody asked");
+    assert_eq!(
+        status(&setup, "ALLOWED-1").await,
+        Some(AuthStatus::Accepted)
+    );
+    assert_eq!(
+        setup.partner.asked.load(Ordering::SeqCst),
+        0,
+        "whitelisted: nobody asked"
+    );
     assert_eq!(status(&setup, "INVALID-1").await, Some(AuthStatus::Invalid));
-    assert_eq!(status(&setup, "OFFLINE-1").await, Some(AuthStatus::Accepted));
+    assert_eq!(
+        status(&setup, "OFFLINE-1").await,
+        Some(AuthStatus::Accepted)
+    );
     assert_eq!(status(&setup, "NEVER-1").await, Some(AuthStatus::Accepted));
     assert_eq!(status(&setup, "BLOCKED-1").await, Some(AuthStatus::Blocked));
-    assert_eq!(status(&setup, "NOCREDIT-1").await, Some(AuthStatus::NoCredit));
+    assert_eq!(
+        status(&setup, "NOCREDIT-1").await,
+        Some(AuthStatus::NoCredit)
+    );
     assert_eq!(setup.partner.asked.load(Ordering::SeqCst), 4);
     // Case does not tell uids apart; a uid nobody pushed is not the partners' matter.
     assert_eq!(status(&setup, "always-1").await, Some(AuthStatus::Accepted));
@@ -175,8 +193,14 @@ async fn each_whitelist_rule_with_the_partner_reachable() {
 async fn with_the_partner_unreachable_only_offline_whitelisting_accepts() {
     let setup = setup(false).await;
     assert_eq!(status(&setup, "ALWAYS-1").await, Some(AuthStatus::Accepted));
-    assert_eq!(status(&setup, "OFFLINE-1").await, Some(AuthStatus::Accepted));
-    assert_eq!(status(&setup, "NOCREDIT-1").await, Some(AuthStatus::Accepted));
+    assert_eq!(
+        status(&setup, "OFFLINE-1").await,
+        Some(AuthStatus::Accepted)
+    );
+    assert_eq!(
+        status(&setup, "NOCREDIT-1").await,
+        Some(AuthStatus::Accepted)
+    );
     assert_eq!(status(&setup, "NEVER-1").await, Some(AuthStatus::Invalid));
     assert_eq!(status(&setup, "BLOCKED-1").await, Some(AuthStatus::Invalid));
 }

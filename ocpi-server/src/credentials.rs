@@ -136,6 +136,16 @@ async fn fetch_versions(
     }
 }
 
+/// How the token is written once `version` is agreed: as that version says for 2.1.1 and
+/// older (the token as is, which their partners compare as is, though their versions
+/// endpoint may take both); from 2.2 on, the form the partner's versions endpoint took.
+fn agreed_encoding(version: &VersionNumber, versions_took: TokenEncoding) -> TokenEncoding {
+    match encoding_for(version) {
+        TokenEncoding::Plain => TokenEncoding::Plain,
+        _ => versions_took,
+    }
+}
+
 /// GETs the endpoints of one version.
 async fn fetch_endpoints(
     client: &OcpiClient,
@@ -261,7 +271,7 @@ impl Shared {
         let (versions, encoding) = fetch_versions(&self.client, &theirs.url, &theirs.token)
             .await
             .map_err(|e| OcpiError::ClientApi(format!("GET versions: {e}")))?;
-        let auth = Auth::new(theirs.token.as_str(), encoding);
+        let auth = Auth::new(theirs.token.as_str(), agreed_encoding(version, encoding));
         let entry = versions
             .iter()
             .find(|v| v.version == *version)
@@ -308,6 +318,7 @@ impl Shared {
             }
         })?;
         let version = chosen.version.clone();
+        let encoding = agreed_encoding(&version, encoding);
         let auth_a = Auth::new(token_a, encoding);
         let endpoints = fetch_endpoints(&self.client, &chosen.url, &auth_a, &version)
             .await

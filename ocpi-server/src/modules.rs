@@ -191,7 +191,7 @@ pub trait CommandsReceiver: Send + Sync {
 /// POSTs a `CommandResponse` to the `response_url`: `ACCEPTED` (and
 /// `CANCELED_RESERVATION`, the success of a cancellation) stay accepted, `NOT_SUPPORTED`
 /// and `TIMEOUT` keep their names, every failure (`REJECTED`, `EVSE_OCCUPIED`,
-/// `EVSE_INOPERATIVE`, `FAILED`, `UNKNOWN_RESERVATION`) is `REJECTED`; the message stays.
+/// `EVSE_INOPERATIVE`, `FAILED`, `UNKNOWN_RESERVATION`) is `REJECTED`; 2.1.1 has no message.
 ///
 /// ```
 /// use ocpi_server::modules::command_result_v211;
@@ -213,8 +213,6 @@ pub fn command_result_v211(result: &CommandResult) -> v211::CommandResponse {
         }
         R::NonStandard(other) => V::NonStandard(other.clone()),
     };
-    v211::CommandResponse {
-        result: mapped,
-        message: result.message.clone(),
-    }
+    // 2.1.1 results have only the result (no message).
+    v211::CommandResponse { result: mapped }
 }

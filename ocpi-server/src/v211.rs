@@ -560,8 +560,8 @@ async fn command_post(
     let response = module(&state.modules.commands)?
         .command(&ctx, command)
         .await?;
+    // 2.1.1 answers have only the result (no message, no timeout).
     Ok(Reply::ok(v211::CommandResponse {
         result: v211::CommandResponseType::from_wire(response.result.as_wire()),
-        message: response.message,
     }))
 }

@@ -108,13 +108,17 @@ fn cdrs() -> Vec<Cdr> {
     vec![plain, full]
 }
 
-/// A tariff with VAT (does not convert) and the same without.
+/// A tariff with a maximum price (2.1.1 has none: does not convert) and the same without
+/// (converts, its VAT left out: 2.1.1 prices are without VAT).
 fn tariffs() -> Vec<Tariff> {
-    let with_vat: Tariff = example("tariff_1_simple_2hour.json");
-    let mut plain = with_vat.clone();
+    let mut capped: Tariff = example("tariff_1_simple_2hour.json");
+    capped.max_price = Some(ocpi_types::common::Price {
+        excl_vat: 10.into(),
+        incl_vat: None,
+    });
+    let mut plain: Tariff = example("tariff_1_simple_2hour.json");
     plain.id = "13".into();
-    plain.elements[0].price_components[0].vat = None;
-    vec![with_vat, plain]
+    vec![capped, plain]
 }
 
 struct App {

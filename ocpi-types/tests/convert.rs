@@ -306,8 +306,13 @@ fn cdrs_that_cannot_be_converted() {
             Box::new(|c| c.cdr_location.connector_power_type = v221::PowerType::Ac2Phase),
         ),
         (
-            "$.tariffs[0].elements[0].price_components[0].vat",
-            Box::new(|c| c.tariffs[0].elements[0].price_components[0].vat = Some(10.into())),
+            "$.tariffs[0].max_price",
+            Box::new(|c| {
+                c.tariffs[0].max_price = Some(Price {
+                    excl_vat: 10.into(),
+                    incl_vat: None,
+                })
+            }),
         ),
         (
             "$.charging_periods[0].tariff_id",
@@ -361,4 +366,18 @@ fn cross_field_rules_apply_to_2_1_1_sessions_and_cdrs() {
     let report = session.validate(Mode::Strict);
     assert_eq!(report.errors.len(), 1);
     assert_eq!(report.errors[0].path, "$.end_datetime");
+}
+
+#[test]
+fn a_connector_with_its_power_goes_to_2_1_1_without_it() {
+    let connector: v221::Connector = serde_json::from_value(serde_json::json!({
+        "id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
+        "max_voltage": 400, "max_amperage": 32, "max_electric_power": 22000,
+        "last_updated": "2026-03-01T10:00:00Z"
+    }))
+    .unwrap();
+    let down = ocpi_types::v211::convert::connector_to_v211(&connector).unwrap();
+    assert_eq!((down.voltage, down.amperage), (400, 32));
+    let back = ocpi_types::v211::convert::connector_to_v221(&down).unwrap();
+    assert_eq!(back.max_electric_power, None);
 }

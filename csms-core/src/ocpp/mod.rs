@@ -135,9 +135,9 @@ use crate::model::{
     Actor, Cdr, ChargingSession, NewAuditEntry, RegistrationStatus, SessionFilter, SessionId,
     Station, Tenant, Token,
 };
+use crate::roaming::authorize::RoamingAuthorizer;
 use crate::store::{Page, Store};
 use authorize::{AuthContext, Authorization};
-use crate::roaming::authorize::RoamingAuthorizer;
 use boot::BootIntervals;
 use transaction::ThisSession;
 

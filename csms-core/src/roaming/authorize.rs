@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ocpi_server::{Auth, ClientConfig, OcpiClient, encoding_for};
-use ocpi_types::v221::tokens::{AllowedType, AuthorizationInfo, Token, WhitelistType};
 use ocpi_types::v221::VersionNumber;
+use ocpi_types::v221::tokens::{AllowedType, AuthorizationInfo, Token, WhitelistType};
 use serde_json::json;
 
 use crate::model::{RoamingToken, Station};
@@ -44,7 +44,10 @@ fn with_status(status: AuthStatus, token: &Token) -> Authorization {
         status,
         failed: None,
         expires_at: None,
-        group: token.group_id.as_ref().map(|group| group.as_str().to_owned()),
+        group: token
+            .group_id
+            .as_ref()
+            .map(|group| group.as_str().to_owned()),
     }
 }
 
@@ -126,12 +129,10 @@ impl RoamingAuthorizer {
         let _ = now;
         Ok(Some(match plan(&roaming.token) {
             Plan::Decided(decision) => decision,
-            Plan::AskPartner { unreachable } => {
-                match self.ask(store, station, &roaming).await? {
-                    Some(info) => from_partner(&info, &roaming.token),
-                    None => unreachable,
-                }
-            }
+            Plan::AskPartner { unreachable } => match self.ask(store, station, &roaming).await? {
+                Some(info) => from_partner(&info, &roaming.token),
+                None => unreachable,
+            },
         }))
     }
 
@@ -174,7 +175,11 @@ impl RoamingAuthorizer {
             .map(|location| json!({ "location_id": location.to_string(), "evse_uids": [] }));
         let answer = match &body {
             Some(body) => client.post::<_, AuthorizationInfo>(&url, &auth, body).await,
-            None => client.post::<_, AuthorizationInfo>(&url, &auth, &json!(null)).await,
+            None => {
+                client
+                    .post::<_, AuthorizationInfo>(&url, &auth, &json!(null))
+                    .await
+            }
         };
         match answer {
             Ok(info) => Ok(info),
@@ -207,17 +212,30 @@ mod tests {
             assert_eq!(plan(&t), Plan::Decided(accepted(&t)), "{rule}");
         }
         let t = token(true, "ALLOWED_OFFLINE");
-        assert_eq!(plan(&t), Plan::AskPartner { unreachable: accepted(&t) });
+        assert_eq!(
+            plan(&t),
+            Plan::AskPartner {
+                unreachable: accepted(&t)
+            }
+        );
         let t = token(true, "NEVER");
         assert_eq!(
             plan(&t),
-            Plan::AskPartner { unreachable: with_status(AuthStatus::Invalid, &t) }
+            Plan::AskPartner {
+                unreachable: with_status(AuthStatus::Invalid, &t)
+            }
         );
         for rule in ["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"] {
             let t = token(false, rule);
-            assert_eq!(plan(&t), Plan::Decided(with_status(AuthStatus::Invalid, &t)));
+            assert_eq!(
+                plan(&t),
+                Plan::Decided(with_status(AuthStatus::Invalid, &t))
+            );
         }
-        assert_eq!(accepted(&token(true, "ALWAYS")).group.as_deref(), Some("G-1"));
+        assert_eq!(
+            accepted(&token(true, "ALWAYS")).group.as_deref(),
+            Some("G-1")
+        );
     }
 
     #[test]

@@ -16,12 +16,12 @@ use ocpi_server::{
     CdrsSender, LocationsSender, OcpiError, Page, PageQuery, RequestContext, SessionsSender,
     TariffsSender,
 };
-use ocpi_types::v221::cdrs::Cdr as OcpiCdr;
-use ocpi_types::v221::sessions::Session as OcpiSession;
 use ocpi_types::common::DateTime as OcpiDateTime;
+use ocpi_types::v221::cdrs::Cdr as OcpiCdr;
 use ocpi_types::v221::locations::{
     Connector as OcpiConnector, Evse as OcpiEvse, Location as OcpiLocation,
 };
+use ocpi_types::v221::sessions::Session as OcpiSession;
 use ocpi_types::v221::tariffs::Tariff;
 
 use super::partners::{partner_of, tenant_of};
@@ -247,7 +247,12 @@ impl<S: Store + ?Sized> CpoModules<S> {
         if let Some((_, place)) = seen.iter().find(|(id, _)| *id == station) {
             return Ok(place.clone());
         }
-        let found = match self.store.station_by_id(tenant, station).await.map_err(failed)? {
+        let found = match self
+            .store
+            .station_by_id(tenant, station)
+            .await
+            .map_err(failed)?
+        {
             Some(station) => match station.location_id {
                 Some(location) => self
                     .store
@@ -286,7 +291,8 @@ impl<S: Store + ?Sized> SessionsSender for CpoModules<S> {
         let mut seen = Vec::new();
         let mut items = Vec::with_capacity(sessions.items.len());
         for session in &sessions.items {
-            let Some((station, location)) = self.place(tenant.id, session.station_id, &mut seen).await?
+            let Some((station, location)) =
+                self.place(tenant.id, session.station_id, &mut seen).await?
             else {
                 continue;
             };
@@ -300,7 +306,11 @@ impl<S: Store + ?Sized> SessionsSender for CpoModules<S> {
                     .next(),
                 None => None,
             };
-            let evses = self.store.evses(tenant.id, station.id).await.map_err(failed)?;
+            let evses = self
+                .store
+                .evses(tenant.id, station.id)
+                .await
+                .map_err(failed)?;
             let evse = evses.iter().find(|e| Some(e.evse_id) == session.evse_id);
             match publish::session(
                 &tenant,
@@ -326,7 +336,11 @@ impl<S: Store + ?Sized> SessionsSender for CpoModules<S> {
 
 #[async_trait::async_trait]
 impl<S: Store + ?Sized> CdrsSender for CpoModules<S> {
-    async fn list(&self, ctx: &RequestContext, page: &PageQuery) -> Result<Page<OcpiCdr>, OcpiError> {
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        page: &PageQuery,
+    ) -> Result<Page<OcpiCdr>, OcpiError> {
         let tenant = self.tenant(ctx).await?;
         let filter = CdrFilter {
             roaming_partner: Some(partner(ctx)?),

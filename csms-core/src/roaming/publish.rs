@@ -457,9 +457,16 @@ mod tests {
             last_seq_no: None,
             updated_at: at(4),
         };
-        let published =
-            super::session(&tenant(), &session, None, None, &station(), &place(true), None)
-                .unwrap();
+        let published = super::session(
+            &tenant(),
+            &session,
+            None,
+            None,
+            &station(),
+            &place(true),
+            None,
+        )
+        .unwrap();
         assert_eq!(published.id.as_str(), "42");
         assert_eq!(published.kwh, "12.345".parse::<Decimal>().unwrap());
         assert_eq!(published.evse_uid.as_str(), "CP-1*1");

@@ -83,8 +83,11 @@ pub trait RoamingStore: Send + Sync {
 
     /// The tokens of any partner with this uid (what a station presents), the most recently
     /// updated first.
-    async fn roaming_tokens_by_uid(&self, tenant: TenantId, uid: &str)
-    -> StoreResult<Vec<RoamingToken>>;
+    async fn roaming_tokens_by_uid(
+        &self,
+        tenant: TenantId,
+        uid: &str,
+    ) -> StoreResult<Vec<RoamingToken>>;
 }
 
 /// Webhook subscriptions and their delivery log.

@@ -138,14 +138,15 @@ fn connector_up(c: &v211::Connector, path: &str) -> Result<v221::Connector, Erro
     })
 }
 
-/// 2.2.1 Connector to 2.1.1 (fails with more than one tariff, with
-/// `max_electric_power`, or with a standard or power type 2.1.1 lacks).
+/// 2.2.1 Connector to 2.1.1 (fails with more than one tariff, or with a standard or power
+/// type 2.1.1 lacks). `max_electric_power`, which 2.1.1 does not have, is left out: it is a
+/// refinement of the voltage and amperage 2.1.1 partners go by, and a connector that has it
+/// is no less a connector they can use.
 pub fn connector_to_v211(c: &v221::Connector) -> Result<v211::Connector, Error> {
     connector_down(c, "$")
 }
 
 fn connector_down(c: &v221::Connector, path: &str) -> Result<v211::Connector, Error> {
-    absent(&c.max_electric_power, &format!("{path}.max_electric_power"))?;
     if c.tariff_ids.len() > 1 {
         return Err(lost(
             &format!("{path}.tariff_ids"),
@@ -468,11 +469,15 @@ pub fn tariff_to_v221(t: &v211::Tariff, owner: &Party) -> Result<v221::Tariff, E
     })
 }
 
-/// 2.2.1 Tariff to 2.1.1. Fails with `type`, `min_price`, `max_price`,
-/// `start_date_time`, `end_date_time`, any `vat`, and the restrictions
-/// `min_current`, `max_current` and `reservation`.
+/// 2.2.1 Tariff to 2.1.1. Fails with `min_price`, `max_price`, `start_date_time`,
+/// `end_date_time`, and the restrictions `min_current`, `max_current` and `reservation`;
+/// leaves out `type` and each component's `vat`, which 2.1.1 does not have (its prices are
+/// without VAT).
 pub fn tariff_to_v211(t: &v221::Tariff) -> Result<v211::Tariff, Error> {
-    absent(&t.r#type, "$.type")?;
+    // What 2.1.1 cannot say but a 2.1.1 reader does not need to price correctly is left
+    // out: its prices are without VAT (so each component's `vat` goes), and it has no
+    // tariff types (`type`). What would change a price (`min_price`, `max_price`, the
+    // validity period, current and reservation restrictions) fails the conversion.
     absent(&t.min_price, "$.min_price")?;
     absent(&t.max_price, "$.max_price")?;
     absent(&t.start_date_time, "$.start_date_time")?;
@@ -482,7 +487,6 @@ pub fn tariff_to_v211(t: &v221::Tariff) -> Result<v211::Tariff, Error> {
         let path = format!("$.elements[{i}]");
         let mut price_components = Vec::with_capacity(e.price_components.len());
         for (j, p) in e.price_components.iter().enumerate() {
-            absent(&p.vat, &format!("{path}.price_components[{j}].vat"))?;
             price_components.push(v211::PriceComponent {
                 r#type: p.r#type.clone(),
                 price: p.price,

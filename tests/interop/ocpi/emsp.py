@@ -110,6 +110,16 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
     from py_ocpi.modules.versions.enums import VersionNumber
     from py_ocpi.modules.versions.schemas import Version
 
+    # py_ocpi's 2.1.1 Connector makes `tariff_id` required, where OCPI 2.1.1 (mod_locations,
+    # Connector object) gives it cardinality `?`: a connector without a tariff of its own is
+    # valid. The field is made optional again before any Location is parsed (pydantic 1).
+    from py_ocpi.modules.locations.v_2_1_1 import schemas as locations_211
+
+    tariff_id = locations_211.Connector.__fields__["tariff_id"]
+    tariff_id.required = False
+    tariff_id.default = None
+    tariff_id.allow_none = True
+
     # py_ocpi logs every request at INFO on standard error; its warnings are enough here.
     logging.getLogger("OCPI-Logger").setLevel(logging.WARNING)
 
