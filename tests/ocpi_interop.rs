@@ -288,6 +288,73 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
     assert_eq!(objects[0]["currency"], "EUR");
     assert_eq!(tariffs["pages"][0]["x_total_count"], "1");
 
+    // A driver of the eMSP: its token pushed to the CPO (validated by py_ocpi's schema), it
+    // charges at DEMO-1; the CPO pushes the session as it starts and ends, and its CDR, to
+    // py_ocpi's receivers, and serves them on pull.
+    let pushed = emsp.call(json!({"cmd": "push_token", "token": {
+        "country_code": "NL", "party_id": "EMP", "uid": "ROAMPY01", "type": "RFID",
+        "contract_id": "NL-EMP-C00000001-X", "issuer": "py_ocpi eMSP", "valid": true,
+        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"}}));
+    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMPY01", &[]);
+    assert!(
+        output.status.success(),
+        "the eMSP's driver charges: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let state = loop {
+        let state = emsp.call(json!({"cmd": "state"}));
+        let completed = state["objects"]["sessions"]
+            .as_object()
+            .is_some_and(|sessions| sessions.values().any(|s| s["status"] == "COMPLETED"));
+        let cdr = state["objects"]["cdrs"]
+            .as_object()
+            .is_some_and(|cdrs| !cdrs.is_empty());
+        if completed && cdr {
+            break state;
+        }
+        if std::time::Instant::now() >= deadline {
+            let log = api.get(&format!("/roaming-partners/{partner}/pushes?limit=100"));
+            panic!(
+                "no completed session and CDR pushed in 30 s: {:#}\nreceived: {state:#}",
+                log.body
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let sessions = state["objects"]["sessions"].as_object().unwrap();
+    assert_eq!(sessions.len(), 1, "{state:#}");
+    let session = sessions.values().next().unwrap();
+    assert_eq!(session["cdr_token"]["uid"].as_str().map(str::to_uppercase).as_deref(), Some("ROAMPY01"));
+    assert_eq!(session["location_id"], demo_id);
+    let cdr = state["objects"]["cdrs"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(cdr["session_id"], session["id"], "{cdr:#}");
+    assert_eq!(cdr["currency"], "EUR");
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "sessions"}));
+    assert_eq!(pulled["objects"].as_array().unwrap().len(), 1, "{pulled:#}");
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "cdrs"}));
+    assert_eq!(pulled["objects"].as_array().unwrap().len(), 1, "{pulled:#}");
+    let log = api
+        .get(&format!("/roaming-partners/{partner}/pushes?limit=100"))
+        .expect(200);
+    let delivered: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|push| push["status"] == "delivered")
+        .map(|push| push["event"].as_str().unwrap())
+        .collect();
+    for event in [
+        "session.started",
+        "session.ended",
+        "cdr.issued",
+        "location.changed",
+        "evse.status_changed",
+    ] {
+        assert!(delivered.contains(&event), "{event} not delivered: {log:#}");
+    }
+
     // Direction B: a second eMSP party (its own py_ocpi platform) issues a token A; the
     // operator registers the CPO with it.
     let mut emsp = Emsp::start(&python, "EM2", &[]);

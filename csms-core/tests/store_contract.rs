@@ -49,7 +49,7 @@ use operations::{
 };
 use outbox::{
     concurrent_leases_are_disjoint, deliveries_leased_in_order_per_object,
-    events_are_written_with_their_changes,
+    events_are_written_with_their_changes, pushes_go_to_the_partners_they_concern,
 };
 use tariffs::tariffs_assigned_and_resolved;
 use usage::{a_session_is_counted_once, token_usage_counts_atomically};
@@ -1374,6 +1374,7 @@ contract!(
     events_are_written_with_their_changes,
     deliveries_leased_in_order_per_object,
     concurrent_leases_are_disjoint,
+    pushes_go_to_the_partners_they_concern,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

@@ -148,6 +148,46 @@ pub struct RoamingToken {
     pub token: ocpi_types::v221::tokens::Token,
 }
 
+id_type!(
+    /// The identifier of a push to a roaming partner.
+    PartnerDeliveryId
+);
+
+/// An event pushed to a roaming partner (a session to its Sessions receiver, a CDR, a
+/// location, an EVSE's status, a tariff), with its attempts so far: the log of what was
+/// pushed to the partner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerDelivery {
+    /// Its identifier.
+    pub id: PartnerDeliveryId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// The partner.
+    pub partner_id: RoamingPartnerId,
+    /// The event.
+    pub event_id: super::EventId,
+    /// What the event reports.
+    pub kind: super::EventKind,
+    /// The object it is about (`session:42`); pushes about one object go in order.
+    pub subject: String,
+    /// The event's data: the object after the change.
+    pub payload: serde_json::Value,
+    /// Where it stands.
+    pub status: super::DeliveryStatus,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// When the last attempt was made.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When to try next (pending deliveries).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The HTTP status of the last answer.
+    pub response_status: Option<i32>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+}
+
 /// What it takes to register (or replace) a [`RoamingPartner`].
 ///
 /// [`Debug`](fmt::Debug) leaves out `their_token`.

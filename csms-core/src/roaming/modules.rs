@@ -58,6 +58,48 @@ macro_rules! every_page {
     }};
 }
 
+/// The published form of a location with the stations at it, or why it cannot be
+/// published.
+pub(crate) async fn published_location<S: Store + ?Sized>(
+    store: &S,
+    tenant: &Tenant,
+    location: &crate::model::Location,
+) -> store::StoreResult<Result<OcpiLocation, String>> {
+    let filter = StationFilter {
+        location: Some(location.id),
+        ..StationFilter::default()
+    };
+    let mut parts = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store::Page {
+            offset,
+            limit: store::Page::MAX_LIMIT,
+        };
+        let stations = store.list_stations(tenant.id, &filter, page).await?;
+        let count = stations.items.len() as u64;
+        for details in stations.items {
+            let station = details.station;
+            let evses = store.evses(tenant.id, station.id).await?;
+            let connectors = store.connectors(tenant.id, station.id).await?;
+            parts.push((station, evses, connectors));
+        }
+        offset += count;
+        if count == 0 || offset >= stations.total {
+            break;
+        }
+    }
+    let stations: Vec<PublishedStation<'_>> = parts
+        .iter()
+        .map(|(station, evses, connectors)| PublishedStation {
+            station,
+            evses,
+            connectors,
+        })
+        .collect();
+    Ok(publish::location(tenant, location, &stations, Utc::now()))
+}
+
 /// A tenant's locations and tariffs, as its roaming partners see them.
 #[derive(Debug)]
 pub struct CpoModules<S: ?Sized> {
@@ -86,31 +128,10 @@ impl<S: Store + ?Sized> CpoModules<S> {
         tenant: &Tenant,
         location: &crate::model::Location,
     ) -> Result<Option<OcpiLocation>, OcpiError> {
-        let filter = StationFilter {
-            location: Some(location.id),
-            ..StationFilter::default()
-        };
-        let store = &self.store;
-        let stations = every_page!(|page| store.list_stations(tenant.id, &filter, page));
-        let mut parts = Vec::with_capacity(stations.len());
-        for details in &stations {
-            let station = &details.station;
-            let evses = store.evses(tenant.id, station.id).await.map_err(failed)?;
-            let connectors = store
-                .connectors(tenant.id, station.id)
-                .await
-                .map_err(failed)?;
-            parts.push((station, evses, connectors));
-        }
-        let stations: Vec<PublishedStation<'_>> = parts
-            .iter()
-            .map(|(station, evses, connectors)| PublishedStation {
-                station,
-                evses,
-                connectors,
-            })
-            .collect();
-        match publish::location(tenant, location, &stations, Utc::now()) {
+        match published_location(self.store.as_ref(), tenant, location)
+            .await
+            .map_err(failed)?
+        {
             Ok(published) => Ok(Some(published)),
             Err(reason) => {
                 tracing::debug!(location = location.id.0, %reason, "location not published");

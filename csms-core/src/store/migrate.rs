@@ -79,7 +79,7 @@ pub(crate) const SQLITE: &[Step] = &[
     ),
     (
         14,
-        "tokens roaming partners push",
+        "tokens roaming partners push, and what is pushed to them",
         include_str!("../../migrations/sqlite/0014_roaming_tokens.sql"),
     ),
 ];
@@ -153,7 +153,7 @@ pub(crate) const POSTGRES: &[Step] = &[
     ),
     (
         14,
-        "tokens roaming partners push",
+        "tokens roaming partners push, and what is pushed to them",
         include_str!("../../migrations/postgres/0014_roaming_tokens.sql"),
     ),
 ];

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     AttemptOutcome, DeliveryId, EventId, NewDelivery, NewRoamingPartner, NewWebhook, OutboxEvent,
+    PartnerDelivery, PartnerDeliveryId,
     PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken, TenantId, Webhook,
     WebhookDelivery, WebhookId,
 };
@@ -154,7 +155,9 @@ pub trait WebhookStore: Send + Sync {
 /// those changes, in the same transaction), and their way out.
 ///
 /// Events become deliveries when they are *dispatched*: one delivery per active webhook of
-/// the event's tenant that wants the event's kind. A delivery worker then *leases* due
+/// the event's tenant that wants the event's kind, and one push per connected roaming
+/// partner that takes it (a session or CDR: the partner whose token it was charged with; an
+/// EVSE status, location or tariff: every partner with a receiver of that module). A delivery worker then *leases* due
 /// deliveries, attempts them, and records each attempt
 /// ([`WebhookStore::record_attempt`], which ends the lease). Several processes may share
 /// one database: one dispatches at a time, and a leased delivery is attempted by the one
@@ -184,4 +187,31 @@ pub trait OutboxStore: Send + Sync {
         lease: std::time::Duration,
         limit: u32,
     ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// [`lease_deliveries`](OutboxStore::lease_deliveries) for the pushes to roaming
+    /// partners.
+    async fn lease_partner_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<PartnerDelivery>>;
+
+    /// Records an attempt on a pending push to a partner, and ends its lease; the push as
+    /// it now is, `None` if `tenant` has no such push.
+    async fn record_partner_attempt(
+        &self,
+        tenant: TenantId,
+        id: PartnerDeliveryId,
+        at: DateTime<Utc>,
+        outcome: &AttemptOutcome,
+    ) -> StoreResult<Option<PartnerDelivery>>;
+
+    /// A page of what was pushed to a partner, newest first.
+    async fn partner_deliveries(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        page: Page,
+    ) -> StoreResult<Paged<PartnerDelivery>>;
 }

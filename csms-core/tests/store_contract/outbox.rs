@@ -416,3 +416,123 @@ pub(crate) async fn concurrent_leases_are_disjoint<S: Store + Clone + 'static>(s
     assert_eq!(ids.len(), count, "a delivery was leased twice");
     assert_eq!(count, 40);
 }
+
+async fn partner(
+    store: &impl Store,
+    t: TenantId,
+    party: &str,
+    status: csms_core::model::PartnerStatus,
+    receivers: &[&str],
+) -> csms_core::model::RoamingPartnerId {
+    store
+        .create_partner(
+            t,
+            &csms_core::model::NewRoamingPartner {
+                name: party.to_owned(),
+                country_code: "NL".to_owned(),
+                party_id: party.to_owned(),
+                role: csms_core::model::TenantRole::Emsp,
+                versions_url: format!("http://127.0.0.1:9/{party}/versions"),
+                version: Some("2.2.1".to_owned()),
+                our_token_hash: None,
+                their_token: Some(format!("token-at-{party}")),
+                endpoints: receivers
+                    .iter()
+                    .map(|module| csms_core::model::PartnerEndpoint {
+                        module: (*module).to_owned(),
+                        role: "RECEIVER".to_owned(),
+                        url: format!("http://127.0.0.1:9/{party}/{module}"),
+                    })
+                    .collect(),
+                status,
+            },
+        )
+        .await
+        .expect("partner")
+        .id
+}
+
+/// A session and its CDR are pushed to the partner whose token charged it, locations to
+/// every connected partner with a Locations receiver, nothing to a partner not connected;
+/// one object's pushes go in order, and each partner's log lists them.
+pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
+    use csms_core::model::PartnerStatus::{Connected, Pending};
+    let a = tenant(store, "A").await;
+    let owner = partner(store, a, "EMP", Connected, &["sessions", "cdrs", "locations"]).await;
+    let other = partner(store, a, "EM2", Connected, &["locations"]).await;
+    let pending = partner(store, a, "EM3", Pending, &["sessions", "locations"]).await;
+    let token: ocpi_types::v221::tokens::Token = serde_json::from_value(serde_json::json!({
+        "country_code": "NL", "party_id": "EMP", "uid": "ROAM-1", "type": "RFID",
+        "contract_id": "NL-EMP-C00000001-X", "issuer": "EMP", "valid": true,
+        "whitelist": "ALWAYS", "last_updated": "2026-03-01T10:00:00Z"
+    }))
+    .unwrap();
+    assert!(store.put_roaming_token(a, owner, &token).await.expect("token"));
+    let station = store
+        .create_station(a, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let mut start = start_201(station.id, "tx-1", time(10, 0, 0));
+    // A station may present the uid in another case.
+    start.token_uid = Some("roam-1".to_owned());
+    let (session, _) = store.start_session(a, &start).await.expect("session");
+    store
+        .stop_session(a, session.id, &stop(time(11, 0, 0), "5000"))
+        .await
+        .expect("stop");
+    let location = store.create_location(a, &garage()).await.expect("location");
+    while store.dispatch_events(100).await.expect("dispatch") > 0 {}
+
+    let now = chrono::Utc::now();
+    let lease = Duration::from_secs(60);
+    let first = store
+        .lease_partner_deliveries(now, lease, 100)
+        .await
+        .expect("lease");
+    let mut got: Vec<_> = first
+        .iter()
+        .map(|p| (p.partner_id, p.kind, p.subject.clone()))
+        .collect();
+    got.sort_by_key(|(partner, kind, _)| (*partner, kind.as_str()));
+    let session_subject = format!("session:{}", session.id);
+    let location_subject = format!("location:{}", location.id);
+    let mut expected = vec![
+        (owner, EventKind::SessionStarted, session_subject.clone()),
+        (owner, EventKind::LocationChanged, location_subject.clone()),
+        (other, EventKind::LocationChanged, location_subject),
+    ];
+    expected.sort_by_key(|(partner, kind, _)| (*partner, kind.as_str()));
+    assert_eq!(got, expected, "the end waits for the start; nothing for {pending}");
+    let started = first
+        .iter()
+        .find(|p| p.kind == EventKind::SessionStarted)
+        .expect("the start");
+    assert_eq!(started.payload["id"], serde_json::json!(session.id));
+    store
+        .record_partner_attempt(a, started.id, now, &AttemptOutcome::Delivered { response_status: 200 })
+        .await
+        .expect("attempt")
+        .expect("push");
+    let next = store
+        .lease_partner_deliveries(now, lease, 100)
+        .await
+        .expect("lease");
+    assert_eq!(
+        next.iter().map(|p| (p.partner_id, p.kind)).collect::<Vec<_>>(),
+        [(owner, EventKind::SessionEnded)]
+    );
+    let log = store
+        .partner_deliveries(a, owner, csms_core::store::Page::default())
+        .await
+        .expect("log");
+    assert_eq!(log.total, 3);
+    assert_eq!(log.items[log.items.len() - 1].status, csms_core::model::DeliveryStatus::Delivered);
+    assert!(
+        store
+            .partner_deliveries(a, pending, csms_core::store::Page::default())
+            .await
+            .expect("log")
+            .items
+            .is_empty()
+    );
+}

@@ -486,7 +486,7 @@ pub fn tariff_to_v211(t: &v221::Tariff) -> Result<v211::Tariff, Error> {
     for (i, e) in t.elements.iter().enumerate() {
         let path = format!("$.elements[{i}]");
         let mut price_components = Vec::with_capacity(e.price_components.len());
-        for (j, p) in e.price_components.iter().enumerate() {
+        for p in &e.price_components {
             price_components.push(v211::PriceComponent {
                 r#type: p.r#type.clone(),
                 price: p.price,

@@ -26,8 +26,11 @@ JSON line on standard output, `{"ok": true, ...}` or `{"ok": false, "error": "..
 - `{"cmd": "issue_token_a"}`: a new token A with which a CPO may register with us.
 - `{"cmd": "put", "module": "tokens", "object": {...}}`: an object of ours that our Sender
   endpoints serve (such as a token).
+- `{"cmd": "push_token", "token": {...}}`: PUTs one of our drivers' tokens (validated with
+  py_ocpi's schema) to the Tokens Receiver of the CPO that registered last.
 - `{"cmd": "state"}`: the partners we hold credentials of (their token, versions URL,
-  version, roles, endpoints), in the order they registered.
+  version, roles, endpoints), in the order they registered, and the objects the CPO pushed to
+  our receivers (sessions, CDRs, locations, tariffs), by module and id.
 - `{"cmd": "quit"}` (or the end of standard input): stops.
 
 Options: `--port N` (default 0, any free port), `--party-id` and `--country-code` (default
@@ -279,8 +282,26 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             response.headers["Link"] = f'<{url}>; rel="next"'
         return response
 
+    # WORKAROUND: py_ocpi routes some collection endpoints with a trailing slash (the CDRs
+    # receiver is `.../cdrs/`) while its version details publish them without one, and
+    # FastAPI answers the published URL with a redirect (307), which an OCPI client need
+    # not follow (ours does not: a redirect could send a signed push anywhere). The path is
+    # given its slash here, before routing, as py_ocpi means it.
+    def with_trailing_slash(asgi):
+        async def call(scope, receive, send):
+            path = scope.get("path", "")
+            if scope.get("type") == "http" and re.fullmatch(r"/ocpi/emsp/[0-9.]+/cdrs", path):
+                scope = dict(scope, path=path + "/", raw_path=(path + "/").encode())
+            await asgi(scope, receive, send)
+
+        return call
+
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", loop="asyncio"
+        with_trailing_slash(app),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        loop="asyncio",
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
@@ -312,7 +333,9 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
         }
 
     def envelope(response) -> OCPIResponse:
-        if response.status_code != 200:
+        # A PUT that creates an object may be answered 201 Created: any 2xx with OCPI
+        # status 1000 is a success.
+        if not 200 <= response.status_code < 300:
             raise RuntimeError(
                 f"{response.request.method} {response.request.url}: HTTP "
                 f"{response.status_code}: {response.text[:500]}"
@@ -324,9 +347,10 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
                 f"{raw.get('status_code')} {raw.get('status_message')}"
             )
         # WORKAROUND: py_ocpi's OCPIResponse requires `data`, which OCPI makes optional
-        # (an answer with nothing to say, such as an error, leaves it out): only answers
-        # with status 1000 are parsed with it.
-        return OCPIResponse.parse_obj(raw)
+        # (an error, or a success with nothing to say such as a PUT's, leaves it out): only
+        # answers with status 1000 are parsed with it, an absent `data` read as an empty
+        # object (py_ocpi takes neither null nor nothing).
+        return OCPIResponse.parse_obj({"data": {}, **raw})
 
     def version_name(version: str) -> str:
         return VersionNumber(version).name
@@ -395,6 +419,30 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
                 return endpoint["url"]
         raise RuntimeError(f"the CPO has no {module} Sender endpoint: {cpo()['endpoints']}")
 
+    def receiver_url(module: str) -> str:
+        for endpoint in cpo()["endpoints"]:
+            role = endpoint.get("role")
+            if endpoint["identifier"] == module and role in (None, "RECEIVER"):
+                return endpoint["url"]
+        raise RuntimeError(f"the CPO has no {module} Receiver endpoint: {cpo()['endpoints']}")
+
+    async def push_token(cmd: dict) -> dict:
+        # One of our tokens, validated with py_ocpi's schema, PUT to the CPO's Tokens
+        # Receiver at {country_code}/{party_id}/{uid} (2.2.1: with ?type=).
+        token = cmd["token"]
+        version = cpo()["version"]
+        get_module_model("Token", "tokens", version_name(version)).parse_obj(token)
+        url = receiver_url("tokens").rstrip("/") + (
+            f"/{token['country_code']}/{token['party_id']}/{token['uid']}"
+        )
+        params = {"type": token["type"]} if version.startswith("2.2") else None
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.put(
+                url, params=params, json=token, headers=headers(cpo()["token"], version)
+            )
+        envelope(response)
+        return {"http_status": response.status_code}
+
     module_schemas = {"locations": "Location", "tariffs": "Tariff", "sessions": "Session",
                       "cdrs": "Cdr", "tokens": "Token"}
 
@@ -419,6 +467,10 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
                 data = envelope(response).data
                 for obj in data:
                     model.parse_obj(obj)
+                    if module == "locations":
+                        # As an eMSP does: the locations pulled are kept, so that the CPO's
+                        # later pushes of their EVSEs' status (PATCH) find them.
+                        Store.objects.setdefault(ModuleID.locations, {})[str(obj["id"])] = obj
                 objects.extend(data)
                 pages.append(
                     {
@@ -450,6 +502,8 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             return await pull(cmd)
         if name == "get":
             return await get(cmd)
+        if name == "push_token":
+            return await push_token(cmd)
         if name == "issue_token_a":
             token = new_token()
             Store.tokens_a.add(token)

@@ -15,8 +15,8 @@ use crate::api::error::{Body, Path, Query};
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
-    NewRoamingPartner, PartnerEndpoint, PartnerStatus, RoamingPartner, RoamingPartnerId,
-    TenantRole, TokenHash,
+    EventId, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint,
+    PartnerStatus, RoamingPartner, RoamingPartnerId, TenantRole, TokenHash,
 };
 use crate::roaming::partners::caller as partner_caller;
 
@@ -85,6 +85,20 @@ pub(super) fn routes() -> Vec<Route> {
         )
         .summary("roaming", "Accept a suspended partner's requests again")
         .returns::<PartnerView>(),
+        Route::get(
+            "/roaming-partners/{id}/pushes",
+            "listRoamingPartnerPushes",
+            READ,
+            pushes,
+        )
+        .summary(
+            "roaming",
+            "What was pushed to the partner, newest first: each event with its attempts, \
+             status and last error",
+        )
+        .query::<PageQuery>()
+        .returns::<List<PushView>>()
+        .paged(),
         Route::delete(
             "/roaming-partners/{id}",
             "deleteRoamingPartner",
@@ -209,6 +223,53 @@ impl From<&RoamingPartner> for PartnerView {
             can_call: partner.their_token.is_some(),
             created_at: partner.created_at,
             updated_at: partner.updated_at,
+        }
+    }
+}
+
+/// One event pushed to a partner.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PushView {
+    /// Its identifier.
+    #[schemars(with = "i64")]
+    id: PartnerDeliveryId,
+    /// The event's type (`session.started`, ...).
+    event: String,
+    /// The event.
+    #[schemars(with = "i64")]
+    event_id: EventId,
+    /// The object it is about (`session:42`).
+    subject: String,
+    /// `pending`, `delivered` or `failed` (given up).
+    status: String,
+    /// How many attempts were made.
+    attempts: u32,
+    /// When the last attempt was made.
+    last_attempt_at: Option<DateTime<Utc>>,
+    /// When it is tried next (pending).
+    next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    last_error: Option<String>,
+    /// The HTTP status of the last answer.
+    response_status: Option<i32>,
+    /// When it was queued.
+    created_at: DateTime<Utc>,
+}
+
+impl From<PartnerDelivery> for PushView {
+    fn from(push: PartnerDelivery) -> Self {
+        PushView {
+            id: push.id,
+            event: push.kind.as_str().to_owned(),
+            event_id: push.event_id,
+            subject: push.subject,
+            status: push.status.as_str().to_owned(),
+            attempts: push.attempts,
+            last_attempt_at: push.last_attempt_at,
+            next_attempt_at: push.next_attempt_at,
+            last_error: push.last_error,
+            response_status: push.response_status,
+            created_at: push.created_at,
         }
     }
 }
@@ -430,6 +491,22 @@ async fn resume(
         "roaming_partner.resume",
     )
     .await
+}
+
+async fn pushes(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
+) -> Result<List<PushView>, ApiError> {
+    let page = query.page()?;
+    let partner = find(&state, &caller, id).await?;
+    let log = state
+        .inner
+        .store
+        .partner_deliveries(caller.tenant, partner.id, page)
+        .await?;
+    Ok(List::of(log.map(PushView::from), page))
 }
 
 async fn delete(

@@ -15,10 +15,12 @@ macro_rules! outbox {
             use sqlx::Row;
 
             use crate::model::{
-                EventId, EventKind, OutboxEvent, TenantId, WebhookDelivery, WebhookId,
+                AttemptOutcome, DeliveryStatus, EventId, EventKind, OutboxEvent, PartnerDelivery,
+                PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId, WebhookDelivery,
+                WebhookId,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
-            use crate::store::{OutboxStore, Page, StoreResult};
+            use crate::store::{OutboxStore, Page, Paged, StoreError, StoreResult};
 
             type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
 
@@ -63,6 +65,86 @@ macro_rules! outbox {
                 })
             }
 
+            /// The connected roaming partners (of OCPI 2.2.1) an event is pushed to: a
+            /// session's or CDR's to the partner whose token it was charged with, an EVSE
+            /// status's, location's or tariff's to every partner with a receiver of that
+            /// module. `known`: the tenants' connected partners read so far.
+            async fn partners_for(
+                connection: &mut Connection,
+                event: &OutboxEvent,
+                known: &mut Vec<(TenantId, Vec<(RoamingPartnerId, Vec<PartnerEndpoint>)>)>,
+            ) -> StoreResult<Vec<RoamingPartnerId>> {
+                let module = match event.kind {
+                    EventKind::SessionStarted | EventKind::SessionUpdated | EventKind::SessionEnded => {
+                        "sessions"
+                    }
+                    EventKind::CdrIssued => "cdrs",
+                    // Deletions are not pushed.
+                    EventKind::LocationChanged | EventKind::TariffChanged if event.data.is_null() => {
+                        return Ok(Vec::new());
+                    }
+                    EventKind::EvseStatusChanged | EventKind::LocationChanged => "locations",
+                    EventKind::TariffChanged => "tariffs",
+                    EventKind::StationConnected | EventKind::StationDisconnected => {
+                        return Ok(Vec::new());
+                    }
+                };
+                if !known.iter().any(|(tenant, _)| *tenant == event.tenant_id) {
+                    let rows = sqlx::query(
+                        "SELECT id, endpoints FROM roaming_partners WHERE tenant_id = $1 \
+                         AND status = 'connected' AND version = '2.2.1' ORDER BY id",
+                    )
+                    .bind(event.tenant_id.0)
+                    .fetch_all(&mut *connection)
+                    .await?;
+                    let mut connected = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let endpoints: Vec<PartnerEndpoint> = from_json(
+                            "partner endpoints",
+                            &row.try_get::<String, _>("endpoints")?,
+                        )?;
+                        connected.push((RoamingPartnerId(row.try_get("id")?), endpoints));
+                    }
+                    known.push((event.tenant_id, connected));
+                }
+                let connected = known
+                    .iter()
+                    .find(|(tenant, _)| *tenant == event.tenant_id)
+                    .map(|(_, connected)| connected.as_slice())
+                    .unwrap_or_default();
+                let receives = |endpoints: &[PartnerEndpoint]| {
+                    endpoints
+                        .iter()
+                        .any(|e| e.module == module && e.role.eq_ignore_ascii_case("RECEIVER"))
+                };
+                let owner = match module {
+                    "sessions" | "cdrs" => {
+                        let Some(uid) = event.data.get("token_uid").and_then(|uid| uid.as_str())
+                        else {
+                            return Ok(Vec::new());
+                        };
+                        let owner: Option<i64> = sqlx::query_scalar(
+                            "SELECT partner_id FROM roaming_tokens WHERE tenant_id = $1 \
+                             AND uid = $2 ORDER BY last_updated DESC, id DESC LIMIT 1",
+                        )
+                        .bind(event.tenant_id.0)
+                        .bind(uid.to_ascii_uppercase())
+                        .fetch_optional(&mut *connection)
+                        .await?;
+                        match owner {
+                            Some(owner) => Some(RoamingPartnerId(owner)),
+                            None => return Ok(Vec::new()),
+                        }
+                    }
+                    _ => None,
+                };
+                Ok(connected
+                    .iter()
+                    .filter(|(id, endpoints)| owner.is_none_or(|owner| owner == *id) && receives(endpoints))
+                    .map(|(id, _)| *id)
+                    .collect())
+            }
+
             /// Dispatches at most `limit` events waiting, oldest first, on a batch's
             /// connection: one delivery per active webhook of the event's tenant that wants
             /// it, then the event marked dispatched.
@@ -84,6 +166,8 @@ macro_rules! outbox {
                 .map(event_from)
                 .collect::<StoreResult<Vec<_>>>()?;
                 let mut subscribers: Vec<(TenantId, Vec<(WebhookId, Vec<String>)>)> = Vec::new();
+                let mut partners: Vec<(TenantId, Vec<(RoamingPartnerId, Vec<PartnerEndpoint>)>)> =
+                    Vec::new();
                 let dispatched_at = now();
                 for event in &events {
                     if !subscribers
@@ -135,6 +219,24 @@ macro_rules! outbox {
                         .execute(&mut *connection)
                         .await?;
                     }
+                    for partner in partners_for(connection, event, &mut partners).await? {
+                        sqlx::query(
+                            "INSERT INTO partner_deliveries (tenant_id, partner_id, event_id, \
+                             kind, subject, payload, status, attempts, next_attempt_at, \
+                             created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(event.tenant_id.0)
+                        .bind(partner.0)
+                        .bind(event.id.0)
+                        .bind(event.kind.as_str())
+                        .bind(&event.subject)
+                        .bind(to_json("event data", &event.data)?)
+                        .bind(dispatched_at)
+                        .execute(&mut *connection)
+                        .await?;
+                    }
                     sqlx::query("UPDATE outbox_events SET dispatched_at = $2 WHERE id = $1")
                         .bind(event.id.0)
                         .bind(dispatched_at)
@@ -178,6 +280,67 @@ macro_rules! outbox {
                 Ok(leased)
             }
 
+            const PARTNER_DELIVERY_COLUMNS: &str = "id, tenant_id, partner_id, event_id, kind, \
+                 subject, payload, status, attempts, last_attempt_at, next_attempt_at, \
+                 last_error, response_status, created_at";
+
+            fn partner_delivery_from(row: &$row) -> StoreResult<PartnerDelivery> {
+                let attempts: i32 = row.try_get("attempts")?;
+                Ok(PartnerDelivery {
+                    id: PartnerDeliveryId(row.try_get("id")?),
+                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    partner_id: RoamingPartnerId(row.try_get("partner_id")?),
+                    event_id: EventId(row.try_get("event_id")?),
+                    kind: parse("event kind", &row.try_get::<String, _>("kind")?, EventKind::parse)?,
+                    subject: row.try_get("subject")?,
+                    payload: from_json("event data", &row.try_get::<String, _>("payload")?)?,
+                    status: parse(
+                        "delivery status",
+                        &row.try_get::<String, _>("status")?,
+                        DeliveryStatus::parse,
+                    )?,
+                    attempts: u32::try_from(attempts)
+                        .map_err(|error| StoreError::corrupt("delivery attempts", error))?,
+                    last_attempt_at: row.try_get("last_attempt_at")?,
+                    next_attempt_at: row.try_get("next_attempt_at")?,
+                    last_error: row.try_get("last_error")?,
+                    response_status: row.try_get("response_status")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+
+            /// Leases pushes to partners on a batch's connection (as [`lease_in`]).
+            async fn lease_partner_in(
+                connection: &mut Connection,
+                when: DateTime<Utc>,
+                until: DateTime<Utc>,
+                limit: u32,
+            ) -> StoreResult<Vec<PartnerDelivery>> {
+                let rows = sqlx::query(&format!(
+                    "UPDATE partner_deliveries SET leased_until = $2 WHERE id IN ( \
+                     SELECT d.id FROM partner_deliveries d \
+                     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+                     AND (d.leased_until IS NULL OR d.leased_until <= $1) \
+                     AND NOT EXISTS (SELECT 1 FROM partner_deliveries o \
+                         WHERE o.tenant_id = d.tenant_id AND o.partner_id = d.partner_id \
+                         AND o.subject = d.subject AND o.status = 'pending' \
+                         AND o.event_id < d.event_id) \
+                     ORDER BY d.next_attempt_at, d.id LIMIT $3{SKIP_LOCKED}) \
+                     RETURNING {PARTNER_DELIVERY_COLUMNS}"
+                ))
+                .bind(at(when))
+                .bind(at(until))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *connection)
+                .await?;
+                let mut leased = rows
+                    .iter()
+                    .map(partner_delivery_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                leased.sort_by_key(|delivery| (delivery.next_attempt_at, delivery.id));
+                Ok(leased)
+            }
+
             #[async_trait]
             impl OutboxStore for $store {
                 async fn events(
@@ -206,6 +369,90 @@ macro_rules! outbox {
                             Box::pin(async move { dispatch_in(connection, limit).await })
                         })
                         .await
+                }
+
+                async fn lease_partner_deliveries(
+                    &self,
+                    when: DateTime<Utc>,
+                    lease: std::time::Duration,
+                    limit: u32,
+                ) -> StoreResult<Vec<PartnerDelivery>> {
+                    let until = when
+                        + chrono::Duration::from_std(lease)
+                            .unwrap_or_else(|_| chrono::Duration::hours(1));
+                    self.writes
+                        .write((when, until, limit), |&(when, until, limit), connection| {
+                            Box::pin(async move { lease_partner_in(connection, when, until, limit).await })
+                        })
+                        .await
+                }
+
+                async fn record_partner_attempt(
+                    &self,
+                    tenant: TenantId,
+                    id: PartnerDeliveryId,
+                    when: DateTime<Utc>,
+                    outcome: &AttemptOutcome,
+                ) -> StoreResult<Option<PartnerDelivery>> {
+                    let (status, next, error, response) = super::webhooks::attempt_columns(outcome);
+                    sqlx::query(
+                        "UPDATE partner_deliveries SET status = $3, attempts = attempts + 1, \
+                         last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \
+                         response_status = $7, leased_until = NULL \
+                         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(status.as_str())
+                    .bind(at(when))
+                    .bind(next)
+                    .bind(error)
+                    .bind(response)
+                    .execute(&self.pool)
+                    .await?;
+                    sqlx::query(&format!(
+                        "SELECT {PARTNER_DELIVERY_COLUMNS} FROM partner_deliveries \
+                         WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.readers)
+                    .await?
+                    .as_ref()
+                    .map(partner_delivery_from)
+                    .transpose()
+                }
+
+                async fn partner_deliveries(
+                    &self,
+                    tenant: TenantId,
+                    partner: RoamingPartnerId,
+                    page: Page,
+                ) -> StoreResult<Paged<PartnerDelivery>> {
+                    let (offset, limit) = page.binds();
+                    let total: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM partner_deliveries \
+                         WHERE tenant_id = $1 AND partner_id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .fetch_one(&self.readers)
+                    .await?;
+                    let items = sqlx::query(&format!(
+                        "SELECT {PARTNER_DELIVERY_COLUMNS} FROM partner_deliveries \
+                         WHERE tenant_id = $1 AND partner_id = $2 \
+                         ORDER BY id DESC LIMIT $3 OFFSET $4"
+                    ))
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.readers)
+                    .await?
+                    .iter()
+                    .map(partner_delivery_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                    Ok(Paged::new(items, total.unsigned_abs()))
                 }
 
                 async fn lease_deliveries(

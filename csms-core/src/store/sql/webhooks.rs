@@ -123,6 +123,32 @@ macro_rules! webhooks {
                 .transpose()
             }
 
+            /// What an attempt's outcome leaves in a delivery's columns: its status, next
+            /// attempt, last error and answer's HTTP status.
+            pub(in crate::store) fn attempt_columns(
+                outcome: &AttemptOutcome,
+            ) -> (DeliveryStatus, Option<DateTime<Utc>>, Option<&str>, Option<i32>) {
+                match outcome {
+                    AttemptOutcome::Delivered { response_status } => {
+                        (DeliveryStatus::Delivered, None, None, Some(*response_status))
+                    }
+                    AttemptOutcome::Retry {
+                        error,
+                        response_status,
+                        next_attempt_at,
+                    } => (
+                        DeliveryStatus::Pending,
+                        Some(at(*next_attempt_at)),
+                        Some(error.as_str()),
+                        *response_status,
+                    ),
+                    AttemptOutcome::GiveUp {
+                        error,
+                        response_status,
+                    } => (DeliveryStatus::Failed, None, Some(error.as_str()), *response_status),
+                }
+            }
+
             #[async_trait]
             impl WebhookStore for $store {
                 async fn create_webhook(
@@ -252,25 +278,7 @@ macro_rules! webhooks {
                     when: DateTime<Utc>,
                     outcome: &AttemptOutcome,
                 ) -> StoreResult<Option<WebhookDelivery>> {
-                    let (status, next, error, response) = match outcome {
-                        AttemptOutcome::Delivered { response_status } => {
-                            (DeliveryStatus::Delivered, None, None, Some(*response_status))
-                        }
-                        AttemptOutcome::Retry {
-                            error,
-                            response_status,
-                            next_attempt_at,
-                        } => (
-                            DeliveryStatus::Pending,
-                            Some(at(*next_attempt_at)),
-                            Some(error.as_str()),
-                            *response_status,
-                        ),
-                        AttemptOutcome::GiveUp {
-                            error,
-                            response_status,
-                        } => (DeliveryStatus::Failed, None, Some(error.as_str()), *response_status),
-                    };
+                    let (status, next, error, response) = attempt_columns(outcome);
                     sqlx::query(
                         "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, \
                          last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \

@@ -1,0 +1,379 @@
+//! Pushing the outbox's events to roaming partners: a session to the Sessions receiver of
+//! the partner whose token it was charged with (PUT, as it starts, changes status and
+//! ends), its CDR to that partner's CDRs receiver (POST), an EVSE's new status to every
+//! partner's Locations receiver (PATCH of the EVSE), a location or tariff created or
+//! changed (PUT). Deletions are not pushed.
+//!
+//! Which partner gets which event is decided when the event is dispatched (see
+//! [`OutboxStore`](crate::store::OutboxStore)); the pushes of one object reach a partner in
+//! the order the events were written, each leased to one process, retried by the
+//! [`RetryPolicy`](crate::outbox::RetryPolicy) of the [`DeliveryConfig`], and logged (the
+//! admin API's `GET /roaming-partners/{id}/pushes`). Only partners of OCPI 2.2.1 get pushes.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use ocpi_server::{Auth, ClientConfig, ClientError, OcpiClient, encoding_for};
+use ocpi_types::common::DateTime as OcpiDateTime;
+use ocpi_types::v221::VersionNumber;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::modules::published_location;
+use super::publish;
+use crate::model::{
+    AttemptOutcome, Cdr, ChargingSession, ConnectorStatusChange, EventKind, Location,
+    PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
+};
+use crate::outbox::{AttemptResult, DeliveryConfig, Round};
+use crate::store::{Store, StoreResult};
+
+/// One request to a partner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushRequest {
+    /// PUT, POST or PATCH.
+    pub method: Method,
+    /// The partner's URL.
+    pub url: String,
+    /// The object (or the changed fields).
+    pub body: Value,
+}
+
+/// What an OCPI call's outcome is, as the retry policy sees it.
+fn attempt_result(answer: Result<(), ClientError>) -> AttemptResult {
+    match answer {
+        Ok(()) => AttemptResult::Answered {
+            status: 200,
+            retry_after: None,
+        },
+        Err(error) => {
+            if let ClientError::Transport { source, .. } = &error
+                && source.is_timeout()
+            {
+                return AttemptResult::TimedOut;
+            }
+            match (error.http_status(), error.status_code()) {
+                // The partner read the request and refused it (OCPI 2xxx): sending it again
+                // changes nothing.
+                (_, Some(code)) if (2000..3000).contains(&code.code()) => {
+                    AttemptResult::Answered {
+                        status: 422,
+                        retry_after: None,
+                    }
+                }
+                (Some(status), _) if status >= 400 => AttemptResult::Answered {
+                    status,
+                    retry_after: None,
+                },
+                // An OCPI 3xxx answer, or one that is not OCPI at all: try again.
+                (_, Some(_)) => AttemptResult::Answered {
+                    status: 502,
+                    retry_after: None,
+                },
+                _ => AttemptResult::Unreachable(error.to_string()),
+            }
+        }
+    }
+}
+
+/// The partner's receiver URL of `module`.
+fn receiver<'p>(partner: &'p RoamingPartner, module: &str) -> Result<&'p str, String> {
+    partner
+        .endpoints
+        .iter()
+        .find(|e| e.module == module && e.role.eq_ignore_ascii_case("RECEIVER"))
+        .map(|e| e.url.trim_end_matches('/'))
+        .ok_or_else(|| format!("the partner has no {module} receiver"))
+}
+
+/// Pushes the outbox's events to roaming partners. Any number of processes may run one on
+/// the same database.
+#[derive(Debug)]
+pub struct PartnerPusher<S: ?Sized> {
+    store: Arc<S>,
+    client: OcpiClient,
+    config: DeliveryConfig,
+}
+
+impl<S: Store + ?Sized> PartnerPusher<S> {
+    /// A pusher from `store`; its client makes one attempt per delivery (the retries are
+    /// the [`DeliveryConfig`]'s).
+    pub fn new(store: Arc<S>, config: DeliveryConfig) -> Result<PartnerPusher<S>, ClientError> {
+        let mut client = ClientConfig::default();
+        client.timeout = config.timeout;
+        client.connect_timeout = config.timeout;
+        client.max_retries = 0;
+        Ok(PartnerPusher {
+            store,
+            client: OcpiClient::new(client)?,
+            config,
+        })
+    }
+
+    /// Dispatches every event waiting, then leases and attempts one batch of due pushes.
+    pub async fn run_once(&self) -> StoreResult<Round> {
+        let mut round = Round::default();
+        loop {
+            let dispatched = self.store.dispatch_events(self.config.batch).await?;
+            round.dispatched += dispatched;
+            if dispatched < self.config.batch as usize {
+                break;
+            }
+        }
+        let leased = self
+            .store
+            .lease_partner_deliveries(Utc::now(), self.config.lease, self.config.batch)
+            .await?;
+        round.attempted = leased.len();
+        let attempts: Vec<StoreResult<bool>> = futures_util::stream::iter(leased)
+            .map(|delivery| self.attempt(delivery))
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for attempt in attempts {
+            if attempt? {
+                round.delivered += 1;
+            }
+        }
+        Ok(round)
+    }
+
+    /// Runs rounds until `shutdown` completes, waiting [`DeliveryConfig::idle_wait`] after a
+    /// round that found nothing to do (or failed, which is logged).
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let idle = tokio::select! {
+                () = &mut shutdown => return,
+                round = self.run_once() => match round {
+                    Ok(round) => round.dispatched == 0 && round.attempted == 0,
+                    Err(error) => {
+                        tracing::warn!(%error, "push round failed");
+                        true
+                    }
+                },
+            };
+            if idle {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = tokio::time::sleep(self.config.idle_wait) => {}
+                }
+            }
+        }
+    }
+
+    /// Attempts a leased push and records it; whether it was delivered.
+    async fn attempt(&self, delivery: PartnerDelivery) -> StoreResult<bool> {
+        let tenant = delivery.tenant_id;
+        let partner = self.store.partner(tenant, delivery.partner_id).await?;
+        let owner = self.store.tenant(tenant).await?;
+        let outcome = match (partner, owner) {
+            (Some(partner), Some(owner)) if partner.status == PartnerStatus::Connected => {
+                match (self.request(&owner, &partner, &delivery).await?, &partner.their_token) {
+                    (Err(error), _) => AttemptOutcome::GiveUp {
+                        error,
+                        response_status: None,
+                    },
+                    (Ok(_), None) => AttemptOutcome::GiveUp {
+                        error: "we hold no token to call the partner with".to_owned(),
+                        response_status: None,
+                    },
+                    (Ok(request), Some(token)) => {
+                        let answer = self.send(token, &request).await;
+                        self.config
+                            .retry
+                            .outcome(delivery.attempts, &attempt_result(answer), Utc::now())
+                    }
+                }
+            }
+            _ => AttemptOutcome::GiveUp {
+                error: "the partner is not connected".to_owned(),
+                response_status: None,
+            },
+        };
+        if let AttemptOutcome::GiveUp { error, .. } = &outcome {
+            tracing::warn!(push = delivery.id.0, partner = delivery.partner_id.0, %error, "push given up");
+        }
+        let delivered = matches!(outcome, AttemptOutcome::Delivered { .. });
+        self.store
+            .record_partner_attempt(tenant, delivery.id, Utc::now(), &outcome)
+            .await?;
+        Ok(delivered)
+    }
+
+    async fn send(&self, token: &str, request: &PushRequest) -> Result<(), ClientError> {
+        let auth = Auth::new(token, encoding_for(&VersionNumber::V2_2_1));
+        self.client
+            .send::<_, Value>(request.method.clone(), &request.url, &auth, Some(&request.body))
+            .await
+            .map(drop)
+    }
+
+    /// The request that pushes `delivery` to `partner`, or why none can.
+    pub async fn request(
+        &self,
+        tenant: &Tenant,
+        partner: &RoamingPartner,
+        delivery: &PartnerDelivery,
+    ) -> StoreResult<Result<PushRequest, String>> {
+        let party = format!("{}/{}", tenant.country_code, tenant.party_id);
+        let data = delivery.payload.clone();
+        Ok(match delivery.kind {
+            EventKind::SessionStarted | EventKind::SessionUpdated | EventKind::SessionEnded => {
+                let session: ChargingSession = match serde_json::from_value(data) {
+                    Ok(session) => session,
+                    Err(error) => return Ok(Err(format!("the session does not read: {error}"))),
+                };
+                let published = self.session(tenant, &session).await?;
+                let url = receiver(partner, "sessions");
+                match (published, url) {
+                    (Ok(body), Ok(url)) => Ok(PushRequest {
+                        method: Method::PUT,
+                        url: format!("{url}/{party}/{}", session.id),
+                        body,
+                    }),
+                    (Err(why), _) | (_, Err(why)) => Err(why),
+                }
+            }
+            EventKind::CdrIssued => {
+                let cdr: Cdr = match serde_json::from_value(data) {
+                    Ok(cdr) => cdr,
+                    Err(error) => return Ok(Err(format!("the CDR does not read: {error}"))),
+                };
+                let Some(mut body) = cdr.details.get("ocpi_cdr").cloned() else {
+                    return Ok(Err("the CDR has no OCPI form".to_owned()));
+                };
+                if let Some(uid) = &cdr.token_uid
+                    && let Some(roaming) = self
+                        .store
+                        .roaming_tokens_by_uid(tenant.id, uid)
+                        .await?
+                        .into_iter()
+                        .next()
+                {
+                    body["cdr_token"] = publish::roaming_cdr_token(&roaming.token);
+                }
+                receiver(partner, "cdrs").map(|url| PushRequest {
+                    method: Method::POST,
+                    url: url.to_owned(),
+                    body,
+                })
+            }
+            EventKind::EvseStatusChanged => {
+                let change: ConnectorStatusChange = match serde_json::from_value(data) {
+                    Ok(change) => change,
+                    Err(error) => return Ok(Err(format!("the change does not read: {error}"))),
+                };
+                self.evse_status(tenant, partner, &party, &change).await?
+            }
+            EventKind::LocationChanged => {
+                let location: Location = match serde_json::from_value(data) {
+                    Ok(location) => location,
+                    Err(_) => return Ok(Err("a deleted location is not pushed".to_owned())),
+                };
+                let published = published_location(self.store.as_ref(), tenant, &location).await?;
+                match (published, receiver(partner, "locations")) {
+                    (Ok(published), Ok(url)) => Ok(PushRequest {
+                        method: Method::PUT,
+                        url: format!("{url}/{party}/{}", location.id),
+                        body: json!(published),
+                    }),
+                    (Err(why), _) | (_, Err(why)) => Err(why),
+                }
+            }
+            EventKind::TariffChanged => {
+                let stored: StoredTariff = match serde_json::from_value(data) {
+                    Ok(stored) => stored,
+                    Err(_) => return Ok(Err("a deleted tariff is not pushed".to_owned())),
+                };
+                let mut tariff = stored.tariff;
+                tariff.last_updated = OcpiDateTime::from_utc(stored.updated_at);
+                receiver(partner, "tariffs").map(|url| PushRequest {
+                    method: Method::PUT,
+                    url: format!("{url}/{party}/{}", tariff.id.as_str()),
+                    body: json!(tariff),
+                })
+            }
+            EventKind::StationConnected | EventKind::StationDisconnected => {
+                Err("station presence is not pushed".to_owned())
+            }
+        })
+    }
+
+    /// The OCPI Session of `session`, or why it cannot be published.
+    async fn session(
+        &self,
+        tenant: &Tenant,
+        session: &ChargingSession,
+    ) -> StoreResult<Result<Value, String>> {
+        let Some(station) = self.store.station_by_id(tenant.id, session.station_id).await? else {
+            return Ok(Err("the station is gone".to_owned()));
+        };
+        let Some(location_id) = station.location_id else {
+            return Ok(Err("the station has no location".to_owned()));
+        };
+        let Some(location) = self.store.location(tenant.id, location_id).await? else {
+            return Ok(Err("the location is gone".to_owned()));
+        };
+        let evses = self.store.evses(tenant.id, station.id).await?;
+        let evse = evses.iter().find(|e| Some(e.evse_id) == session.evse_id);
+        let roaming = match &session.token_uid {
+            Some(uid) => self
+                .store
+                .roaming_tokens_by_uid(tenant.id, uid)
+                .await?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        Ok(publish::session(
+            tenant,
+            session,
+            None,
+            roaming.as_ref().map(|r| &r.token),
+            &station,
+            &location,
+            evse,
+        )
+        .map(|published| json!(published)))
+    }
+
+    /// The PATCH of an EVSE whose connector changed status, or why there is none.
+    async fn evse_status(
+        &self,
+        tenant: &Tenant,
+        partner: &RoamingPartner,
+        party: &str,
+        change: &ConnectorStatusChange,
+    ) -> StoreResult<Result<PushRequest, String>> {
+        let Some(station) = self.store.station_by_id(tenant.id, change.station_id).await? else {
+            return Ok(Err("the station is gone".to_owned()));
+        };
+        let Some(location_id) = station.location_id else {
+            return Ok(Err("the station has no location".to_owned()));
+        };
+        let Some(location) = self.store.location(tenant.id, location_id).await? else {
+            return Ok(Err("the location is gone".to_owned()));
+        };
+        let published = match published_location(self.store.as_ref(), tenant, &location).await? {
+            Ok(published) => published,
+            Err(why) => return Ok(Err(why)),
+        };
+        let evses = self.store.evses(tenant.id, station.id).await?;
+        let given = evses
+            .iter()
+            .find(|e| e.evse_id == change.evse_id)
+            .and_then(|e| e.uid.as_deref());
+        let uid = publish::evse_uid(&station, change.evse_id, given);
+        let Some(evse) = publish::evse_of(&published, &uid) else {
+            return Ok(Err(format!("EVSE {uid} is not published")));
+        };
+        Ok(receiver(partner, "locations").map(|url| PushRequest {
+            method: Method::PATCH,
+            url: format!("{url}/{party}/{}/{uid}", location.id),
+            body: json!({ "status": evse.status, "last_updated": evse.last_updated }),
+        }))
+    }
+}
