@@ -15,6 +15,7 @@
 //! drop the repeat by its `webhook-id`.
 
 pub mod retry;
+pub(crate) mod rounds;
 mod sender;
 pub mod signature;
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::StreamExt;
 
 use super::retry::{AttemptResult, RetryPolicy};
+use super::rounds;
 use super::signature::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, WebhookSecret};
 use crate::model::{AttemptOutcome, Webhook, WebhookDelivery};
 use crate::store::{Store, StoreResult};
@@ -69,6 +69,25 @@ pub struct WebhookSender<S: ?Sized> {
     config: DeliveryConfig,
 }
 
+#[async_trait::async_trait]
+impl<S: Store + ?Sized> rounds::Leased for WebhookSender<S> {
+    type Item = WebhookDelivery;
+
+    async fn dispatch(&self, batch: u32) -> StoreResult<usize> {
+        self.store.dispatch_events(batch).await
+    }
+
+    async fn lease(&self, config: &DeliveryConfig) -> StoreResult<Vec<WebhookDelivery>> {
+        self.store
+            .lease_deliveries(Utc::now(), config.lease, config.batch)
+            .await
+    }
+
+    async fn attempt(&self, delivery: WebhookDelivery) -> StoreResult<bool> {
+        WebhookSender::attempt(self, delivery).await
+    }
+}
+
 impl<S: Store + ?Sized> WebhookSender<S> {
     /// A worker delivering from `store`.
     pub fn new(store: Arc<S>, config: DeliveryConfig) -> Result<WebhookSender<S>, SenderError> {
@@ -94,54 +113,13 @@ impl<S: Store + ?Sized> WebhookSender<S> {
     /// Dispatches every event waiting, then leases and attempts one batch of due
     /// deliveries.
     pub async fn run_once(&self) -> StoreResult<Round> {
-        let mut round = Round::default();
-        loop {
-            let dispatched = self.store.dispatch_events(self.config.batch).await?;
-            round.dispatched += dispatched;
-            if dispatched < self.config.batch as usize {
-                break;
-            }
-        }
-        let leased = self
-            .store
-            .lease_deliveries(Utc::now(), self.config.lease, self.config.batch)
-            .await?;
-        round.attempted = leased.len();
-        let attempts: Vec<StoreResult<bool>> = futures_util::stream::iter(leased)
-            .map(|delivery| self.attempt(delivery))
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        for attempt in attempts {
-            if attempt? {
-                round.delivered += 1;
-            }
-        }
-        Ok(round)
+        rounds::run_once(self, &self.config).await
     }
 
     /// Runs rounds until `shutdown` completes, waiting [`DeliveryConfig::idle_wait`] after a
     /// round that found nothing to do (or failed, which is logged).
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let idle = tokio::select! {
-                () = &mut shutdown => return,
-                round = self.run_once() => match round {
-                    Ok(round) => round.dispatched == 0 && round.attempted == 0,
-                    Err(error) => {
-                        tracing::warn!(%error, "webhook delivery round failed");
-                        true
-                    }
-                },
-            };
-            if idle {
-                tokio::select! {
-                    () = &mut shutdown => return,
-                    () = tokio::time::sleep(self.config.idle_wait) => {}
-                }
-            }
-        }
+        rounds::run(self, &self.config, shutdown).await
     }
 
     /// Attempts a leased delivery and records the attempt; whether it was delivered.

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use ocpi_server::{Auth, ClientConfig, ClientError, OcpiClient, encoding_for};
 use ocpi_types::common::DateTime as OcpiDateTime;
 use ocpi_types::v221::VersionNumber;
@@ -27,6 +26,7 @@ use crate::model::{
     AttemptOutcome, Cdr, ChargingSession, ConnectorStatusChange, EventKind, Location,
     PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
 };
+use crate::outbox::rounds;
 use crate::outbox::{AttemptResult, DeliveryConfig, Round};
 use crate::store::{Store, StoreResult};
 
@@ -57,12 +57,10 @@ fn attempt_result(answer: Result<(), ClientError>) -> AttemptResult {
             match (error.http_status(), error.status_code()) {
                 // The partner read the request and refused it (OCPI 2xxx): sending it again
                 // changes nothing.
-                (_, Some(code)) if (2000..3000).contains(&code.code()) => {
-                    AttemptResult::Answered {
-                        status: 422,
-                        retry_after: None,
-                    }
-                }
+                (_, Some(code)) if (2000..3000).contains(&code.code()) => AttemptResult::Answered {
+                    status: 422,
+                    retry_after: None,
+                },
                 (Some(status), _) if status >= 400 => AttemptResult::Answered {
                     status,
                     retry_after: None,
@@ -97,6 +95,25 @@ pub struct PartnerPusher<S: ?Sized> {
     config: DeliveryConfig,
 }
 
+#[async_trait::async_trait]
+impl<S: Store + ?Sized> rounds::Leased for PartnerPusher<S> {
+    type Item = PartnerDelivery;
+
+    async fn dispatch(&self, batch: u32) -> StoreResult<usize> {
+        self.store.dispatch_events(batch).await
+    }
+
+    async fn lease(&self, config: &DeliveryConfig) -> StoreResult<Vec<PartnerDelivery>> {
+        self.store
+            .lease_partner_deliveries(Utc::now(), config.lease, config.batch)
+            .await
+    }
+
+    async fn attempt(&self, delivery: PartnerDelivery) -> StoreResult<bool> {
+        PartnerPusher::attempt(self, delivery).await
+    }
+}
+
 impl<S: Store + ?Sized> PartnerPusher<S> {
     /// A pusher from `store`; its client makes one attempt per delivery (the retries are
     /// the [`DeliveryConfig`]'s).
@@ -114,54 +131,13 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
 
     /// Dispatches every event waiting, then leases and attempts one batch of due pushes.
     pub async fn run_once(&self) -> StoreResult<Round> {
-        let mut round = Round::default();
-        loop {
-            let dispatched = self.store.dispatch_events(self.config.batch).await?;
-            round.dispatched += dispatched;
-            if dispatched < self.config.batch as usize {
-                break;
-            }
-        }
-        let leased = self
-            .store
-            .lease_partner_deliveries(Utc::now(), self.config.lease, self.config.batch)
-            .await?;
-        round.attempted = leased.len();
-        let attempts: Vec<StoreResult<bool>> = futures_util::stream::iter(leased)
-            .map(|delivery| self.attempt(delivery))
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        for attempt in attempts {
-            if attempt? {
-                round.delivered += 1;
-            }
-        }
-        Ok(round)
+        rounds::run_once(self, &self.config).await
     }
 
     /// Runs rounds until `shutdown` completes, waiting [`DeliveryConfig::idle_wait`] after a
     /// round that found nothing to do (or failed, which is logged).
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let idle = tokio::select! {
-                () = &mut shutdown => return,
-                round = self.run_once() => match round {
-                    Ok(round) => round.dispatched == 0 && round.attempted == 0,
-                    Err(error) => {
-                        tracing::warn!(%error, "push round failed");
-                        true
-                    }
-                },
-            };
-            if idle {
-                tokio::select! {
-                    () = &mut shutdown => return,
-                    () = tokio::time::sleep(self.config.idle_wait) => {}
-                }
-            }
-        }
+        rounds::run(self, &self.config, shutdown).await
     }
 
     /// Attempts a leased push and records it; whether it was delivered.
@@ -171,7 +147,10 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         let owner = self.store.tenant(tenant).await?;
         let outcome = match (partner, owner) {
             (Some(partner), Some(owner)) if partner.status == PartnerStatus::Connected => {
-                match (self.request(&owner, &partner, &delivery).await?, &partner.their_token) {
+                match (
+                    self.request(&owner, &partner, &delivery).await?,
+                    &partner.their_token,
+                ) {
                     (Err(error), _) => AttemptOutcome::GiveUp {
                         error,
                         response_status: None,
@@ -182,9 +161,11 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                     },
                     (Ok(request), Some(token)) => {
                         let answer = self.send(token, &request).await;
-                        self.config
-                            .retry
-                            .outcome(delivery.attempts, &attempt_result(answer), Utc::now())
+                        self.config.retry.outcome(
+                            delivery.attempts,
+                            &attempt_result(answer),
+                            Utc::now(),
+                        )
                     }
                 }
             }
@@ -206,7 +187,12 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
     async fn send(&self, token: &str, request: &PushRequest) -> Result<(), ClientError> {
         let auth = Auth::new(token, encoding_for(&VersionNumber::V2_2_1));
         self.client
-            .send::<_, Value>(request.method.clone(), &request.url, &auth, Some(&request.body))
+            .send::<_, Value>(
+                request.method.clone(),
+                &request.url,
+                &auth,
+                Some(&request.body),
+            )
             .await
             .map(drop)
     }
@@ -308,7 +294,11 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         tenant: &Tenant,
         session: &ChargingSession,
     ) -> StoreResult<Result<Value, String>> {
-        let Some(station) = self.store.station_by_id(tenant.id, session.station_id).await? else {
+        let Some(station) = self
+            .store
+            .station_by_id(tenant.id, session.station_id)
+            .await?
+        else {
             return Ok(Err("the station is gone".to_owned()));
         };
         let Some(location_id) = station.location_id else {
@@ -348,7 +338,11 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         party: &str,
         change: &ConnectorStatusChange,
     ) -> StoreResult<Result<PushRequest, String>> {
-        let Some(station) = self.store.station_by_id(tenant.id, change.station_id).await? else {
+        let Some(station) = self
+            .store
+            .station_by_id(tenant.id, change.station_id)
+            .await?
+        else {
             return Ok(Err("the station is gone".to_owned()));
         };
         let Some(location_id) = station.location_id else {

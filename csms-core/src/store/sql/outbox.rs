@@ -75,12 +75,14 @@ macro_rules! outbox {
                 known: &mut Vec<(TenantId, Vec<(RoamingPartnerId, Vec<PartnerEndpoint>)>)>,
             ) -> StoreResult<Vec<RoamingPartnerId>> {
                 let module = match event.kind {
-                    EventKind::SessionStarted | EventKind::SessionUpdated | EventKind::SessionEnded => {
-                        "sessions"
-                    }
+                    EventKind::SessionStarted
+                    | EventKind::SessionUpdated
+                    | EventKind::SessionEnded => "sessions",
                     EventKind::CdrIssued => "cdrs",
                     // Deletions are not pushed.
-                    EventKind::LocationChanged | EventKind::TariffChanged if event.data.is_null() => {
+                    EventKind::LocationChanged | EventKind::TariffChanged
+                        if event.data.is_null() =>
+                    {
                         return Ok(Vec::new());
                     }
                     EventKind::EvseStatusChanged | EventKind::LocationChanged => "locations",
@@ -140,9 +142,29 @@ macro_rules! outbox {
                 };
                 Ok(connected
                     .iter()
-                    .filter(|(id, endpoints)| owner.is_none_or(|owner| owner == *id) && receives(endpoints))
+                    .filter(|(id, endpoints)| {
+                        owner.is_none_or(|owner| owner == *id) && receives(endpoints)
+                    })
                     .map(|(id, _)| *id)
                     .collect())
+            }
+
+            /// The statement that leases (`$2`: until when) at most `$3` deliveries of `table`
+            /// due at `$1`, the most overdue first, whose subscriber (`owner`, a column) has no
+            /// earlier delivery about the same subject pending; it returns their `columns`.
+            fn lease_statement(table: &str, owner: &str, columns: &str) -> String {
+                format!(
+                    "UPDATE {table} SET leased_until = $2 WHERE id IN ( \
+                     SELECT d.id FROM {table} d \
+                     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+                     AND (d.leased_until IS NULL OR d.leased_until <= $1) \
+                     AND NOT EXISTS (SELECT 1 FROM {table} o \
+                         WHERE o.tenant_id = d.tenant_id AND o.{owner} = d.{owner} \
+                         AND d.subject <> '' AND o.subject = d.subject \
+                         AND o.status = 'pending' AND o.event_id < d.event_id) \
+                     ORDER BY d.next_attempt_at, d.id LIMIT $3{SKIP_LOCKED}) \
+                     RETURNING {columns}"
+                )
             }
 
             /// Dispatches at most `limit` events waiting, oldest first, on a batch's
@@ -254,18 +276,10 @@ macro_rules! outbox {
                 until: DateTime<Utc>,
                 limit: u32,
             ) -> StoreResult<Vec<WebhookDelivery>> {
-                let rows = sqlx::query(&format!(
-                    "UPDATE webhook_deliveries SET leased_until = $2 WHERE id IN ( \
-                     SELECT d.id FROM webhook_deliveries d \
-                     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-                     AND (d.leased_until IS NULL OR d.leased_until <= $1) \
-                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o \
-                         WHERE o.tenant_id = d.tenant_id AND o.webhook_id = d.webhook_id \
-                         AND d.subject <> '' AND o.subject = d.subject \
-                         AND o.status = 'pending' AND o.event_id < d.event_id) \
-                     ORDER BY d.next_attempt_at, d.id LIMIT $3{SKIP_LOCKED}) \
-                     RETURNING {}",
-                    super::webhooks::DELIVERY_COLUMNS
+                let rows = sqlx::query(&lease_statement(
+                    "webhook_deliveries",
+                    "webhook_id",
+                    super::webhooks::DELIVERY_COLUMNS,
                 ))
                 .bind(at(when))
                 .bind(at(until))
@@ -291,7 +305,11 @@ macro_rules! outbox {
                     tenant_id: TenantId(row.try_get("tenant_id")?),
                     partner_id: RoamingPartnerId(row.try_get("partner_id")?),
                     event_id: EventId(row.try_get("event_id")?),
-                    kind: parse("event kind", &row.try_get::<String, _>("kind")?, EventKind::parse)?,
+                    kind: parse(
+                        "event kind",
+                        &row.try_get::<String, _>("kind")?,
+                        EventKind::parse,
+                    )?,
                     subject: row.try_get("subject")?,
                     payload: from_json("event data", &row.try_get::<String, _>("payload")?)?,
                     status: parse(
@@ -316,17 +334,10 @@ macro_rules! outbox {
                 until: DateTime<Utc>,
                 limit: u32,
             ) -> StoreResult<Vec<PartnerDelivery>> {
-                let rows = sqlx::query(&format!(
-                    "UPDATE partner_deliveries SET leased_until = $2 WHERE id IN ( \
-                     SELECT d.id FROM partner_deliveries d \
-                     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-                     AND (d.leased_until IS NULL OR d.leased_until <= $1) \
-                     AND NOT EXISTS (SELECT 1 FROM partner_deliveries o \
-                         WHERE o.tenant_id = d.tenant_id AND o.partner_id = d.partner_id \
-                         AND o.subject = d.subject AND o.status = 'pending' \
-                         AND o.event_id < d.event_id) \
-                     ORDER BY d.next_attempt_at, d.id LIMIT $3{SKIP_LOCKED}) \
-                     RETURNING {PARTNER_DELIVERY_COLUMNS}"
+                let rows = sqlx::query(&lease_statement(
+                    "partner_deliveries",
+                    "partner_id",
+                    PARTNER_DELIVERY_COLUMNS,
                 ))
                 .bind(at(when))
                 .bind(at(until))
@@ -382,7 +393,9 @@ macro_rules! outbox {
                             .unwrap_or_else(|_| chrono::Duration::hours(1));
                     self.writes
                         .write((when, until, limit), |&(when, until, limit), connection| {
-                            Box::pin(async move { lease_partner_in(connection, when, until, limit).await })
+                            Box::pin(async move {
+                                lease_partner_in(connection, when, until, limit).await
+                            })
                         })
                         .await
                 }
