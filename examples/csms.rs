@@ -317,7 +317,13 @@ async fn run<S: Store + 'static>(
         .ocpi_url
         .clone()
         .unwrap_or_else(|| format!("http://{api_addr}/ocpi"));
-    let ocpi = roaming::cpo_server(Arc::clone(&store), roaming::server_config(&ocpi_url))?;
+    // Partners' commands reach the stations connected to the OCPP server (held weakly: it
+    // still shuts down below).
+    let ocpi = roaming::cpo_server(
+        Arc::clone(&store),
+        roaming::server_config(&ocpi_url),
+        Some(Arc::new(Arc::downgrade(&server))),
+    )?;
     let router = Api::new(Arc::clone(&store), server.clone())
         .with_system_key(system_key)
         .with_limits(limits.clone())

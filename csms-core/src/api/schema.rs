@@ -669,7 +669,7 @@ pub(crate) struct AuditEntryDef {
 }
 
 /// Who did something: `{"kind": "api_key", "id": 3}`, `{"kind": "station", "id": "CP-1"}`,
-/// `{"kind": "system"}`.
+/// `{"kind": "system"}`, `{"kind": "roaming_partner", "id": 2}`.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(
     remote = "Actor",
@@ -687,4 +687,6 @@ pub(crate) enum ActorDef {
     Station(String),
     /// The CSMS itself.
     System,
+    /// A roaming partner (by its number), through OCPI: the commands it sends.
+    RoamingPartner(#[schemars(with = "i64")] crate::model::RoamingPartnerId),
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::roaming::RoamingPartnerId;
 use super::tenant::TenantId;
 use super::user::{ApiKeyId, UserId};
 
@@ -23,6 +24,8 @@ pub enum Actor {
     Station(String),
     /// The CSMS itself.
     System,
+    /// A roaming partner, through OCPI (the commands it sends to stations).
+    RoamingPartner(RoamingPartnerId),
 }
 
 /// One entry of the audit log. Entries are never changed.

@@ -6,6 +6,8 @@
 //! - [`modules`]: the Locations, Tariffs, Sessions and CDRs Sender interfaces, answered
 //!   from the calling partner's tenant (sessions and CDRs of its own tokens);
 //! - [`tokens`]: the Tokens Receiver interface: partners push their drivers' tokens;
+//! - [`commands`]: the Commands Receiver interface: partners start and stop sessions and
+//!   unlock connectors at the stations connected now;
 //! - [`authorize`]: those tokens authorized at our stations, by their whitelist rule and by
 //!   real-time authorization at the partner.
 //!
@@ -13,6 +15,7 @@
 //! listener serves under `/ocpi`.
 
 pub mod authorize;
+pub mod commands;
 pub mod modules;
 pub mod partners;
 pub mod publish;
@@ -25,6 +28,7 @@ use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
 
 use crate::store::Store;
 
+pub use commands::{LiveStations, RoamingCommands};
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
 pub use tokens::RoamingTokens;
@@ -48,17 +52,24 @@ pub fn server_config(public_url: &str) -> ServerConfig {
 }
 
 /// The OCPI server of the tenants of `store`: versions, credentials (both ways), the
-/// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module.
-pub fn cpo_server<S: Store>(
+/// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module;
+/// with `stations` (where the stations connected now are found, such as the OCPP server)
+/// the Commands Receiver module as well.
+pub fn cpo_server<S: Store + 'static>(
     store: Arc<S>,
     config: ServerConfig,
+    stations: Option<Arc<dyn LiveStations>>,
 ) -> Result<OcpiServer, ocpi_server::ClientError> {
     let modules = Arc::new(CpoModules::new(Arc::clone(&store)));
     let partners = Arc::new(PartnerDirectory::new(Arc::clone(&store)));
-    Ok(OcpiServer::new(config, partners)?
+    let server = OcpiServer::new(config, partners)?
         .with_locations(modules.clone())
         .with_tariffs(modules.clone())
         .with_sessions(modules.clone())
         .with_cdrs(modules)
-        .with_tokens(Arc::new(RoamingTokens::new(store))))
+        .with_tokens(Arc::new(RoamingTokens::new(Arc::clone(&store))));
+    Ok(match stations {
+        Some(stations) => server.with_commands(Arc::new(RoamingCommands::new(store, stations))),
+        None => server,
+    })
 }

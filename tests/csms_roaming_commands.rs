@@ -1,0 +1,423 @@
+//! The `csms` example's OCPI Commands Receiver, against an eMSP platform on 127.0.0.1 built
+//! from `ocpi-server` alone, with an OCPP 1.6 station driven by the test (the `ocpp-server`
+//! charge-point client), over real sockets:
+//!
+//! - START_SESSION at a location the tenant does not have is `REJECTED` at once, and no
+//!   result follows;
+//! - START_SESSION of the eMSP's driver at the demo station's EVSE is `ACCEPTED` at once;
+//!   the station gets a RemoteStartTransaction for the driver's token, and its
+//!   StartTransaction for that token (which the eMSP never pushed through Tokens) is
+//!   accepted; the eMSP receives the `ACCEPTED` result at its `response_url`, with the token
+//!   it issued to the CPO, and pulls the session, active, with its token in it;
+//! - STOP_SESSION of another session id is `UNKNOWN_SESSION`; of that session `ACCEPTED`:
+//!   the station gets the RemoteStopTransaction of its transaction, stops it, the eMSP
+//!   receives the result and pulls the session completed;
+//! - RESERVE_NOW is `NOT_SUPPORTED`; the commands are audited with the partner as actor.
+
+#[path = "csms/common.rs"]
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Csms, TempDir};
+use ev_backend::csms_core::api::axum;
+use ev_backend::ocpi_server::{
+    Access, ClientConfig, MemoryStore, OcpiClient, OcpiServer, ServerConfig, TenantKey,
+};
+use ev_backend::ocpi_types::common::PageRequest;
+use ev_backend::ocpi_types::v221::{
+    BusinessDetails, CommandResponse, CredentialsRole, InterfaceRole, Location, Role, Session,
+};
+use ev_backend::ocpp_server::client::{ChargePoint, ChargePointConfig};
+use ev_backend::ocpp_server::{Context, Router, StationHandle};
+use ev_backend::ocpp_types::{OcppMessage, OcppVersion, v16};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+/// A POST the eMSP received at a `response_url`: the path's last segment, the body and the
+/// `Authorization` header.
+type Posted = (String, Value, Option<String>);
+
+struct Emsp {
+    server: OcpiServer,
+    store: Arc<MemoryStore>,
+    /// `http://127.0.0.1:<port>`: results are POSTed under `/results/`.
+    base: String,
+    posted: Arc<Mutex<Vec<Posted>>>,
+}
+
+/// An eMSP platform (party `NL`/`EMP`) on a free port that records what is POSTed to
+/// `/results/{name}`.
+async fn emsp() -> Emsp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let store = Arc::new(MemoryStore::new());
+    let role = CredentialsRole {
+        role: Role::Emsp,
+        business_details: BusinessDetails {
+            name: "eMSP EMP".into(),
+            website: None,
+            logo: None,
+        },
+        party_id: "EMP".into(),
+        country_code: "NL".into(),
+    };
+    let config = ServerConfig::new(format!("{base}/ocpi"), vec![role]);
+    let mut client = ClientConfig::default();
+    client.timeout = Duration::from_secs(10);
+    let server = OcpiServer::new(config, store.clone())
+        .unwrap()
+        .with_client(OcpiClient::new(client).unwrap());
+    let posted = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Arc::clone(&posted);
+    let app = axum::Router::new()
+        .nest("/ocpi", server.router())
+        .route(
+            "/results/{name}",
+            axum::routing::post(
+                move |axum::extract::Path(name): axum::extract::Path<String>,
+                      headers: axum::http::HeaderMap,
+                      axum::Json(body): axum::Json<Value>| {
+                    let recorder = Arc::clone(&recorder);
+                    async move {
+                        let auth = headers
+                            .get("authorization")
+                            .and_then(|value| value.to_str().ok())
+                            .map(str::to_owned);
+                        recorder.lock().unwrap().push((name, body, auth));
+                        axum::Json(json!({
+                            "status_code": 1000,
+                            "status_message": "Success",
+                            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        }))
+                    }
+                },
+            ),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Emsp {
+        server,
+        store,
+        base,
+        posted,
+    }
+}
+
+impl Emsp {
+    /// Waits (at most 30 s) for the result POSTed to `/results/{name}`.
+    async fn result(&self, name: &str) -> (Value, Option<String>) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let found = self
+                .posted
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(posted, _, _)| posted == name)
+                .map(|(_, body, auth)| (body.clone(), auth.clone()));
+            if let Some(found) = found {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "no result posted to {name}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A typed OCPP message from its JSON form.
+fn message<T: OcppMessage>(value: Value) -> T {
+    serde_json::from_value(value).expect("a valid message")
+}
+
+/// What the CSMS asked the station.
+#[derive(Debug)]
+enum Asked {
+    Start(Box<v16::RemoteStartTransactionRequest>),
+    Stop(v16::RemoteStopTransactionRequest),
+}
+
+/// The demo's station `DEMO-1`, OCPP 1.6, driven by the test: it accepts remote starts and
+/// stops and reports them on the channel.
+async fn station(url: &str) -> (ChargePoint, StationHandle, mpsc::UnboundedReceiver<Asked>) {
+    let (asked, requests) = mpsc::unbounded_channel();
+    let on_stop = asked.clone();
+    let router = Router::new()
+        .on(
+            move |_ctx: Context, request: v16::RemoteStartTransactionRequest| {
+                let asked = asked.clone();
+                async move {
+                    let _ = asked.send(Asked::Start(Box::new(request)));
+                    Ok(v16::RemoteStartTransactionResponse {
+                        status: v16::RemoteStartStopStatus::Accepted,
+                    })
+                }
+            },
+        )
+        .on(
+            move |_ctx: Context, request: v16::RemoteStopTransactionRequest| {
+                let asked = on_stop.clone();
+                async move {
+                    let _ = asked.send(Asked::Stop(request));
+                    Ok(v16::RemoteStopTransactionResponse {
+                        status: v16::RemoteStartStopStatus::Accepted,
+                    })
+                }
+            },
+        );
+    let mut config = ChargePointConfig::new(url.to_owned(), "DEMO-1".to_owned());
+    config.versions = vec![OcppVersion::V16];
+    let client = ChargePoint::connect(config, router)
+        .await
+        .expect("the station connects");
+    let handle = client.handle().expect("connected");
+    let boot = handle
+        .call(&message::<v16::BootNotificationRequest>(json!({
+            "chargePointVendor": "EV Backend", "chargePointModel": "Test"
+        })))
+        .await
+        .expect("boot answered");
+    assert_eq!(boot.status, v16::RegistrationStatus::Accepted);
+    for connector in [0, 1] {
+        status(&handle, connector, "Available").await;
+    }
+    (client, handle, requests)
+}
+
+async fn status(handle: &StationHandle, connector: i32, status: &str) {
+    handle
+        .call(&message::<v16::StatusNotificationRequest>(json!({
+            "connectorId": connector, "errorCode": "NoError", "status": status,
+            "timestamp": chrono::Utc::now()
+        })))
+        .await
+        .expect("status answered");
+}
+
+/// The next request the CSMS sent the station (at most 30 s).
+async fn next(requests: &mut mpsc::UnboundedReceiver<Asked>) -> Asked {
+    tokio::time::timeout(Duration::from_secs(30), requests.recv())
+        .await
+        .expect("the CSMS commands the station in time")
+        .expect("the station runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
+    let dir = TempDir::new("roaming-commands");
+    let (csms, api) = Csms::start_demo(&dir, &[]);
+    let platform = emsp().await;
+
+    // The operator adds the eMSP, which registers.
+    let created = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "EMP", "role": "EMSP", "name": "EMP"}),
+        )
+        .expect(201);
+    let partner = created["partner"]["id"].as_i64().expect("an id");
+    let token_a = created["token_a"].as_str().expect("token A").to_owned();
+    let versions_url = created["versions_url"].as_str().expect("URL").to_owned();
+    let us = platform.store.add_partner(&TenantKey("emsp".into()), None);
+    let registered = platform
+        .server
+        .register_with(&us, &versions_url, &token_a)
+        .await
+        .expect("the eMSP registers with the CPO");
+    assert_eq!(registered.caller.access, Access::Registered);
+    let client = platform.server.client();
+    let commands_url = registered
+        .endpoint("commands", Some(InterfaceRole::Receiver))
+        .expect("a Commands Receiver")
+        .to_owned();
+    let locations_url = registered
+        .endpoint("locations", Some(InterfaceRole::Sender))
+        .expect("a Locations Sender")
+        .to_owned();
+    let sessions_url = registered
+        .endpoint("sessions", Some(InterfaceRole::Sender))
+        .expect("a Sessions Sender")
+        .to_owned();
+    let locations: Vec<Location> = client
+        .get_all(&locations_url, &registered.auth, &PageRequest::default())
+        .await
+        .expect("locations");
+    let location = locations[0].id.as_str().to_owned();
+    let (_station, handle, mut requests) = station(&csms.ocpp_url).await;
+    let command = |name: &str, body: Value| {
+        let url = format!("{commands_url}/{name}");
+        let client = client.clone();
+        let auth = registered.auth.clone();
+        async move {
+            client
+                .post::<_, CommandResponse>(&url, &auth, &body)
+                .await
+                .unwrap_or_else(|error| panic!("{url}: {error}"))
+                .expect("a CommandResponse")
+        }
+    };
+    let token = json!({
+        "country_code": "NL", "party_id": "EMP", "uid": "ROAMCMD1", "type": "APP_USER",
+        "contract_id": "NL-EMP-C00000042-X", "issuer": "EMP", "valid": true,
+        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"
+    });
+
+    // An unknown location: refused at once, and no result follows.
+    let refused = command(
+        "START_SESSION",
+        json!({
+            "response_url": format!("{}/results/nowhere", platform.base),
+            "token": token, "location_id": "999999", "evse_uid": "NL*DEM*E1"
+        }),
+    )
+    .await;
+    let refused = serde_json::to_value(&refused).unwrap();
+    assert_eq!(refused["result"], "REJECTED", "{refused:#}");
+    assert!(
+        refused["message"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("location"),
+        "{refused:#}"
+    );
+
+    // The driver's session, started by the eMSP.
+    let accepted = command(
+        "START_SESSION",
+        json!({
+            "response_url": format!("{}/results/start", platform.base),
+            "token": token, "location_id": location, "evse_uid": "NL*DEM*E1"
+        }),
+    )
+    .await;
+    let accepted = serde_json::to_value(&accepted).unwrap();
+    assert_eq!(accepted["result"], "ACCEPTED", "{accepted:#}");
+    assert!(accepted["timeout"].as_i64().unwrap() > 0, "{accepted:#}");
+    let Asked::Start(start) = next(&mut requests).await else {
+        panic!("a remote start first");
+    };
+    assert_eq!(start.id_tag, "ROAMCMD1");
+    assert_eq!(start.connector_id, Some(1));
+    let started = handle
+        .call(&message::<v16::StartTransactionRequest>(json!({
+            "connectorId": 1, "idTag": "ROAMCMD1", "meterStart": 1000,
+            "timestamp": chrono::Utc::now()
+        })))
+        .await
+        .expect("start answered");
+    assert_eq!(
+        started.id_tag_info.status,
+        v16::AuthorizationStatus::Accepted,
+        "the token the command carried is authorized"
+    );
+    status(&handle, 1, "Charging").await;
+    let (result, auth) = platform.result("start").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let auth = auth.expect("an Authorization header");
+    assert!(auth.starts_with("Token "), "{auth}");
+    assert!(
+        platform
+            .posted
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|(name, _, _)| name != "nowhere"),
+        "no result for a refused command"
+    );
+
+    // The eMSP pulls its driver's session.
+    let sessions: Vec<Session> = client
+        .get_all(&sessions_url, &registered.auth, &PageRequest::default())
+        .await
+        .expect("sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:#?}");
+    let session = serde_json::to_value(&sessions[0]).unwrap();
+    assert_eq!(session["status"], "ACTIVE", "{session:#}");
+    assert_eq!(session["cdr_token"]["uid"], "ROAMCMD1");
+    assert_eq!(session["cdr_token"]["contract_id"], "NL-EMP-C00000042-X");
+    assert_eq!(session["location_id"], location.as_str());
+    assert_eq!(session["evse_uid"], "NL*DEM*E1");
+    let session_id = session["id"].as_str().expect("an id").to_owned();
+
+    // Only its own sessions can be stopped.
+    let unknown = command(
+        "STOP_SESSION",
+        json!({
+            "response_url": format!("{}/results/other", platform.base),
+            "session_id": "999999"
+        }),
+    )
+    .await;
+    assert_eq!(
+        serde_json::to_value(&unknown).unwrap()["result"],
+        "UNKNOWN_SESSION"
+    );
+
+    // The eMSP stops it.
+    let stopping = command(
+        "STOP_SESSION",
+        json!({
+            "response_url": format!("{}/results/stop", platform.base),
+            "session_id": session_id
+        }),
+    )
+    .await;
+    assert_eq!(
+        serde_json::to_value(&stopping).unwrap()["result"],
+        "ACCEPTED"
+    );
+    let Asked::Stop(stop) = next(&mut requests).await else {
+        panic!("a remote stop");
+    };
+    assert_eq!(stop.transaction_id, started.transaction_id);
+    handle
+        .call(&message::<v16::StopTransactionRequest>(json!({
+            "transactionId": started.transaction_id, "idTag": "ROAMCMD1", "meterStop": 4000,
+            "timestamp": chrono::Utc::now(), "reason": "Remote"
+        })))
+        .await
+        .expect("stop answered");
+    status(&handle, 1, "Available").await;
+    let (result, _) = platform.result("stop").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let sessions: Vec<Session> = client
+        .get_all(&sessions_url, &registered.auth, &PageRequest::default())
+        .await
+        .expect("sessions");
+    let session = serde_json::to_value(&sessions[0]).unwrap();
+    assert_eq!(session["status"], "COMPLETED", "{session:#}");
+    assert_eq!(session["kwh"].as_f64(), Some(3.0), "{session:#}");
+
+    // Reservations are not supported.
+    let reserve = command(
+        "RESERVE_NOW",
+        json!({
+            "response_url": format!("{}/results/reserve", platform.base),
+            "token": token, "expiry_date": "2030-01-01T00:00:00Z", "reservation_id": "R1",
+            "location_id": location
+        }),
+    )
+    .await;
+    assert_eq!(
+        serde_json::to_value(&reserve).unwrap()["result"],
+        "NOT_SUPPORTED"
+    );
+
+    // The station commands are audited as the partner's.
+    let audit = api.get("/audit").expect(200);
+    let by_partner: Vec<&Value> = audit["items"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["actor"] == json!({"kind": "roaming_partner", "id": partner}))
+        .collect();
+    let actions: Vec<&str> = by_partner
+        .iter()
+        .filter_map(|entry| entry["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["station.remote_stop", "station.remote_start"],
+        "{audit:#}"
+    );
+}
