@@ -35,8 +35,10 @@
 //! - Events (sessions, CDRs, connector status, locations, tariffs, station connections) are
 //!   written to the outbox with the changes they report and delivered to the tenants'
 //!   webhooks (`POST /webhooks`), signed per Standard Webhooks, by a worker in the process.
-//! - OCPI 2.2.1 (the CPO role) is served under `/ocpi` on the API's listener: versions,
-//!   credentials in both directions, Locations and Tariffs. `--ocpi-url URL` is the public
+//! - OCPI 2.2.1 (the CPO role, and 2.1.1) is served under `/ocpi` on the API's listener:
+//!   versions, credentials in both directions, Locations, Tariffs, Sessions and CDRs
+//!   (Sender), Tokens (Receiver); sessions, CDRs, EVSE statuses, locations and tariffs are
+//!   pushed to 2.2.1 partners. `--ocpi-url URL` is the public
 //!   URL of `/ocpi` that partners use (behind a proxy, say); default
 //!   `http://<api address>/ocpi`. Partners are added through the API
 //!   (`POST /roaming-partners`).
@@ -281,13 +283,24 @@ async fn run<S: Store + 'static>(
             }
         })
     };
-    // The outbox's events out to the tenants' webhooks.
+    // The outbox's events out to the tenants' webhooks and roaming partners.
     let (stop_delivering, delivering_stopped) = tokio::sync::watch::channel(false);
     let delivering = {
         let sender = WebhookSender::new(Arc::clone(&store), DeliveryConfig::default())?;
-        let mut stopped = delivering_stopped;
+        let mut stopped = delivering_stopped.clone();
         tokio::spawn(async move {
             sender
+                .run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        })
+    };
+    let pushing = {
+        let pusher = roaming::PartnerPusher::new(Arc::clone(&store), DeliveryConfig::default())?;
+        let mut stopped = delivering_stopped;
+        tokio::spawn(async move {
+            pusher
                 .run(async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
                 })
@@ -360,6 +373,7 @@ async fn run<S: Store + 'static>(
     settling.abort();
     let _ = stop_delivering.send(true);
     let _ = delivering.await;
+    let _ = pushing.await;
     info!(stations = server.station_count(), "shutting down");
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;

@@ -326,9 +326,20 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
     let sessions = state["objects"]["sessions"].as_object().unwrap();
     assert_eq!(sessions.len(), 1, "{state:#}");
     let session = sessions.values().next().unwrap();
-    assert_eq!(session["cdr_token"]["uid"].as_str().map(str::to_uppercase).as_deref(), Some("ROAMPY01"));
+    assert_eq!(
+        session["cdr_token"]["uid"]
+            .as_str()
+            .map(str::to_uppercase)
+            .as_deref(),
+        Some("ROAMPY01")
+    );
     assert_eq!(session["location_id"], demo_id);
-    let cdr = state["objects"]["cdrs"].as_object().unwrap().values().next().unwrap();
+    let cdr = state["objects"]["cdrs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
     assert_eq!(cdr["session_id"], session["id"], "{cdr:#}");
     assert_eq!(cdr["currency"], "EUR");
     let pulled = emsp.call(json!({"cmd": "pull", "module": "sessions"}));

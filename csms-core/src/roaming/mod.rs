@@ -9,7 +9,9 @@
 //! - [`commands`]: the Commands Receiver interface: partners start and stop sessions and
 //!   unlock connectors at the stations connected now;
 //! - [`authorize`]: those tokens authorized at our stations, by their whitelist rule and by
-//!   real-time authorization at the partner.
+//!   real-time authorization at the partner;
+//! - [`push`]: sessions, CDRs, EVSE statuses, locations and tariffs pushed to partners from
+//!   the outbox.
 //!
 //! [`cpo_server`] puts them together into an [`OcpiServer`] whose router the admin API's
 //! listener serves under `/ocpi`.
@@ -19,6 +21,7 @@ pub mod commands;
 pub mod modules;
 pub mod partners;
 pub mod publish;
+pub mod push;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -31,6 +34,7 @@ use crate::store::Store;
 pub use commands::{LiveStations, RoamingCommands};
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
+pub use push::PartnerPusher;
 pub use tokens::RoamingTokens;
 
 /// The settings of the CSMS's OCPI server at `public_url` (the URL partners reach `/ocpi`

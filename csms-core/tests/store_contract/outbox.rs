@@ -458,7 +458,14 @@ async fn partner(
 pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
     use csms_core::model::PartnerStatus::{Connected, Pending};
     let a = tenant(store, "A").await;
-    let owner = partner(store, a, "EMP", Connected, &["sessions", "cdrs", "locations"]).await;
+    let owner = partner(
+        store,
+        a,
+        "EMP",
+        Connected,
+        &["sessions", "cdrs", "locations"],
+    )
+    .await;
     let other = partner(store, a, "EM2", Connected, &["locations"]).await;
     let pending = partner(store, a, "EM3", Pending, &["sessions", "locations"]).await;
     let token: ocpi_types::v221::tokens::Token = serde_json::from_value(serde_json::json!({
@@ -467,7 +474,12 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
         "whitelist": "ALWAYS", "last_updated": "2026-03-01T10:00:00Z"
     }))
     .unwrap();
-    assert!(store.put_roaming_token(a, owner, &token).await.expect("token"));
+    assert!(
+        store
+            .put_roaming_token(a, owner, &token)
+            .await
+            .expect("token")
+    );
     let station = store
         .create_station(a, &NewStation::accepted(unique("CP")))
         .await
@@ -502,14 +514,24 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
         (other, EventKind::LocationChanged, location_subject),
     ];
     expected.sort_by_key(|(partner, kind, _)| (*partner, kind.as_str()));
-    assert_eq!(got, expected, "the end waits for the start; nothing for {pending}");
+    assert_eq!(
+        got, expected,
+        "the end waits for the start; nothing for {pending}"
+    );
     let started = first
         .iter()
         .find(|p| p.kind == EventKind::SessionStarted)
         .expect("the start");
     assert_eq!(started.payload["id"], serde_json::json!(session.id));
     store
-        .record_partner_attempt(a, started.id, now, &AttemptOutcome::Delivered { response_status: 200 })
+        .record_partner_attempt(
+            a,
+            started.id,
+            now,
+            &AttemptOutcome::Delivered {
+                response_status: 200,
+            },
+        )
         .await
         .expect("attempt")
         .expect("push");
@@ -518,7 +540,9 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
         .await
         .expect("lease");
     assert_eq!(
-        next.iter().map(|p| (p.partner_id, p.kind)).collect::<Vec<_>>(),
+        next.iter()
+            .map(|p| (p.partner_id, p.kind))
+            .collect::<Vec<_>>(),
         [(owner, EventKind::SessionEnded)]
     );
     let log = store
@@ -526,7 +550,10 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
         .await
         .expect("log");
     assert_eq!(log.total, 3);
-    assert_eq!(log.items[log.items.len() - 1].status, csms_core::model::DeliveryStatus::Delivered);
+    assert_eq!(
+        log.items[log.items.len() - 1].status,
+        csms_core::model::DeliveryStatus::Delivered
+    );
     assert!(
         store
             .partner_deliveries(a, pending, csms_core::store::Page::default())

@@ -15,8 +15,8 @@ use crate::api::error::{Body, Path, Query};
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
-    EventId, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint,
-    PartnerStatus, RoamingPartner, RoamingPartnerId, TenantRole, TokenHash,
+    EventId, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, PartnerStatus,
+    RoamingPartner, RoamingPartnerId, TenantRole, TokenHash,
 };
 use crate::roaming::partners::caller as partner_caller;
 
