@@ -153,7 +153,7 @@ async fn setup(reachable: bool) -> Setup {
 
 async fn status(setup: &Setup, uid: &str) -> Option<AuthStatus> {
     RoamingAuthorizer::new()
-        .authorize(&setup.store, &setup.station, uid, Utc::now())
+        .authorize(&setup.store, &setup.station, uid)
         .await
         .unwrap()
         .map(|decision| decision.status)

@@ -293,10 +293,7 @@ impl<S: Store + 'static> Csms<S> {
         this: ThisSession<'_>,
     ) -> Result<Authorization, OcppError> {
         if token.is_none()
-            && let Some(decision) = self
-                .roaming
-                .authorize(&self.store, station, uid, now)
-                .await?
+            && let Some(decision) = self.roaming.authorize(&self.store, station, uid).await?
         {
             return Ok(decision);
         }

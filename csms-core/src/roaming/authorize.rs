@@ -17,7 +17,6 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use ocpi_server::{Auth, ClientConfig, OcpiClient, encoding_for};
 use ocpi_types::v221::VersionNumber;
 use ocpi_types::v221::tokens::{AllowedType, AuthorizationInfo, Token, WhitelistType};
@@ -120,13 +119,11 @@ impl RoamingAuthorizer {
         store: &Arc<S>,
         station: &Station,
         uid: &str,
-        now: DateTime<Utc>,
     ) -> StoreResult<Option<Authorization>> {
         let tokens = store.roaming_tokens_by_uid(station.tenant_id, uid).await?;
         let Some(roaming) = tokens.into_iter().next() else {
             return Ok(None);
         };
-        let _ = now;
         Ok(Some(match plan(&roaming.token) {
             Plan::Decided(decision) => decision,
             Plan::AskPartner { unreachable } => match self.ask(store, station, &roaming).await? {

@@ -36,26 +36,26 @@ fn failed(error: store::StoreError) -> OcpiError {
     OcpiError::Store(Box::new(error))
 }
 
-/// Every item of a paged store list, page after page.
-macro_rules! every_page {
-    ($list:expr) => {{
-        let mut all = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = store::Page {
-                offset,
-                limit: store::Page::MAX_LIMIT,
-            };
-            let got = $list(page).await.map_err(failed)?;
-            let count = got.items.len() as u64;
-            all.extend(got.items);
-            offset += count;
-            if count == 0 || offset >= got.total {
-                break;
-            }
+/// Every item of a paged store list (`list` of a page), page after page.
+async fn every_page<T, Fut>(mut list: impl FnMut(store::Page) -> Fut) -> store::StoreResult<Vec<T>>
+where
+    Fut: std::future::Future<Output = store::StoreResult<store::Paged<T>>>,
+{
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store::Page {
+            offset,
+            limit: store::Page::MAX_LIMIT,
+        };
+        let got = list(page).await?;
+        let count = got.items.len() as u64;
+        all.extend(got.items);
+        offset += count;
+        if count == 0 || offset >= got.total {
+            return Ok(all);
         }
-        all
-    }};
+    }
 }
 
 /// The published form of a location with the stations at it, or why it cannot be
@@ -69,25 +69,13 @@ pub(crate) async fn published_location<S: Store + ?Sized>(
         location: Some(location.id),
         ..StationFilter::default()
     };
-    let mut parts = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store::Page {
-            offset,
-            limit: store::Page::MAX_LIMIT,
-        };
-        let stations = store.list_stations(tenant.id, &filter, page).await?;
-        let count = stations.items.len() as u64;
-        for details in stations.items {
-            let station = details.station;
-            let evses = store.evses(tenant.id, station.id).await?;
-            let connectors = store.connectors(tenant.id, station.id).await?;
-            parts.push((station, evses, connectors));
-        }
-        offset += count;
-        if count == 0 || offset >= stations.total {
-            break;
-        }
+    let stations = every_page(|page| store.list_stations(tenant.id, &filter, page)).await?;
+    let mut parts = Vec::with_capacity(stations.len());
+    for details in stations {
+        let station = details.station;
+        let evses = store.evses(tenant.id, station.id).await?;
+        let connectors = store.connectors(tenant.id, station.id).await?;
+        parts.push((station, evses, connectors));
     }
     let stations: Vec<PublishedStation<'_>> = parts
         .iter()
@@ -170,7 +158,9 @@ impl<S: Store + ?Sized> LocationsSender for CpoModules<S> {
     ) -> Result<Page<OcpiLocation>, OcpiError> {
         let tenant = self.tenant(ctx).await?;
         let store = &self.store;
-        let locations = every_page!(|page| store.list_locations(tenant.id, page));
+        let locations = every_page(|page| store.list_locations(tenant.id, page))
+            .await
+            .map_err(failed)?;
         let mut published = Vec::new();
         for location in &locations {
             if let Some(location) = self.published(&tenant, location).await? {
@@ -229,7 +219,9 @@ impl<S: Store + ?Sized> TariffsSender for CpoModules<S> {
     ) -> Result<Page<Tariff>, OcpiError> {
         let tenant: TenantId = self.tenant(ctx).await?.id;
         let store = &self.store;
-        let stored = every_page!(|page| store.list_tariffs(tenant, page));
+        let stored = every_page(|page| store.list_tariffs(tenant, page))
+            .await
+            .map_err(failed)?;
         let mut tariffs: Vec<Tariff> = stored
             .into_iter()
             .map(|stored| {

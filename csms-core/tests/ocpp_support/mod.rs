@@ -88,12 +88,22 @@ pub async fn postgres(policy: UnknownStationPolicy) -> Option<(Harness<PostgresS
     Some((start(Arc::new(store), policy, |_| {}).await, schema))
 }
 
-/// Drops a PostgreSQL test schema.
+/// Drops a PostgreSQL test schema. A station's disconnection may still be written when the
+/// test ends (its connection state and event), and PostgreSQL may pick the drop as the
+/// victim of the deadlock between the two: the drop is then tried again.
 pub async fn drop_schema(store: &PostgresStore, schema: &str) {
-    sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .execute(store.pool())
-        .await
-        .expect("schema dropped");
+    for attempt in 1.. {
+        match sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .execute(store.pool())
+            .await
+        {
+            Ok(_) => break,
+            Err(error) if attempt < 5 && error.to_string().contains("deadlock detected") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("schema not dropped: {error}"),
+        }
+    }
     store.close().await;
 }
 
