@@ -27,7 +27,7 @@ text_enum!(
         /// A CDR was issued; the data is the CDR.
         CdrIssued = "cdr.issued",
         /// A connector of an EVSE reported a new status; the data is the
-        /// [`ConnectorStatusChange`](super::ConnectorStatusChange).
+        /// [`ConnectorStatusChange`].
         EvseStatusChanged = "evse.status_changed",
         /// A location was created, changed or deleted; the data is the location (`null` once
         /// deleted, the subject still names it).
@@ -35,10 +35,10 @@ text_enum!(
         /// A tariff was created, replaced or deleted; the data is the tariff (`null` once
         /// deleted).
         TariffChanged = "tariff.changed",
-        /// A station connected; the data is the [`StationPresence`](super::StationPresence).
+        /// A station connected; the data is the [`StationPresence`].
         StationConnected = "station.connected",
         /// A station's connection ended; the data is the
-        /// [`StationPresence`](super::StationPresence).
+        /// [`StationPresence`].
         StationDisconnected = "station.disconnected",
     }
 );

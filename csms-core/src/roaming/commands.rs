@@ -21,7 +21,7 @@
 //! | `RESERVE_NOW`, `CANCEL_RESERVATION` | nothing | `NOT_SUPPORTED` |
 //!
 //! `START_SESSION` carries the driver's whole Token: it is stored as the partner's (as its
-//! Tokens Receiver push would be, [`Store::put_roaming_token`]; a newer push of the same
+//! Tokens Receiver push would be, [`RoamingStore::put_roaming_token`](crate::store::RoamingStore::put_roaming_token); a newer push of the same
 //! token is kept), so that the station's Authorize and StartTransaction for it are decided
 //! by the roaming authorization ([`super::authorize`]) by the token's own whitelist rule.
 //! Without `evse_uid` the first EVSE of a connected station of the location whose status is

@@ -4,7 +4,7 @@
 //! Every request is answered from the calling partner's tenant only, and Sessions and CDRs
 //! only of the sessions charged with the tokens that partner pushed. Locations are built
 //! from the store on each request (a location with its stations, EVSEs and connectors; see
-//! [`publish`](super::publish)) and paged in memory, which suits tenants of a few thousand
+//! [`publish`]) and paged in memory, which suits tenants of a few thousand
 //! locations. Sessions and CDRs are paged by the store, by their last change (sessions) and
 //! issue time (CDRs); a session at a station without a location, or a CDR without its OCPI
 //! form (see [`crate::ocpp::cdr`]), is left out of its page but counted in `X-Total-Count`.
