@@ -106,6 +106,7 @@ async fn the_csms_is_a_cpo_that_emsps_register_with_and_pull() {
     assert_eq!(shown["status"], "connected", "{shown:#}");
     assert_eq!(shown["version"], "2.2.1");
     assert_eq!(shown["can_call"], true);
+    assert!(shown["last_pull_at"].is_null(), "no pull yet");
     assert!(
         shown["endpoints"]
             .as_array()
@@ -161,6 +162,11 @@ async fn the_csms_is_a_cpo_that_emsps_register_with_and_pull() {
         .expect("tariffs");
     assert_eq!(tariffs.len(), 1, "the demo tariff");
     assert_eq!(tariffs[0].currency.as_str(), "EUR");
+    let shown = api.get(&format!("/roaming-partners/{partner}")).expect(200);
+    assert!(
+        shown["last_pull_at"].is_string(),
+        "its pulls are recorded: {shown:#}"
+    );
 
     // A driver of the eMSP: refused until the eMSP pushes the token, then charging.
     let refused = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAM0001", &[]);

@@ -48,3 +48,6 @@ CREATE INDEX partner_deliveries_due ON partner_deliveries (next_attempt_at, id)
 CREATE INDEX partner_deliveries_by_subject
     ON partner_deliveries (tenant_id, partner_id, subject, event_id) WHERE status = 'pending';
 CREATE INDEX partner_deliveries_by_partner ON partner_deliveries (tenant_id, partner_id, id);
+
+-- When a partner last pulled one of our Sender modules.
+ALTER TABLE roaming_partners ADD COLUMN last_pull_at TIMESTAMPTZ;

@@ -106,6 +106,8 @@ pub struct RoamingPartner {
     pub endpoints: Vec<PartnerEndpoint>,
     /// Where the connection stands.
     pub status: PartnerStatus,
+    /// When it last pulled one of our modules (to the minute).
+    pub last_pull_at: Option<DateTime<Utc>>,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
@@ -130,6 +132,7 @@ impl fmt::Debug for RoamingPartner {
             )
             .field("endpoints", &self.endpoints)
             .field("status", &self.status)
+            .field("last_pull_at", &self.last_pull_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()

@@ -100,6 +100,14 @@ impl<S: Store + ?Sized> CpoModules<S> {
         CpoModules { store }
     }
 
+    /// Records the caller's pull (see [`crate::store::RoamingStore::record_partner_pull`]).
+    async fn pulled(&self, ctx: &RequestContext, tenant: TenantId) -> Result<(), OcpiError> {
+        self.store
+            .record_partner_pull(tenant, partner(ctx)?, Utc::now())
+            .await
+            .map_err(failed)
+    }
+
     async fn tenant(&self, ctx: &RequestContext) -> Result<Tenant, OcpiError> {
         let id =
             tenant_of(&ctx.caller.tenant).map_err(|error| OcpiError::Store(Box::new(error)))?;
@@ -157,6 +165,7 @@ impl<S: Store + ?Sized> LocationsSender for CpoModules<S> {
         page: &PageQuery,
     ) -> Result<Page<OcpiLocation>, OcpiError> {
         let tenant = self.tenant(ctx).await?;
+        self.pulled(ctx, tenant.id).await?;
         let store = &self.store;
         let locations = every_page(|page| store.list_locations(tenant.id, page))
             .await
@@ -218,6 +227,7 @@ impl<S: Store + ?Sized> TariffsSender for CpoModules<S> {
         page: &PageQuery,
     ) -> Result<Page<Tariff>, OcpiError> {
         let tenant: TenantId = self.tenant(ctx).await?.id;
+        self.pulled(ctx, tenant).await?;
         let store = &self.store;
         let stored = every_page(|page| store.list_tariffs(tenant, page))
             .await
@@ -290,6 +300,7 @@ impl<S: Store + ?Sized> SessionsSender for CpoModules<S> {
         page: &PageQuery,
     ) -> Result<Page<OcpiSession>, OcpiError> {
         let tenant = self.tenant(ctx).await?;
+        self.pulled(ctx, tenant.id).await?;
         let filter = SessionFilter {
             roaming_partner: Some(partner(ctx)?),
             updated_from: page.date_from.map(Into::into),
@@ -355,6 +366,7 @@ impl<S: Store + ?Sized> CdrsSender for CpoModules<S> {
         page: &PageQuery,
     ) -> Result<Page<OcpiCdr>, OcpiError> {
         let tenant = self.tenant(ctx).await?;
+        self.pulled(ctx, tenant.id).await?;
         let filter = CdrFilter {
             roaming_partner: Some(partner(ctx)?),
             issued_from: page.date_from.map(Into::into),

@@ -60,6 +60,15 @@ pub trait RoamingStore: Send + Sync {
     /// Deletes a partner; `false` if `tenant` has no such partner.
     async fn delete_partner(&self, tenant: TenantId, id: RoamingPartnerId) -> StoreResult<bool>;
 
+    /// Records that `partner` pulled one of our modules at `at` (kept to the minute: a
+    /// record less than a minute old is left as it is).
+    async fn record_partner_pull(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Stores a token `partner` pushed: new (`true`), or replacing the one of the same
     /// country code, party id, uid and type (`false`) unless that one is newer by its
     /// `last_updated` (an older push never overwrites a newer one; `false` too).

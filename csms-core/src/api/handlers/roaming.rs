@@ -202,6 +202,9 @@ pub(crate) struct PartnerView {
     endpoints: Vec<PartnerEndpoint>,
     /// Whether we hold a token to call it with.
     can_call: bool,
+    /// When it last pulled one of our modules (to the minute); what was pushed to it is
+    /// at `/roaming-partners/{id}/pushes`.
+    last_pull_at: Option<DateTime<Utc>>,
     /// When it was added.
     created_at: DateTime<Utc>,
     /// When it last changed.
@@ -221,6 +224,7 @@ impl From<&RoamingPartner> for PartnerView {
             version: partner.version.clone(),
             endpoints: partner.endpoints.clone(),
             can_call: partner.their_token.is_some(),
+            last_pull_at: partner.last_pull_at,
             created_at: partner.created_at,
             updated_at: partner.updated_at,
         }

@@ -17,7 +17,7 @@ macro_rules! roaming {
 
             const PARTNER_COLUMNS: &str = "id, tenant_id, name, country_code, party_id, role, \
                  versions_url, version, our_token_hash, their_token, endpoints, status, \
-                 created_at, updated_at";
+                 last_pull_at, created_at, updated_at";
 
             fn partner_from(row: &$row) -> StoreResult<RoamingPartner> {
                 Ok(RoamingPartner {
@@ -51,6 +51,7 @@ macro_rules! roaming {
                         &row.try_get::<String, _>("status")?,
                         PartnerStatus::parse,
                     )?,
+                    last_pull_at: row.try_get("last_pull_at")?,
                     created_at: row.try_get("created_at")?,
                     updated_at: row.try_get("updated_at")?,
                 })
@@ -246,6 +247,27 @@ macro_rules! roaming {
                     .await
                     .map_err(StoreError::referenced("roaming partner in use"))?;
                     Ok(done.rows_affected() > 0)
+                }
+
+                async fn record_partner_pull(
+                    &self,
+                    tenant: TenantId,
+                    id: RoamingPartnerId,
+                    when: chrono::DateTime<chrono::Utc>,
+                ) -> StoreResult<()> {
+                    // At most one write a minute per partner, however often it pulls.
+                    sqlx::query(
+                        "UPDATE roaming_partners SET last_pull_at = $3 \
+                         WHERE tenant_id = $1 AND id = $2 \
+                         AND (last_pull_at IS NULL OR last_pull_at <= $4)",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(at(when))
+                    .bind(at(when - chrono::Duration::minutes(1)))
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
                 }
 
                 async fn put_roaming_token(
