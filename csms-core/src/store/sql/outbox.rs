@@ -19,7 +19,7 @@ macro_rules! outbox {
                 PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId, WebhookDelivery,
                 WebhookId,
             };
-            use crate::store::sql::{at, from_json, now, parse, to_json};
+            use crate::store::sql::{Params, at, from_json, now, parse, to_json};
             use crate::store::{OutboxStore, Page, Paged, StoreError, StoreResult};
 
             type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
@@ -259,12 +259,24 @@ macro_rules! outbox {
                         .execute(&mut *connection)
                         .await?;
                     }
-                    sqlx::query("UPDATE outbox_events SET dispatched_at = $2 WHERE id = $1")
-                        .bind(event.id.0)
-                        .bind(dispatched_at)
-                        .execute(&mut *connection)
-                        .await?;
                 }
+                if events.is_empty() {
+                    return Ok(0);
+                }
+                // The batch's events marked in one statement, by id (not by range: an event
+                // of a transaction that commits meanwhile must wait for the next dispatch).
+                let mut params = Params::new(PLACEHOLDERS);
+                let when = params.next();
+                let ids: Vec<String> = events.iter().map(|_| params.next()).collect();
+                let statement = format!(
+                    "UPDATE outbox_events SET dispatched_at = {when} WHERE id IN ({})",
+                    ids.join(", ")
+                );
+                let mut marking = sqlx::query(&statement).bind(dispatched_at);
+                for event in &events {
+                    marking = marking.bind(event.id.0);
+                }
+                marking.execute(&mut *connection).await?;
                 Ok(events.len())
             }
 
