@@ -10,11 +10,15 @@
 //!   number it produces.
 //! - [`outbox`]: events written with the changes they report, delivered to webhooks.
 //! - [`roaming`]: the CSMS as an OCPI CPO to its tenants' roaming partners.
+//! - `cluster` (feature `cluster`): several CSMS processes on one database, with NATS
+//!   between them.
 //! - `api` (feature `http-api`): the admin HTTP API for operators, with its OpenAPI
 //!   document.
 
 #[cfg(feature = "http-api")]
 pub mod api;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod model;
 pub mod ocpp;
 pub mod outbox;

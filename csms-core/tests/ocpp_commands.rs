@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use csms_core::model::{Actor, UnknownStationPolicy, UserId};
-use csms_core::ocpp::admission;
 use csms_core::ocpp::commands::{
     Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableToSet,
 };
@@ -225,7 +224,7 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
         let tenant = h.tenant;
         async move {
             commands
-                .send(tenant, operator, "CP-CMD", Some(&handle), &command)
+                .send(tenant, operator, "CP-CMD", &handle, &command)
                 .await
                 .expect("audited")
         }
@@ -473,7 +472,7 @@ async fn commands_to_a_201_station_use_its_messages() {
         let tenant = h.tenant;
         async move {
             commands
-                .send(tenant, Actor::System, "CS-CMD", Some(&handle), &command)
+                .send(tenant, Actor::System, "CS-CMD", &handle, &command)
                 .await
                 .expect("audited")
         }
@@ -567,15 +566,7 @@ async fn commands_that_reach_no_station_are_audited_too() {
 
     // Registered, not connected.
     let result = commands
-        .send(
-            h.tenant,
-            Actor::System,
-            "CP-AWAY",
-            h.server
-                .station(admission::address(h.tenant, "CP-AWAY"))
-                .as_ref(),
-            &reset,
-        )
+        .send(h.tenant, Actor::System, "CP-AWAY", &h.server, &reset)
         .await
         .unwrap();
     assert_eq!(result.outcome, Outcome::NotConnected);
@@ -590,21 +581,21 @@ async fn commands_that_reach_no_station_are_audited_too() {
     let _cp = h.connect("CP-SLOW", OcppVersion::V16, slow).await;
     let handle = h.handle("CP-SLOW").await;
     let result = commands
-        .send(h.tenant, Actor::System, "CP-SLOW", Some(&handle), &reset)
+        .send(h.tenant, Actor::System, "CP-SLOW", &handle, &reset)
         .await
         .unwrap();
     assert_eq!(result.outcome, Outcome::Timeout);
 
     // No such station for this tenant (nor any other).
     let result = commands
-        .send(h.tenant, Actor::System, "CP-NOWHERE", Some(&handle), &reset)
+        .send(h.tenant, Actor::System, "CP-NOWHERE", &handle, &reset)
         .await
         .unwrap();
     assert_eq!(result.outcome, Outcome::UnknownStation);
 
     // Another station's connection is not used.
     let result = commands
-        .send(h.tenant, Actor::System, "CP-AWAY", Some(&handle), &reset)
+        .send(h.tenant, Actor::System, "CP-AWAY", &handle, &reset)
         .await
         .unwrap();
     assert_eq!(result.outcome, Outcome::Invalid);

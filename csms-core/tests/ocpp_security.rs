@@ -155,12 +155,12 @@ async fn another_tenant_cannot_capture_a_station_of_the_same_identity() {
         evse: None,
     };
     let result = commands
-        .send_via(&h.server, b, actor.clone(), "CP-REAL", &reset)
+        .send(b, actor.clone(), "CP-REAL", &h.server, &reset)
         .await
         .unwrap();
     assert_eq!(result.outcome, Outcome::NotConnected);
     let result = commands
-        .send_via(&h.server, h.tenant, actor, "CP-REAL", &reset)
+        .send(h.tenant, actor, "CP-REAL", &h.server, &reset)
         .await
         .unwrap();
     assert_ne!(result.outcome, Outcome::NotConnected);

@@ -281,7 +281,7 @@ async fn run_21_station<S: Store + 'static>(h: &Harness<S>) {
             h.tenant,
             operator.clone(),
             "CS-21",
-            Some(&handle),
+            &handle,
             &Command::Reset {
                 kind: ResetKind::Soft,
                 evse: None,
@@ -296,7 +296,7 @@ async fn run_21_station<S: Store + 'static>(h: &Harness<S>) {
     }))
     .unwrap();
     let read = commands
-        .send(h.tenant, operator, "CS-21", Some(&handle), &read)
+        .send(h.tenant, operator, "CS-21", &handle, &read)
         .await
         .unwrap();
     assert_eq!(read.outcome, Outcome::Accepted, "{read:?}");

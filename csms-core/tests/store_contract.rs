@@ -28,6 +28,8 @@ mod admin;
 mod billing;
 #[path = "store_contract/cdrs.rs"]
 mod cdrs;
+#[path = "store_contract/cluster.rs"]
+mod cluster;
 #[path = "store_contract/operations.rs"]
 mod operations;
 #[path = "store_contract/outbox.rs"]
@@ -44,6 +46,10 @@ mod write_path;
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
 use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_log};
 use cdrs::cdrs_issued_once_and_immutable;
+use cluster::{
+    a_station_moves_between_nodes, dead_nodes_are_taken_out_once, duties_are_held_by_one_node,
+    station_changes_are_told,
+};
 use operations::{
     charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
 };
@@ -974,7 +980,13 @@ async fn boot_log(store: &impl Store) {
     assert!(!found.online);
     assert!(
         store
-            .record_connection(t, &identity, Some(OcppVersion::V201), time(8, 0, 0))
+            .record_connection(
+                t,
+                &identity,
+                Some(OcppVersion::V201),
+                "node-a",
+                time(8, 0, 0)
+            )
             .await
             .expect("connected")
     );
@@ -1012,7 +1024,7 @@ async fn boot_log(store: &impl Store) {
     );
     assert!(
         store
-            .record_connection(t, &identity, None, time(9, 0, 0))
+            .record_connection(t, &identity, None, "node-a", time(9, 0, 0))
             .await
             .expect("disconnected")
     );
@@ -1375,6 +1387,10 @@ contract!(
     deliveries_leased_in_order_per_object,
     concurrent_leases_are_disjoint,
     pushes_go_to_the_partners_they_concern,
+    dead_nodes_are_taken_out_once,
+    a_station_moves_between_nodes,
+    duties_are_held_by_one_node,
+    station_changes_are_told,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

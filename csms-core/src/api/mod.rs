@@ -86,8 +86,8 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
+use ocpp_server::StationAddress;
 use ocpp_server::server::{ConnectedStation, Server};
-use ocpp_server::{StationAddress, StationHandle};
 
 pub use auth::{Caller, generate_key};
 pub use axum;
@@ -97,7 +97,7 @@ pub use serve::serve;
 
 use crate::model::{Actor, TenantId};
 use crate::ocpp::OcppError;
-use crate::ocpp::commands::{Command, CommandResult, Commands};
+use crate::ocpp::commands::{Command, CommandResult, CommandRoute, Commands, Outcome};
 use crate::store::Store;
 
 /// Sends operator commands and audits them: [`Commands`] over the API's store, whatever its
@@ -110,7 +110,7 @@ pub(crate) trait CommandSender: Send + Sync {
         tenant: TenantId,
         actor: Actor,
         identity: &str,
-        handle: Option<&StationHandle>,
+        route: &dyn CommandRoute,
         command: &Command,
     ) -> Result<CommandResult, OcppError>;
 }
@@ -122,24 +122,23 @@ impl<S: Store + 'static> CommandSender for Commands<S> {
         tenant: TenantId,
         actor: Actor,
         identity: &str,
-        handle: Option<&StationHandle>,
+        route: &dyn CommandRoute,
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
-        self.send(tenant, actor, identity, handle, command).await
+        self.send(tenant, actor, identity, route, command).await
     }
 }
 
-/// Where the API finds the stations connected now, to show their connection state and to
-/// command them. [`Server`] is one; [`NoStations`] has none connected.
-pub trait StationDirectory: Send + Sync {
-    /// How many stations are connected now.
+/// Where the API finds the stations connected to this process now, to show their
+/// connection state, and how its commands reach stations ([`CommandRoute`]). [`Server`] is
+/// one; so is a cluster's `crate::cluster::Node`, which reaches the stations of every
+/// node; [`NoStations`] has none connected.
+pub trait StationDirectory: CommandRoute {
+    /// How many stations are connected to this process now.
     fn count(&self) -> usize;
 
-    /// The station connected at `address` now, if one is.
+    /// The station connected to this process at `address` now, if one is.
     fn connection(&self, address: &StationAddress) -> Option<ConnectedStation>;
-
-    /// A handle to the station connected at `address`.
-    fn handle(&self, address: &StationAddress) -> Option<StationHandle>;
 }
 
 impl StationDirectory for Server {
@@ -150,15 +149,18 @@ impl StationDirectory for Server {
     fn connection(&self, address: &StationAddress) -> Option<ConnectedStation> {
         self.connected(address)
     }
-
-    fn handle(&self, address: &StationAddress) -> Option<StationHandle> {
-        self.station(address)
-    }
 }
 
 /// A directory where no station is ever connected: the API without an OCPP server.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoStations;
+
+#[async_trait::async_trait]
+impl CommandRoute for NoStations {
+    async fn run_command(&self, _address: &StationAddress, _command: &Command) -> CommandResult {
+        CommandResult::failed(Outcome::NotConnected, "not connected")
+    }
+}
 
 impl StationDirectory for NoStations {
     fn count(&self) -> usize {
@@ -166,10 +168,6 @@ impl StationDirectory for NoStations {
     }
 
     fn connection(&self, _address: &StationAddress) -> Option<ConnectedStation> {
-        None
-    }
-
-    fn handle(&self, _address: &StationAddress) -> Option<StationHandle> {
         None
     }
 }

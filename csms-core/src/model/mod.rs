@@ -94,6 +94,7 @@ pub mod configuration;
 pub mod event;
 pub mod invoice;
 pub mod location;
+pub mod node;
 pub mod reservation;
 pub mod roaming;
 pub mod session;
@@ -114,6 +115,7 @@ pub use invoice::{Invoice, InvoiceId, NewInvoice};
 pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
+pub use node::{ClusterNode, DeadNode};
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
     NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, PartnerStatus,

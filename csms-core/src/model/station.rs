@@ -90,6 +90,9 @@ pub struct Station {
     pub registration: RegistrationStatus,
     /// Whether it is connected now.
     pub online: bool,
+    /// The node (CSMS process) holding its connection while it is online, as it names
+    /// itself (see [`crate::cluster`]).
+    pub node: Option<String>,
     /// When it last booted (its last BootNotification).
     pub last_boot_at: Option<DateTime<Utc>>,
     /// When it last sent a Heartbeat.

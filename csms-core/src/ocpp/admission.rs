@@ -81,12 +81,18 @@ pub fn security_profile(tenant: &Tenant, station: Option<&Station>) -> Option<Se
 #[derive(Debug)]
 pub struct StationAdmission<S> {
     store: Arc<S>,
+    /// The node the stations connect to.
+    node: String,
 }
 
 impl<S> StationAdmission<S> {
-    /// The admission of stations kept in `store`.
-    pub fn new(store: Arc<S>) -> StationAdmission<S> {
-        StationAdmission { store }
+    /// The admission of stations kept in `store`, recorded as connected to `node` (see
+    /// [`crate::cluster`]).
+    pub fn new(store: Arc<S>, node: impl Into<String>) -> StationAdmission<S> {
+        StationAdmission {
+            store,
+            node: node.into(),
+        }
     }
 }
 
@@ -145,7 +151,7 @@ impl<S: Store + 'static> Storage for StationAdmission<S> {
     ) -> Result<(), StorageError> {
         if let Some(tenant) = tenant_in(address) {
             self.store
-                .record_connection(tenant, address.identity(), version, at)
+                .record_connection(tenant, address.identity(), version, &self.node, at)
                 .await
                 .map_err(storage_error)?;
         }
@@ -204,6 +210,7 @@ mod tests {
             credentials_hash: None,
             registration: RegistrationStatus::Accepted,
             online: false,
+            node: None,
             last_boot_at: None,
             last_heartbeat: None,
             last_seen: None,

@@ -367,6 +367,7 @@ mod tests {
             credentials_hash: None,
             registration: RegistrationStatus::Accepted,
             online: true,
+            node: None,
             last_boot_at: None,
             last_heartbeat: None,
             last_seen: None,

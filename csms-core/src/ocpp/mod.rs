@@ -159,6 +159,10 @@ pub struct CsmsConfig {
     /// in hours (a session running longer is not counted; at most the latest 500 sessions
     /// of the token in that window are looked at).
     pub running_session_window_hours: u32,
+    /// The name of this process among the CSMS processes that share its database (see
+    /// [`crate::cluster`]): the stations connected here are recorded as connected to it.
+    /// Default `local`.
+    pub node_id: String,
 }
 
 impl Default for CsmsConfig {
@@ -166,6 +170,7 @@ impl Default for CsmsConfig {
         CsmsConfig {
             intervals: BootIntervals::default(),
             running_session_window_hours: 48,
+            node_id: "local".to_owned(),
         }
     }
 }
@@ -217,7 +222,10 @@ impl<S: Store + 'static> Csms<S> {
     /// [`admission::StationAdmission`], which admits connections and keeps their state
     /// (boots are the router's, decided by [`boot::decide_boot`] in one place).
     pub fn station_storage(&self) -> Arc<dyn Storage> {
-        Arc::new(admission::StationAdmission::new(Arc::clone(&self.store)))
+        Arc::new(admission::StationAdmission::new(
+            Arc::clone(&self.store),
+            self.config.node_id.clone(),
+        ))
     }
 
     /// The server settings this router and storage need

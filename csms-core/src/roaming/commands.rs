@@ -36,7 +36,7 @@
 //! have no place for the partner's `reservation_id`, so a `CANCEL_RESERVATION`, which names
 //! only that, could not be matched to the reservation sent to the station.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ocpi_server::client::NoData;
@@ -51,8 +51,6 @@ use ocpi_types::v221::commands::{
     CommandResponse, CommandResponseType, CommandResult, CommandResultType, StartSession,
     StopSession, UnlockConnector,
 };
-use ocpp_server::server::Server;
-use ocpp_server::{StationAddress, StationHandle};
 
 use super::partners::{partner_of, tenant_of};
 use super::publish;
@@ -60,35 +58,14 @@ use crate::model::{
     Actor, ConnectorStatus, LocationId, RoamingPartnerId, SessionId, StationDetails, StationFilter,
     TenantId,
 };
-use crate::ocpp::admission;
 use crate::ocpp::commands::{
-    Command as StationCommand, CommandResult as StationResult, Commands, Outcome,
+    Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,
 };
 use crate::store::{self, Store};
 
 /// How long a partner is told to wait for a command's result: the station's answer (the
 /// OCPP server waits 30 s for it) and the time to POST it.
 pub const RESULT_TIMEOUT: Duration = Duration::from_secs(45);
-
-/// Where the roaming commands find the stations connected now. [`Server`] is one, and so is
-/// a [`Weak`] reference to it (which does not keep the server from shutting down).
-pub trait LiveStations: Send + Sync {
-    /// The connection of the station at `address`, if it is connected now.
-    fn station(&self, address: &StationAddress) -> Option<StationHandle>;
-}
-
-impl LiveStations for Server {
-    fn station(&self, address: &StationAddress) -> Option<StationHandle> {
-        Server::station(self, address.clone())
-    }
-}
-
-impl LiveStations for Weak<Server> {
-    fn station(&self, address: &StationAddress) -> Option<StationHandle> {
-        self.upgrade()
-            .and_then(|server| Server::station(&server, address.clone()))
-    }
-}
 
 fn failed(error: store::StoreError) -> OcpiError {
     OcpiError::Store(Box::new(error))
@@ -209,16 +186,24 @@ fn outcome_result(sent: &StationResult, refusal: CommandResultType) -> CommandRe
 /// A command found acceptable: what to send to which station, and how to read a refusal.
 struct Accepted {
     identity: String,
-    handle: StationHandle,
     command: StationCommand,
     refusal: CommandResultType,
 }
 
-/// The Commands Receiver of the tenants of a store, commanding the stations connected to an
-/// OCPP server.
+/// Where a command's result goes: the partner that sent the command, in the version it
+/// speaks, at its `response_url`.
+struct ResultTo {
+    tenant: TenantId,
+    partner: RoamingPartnerId,
+    version: Option<VersionNumber>,
+    response_url: String,
+}
+
+/// The Commands Receiver of the tenants of a store, commanding their stations wherever
+/// they are connected (see [`CommandRoute`]).
 pub struct RoamingCommands<S: ?Sized> {
     store: Arc<S>,
-    stations: Arc<dyn LiveStations>,
+    stations: Arc<dyn CommandRoute>,
     client: OnceLock<Option<OcpiClient>>,
 }
 
@@ -230,7 +215,7 @@ impl<S: ?Sized> std::fmt::Debug for RoamingCommands<S> {
 
 impl<S: Store + 'static> RoamingCommands<S> {
     /// The commands of the tenants of `store` to the stations `stations` has connected.
-    pub fn new(store: Arc<S>, stations: Arc<dyn LiveStations>) -> RoamingCommands<S> {
+    pub fn new(store: Arc<S>, stations: Arc<dyn CommandRoute>) -> RoamingCommands<S> {
         RoamingCommands {
             store,
             stations,
@@ -293,13 +278,6 @@ impl<S: Store + 'static> RoamingCommands<S> {
         Ok(Some(all))
     }
 
-    /// The station's connection, if it is connected now.
-    fn connection(&self, details: &StationDetails) -> Option<StationHandle> {
-        self.stations
-            .station(&admission::address_of(&details.station))
-            .filter(StationHandle::is_connected)
-    }
-
     /// Checks a `START_SESSION` and stores its token.
     async fn start(
         &self,
@@ -331,10 +309,10 @@ impl<S: Store + 'static> RoamingCommands<S> {
                             == uid.as_str()
                     });
                     if let Some(evse) = found {
-                        let Some(handle) = self.connection(details) else {
+                        if !details.station.online {
                             return Ok(Err(rejected("the station of the EVSE is offline")));
-                        };
-                        chosen = Some((details, evse.evse_id, handle));
+                        }
+                        chosen = Some((details, evse.evse_id));
                         break;
                     }
                 }
@@ -345,16 +323,16 @@ impl<S: Store + 'static> RoamingCommands<S> {
             None => {
                 let mut fallback = None;
                 for details in &stations {
-                    let Some(handle) = self.connection(details) else {
+                    if !details.station.online {
                         continue;
-                    };
+                    }
                     for evse in &details.evses {
                         if state_of(details, evse.evse_id) == EvseState::Available {
-                            chosen = Some((details, evse.evse_id, handle.clone()));
+                            chosen = Some((details, evse.evse_id));
                             break;
                         }
                         if fallback.is_none() {
-                            fallback = Some((details, evse.evse_id, handle.clone()));
+                            fallback = Some((details, evse.evse_id));
                         }
                     }
                     if chosen.is_some() {
@@ -367,7 +345,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 }
             }
         }
-        let Some((details, evse, handle)) = chosen else {
+        let Some((details, evse)) = chosen else {
             return Ok(Err(rejected("unknown EVSE")));
         };
         // The token as the partner's, for the station's authorization of it.
@@ -382,7 +360,6 @@ impl<S: Store + 'static> RoamingCommands<S> {
         };
         Ok(Ok(Accepted {
             identity: details.station.identity.clone(),
-            handle,
             command: StationCommand::RemoteStart {
                 evse: Some(evse),
                 connector: None,
@@ -441,16 +418,11 @@ impl<S: Store + 'static> RoamingCommands<S> {
         else {
             return unknown();
         };
-        let Some(handle) = self
-            .stations
-            .station(&admission::address_of(&station))
-            .filter(StationHandle::is_connected)
-        else {
+        if !station.online {
             return Ok(Err(rejected("the station is offline")));
-        };
+        }
         Ok(Ok(Accepted {
             identity: station.identity,
-            handle,
             command: StationCommand::RemoteStop {
                 transaction_id: session.transaction.to_text(),
             },
@@ -489,12 +461,11 @@ impl<S: Store + 'static> RoamingCommands<S> {
         let Some(connector) = connector else {
             return Ok(Err(rejected("unknown connector")));
         };
-        let Some(handle) = self.connection(details) else {
+        if !details.station.online {
             return Ok(Err(rejected("the station is offline")));
-        };
+        }
         Ok(Ok(Accepted {
             identity: details.station.identity.clone(),
-            handle,
             command: StationCommand::Unlock {
                 evse: Some(evse),
                 connector: connector.connector_id,
@@ -503,23 +474,27 @@ impl<S: Store + 'static> RoamingCommands<S> {
         }))
     }
 
-    /// Sends an accepted command to its station and POSTs the result to `response_url`.
+    /// Sends an accepted command to its station and POSTs the result where `to` says.
     async fn carry_out(
         store: Arc<S>,
+        stations: Arc<dyn CommandRoute>,
         client: Option<OcpiClient>,
-        tenant: TenantId,
-        partner: RoamingPartnerId,
-        version: Option<VersionNumber>,
         accepted: Accepted,
-        response_url: String,
+        to: ResultTo,
     ) {
+        let ResultTo {
+            tenant,
+            partner,
+            version,
+            response_url,
+        } = to;
         let commands = Commands::new(Arc::clone(&store));
         let sent = commands
             .send(
                 tenant,
                 Actor::RoamingPartner(partner),
                 &accepted.identity,
-                Some(&accepted.handle),
+                &*stations,
                 &accepted.command,
             )
             .await;
@@ -588,12 +563,15 @@ impl<S: Store + 'static> CommandsReceiver for RoamingCommands<S> {
         };
         tokio::spawn(Self::carry_out(
             Arc::clone(&self.store),
+            Arc::clone(&self.stations),
             self.client(),
-            tenant,
-            partner,
-            ctx.caller.version.clone(),
             accepted,
-            command.response_url().to_owned(),
+            ResultTo {
+                tenant,
+                partner,
+                version: ctx.caller.version.clone(),
+                response_url: command.response_url().to_owned(),
+            },
         ));
         Ok(CommandResponse {
             result: CommandResponseType::Accepted,

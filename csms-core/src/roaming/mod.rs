@@ -29,9 +29,10 @@ use std::sync::Arc;
 use ocpi_server::{OcpiServer, ServerConfig};
 use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
 
+use crate::ocpp::commands::CommandRoute;
 use crate::store::Store;
 
-pub use commands::{LiveStations, RoamingCommands};
+pub use commands::RoamingCommands;
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
 pub use push::PartnerPusher;
@@ -57,12 +58,12 @@ pub fn server_config(public_url: &str) -> ServerConfig {
 
 /// The OCPI server of the tenants of `store`: versions, credentials (both ways), the
 /// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module;
-/// with `stations` (where the stations connected now are found, such as the OCPP server)
-/// the Commands Receiver module as well.
+/// with `stations` (how commands reach the stations, such as the OCPP server they connect
+/// to) the Commands Receiver module as well.
 pub fn cpo_server<S: Store + 'static>(
     store: Arc<S>,
     config: ServerConfig,
-    stations: Option<Arc<dyn LiveStations>>,
+    stations: Option<Arc<dyn CommandRoute>>,
 ) -> Result<OcpiServer, ocpi_server::ClientError> {
     let modules = Arc::new(CpoModules::new(Arc::clone(&store)));
     let partners = Arc::new(PartnerDirectory::new(Arc::clone(&store)));

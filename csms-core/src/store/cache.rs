@@ -1,7 +1,9 @@
 //! What the stores keep in memory of what every message a station sends needs first.
 //!
 //! - [`StationCache`]: stations by tenant and identity (a station's row changes rarely). The store
-//!   forgets a station here after every write to its row has committed. A read that began
+//!   forgets a station here after every write to its row has committed, and tells other
+//!   processes on the same database of the writes that matter to them
+//!   ([`StationCache::changes`]). A read that began
 //!   before such a write may finish after it; it puts its (older) row in only if nothing
 //!   was forgotten since it began, so the cache never keeps a row older than the database's.
 //! - [`SessionIds`]: the session of a station's transaction id, which never changes once
@@ -11,6 +13,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::broadcast;
+
 use crate::model::{SessionId, Station, StationId, TenantId};
 
 /// The most stations kept; past it, the cache starts again empty.
@@ -19,10 +23,25 @@ const CAPACITY: usize = 200_000;
 /// A station's tenant and identity.
 type Identity = (TenantId, String);
 
+/// How many changed stations other processes may lag behind by before they forget
+/// everything (a lagging receiver of [`StationCache::changes`] learns it missed some).
+const CHANGES: usize = 4096;
+
 /// Stations by tenant and identity, shared by the clones of a store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct StationCache {
     inner: Arc<Mutex<Inner>>,
+    /// The stations whose rows changed, for other processes' caches.
+    changes: broadcast::Sender<StationId>,
+}
+
+impl Default for StationCache {
+    fn default() -> StationCache {
+        StationCache {
+            inner: Arc::default(),
+            changes: broadcast::channel(CHANGES).0,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +109,27 @@ impl StationCache {
         if let Some(station) = removed {
             inner.identities.remove(&station.id);
         }
+    }
+
+    /// Forgets the station `id`, whose row changed in a way other processes must know of
+    /// too: they learn of it through [`changes`](Self::changes).
+    pub(crate) fn forget_everywhere(&self, id: StationId) {
+        self.forget(id);
+        // Nobody listening (a process alone) is not an error.
+        let _ = self.changes.send(id);
+    }
+
+    /// The stations [`forget_everywhere`](Self::forget_everywhere) forgets from now on.
+    pub(crate) fn changes(&self) -> broadcast::Receiver<StationId> {
+        self.changes.subscribe()
+    }
+
+    /// Forgets every station.
+    pub(crate) fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.by_identity.clear();
+        inner.identities.clear();
     }
 
     /// Forgets the station `id` (its row changed).
@@ -172,6 +212,7 @@ mod tests {
             firmware_version: None,
             ocpp_version: None,
             online: false,
+            node: None,
             last_seen: None,
             last_heartbeat: None,
             last_boot_at: None,
@@ -204,5 +245,24 @@ mod tests {
         cache.forget(StationId(7));
         cache.keep(lookup, &station(7, "CP-1"));
         assert!(cache.get(TenantId(1), "CP-1").is_err());
+    }
+
+    #[test]
+    fn changes_that_matter_elsewhere_are_told() {
+        let cache = StationCache::default();
+        let mut changes = cache.changes();
+        for id in [7, 8] {
+            let lookup = cache.get(TenantId(1), &format!("CP-{id}")).unwrap_err();
+            cache.keep(lookup, &station(id, &format!("CP-{id}")));
+        }
+        // A heartbeat is this process's business; new settings are everybody's.
+        cache.forget(StationId(7));
+        cache.forget_everywhere(StationId(8));
+        assert_eq!(changes.try_recv().unwrap(), StationId(8));
+        assert!(changes.try_recv().is_err());
+        let lookup = cache.get(TenantId(1), "CP-7").unwrap_err();
+        cache.keep(lookup, &station(7, "CP-7"));
+        cache.forget_all();
+        assert!(cache.get(TenantId(1), "CP-7").is_err());
     }
 }

@@ -82,6 +82,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "tokens roaming partners push, and what is pushed to them",
         include_str!("../../migrations/sqlite/0014_roaming_tokens.sql"),
     ),
+    (
+        15,
+        "nodes of a cluster, the stations each holds, duties",
+        include_str!("../../migrations/sqlite/0015_cluster.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -155,6 +160,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         14,
         "tokens roaming partners push, and what is pushed to them",
         include_str!("../../migrations/postgres/0014_roaming_tokens.sql"),
+    ),
+    (
+        15,
+        "nodes of a cluster, the stations each holds, duties",
+        include_str!("../../migrations/postgres/0015_cluster.sql"),
     ),
 ];
 

@@ -66,6 +66,7 @@ mod charging;
 mod error;
 mod group_commit;
 mod migrate;
+mod nodes;
 mod page;
 mod partners;
 mod people;
@@ -77,6 +78,7 @@ mod sqlite;
 
 pub use charging::{CdrStore, InvoiceStore, SessionStore, TariffStore};
 pub use error::StoreError;
+pub use nodes::ClusterStore;
 pub use page::{Page, Paged};
 pub use partners::{OutboxStore, RoamingStore, WebhookStore};
 pub use people::{AuditStore, TenantStore, TokenStore, UserStore, VehicleStore};
@@ -109,6 +111,7 @@ pub trait Store:
     + WebhookStore
     + OutboxStore
     + AuditStore
+    + ClusterStore
     + 'static
 {
 }
@@ -131,6 +134,7 @@ impl<T> Store for T where
         + WebhookStore
         + OutboxStore
         + AuditStore
+        + ClusterStore
         + 'static
 {
 }

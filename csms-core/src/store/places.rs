@@ -70,13 +70,17 @@ pub trait StationStore: Send + Sync {
         identity: &str,
     ) -> StoreResult<Option<Station>>;
 
-    /// Records that the station `identity` of `tenant` connected with `version`, or
-    /// (`None`) disconnected, at `at`; `false` if `tenant` has no such station.
+    /// Records that the station `identity` of `tenant` connected to `node` with `version`,
+    /// or (`None`) that its connection to `node` ended, at `at`, with a
+    /// `station.connected` or `station.disconnected` event; `false` if `tenant` has no such
+    /// station, or if it ended a connection to `node` while the station is connected to
+    /// another node (it moved: its connection there stands).
     async fn record_connection(
         &self,
         tenant: TenantId,
         identity: &str,
         version: Option<OcppVersion>,
+        node: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
@@ -88,6 +92,20 @@ pub trait StationStore: Send + Sync {
         identity: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// The node holding the connection of the station `identity` of `tenant`, if it is
+    /// online: read from the database (another process may have changed it a moment ago),
+    /// never from what the store keeps in memory.
+    async fn station_node(&self, tenant: TenantId, identity: &str) -> StoreResult<Option<String>>;
+
+    /// The ids of the stations whose rows this store changed (registration, boot, settings,
+    /// deletion), as they commit: what other processes on the same database must forget of
+    /// them (see [`crate::cluster`]). Changes of a station's connection state are not sent.
+    fn station_changes(&self) -> tokio::sync::broadcast::Receiver<StationId>;
+
+    /// Forgets what this store keeps in memory of the station `id` (`None`: of every
+    /// station), which another process changed.
+    fn forget_station(&self, id: Option<StationId>);
 
     /// A page of the stations `filter` lets through, by identity, with their EVSEs and
     /// connectors.

@@ -45,7 +45,13 @@ pub(crate) async fn events_are_written_with_their_changes(store: &impl Store) {
 
     assert!(
         store
-            .record_connection(a, &identity, Some(OcppVersion::V201), time(8, 0, 0))
+            .record_connection(
+                a,
+                &identity,
+                Some(OcppVersion::V201),
+                "node-a",
+                time(8, 0, 0)
+            )
             .await
             .expect("connected")
     );
@@ -127,7 +133,7 @@ pub(crate) async fn events_are_written_with_their_changes(store: &impl Store) {
     assert!(store.delete_tariff(a, tariff.id).await.expect("delete"));
     assert!(
         store
-            .record_connection(a, &identity, None, time(12, 0, 0))
+            .record_connection(a, &identity, None, "node-a", time(12, 0, 0))
             .await
             .expect("disconnected")
     );
@@ -389,7 +395,13 @@ pub(crate) async fn concurrent_leases_are_disjoint<S: Store + Clone + 'static>(s
             .await
             .expect("station");
         store
-            .record_connection(a, &station.identity, Some(OcppVersion::V16), time(8, 0, 0))
+            .record_connection(
+                a,
+                &station.identity,
+                Some(OcppVersion::V16),
+                "node-a",
+                time(8, 0, 0),
+            )
             .await
             .expect("connected");
     }

@@ -211,13 +211,16 @@ pub(crate) struct StationView {
     /// Whether a Basic authentication password is set.
     has_password: bool,
     registration: RegistrationStatus,
-    /// Whether it is connected (as stored; `connection` is the live state of this server).
+    /// Whether it is connected, to this process or to another node of its cluster (within
+    /// seconds when a node dies); `connection` is its connection to this process.
     online: bool,
+    /// The node (CSMS process) holding its connection, when it is online.
+    node: Option<String>,
     last_boot_at: Option<DateTime<Utc>>,
     last_heartbeat: Option<DateTime<Utc>>,
     last_seen: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
-    /// Its live connection to this server, if connected now.
+    /// Its live connection to this process, if connected here now.
     connection: Option<Connection>,
     /// Its EVSEs.
     #[schemars(with = "Vec<EvseDef>")]
@@ -272,6 +275,7 @@ fn view_of(state: &ApiState, details: StationDetails) -> StationView {
         credentials_hash,
         registration,
         online,
+        node,
         last_boot_at,
         last_heartbeat,
         last_seen,
@@ -292,6 +296,7 @@ fn view_of(state: &ApiState, details: StationDetails) -> StationView {
         has_password: credentials_hash.is_some(),
         registration,
         online,
+        node,
         last_boot_at,
         last_heartbeat,
         last_seen,
@@ -560,13 +565,10 @@ async fn command(
 ) -> Result<Json<CommandResult>, ApiError> {
     command.check_body()?;
     let station = find(&state, caller.tenant, id).await?;
-    let handle = state
-        .inner
-        .stations
-        .handle(&admission::address_of(&station));
     // On a task of its own, so that a request cut off by its timeout does not cut the
     // command short: it runs to its end and is audited.
     let commands = Arc::clone(&state.inner.commands);
+    let stations = Arc::clone(&state.inner.stations);
     let identity = station.identity.clone();
     let sent = tokio::spawn(async move {
         commands
@@ -574,7 +576,7 @@ async fn command(
                 caller.tenant,
                 Actor::ApiKey(caller.key),
                 &identity,
-                handle.as_ref(),
+                &*stations,
                 &command,
             )
             .await

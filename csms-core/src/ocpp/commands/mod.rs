@@ -2,7 +2,8 @@
 //!
 //! A [`Command`] is mapped to the messages of the station's OCPP version (1.6, 2.0.1 or
 //! 2.1),
-//! sent through the station's `ocpp_server::StationHandle`, and answered with a
+//! sent through the station's `ocpp_server::StationHandle` (wherever it is connected: see
+//! [`CommandRoute`]), and answered with a
 //! [`CommandResult`]: a normalized [`Outcome`], the status the station gave, and its typed
 //! answer as JSON. Whatever the outcome (not connected, timeout, CallError, rejected,
 //! accepted, or a command the version cannot express), an entry goes to the tenant's audit
@@ -77,11 +78,11 @@
 //! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
 //! GetVariables); any other status is [`Outcome::Rejected`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use chrono::{DateTime, Utc};
 use ocpp_server::server::Server;
-use ocpp_server::{CallFailure, StationHandle};
+use ocpp_server::{CallFailure, StationAddress, StationHandle};
 use ocpp_types::{OcppCall, OcppVersion};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -390,7 +391,7 @@ pub struct Settings {
 }
 
 impl CommandResult {
-    fn failed(outcome: Outcome, error: impl Into<String>) -> CommandResult {
+    pub(crate) fn failed(outcome: Outcome, error: impl Into<String>) -> CommandResult {
         CommandResult {
             outcome,
             status: None,
@@ -417,7 +418,7 @@ impl CommandResult {
 
     /// Replaces the values of secret settings in the station's answer and drops them from
     /// the settings to keep (see [`secrets`](crate::ocpp::secrets)).
-    fn redact(&mut self) {
+    pub(crate) fn redact(&mut self) {
         if let Some(response) = &mut self.response {
             secrets::redact_json(response);
         }
@@ -433,6 +434,61 @@ impl CommandResult {
             _ => Outcome::Failed,
         };
         CommandResult::failed(outcome, failure.to_string())
+    }
+}
+
+/// How commands reach the station at an address, wherever it is connected: through this
+/// process's OCPP server ([`Server`], or a [`Weak`] reference to it, which does not keep it
+/// from shutting down), through one connection ([`StationHandle`]), or through the node of
+/// a cluster that holds the station's connection (`crate::cluster::Node`).
+#[async_trait::async_trait]
+pub trait CommandRoute: Send + Sync {
+    /// Runs `command` on the station at `address` and gives what came of it
+    /// ([`Outcome::NotConnected`] when it is connected nowhere this route reaches).
+    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult;
+}
+
+fn not_connected() -> CommandResult {
+    CommandResult::failed(Outcome::NotConnected, "not connected")
+}
+
+#[async_trait::async_trait]
+impl CommandRoute for StationHandle {
+    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
+        if self.address() != address {
+            return CommandResult::failed(
+                Outcome::Invalid,
+                format!("the connection given is {}'s", self.address()),
+            );
+        }
+        if !self.is_connected() {
+            return not_connected();
+        }
+        run(self, command).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CommandRoute for Server {
+    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
+        match self.station(address.clone()) {
+            Some(handle) => handle.run_command(address, command).await,
+            None => not_connected(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl CommandRoute for Weak<Server> {
+    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
+        // The handle, not the server, is kept for the call: the server may shut down.
+        let handle = self
+            .upgrade()
+            .and_then(|server| server.station(address.clone()));
+        match handle {
+            Some(handle) => handle.run_command(address, command).await,
+            None => not_connected(),
+        }
     }
 }
 
@@ -456,39 +512,30 @@ impl<S: Store> Commands<S> {
         Commands { store }
     }
 
-    /// Sends `command` to the station `identity` of `tenant` through `handle` (the
-    /// connection, as `ocpp_server::server::Server::station` gives it; `None`: not
-    /// connected), appends the audit entry, then keeps what the answer told of the
-    /// station's settings. Fails only when the store does (the station not looked up, the
-    /// audit entry or the settings not written).
+    /// Sends `command` to the station `identity` of `tenant` through `route` (such as the
+    /// OCPP server it may be connected to), appends the audit entry, then keeps what the
+    /// answer told of the station's settings. Fails only when the store does (the station
+    /// not looked up, the audit entry or the settings not written).
     pub async fn send(
         &self,
         tenant: TenantId,
         actor: Actor,
         identity: &str,
-        handle: Option<&StationHandle>,
+        route: &(impl CommandRoute + ?Sized),
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
         let station = self.store.station_by_identity(tenant, identity).await?;
         let address = admission::address(tenant, identity);
         let mut reached = None;
-        let too_long = command.check_limits().err();
-        let mut result = match (station, handle) {
-            (Some(_), _) if too_long.is_some() => {
-                CommandResult::failed(Outcome::Invalid, too_long.unwrap_or_default())
-            }
+        let mut result = match (station, command.check_limits()) {
             (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
-            (Some(_), None) => CommandResult::failed(Outcome::NotConnected, "not connected"),
-            (Some(_), Some(handle)) if *handle.address() != address => CommandResult::failed(
-                Outcome::Invalid,
-                format!("the connection given is {}'s", handle.address()),
-            ),
-            (Some(_), Some(handle)) if !handle.is_connected() => {
-                CommandResult::failed(Outcome::NotConnected, "not connected")
-            }
-            (Some(station), Some(handle)) => {
-                reached = Some(station.id);
-                run(handle, command).await
+            (Some(_), Err(too_long)) => CommandResult::failed(Outcome::Invalid, too_long),
+            (Some(station), Ok(())) => {
+                let result = route.run_command(&address, command).await;
+                if result.outcome != Outcome::NotConnected {
+                    reached = Some(station.id);
+                }
+                result
             }
         };
         // Secret settings (station passwords) leave no trace in clear: not in the answer,
@@ -528,22 +575,6 @@ impl<S: Store> Commands<S> {
             }
         }
         Ok(result)
-    }
-}
-
-impl<S: Store> Commands<S> {
-    /// [`Commands::send`] through `server`'s connection to `identity`, if it has one.
-    pub async fn send_via(
-        &self,
-        server: &Server,
-        tenant: TenantId,
-        actor: Actor,
-        identity: &str,
-        command: &Command,
-    ) -> Result<CommandResult, OcppError> {
-        let handle = server.station(admission::address(tenant, identity));
-        self.send(tenant, actor, identity, handle.as_ref(), command)
-            .await
     }
 }
 

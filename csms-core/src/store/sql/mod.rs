@@ -13,6 +13,7 @@ use super::{StoreError, StoreResult};
 pub(super) mod audit;
 pub(super) mod cdrs;
 pub(super) mod charging_profiles;
+pub(super) mod cluster;
 pub(super) mod configuration;
 pub(super) mod inherent;
 pub(super) mod invoices;
@@ -202,6 +203,7 @@ macro_rules! sql_store {
         $crate::store::sql::webhooks::webhooks!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::outbox::outbox!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::audit::audit!($store, $row, $dec, $dec_in, $dec_out);
+        $crate::store::sql::cluster::cluster!($store, $row, $dec, $dec_in, $dec_out);
         $crate::store::sql::inherent::inherent!($store, $row);
     };
 }

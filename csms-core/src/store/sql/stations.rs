@@ -34,8 +34,8 @@ macro_rules! stations {
 
             const STATION_COLUMNS: &str = "id, tenant_id, location_id, identity, station_group, \
                  vendor, model, serial_number, firmware_version, ocpp_version, security_profile, \
-                 credentials_hash, registration, online, last_boot_at, last_heartbeat, last_seen, \
-                 created_at";
+                 credentials_hash, registration, online, node_id, last_boot_at, last_heartbeat, \
+                 last_seen, created_at";
 
             const BOOT_COLUMNS: &str = "tenant_id, station_id, at, vendor, model, serial_number, \
                  firmware_version, reason, outcome";
@@ -79,6 +79,7 @@ macro_rules! stations {
                         RegistrationStatus::parse,
                     )?,
                     online: row.try_get("online")?,
+                    node: row.try_get("node_id")?,
                     last_boot_at: row.try_get("last_boot_at")?,
                     last_heartbeat: row.try_get("last_heartbeat")?,
                     last_seen: row.try_get("last_seen")?,
@@ -234,22 +235,36 @@ macro_rules! stations {
                     tenant: TenantId,
                     identity: &str,
                     version: Option<OcppVersion>,
+                    node: &str,
                     when: DateTime<Utc>,
                 ) -> StoreResult<bool> {
                     let recorded = self
                         .writes
                         .write(
-                            (tenant, identity.to_owned(), version, at(when)),
-                            |(tenant, identity, version, when), connection| {
+                            (tenant, identity.to_owned(), version, node.to_owned(), at(when)),
+                            |(tenant, identity, version, node, when), connection| {
                                 Box::pin(async move {
-                                    let station: Option<i64> = sqlx::query_scalar(
-                                        "UPDATE stations SET online = $3, \
-                                         ocpp_version = COALESCE($4, ocpp_version), last_seen = $5 \
-                                         WHERE tenant_id = $1 AND identity = $2 RETURNING id",
-                                    )
+                                    // A connection that ends changes nothing once the station
+                                    // is connected to another node.
+                                    let statement = match version {
+                                        Some(_) => {
+                                            "UPDATE stations SET online = TRUE, node_id = $3, \
+                                             ocpp_version = COALESCE($4, ocpp_version), \
+                                             last_seen = $5 \
+                                             WHERE tenant_id = $1 AND identity = $2 RETURNING id"
+                                        }
+                                        None => {
+                                            "UPDATE stations SET online = FALSE, node_id = NULL, \
+                                             ocpp_version = COALESCE($4, ocpp_version), \
+                                             last_seen = $5 \
+                                             WHERE tenant_id = $1 AND identity = $2 \
+                                             AND (node_id = $3 OR node_id IS NULL) RETURNING id"
+                                        }
+                                    };
+                                    let station: Option<i64> = sqlx::query_scalar(statement)
                                     .bind(tenant.0)
-                                    .bind(identity)
-                                    .bind(version.is_some())
+                                    .bind(identity.as_str())
+                                    .bind(node.as_str())
                                     .bind(version.map(OcppVersion::as_str))
                                     .bind(*when)
                                     .fetch_optional(&mut *connection)
@@ -314,6 +329,33 @@ macro_rules! stations {
                     Ok(recorded)
                 }
 
+                async fn station_node(
+                    &self,
+                    tenant: TenantId,
+                    identity: &str,
+                ) -> StoreResult<Option<String>> {
+                    let node: Option<Option<String>> = sqlx::query_scalar(
+                        "SELECT node_id FROM stations \
+                         WHERE tenant_id = $1 AND identity = $2 AND online",
+                    )
+                    .bind(tenant.0)
+                    .bind(identity)
+                    .fetch_optional(&self.readers)
+                    .await?;
+                    Ok(node.flatten())
+                }
+
+                fn station_changes(&self) -> tokio::sync::broadcast::Receiver<StationId> {
+                    self.stations.changes()
+                }
+
+                fn forget_station(&self, id: Option<StationId>) {
+                    match id {
+                        Some(id) => self.stations.forget(id),
+                        None => self.stations.forget_all(),
+                    }
+                }
+
                 async fn set_station_registration(
                     &self,
                     tenant: TenantId,
@@ -328,7 +370,7 @@ macro_rules! stations {
                     .bind(status.as_str())
                     .execute(&self.pool)
                     .await?;
-                    self.stations.forget(id);
+                    self.stations.forget_everywhere(id);
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -400,7 +442,7 @@ macro_rules! stations {
                             })
                         })
                         .await?;
-                    self.stations.forget(entry.station_id);
+                    self.stations.forget_everywhere(entry.station_id);
                     Ok(logged)
                 }
 
@@ -819,7 +861,7 @@ macro_rules! stations {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(StoreError::on("station identity"))?;
-                    self.stations.forget(id);
+                    self.stations.forget_everywhere(id);
                     updated.as_ref().map(station_from).transpose()
                 }
 
@@ -846,7 +888,7 @@ macro_rules! stations {
                         return Ok(false);
                     }
                     tx.commit().await?;
-                    self.stations.forget(id);
+                    self.stations.forget_everywhere(id);
                     Ok(true)
                 }
             }
