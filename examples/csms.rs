@@ -8,9 +8,15 @@
 //! cargo run --example csms -- [--demo] [--data-dir DIR | --database FILE | --database-url URL]
 //!     [--database-schema NAME] [--listen-ocpp 127.0.0.1:9000] [--listen-api 127.0.0.1:8080]
 //!     [--system-key KEY] [--listen-metrics 127.0.0.1:9100] [--secret-key-file FILE]
-//!     [--ocpi-url https://cpo.example.com/ocpi]
+//!     [--ocpi-url https://cpo.example.com/ocpi] [--nats-url URL] [--node-id NAME]
 //!     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-crl PEM]]
 //! ```
+//!
+//! Each option can also be given as an environment variable, `CSMS_` and its name in capitals
+//! with `_` for `-` (`CSMS_DATABASE_URL`, `CSMS_LISTEN_OCPP`, `CSMS_DEMO=true`, ...); the
+//! command line wins. Options that do not go together (two databases, a schema without a
+//! PostgreSQL URL, a TLS listener without its certificate and key, a CRL without client CA)
+//! are refused with exit status 2, like unknown ones; `--help` describes them all.
 //!
 //! Stations connect at `/ocpp/<tenant>/<identity>`, `<tenant>` being their tenant's number,
 //! and each is admitted only with what its own security profile requires: 1, its Basic
@@ -56,16 +62,25 @@
 //!   `DEMOTAG1` (accepted) and `DEMOTAG2` (blocked), a tariff of 0.30 EUR/kWh plus 1.00 EUR
 //!   per session with 21% VAT as the tenant's default, and a fresh admin API key, and prints
 //!   the key and how to connect the simulated station.
+//! - `--nats-url URL`: the NATS server of a cluster of csms processes sharing one PostgreSQL
+//!   database; without it the process runs alone. `--node-id NAME` names this process among
+//!   them: 1 to 64 ASCII letters, digits, `-` and `_` (default: `<host>-<pid>`). Both are
+//!   logged at start, and not used yet.
 //!
 //! Once the listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR`, with
 //! ` metrics=ADDR` and ` ocpp-tls=ADDR` after them when those are served (a port of 0 picks
-//! a free one). Logs go to standard error (`RUST_LOG`-style filtering is not
-//! configured: everything at INFO and above). Stop it with Ctrl-C.
+//! a free one). Logs go to standard error, filtered by `RUST_LOG` (`EnvFilter` directives
+//! such as `debug` or `info,sqlx=warn`; `info` when unset or empty). Ctrl-C (SIGINT) or
+//! SIGTERM stops it cleanly: the listeners close, the background workers stop and the
+//! stations are disconnected, and it exits with status 0.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::builder::{BoolishValueParser, NonEmptyStringValueParser};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use ev_backend::csms_core::api::axum::{self, routing::get};
 use ev_backend::csms_core::api::{Api, ApiLimits, generate_key};
 use ev_backend::csms_core::model::{
@@ -87,160 +102,321 @@ use ev_backend::ocpp_server::tls::{self, ClientCertificates};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tracing::info;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
-const USAGE: &str = "usage: csms [--demo] [--data-dir DIR | --database FILE | --database-url URL] \
-                     [--database-schema NAME] [--listen-ocpp ADDR] [--listen-api ADDR] \
-                     [--system-key KEY] [--listen-metrics ADDR] [--secret-key-file FILE] \
-                     [--ocpi-url URL] \
-                     [--listen-ocpp-tls ADDR --tls-cert PEM --tls-key PEM \
-                     [--tls-client-ca PEM] [--tls-crl PEM]]";
-
-/// What the command line says.
+/// The reference CSMS: OCPP 1.6, 2.0.1 and 2.1 stations, the admin HTTP API and OCPI, on
+/// SQLite or PostgreSQL.
+///
+/// Each option can also be given as the environment variable named after it (the command
+/// line wins), such as CSMS_DATABASE_URL for --database-url and CSMS_DEMO=true for --demo.
+/// Logs go to standard error, filtered by RUST_LOG (default: info). SIGTERM stops it cleanly,
+/// as Ctrl-C does.
+#[derive(Parser)]
+#[command(name = "csms")]
 struct Args {
+    /// Makes (or finds, on the same database) a demo tenant with stations, tokens, a tariff
+    /// and a fresh admin key, and prints how to connect the simulated station.
+    #[arg(long, env = "CSMS_DEMO", value_parser = BoolishValueParser::new())]
     demo: bool,
-    database: Database,
+    /// The directory of the SQLite file, DIR/csms.db (default: the working directory).
+    #[arg(
+        long,
+        env = "CSMS_DATA_DIR",
+        value_name = "DIR",
+        conflicts_with_all = ["database", "database_url"]
+    )]
+    data_dir: Option<PathBuf>,
+    /// The SQLite file itself.
+    #[arg(
+        long,
+        env = "CSMS_DATABASE",
+        value_name = "FILE",
+        conflicts_with = "database_url"
+    )]
+    database: Option<PathBuf>,
+    /// The database, as a sqlite: or postgres:// URL.
+    #[arg(
+        long,
+        env = "CSMS_DATABASE_URL",
+        value_name = "URL",
+        value_parser = Database::from_url,
+        hide_env_values = true
+    )]
+    database_url: Option<Database>,
+    /// The PostgreSQL schema to keep everything in (created if missing), so that several
+    /// installations can share one database.
+    #[arg(
+        long,
+        env = "CSMS_DATABASE_SCHEMA",
+        value_name = "NAME",
+        requires = "database_url",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    database_schema: Option<String>,
+    /// Where stations connect, at ws://ADDR/ocpp/<tenant>/<identity>.
+    #[arg(
+        long,
+        env = "CSMS_LISTEN_OCPP",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:9000",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     listen_ocpp: String,
+    /// Where the admin HTTP API (and OCPI, under /ocpi) is served.
+    #[arg(
+        long,
+        env = "CSMS_LISTEN_API",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     listen_api: String,
-    /// Where Prometheus metrics are served; none: not at all.
+    /// Where Prometheus metrics are served, at http://ADDR/metrics, without a key (keep it on
+    /// a private address); without it, no metrics are served or collected.
+    #[arg(
+        long,
+        env = "CSMS_LISTEN_METRICS",
+        value_name = "ADDR",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     listen_metrics: Option<String>,
+    /// The key that creates tenants through the API; without it, a random one is made and
+    /// printed.
+    #[arg(
+        long,
+        env = "CSMS_SYSTEM_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     system_key: Option<String>,
-    /// The PostgreSQL schema to keep everything in.
-    schema: Option<String>,
-    /// The TLS listener, if any.
-    tls: TlsArgs,
-    /// The file of the key webhook secrets are sealed with.
+    /// The file of the key that webhook signing secrets are sealed with in the database, made
+    /// when missing (default: secret.key beside the SQLite file; with --database-url, none,
+    /// and webhooks cannot be created).
+    #[arg(long, env = "CSMS_SECRET_KEY_FILE", value_name = "FILE")]
     secret_key_file: Option<PathBuf>,
-    /// The public URL of the OCPI endpoints.
+    /// The public URL of the OCPI endpoints, which roaming partners use (default:
+    /// http://<api address>/ocpi).
+    #[arg(
+        long,
+        env = "CSMS_OCPI_URL",
+        value_name = "URL",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     ocpi_url: Option<String>,
+    /// The NATS server of a cluster of csms processes sharing one PostgreSQL database;
+    /// without it the process runs alone.
+    #[arg(
+        long,
+        env = "CSMS_NATS_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    nats_url: Option<String>,
+    /// This process's name among the nodes of a cluster: 1 to 64 ASCII letters, digits, '-'
+    /// and '_' (default: the host name and the process id, <host>-<pid>).
+    #[arg(
+        long,
+        env = "CSMS_NODE_ID",
+        value_name = "NAME",
+        value_parser = node_id,
+        default_value_t = default_node_id(),
+        hide_default_value = true
+    )]
+    node_id: String,
+    /// The TLS listener, if any.
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
-/// What the command line says of TLS.
-#[derive(Default)]
+/// What the command line says of the TLS listener for `wss://` stations.
+#[derive(clap::Args)]
+#[command(next_help_heading = "TLS listener")]
 struct TlsArgs {
+    /// A second listener for stations, with TLS (wss://): security profiles 2 and 3, and 1.
+    #[arg(
+        long = "listen-ocpp-tls",
+        env = "CSMS_LISTEN_OCPP_TLS",
+        value_name = "ADDR",
+        requires_all = ["certificate", "key"],
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     listen: Option<String>,
+    /// The server's certificate chain (PEM).
+    #[arg(long = "tls-cert", env = "CSMS_TLS_CERT", value_name = "PEM")]
     certificate: Option<PathBuf>,
+    /// The server's private key (PEM).
+    #[arg(long = "tls-key", env = "CSMS_TLS_KEY", value_name = "PEM")]
     key: Option<PathBuf>,
+    /// The authorities that issue station certificates (security profile 3); stations
+    /// without a certificate are still served, and admitted by their own profile.
+    #[arg(long = "tls-client-ca", env = "CSMS_TLS_CLIENT_CA", value_name = "PEM")]
     client_ca: Option<PathBuf>,
+    /// The revocation lists of station certificates (PEM).
+    #[arg(
+        long = "tls-crl",
+        env = "CSMS_TLS_CRL",
+        value_name = "PEM",
+        requires = "client_ca"
+    )]
     crl: Option<PathBuf>,
 }
 
+/// The store's database: a SQLite file, or a SQLite or PostgreSQL URL.
+#[derive(Clone)]
 enum Database {
     SqliteFile(PathBuf),
-    Url(String),
+    SqliteUrl(String),
+    PostgresUrl(String),
 }
 
-fn usage(problem: &str) -> ! {
-    eprintln!("csms: {problem}\n{USAGE}");
-    std::process::exit(2);
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        demo: false,
-        database: Database::SqliteFile(PathBuf::from("csms.db")),
-        listen_ocpp: "127.0.0.1:9000".to_owned(),
-        listen_api: "127.0.0.1:8080".to_owned(),
-        listen_metrics: None,
-        system_key: None,
-        schema: None,
-        secret_key_file: None,
-        ocpi_url: None,
-        tls: TlsArgs::default(),
-    };
-    let mut given = std::env::args().skip(1);
-    while let Some(arg) = given.next() {
-        if arg == "--demo" {
-            args.demo = true;
-            continue;
-        }
-        if arg == "--help" || arg == "-h" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let Some(value) = given.next() else {
-            usage(&format!("{arg} needs a value"));
-        };
-        match arg.as_str() {
-            "--data-dir" => {
-                args.database = Database::SqliteFile(PathBuf::from(value).join("csms.db"))
-            }
-            "--database" => args.database = Database::SqliteFile(PathBuf::from(value)),
-            "--database-url" => args.database = Database::Url(value),
-            "--listen-ocpp" => args.listen_ocpp = value,
-            "--listen-api" => args.listen_api = value,
-            "--listen-metrics" => args.listen_metrics = Some(value),
-            "--system-key" => args.system_key = Some(value),
-            "--database-schema" => args.schema = Some(value),
-            "--secret-key-file" => args.secret_key_file = Some(PathBuf::from(value)),
-            "--ocpi-url" => args.ocpi_url = Some(value.trim_end_matches('/').to_owned()),
-            "--listen-ocpp-tls" => args.tls.listen = Some(value),
-            "--tls-cert" => args.tls.certificate = Some(PathBuf::from(value)),
-            "--tls-key" => args.tls.key = Some(PathBuf::from(value)),
-            "--tls-client-ca" => args.tls.client_ca = Some(PathBuf::from(value)),
-            "--tls-crl" => args.tls.crl = Some(PathBuf::from(value)),
-            other => usage(&format!("unknown option {other}")),
+impl Database {
+    /// A `--database-url`: `sqlite:...` or `postgres://...` (`postgresql://...`).
+    fn from_url(url: &str) -> Result<Database, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Database::SqliteUrl(url.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Database::PostgresUrl(url.to_owned()))
+        } else {
+            Err("sqlite: or postgres:// URLs only".to_owned())
         }
     }
-    args
+}
+
+/// The longest node name.
+const NODE_ID_MAX: usize = 64;
+
+fn is_node_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// A node name as given: 1 to 64 ASCII letters, digits, `-` and `_`.
+fn node_id(name: &str) -> Result<String, String> {
+    if (1..=NODE_ID_MAX).contains(&name.len()) && name.chars().all(is_node_id_char) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "1 to {NODE_ID_MAX} ASCII letters, digits, '-' and '_' expected"
+        ))
+    }
+}
+
+/// This process's node name when none is given, `<host>-<pid>`: the host name with what a
+/// node name cannot hold replaced by `-`, shortened to fit, and `csms` when it is unknown.
+fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "csms".to_owned());
+    let pid = format!("-{}", std::process::id());
+    host.chars()
+        .map(|c| if is_node_id_char(c) { c } else { '-' })
+        .take(NODE_ID_MAX - pid.len())
+        .chain(pid.chars())
+        .collect()
+}
+
+impl Args {
+    /// The command line and the environment, checked; exits with a usage error (status 2)
+    /// on options that do not go together.
+    fn parse_checked() -> Args {
+        let args = Args::parse();
+        if args.database_schema.is_some()
+            && !matches!(args.database_url, Some(Database::PostgresUrl(_)))
+        {
+            Args::command()
+                .error(
+                    ErrorKind::ArgumentConflict,
+                    "--database-schema needs a postgres:// --database-url",
+                )
+                .exit();
+        }
+        args
+    }
+
+    /// The store's database: the URL, the file or the file in the data directory.
+    fn database(&self) -> Database {
+        match (&self.database_url, &self.database, &self.data_dir) {
+            (Some(url), _, _) => url.clone(),
+            (None, Some(file), _) => Database::SqliteFile(file.clone()),
+            (None, None, dir) => {
+                Database::SqliteFile(dir.as_deref().unwrap_or(Path::new("")).join("csms.db"))
+            }
+        }
+    }
+}
+
+/// `url` without the user name and password it may carry, to be logged.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{}", &rest[authority_end..]),
+        None => url.to_owned(),
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse_checked();
     tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(LevelFilter::INFO.into())
+                .from_env_lossy(),
+        )
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let args = parse_args();
-    if args.schema.is_some()
-        && !matches!(&args.database, Database::Url(url) if !url.starts_with("sqlite:"))
-    {
-        usage("--database-schema needs a postgres:// --database-url");
-    }
     // Without a metrics listener no recorder is installed: nothing collects what nobody reads.
     let prometheus = match &args.listen_metrics {
         Some(_) => Some(PrometheusBuilder::new().install_recorder()?),
         None => None,
     };
-    let secret_key = match (&args.secret_key_file, &args.database) {
+    let database = args.database();
+    let secret_key = match (&args.secret_key_file, &database) {
         (Some(path), _) => Some(SecretKey::load_or_create(path)?),
         (None, Database::SqliteFile(database)) => Some(SecretKey::load_or_create(
             database.with_file_name("secret.key"),
         )?),
-        (None, Database::Url(_)) => {
+        (None, _) => {
             tracing::warn!("no --secret-key-file: webhooks cannot be created");
             None
         }
     };
-    match &args.database {
+    match database {
         Database::SqliteFile(path) => {
             info!(path = %path.display(), "SQLite store");
-            let mut store = SqliteStore::open(path).await?;
+            let mut store = SqliteStore::open(&path).await?;
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
             }
             run(Arc::new(store), &args, prometheus).await
         }
-        Database::Url(url) if url.starts_with("sqlite:") => {
-            let mut store = SqliteStore::connect(url).await?;
+        Database::SqliteUrl(url) => {
+            let mut store = SqliteStore::connect(&url).await?;
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
             }
             run(Arc::new(store), &args, prometheus).await
         }
-        Database::Url(url)
-            if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
-        {
-            info!(schema = args.schema, "PostgreSQL store");
-            let mut store = match &args.schema {
-                Some(schema) => PostgresStore::connect_in_schema(url, schema).await?,
-                None => PostgresStore::connect(url).await?,
+        Database::PostgresUrl(url) => {
+            info!(schema = args.database_schema, "PostgreSQL store");
+            let mut store = match &args.database_schema {
+                Some(schema) => PostgresStore::connect_in_schema(&url, schema).await?,
+                None => PostgresStore::connect(&url).await?,
             };
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
             }
             run(Arc::new(store), &args, prometheus).await
         }
-        Database::Url(_) => usage("--database-url takes sqlite: or postgres:// URLs"),
     }
 }
 
@@ -326,10 +502,10 @@ async fn run<S: Store + 'static>(
     let listener = TcpListener::bind(&args.listen_api).await?;
     let api_addr = listener.local_addr()?;
     // OCPI under /ocpi on the API's listener, at the public URL partners use.
-    let ocpi_url = args
-        .ocpi_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{api_addr}/ocpi"));
+    let ocpi_url = match &args.ocpi_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{api_addr}/ocpi"),
+    };
     // Partners' commands reach the stations connected to the OCPP server (held weakly: it
     // still shuts down below).
     let ocpi = roaming::cpo_server(
@@ -358,13 +534,19 @@ async fn run<S: Store + 'static>(
     if let Some((tenant, key)) = demo {
         print_demo(tenant, &key, ocpp_addr, api_addr);
     }
+    // Before saying it is ready, so that a signal sent upon that line is not lost.
+    let shutdown = stop_signal()?;
     let tls_field = tls_addr.map_or(String::new(), |addr| format!(" ocpp-tls={addr}"));
     println!("csms ready ocpp={ocpp_addr} api={api_addr}{metrics_addr}{tls_field}");
-    info!(%ocpp_addr, %api_addr, ?tls_addr, "CSMS ready");
+    info!(
+        %ocpp_addr,
+        %api_addr,
+        ?tls_addr,
+        node_id = %args.node_id,
+        nats_url = args.nats_url.as_deref().map(without_credentials),
+        "CSMS ready"
+    );
 
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
     ev_backend::csms_core::api::serve(listener, router, &limits, shutdown).await;
     let _ = stop.send(true);
     if let Some(task) = metrics_task {
@@ -379,6 +561,29 @@ async fn run<S: Store + 'static>(
         server.shutdown().await;
     }
     Ok(())
+}
+
+/// Resolves at the first Ctrl-C (SIGINT) or SIGTERM. The handlers are installed at once, not
+/// when the future is first polled, so a signal that comes in between is not missed.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => info!("interrupted"),
+            _ = terminate.recv() => info!("terminated"),
+        }
+    })
+}
+
+/// Resolves at the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Serves `/metrics` on `listener` until `stop` turns true, and renders what was recorded
@@ -415,7 +620,7 @@ fn tls_config(
     args: &TlsArgs,
 ) -> Result<Arc<tls::rustls::ServerConfig>, Box<dyn std::error::Error>> {
     let (Some(certificate), Some(key)) = (&args.certificate, &args.key) else {
-        usage("--listen-ocpp-tls needs --tls-cert and --tls-key");
+        unreachable!("--listen-ocpp-tls requires --tls-cert and --tls-key");
     };
     let crls = match &args.crl {
         Some(path) => tls::read_crls(path)?,
@@ -426,7 +631,6 @@ fn tls_config(
             roots: tls::read_roots(path)?,
             crls,
         },
-        None if args.crl.is_some() => usage("--tls-crl needs --tls-client-ca"),
         None => ClientCertificates::None,
     };
     Ok(tls::listener_config(

@@ -1,11 +1,16 @@
 //! The `csms` example as a process: `--demo` on a temporary data directory with free ports,
 //! the `charge_point` example charging at `DEMO-1`, and the admin API showing the station,
-//! the session and its CDR; then the same database again with `--demo`.
+//! the session and its CDR; then the same database again with `--demo`. Also: configured by
+//! its `CSMS_*` environment variables alone, stopped by SIGTERM, and a bad option refused.
+
+#[path = "csms/common.rs"]
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -40,7 +45,7 @@ struct Csms {
 }
 
 fn start(data_dir: &Path) -> Csms {
-    let mut child = Command::new(example("csms"))
+    let mut child = common::csms_command()
         .args(["--demo", "--data-dir"])
         .arg(data_dir)
         .args([
@@ -244,4 +249,70 @@ fn the_demo_csms_serves_stations_and_the_admin_api() {
     assert_eq!(tariffs["total"], 1);
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_csms_is_configured_by_its_environment_and_stops_on_sigterm() {
+    let dir = common::TempDir::new("csms_example_env");
+    let database = dir.path().join("from-env.db");
+    let mut csms = common::Csms::start_with_env(
+        &[],
+        &[
+            ("CSMS_DATABASE", database.to_str().unwrap()),
+            ("CSMS_LISTEN_OCPP", "127.0.0.1:0"),
+            ("CSMS_LISTEN_API", "127.0.0.1:0"),
+            ("CSMS_DEMO", "true"),
+        ],
+    );
+    // The demo tenant, in the file named, on free ports rather than the default ones.
+    assert!(database.exists(), "no {}", database.display());
+    assert!(!csms.ocpp.ends_with(":9000"), "{}", csms.ocpp);
+    assert!(!csms.api.ends_with(":8080"), "{}", csms.api);
+    let stations = csms.demo_api().get("/stations").expect(200);
+    assert_eq!(stations["total"], 2, "{stations}");
+
+    // SIGTERM stops it as Ctrl-C does: cleanly, with status 0.
+    let status = csms
+        .terminate(Duration::from_secs(10))
+        .expect("the CSMS ends within 10 s of SIGTERM");
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
+#[test]
+fn a_node_id_that_is_no_node_name_is_refused() {
+    let on_the_command_line = {
+        let mut command = common::csms_command();
+        command.args(["--node-id", "a b"]);
+        command
+    };
+    let in_the_environment = {
+        let mut command = common::csms_command();
+        command.env("CSMS_NODE_ID", "a b");
+        command
+    };
+    for mut command in [on_the_command_line, in_the_environment] {
+        let mut csms = Running(
+            command
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the csms example is built by cargo test"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = csms.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the CSMS started with a bad node id"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        let mut pipe = csms.0.stderr.take().unwrap();
+        pipe.read_to_string(&mut stderr).unwrap();
+        assert_eq!(status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--node-id"), "{stderr}");
+    }
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,18 @@ pub(crate) fn example(name: &str) -> PathBuf {
         path.pop();
     }
     path.join("examples").join(name)
+}
+
+/// The `csms` example's command, without the `CSMS_*` variables of the tests' environment:
+/// only what a test gives it configures it.
+pub(crate) fn csms_command() -> Command {
+    let mut command = Command::new(example("csms"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CSMS_") {
+            command.env_remove(name);
+        }
+    }
+    command
 }
 
 /// A directory of its own under the system's temporary directory, removed at the end.
@@ -78,8 +90,15 @@ pub(crate) struct Csms {
 impl Csms {
     /// Starts `csms` with `args` and waits until it says it is ready.
     pub(crate) fn start(args: &[&str]) -> Csms {
-        let mut child = Command::new(example("csms"))
+        Csms::start_with_env(args, &[])
+    }
+
+    /// Starts `csms` with `args` and the environment variables `envs` (its options as
+    /// `CSMS_*` variables, say), and waits until it says it is ready.
+    pub(crate) fn start_with_env(args: &[&str], envs: &[(&str, &str)]) -> Csms {
+        let mut child = csms_command()
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             // Its log (INFO and above) would drown the test output; what the tests need it
             // prints on standard output.
@@ -157,6 +176,24 @@ impl Csms {
                 }
                 Err(error) => panic!("csms printed no such line: {error}"),
             }
+        }
+    }
+
+    /// Sends the process SIGTERM, as a service manager stops it, and waits at most `within`
+    /// for it to end: its exit status, or `None` when it is still running then.
+    pub(crate) fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
+        let pid = self.child.id().to_string();
+        let kill = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(kill.expect("kill runs").success(), "kill -TERM {pid}");
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
