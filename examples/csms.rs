@@ -63,9 +63,16 @@
 //!   per session with 21% VAT as the tenant's default, and a fresh admin API key, and prints
 //!   the key and how to connect the simulated station.
 //! - `--nats-url URL`: the NATS server of a cluster of csms processes sharing one PostgreSQL
-//!   database; without it the process runs alone. `--node-id NAME` names this process among
-//!   them: 1 to 64 ASCII letters, digits, `-` and `_` (default: `<host>-<pid>`). Both are
-//!   logged at start, and not used yet.
+//!   database (and schema); without it the process runs alone. `--node-id NAME` names this
+//!   process among them: 1 to 64 ASCII letters, digits, `-` and `_` (default:
+//!   `<host>-<pid>`). Every node shows every station online with the node holding it,
+//!   commands through any node's API reach the station wherever it is connected, a station
+//!   that moves to another node has its old connection closed, background work runs on
+//!   one node at a time (see `csms_core::cluster`). The nodes' NATS subjects start with
+//!   `csms`, or `csms.<schema>` with `--database-schema`, so that installations can share
+//!   one NATS server. Give every node the same `--secret-key-file`. Alone too, the process
+//!   keeps a lease in the database, so that stations a killed process left online are shown
+//!   offline within seconds.
 //!
 //! Once the listeners are up it prints one line `csms ready ocpp=ADDR api=ADDR`, with
 //! ` metrics=ADDR` and ` ocpp-tls=ADDR` after them when those are served (a port of 0 picks
@@ -83,6 +90,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use ev_backend::csms_core::api::axum::{self, routing::get};
 use ev_backend::csms_core::api::{Api, ApiLimits, generate_key};
+use ev_backend::csms_core::cluster::{self, Node, NodeConfig};
 use ev_backend::csms_core::model::{
     Address, Connector, ConnectorStatus, Coordinates, Evse, NewApiKey, NewLocation, NewStation,
     NewTenant, NewToken, OpeningHours, Role, TariffScope, TenantId, TenantRole, TenantSettings,
@@ -221,7 +229,7 @@ struct Args {
         long,
         env = "CSMS_NODE_ID",
         value_name = "NAME",
-        value_parser = node_id,
+        value_parser = node_id_arg,
         default_value_t = default_node_id(),
         hide_default_value = true
     )]
@@ -293,13 +301,29 @@ fn is_node_id_char(c: char) -> bool {
 }
 
 /// A node name as given: 1 to 64 ASCII letters, digits, `-` and `_`.
-fn node_id(name: &str) -> Result<String, String> {
-    if (1..=NODE_ID_MAX).contains(&name.len()) && name.chars().all(is_node_id_char) {
+fn node_id_arg(name: &str) -> Result<String, String> {
+    if cluster::valid_node_id(name) {
         Ok(name.to_owned())
     } else {
         Err(format!(
             "1 to {NODE_ID_MAX} ASCII letters, digits, '-' and '_' expected"
         ))
+    }
+}
+
+/// The first tokens of the nodes' NATS subjects: `csms`, and the schema's name (what a
+/// subject token cannot hold replaced by `_`) when there is one.
+fn subjects(schema: Option<&str>) -> String {
+    match schema {
+        Some(schema) => {
+            let token: String = schema
+                .chars()
+                .map(|c| if is_node_id_char(c) { c } else { '_' })
+                .take(NODE_ID_MAX)
+                .collect();
+            format!("csms.{token}")
+        }
+        None => "csms".to_owned(),
     }
 }
 
@@ -332,6 +356,15 @@ impl Args {
                 .error(
                     ErrorKind::ArgumentConflict,
                     "--database-schema needs a postgres:// --database-url",
+                )
+                .exit();
+        }
+        if args.nats_url.is_some() && !matches!(args.database_url, Some(Database::PostgresUrl(_))) {
+            Args::command()
+                .error(
+                    ErrorKind::ArgumentConflict,
+                    "--nats-url needs a postgres:// --database-url: the nodes of a cluster \
+                     share one PostgreSQL database",
                 )
                 .exit();
         }
@@ -440,16 +473,34 @@ async fn run<S: Store + 'static>(
         None
     };
 
-    let csms = Csms::new(Arc::clone(&store), CsmsConfig::default());
+    let csms = Csms::new(
+        Arc::clone(&store),
+        CsmsConfig {
+            node_id: args.node_id.clone(),
+            ..CsmsConfig::default()
+        },
+    );
+    // This process as a node: alone, or with the others through NATS.
+    let mut node_config = NodeConfig::new(&args.node_id);
+    node_config.subjects = subjects(args.database_schema.as_deref());
+    let node = Node::join(Arc::clone(&store), node_config, args.nats_url.as_deref()).await?;
     // The reconciliation job: sessions that ended without their CDR or their count on the
     // token (the process stopped between a stop and what follows it) are settled at start
-    // and every minute after.
+    // and every minute after, by one node of the cluster at a time.
     let settling = {
         let csms = csms.clone();
+        let node = node.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            let every_minute = std::time::Duration::from_secs(60);
+            let mut every = tokio::time::interval(every_minute);
             loop {
                 every.tick().await;
+                if !node
+                    .holds_duty("settle-ended-sessions", 2 * every_minute + every_minute / 2)
+                    .await
+                {
+                    continue;
+                }
                 if let Err(error) = csms
                     .settle_ended_sessions(chrono::Duration::seconds(30))
                     .await
@@ -488,10 +539,11 @@ async fn run<S: Store + 'static>(
             &args.listen_ocpp,
             csms.server_config(),
             csms.router(),
-            csms.station_storage(),
+            node.station_storage(csms.station_storage()),
         )
         .await?,
     );
+    node.serve(&server).await?;
     let ocpp_addr = server.local_addr();
     let tls_addr = match &args.tls.listen {
         Some(listen) => Some(server.listen(listen, Some(tls_config(&args.tls)?)).await?),
@@ -506,14 +558,14 @@ async fn run<S: Store + 'static>(
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{api_addr}/ocpi"),
     };
-    // Partners' commands reach the stations connected to the OCPP server (held weakly: it
-    // still shuts down below).
+    // Partners' and operators' commands reach the stations through the node: here, or on
+    // the node holding them (the node holds the server weakly: it still shuts down below).
     let ocpi = roaming::cpo_server(
         Arc::clone(&store),
         roaming::server_config(&ocpi_url),
-        Some(Arc::new(Arc::downgrade(&server))),
+        Some(Arc::new(node.clone())),
     )?;
-    let router = Api::new(Arc::clone(&store), server.clone())
+    let router = Api::new(Arc::clone(&store), Arc::new(node.clone()))
         .with_system_key(system_key)
         .with_limits(limits.clone())
         .with_roaming(Arc::new(ocpi))
@@ -560,6 +612,7 @@ async fn run<S: Store + 'static>(
     if let Ok(server) = Arc::try_unwrap(server) {
         server.shutdown().await;
     }
+    node.leave().await;
     Ok(())
 }
 
