@@ -133,19 +133,34 @@ async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut(
     }
 }
 
-/// The database and NATS server, if the environment names them.
+/// The database and NATS server, if the environment names them and NATS answers: without
+/// them the tests say so loudly and pass, unless `CI` is set.
 fn services() -> Option<(String, String)> {
     let nats = std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
-    match std::env::var("DATABASE_URL") {
-        Ok(url) => Some((url, nats)),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but DATABASE_URL is not: the cluster tests must run")
-        }
-        Err(_) => {
-            eprintln!("\n!!! DATABASE_URL is not set: SKIPPING the cluster tests !!!\n");
-            None
-        }
+    let missing = match std::env::var("DATABASE_URL") {
+        Ok(url) if nats_answers(&nats) => return Some((url, nats)),
+        Ok(_) => format!("no NATS server answers at {nats} (NATS_URL)"),
+        Err(_) => "DATABASE_URL is not set".to_owned(),
+    };
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set but {missing}: the cluster tests must run");
     }
+    eprintln!("\n!!! {missing}: SKIPPING the cluster tests !!!\n");
+    None
+}
+
+/// Whether something accepts connections at the host and port of the NATS URL `url`.
+fn nats_answers(url: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let host = host.split(['/', ',']).next().unwrap_or(host);
+    host.to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+        })
 }
 
 async fn tenant(store: &PostgresStore) -> TenantId {
