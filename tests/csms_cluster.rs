@@ -238,6 +238,10 @@ async fn three_nodes_serve_every_station_and_survive_a_killed_node() {
         }
     }
 
+    for api in [&api1, &api2, &api3] {
+        assert_eq!(api.get("/health").expect(200)["nodes_alive"], 3);
+    }
+
     // n1 dies in the middle of DEMO-1's transaction.
     let session = sessions_of(&store, tenant, "DEMO-1").await[0].id;
     wait_until("two meter values", 60, || async {
@@ -270,6 +274,15 @@ async fn three_nodes_serve_every_station_and_survive_a_killed_node() {
     let (status, answer) = trigger_heartbeat(&api3, "DEMO-1");
     assert_eq!(status, 200, "{answer:#}");
     eprintln!("commands reach the moved station {back:?} after its node was killed");
+    // The surviving nodes see n1 gone within its lease and a heartbeat.
+    wait_until("n1 out of the cluster", 10, || async {
+        api3.get("/health").expect(200)["nodes_alive"] == 2
+    })
+    .await;
+    eprintln!(
+        "n1 out of the cluster {:?} after the kill",
+        killed.elapsed()
+    );
 
     // The transaction finishes on its new node: one completed session, every meter value,
     // its CDR; every surviving node shows it, and DEMO-1 online on one of them.

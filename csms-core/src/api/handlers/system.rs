@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::api::auth::Access;
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState, openapi_document};
-use crate::model::TenantId;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -31,16 +30,19 @@ pub(crate) struct Health {
     status: &'static str,
     /// `ok`: the store answered a query.
     store: &'static str,
-    /// How many stations are connected now.
+    /// How many stations are connected to this process now.
     stations_connected: usize,
+    /// How many nodes (CSMS processes sharing the database) are alive, this one included
+    /// when it keeps a lease (see `csms_core::cluster`).
+    nodes_alive: usize,
 }
 
 async fn health(State(state): State<ApiState>) -> Result<Json<Health>, ApiError> {
-    // A lookup of a tenant that cannot exist: a round trip to the database.
-    state
+    // The live nodes: a round trip to the database.
+    let nodes = state
         .inner
         .store
-        .tenant(TenantId(-1))
+        .nodes(chrono::Utc::now())
         .await
         .map_err(|error| {
             // Anyone may ask: the details stay in the log.
@@ -51,5 +53,6 @@ async fn health(State(state): State<ApiState>) -> Result<Json<Health>, ApiError>
         status: "ok",
         store: "ok",
         stations_connected: state.inner.stations.count(),
+        nodes_alive: nodes.len(),
     }))
 }
