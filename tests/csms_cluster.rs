@@ -17,10 +17,10 @@ use std::net::SocketAddr;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
-use common::{Api, Csms, example};
-use ev_backend::csms_core::model::{ChargingSession, SessionStatus, TenantId};
-use ev_backend::csms_core::store::{CdrStore, PostgresStore, SessionStore, StationStore};
+use chrono::Utc;
+use common::{Api, Csms, example, sessions_of};
+use ev_backend::csms_core::model::{SessionStatus, TenantId};
+use ev_backend::csms_core::store::{CdrStore, PostgresStore, SessionStore};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -79,25 +79,6 @@ impl Drop for Station {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-async fn sessions_of(
-    store: &PostgresStore,
-    tenant: TenantId,
-    identity: &str,
-) -> Vec<ChargingSession> {
-    let Some(station) = store.station_by_identity(tenant, identity).await.unwrap() else {
-        return Vec::new();
-    };
-    let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
-    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
-    store
-        .sessions_started_between(tenant, from, to)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|session| session.station_id == station.id)
-        .collect()
 }
 
 /// Polls `done` until it holds (at most `seconds`).

@@ -14,8 +14,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
-use common::{Csms, TempDir, free_port, station};
+use common::{Csms, TempDir, free_port, sessions_of, station};
 use ev_backend::csms_core::model::{ChargingSession, SessionStatus, TenantId};
 use ev_backend::csms_core::store::{
     CdrStore, PostgresStore, SessionStore, SqliteStore, StationStore,
@@ -40,25 +39,6 @@ async fn wait_for_sessions(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn sessions_of(
-    store: &(impl SessionStore + StationStore),
-    tenant: TenantId,
-    identity: &str,
-) -> Vec<ChargingSession> {
-    let Some(station) = store.station_by_identity(tenant, identity).await.unwrap() else {
-        return Vec::new();
-    };
-    let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
-    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
-    store
-        .sessions_started_between(station.tenant_id, from, to)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|session| session.station_id == station.id)
-        .collect()
 }
 
 /// `database` is the `csms` options naming the database; `store` the test's own view of it.

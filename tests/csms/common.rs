@@ -10,6 +10,9 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use chrono::{TimeZone, Utc};
+use ev_backend::csms_core::model::{ChargingSession, TenantId};
+use ev_backend::csms_core::store::{SessionStore, StationStore};
 use serde_json::Value;
 
 /// The path of an example built by `cargo test` next to this test binary.
@@ -416,4 +419,24 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&data[..size]);
         data = &data[size + 2..];
     }
+}
+
+/// The sessions of the station `identity` of `tenant` in `store` (none if it is unknown).
+pub(crate) async fn sessions_of(
+    store: &(impl SessionStore + StationStore),
+    tenant: TenantId,
+    identity: &str,
+) -> Vec<ChargingSession> {
+    let Some(station) = store.station_by_identity(tenant, identity).await.unwrap() else {
+        return Vec::new();
+    };
+    let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    store
+        .sessions_started_between(station.tenant_id, from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|session| session.station_id == station.id)
+        .collect()
 }
