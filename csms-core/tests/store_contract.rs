@@ -47,8 +47,8 @@ use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and
 use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_log};
 use cdrs::cdrs_issued_once_and_immutable;
 use cluster::{
-    a_station_moves_between_nodes, dead_nodes_are_taken_out_once, duties_are_held_by_one_node,
-    station_changes_are_told,
+    a_dead_node_with_many_stations, a_station_moves_between_nodes, dead_nodes_are_taken_out_once,
+    duties_are_held_by_one_node, station_changes_are_told,
 };
 use operations::{
     charging_profiles_recorded, reservations_made_and_ended, station_configuration_reported,
@@ -1391,6 +1391,7 @@ contract!(
     a_station_moves_between_nodes,
     duties_are_held_by_one_node,
     station_changes_are_told,
+    a_dead_node_with_many_stations,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

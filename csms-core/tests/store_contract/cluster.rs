@@ -216,3 +216,41 @@ pub(crate) async fn station_changes_are_told(store: &impl Store) {
     assert_eq!(changes.recv().await.unwrap(), id);
     assert!(changes.try_recv().is_err());
 }
+
+/// A node that held more stations than one statement writes events for: every one is set
+/// offline, with its event.
+pub(crate) async fn a_dead_node_with_many_stations(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let node = unique("big");
+    let count = 1_100;
+    let identities: Vec<String> = (0..count).map(|n| format!("CP-{n:04}")).collect();
+    let node = node.as_str();
+    futures_util::future::join_all(identities.iter().map(|identity| async move {
+        store
+            .create_station(t, &NewStation::accepted(identity.clone()))
+            .await
+            .expect("station");
+        connect(store, t, identity, node, 1).await;
+    }))
+    .await;
+    store
+        .renew_node(node, time(8, 0, 0), time(8, 0, 5))
+        .await
+        .unwrap();
+    let dead = store.remove_nodes(time(8, 0, 6), None).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].stations.len(), count);
+    let mut disconnected = 0;
+    let mut after = None;
+    loop {
+        let events = store.events(t, after, 1000).await.unwrap();
+        let Some(last) = events.last() else { break };
+        after = Some(last.id);
+        disconnected += events
+            .iter()
+            .filter(|event| event.kind == EventKind::StationDisconnected)
+            .count();
+    }
+    assert_eq!(disconnected, count);
+    assert!(store.station_node(t, "CP-0999").await.unwrap().is_none());
+}

@@ -12,7 +12,7 @@ macro_rules! cluster {
             use crate::model::{
                 ClusterNode, DeadNode, EventKind, StationId, StationPresence, TenantId,
             };
-            use crate::store::sql::at;
+            use crate::store::sql::{at, to_json};
             use crate::store::{ClusterStore, StoreResult};
 
             type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
@@ -39,6 +39,7 @@ macro_rules! cluster {
                 .fetch_all(&mut *connection)
                 .await?;
                 let mut stations = Vec::with_capacity(rows.len());
+                let mut events = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let tenant = TenantId(row.try_get("tenant_id")?);
                     let station = StationId(row.try_get("id")?);
@@ -47,16 +48,15 @@ macro_rules! cluster {
                         ocpp_version: None,
                         at: now,
                     };
-                    super::outbox::record_event(
-                        connection,
+                    events.push((
                         tenant,
                         EventKind::StationDisconnected,
-                        &format!("station:{}", station.0),
-                        &presence,
-                    )
-                    .await?;
+                        format!("station:{}", station.0),
+                        to_json("event data", &presence)?,
+                    ));
                     stations.push((tenant, station));
                 }
+                super::outbox::record_events(connection, &events).await?;
                 Ok(stations)
             }
 
