@@ -78,11 +78,10 @@
 //! `Scheduled` or `RebootRequired`, or when it has no status (GetConfiguration,
 //! GetVariables); any other status is [`Outcome::Rejected`].
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ocpp_server::server::Server;
-use ocpp_server::{CallFailure, StationAddress, StationHandle};
+use ocpp_server::{CallFailure, StationHandle};
 use ocpp_types::{OcppCall, OcppVersion};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -94,9 +93,12 @@ use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus
 use crate::store::Store;
 use verdict::{Decided, Verdict};
 
+mod route;
 mod v16;
 mod v201;
 mod verdict;
+
+pub use route::CommandRoute;
 
 /// The most variables a `set_variables` or `get_variables` command takes.
 pub const MAX_VARIABLES: usize = 50;
@@ -434,61 +436,6 @@ impl CommandResult {
             _ => Outcome::Failed,
         };
         CommandResult::failed(outcome, failure.to_string())
-    }
-}
-
-/// How commands reach the station at an address, wherever it is connected: through this
-/// process's OCPP server ([`Server`], or a [`Weak`] reference to it, which does not keep it
-/// from shutting down), through one connection ([`StationHandle`]), or through the node of
-/// a cluster that holds the station's connection (`crate::cluster::Node`).
-#[async_trait::async_trait]
-pub trait CommandRoute: Send + Sync {
-    /// Runs `command` on the station at `address` and gives what came of it
-    /// ([`Outcome::NotConnected`] when it is connected nowhere this route reaches).
-    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult;
-}
-
-fn not_connected() -> CommandResult {
-    CommandResult::failed(Outcome::NotConnected, "not connected")
-}
-
-#[async_trait::async_trait]
-impl CommandRoute for StationHandle {
-    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
-        if self.address() != address {
-            return CommandResult::failed(
-                Outcome::Invalid,
-                format!("the connection given is {}'s", self.address()),
-            );
-        }
-        if !self.is_connected() {
-            return not_connected();
-        }
-        run(self, command).await
-    }
-}
-
-#[async_trait::async_trait]
-impl CommandRoute for Server {
-    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
-        match self.station(address.clone()) {
-            Some(handle) => handle.run_command(address, command).await,
-            None => not_connected(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl CommandRoute for Weak<Server> {
-    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
-        // The handle, not the server, is kept for the call: the server may shut down.
-        let handle = self
-            .upgrade()
-            .and_then(|server| server.station(address.clone()));
-        match handle {
-            Some(handle) => handle.run_command(address, command).await,
-            None => not_connected(),
-        }
     }
 }
 
