@@ -56,6 +56,7 @@ use operations::{
 use outbox::{
     concurrent_leases_are_disjoint, deliveries_leased_in_order_per_object,
     events_are_written_with_their_changes, pushes_go_to_the_partners_they_concern,
+    running_sessions_tell_their_progress,
 };
 use tariffs::tariffs_assigned_and_resolved;
 use usage::{a_session_is_counted_once, token_usage_counts_atomically};
@@ -1392,6 +1393,7 @@ contract!(
     duties_are_held_by_one_node,
     station_changes_are_told,
     a_dead_node_with_many_stations,
+    running_sessions_tell_their_progress,
 );
 
 /// A SQLite file opened again (migrations already applied) has everything it had.

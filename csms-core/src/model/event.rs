@@ -20,7 +20,9 @@ text_enum!(
     EventKind {
         /// A charging session started; the data is the session.
         SessionStarted = "session.started",
-        /// A running session changed status; the data is the session.
+        /// A running session changed status, or its readings went on for
+        /// [`PROGRESS_EVERY`](crate::store::PROGRESS_EVERY) since its start or its last
+        /// progress; the data is the session.
         SessionUpdated = "session.updated",
         /// A session ended (completed, failed or superseded); the data is the session.
         SessionEnded = "session.ended",

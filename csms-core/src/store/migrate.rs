@@ -87,6 +87,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "nodes of a cluster, the stations each holds, duties",
         include_str!("../../migrations/sqlite/0015_cluster.sql"),
     ),
+    (
+        16,
+        "when a running session's progress was last told",
+        include_str!("../../migrations/sqlite/0016_session_progress.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -165,6 +170,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         15,
         "nodes of a cluster, the stations each holds, duties",
         include_str!("../../migrations/postgres/0015_cluster.sql"),
+    ),
+    (
+        16,
+        "when a running session's progress was last told",
+        include_str!("../../migrations/postgres/0016_session_progress.sql"),
     ),
 ];
 

@@ -89,6 +89,11 @@ pub use postgres::PostgresStore;
 pub use secret_box::{SecretError, SecretKey};
 pub use sqlite::SqliteStore;
 
+/// How far apart a running session's progress is told, in the time of its readings: meter
+/// values that reach this far past its start or its last progress write a `session.updated`
+/// event (with the session), which roaming partners and webhooks receive.
+pub const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// What store methods return.
 pub type StoreResult<T> = Result<T, StoreError>;
 

@@ -11,7 +11,7 @@ use csms_core::store::{Store, StoreError};
 use csms_core::tariff::simple;
 use ocpp_types::OcppVersion;
 
-use super::{dec, garage, start_201, stop, tenant, time, unique};
+use super::{dec, energy, garage, start_201, stop, tenant, time, unique};
 
 fn kinds_and_subjects(events: &[csms_core::model::OutboxEvent]) -> Vec<(EventKind, String)> {
     events
@@ -573,5 +573,66 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
             .expect("log")
             .items
             .is_empty()
+    );
+}
+
+/// A running session tells its progress at most every `PROGRESS_EVERY` of its readings'
+/// time (a `session.updated` event with the session), through either way meter values are
+/// added, and not once it is over.
+pub(crate) async fn running_sessions_tell_their_progress(store: &impl Store) {
+    assert_eq!(csms_core::store::PROGRESS_EVERY, Duration::from_secs(300));
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (session, _) = store
+        .start_session(t, &start_201(station.id, "TX-P", time(10, 0, 0)))
+        .await
+        .expect("session");
+    let subject = format!("session:{}", session.id);
+    let updates = || async {
+        store
+            .events(t, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.kind == EventKind::SessionUpdated && event.subject == subject)
+            .collect::<Vec<_>>()
+    };
+    for (minute, told) in [(1, 0), (4, 0), (5, 1), (9, 1), (10, 2), (12, 2)] {
+        store
+            .add_meter_values(t, session.id, &[energy(time(10, minute, 0), "1100")])
+            .await
+            .unwrap();
+        assert_eq!(
+            updates().await.len(),
+            told,
+            "after the reading of 10:{minute:02}"
+        );
+    }
+    // Several readings at once (a station that was offline): one event, for the newest.
+    let backlog: Vec<_> = (13..=30)
+        .map(|minute| energy(time(10, minute, 0), "1200"))
+        .collect();
+    store
+        .add_meter_values(t, session.id, &backlog)
+        .await
+        .unwrap();
+    let told = updates().await;
+    assert_eq!(told.len(), 3);
+    assert_eq!(told[2].data["id"], session.id.0);
+    store
+        .stop_session(t, session.id, &stop(time(10, 40, 0), "1300"))
+        .await
+        .unwrap();
+    store
+        .add_meter_values(t, session.id, &[energy(time(10, 50, 0), "1300")])
+        .await
+        .unwrap();
+    assert_eq!(
+        updates().await.len(),
+        3,
+        "a session that is over tells nothing more"
     );
 }

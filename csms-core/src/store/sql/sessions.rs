@@ -10,7 +10,7 @@ macro_rules! sessions {
             use sqlx::Row;
 
             use crate::model::{AuthMethod, ChargingSession, EventKind, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
-            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, Params, StatementTexts};
+            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, to_json, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
@@ -179,6 +179,9 @@ macro_rules! sessions {
                 if added == 0 && session_id(connection, tenant, &SessionKey::Id(session)).await?.is_none() {
                     return Ok(None);
                 }
+                if let Some(newest) = values.iter().map(|value| value.timestamp).max() {
+                    record_progress(connection, &[(session, newest)]).await?;
+                }
                 Ok(Some((session, added)))
             }
 
@@ -294,7 +297,66 @@ macro_rules! sessions {
                         }
                         query.execute(&mut *connection).await?;
                     }
-                    Ok(())
+                    let newest: Vec<(SessionId, DateTime<Utc>)> = sessions
+                        .iter()
+                        .filter_map(|of| {
+                            let newest = of.values.iter().map(|value| value.timestamp).max()?;
+                            Some((of.session, newest))
+                        })
+                        .collect();
+                    record_progress(connection, &newest).await
+                })
+            }
+
+            /// Tells the progress of running sessions whose readings reached `newest`: a
+            /// `session.updated` event for each whose last one (or start) is at least
+            /// [`PROGRESS_EVERY`](crate::store::PROGRESS_EVERY) older, in the readings'
+            /// time, in one statement for all of them.
+            async fn record_progress(
+                connection: &mut Connection,
+                newest: &[(SessionId, DateTime<Utc>)],
+            ) -> StoreResult<()> {
+                if newest.is_empty() {
+                    return Ok(());
+                }
+                let every = chrono::Duration::from_std(crate::store::PROGRESS_EVERY)
+                    .unwrap_or_else(|_| chrono::Duration::minutes(5));
+                let sql = progress_update(newest.len());
+                let mut query = sqlx::query(&sql);
+                for (session, at_reading) in newest {
+                    query = query
+                        .bind(session.0)
+                        .bind(at(*at_reading))
+                        .bind(at(*at_reading - every));
+                }
+                let rows = query.fetch_all(&mut *connection).await?;
+                let mut events = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let session = session_from(row)?;
+                    events.push((
+                        session.tenant_id,
+                        EventKind::SessionUpdated,
+                        format!("session:{}", session.id),
+                        to_json("event data", &session)?,
+                    ));
+                }
+                super::outbox::record_events(connection, &events).await
+            }
+
+            /// The statement that marks the progress of `rows` sessions told (each row the
+            /// session, its newest reading, and how old its last progress may be at most),
+            /// returning those it marked, made once per number of rows.
+            fn progress_update(rows: usize) -> std::sync::Arc<str> {
+                static MADE: StatementTexts = StatementTexts::new();
+                MADE.get(rows, || {
+                    let values = Params::new(PLACEHOLDERS).rows(rows, 3);
+                    format!(
+                        "UPDATE sessions SET progress_at = v.column2 FROM (VALUES {values}) AS v \
+                         WHERE sessions.id = v.column1 \
+                         AND sessions.status NOT IN ('completed', 'failed') \
+                         AND COALESCE(sessions.progress_at, sessions.started_at) <= v.column3 \
+                         RETURNING {SESSION_COLUMNS}"
+                    )
                 })
             }
 
