@@ -7,8 +7,25 @@
 //!   the eMSP's endpoints;
 //! - the eMSP pulls the Locations (one object a page, following `Link`) and the Tariffs, and
 //!   one EVSE, each validated by py_ocpi's own schemas;
+//! - a driver of the eMSP: its token pushed to the CPO's Tokens Receiver, it charges at a
+//!   simulated station (the `charge_point` example); the CPO pushes the session as it starts
+//!   and ends, its CDR and the EVSE's status to py_ocpi's receivers, and serves the session
+//!   and CDR on pull;
 //! - direction B: the eMSP issues a token A, the operator registers the CPO with it, and the
-//!   eMSP holds the CPO's credentials afterwards.
+//!   eMSP holds the CPO's credentials afterwards;
+//! - the same registration both ways and pulls with eMSPs of OCPI 2.1.1;
+//! - real-time authorization: tokens pushed with the whitelist rule `NEVER` are authorized at
+//!   the eMSP's Tokens Sender (`POST {tokens}/{uid}/authorize`, with the token's type and the
+//!   station's location) when a station presents them: the one the eMSP allows charges, the
+//!   one it answers `NOT_ALLOWED` is refused at the station; an `ALLOWED_OFFLINE` token the
+//!   eMSP does not know (it answers 404) is refused too;
+//! - START_SESSION: with a station connected and idle (the `charge_point` example left
+//!   running after its first transaction), the eMSP POSTs START_SESSION for its app user to
+//!   the CPO's Commands Receiver, with a `response_url` at its own Commands module; the
+//!   answer is `ACCEPTED`, the station runs the session (its Authorize asked of the eMSP in
+//!   real time), the eMSP receives the `ACCEPTED` CommandResult (read by py_ocpi's schema)
+//!   at its `response_url`, and the session shows in the admin API and is pushed to the
+//!   eMSP.
 //!
 //! The interpreter is `$OCPP_PYTHON` (default `python3`), with `extrawest-ocpi` and `uvicorn`
 //! (`.ci/run` installs them). Without them the test fails when `CI` is set, and otherwise
@@ -498,4 +515,266 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     assert_eq!(state["partners"][0]["version"], "2.1.1", "{state:#}");
     let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
     assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
+}
+
+/// A simulated station left running (the `charge_point` example without `--once`): it runs
+/// its first transaction, then stays connected and answers remote starts by running another.
+/// Killed when dropped.
+struct RunningStation(Child);
+
+impl RunningStation {
+    fn start(url: &str, id: &str, id_tag: &str) -> RunningStation {
+        let child = Command::new(common::example("charge_point"))
+            .args([
+                "--url",
+                url,
+                "--id",
+                id,
+                "--version",
+                "1.6",
+                "--id-tag",
+                id_tag,
+            ])
+            .args(["--meter-interval", "0.05", "--meter-values", "3"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the charge_point example is built by cargo test");
+        RunningStation(child)
+    }
+}
+
+impl Drop for RunningStation {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The id of the station `identity` in the admin API.
+fn station_id(api: &common::Api, identity: &str) -> i64 {
+    let stations = api.get("/stations?limit=500").expect(200);
+    stations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|station| station["identity"] == identity)
+        .and_then(|station| station["id"].as_i64())
+        .unwrap_or_else(|| panic!("no station {identity}: {stations:#}"))
+}
+
+/// The sessions of station `station` (its id) charged with token `uid`, in the admin API.
+fn sessions_of(api: &common::Api, station: i64, uid: &str) -> Vec<Value> {
+    let page = api
+        .get(&format!("/sessions?station={station}&limit=100"))
+        .expect(200);
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|session| session["token_uid"] == uid)
+        .cloned()
+        .collect()
+}
+
+/// Asks `probe` every 100 ms, for at most 30 s, until it has an answer.
+#[track_caller]
+fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "in 30 s: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The real-time authorizations the eMSP was asked of token `uid`.
+fn authorizations_of(state: &Value, uid: &str) -> Vec<Value> {
+    state["authorizations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("authorizations: {state:#}"))
+        .iter()
+        .filter(|asked| {
+            asked["uid"]
+                .as_str()
+                .is_some_and(|u| u.eq_ignore_ascii_case(uid))
+        })
+        .cloned()
+        .collect()
+}
+
+/// A token of the eMSP `NL`/`EMP` with `uid`, `type` and whitelist rule `whitelist`.
+fn emsp_token(uid: &str, r#type: &str, whitelist: &str) -> Value {
+    json!({"country_code": "NL", "party_id": "EMP", "uid": uid, "type": r#type,
+           "contract_id": format!("NL-EMP-C{uid}-X"), "issuer": "py_ocpi eMSP", "valid": true,
+           "whitelist": whitelist, "last_updated": "2026-03-01T10:00:00Z"})
+}
+
+#[test]
+fn a_py_ocpi_emsp_authorizes_in_real_time_and_starts_a_session_by_command() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("ocpi-interop-realtime");
+    let (csms, api) = Csms::start_demo(&dir, &[]);
+    let mut emsp = Emsp::start(&python, "EMP", &[]);
+
+    // The eMSP registers (direction A), and pulls the locations.
+    let created = api
+        .post(
+            "/roaming-partners",
+            &json!({"country_code": "NL", "party_id": "EMP", "role": "EMSP",
+                    "name": "py_ocpi eMSP"}),
+        )
+        .expect(201);
+    let registered = emsp.call(json!({"cmd": "register",
+        "versions_url": created["versions_url"], "token": created["token_a"]}));
+    assert_eq!(registered["version"], "2.2.1", "{registered:#}");
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "locations"}));
+    let demo_id = pulled["objects"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the demo location: {pulled:#}"))
+        .to_owned();
+    let demo_1 = station_id(&api, "DEMO-1");
+    let demo_2 = station_id(&api, "DEMO-2");
+
+    // Real-time authorization: a token whose whitelist rule is NEVER is authorized at the
+    // eMSP (POST {tokens}/{uid}/authorize), which allows it: its driver charges at DEMO-1.
+    let pushed = emsp.call(json!({"cmd": "push_token",
+                                  "token": emsp_token("ROAMRT01", "RFID", "NEVER")}));
+    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMRT01", &[]);
+    assert!(
+        output.status.success(),
+        "the eMSP allows its driver: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = emsp.call(json!({"cmd": "state"}));
+    let asked = authorizations_of(&state, "ROAMRT01");
+    assert!(!asked.is_empty(), "the CPO asked the eMSP: {state:#}");
+    for asked in &asked {
+        assert_eq!(asked["type"], "RFID", "{asked:#}");
+        assert_eq!(
+            asked["location"]["location_id"],
+            demo_id.as_str(),
+            "{asked:#}"
+        );
+        assert_eq!(asked["allowed"], "ALLOWED", "{asked:#}");
+        assert_eq!(
+            asked["partner"], 0,
+            "with the token the eMSP gave: {asked:#}"
+        );
+    }
+    let sessions = sessions_of(&api, demo_1, "ROAMRT01");
+    assert_eq!(sessions.len(), 1, "{sessions:#?}");
+    assert_eq!(sessions[0]["status"], "completed", "{sessions:#?}");
+
+    // A token the eMSP refuses (NOT_ALLOWED) is refused at the station.
+    emsp.call(json!({"cmd": "push_token", "allowed": "NOT_ALLOWED",
+                     "token": emsp_token("ROAMRT02", "RFID", "NEVER")}));
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMRT02", &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("ROAMRT02 not authorized"),
+        "the eMSP refuses its token: {stderr}"
+    );
+    let state = emsp.call(json!({"cmd": "state"}));
+    let asked = authorizations_of(&state, "ROAMRT02");
+    assert_eq!(asked.len(), 1, "the station's Authorize: {state:#}");
+    assert_eq!(asked[0]["allowed"], "NOT_ALLOWED", "{state:#}");
+    assert!(sessions_of(&api, demo_1, "ROAMRT02").is_empty());
+
+    // A token the CPO holds as ALLOWED_OFFLINE, which the eMSP does not know: the eMSP
+    // answers its real-time authorization with HTTP 404, as OCPI has it, and the CPO
+    // refuses it (only an eMSP that cannot be reached leaves the decision to the token).
+    emsp.call(json!({"cmd": "push_token", "keep": false,
+                     "token": emsp_token("ROAMRT03", "RFID", "ALLOWED_OFFLINE")}));
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMRT03", &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("ROAMRT03 not authorized"),
+        "the eMSP does not know the token: {stderr}"
+    );
+    let state = emsp.call(json!({"cmd": "state"}));
+    let asked = authorizations_of(&state, "ROAMRT03");
+    assert_eq!(asked.len(), 1, "the station's Authorize: {state:#}");
+    assert!(asked[0]["allowed"].is_null(), "not the eMSP's: {state:#}");
+    assert!(sessions_of(&api, demo_1, "ROAMRT03").is_empty());
+
+    // START_SESSION: DEMO-2, connected and idle after its first transaction, is asked by
+    // the eMSP to start a session for its app user, whose whitelist rule is NEVER too.
+    let token = emsp_token("ROAMCS01", "APP_USER", "NEVER");
+    emsp.call(json!({"cmd": "push_token", "token": token}));
+    let _station = RunningStation::start(&csms.ocpp_url, "DEMO-2", "DEMOTAG1");
+    wait_for("DEMO-2 idle after its first transaction", || {
+        let detail = api.get(&format!("/stations/{demo_2}")).expect(200);
+        let done = sessions_of(&api, demo_2, "DEMOTAG1")
+            .iter()
+            .any(|session| session["status"] == "completed");
+        (done && detail["online"] == true && detail["connectors"][0]["status"] == "Available")
+            .then_some(())
+    });
+    // The simulator takes itself for idle a moment after the CSMS stored its connector's
+    // Available (once it has the answer to that StatusNotification); until then it would
+    // refuse a remote start.
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = emsp.call(json!({"cmd": "send_command", "command": "START_SESSION",
+        "uid": "start-1", "body": {"token": token, "location_id": demo_id,
+                                   "evse_uid": "NL*DEM*E2"}}));
+    let response = &sent["response"];
+    assert_eq!(response["result"], "ACCEPTED", "{sent:#}");
+    assert!(response["timeout"].as_i64().unwrap() > 0, "{sent:#}");
+    let result = wait_for("the CommandResult at the eMSP's response_url", || {
+        let state = emsp.call(json!({"cmd": "state"}));
+        state["command_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|posted| posted["uid"] == "start-1")
+            .cloned()
+    });
+    assert_eq!(result["result"]["result"], "ACCEPTED", "{result:#}");
+    assert_eq!(
+        result["partner"], 0,
+        "with the token the eMSP gave: {result:#}"
+    );
+    // The station runs the session: its Authorize is asked of the eMSP in real time, with
+    // the token's type; the session is the admin API's and is pushed to the eMSP.
+    let session = wait_for("the START_SESSION's session completed", || {
+        sessions_of(&api, demo_2, "ROAMCS01")
+            .into_iter()
+            .find(|session| session["status"] == "completed")
+    });
+    assert_eq!(session["evse_id"], 1, "{session:#}");
+    let state = emsp.call(json!({"cmd": "state"}));
+    let asked = authorizations_of(&state, "ROAMCS01");
+    assert!(!asked.is_empty(), "{state:#}");
+    assert!(
+        asked
+            .iter()
+            .all(|asked| asked["type"] == "APP_USER" && asked["allowed"] == "ALLOWED"),
+        "{asked:#?}"
+    );
+    let pushed = wait_for("the session pushed to the eMSP, completed", || {
+        let state = emsp.call(json!({"cmd": "state"}));
+        state["objects"]["sessions"]
+            .as_object()?
+            .values()
+            .find(|s| {
+                s["status"] == "COMPLETED"
+                    && s["cdr_token"]["uid"]
+                        .as_str()
+                        .is_some_and(|uid| uid.eq_ignore_ascii_case("ROAMCS01"))
+            })
+            .cloned()
+    });
+    // (py_ocpi's schemas lowercase case-insensitive strings.)
+    assert_eq!(pushed["location_id"], demo_id.as_str(), "{pushed:#}");
+    assert!(
+        pushed["evse_uid"]
+            .as_str()
+            .is_some_and(|uid| uid.eq_ignore_ascii_case("NL*DEM*E2")),
+        "{pushed:#}"
+    );
+    assert_eq!(pushed["cdr_token"]["type"], "APP_USER", "{pushed:#}");
 }

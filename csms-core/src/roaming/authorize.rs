@@ -12,12 +12,16 @@
 //! | `NEVER` | ask the partner; refused when it cannot be reached |
 //!
 //! The partner's answer decides when there is one ([`from_partner`]): `ALLOWED` accepts,
-//! `BLOCKED`, `EXPIRED`, `NO_CREDIT` and `NOT_ALLOWED` refuse with the matching status.
+//! `BLOCKED`, `EXPIRED`, `NO_CREDIT` and `NOT_ALLOWED` refuse with the matching status. A
+//! partner that answers that it does not know the token (HTTP 404, or OCPI status 2004
+//! Unknown Token: [`unknown_token`]) has answered too: the token is refused (`Invalid`),
+//! whatever its rule; only a partner that gives no answer leaves the decision to the rule.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use ocpi_server::{Auth, ClientConfig, OcpiClient, encoding_for};
+use ocpi_server::{Auth, ClientConfig, ClientError, OcpiClient, encoding_for};
+use ocpi_types::common::StatusCode;
 use ocpi_types::v221::VersionNumber;
 use ocpi_types::v221::tokens::{AllowedType, AuthorizationInfo, Token, WhitelistType};
 use serde_json::json;
@@ -82,6 +86,33 @@ pub fn from_partner(info: &AuthorizationInfo, token: &Token) -> Authorization {
     with_status(status, token)
 }
 
+/// `true` when a real-time authorization failed because the partner does not know the
+/// token: it answered HTTP 404 or OCPI status 2004 (mod_tokens, the Sender's POST method).
+pub fn unknown_token(error: &ClientError) -> bool {
+    error.http_status() == Some(404) || error.status_code() == Some(StatusCode::UnknownToken)
+}
+
+/// What asking a partner in real time gave.
+enum Asked {
+    /// Its answer.
+    Answer(Box<AuthorizationInfo>),
+    /// It does not know the token.
+    UnknownToken,
+    /// No answer: not reachable, no endpoint or token to call it with, an answer that is
+    /// not one.
+    NoAnswer,
+}
+
+/// The decision once the partner was asked: its answer, a refusal when it does not know
+/// the token, else `unreachable` (the rule's decision for a partner that cannot be reached).
+fn after_asking(asked: Asked, unreachable: Authorization, token: &Token) -> Authorization {
+    match asked {
+        Asked::Answer(info) => from_partner(&info, token),
+        Asked::UnknownToken => with_status(AuthStatus::Invalid, token),
+        Asked::NoAnswer => unreachable,
+    }
+}
+
 /// How long a station's authorization waits for a partner's real-time answer.
 pub const REAL_TIME_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -126,22 +157,22 @@ impl RoamingAuthorizer {
         };
         Ok(Some(match plan(&roaming.token) {
             Plan::Decided(decision) => decision,
-            Plan::AskPartner { unreachable } => match self.ask(store, station, &roaming).await? {
-                Some(info) => from_partner(&info, &roaming.token),
-                None => unreachable,
-            },
+            Plan::AskPartner { unreachable } => {
+                let asked = self.ask(store, station, &roaming).await?;
+                after_asking(asked, unreachable, &roaming.token)
+            }
         }))
     }
 
-    /// The partner's real-time answer for `roaming`, `None` when it cannot be had.
+    /// The partner's real-time answer for `roaming`.
     async fn ask<S: Store + ?Sized>(
         &self,
         store: &Arc<S>,
         station: &Station,
         roaming: &RoamingToken,
-    ) -> StoreResult<Option<AuthorizationInfo>> {
+    ) -> StoreResult<Asked> {
         let Some(partner) = store.partner(roaming.tenant_id, roaming.partner_id).await? else {
-            return Ok(None);
+            return Ok(Asked::NoAnswer);
         };
         let endpoint = partner
             .endpoints
@@ -150,7 +181,7 @@ impl RoamingAuthorizer {
         let (Some(endpoint), Some(their_token), Some(client)) =
             (endpoint, partner.their_token.as_deref(), self.client())
         else {
-            return Ok(None);
+            return Ok(Asked::NoAnswer);
         };
         let version: VersionNumber = partner
             .version
@@ -179,10 +210,12 @@ impl RoamingAuthorizer {
             }
         };
         match answer {
-            Ok(info) => Ok(info),
+            Ok(Some(info)) => Ok(Asked::Answer(Box::new(info))),
+            Ok(None) => Ok(Asked::NoAnswer),
+            Err(error) if unknown_token(&error) => Ok(Asked::UnknownToken),
             Err(error) => {
                 tracing::warn!(partner = partner.id.0, %error, "real-time authorization failed");
-                Ok(None)
+                Ok(Asked::NoAnswer)
             }
         }
     }
@@ -249,5 +282,62 @@ mod tests {
                 serde_json::from_value(json!({ "allowed": allowed, "token": t })).unwrap();
             assert_eq!(from_partner(&info, &t).status, status, "{allowed}");
         }
+    }
+
+    #[test]
+    fn a_partner_that_does_not_know_the_token_has_answered() {
+        let url = || "http://emsp/tokens/0102030405/authorize".to_owned();
+        let unknown = [
+            // HTTP 404, as OCPI has it, with or without an envelope.
+            ClientError::Http {
+                url: url(),
+                http_status: 404,
+            },
+            ClientError::Rejected {
+                url: url(),
+                http_status: 404,
+                status_code: StatusCode::UnknownToken,
+                message: None,
+            },
+            // OCPI 2004 Unknown Token, in an HTTP 200.
+            ClientError::Rejected {
+                url: url(),
+                http_status: 200,
+                status_code: StatusCode::UnknownToken,
+                message: None,
+            },
+        ];
+        for error in &unknown {
+            assert!(unknown_token(error), "{error}");
+        }
+        let no_answer = [
+            ClientError::Http {
+                url: url(),
+                http_status: 503,
+            },
+            ClientError::Rejected {
+                url: url(),
+                http_status: 200,
+                status_code: StatusCode::NotEnoughInformation,
+                message: None,
+            },
+            ClientError::MissingData { url: url() },
+        ];
+        for error in &no_answer {
+            assert!(!unknown_token(error), "{error}");
+        }
+
+        // An ALLOWED_OFFLINE token is accepted when the partner cannot be reached, not when
+        // it says it does not know the token.
+        let t = token(true, "ALLOWED_OFFLINE");
+        let Plan::AskPartner { unreachable } = plan(&t) else {
+            panic!("ALLOWED_OFFLINE asks the partner");
+        };
+        let decided = |asked| after_asking(asked, unreachable.clone(), &t).status;
+        assert_eq!(decided(Asked::NoAnswer), AuthStatus::Accepted);
+        assert_eq!(decided(Asked::UnknownToken), AuthStatus::Invalid);
+        let info: AuthorizationInfo =
+            serde_json::from_value(json!({ "allowed": "BLOCKED", "token": t })).unwrap();
+        assert_eq!(decided(Asked::Answer(Box::new(info))), AuthStatus::Blocked);
     }
 }

@@ -27,10 +27,24 @@ JSON line on standard output, `{"ok": true, ...}` or `{"ok": false, "error": "..
 - `{"cmd": "put", "module": "tokens", "object": {...}}`: an object of ours that our Sender
   endpoints serve (such as a token).
 - `{"cmd": "push_token", "token": {...}}`: PUTs one of our drivers' tokens (validated with
-  py_ocpi's schema) to the Tokens Receiver of the CPO that registered last.
+  py_ocpi's schema) to the Tokens Receiver of the CPO that registered last, and keeps it as
+  ours (our Tokens Sender serves it, and a real-time authorization of it is answered). With
+  `"allowed": "NOT_ALLOWED"` (or another AllowedType), that is what real-time authorizations
+  of it are answered; `ALLOWED` by default. With `"keep": false` it is not kept: a token the
+  CPO holds that we do not know (any more), whose real-time authorization py_ocpi answers
+  with HTTP 404, as OCPI has an eMSP answer for a token it does not know.
+- `{"cmd": "send_command", "command": "START_SESSION", "uid": "start-1", "body": {...}}`:
+  POSTs a command to the Commands Receiver of the CPO that registered last (OCPI 2.2.1), its
+  body (validated with py_ocpi's schema of the command) given the `response_url` at which
+  our Commands module takes its result, `.../commands/{uid}`. Answers the CPO's
+  CommandResponse, validated with py_ocpi's schema, and the `response_url`.
 - `{"cmd": "state"}`: the partners we hold credentials of (their token, versions URL,
-  version, roles, endpoints), in the order they registered, and the objects the CPO pushed to
-  our receivers (sessions, CDRs, locations, tariffs), by module and id.
+  version, roles, endpoints), in the order they registered; the objects the CPO pushed to
+  our receivers (sessions, CDRs, locations, tariffs), by module and id; the real-time
+  authorizations the CPO asked of our Tokens module (`authorizations`: uid, type, location
+  reference, what we answered, `null` for a token not ours, which partner asked), in order;
+  and the command results the CPO POSTed to our Commands module (`command_results`: uid,
+  the CommandResult as py_ocpi's schema read it, which partner sent it), in order.
 - `{"cmd": "quit"}` (or the end of standard input): stops.
 
 Options: `--port N` (default 0, any free port), `--party-id` and `--country-code` (default
@@ -50,6 +64,7 @@ import re
 import secrets
 import socket
 import sys
+import urllib.parse
 import uuid
 
 
@@ -103,6 +118,7 @@ def emit(obj: dict) -> None:
 async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> None:
     import httpx
     import uvicorn
+    from fastapi import Response
 
     from py_ocpi import get_application
     from py_ocpi.core.authentication.authenticator import Authenticator
@@ -147,6 +163,13 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
         partners: list = []
         # Objects the partners sent to our receiver endpoints: module to id to object.
         objects: dict = {}
+        # What a real-time authorization of one of our tokens is answered, by uid (upper
+        # case), when not ALLOWED.
+        answers: dict = {}
+        # The real-time authorizations partners asked, in order.
+        authorizations: list = []
+        # The command results partners POSTed to our Commands module, in order.
+        command_results: list = []
 
     def credentials_for(token: str, version: str = "2.2.1") -> dict:
         if version.startswith("2.1"):
@@ -187,14 +210,43 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
         async def get_valid_token_a(cls):
             return list(Store.tokens_a)
 
+    def our_token(uid: str, token_type=None):
+        # One of our tokens by uid (case-insensitive, as OCPI's CiString is: py_ocpi changes
+        # the case of a uid in a path) and, when given, type.
+        wanted = str(getattr(token_type, "value", token_type)) if token_type else None
+        for token in Store.objects.get(ModuleID.tokens, {}).values():
+            if token["uid"].upper() == str(uid).upper() and wanted in (None, token["type"]):
+                return token
+        return None
+
+    def plain(value):
+        # py_ocpi's objects (enums, CiStrings, dates) as JSON values.
+        return json.loads(json.dumps(value, default=str))
+
     class MemoryCrud(Crud):
-        """py_ocpi's business-logic interface: the credentials exchange and a plain store."""
+        """py_ocpi's business-logic interface: the credentials exchange, a plain store, the
+        real-time authorization of our tokens and the command results we are sent."""
 
         @classmethod
         async def get(cls, module, role, id, *args, **kwargs):
             if module == ModuleID.credentials_and_registration:
                 version = str(getattr(kwargs.get("version"), "value", kwargs.get("version")))
                 return credentials_for(id, version) if id in Store.tokens_c else None
+            if module == ModuleID.tokens:
+                # The Tokens Sender's authorize route asks first whether the token is ours
+                # (`None`: py_ocpi answers 404, as OCPI wants for an unknown token).
+                token = our_token(id, kwargs.get("token_type"))
+                if token is None:
+                    Store.authorizations.append(
+                        {
+                            "uid": str(id),
+                            "type": plain(kwargs.get("token_type")),
+                            "location": None,
+                            "allowed": None,
+                            "partner": Store.tokens_c.get(kwargs.get("auth_token")),
+                        }
+                    )
+                return token
             return Store.objects.get(module, {}).get(str(id))
 
         @classmethod
@@ -230,6 +282,16 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
                 token_c = new_token()
                 Store.tokens_c[token_c] = index
                 return credentials_for(token_c, version)
+            if module == ModuleID.commands:
+                # A command's result at our response_url `.../commands/{uid}`, read by
+                # py_ocpi's CommandResult schema.
+                Store.command_results.append(
+                    {
+                        "uid": str(id),
+                        "result": plain(data),
+                        "partner": Store.tokens_c.get(kwargs.get("auth_token")),
+                    }
+                )
             Store.objects.setdefault(module, {})[str(id)] = data
             return data
 
@@ -245,6 +307,26 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             if action == Action.get_client_token:
                 index = Store.tokens_c.get(kwargs.get("auth_token"))
                 return None if index is None else Store.partners[index]["token"]
+            if action == Action.authorize_token:
+                # A real-time authorization of one of our tokens (py_ocpi has checked that
+                # it is ours): the answer set for it, ALLOWED by default, with the location
+                # asked about when allowed there.
+                token = our_token(data["token_uid"], data["token_type"])
+                allowed = Store.answers.get(token["uid"].upper(), "ALLOWED")
+                location = data.get("location_reference")
+                Store.authorizations.append(
+                    {
+                        "uid": str(data["token_uid"]),
+                        "type": plain(data["token_type"]),
+                        "location": plain(location),
+                        "allowed": allowed,
+                        "partner": Store.tokens_c.get(kwargs.get("auth_token")),
+                    }
+                )
+                info = {"allowed": allowed, "token": token}
+                if allowed == "ALLOWED" and location:
+                    info["location"] = location
+                return info
             return None
 
     app = get_application(
@@ -282,22 +364,57 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             response.headers["Link"] = f'<{url}>; rel="next"'
         return response
 
+    authorize_path = re.compile(r"/ocpi/emsp/[0-9.]+/tokens/[^/]+/authorize")
+
+    # WORKAROUND: py_ocpi's real-time authorization (POST {tokens}/{uid}/authorize) answers
+    # its AuthorizationInfo as a list of one (`"data": [{...}]`), where OCPI's Response Data
+    # is the AuthorizationInfo object itself (mod_tokens, 2.2.1 section 12.2.2.2: cardinality
+    # 1). The list is unwrapped here; the object in it is what py_ocpi's AuthorizationInfo
+    # schema made of our CRUD's answer.
+    @app.middleware("http")
+    async def authorization_info_object(request, call_next):
+        response = await call_next(request)
+        if request.method != "POST" or not authorize_path.fullmatch(request.url.path):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        try:
+            raw = json.loads(body)
+        except ValueError:
+            raw = None
+        if isinstance(raw, dict) and isinstance(raw.get("data"), list) and len(raw["data"]) == 1:
+            raw["data"] = raw["data"][0]
+            body = json.dumps(raw).encode()
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=response.status_code, headers=headers)
+
     # WORKAROUND: py_ocpi routes some collection endpoints with a trailing slash (the CDRs
     # receiver is `.../cdrs/`) while its version details publish them without one, and
     # FastAPI answers the published URL with a redirect (307), which an OCPI client need
     # not follow (ours does not: a redirect could send a signed push anywhere). The path is
     # given its slash here, before routing, as py_ocpi means it.
-    def with_trailing_slash(asgi):
+    #
+    # WORKAROUND: py_ocpi's real-time authorization reads the token's type from the query
+    # parameter `token_type` (it names the parameter as its Python argument), where OCPI
+    # names it `type` (`{tokens}/{uid}/authorize?type=RFID`, 2.2.1 section 12.2.2.2), and
+    # ignoring it would take every token for an RFID. The parameter is renamed here, before
+    # routing.
+    def before_routing(asgi):
         async def call(scope, receive, send):
             path = scope.get("path", "")
             if scope.get("type") == "http" and re.fullmatch(r"/ocpi/emsp/[0-9.]+/cdrs", path):
                 scope = dict(scope, path=path + "/", raw_path=(path + "/").encode())
+            if scope.get("type") == "http" and authorize_path.fullmatch(path):
+                query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode())
+                if not any(name == "token_type" for name, _ in query):
+                    query = [("token_type" if n == "type" else n, v) for n, v in query]
+                query_string = urllib.parse.urlencode(query).encode()
+                scope = dict(scope, query_string=query_string)
             await asgi(scope, receive, send)
 
         return call
 
     config = uvicorn.Config(
-        with_trailing_slash(app),
+        before_routing(app),
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -432,6 +549,12 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
         token = cmd["token"]
         version = cpo()["version"]
         get_module_model("Token", "tokens", version_name(version)).parse_obj(token)
+        if cmd.get("keep", True):
+            Store.objects.setdefault(ModuleID.tokens, {})[f"{token['type']}/{token['uid']}"] = token
+        if cmd.get("allowed", "ALLOWED") != "ALLOWED":
+            Store.answers[token["uid"].upper()] = cmd["allowed"]
+        else:
+            Store.answers.pop(token["uid"].upper(), None)
         url = receiver_url("tokens").rstrip("/") + (
             f"/{token['country_code']}/{token['party_id']}/{token['uid']}"
         )
@@ -494,6 +617,34 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
         model.parse_obj(data)
         return {"object": data}
 
+    command_schemas = {
+        "START_SESSION": "StartSession",
+        "STOP_SESSION": "StopSession",
+        "UNLOCK_CONNECTOR": "UnlockConnector",
+        "RESERVE_NOW": "ReserveNow",
+        "CANCEL_RESERVATION": "CancelReservation",
+    }
+
+    async def send_command(cmd: dict) -> dict:
+        # A command POSTed to the CPO's Commands Receiver at {commands}/{command}, its result
+        # to come to our Commands module at .../commands/{uid}.
+        version = cpo()["version"]
+        if version != "2.2.1":
+            raise RuntimeError(f"commands are sent in OCPI 2.2.1 only, not {version}")
+        response_url = f"http://127.0.0.1:{port}/ocpi/emsp/{version}/commands/{cmd['uid']}"
+        body = {"response_url": response_url, **cmd["body"]}
+        schema = command_schemas[cmd["command"]]
+        get_module_model(schema, "commands", version_name(version)).parse_obj(body)
+        url = receiver_url("commands").rstrip("/") + "/" + cmd["command"]
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(url, json=body, headers=headers(cpo()["token"], version))
+        data = envelope(response).data
+        answer = get_module_model("CommandResponse", "commands", version_name(version))
+        return {
+            "response": json.loads(answer.parse_obj(data).json()),
+            "response_url": response_url,
+        }
+
     async def command(cmd: dict) -> dict:
         name = cmd.get("cmd")
         if name == "register":
@@ -504,6 +655,8 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             return await get(cmd)
         if name == "push_token":
             return await push_token(cmd)
+        if name == "send_command":
+            return await send_command(cmd)
         if name == "issue_token_a":
             token = new_token()
             Store.tokens_a.add(token)
@@ -514,7 +667,12 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             Store.objects.setdefault(cmd["module"], {})[str(obj.get("id") or obj["uid"])] = obj
             return {}
         if name == "state":
-            return {"partners": Store.partners, "objects": Store.objects}
+            return {
+                "partners": Store.partners,
+                "objects": Store.objects,
+                "authorizations": Store.authorizations,
+                "command_results": Store.command_results,
+            }
         raise RuntimeError(f"unknown command {name!r}")
 
     loop = asyncio.get_running_loop()
