@@ -396,7 +396,16 @@ fn without_credentials(url: &str) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    // What went wrong, in words (a database or NATS server that cannot be reached, a
+    // listener's address in use), and exit status 1.
+    if let Err(error) = start().await {
+        eprintln!("csms: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn start() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse_checked();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -608,6 +608,10 @@ async fn drop_schema(url: &str, schema: &str) -> Result<(), BoxError> {
 // The admin API: a minimal HTTP/1.1 client, provisioning and counting.
 // ---------------------------------------------------------------------------------------
 
+/// How many times a request the API's rate limit refused is sent again (a second apart):
+/// provisioning thousands of stations and tokens goes past the limit's burst.
+const RATE_LIMITED_RETRIES: usize = 120;
+
 /// A client of the admin API with one key (a connection per request). Not `Debug`: it
 /// holds the key.
 #[derive(Clone)]
@@ -652,7 +656,8 @@ impl Http {
         parse_response(&raw).map_err(|error| format!("{method} {path}: {error}").into())
     }
 
-    /// Sends one request and reads its JSON answer, which must come with `status`.
+    /// Sends one request and reads its JSON answer, which must come with `status`. A
+    /// request refused by the API's rate limit (429) is sent again a second later.
     async fn json(
         &self,
         method: &str,
@@ -660,7 +665,14 @@ impl Http {
         body: Option<&Value>,
         status: u16,
     ) -> Result<Value, BoxError> {
-        let (got, answer) = self.request(method, path, body).await?;
+        let (mut got, mut answer) = self.request(method, path, body).await?;
+        for _ in 0..RATE_LIMITED_RETRIES {
+            if got != 429 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            (got, answer) = self.request(method, path, body).await?;
+        }
         if got != status {
             return Err(format!(
                 "{method} {path}: status {got}, not {status}: {}",
