@@ -20,8 +20,9 @@ struct StationChanged {
 }
 
 /// Connects to the NATS server at `url` as the node `config` names. Whenever the
-/// connection comes back after it was lost, `store` forgets every station it keeps in
-/// memory: changes told meanwhile were missed.
+/// connection comes back after it was lost, or NATS dropped messages this node did not read
+/// in time, `store` forgets every station it keeps in memory: changes told meanwhile may
+/// have been missed.
 pub(super) async fn connect<S: Store + ?Sized>(
     url: &str,
     config: &NodeConfig,
@@ -35,6 +36,13 @@ pub(super) async fn connect<S: Store + ?Sized>(
                 match event {
                     async_nats::Event::Connected => {
                         tracing::info!("NATS connected: forgetting every cached station");
+                        store.forget_station(None);
+                    }
+                    async_nats::Event::SlowConsumer(_) => {
+                        tracing::warn!(
+                            "NATS dropped messages this node read too slowly: forgetting \
+                             every cached station"
+                        );
                         store.forget_station(None);
                     }
                     async_nats::Event::Disconnected => tracing::warn!("NATS disconnected"),

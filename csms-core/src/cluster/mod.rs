@@ -25,7 +25,8 @@
 //!   the database.
 //! - **Caches.** What a store keeps in memory of stations (their settings, registration,
 //!   password) is forgotten on every node when one node changes it; a node that lost its
-//!   NATS connection forgets everything once it is back, since it may have missed changes.
+//!   NATS connection, or whose messages NATS dropped because it read them too slowly,
+//!   forgets everything, since it may have missed changes.
 //!   Nothing else about stations, tokens or tariffs is kept in memory across requests.
 //! - **Duties.** Background work runs on one node at a time: outbox deliveries are leased
 //!   one by one (see [`crate::outbox`]); periodic jobs such as settling ended sessions take
