@@ -14,11 +14,10 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{Api, Csms, example, sessions_of};
+use common::{Api, Csms, RunningStation, sessions_of};
 use ev_backend::csms_core::model::{SessionStatus, TenantId};
 use ev_backend::csms_core::store::{CdrStore, PostgresStore, SessionStore};
 use serde_json::{Value, json};
@@ -54,30 +53,6 @@ impl Balancer {
 impl Drop for Balancer {
     fn drop(&mut self) {
         self.task.abort();
-    }
-}
-
-/// A simulated station running in the background, killed when dropped.
-struct Station(Child);
-
-impl Station {
-    fn start(url: &str, identity: &str, version: &str, meter_values: &str) -> Station {
-        let child = std::process::Command::new(example("charge_point"))
-            .args(["--url", url, "--id", identity, "--version", version])
-            .args(["--id-tag", "DEMOTAG1", "--meter-interval", "0.5"])
-            .args(["--meter-values", meter_values])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the charge_point example is built by cargo test");
-        Station(child)
-    }
-}
-
-impl Drop for Station {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -184,10 +159,12 @@ async fn three_nodes_serve_every_station_and_survive_a_killed_node() {
     // DEMO-1 (1.6) prefers n1, DEMO-2 (2.0.1) n2; each falls over to the next node.
     let lb1 = Balancer::start(vec![n1.ocpp.clone(), n2.ocpp.clone(), n3.ocpp.clone()]).await;
     let lb2 = Balancer::start(vec![n2.ocpp.clone(), n3.ocpp.clone(), n1.ocpp.clone()]).await;
-    let _demo2 = Station::start(
+    let _demo2 = RunningStation::start(
         &format!("ws://{}/ocpp/{}", lb2.addr, tenant.0),
         "DEMO-2",
         "2.0.1",
+        "DEMOTAG1",
+        "0.5",
         "1",
     );
     wait_until("DEMO-2's first transaction over", 60, || async {
@@ -195,10 +172,12 @@ async fn three_nodes_serve_every_station_and_survive_a_killed_node() {
         sessions.len() == 1 && sessions[0].status.is_final()
     })
     .await;
-    let _demo1 = Station::start(
+    let _demo1 = RunningStation::start(
         &format!("ws://{}/ocpp/{}", lb1.addr, tenant.0),
         "DEMO-1",
         "1.6",
+        "DEMOTAG1",
+        "0.5",
         "14",
     );
     wait_until("DEMO-1 in a transaction", 60, || async {

@@ -517,40 +517,6 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
 }
 
-/// A simulated station left running (the `charge_point` example without `--once`): it runs
-/// its first transaction, then stays connected and answers remote starts by running another.
-/// Killed when dropped.
-struct RunningStation(Child);
-
-impl RunningStation {
-    fn start(url: &str, id: &str, id_tag: &str) -> RunningStation {
-        let child = Command::new(common::example("charge_point"))
-            .args([
-                "--url",
-                url,
-                "--id",
-                id,
-                "--version",
-                "1.6",
-                "--id-tag",
-                id_tag,
-            ])
-            .args(["--meter-interval", "0.05", "--meter-values", "3"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the charge_point example is built by cargo test");
-        RunningStation(child)
-    }
-}
-
-impl Drop for RunningStation {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The id of the station `identity` in the admin API.
 fn station_id(api: &common::Api, identity: &str) -> i64 {
     let stations = api.get("/stations?limit=500").expect(200);
@@ -705,7 +671,8 @@ fn a_py_ocpi_emsp_authorizes_in_real_time_and_starts_a_session_by_command() {
     // the eMSP to start a session for its app user, whose whitelist rule is NEVER too.
     let token = emsp_token("ROAMCS01", "APP_USER", "NEVER");
     emsp.call(json!({"cmd": "push_token", "token": token}));
-    let _station = RunningStation::start(&csms.ocpp_url, "DEMO-2", "DEMOTAG1");
+    let _station =
+        common::RunningStation::start(&csms.ocpp_url, "DEMO-2", "1.6", "DEMOTAG1", "0.05", "3");
     wait_for("DEMO-2 idle after its first transaction", || {
         let detail = api.get(&format!("/stations/{demo_2}")).expect(200);
         let done = sessions_of(&api, demo_2, "DEMOTAG1")

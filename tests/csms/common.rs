@@ -278,6 +278,40 @@ pub(crate) fn station(url: &str, id: &str, version: &str, id_tag: &str, extra: &
     command
 }
 
+/// A simulated station left running (the `charge_point` example without `--once`): it runs
+/// its first transaction (`meter_values` values, `meter_interval` seconds apart), then stays
+/// connected, reconnects when its connection drops, and answers remote commands (a remote
+/// start runs another transaction). Killed when dropped.
+pub(crate) struct RunningStation(Child);
+
+impl RunningStation {
+    pub(crate) fn start(
+        url: &str,
+        id: &str,
+        version: &str,
+        id_tag: &str,
+        meter_interval: &str,
+        meter_values: &str,
+    ) -> RunningStation {
+        let child = Command::new(example("charge_point"))
+            .args(["--url", url, "--id", id, "--version", version])
+            .args(["--id-tag", id_tag, "--meter-interval", meter_interval])
+            .args(["--meter-values", meter_values])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the charge_point example is built by cargo test");
+        RunningStation(child)
+    }
+}
+
+impl Drop for RunningStation {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// An answer of the admin API.
 #[derive(Debug)]
 pub(crate) struct Response {
