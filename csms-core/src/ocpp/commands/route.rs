@@ -1,17 +1,15 @@
 //! How commands reach the station at an address: through this process's OCPP server, one
 //! connection, or (see `crate::cluster`) the node holding the station.
 
-use std::sync::Weak;
-
 use ocpp_server::server::Server;
 use ocpp_server::{StationAddress, StationHandle};
 
 use super::{Command, CommandResult, Outcome, run};
 
 /// How commands reach the station at an address, wherever it is connected: through this
-/// process's OCPP server ([`Server`], or a [`Weak`] reference to it, which does not keep it
-/// from shutting down), through one connection ([`StationHandle`]), or through the node of
-/// a cluster that holds the station's connection (`crate::cluster::Node`).
+/// process's OCPP server ([`Server`]), through one connection ([`StationHandle`]), or
+/// through the node of a cluster that holds the station's connection
+/// (`crate::cluster::Node`).
 #[async_trait::async_trait]
 pub trait CommandRoute: Send + Sync {
     /// Runs `command` on the station at `address` and gives what came of it
@@ -43,20 +41,6 @@ impl CommandRoute for StationHandle {
 impl CommandRoute for Server {
     async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
         match self.station(address.clone()) {
-            Some(handle) => handle.run_command(address, command).await,
-            None => not_connected(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl CommandRoute for Weak<Server> {
-    async fn run_command(&self, address: &StationAddress, command: &Command) -> CommandResult {
-        // The handle, not the server, is kept for the call: the server may shut down.
-        let handle = self
-            .upgrade()
-            .and_then(|server| server.station(address.clone()));
-        match handle {
             Some(handle) => handle.run_command(address, command).await,
             None => not_connected(),
         }
