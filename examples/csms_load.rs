@@ -71,6 +71,11 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// mimalloc, as in the csms example, so that the framework baseline this serves and the
+/// durable server it is compared with allocate alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How to call it.
 const USAGE: &str = "usage: csms_load [--database sqlite|postgres] [--stations N] [--seconds S] \
                      [--resend-every K] [--version 1.6|2.0.1]";

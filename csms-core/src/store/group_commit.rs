@@ -5,7 +5,9 @@
 //! [`GroupCommitConfig::max_batch`], runs them one after the other in one transaction and
 //! commits once; each caller gets its own result only after that commit (so an answer never
 //! reports what a crash could still undo). Writes wait for their batch no longer than the
-//! batch before them takes to commit: while one batch syncs, the next one gathers.
+//! batch before them takes to commit, and then at most [`GroupCommitConfig::gather`] (a
+//! millisecond or two, only while fewer writes have come than last time; see [`gather`]):
+//! while one batch syncs, the next one gathers.
 //!
 //! A write that fails must not fail its neighbours. The batch runs first without
 //! savepoints (the common case, and the cheap one); when one write fails, the transaction is
@@ -28,6 +30,7 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -97,6 +100,9 @@ pub(crate) struct GroupCommitConfig<DB: Database> {
     pub(crate) max_batch: usize,
     /// How many batches may be committing at once (1 for SQLite, which has one writer).
     pub(crate) concurrent_batches: usize,
+    /// How long a batch may wait for more writes once it has its first, while it has
+    /// fewer than the batch before it had (see [`run`]).
+    pub(crate) gather: Duration,
     /// The statement that opens a batch's transaction (`BEGIN IMMEDIATE` takes SQLite's
     /// write lock at once, so a batch never has to upgrade from a read lock).
     pub(crate) begin: &'static str,
@@ -316,6 +322,7 @@ async fn run<DB>(
     DB: BatchDatabase,
 {
     let slots = Arc::new(Semaphore::new(config.concurrent_batches.max(1)));
+    let mut previous = 0;
     loop {
         // Wait for a free slot and a connection before taking more than the first write,
         // so that writes keep gathering while the database is busy.
@@ -327,17 +334,54 @@ async fn run<DB>(
             return;
         }
         let connection = pool.acquire().await;
+        gather(&mut waiting, &mut batch, config, previous).await;
+        previous = batch.len();
+        let commit = commit(connection, config, batch, slot);
+        if config.concurrent_batches <= 1 {
+            commit.await;
+        } else {
+            tokio::spawn(commit);
+        }
+    }
+}
+
+/// Adds to `batch` the writes waiting, then, while it has fewer than the batch before it
+/// (`previous`), those arriving within [`GroupCommitConfig::gather`].
+///
+/// Callers that each wait for their answer before they write again (stations, one call in
+/// flight each) arrive in waves: a batch's answers go out together and the next writes
+/// come back over the next millisecond or so. Taking only what is already waiting would
+/// commit the first few of a wave on their own and the rest in the batch after, a sync
+/// each; waiting for as many as came last time, briefly, commits a wave at once. A lone
+/// caller (a batch of one before) never waits.
+async fn gather<DB: Database>(
+    waiting: &mut mpsc::Receiver<Box<dyn Job<DB>>>,
+    batch: &mut Vec<Box<dyn Job<DB>>>,
+    config: GroupCommitConfig<DB>,
+    previous: usize,
+) {
+    let take_waiting = |waiting: &mut mpsc::Receiver<Box<dyn Job<DB>>>,
+                        batch: &mut Vec<Box<dyn Job<DB>>>| {
         while batch.len() < config.max_batch {
             match waiting.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        let commit = commit(connection, config, batch, slot);
-        if config.concurrent_batches <= 1 {
-            commit.await;
-        } else {
-            tokio::spawn(commit);
+    };
+    take_waiting(waiting, batch);
+    let wanted = previous.min(config.max_batch);
+    if batch.len() >= wanted || config.gather.is_zero() {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + config.gather;
+    while batch.len() < wanted {
+        match tokio::time::timeout_at(deadline, waiting.recv()).await {
+            Ok(Some(job)) => {
+                batch.push(job);
+                take_waiting(waiting, batch);
+            }
+            Ok(None) | Err(_) => return,
         }
     }
 }
@@ -492,11 +536,16 @@ mod tests {
     }
 
     fn committer(pool: &SqlitePool) -> GroupCommit<Sqlite> {
+        committer_gathering(pool, Duration::ZERO)
+    }
+
+    fn committer_gathering(pool: &SqlitePool, gather: Duration) -> GroupCommit<Sqlite> {
         GroupCommit::start(
             pool.clone(),
             GroupCommitConfig {
                 max_batch: 64,
                 concurrent_batches: 1,
+                gather,
                 begin: "BEGIN IMMEDIATE",
                 insert_meter_values: |_, _| Box::pin(async { Ok(()) }),
             },
@@ -623,6 +672,62 @@ mod tests {
             matches!(closed, Err(StoreError::CommitFailed { .. })),
             "{closed:?}"
         );
+        let _ = std::fs::remove_file(file);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wave_of_writes_like_the_last_one_is_committed_together() {
+        let (pool, file) = pool().await;
+        let writes = committer_gathering(&pool, Duration::from_secs(2));
+        // A first wave of ten, queued behind a held connection: one batch of ten.
+        let held = pool.acquire().await.expect("connection");
+        let mut tasks = Vec::new();
+        for n in 1..=10_i64 {
+            let writes = writes.clone();
+            tasks.push(tokio::spawn(async move { writes.write(n, insert).await }));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(held);
+        for task in tasks {
+            let _ = task.await.expect("task");
+        }
+        // The next wave trickles in over a few milliseconds: its first write is answered
+        // only once the last has come, in the same batch.
+        let first = {
+            let writes = writes.clone();
+            tokio::spawn(async move {
+                writes.write(11_i64, insert).await.expect("write");
+                std::time::Instant::now()
+            })
+        };
+        let mut rest = Vec::new();
+        let mut last_sent = std::time::Instant::now();
+        for n in 12..=20_i64 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let writes = writes.clone();
+            last_sent = std::time::Instant::now();
+            rest.push(tokio::spawn(async move { writes.write(n, insert).await }));
+        }
+        let answered = first.await.expect("task");
+        assert!(
+            answered >= last_sent,
+            "the first write of the wave waited for the others"
+        );
+        for task in rest {
+            let _ = task.await.expect("task");
+        }
+        // Once a batch was small, a lone writer no longer waits.
+        for n in [21_i64, 22, 23] {
+            let started = std::time::Instant::now();
+            writes.write(n, insert).await.expect("write");
+            if n > 21 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(1),
+                    "a lone write after a lone write does not wait to gather"
+                );
+            }
+        }
+        pool.close().await;
         let _ = std::fs::remove_file(file);
     }
 }

@@ -92,6 +92,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "when a running session's progress was last told",
         include_str!("../../migrations/sqlite/0016_session_progress.sql"),
     ),
+    (
+        17,
+        "meter values kept one row per session and instant",
+        include_str!("../../migrations/sqlite/0017_meter_readings_per_instant.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -175,6 +180,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         16,
         "when a running session's progress was last told",
         include_str!("../../migrations/postgres/0016_session_progress.sql"),
+    ),
+    (
+        17,
+        "meter values kept one row per session and instant",
+        include_str!("../../migrations/postgres/0017_meter_readings_per_instant.sql"),
     ),
 ];
 

@@ -7,8 +7,10 @@
 //! every query it runs is filtered by it: a row of tenant A is neither found, nor changed,
 //! nor counted through tenant B's id (a method asked for it answers `None`, `false` or an
 //! empty list, as for a row that does not exist). The schemas back this up: a row that
-//! points at another (a session at its station, a meter value at its session) points at
-//! the pair `(tenant_id, id)`, so a foreign key cannot join rows of two tenants.
+//! points at another (a session at its station) points at the pair `(tenant_id, id)`, so a
+//! foreign key cannot join rows of two tenants. Meter readings, the most written rows, have
+//! no foreign key (its check would cost a lookup per row): they are inserted only for a
+//! session found by its tenant and id.
 //!
 //! A station's identity is unique within its tenant only: two tenants may each have a
 //! station `CP-1`. A connecting station names its tenant in its connection URL (see
@@ -31,7 +33,8 @@
 //! ([`SessionStore::record_unknown_stop`]), once. A meter value is kept once per session,
 //! time, sampled quantity (measurand, phase, location, context), unit and value, so a
 //! MeterValues or TransactionEvent delivered again adds nothing, while a reading that
-//! differs from a kept one at the same instant is kept beside it, never dropped. Meter
+//! differs from a kept one at the same instant is kept beside it, never dropped (a
+//! session's values are kept one row per instant, see `readings.rs`). Meter
 //! values of no session the store knows are kept against their station
 //! ([`SessionStore::record_meter_values`]), by the same rule. A stop on a session that is
 //! already over changes nothing.
@@ -49,7 +52,8 @@
 //! PostgreSQL), and answers each only once that transaction has committed; a write that
 //! fails is undone alone (its batch runs again with a savepoint per write), a commit that
 //! fails fails the writes of that batch with [`StoreError::CommitFailed`]. A write waits
-//! for its batch no longer than the batch before it takes to commit. SQLite writes go
+//! for its batch no longer than the batch before it takes to commit, and a millisecond or
+//! two more while a wave of writes like the last one is still arriving. SQLite writes go
 //! through the store's one writing connection, which takes the write lock when its
 //! transaction begins (`BEGIN IMMEDIATE`); reads go through read-only connections, which
 //! write-ahead logging never blocks.
@@ -72,6 +76,7 @@ mod partners;
 mod people;
 mod places;
 mod postgres;
+mod readings;
 mod secret_box;
 mod sql;
 mod sqlite;

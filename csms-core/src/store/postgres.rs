@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for operators who outgrow one machine.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -117,6 +118,7 @@ impl PostgresStore {
             GroupCommitConfig {
                 max_batch: 512,
                 concurrent_batches: 4,
+                gather: Duration::from_millis(1),
                 begin: BEGIN_WRITE,
                 insert_meter_values: sessions::insert_meter_values,
             },

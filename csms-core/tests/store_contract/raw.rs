@@ -17,7 +17,7 @@ pub(crate) trait RawSql {
 
     /// Holds a write transaction on another connection for `time`, one that every write
     /// to session `session` must wait for (SQLite: the write lock of the file; PostgreSQL:
-    /// the session's row).
+    /// the session's row, and the table of meter readings, which may still be read).
     fn hold_write_lock(
         &self,
         session: i64,
@@ -51,6 +51,9 @@ impl RawSql for PostgresStore {
         let mut transaction = self.pool().begin().await?;
         sqlx::query("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
             .bind(session)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query("LOCK TABLE meter_readings IN EXCLUSIVE MODE")
             .execute(&mut *transaction)
             .await?;
         tokio::time::sleep(time).await;

@@ -12,6 +12,7 @@ macro_rules! sessions {
             use crate::model::{AuthMethod, ChargingSession, EventKind, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
             use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, to_json, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
+            use crate::store::readings;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
 
             const SESSION_COLUMNS: &str = "id, tenant_id, station_id, transaction_id, is_v16, \
@@ -21,6 +22,10 @@ macro_rules! sessions {
 
             const METER_COLUMNS: &str =
                 "at, measurand, phase, location, context, unit, value, signed_data";
+
+            /// A session's reading ([`readings`](crate::store::readings)) but its tenant and
+            /// session.
+            const READING_COLUMNS: &str = "at, digest, samples";
 
             fn session_from(row: &$row) -> StoreResult<ChargingSession> {
                 let transaction_id: Option<String> = row.try_get("transaction_id")?;
@@ -150,9 +155,12 @@ macro_rules! sessions {
             }
 
             /// Adds `values` to the session `key` names, skipping those it has: the
-            /// session and how many were new, or `None` if there is no such session.
-            /// One statement per [`VALUES_PER_STATEMENT`] values, answering no rows (a
-            /// `RETURNING` row per value would cost a round trip each on SQLite's worker).
+            /// session and how many were new (the values of instants whose readings it did
+            /// not already have, see [`readings`](crate::store::readings)), or `None` if there
+            /// is no such session. One statement per instant, which checks that the session
+            /// is the tenant's, answering no rows (a
+            /// `RETURNING` row would cost a round trip each on SQLite's worker); a message
+            /// rarely carries more than one.
             async fn insert_session_values(
                 connection: &mut Connection,
                 tenant: TenantId,
@@ -167,14 +175,21 @@ macro_rules! sessions {
                     },
                 };
                 let mut added = 0;
-                for chunk in values.chunks(VALUES_PER_STATEMENT) {
-                    let sql = meter_insert(chunk.len());
-                    let mut query = sqlx::query(&sql);
-                    for value in chunk {
-                        query = bind_value(query, value);
+                for reading in readings::readings(values) {
+                    let query = bind_reading(
+                        sqlx::query(
+                            "INSERT INTO meter_readings (tenant_id, session_id, at, digest, samples) \
+                             SELECT tenant_id, id, $3, $4, $5 FROM sessions \
+                             WHERE tenant_id = $1 AND id = $2 \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(tenant.0)
+                        .bind(session.0),
+                        &reading,
+                    );
+                    if query.execute(&mut *connection).await?.rows_affected() > 0 {
+                        added += reading.count as u64;
                     }
-                    let query = query.bind(tenant.0).bind(session.0);
-                    added += query.execute(&mut *connection).await?.rows_affected();
                 }
                 if added == 0 && session_id(connection, tenant, &SessionKey::Id(session)).await?.is_none() {
                     return Ok(None);
@@ -183,25 +198,6 @@ macro_rules! sessions {
                     record_progress(connection, &[(session, newest)]).await?;
                 }
                 Ok(Some((session, added)))
-            }
-
-            /// The statement that inserts `rows` values into a session (`$1` its tenant, `$2`
-            /// its id, which it checks), made once per number of rows.
-            fn meter_insert(rows: usize) -> std::sync::Arc<str> {
-                static MADE: StatementTexts = StatementTexts::new();
-                MADE.get(rows, || {
-                    let mut params = Params::new(PLACEHOLDERS);
-                    let values = params.rows(rows, 8);
-                    let (tenant, session) = (params.next(), params.next());
-                    format!(
-                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
-                         SELECT s.tenant_id, s.id, v.column1, v.column2, v.column3, \
-                         v.column4, v.column5, v.column6, v.column7, v.column8 \
-                         FROM sessions s, (VALUES {values}) AS v \
-                         WHERE s.tenant_id = {tenant} AND s.id = {session} \
-                         ON CONFLICT DO NOTHING"
-                    )
-                })
             }
 
             /// [`SessionStore::record_meter_values`] on a batch's connection.
@@ -270,15 +266,19 @@ macro_rules! sessions {
             }
 
             /// [`GroupCommitConfig::insert_meter_values`](crate::store::group_commit::GroupCommitConfig):
-            /// the values of several sessions, [`VALUES_PER_STATEMENT`] per statement.
+            /// the readings of several sessions, up to 256 per statement.
             pub(in crate::store) fn insert_meter_values<'c>(
                 connection: &'c mut Connection,
                 sessions: &'c [&'c SessionValues],
             ) -> futures_util::future::BoxFuture<'c, StoreResult<()>> {
                 Box::pin(async move {
-                    let rows: Vec<(TenantId, SessionId, &MeterValue)> = sessions
+                    let rows: Vec<(TenantId, SessionId, readings::Reading)> = sessions
                         .iter()
-                        .flat_map(|of| of.values.iter().map(|value| (of.tenant, of.session, value)))
+                        .flat_map(|of| {
+                            readings::readings(&of.values)
+                                .into_iter()
+                                .map(|reading| (of.tenant, of.session, reading))
+                        })
                         .collect();
                     let mut rest = rows.as_slice();
                     while !rest.is_empty() {
@@ -290,10 +290,10 @@ macro_rules! sessions {
                             .unwrap_or(1);
                         let (chunk, more) = rest.split_at(size);
                         rest = more;
-                        let sql = sessions_meter_insert(size);
+                        let sql = reading_insert(size);
                         let mut query = sqlx::query(&sql);
-                        for (tenant, session, value) in chunk {
-                            query = bind_value(query.bind(tenant.0).bind(session.0), value);
+                        for (tenant, session, reading) in chunk {
+                            query = bind_reading(query.bind(tenant.0).bind(session.0), reading);
                         }
                         query.execute(&mut *connection).await?;
                     }
@@ -373,19 +373,30 @@ macro_rules! sessions {
                     .bind(&value.signed_data)
             }
 
-            /// The sizes, in values, of the statements that insert a batch's values.
+            /// A statement with a reading's row (its tenant and session bound before) bound
+            /// next.
+            fn bind_reading<'q>(query: Query<'q>, reading: &'q readings::Reading) -> Query<'q> {
+                query
+                    .bind(at(reading.at))
+                    .bind(reading.digest.as_slice())
+                    .bind(reading.samples.as_str())
+            }
+
+            /// The sizes, in readings, of the statements that insert a batch's readings.
             const STATEMENT_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
 
-            /// The statement that inserts `rows` values of any sessions (each row its tenant
-            /// and session, then the value), made once per number of rows.
-            fn sessions_meter_insert(rows: usize) -> std::sync::Arc<str> {
+            /// The statement that inserts `rows` readings of any sessions (each row its tenant
+            /// and session, then the reading's instant, digest and samples), skipping those
+            /// kept already, made once per number of rows. The sessions exist (the store found
+            /// them before, and sessions are never deleted): no foreign key checks each row,
+            /// which, with no column that may refuse a row either, also spares SQLite a
+            /// statement journal.
+            fn reading_insert(rows: usize) -> std::sync::Arc<str> {
                 static MADE: StatementTexts = StatementTexts::new();
                 MADE.get(rows, || {
-                    let values = Params::new(PLACEHOLDERS).rows(rows, 10);
-                    // The sessions exist (the store found them before); the foreign key
-                    // to (tenant, session) checks it all the same.
+                    let values = Params::new(PLACEHOLDERS).rows(rows, 5);
                     format!(
-                        "INSERT INTO meter_values (tenant_id, session_id, {METER_COLUMNS}) \
+                        "INSERT INTO meter_readings (tenant_id, session_id, {READING_COLUMNS}) \
                          VALUES {values} \
                          ON CONFLICT DO NOTHING"
                     )
@@ -1034,17 +1045,20 @@ macro_rules! sessions {
                     tenant: TenantId,
                     session: SessionId,
                 ) -> StoreResult<Vec<MeterValue>> {
-                    sqlx::query(&format!(
-                        "SELECT {METER_COLUMNS} FROM meter_values \
+                    let rows = sqlx::query(&format!(
+                        "SELECT {READING_COLUMNS} FROM meter_readings \
                          WHERE tenant_id = $1 AND session_id = $2 ORDER BY at, id"
                     ))
                     .bind(tenant.0)
                     .bind(session.0)
                     .fetch_all(&self.readers)
-                    .await?
-                    .iter()
-                    .map(meter_value_from)
-                    .collect()
+                    .await?;
+                    let mut values = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let samples: String = row.try_get("samples")?;
+                        readings::read_into(row.try_get("at")?, &samples, &mut values)?;
+                    }
+                    Ok(readings::in_time_order(values))
                 }
 
                 async fn list_sessions(
