@@ -92,6 +92,52 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 }
 
 #[tokio::test]
+async fn five_hundred_clients_that_never_finish_their_headers_hold_up_no_one() {
+    let mut limits = ApiLimits::default();
+    limits.header_read_timeout = Duration::from_secs(6);
+    let api = TestApi::with_limits(limits).await;
+    let admin = api.tenant("Alpha", "ALP").await;
+
+    // 500 connections, each with part of a request head and then nothing.
+    let mut slow = Vec::new();
+    for n in 0..500 {
+        let mut stream = TcpStream::connect(api.addr).await.unwrap();
+        stream
+            .write_all(format!("GET /health HTTP/1.1\r\nHost: t\r\nX-Slow-{n}: ").as_bytes())
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    let held_since = Instant::now();
+    // Operators are served meanwhile, well before the slow clients are let go.
+    for _ in 0..20 {
+        let started = Instant::now();
+        assert_eq!(api.call("GET", "/health", None, None).await.status, 200);
+        let stations = api.call("GET", "/stations", Some(&admin), None).await;
+        assert_eq!(stations.status, 200, "{}", stations.text);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "an operator waited {:?} behind the slow clients",
+            started.elapsed()
+        );
+    }
+    assert!(
+        held_since.elapsed() < Duration::from_secs(6),
+        "the operators' requests were answered while the slow clients were still connected"
+    );
+    // Then every slow client is disconnected once its headers are overdue.
+    for stream in &mut slow {
+        assert!(
+            read_until_closed(stream, Duration::from_secs(20))
+                .await
+                .is_some(),
+            "a slow client is still connected {:?} after it began",
+            held_since.elapsed()
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_body_over_the_limit_gets_413_json() {
     // Declared: refused at once, before the body is read.
     let api = TestApi::start().await;

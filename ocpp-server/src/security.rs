@@ -256,12 +256,26 @@ impl Default for ThrottleLimits {
 /// Failures count for any identity, known or not, so throttling reveals nothing. An
 /// attacker can lock a station out for [`ThrottleLimits::lockout`] by failing for its
 /// identity; the lockout is short, and a station retries.
+///
+/// Checking a password takes a while, so an attacker could start many attempts at once,
+/// all checked before the first failure counts. Attempts therefore go through
+/// [`begin`](Self::begin), and those in progress count as failures to come: an identity
+/// never has more attempts in progress than failures left before its lockout, and an
+/// address that has failed once has no more in progress than it has failures left (one
+/// that has not failed is not held back, so that the stations behind one router all
+/// reconnect at once after an outage). Each begun attempt ends with [`failed`](Self::failed),
+/// [`succeeded`](Self::succeeded) or [`abandoned`](Self::abandoned).
 #[derive(Debug)]
 pub struct AuthThrottle {
     limits: ThrottleLimits,
     identities: Failures<String>,
     sources: Failures<IpAddr>,
+    identities_in_progress: HashMap<String, u32>,
+    sources_in_progress: HashMap<IpAddr, u32>,
 }
+
+/// How long an attempt refused for the attempts in progress is told to wait.
+const BUSY_WAIT: Duration = Duration::from_secs(1);
 
 impl AuthThrottle {
     /// A throttle with `limits`.
@@ -270,6 +284,8 @@ impl AuthThrottle {
             limits,
             identities: Failures::default(),
             sources: Failures::default(),
+            identities_in_progress: HashMap::new(),
+            sources_in_progress: HashMap::new(),
         }
     }
 
@@ -283,17 +299,72 @@ impl AuthThrottle {
         }
     }
 
-    /// Counts a failed attempt for `identity` from `source`.
+    /// Begins an attempt of `identity` from `source`: `Err(wait)` while either is locked
+    /// out, or while the attempts already in progress could use up what is left before
+    /// the lockout (see the [type](Self)); else the attempt counts as in progress until it
+    /// ends.
+    pub fn begin(&mut self, identity: &str, source: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.check(identity, source, now)?;
+        let limits = self.limits;
+        let identity_failures = self.identities.recent(identity, now, &limits);
+        let identity_busy = identity_failures
+            + self
+                .identities_in_progress
+                .get(identity)
+                .copied()
+                .unwrap_or(0)
+            >= limits.per_identity;
+        let source_failures = self.sources.recent(&source, now, &limits);
+        let source_busy = source_failures > 0
+            && source_failures + self.sources_in_progress.get(&source).copied().unwrap_or(0)
+                >= limits.per_source;
+        if identity_busy || source_busy {
+            return Err(BUSY_WAIT);
+        }
+        *self
+            .identities_in_progress
+            .entry(identity.to_owned())
+            .or_default() += 1;
+        *self.sources_in_progress.entry(source).or_default() += 1;
+        Ok(())
+    }
+
+    /// Counts a failed attempt for `identity` from `source` (ending it, if it was begun).
     pub fn failed(&mut self, identity: &str, source: IpAddr, now: Instant) {
+        self.abandoned(identity, source);
         let limits = self.limits;
         self.identities
             .fail(identity.to_owned(), limits.per_identity, &limits, now);
         self.sources.fail(source, limits.per_source, &limits, now);
     }
 
-    /// Forgets the failures of `identity`, which just authenticated.
-    pub fn succeeded(&mut self, identity: &str) {
+    /// Forgets the failures of `identity`, which just authenticated from `source` (ending
+    /// its attempt, if it was begun).
+    pub fn succeeded(&mut self, identity: &str, source: IpAddr) {
+        self.abandoned(identity, source);
         self.identities.entries.remove(identity);
+    }
+
+    /// Ends an attempt begun with [`begin`](Self::begin) that came to no decision (the
+    /// stations' storage could not be read, say): it counts neither way.
+    pub fn abandoned(&mut self, identity: &str, source: IpAddr) {
+        leave(&mut self.identities_in_progress, identity);
+        leave(&mut self.sources_in_progress, &source);
+    }
+}
+
+/// One attempt fewer in progress for `key`; none left, no entry, so the maps hold only
+/// the attempts in progress.
+fn leave<K, Q>(in_progress: &mut HashMap<K, u32>, key: &Q)
+where
+    K: Eq + Hash + std::borrow::Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+{
+    if let Some(count) = in_progress.get_mut(key) {
+        *count -= 1;
+        if *count == 0 {
+            in_progress.remove(key);
+        }
     }
 }
 
@@ -331,6 +402,18 @@ impl<K: Eq + Hash> Failures<K> {
     {
         let until = self.entries.get(key)?.locked_until?;
         (until > now).then(|| until - now)
+    }
+
+    /// The failures of `key` in the current window (none once it passed).
+    fn recent<Q>(&self, key: &Q, now: Instant, limits: &ThrottleLimits) -> u32
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.entries
+            .get(key)
+            .filter(|record| now.duration_since(record.since) < limits.window)
+            .map_or(0, |record| record.count)
     }
 
     fn fail(&mut self, key: K, limit: u32, limits: &ThrottleLimits, now: Instant) {
@@ -527,9 +610,56 @@ mod tests {
         // Success forgets an identity's failures.
         throttle.failed("CP-1", there, later);
         throttle.failed("CP-1", there, later);
-        throttle.succeeded("CP-1");
+        throttle.succeeded("CP-1", there);
         throttle.failed("CP-1", there, later);
         assert_eq!(throttle.check("CP-1", there, later), Ok(()));
+    }
+
+    #[test]
+    fn attempts_in_progress_count_as_failures_to_come() {
+        let limits = ThrottleLimits {
+            per_identity: 3,
+            per_source: 5,
+            ..ThrottleLimits::default()
+        };
+        let mut throttle = AuthThrottle::new(limits);
+        let now = Instant::now();
+        let here = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let there = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        // Three attempts at once on one identity, a fourth must wait.
+        for _ in 0..3 {
+            assert_eq!(throttle.begin("CP-1", here, now), Ok(()));
+        }
+        assert_eq!(throttle.begin("CP-1", there, now), Err(BUSY_WAIT));
+        // One comes to nothing: its place is free again.
+        throttle.abandoned("CP-1", here);
+        assert_eq!(throttle.begin("CP-1", there, now), Ok(()));
+        // The three left fail: locked out, the lockout's wait told.
+        for source in [here, here, there] {
+            throttle.failed("CP-1", source, now);
+        }
+        assert_eq!(throttle.begin("CP-1", there, now), Err(limits.lockout));
+        assert!(throttle.identities_in_progress.is_empty());
+        // An address that never failed is not held back by its attempts in progress
+        // (stations behind one router reconnecting together).
+        let router = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9));
+        for n in 0..50 {
+            assert_eq!(throttle.begin(&format!("R-{n}"), router, now), Ok(()));
+        }
+        for n in 0..50 {
+            throttle.succeeded(&format!("R-{n}"), router);
+        }
+        // Once it failed, it has no more in progress than failures left.
+        throttle.failed("X-0", router, now);
+        for n in 1..5 {
+            assert_eq!(throttle.begin(&format!("X-{n}"), router, now), Ok(()));
+        }
+        assert_eq!(throttle.begin("X-5", router, now), Err(BUSY_WAIT));
+        for n in 1..5 {
+            throttle.failed(&format!("X-{n}"), router, now);
+        }
+        assert_eq!(throttle.begin("X-6", router, now), Err(limits.lockout));
+        assert!(throttle.sources_in_progress.is_empty());
     }
 
     #[test]

@@ -420,6 +420,37 @@ async fn failed_attempts_are_throttled() {
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_at_once_get_no_more_guesses_than_attempts_one_by_one() {
+    let mut config = ServerConfig::default();
+    config.security = SecurityProfile::Basic;
+    config.throttle.per_identity = 3;
+    let (server, storage) = start(config, csms_router()).await;
+    storage
+        .add_station("CP-1", Some("0123456789abcdef"))
+        .unwrap();
+    let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
+    // Fifty guesses sent together: each password check takes a while, so without
+    // counting those in progress, all fifty would be checked before the first failure.
+    let attempts =
+        (0..50).map(|_| raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(wrong)));
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers
+        .iter()
+        .filter(|answer| answer.starts_with("HTTP/1.1 401"))
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|answer| answer.starts_with("HTTP/1.1 429"))
+        .count();
+    assert_eq!(checked + throttled, 50, "{answers:?}");
+    assert!(checked <= 3, "{checked} passwords checked for a limit of 3");
+    // The identity is locked out now, the right password included.
+    let right = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVm"; // CP-1:0123456789abcdef
+    let response = raw_upgrade(&server, "/ocpp/CP-1", Some("ocpp1.6"), Some(right)).await;
+    assert!(response.starts_with("HTTP/1.1 429"), "{response}");
+}
+
 #[tokio::test]
 async fn identities_are_scoped_by_the_tenant_in_the_path() {
     let mut config = ServerConfig::default();

@@ -635,10 +635,11 @@ async fn admit(
         config.version_without_subprotocol,
     )?;
     let identity = address.identity().to_owned();
-    if let Err(wait) = shared.throttle().check(&identity, source, Instant::now()) {
+    if let Err(wait) = shared.throttle().begin(&identity, source, Instant::now()) {
         return Err(Refusal::throttled(wait));
     }
     let record = shared.storage.station(&address).await.map_err(|error| {
+        shared.throttle().abandoned(&identity, source);
         // What failed is logged, never told to a peer that has not authenticated.
         warn!(%error, "station storage unavailable at the handshake");
         Refusal::new(503, "storage", "service unavailable")
@@ -683,7 +684,7 @@ async fn admit(
     let identity = address.identity();
     match decision {
         Ok(()) => {
-            shared.throttle().succeeded(identity);
+            shared.throttle().succeeded(identity, source);
             Ok((address, version))
         }
         Err(denial) => {
