@@ -392,8 +392,9 @@ async fn refusals_tell_nothing_about_which_stations_exist() {
     assert_eq!(bare, unknown);
 }
 
-#[tokio::test]
-async fn failed_attempts_are_throttled() {
+/// A server requiring Basic auth that locks an identity out after three failures, with
+/// station CP-1 of password `0123456789abcdef`.
+async fn throttling_server() -> (Server, Arc<InMemoryStorage>) {
     let mut config = ServerConfig::default();
     config.security = SecurityProfile::Basic;
     config.throttle.per_identity = 3;
@@ -401,6 +402,12 @@ async fn failed_attempts_are_throttled() {
     storage
         .add_station("CP-1", Some("0123456789abcdef"))
         .unwrap();
+    (server, storage)
+}
+
+#[tokio::test]
+async fn failed_attempts_are_throttled() {
+    let (server, storage) = throttling_server().await;
     storage
         .add_station("CP-2", Some("0123456789abcdef"))
         .unwrap();
@@ -422,13 +429,7 @@ async fn failed_attempts_are_throttled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attempts_at_once_get_no_more_guesses_than_attempts_one_by_one() {
-    let mut config = ServerConfig::default();
-    config.security = SecurityProfile::Basic;
-    config.throttle.per_identity = 3;
-    let (server, storage) = start(config, csms_router()).await;
-    storage
-        .add_station("CP-1", Some("0123456789abcdef"))
-        .unwrap();
+    let (server, _storage) = throttling_server().await;
     let wrong = "Basic Q1AtMTowMTIzNDU2Nzg5YWJjZGVY"; // CP-1:0123456789abcdeX
     // Fifty guesses sent together: each password check takes a while, so without
     // counting those in progress, all fifty would be checked before the first failure.

@@ -158,9 +158,8 @@ macro_rules! sessions {
             /// session and how many were new (the values of instants whose readings it did
             /// not already have, see [`readings`](crate::store::readings)), or `None` if there
             /// is no such session. One statement per instant, which checks that the session
-            /// is the tenant's, answering no rows (a
-            /// `RETURNING` row would cost a round trip each on SQLite's worker); a message
-            /// rarely carries more than one.
+            /// is the tenant's and answers no rows (a `RETURNING` row would cost a round trip
+            /// each on SQLite's worker); a message rarely carries more than one instant.
             async fn insert_session_values(
                 connection: &mut Connection,
                 tenant: TenantId,
