@@ -870,6 +870,45 @@ async fn token_lookup(store: &impl Store) {
 }
 
 /// Meter values come back in time order, each stored once however often it is delivered.
+/// A station's own cost calculation is kept with its session, the last one sent winning,
+/// and only through the session's tenant.
+async fn station_cost_kept_with_the_session(store: &impl Store) {
+    let t = tenant(store, "T").await;
+    let other = tenant(store, "Other").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let (session, _) = store
+        .start_session(t, &start_201(station.id, "tx", time(10, 0, 0)))
+        .await
+        .expect("session");
+    assert_eq!(session.station_cost_details, None);
+    let first = serde_json::json!({"totalCost": {"currency": "EUR", "total": {"exclTax": 1.5}}});
+    let last = serde_json::json!({"totalCost": {"currency": "EUR", "total": {"exclTax": 2.25}}});
+    for details in [&first, &last] {
+        assert!(
+            store
+                .record_station_cost(t, session.id, details)
+                .await
+                .expect("record")
+        );
+    }
+    assert!(
+        !store
+            .record_station_cost(other, session.id, &first)
+            .await
+            .expect("record"),
+        "another tenant's session is not found"
+    );
+    let read = store
+        .session(t, session.id)
+        .await
+        .expect("read")
+        .expect("session");
+    assert_eq!(read.station_cost_details, Some(last));
+}
+
 async fn meter_values_in_time_order(store: &impl Store) {
     let t = tenant(store, "T").await;
     let station = store
@@ -1364,6 +1403,7 @@ contract!(
     a_start_ends_the_session_running_on_its_connector,
     token_lookup,
     meter_values_in_time_order,
+    station_cost_kept_with_the_session,
     boot_log,
     audit_entries,
     unknown_stops_are_kept,

@@ -449,6 +449,7 @@ pub(crate) struct ChargingSessionDef {
     pub auth_method: Option<AuthMethod>,
     pub offline: bool,
     pub last_seq_no: Option<i64>,
+    pub station_cost_details: Option<serde_json::Value>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -125,6 +125,9 @@ pub struct ChargingSession {
     pub offline: bool,
     /// The highest 2.0.1 TransactionEvent `seqNo` received.
     pub last_seq_no: Option<i64>,
+    /// The station's own calculation of what the session costs (OCPP 2.1 TransactionEvent
+    /// `costDetails`, with local cost calculation), as it last sent it.
+    pub station_cost_details: Option<serde_json::Value>,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
 }

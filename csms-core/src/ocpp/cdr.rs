@@ -337,6 +337,7 @@ mod tests {
             auth_method: None,
             offline: false,
             last_seq_no: None,
+            station_cost_details: None,
             updated_at: t0,
         };
         let mid = t0 + Duration::minutes(30);
@@ -392,6 +393,7 @@ mod tests {
             auth_method: None,
             offline: false,
             last_seq_no: None,
+            station_cost_details: None,
             updated_at: t0,
         };
         let register = |minutes: i64, wh: Decimal| MeterValue {

@@ -62,9 +62,9 @@
 //!   **LogStatusNotification** and **SecurityEventNotification** go to the audit log with the
 //!   station as actor (actions `station.data_transfer`, `station.firmware_status`,
 //!   `station.diagnostics_status`, `station.log_status`, `station.security_event`).
-//! - 2.1 only: a TransactionEvent's `costDetails` (the station's own cost calculation) and
-//!   the SEND **NotifyPeriodicEventStream** go to the audit log too
-//!   (`station.cost_details`, with the transaction id; `station.periodic_event_stream`).
+//! - 2.1 only: a TransactionEvent's `costDetails` (the station's own cost calculation) is
+//!   kept with its session (`station_cost_details`, as last sent); the SEND
+//!   **NotifyPeriodicEventStream** goes to the audit log (`station.periodic_event_stream`).
 //!
 //! When a session ends, [`cdr`] issues its CDR, and the token's usage counters get its
 //! energy and cost (in the token's time zone's day and month); a session's start is counted

@@ -12,8 +12,8 @@ use super::authorize::Authorization;
 use super::sequence::{self, EventKind, KnownTransaction, Step};
 use super::{Csms, OcppError, meter};
 use crate::model::{
-    AuthMethod, Cdr, ChargingSession, MeterValue, NewSession, SessionStart, SessionStatus,
-    SessionStop, Station, Token, TransactionRef,
+    AuthMethod, Cdr, ChargingSession, MeterValue, NewSession, SessionId, SessionStart,
+    SessionStatus, SessionStop, Station, Token, TransactionRef,
 };
 use crate::store::Store;
 
@@ -49,6 +49,8 @@ pub(super) struct TransactionReport {
 /// What the CSMS answers a transaction event.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct TransactionAnswer {
+    /// The session of the transaction.
+    pub(super) session: SessionId,
     /// The decision on the id token, when the event carried one.
     pub(super) authorization: Option<Authorization>,
     /// The session's total cost (tax included when known), once it has ended.
@@ -308,6 +310,7 @@ impl<S: Store + 'static> Csms<S> {
             EventKind::Started | EventKind::Updated => None,
         };
         Ok(TransactionAnswer {
+            session: session.id,
             authorization,
             total_cost,
         })

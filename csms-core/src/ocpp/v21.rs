@@ -154,18 +154,22 @@ impl<S: Store + 'static> Csms<S> {
         request: o21::TransactionEventRequest,
     ) -> Result<o21::TransactionEventResponse, OcppError> {
         let station = self.admitted(ctx.address(), false).await?;
-        let cost_details = request.cost_details.as_ref().map(|details| {
-            json!({
-                "transactionId": request.transaction_info.transaction_id,
-                "costDetails": details,
-            })
-        });
+        let cost_details = request
+            .cost_details
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|error| OcppError::BadValue {
+                path: "$.costDetails".to_owned(),
+                reason: error.to_string(),
+            })?;
         let answer = self
             .transaction(&station, transaction_report(request)?)
             .await?;
         if let Some(cost_details) = cost_details {
-            // The station's own cost calculation (2.1 local cost), kept beside the session.
-            self.audit_station(&station, "station.cost_details", cost_details)
+            // The station's own cost calculation (2.1 local cost), kept with the session.
+            self.store
+                .record_station_cost(station.tenant_id, answer.session, &cost_details)
                 .await?;
         }
         Ok(o21::TransactionEventResponse {

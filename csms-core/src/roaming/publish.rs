@@ -456,6 +456,7 @@ mod tests {
             auth_method: Some(AuthMethod::RemoteStart),
             offline: false,
             last_seq_no: None,
+            station_cost_details: None,
             updated_at: at(4),
         };
         let published = super::session(

@@ -61,6 +61,16 @@ pub trait SessionStore: Send + Sync {
         connector_id: i32,
     ) -> StoreResult<Option<ChargingSession>>;
 
+    /// Keeps the station's own cost calculation of a session
+    /// ([`ChargingSession::station_cost_details`](crate::model::ChargingSession::station_cost_details)),
+    /// replacing what it sent before; `false` if `tenant` has no such session.
+    async fn record_station_cost(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        details: &serde_json::Value,
+    ) -> StoreResult<bool>;
+
     /// Sets a running session's status (and its highest `seqNo`); `false` if `tenant` has
     /// no such session or it is over.
     async fn update_session(

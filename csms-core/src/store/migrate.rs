@@ -97,6 +97,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "meter values kept one row per session and instant",
         include_str!("../../migrations/sqlite/0017_meter_readings_per_instant.sql"),
     ),
+    (
+        18,
+        "the station's own cost calculation kept with the session",
+        include_str!("../../migrations/sqlite/0018_station_cost_details.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -185,6 +190,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         17,
         "meter values kept one row per session and instant",
         include_str!("../../migrations/postgres/0017_meter_readings_per_instant.sql"),
+    ),
+    (
+        18,
+        "the station's own cost calculation kept with the session",
+        include_str!("../../migrations/postgres/0018_station_cost_details.sql"),
     ),
 ];
 

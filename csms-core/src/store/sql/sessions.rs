@@ -10,7 +10,7 @@ macro_rules! sessions {
             use sqlx::Row;
 
             use crate::model::{AuthMethod, ChargingSession, EventKind, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession, SessionFilter, SessionId, SessionStart, SessionStatus, SessionStop, StationId, StationMeterValue, TenantId, TokenId, TransactionRef, UnknownStop, UserId};
-            use crate::store::sql::{at, non_empty, now, or_empty, parse, parse_opt, start_key, to_json, Params, StatementTexts};
+            use crate::store::sql::{at, from_json, non_empty, now, or_empty, parse, parse_opt, start_key, to_json, Params, StatementTexts};
             use crate::store::group_commit::SessionValues;
             use crate::store::readings;
             use crate::store::{Page, Paged, SessionStore, StoreError, StoreResult};
@@ -18,7 +18,7 @@ macro_rules! sessions {
             const SESSION_COLUMNS: &str = "id, tenant_id, station_id, transaction_id, is_v16, \
                  evse_id, connector_id, token_uid, token_id, started_at, stopped_at, \
                  meter_start_wh, meter_stop_wh, energy_wh, status, stop_reason, auth_method, \
-                 offline, last_seq_no, updated_at";
+                 offline, last_seq_no, station_cost_details, updated_at";
 
             const METER_COLUMNS: &str =
                 "at, measurand, phase, location, context, unit, value, signed_data";
@@ -67,6 +67,10 @@ macro_rules! sessions {
                     )?,
                     offline: row.try_get("offline")?,
                     last_seq_no: row.try_get("last_seq_no")?,
+                    station_cost_details: row
+                        .try_get::<Option<String>, _>("station_cost_details")?
+                        .map(|text| from_json("station cost details", &text))
+                        .transpose()?,
                     updated_at: row.try_get("updated_at")?,
                 })
             }
@@ -738,6 +742,32 @@ macro_rules! sessions {
                     .as_ref()
                     .map(session_from)
                     .transpose()
+                }
+
+                async fn record_station_cost(
+                    &self,
+                    tenant: TenantId,
+                    session: SessionId,
+                    details: &serde_json::Value,
+                ) -> StoreResult<bool> {
+                    let text = to_json("station cost details", details)?;
+                    self.writes
+                        .write((tenant, session, text, now()), |(tenant, session, text, changed), connection| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE sessions SET station_cost_details = $3, updated_at = $4 \
+                                     WHERE tenant_id = $1 AND id = $2",
+                                )
+                                .bind(tenant.0)
+                                .bind(session.0)
+                                .bind(text.as_str())
+                                .bind(*changed)
+                                .execute(&mut *connection)
+                                .await?;
+                                Ok(done.rows_affected() > 0)
+                            })
+                        })
+                        .await
                 }
 
                 async fn update_session(
