@@ -38,8 +38,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Database, Pool};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
+use super::readings::Reading;
 use super::{StoreError, StoreResult};
-use crate::model::{MeterValue, SessionId, TenantId};
+use crate::model::{SessionId, TenantId};
 
 /// A database whose connections run batches: what the committer needs of it besides
 /// [`Database`] (spelled out per database, since the generic form of it trips up the
@@ -83,15 +84,17 @@ pub(crate) type InsertMeterValuesFn<DB> = for<'c> fn(
     &'c [&'c SessionValues],
 ) -> BoxFuture<'c, StoreResult<()>>;
 
-/// Meter values for one session, inserted with the batch's others.
+/// Meter values for one session, inserted with the batch's others: already made into
+/// their rows by the caller, so that the committer, which holds the write lock, only
+/// inserts them.
 #[derive(Debug)]
 pub(crate) struct SessionValues {
     /// The session's tenant.
     pub(crate) tenant: TenantId,
     /// The session, which exists.
     pub(crate) session: SessionId,
-    /// The values.
-    pub(crate) values: Vec<MeterValue>,
+    /// The values, one row per instant.
+    pub(crate) readings: Vec<Reading>,
 }
 
 /// How batches are made.

@@ -275,13 +275,9 @@ macro_rules! sessions {
                 sessions: &'c [&'c SessionValues],
             ) -> futures_util::future::BoxFuture<'c, StoreResult<()>> {
                 Box::pin(async move {
-                    let rows: Vec<(TenantId, SessionId, readings::Reading)> = sessions
+                    let rows: Vec<(TenantId, SessionId, &readings::Reading)> = sessions
                         .iter()
-                        .flat_map(|of| {
-                            readings::readings(&of.values)
-                                .into_iter()
-                                .map(|reading| (of.tenant, of.session, reading))
-                        })
+                        .flat_map(|of| of.readings.iter().map(|reading| (of.tenant, of.session, reading)))
                         .collect();
                     let mut rest = rows.as_slice();
                     while !rest.is_empty() {
@@ -303,7 +299,7 @@ macro_rules! sessions {
                     let newest: Vec<(SessionId, DateTime<Utc>)> = sessions
                         .iter()
                         .filter_map(|of| {
-                            let newest = of.values.iter().map(|value| value.timestamp).max()?;
+                            let newest = of.readings.iter().map(|reading| reading.at).max()?;
                             Some((of.session, newest))
                         })
                         .collect();
@@ -956,7 +952,11 @@ macro_rules! sessions {
                         .as_deref()
                         .and_then(|id| self.sessions.get(tenant, station, id))
                     {
-                        let values = SessionValues { tenant, session, values: report.values };
+                        let values = SessionValues {
+                            tenant,
+                            session,
+                            readings: readings::readings(&report.values),
+                        };
                         self.writes.insert_meter_values(values).await?;
                         return Ok(MeterRecorded { session: Some(session) });
                     }
