@@ -35,9 +35,11 @@
 //!   `postgres://...` URLs. With PostgreSQL, `--database-schema NAME` keeps everything in
 //!   that schema (created if missing), so several installations can share one database.
 //! - `--secret-key-file FILE`: the key (64 hexadecimal digits) that webhook signing secrets
-//!   are encrypted with in the database; made when the file does not exist, readable by its
-//!   owner only. Default: `secret.key` beside the SQLite file; with `--database-url`, no
-//!   default (webhooks cannot be created without one). Keep it out of database backups.
+//!   and roaming partners' tokens are encrypted with in the database; made when the file does
+//!   not exist, readable by its owner only. Default: `secret.key` beside the SQLite file; with
+//!   `--database-url`, no default (webhooks cannot be created without one, nor partners
+//!   registered). Keep it out of database backups. Secrets an earlier version kept in clear
+//!   are sealed at start.
 //! - Events (sessions, CDRs, connector status, locations, tariffs, station connections) are
 //!   written to the outbox with the changes they report and delivered to the tenants'
 //!   webhooks (`POST /webhooks`), signed per Standard Webhooks, by a worker in the process.
@@ -204,9 +206,10 @@ struct Args {
         value_parser = NonEmptyStringValueParser::new()
     )]
     system_key: Option<String>,
-    /// The file of the key that webhook signing secrets are sealed with in the database, made
-    /// when missing (default: secret.key beside the SQLite file; with --database-url, none,
-    /// and webhooks cannot be created).
+    /// The file of the key that webhook signing secrets and roaming partners' tokens are
+    /// sealed with in the database, made when missing (default: secret.key beside the SQLite
+    /// file; with --database-url, none, and webhooks cannot be created nor partners
+    /// registered).
     #[arg(long, env = "CSMS_SECRET_KEY_FILE", value_name = "FILE")]
     secret_key_file: Option<PathBuf>,
     /// The public URL of the OCPI endpoints, which roaming partners use (default:
@@ -433,7 +436,9 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
             database.with_file_name("secret.key"),
         )?),
         (None, _) => {
-            tracing::warn!("no --secret-key-file: webhooks cannot be created");
+            tracing::warn!(
+                "no --secret-key-file: webhooks cannot be created, nor roaming partners registered"
+            );
             None
         }
     };
@@ -443,6 +448,7 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
             let mut store = SqliteStore::open(&path).await?;
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
+                sealed_at_start(store.seal_secrets_kept_in_clear().await?);
             }
             run(Arc::new(store), &args, prometheus).await
         }
@@ -450,6 +456,7 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
             let mut store = SqliteStore::connect(&url).await?;
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
+                sealed_at_start(store.seal_secrets_kept_in_clear().await?);
             }
             run(Arc::new(store), &args, prometheus).await
         }
@@ -461,9 +468,17 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
             };
             if let Some(key) = secret_key {
                 store = store.with_secret_key(key);
+                sealed_at_start(store.seal_secrets_kept_in_clear().await?);
             }
             run(Arc::new(store), &args, prometheus).await
         }
+    }
+}
+
+/// Logs how many secrets an earlier version had kept in clear were sealed at start.
+fn sealed_at_start(sealed: usize) {
+    if sealed > 0 {
+        info!(sealed, "secrets kept in clear by an earlier version sealed");
     }
 }
 

@@ -10,8 +10,9 @@
 //!   accepted; the eMSP receives the `ACCEPTED` result at its `response_url`, with the token
 //!   it issued to the CPO, and pulls the session, active, with its token in it;
 //! - STOP_SESSION of another session id is `UNKNOWN_SESSION`; of that session `ACCEPTED`:
-//!   the station gets the RemoteStopTransaction of its transaction, stops it, the eMSP
-//!   receives the result and pulls the session completed;
+//!   the station gets the RemoteStopTransaction of its transaction, stops it, the eMSP's
+//!   platform refuses the result's first POST (503) and takes it when it comes again, and
+//!   the eMSP pulls the session completed; the partner's push log shows both results;
 //! - RESERVE_NOW is `NOT_SUPPORTED`; the commands are audited with the partner as actor.
 
 #[path = "csms/common.rs"]
@@ -48,7 +49,8 @@ struct Emsp {
 }
 
 /// An eMSP platform (party `NL`/`EMP`) on a free port that records what is POSTed to
-/// `/results/{name}`.
+/// `/results/{name}`; the first POST to a name beginning with `flaky` is answered 503 (the
+/// platform briefly down) and not recorded.
 async fn emsp() -> Emsp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -71,6 +73,7 @@ async fn emsp() -> Emsp {
         .with_client(OcpiClient::new(client).unwrap());
     let posted = Arc::new(Mutex::new(Vec::new()));
     let recorder = Arc::clone(&posted);
+    let refusals: Arc<Mutex<Vec<String>>> = Arc::default();
     let app = axum::Router::new()
         .nest("/ocpi", server.router())
         .route(
@@ -80,17 +83,25 @@ async fn emsp() -> Emsp {
                       headers: axum::http::HeaderMap,
                       axum::Json(body): axum::Json<Value>| {
                     let recorder = Arc::clone(&recorder);
+                    let refusals = Arc::clone(&refusals);
                     async move {
+                        {
+                            let mut refused = refusals.lock().unwrap();
+                            if name.starts_with("flaky") && !refused.contains(&name) {
+                                refused.push(name);
+                                return Err(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+                            }
+                        }
                         let auth = headers
                             .get("authorization")
                             .and_then(|value| value.to_str().ok())
                             .map(str::to_owned);
                         recorder.lock().unwrap().push((name, body, auth));
-                        axum::Json(json!({
+                        Ok(axum::Json(json!({
                             "status_code": 1000,
                             "status_message": "Success",
                             "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        }))
+                        })))
                     }
                 },
             ),
@@ -105,7 +116,7 @@ async fn emsp() -> Emsp {
 }
 
 impl Emsp {
-    /// Waits (at most 30 s) for the result POSTed to `/results/{name}`.
+    /// Waits (at most 30 s) for the result POSTed to `/results/{name}` and taken.
     async fn result(&self, name: &str) -> (Value, Option<String>) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -357,7 +368,7 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
     let stopping = command(
         "STOP_SESSION",
         json!({
-            "response_url": format!("{}/results/stop", platform.base),
+            "response_url": format!("{}/results/flaky-stop", platform.base),
             "session_id": session_id
         }),
     )
@@ -378,8 +389,24 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
         .await
         .expect("stop answered");
     status(&handle, 1, "Available").await;
-    let (result, _) = platform.result("stop").await;
+    // The eMSP's platform refuses the first POST of this result: it comes again.
+    let (result, _) = platform.result("flaky-stop").await;
     assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let pushes = api
+        .get(&format!("/roaming-partners/{partner}/pushes"))
+        .expect(200);
+    let results: Vec<&Value> = pushes["items"]
+        .as_array()
+        .expect("pushes")
+        .iter()
+        .filter(|push| push["event"] == "roaming.command_result")
+        .collect();
+    assert_eq!(results.len(), 2, "{pushes:#}");
+    let retried = results
+        .iter()
+        .find(|push| push["attempts"] == 2)
+        .unwrap_or_else(|| panic!("a result delivered at the second attempt: {pushes:#}"));
+    assert_eq!(retried["status"], "delivered", "{pushes:#}");
     let sessions: Vec<Session> = client
         .get_all(&sessions_url, &registered.auth, &PageRequest::default())
         .await

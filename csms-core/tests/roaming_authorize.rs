@@ -17,7 +17,7 @@ use csms_core::model::{
 };
 use csms_core::ocpp::authorize::AuthStatus;
 use csms_core::roaming::authorize::RoamingAuthorizer;
-use csms_core::store::{RoamingStore, SqliteStore, StationStore, TenantStore};
+use csms_core::store::{RoamingStore, SecretKey, SqliteStore, StationStore, TenantStore};
 use serde_json::{Value, json};
 
 /// What the partner answers for each uid, and how many times it was asked.
@@ -77,7 +77,12 @@ async fn setup(reachable: bool) -> Setup {
         Utc::now().timestamp_nanos_opt().unwrap_or_default()
     ));
     std::fs::create_dir_all(&path).unwrap();
-    let store = Arc::new(SqliteStore::open(path.join("csms.db")).await.unwrap());
+    let store = Arc::new(
+        SqliteStore::open(path.join("csms.db"))
+            .await
+            .unwrap()
+            .with_secret_key(SecretKey::generate().unwrap()),
+    );
     let tenant = store
         .create_tenant(&NewTenant {
             name: "CPO".to_owned(),

@@ -44,7 +44,9 @@ mod usage;
 mod write_path;
 
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
-use billing::{invoices_group_cdrs, roaming_partners_kept, webhooks_deliver_and_log};
+use billing::{
+    invoices_group_cdrs, roaming_partners_kept, secrets_sealed_at_rest, webhooks_deliver_and_log,
+};
 use cdrs::cdrs_issued_once_and_immutable;
 use cluster::{
     a_dead_node_with_many_stations, a_station_moves_between_nodes, dead_nodes_are_taken_out_once,
@@ -1420,6 +1422,7 @@ contract!(
     charging_profiles_recorded,
     invoices_group_cdrs,
     roaming_partners_kept,
+    secrets_sealed_at_rest,
     webhooks_deliver_and_log,
     meter_readings_kept_once_never_dropped,
     concurrent_writes_fail_alone,
@@ -1555,13 +1558,13 @@ async fn postgres_migration_hashes_partner_tokens_as_the_store_does() {
     drop_schema(store, &schema).await;
 }
 
-/// Without a secret key a store refuses to keep a webhook secret (rather than keep it in
-/// clear); a secret an earlier version kept in clear is still read, and sealed when the
+/// Without a secret key a store refuses to keep a webhook secret or a partner's token (rather
+/// than keep it in clear); a secret an earlier version kept in clear is still read, and sealed when the
 /// webhook is next replaced; a sealed secret does not open under another key.
 #[tokio::test]
 async fn sqlite_webhook_secrets_are_sealed_with_the_key_or_refused() {
     use csms_core::model::NewWebhook;
-    use csms_core::store::WebhookStore;
+    use csms_core::store::{RoamingStore, WebhookStore};
     use raw::RawSql;
 
     let case = SqliteCase::new().await;
@@ -1577,6 +1580,12 @@ async fn sqlite_webhook_secrets_are_sealed_with_the_key_or_refused() {
     let keyless = SqliteStore::open(&case.path).await.expect("opens");
     assert!(matches!(
         keyless.create_webhook(t, &hook("whsec-new")).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        keyless
+            .create_partner(t, &billing::partner("ABC", None))
+            .await,
         Err(StoreError::Invalid { .. })
     ));
     // As an earlier version left it: in clear.

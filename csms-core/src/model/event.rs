@@ -42,6 +42,9 @@ text_enum!(
         /// A station's connection ended; the data is the
         /// [`StationPresence`].
         StationDisconnected = "station.disconnected",
+        /// A roaming partner's command was carried out, or failed; the data is the
+        /// [`CommandResultDue`](super::CommandResultDue), delivered to that partner.
+        RoamingCommandResult = "roaming.command_result",
     }
 );
 

@@ -118,7 +118,7 @@ pub use location::{
 pub use node::{ClusterNode, DeadNode};
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
-    NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, PartnerStatus,
+    CommandResultDue, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, PartnerStatus,
     RoamingPartner, RoamingPartnerId, RoamingToken, TokenHash,
 };
 pub use session::{

@@ -156,9 +156,25 @@ id_type!(
     PartnerDeliveryId
 );
 
+/// What a roaming partner's command came to, due at the `response_url` the partner gave
+/// with it: the data of a [`RoamingCommandResult`](super::EventKind::RoamingCommandResult)
+/// event, which the outbox delivers to that partner (retried like every push).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandResultDue {
+    /// The partner that sent the command.
+    pub partner_id: RoamingPartnerId,
+    /// Where the partner asked for the result.
+    pub response_url: String,
+    /// The OCPI version the partner sent the command in, and so the form of the result: a
+    /// 2.2.1 `CommandResult`, or the 2.1.1 `CommandResponse`.
+    pub version: ocpi_types::v221::VersionNumber,
+    /// The result.
+    pub result: ocpi_types::v221::commands::CommandResult,
+}
+
 /// An event pushed to a roaming partner (a session to its Sessions receiver, a CDR, a
-/// location, an EVSE's status, a tariff), with its attempts so far: the log of what was
-/// pushed to the partner.
+/// location, an EVSE's status, a tariff, a command's result), with its attempts so far: the
+/// log of what was pushed to the partner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartnerDelivery {
     /// Its identifier.

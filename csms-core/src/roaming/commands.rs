@@ -8,10 +8,13 @@
 //! for reservations, else `ACCEPTED` with [`RESULT_TIMEOUT`]. An accepted command is then
 //! sent to the station on a task of its own, through the operator command machinery
 //! ([`Commands`]: audited as `station.<command>` with the partner as the actor,
-//! [`Actor::RoamingPartner`]), and what the station made of it is POSTed to the command's
-//! `response_url` with the token the partner gave us (`their_token`), as a 2.2.1
-//! `CommandResult` or, to a partner that agreed 2.1.1, a 2.1.1 `CommandResponse`
-//! ([`command_result_v211`]).
+//! [`Actor::RoamingPartner`]), and what the station made of it goes to the outbox
+//! ([`OutboxStore::record_command_result`](crate::store::OutboxStore::record_command_result)),
+//! whose pusher ([`super::push`]) POSTs it to the command's `response_url` with the token
+//! the partner gave us (`their_token`), as a 2.2.1 `CommandResult` or, to a partner that
+//! sent the command in 2.1.1, a 2.1.1 `CommandResponse`
+//! (`ocpi_server::modules::command_result_v211`), retried until the partner takes it and
+//! logged with the partner's pushes.
 //!
 //! | command | sent to the station | synchronous refusals |
 //! | --- | --- | --- |
@@ -36,15 +39,10 @@
 //! have no place for the partner's `reservation_id`, so a `CANCEL_RESERVATION`, which names
 //! only that, could not be matched to the reservation sent to the station.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use ocpi_server::client::NoData;
-use ocpi_server::modules::command_result_v211;
-use ocpi_server::{
-    Auth, ClientConfig, Command, CommandsReceiver, OcpiClient, OcpiError, RequestContext,
-    encoding_for,
-};
+use ocpi_server::{Command, CommandsReceiver, OcpiError, RequestContext};
 use ocpi_types::common::DisplayText;
 use ocpi_types::v221::VersionNumber;
 use ocpi_types::v221::commands::{
@@ -55,7 +53,7 @@ use ocpi_types::v221::commands::{
 use super::partners::{partner_of, tenant_of};
 use super::publish;
 use crate::model::{
-    Actor, ConnectorStatus, LocationId, RoamingPartnerId, SessionId, StationDetails, StationFilter,
+    Actor, CommandResultDue, ConnectorStatus, LocationId, RoamingPartnerId, SessionId, StationDetails, StationFilter,
     TenantId,
 };
 use crate::ocpp::commands::{
@@ -204,7 +202,6 @@ struct ResultTo {
 pub struct RoamingCommands<S: ?Sized> {
     store: Arc<S>,
     stations: Arc<dyn CommandRoute>,
-    client: OnceLock<Option<OcpiClient>>,
 }
 
 impl<S: ?Sized> std::fmt::Debug for RoamingCommands<S> {
@@ -216,22 +213,7 @@ impl<S: ?Sized> std::fmt::Debug for RoamingCommands<S> {
 impl<S: Store + 'static> RoamingCommands<S> {
     /// The commands of the tenants of `store` to the stations `stations` has connected.
     pub fn new(store: Arc<S>, stations: Arc<dyn CommandRoute>) -> RoamingCommands<S> {
-        RoamingCommands {
-            store,
-            stations,
-            client: OnceLock::new(),
-        }
-    }
-
-    /// The HTTP client results are POSTed with, made on first use.
-    fn client(&self) -> Option<OcpiClient> {
-        self.client
-            .get_or_init(|| {
-                OcpiClient::new(ClientConfig::default())
-                    .inspect_err(|error| tracing::warn!(%error, "no OCPI client"))
-                    .ok()
-            })
-            .clone()
+        RoamingCommands { store, stations }
     }
 
     /// The stations of location `location_id` of `tenant`, with their EVSEs and
@@ -474,11 +456,11 @@ impl<S: Store + 'static> RoamingCommands<S> {
         }))
     }
 
-    /// Sends an accepted command to its station and POSTs the result where `to` says.
+    /// Sends an accepted command to its station, and gives the result to the outbox, which
+    /// POSTs it where `to` says (retried until the partner takes it, like every push).
     async fn carry_out(
         store: Arc<S>,
         stations: Arc<dyn CommandRoute>,
-        client: Option<OcpiClient>,
         accepted: Accepted,
         to: ResultTo,
     ) {
@@ -505,35 +487,14 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 result(CommandResultType::Failed, None)
             }
         };
-        let stored = match store.partner(tenant, partner).await {
-            Ok(stored) => stored,
-            Err(error) => {
-                tracing::warn!(%error, partner = partner.0, "command result not posted");
-                return;
-            }
+        let due = CommandResultDue {
+            partner_id: partner,
+            response_url,
+            version: version.unwrap_or(VersionNumber::V2_2_1),
+            result: outcome,
         };
-        let (Some(their_token), Some(client)) =
-            (stored.and_then(|stored| stored.their_token), client)
-        else {
-            tracing::warn!(
-                partner = partner.0,
-                "command result not posted: no token to call the partner with"
-            );
-            return;
-        };
-        let version = version.unwrap_or(VersionNumber::V2_2_1);
-        let auth = Auth::new(their_token, encoding_for(&version));
-        let posted = if version == VersionNumber::V2_1_1 {
-            client
-                .post::<_, NoData>(&response_url, &auth, &command_result_v211(&outcome))
-                .await
-        } else {
-            client
-                .post::<_, NoData>(&response_url, &auth, &outcome)
-                .await
-        };
-        if let Err(error) = posted {
-            tracing::warn!(%error, partner = partner.0, "command result not posted");
+        if let Err(error) = store.record_command_result(tenant, &due).await {
+            tracing::warn!(%error, partner = partner.0, "command result not recorded");
         }
     }
 }
@@ -564,7 +525,6 @@ impl<S: Store + 'static> CommandsReceiver for RoamingCommands<S> {
         tokio::spawn(Self::carry_out(
             Arc::clone(&self.store),
             Arc::clone(&self.stations),
-            self.client(),
             accepted,
             ResultTo {
                 tenant,

@@ -2,18 +2,21 @@
 //! the partner whose token it was charged with (PUT, as it starts, changes status and
 //! ends), its CDR to that partner's CDRs receiver (POST), an EVSE's new status to every
 //! partner's Locations receiver (PATCH of the EVSE), a location or tariff created or
-//! changed (PUT). Deletions are not pushed.
+//! changed (PUT), a partner's command's result to the `response_url` it gave (POST, in the
+//! version the command came in). Deletions are not pushed.
 //!
 //! Which partner gets which event is decided when the event is dispatched (see
 //! [`OutboxStore`](crate::store::OutboxStore)); the pushes of one object reach a partner in
 //! the order the events were written, each leased to one process, retried by the
 //! [`RetryPolicy`](crate::outbox::RetryPolicy) of the [`DeliveryConfig`], and logged (the
-//! admin API's `GET /roaming-partners/{id}/pushes`). Only partners of OCPI 2.2.1 get pushes.
+//! admin API's `GET /roaming-partners/{id}/pushes`). Only partners of OCPI 2.2.1 get pushes
+//! of objects; command results go to the partner that sent the command, whatever its version.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use chrono::Utc;
+use ocpi_server::modules::command_result_v211;
 use ocpi_server::{Auth, ClientConfig, ClientError, OcpiClient, encoding_for};
 use ocpi_types::common::DateTime as OcpiDateTime;
 use ocpi_types::v221::VersionNumber;
@@ -23,7 +26,7 @@ use serde_json::{Value, json};
 use super::modules::published_location;
 use super::publish;
 use crate::model::{
-    AttemptOutcome, Cdr, ChargingSession, ConnectorStatusChange, EventKind, Location,
+    AttemptOutcome, Cdr, ChargingSession, CommandResultDue, ConnectorStatusChange, EventKind, Location,
     PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
 };
 use crate::outbox::rounds;
@@ -160,7 +163,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                         response_status: None,
                     },
                     (Ok(request), Some(token)) => {
-                        let answer = self.send(token, &request).await;
+                        let answer = self.send(&partner, token, &request).await;
                         self.config.retry.outcome(
                             delivery.attempts,
                             &attempt_result(answer),
@@ -184,8 +187,18 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         Ok(delivered)
     }
 
-    async fn send(&self, token: &str, request: &PushRequest) -> Result<(), ClientError> {
-        let auth = Auth::new(token, encoding_for(&VersionNumber::V2_2_1));
+    /// Sends `request` to `partner` with the token it gave us, encoded as its version wants.
+    async fn send(
+        &self,
+        partner: &RoamingPartner,
+        token: &str,
+        request: &PushRequest,
+    ) -> Result<(), ClientError> {
+        let version = partner
+            .version
+            .as_deref()
+            .map_or(VersionNumber::V2_2_1, VersionNumber::from_wire);
+        let auth = Auth::new(token, encoding_for(&version));
         self.client
             .send::<_, Value>(
                 request.method.clone(),
@@ -284,6 +297,22 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
             }
             EventKind::StationConnected | EventKind::StationDisconnected => {
                 Err("station presence is not pushed".to_owned())
+            }
+            EventKind::RoamingCommandResult => {
+                let due: CommandResultDue = match serde_json::from_value(data) {
+                    Ok(due) => due,
+                    Err(error) => return Ok(Err(format!("the result does not read: {error}"))),
+                };
+                let body = if due.version == VersionNumber::V2_1_1 {
+                    json!(command_result_v211(&due.result))
+                } else {
+                    json!(due.result)
+                };
+                Ok(PushRequest {
+                    method: Method::POST,
+                    url: due.response_url,
+                    body,
+                })
             }
         })
     }

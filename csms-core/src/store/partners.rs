@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Page, Paged, StoreResult};
 use crate::model::{
-    AttemptOutcome, DeliveryId, EventId, NewDelivery, NewRoamingPartner, NewWebhook, OutboxEvent,
+    AttemptOutcome, CommandResultDue, DeliveryId, EventId, NewDelivery, NewRoamingPartner,
+    NewWebhook, OutboxEvent,
     PartnerDelivery, PartnerDeliveryId, PartnerStatus, RoamingPartner, RoamingPartnerId,
     RoamingToken, TenantId, Webhook, WebhookDelivery, WebhookId,
 };
@@ -165,7 +166,8 @@ pub trait WebhookStore: Send + Sync {
 /// Events become deliveries when they are *dispatched*: one delivery per active webhook of
 /// the event's tenant that wants the event's kind, and one push per connected roaming
 /// partner that takes it (a session or CDR: the partner whose token it was charged with; an
-/// EVSE status, location or tariff: every partner with a receiver of that module). A delivery worker then *leases* due
+/// EVSE status, location or tariff: every partner with a receiver of that module; a
+/// command's result: the partner that sent the command). A delivery worker then *leases* due
 /// deliveries, attempts them, and records each attempt
 /// ([`WebhookStore::record_attempt`], which ends the lease). Several processes may share
 /// one database: one dispatches at a time, and a leased delivery is attempted by the one
@@ -180,6 +182,15 @@ pub trait OutboxStore: Send + Sync {
         after: Option<EventId>,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEvent>>;
+
+    /// Writes the event of a roaming partner's command result
+    /// ([`EventKind::RoamingCommandResult`](crate::model::EventKind::RoamingCommandResult)),
+    /// which the outbox then delivers to the partner at its `response_url`.
+    async fn record_command_result(
+        &self,
+        tenant: TenantId,
+        due: &CommandResultDue,
+    ) -> StoreResult<()>;
 
     /// Dispatches at most `limit` events, oldest first, in one transaction; how many were
     /// dispatched. While another process dispatches, answers 0 at once.

@@ -28,7 +28,7 @@ pub struct PostgresStore {
     writes: GroupCommit<Postgres>,
     stations: StationCache,
     sessions: SessionIds,
-    /// What webhook secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
+    /// What secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
     secret_key: Option<std::sync::Arc<super::secret_box::SecretKey>>,
 }
 

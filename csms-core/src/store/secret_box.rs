@@ -1,5 +1,6 @@
 //! Encryption at rest of the secrets a store must give back in clear (webhook signing
-//! secrets): XChaCha20-Poly1305 under a 32-byte [`SecretKey`] the store is given.
+//! secrets, the tokens roaming partners gave us to call them with): XChaCha20-Poly1305 under
+//! a 32-byte [`SecretKey`] the store is given.
 //!
 //! A sealed value is stored as `sealed:v1:<hex of nonce (24 bytes) and ciphertext>`, with a
 //! fresh random nonce each time, and bound to where it belongs (the associated data names
@@ -12,6 +13,9 @@ use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+
+use crate::model::TenantId;
+use crate::store::{StoreError, StoreResult};
 
 /// The prefix of a sealed value, and of the form it is in.
 const SEALED: &str = "sealed:v1:";
@@ -149,6 +153,71 @@ impl SecretKey {
 /// Whether a stored value is sealed (rather than a clear value of an earlier version).
 pub(crate) fn is_sealed(stored: &str) -> bool {
     stored.starts_with(SEALED)
+}
+
+/// The kinds of secret a store seals, each bound to its tenant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SecretKind {
+    /// A webhook's signing secret.
+    WebhookSecret,
+    /// The token a roaming partner gave us to call it with (its token B or C).
+    PartnerToken,
+}
+
+impl SecretKind {
+    /// What the secret is, in errors.
+    fn what(self) -> &'static str {
+        match self {
+            SecretKind::WebhookSecret => "webhook secret",
+            SecretKind::PartnerToken => "roaming partner token",
+        }
+    }
+
+    /// What a secret of this kind of `tenant` is bound to: a sealed secret copied to another
+    /// tenant's row, or to another kind of column, does not open.
+    fn place(self, tenant: TenantId) -> String {
+        match self {
+            SecretKind::WebhookSecret => format!("webhook:tenant:{}", tenant.0),
+            SecretKind::PartnerToken => format!("roaming-partner:tenant:{}", tenant.0),
+        }
+    }
+
+    /// `secret` as a store keeps it: sealed with `key`, or refused without one (never kept
+    /// in clear).
+    pub(crate) fn seal(
+        self,
+        key: Option<&SecretKey>,
+        tenant: TenantId,
+        secret: &str,
+    ) -> StoreResult<String> {
+        let key = key.ok_or_else(|| StoreError::Invalid {
+            what: self.what(),
+            reason: "the store has no secret key to encrypt it with (see with_secret_key)"
+                .to_owned(),
+        })?;
+        key.seal(&self.place(tenant), secret)
+            .map_err(|error| StoreError::Invalid {
+                what: self.what(),
+                reason: error.to_string(),
+            })
+    }
+
+    /// A stored secret in clear: opened with `key`, or as it is when an earlier version kept
+    /// it in clear.
+    pub(crate) fn open(
+        self,
+        key: Option<&SecretKey>,
+        tenant: TenantId,
+        stored: String,
+    ) -> StoreResult<String> {
+        if !is_sealed(&stored) {
+            return Ok(stored);
+        }
+        let key =
+            key.ok_or_else(|| StoreError::corrupt(self.what(), "sealed, and the store has no key"))?;
+        key.open(&self.place(tenant), &stored)
+            .map_err(|error| StoreError::corrupt(self.what(), error))
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -39,7 +39,7 @@ pub struct SqliteStore {
     writes: GroupCommit<Sqlite>,
     stations: StationCache,
     sessions: SessionIds,
-    /// What webhook secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
+    /// What secrets are sealed with ([`with_secret_key`](Self::with_secret_key)).
     secret_key: Option<std::sync::Arc<super::secret_box::SecretKey>>,
 }
 

@@ -188,7 +188,7 @@ pub(crate) async fn invoices_group_cdrs<S: Store + RawSql>(store: &S) {
     ));
 }
 
-fn partner(party: &str, token: Option<&str>) -> NewRoamingPartner {
+pub(crate) fn partner(party: &str, token: Option<&str>) -> NewRoamingPartner {
     NewRoamingPartner {
         name: "Partner".to_owned(),
         country_code: "DE".to_owned(),
@@ -320,6 +320,64 @@ pub(crate) async fn roaming_partners_kept<S: Store + RawSql>(store: &S) {
             .items,
         vec![theirs]
     );
+}
+
+/// The tokens partners give us are kept sealed under the store's key and bound to their
+/// tenant; partner tokens and webhook secrets an earlier version kept in clear are read as
+/// they are until `seal_secrets_kept_in_clear` seals them.
+pub(crate) async fn secrets_sealed_at_rest<S: Store + RawSql>(store: &S) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let ours = store
+        .create_partner(a, &partner("ABC", None))
+        .await
+        .expect("partner");
+    assert_eq!(ours.their_token.as_deref(), Some("their-secret"));
+    let stored_as = |condition: &str| {
+        format!("UPDATE roaming_partners SET status = status WHERE id = $1 AND their_token {condition}")
+    };
+    let raw = |sql: String, id: i64| async move { store.execute_raw(&sql, id).await.expect("raw") };
+    assert_eq!(raw(stored_as("LIKE '%their-secret%'"), ours.id.0).await, 0);
+    assert_eq!(raw(stored_as("LIKE 'sealed:v1:%'"), ours.id.0).await, 1);
+
+    // Copied into another tenant's row, a sealed token does not open there.
+    let theirs = store
+        .create_partner(b, &partner("XYZ", None))
+        .await
+        .expect("B's partner");
+    let copy = format!(
+        "UPDATE roaming_partners SET their_token = \
+         (SELECT their_token FROM roaming_partners WHERE id = {}) WHERE id = $1",
+        ours.id.0
+    );
+    assert_eq!(raw(copy, theirs.id.0).await, 1);
+    assert!(matches!(
+        store.partner(b, theirs.id).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+
+    // As an earlier version left them: in clear.
+    let clear = "UPDATE roaming_partners SET their_token = 'old-token' WHERE id = $1";
+    assert_eq!(raw(clear.to_owned(), ours.id.0).await, 1);
+    let old_hook = "INSERT INTO webhooks (tenant_id, url, events, secret, active, created_at) \
+                    VALUES ($1, 'https://example.com/old', '[]', 'whsec-old', TRUE, \
+                    '2026-01-01T00:00:00Z')";
+    assert_eq!(raw(old_hook.to_owned(), a.0).await, 1);
+    let read = || async {
+        let partner = store.partner(a, ours.id).await.expect("read").expect("partner");
+        let hooks = store.webhooks(a).await.expect("webhooks");
+        (partner.their_token, hooks[0].secret.clone())
+    };
+    let before = read().await;
+    assert_eq!(before, (Some("old-token".to_owned()), "whsec-old".to_owned()));
+
+    assert_eq!(store.seal_secrets_kept_in_clear().await.expect("sealed"), 2);
+    assert_eq!(read().await, before);
+    assert_eq!(raw(stored_as("LIKE 'sealed:v1:%'"), ours.id.0).await, 1);
+    let hook_sealed = "UPDATE webhooks SET active = active \
+                       WHERE tenant_id = $1 AND secret LIKE 'sealed:v1:%'";
+    assert_eq!(raw(hook_sealed.to_owned(), a.0).await, 1);
+    assert_eq!(store.seal_secrets_kept_in_clear().await.expect("sealed"), 0);
 }
 
 /// Deliveries are queued once per event key, attempted until delivered or given up, and

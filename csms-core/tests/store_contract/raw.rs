@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use csms_core::store::{PostgresStore, SqliteStore};
+use csms_core::store::{PostgresStore, SqliteStore, StoreResult};
 
 /// Runs one statement with one integer bind on the store's pool.
 pub(crate) trait RawSql {
@@ -23,9 +23,16 @@ pub(crate) trait RawSql {
         session: i64,
         time: Duration,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// The store's `seal_secrets_kept_in_clear`.
+    fn seal_secrets_kept_in_clear(&self) -> impl Future<Output = StoreResult<usize>> + Send;
 }
 
 impl RawSql for SqliteStore {
+    async fn seal_secrets_kept_in_clear(&self) -> StoreResult<usize> {
+        SqliteStore::seal_secrets_kept_in_clear(self).await
+    }
+
     async fn execute_raw(&self, sql: &str, id: i64) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(sql).bind(id).execute(self.pool()).await?;
         Ok(done.rows_affected())
@@ -42,6 +49,10 @@ impl RawSql for SqliteStore {
 }
 
 impl RawSql for PostgresStore {
+    async fn seal_secrets_kept_in_clear(&self) -> StoreResult<usize> {
+        PostgresStore::seal_secrets_kept_in_clear(self).await
+    }
+
     async fn execute_raw(&self, sql: &str, id: i64) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(sql).bind(id).execute(self.pool()).await?;
         Ok(done.rows_affected())

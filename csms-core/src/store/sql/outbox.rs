@@ -15,7 +15,7 @@ macro_rules! outbox {
             use sqlx::Row;
 
             use crate::model::{
-                AttemptOutcome, DeliveryStatus, EventId, EventKind, OutboxEvent, PartnerDelivery,
+                AttemptOutcome, CommandResultDue, DeliveryStatus, EventId, EventKind, OutboxEvent, PartnerDelivery,
                 PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId, WebhookDelivery,
                 WebhookId,
             };
@@ -94,10 +94,10 @@ macro_rules! outbox {
                 })
             }
 
-            /// The connected roaming partners (of OCPI 2.2.1) an event is pushed to: a
-            /// session's or CDR's to the partner whose token it was charged with, an EVSE
-            /// status's, location's or tariff's to every partner with a receiver of that
-            /// module. `known`: the tenants' connected partners read so far.
+            /// The roaming partners an event is pushed to: a session's or CDR's to the
+            /// connected partner (of OCPI 2.2.1) whose token it was charged with, an EVSE
+            /// status's, location's or tariff's to every such partner with a receiver of that
+            /// module, a command's result to the partner that sent the command. `known`: the tenants' connected partners read so far.
             async fn partners_for(
                 connection: &mut Connection,
                 event: &OutboxEvent,
@@ -118,6 +118,23 @@ macro_rules! outbox {
                     EventKind::TariffChanged => "tariffs",
                     EventKind::StationConnected | EventKind::StationDisconnected => {
                         return Ok(Vec::new());
+                    }
+                    // To the partner that sent the command, whatever its version and
+                    // receivers, if the tenant still has it.
+                    EventKind::RoamingCommandResult => {
+                        let Some(partner) =
+                            event.data.get("partner_id").and_then(serde_json::Value::as_i64)
+                        else {
+                            return Ok(Vec::new());
+                        };
+                        let found: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(event.tenant_id.0)
+                        .bind(partner)
+                        .fetch_optional(&mut *connection)
+                        .await?;
+                        return Ok(found.map(RoamingPartnerId).into_iter().collect());
                     }
                 };
                 if !known.iter().any(|(tenant, _)| *tenant == event.tenant_id) {
@@ -413,6 +430,28 @@ macro_rules! outbox {
                     .iter()
                     .map(event_from)
                     .collect()
+                }
+
+                async fn record_command_result(
+                    &self,
+                    tenant: TenantId,
+                    due: &CommandResultDue,
+                ) -> StoreResult<()> {
+                    self.writes
+                        .write((tenant, due.clone()), |(tenant, due), connection| {
+                            Box::pin(async move {
+                                // No subject: results are independent of each other.
+                                record_event(
+                                    connection,
+                                    *tenant,
+                                    EventKind::RoamingCommandResult,
+                                    "",
+                                    due,
+                                )
+                                .await
+                            })
+                        })
+                        .await
                 }
 
                 async fn dispatch_events(&self, limit: u32) -> StoreResult<usize> {

@@ -13,16 +13,31 @@ macro_rules! roaming {
                 TenantId, TenantRole, TokenHash,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
+            use crate::store::secret_box::SecretKind;
             use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
 
             const PARTNER_COLUMNS: &str = "id, tenant_id, name, country_code, party_id, role, \
                  versions_url, version, our_token_hash, their_token, endpoints, status, \
                  last_pull_at, created_at, updated_at";
 
-            fn partner_from(row: &$row) -> StoreResult<RoamingPartner> {
+            /// The token `partner` gave us, as stored: sealed with the store's key.
+            fn sealed_token(
+                store: &$store,
+                tenant: TenantId,
+                partner: &NewRoamingPartner,
+            ) -> StoreResult<Option<String>> {
+                partner
+                    .their_token
+                    .as_deref()
+                    .map(|token| SecretKind::PartnerToken.seal(store.secret_key.as_deref(), tenant, token))
+                    .transpose()
+            }
+
+            fn partner_from(store: &$store, row: &$row) -> StoreResult<RoamingPartner> {
+                let tenant_id = TenantId(row.try_get("tenant_id")?);
                 Ok(RoamingPartner {
                     id: RoamingPartnerId(row.try_get("id")?),
-                    tenant_id: TenantId(row.try_get("tenant_id")?),
+                    tenant_id,
                     name: row.try_get("name")?,
                     country_code: row.try_get("country_code")?,
                     party_id: row.try_get("party_id")?,
@@ -41,7 +56,12 @@ macro_rules! roaming {
                             })
                         })
                         .transpose()?,
-                    their_token: row.try_get("their_token")?,
+                    their_token: row
+                        .try_get::<Option<String>, _>("their_token")?
+                        .map(|stored| {
+                            SecretKind::PartnerToken.open(store.secret_key.as_deref(), tenant_id, stored)
+                        })
+                        .transpose()?,
                     endpoints: from_json(
                         "partner endpoints",
                         &row.try_get::<String, _>("endpoints")?,
@@ -108,7 +128,7 @@ macro_rules! roaming {
                     .bind(&new.versions_url)
                     .bind(&new.version)
                     .bind(new.our_token_hash.as_ref().map(TokenHash::as_str))
-                    .bind(&new.their_token)
+                    .bind(sealed_token(self, tenant, new)?)
                     .bind(to_json("partner endpoints", &new.endpoints)?)
                     .bind(new.status.as_str())
                     .bind(when)
@@ -116,7 +136,7 @@ macro_rules! roaming {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(StoreError::on(TAKEN))?;
-                    partner_from(&row)
+                    partner_from(self, &row)
                 }
 
                 async fn partner(
@@ -133,7 +153,7 @@ macro_rules! roaming {
                     .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
-                    .map(partner_from)
+                    .map(|row| partner_from(self, row))
                     .transpose()
                 }
 
@@ -149,7 +169,7 @@ macro_rules! roaming {
                     .fetch_optional(&self.readers)
                     .await?
                     .as_ref()
-                    .map(partner_from)
+                    .map(|row| partner_from(self, row))
                     .transpose()
                 }
 
@@ -175,7 +195,7 @@ macro_rules! roaming {
                     .fetch_all(&self.readers)
                     .await?
                     .iter()
-                    .map(partner_from)
+                    .map(|row| partner_from(self, row))
                     .collect::<StoreResult<Vec<_>>>()?;
                     Ok(Paged::new(items, total.unsigned_abs()))
                 }
@@ -201,7 +221,7 @@ macro_rules! roaming {
                     .bind(&update.versions_url)
                     .bind(&update.version)
                     .bind(update.our_token_hash.as_ref().map(TokenHash::as_str))
-                    .bind(&update.their_token)
+                    .bind(sealed_token(self, tenant, update)?)
                     .bind(to_json("partner endpoints", &update.endpoints)?)
                     .bind(update.status.as_str())
                     .bind(now())
@@ -210,7 +230,7 @@ macro_rules! roaming {
                     .await
                     .map_err(StoreError::on(TAKEN))?
                     .as_ref()
-                    .map(partner_from)
+                    .map(|row| partner_from(self, row))
                     .transpose()
                 }
 

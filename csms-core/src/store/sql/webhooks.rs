@@ -14,52 +14,8 @@ macro_rules! webhooks {
                 Webhook, WebhookDelivery, WebhookId,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
-            use crate::store::secret_box::{SecretKey, is_sealed};
+            use crate::store::secret_box::SecretKind;
             use crate::store::{Page, Paged, StoreError, StoreResult, WebhookStore};
-
-            impl $store {
-                /// Seals webhook secrets with `key` (XChaCha20-Poly1305) before they are
-                /// stored. Without a key the store refuses to store webhook secrets rather
-                /// than keep them in clear; secrets kept in clear by earlier versions are
-                /// still read, and sealed when the webhook is next replaced.
-                pub fn with_secret_key(mut self, key: SecretKey) -> $store {
-                    self.secret_key = Some(std::sync::Arc::new(key));
-                    self
-                }
-            }
-
-            /// What a webhook secret is bound to: a sealed secret moved to another
-            /// tenant's row does not open.
-            fn place(tenant: TenantId) -> String {
-                format!("webhook:tenant:{}", tenant.0)
-            }
-
-            /// `secret` as stored: sealed, or refused without a key.
-            fn seal(store: &$store, tenant: TenantId, secret: &str) -> StoreResult<String> {
-                let key = store.secret_key.as_deref().ok_or_else(|| StoreError::Invalid {
-                    what: "webhook secret",
-                    reason: "the store has no secret key to encrypt it with \
-                             (see with_secret_key)"
-                        .to_owned(),
-                })?;
-                key.seal(&place(tenant), secret)
-                    .map_err(|error| StoreError::Invalid {
-                        what: "webhook secret",
-                        reason: error.to_string(),
-                    })
-            }
-
-            /// A stored secret in clear (one an earlier version kept in clear as it is).
-            fn unseal(store: &$store, tenant: TenantId, stored: String) -> StoreResult<String> {
-                if !is_sealed(&stored) {
-                    return Ok(stored);
-                }
-                let key = store.secret_key.as_deref().ok_or_else(|| {
-                    StoreError::corrupt("webhook secret", "sealed, and the store has no key")
-                })?;
-                key.open(&place(tenant), &stored)
-                    .map_err(|error| StoreError::corrupt("webhook secret", error))
-            }
 
             const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, events, secret, active, created_at";
             pub(in crate::store) const DELIVERY_COLUMNS: &str = "id, tenant_id, webhook_id, \
@@ -73,7 +29,11 @@ macro_rules! webhooks {
                     tenant_id,
                     url: row.try_get("url")?,
                     events: from_json("webhook events", &row.try_get::<String, _>("events")?)?,
-                    secret: unseal(store, tenant_id, row.try_get("secret")?)?,
+                    secret: SecretKind::WebhookSecret.open(
+                        store.secret_key.as_deref(),
+                        tenant_id,
+                        row.try_get("secret")?,
+                    )?,
                     active: row.try_get("active")?,
                     created_at: row.try_get("created_at")?,
                 })
@@ -163,7 +123,7 @@ macro_rules! webhooks {
                     .bind(tenant.0)
                     .bind(&new.url)
                     .bind(to_json("webhook events", &new.events)?)
-                    .bind(seal(self, tenant, &new.secret)?)
+                    .bind(SecretKind::WebhookSecret.seal(self.secret_key.as_deref(), tenant, &new.secret)?)
                     .bind(new.active)
                     .bind(now())
                     .fetch_one(&self.pool)
@@ -215,7 +175,7 @@ macro_rules! webhooks {
                     .bind(id.0)
                     .bind(&update.url)
                     .bind(to_json("webhook events", &update.events)?)
-                    .bind(seal(self, tenant, &update.secret)?)
+                    .bind(SecretKind::WebhookSecret.seal(self.secret_key.as_deref(), tenant, &update.secret)?)
                     .bind(update.active)
                     .fetch_optional(&self.pool)
                     .await?
