@@ -13,7 +13,8 @@
 //!   and CDR on pull;
 //! - direction B: the eMSP issues a token A, the operator registers the CPO with it, and the
 //!   eMSP holds the CPO's credentials afterwards;
-//! - the same registration both ways and pulls with eMSPs of OCPI 2.1.1;
+//! - the same registration both ways and pulls with eMSPs of OCPI 2.1.1, and a charge by a
+//!   driver of such an eMSP, its session and CDR pushed to it in 2.1.1 and its CDR pulled;
 //! - real-time authorization: tokens pushed with the whitelist rule `NEVER` are authorized at
 //!   the eMSP's Tokens Sender (`POST {tokens}/{uid}/authorize`, with the token's type and the
 //!   station's location) when a station presents them: the one the eMSP allows charges, the
@@ -319,27 +320,7 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
         "the eMSP's driver charges: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let state = loop {
-        let state = emsp.call(json!({"cmd": "state"}));
-        let completed = state["objects"]["sessions"]
-            .as_object()
-            .is_some_and(|sessions| sessions.values().any(|s| s["status"] == "COMPLETED"));
-        let cdr = state["objects"]["cdrs"]
-            .as_object()
-            .is_some_and(|cdrs| !cdrs.is_empty());
-        if completed && cdr {
-            break state;
-        }
-        if std::time::Instant::now() >= deadline {
-            let log = api.get(&format!("/roaming-partners/{partner}/pushes?limit=100"));
-            panic!(
-                "no completed session and CDR pushed in 30 s: {:#}\nreceived: {state:#}",
-                log.body
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let state = completed_session_and_cdr_pushed(&mut emsp, &api, partner);
     let sessions = state["objects"]["sessions"].as_object().unwrap();
     assert_eq!(sessions.len(), 1, "{state:#}");
     let session = sessions.values().next().unwrap();
@@ -459,12 +440,13 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
     assert_eq!(failed["error"]["code"], "partner_failed", "{failed:#}");
 }
 
-/// The same with eMSPs that speak OCPI 2.1.1 only.
+/// The same with eMSPs that speak OCPI 2.1.1 only, a driver of theirs charging with the
+/// session and CDR pushed to them in 2.1.1.
 #[test]
 fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     let Some(python) = python() else { return };
     let dir = TempDir::new("ocpi-interop-211");
-    let (_csms, api) = Csms::start_demo(&dir, &[]);
+    let (csms, api) = Csms::start_demo(&dir, &[]);
 
     // Direction A.
     let mut emsp = Emsp::start(&python, "E21", &["--versions", "2.1.1"]);
@@ -492,6 +474,66 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
     assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
 
+    // A driver of the eMSP (a 2.1.1 Token, without a type in its URL) charges at DEMO-1: the
+    // CPO pushes the session and its CDR in 2.1.1, which py_ocpi's 2.1.1 receivers take, and
+    // serves them on pull.
+    let pushed = emsp.call(json!({"cmd": "push_token", "token": {
+        "country_code": "NL", "party_id": "E21", "uid": "ROAMPY21", "type": "RFID",
+        "auth_id": "NL-E21-C00000021-X", "issuer": "py_ocpi eMSP", "valid": true,
+        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"}}));
+    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMPY21", &[]);
+    assert!(
+        output.status.success(),
+        "the eMSP's driver charges: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = completed_session_and_cdr_pushed(&mut emsp, &api, partner);
+    let session = state["objects"]["sessions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(session["auth_id"], "NL-E21-C00000021-X", "{session:#}");
+    assert_eq!(
+        session["location"]["evses"][0]["uid"], "NL*DEM*E1",
+        "{session:#}"
+    );
+    assert!(
+        session.get("cdr_token").is_none(),
+        "a 2.1.1 Session: {session:#}"
+    );
+    let cdr = state["objects"]["cdrs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(cdr["auth_id"], "NL-E21-C00000021-X", "{cdr:#}");
+    assert_eq!(cdr["location"]["evses"][0]["uid"], "NL*DEM*E1", "{cdr:#}");
+    assert!(
+        cdr.get("session_id").is_none() && cdr.get("cdr_token").is_none(),
+        "a 2.1.1 CDR: {cdr:#}"
+    );
+    let pushes = api
+        .get(&format!("/roaming-partners/{partner}/pushes?limit=100"))
+        .expect(200);
+    assert!(
+        pushes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|push| push["status"] != "failed"),
+        "{pushes:#}"
+    );
+    let pulled = emsp.call(json!({"cmd": "pull", "module": "cdrs"}));
+    assert_eq!(
+        pulled["objects"].as_array().map(Vec::len),
+        Some(1),
+        "the CDR on pull: {pulled:#}"
+    );
+
     // Direction B.
     let mut emsp = Emsp::start(&python, "E22", &["--versions", "2.1.1"]);
     let token_a = emsp.call(json!({"cmd": "issue_token_a"}))["token"].clone();
@@ -515,6 +557,32 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     assert_eq!(state["partners"][0]["version"], "2.1.1", "{state:#}");
     let tariffs = emsp.call(json!({"cmd": "pull", "module": "tariffs"}));
     assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
+}
+
+/// The eMSP's state once the CPO pushed it a completed session and a CDR (at most 30 s; the
+/// partner's push log in the panic otherwise).
+fn completed_session_and_cdr_pushed(emsp: &mut Emsp, api: &common::Api, partner: i64) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = emsp.call(json!({"cmd": "state"}));
+        let completed = state["objects"]["sessions"]
+            .as_object()
+            .is_some_and(|sessions| sessions.values().any(|s| s["status"] == "COMPLETED"));
+        let cdr = state["objects"]["cdrs"]
+            .as_object()
+            .is_some_and(|cdrs| !cdrs.is_empty());
+        if completed && cdr {
+            return state;
+        }
+        if std::time::Instant::now() >= deadline {
+            let log = api.get(&format!("/roaming-partners/{partner}/pushes?limit=100"));
+            panic!(
+                "no completed session and CDR pushed in 30 s: {:#}\nreceived: {state:#}",
+                log.body
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The id of the station `identity` in the admin API.

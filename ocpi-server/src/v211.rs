@@ -2,9 +2,12 @@
 //! implementations (which speak 2.2.1 objects) behind them, the objects converted with
 //! [`ocpi_types::v211::convert`] on the way out and on the way in.
 //!
-//! - **Lists** (locations, sessions, CDRs, tariffs): an object that cannot be converted
-//!   (an unpublished Location, a Session that is a reservation, a CDR with a cost
-//!   breakdown, ...) is left out of the page, with a warning logged. `X-Total-Count` is
+//! - **Lists** (locations, sessions, CDRs, tariffs): Sessions and CDRs go down as their
+//!   CPO publishes them ([`convert::published_session_to_v211`],
+//!   [`convert::published_cdr_to_v211`]: without what 2.1.1 has no place for and that
+//!   changes no amount). An object that cannot be converted even so (an unpublished
+//!   Location, a Session that is a reservation, a credit CDR, ...) is left out of the page,
+//!   with a warning logged. `X-Total-Count` is
 //!   the module's count, which includes the objects left out: how many of them there are
 //!   on other pages is not known without reading them all. The `Link` to the next page
 //!   moves past the objects left out, so that no object is sent twice or skipped.
@@ -236,12 +239,8 @@ impl<'a> Embedded<'a> {
         if !self.read.contains_key(id) {
             let embedded = match self.locations.location(self.ctx, id).await? {
                 None => Err(format!("its Location {id} is not known")),
-                Some(mut location) => {
-                    location.publish = true;
-                    location.publish_allowed_to.clear();
-                    convert::location_to_v211(&location)
-                        .map_err(|e| format!("its Location {id} cannot be converted: {e}"))
-                }
+                Some(location) => convert::embedded_location_to_v211(&location)
+                    .map_err(|e| format!("its Location {id} cannot be converted: {e}")),
             };
             self.read.insert(id.to_owned(), embedded);
         }
@@ -266,7 +265,7 @@ async fn sessions(
             Ok(location) => items.extend(kept(
                 "Session",
                 id,
-                convert::session_to_v211(session, location),
+                convert::published_session_to_v211(session, location),
             )),
             Err(reason) => left_out("Session", id, reason),
         }
@@ -293,7 +292,11 @@ async fn cdrs(
     for cdr in &page.items {
         let id = cdr.id.as_str();
         match embedded.get(cdr.cdr_location.id.as_str()).await? {
-            Ok(location) => items.extend(kept("CDR", id, convert::cdr_to_v211(cdr, location))),
+            Ok(location) => items.extend(kept(
+                "CDR",
+                id,
+                convert::published_cdr_to_v211(cdr, location),
+            )),
             Err(reason) => left_out("CDR", id, reason),
         }
     }

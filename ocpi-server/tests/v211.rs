@@ -69,17 +69,15 @@ fn locations() -> Vec<Location> {
     ]
 }
 
-/// The spec's session at LOC1 without what 2.1.1 cannot hold; the same with a price
-/// including VAT (does not convert); one at the unpublished Location (converts: it is
-/// embedded all the same); one at a Location nobody knows (left out).
+/// The spec's session at LOC1, as its CPO publishes it (a price including VAT and the
+/// periods' tariff: left out in 2.1.1); the same as a reservation (2.1.1 has none: does not
+/// convert); one at the unpublished Location (converts: it is embedded all the same); one at
+/// a Location nobody knows (left out).
 fn sessions() -> Vec<Session> {
-    let mut at_loc1: Session = example("session_example_2_short_finished.json");
-    at_loc1.total_cost.as_mut().unwrap().incl_vat = None;
-    for period in &mut at_loc1.charging_periods {
-        period.tariff_id = None;
-    }
-    let mut with_vat: Session = example("session_example_2_short_finished.json");
-    with_vat.id = "102".into();
+    let at_loc1: Session = example("session_example_2_short_finished.json");
+    let mut reservation = at_loc1.clone();
+    reservation.id = "102".into();
+    reservation.status = ocpi_types::v221::SessionStatus::Reservation;
     let mut hidden = at_loc1.clone();
     hidden.id = "103".into();
     hidden.location_id = HIDDEN.into();
@@ -87,25 +85,18 @@ fn sessions() -> Vec<Session> {
     let mut nowhere = at_loc1.clone();
     nowhere.id = "104".into();
     nowhere.location_id = "NOWHERE".into();
-    vec![at_loc1, with_vat, hidden, nowhere]
+    vec![at_loc1, reservation, hidden, nowhere]
 }
 
-/// The spec's CDR without what 2.1.1 cannot hold, and as it is (a cost breakdown).
+/// The spec's CDR as it is (a cost breakdown and VAT, which its 2.1.1 form leaves out), and
+/// a credit CDR (2.1.1 has none: does not convert).
 fn cdrs() -> Vec<Cdr> {
-    let mut plain: Cdr = example("cdr_example.json");
-    plain.total_cost.incl_vat = None;
-    plain.total_time_cost = None;
-    plain.charging_periods[0].tariff_id = None;
-    for tariff in &mut plain.tariffs {
-        for element in &mut tariff.elements {
-            for component in &mut element.price_components {
-                component.vat = None;
-            }
-        }
-    }
-    let mut full: Cdr = example("cdr_example.json");
-    full.id = "12346".into();
-    vec![plain, full]
+    let plain: Cdr = example("cdr_example.json");
+    let mut credit = plain.clone();
+    credit.id = "12346".into();
+    credit.credit = Some(true);
+    credit.credit_reference_id = Some("12345".into());
+    vec![plain, credit]
 }
 
 /// A tariff with a maximum price (2.1.1 has none: does not convert) and the same without
@@ -361,7 +352,7 @@ async fn v211_locations_leave_out_what_cannot_be_converted() {
 async fn v211_sessions_cdrs_and_tariffs_are_converted() {
     let app = app().await;
     let r = &app.router;
-    // Sessions, two a page: 101 converts, 102 (VAT) does not; 103 at the unpublished
+    // Sessions, two a page: 101 converts, 102 (a reservation) does not; 103 at the unpublished
     // Location is embedded all the same; 104 at an unknown Location is left out.
     let first = get(r, "/2.1.1/sessions").await;
     assert_eq!(first.ids("id"), ["101"]);
@@ -378,7 +369,7 @@ async fn v211_sessions_cdrs_and_tariffs_are_converted() {
     assert_eq!(second.data()[0]["location"]["id"], HIDDEN);
     assert_eq!(second.header("link"), None);
 
-    // CDRs: the one with a cost breakdown is left out.
+    // CDRs: the credit CDR is left out.
     let cdrs = get(r, "/2.1.1/cdrs").await;
     assert_eq!(cdrs.ids("id"), ["12345"]);
     let cdr = &cdrs.data()[0];

@@ -4,8 +4,8 @@
 
 use ocpi_types::common::{CiString, DateTime, Price};
 use ocpi_types::v211::convert::{
-    CdrV221, Party, SessionV221, cdr_to_v211, cdr_to_v221, location_to_v211, session_to_v211,
-    session_to_v221,
+    CdrV221, Party, SessionV221, cdr_to_v211, cdr_to_v221, location_to_v211, published_cdr_to_v211,
+    published_session_to_v211, session_to_v211, session_to_v221,
 };
 use ocpi_types::{Error, Mode, Validate, v211, v221};
 use serde::de::DeserializeOwned;
@@ -193,6 +193,78 @@ fn sessions_that_cannot_be_converted() {
     assert_eq!(
         conversion_path(session_to_v221(&flat, &owner(), &token)),
         "$.charging_periods[0].dimensions[0].type"
+    );
+}
+
+/// A CPO's own Session and CDR go to 2.1.1 without what 2.1.1 has no place for and that
+/// changes no amount; what would change what they say still fails.
+#[test]
+fn a_cpos_own_sessions_and_cdrs_are_published_in_2_1_1() {
+    let location = location_211();
+    let mut session = session_221();
+    session.total_cost = Some(Price {
+        excl_vat: 1.into(),
+        incl_vat: Some(2.into()),
+    });
+    session.authorization_reference = Some(CiString::from("ref"));
+    session.auth_method = v221::AuthMethod::Command;
+    session.charging_periods[1].tariff_id = Some(CiString::from("12"));
+    let mut measured = session.charging_periods[0].dimensions[0].clone();
+    measured.r#type = v221::CdrDimensionType::StateOfCharge;
+    session.charging_periods[0]
+        .dimensions
+        .push(measured.clone());
+    let mut only_measured = session.charging_periods[0].clone();
+    only_measured.dimensions = vec![measured];
+    session.charging_periods.push(only_measured);
+    let old = published_session_to_v211(&session, &location).expect("published");
+    assert_eq!(old.total_cost, Some(1.into()));
+    assert_eq!(
+        serde_json::to_value(&old.auth_method).unwrap(),
+        "AUTH_REQUEST"
+    );
+    // The period of measurements alone is left out, as is the measurement of the other.
+    assert_eq!(
+        old.charging_periods.len(),
+        session.charging_periods.len() - 1
+    );
+    assert_eq!(
+        old.charging_periods[0].dimensions.len(),
+        session.charging_periods[0].dimensions.len() - 1
+    );
+    let report = old.validate(Mode::Strict);
+    assert!(report.is_ok(), "{report:?}");
+    session.status = v221::SessionStatus::Reservation;
+    assert_eq!(
+        conversion_path(published_session_to_v211(&session, &location)),
+        "$.status"
+    );
+
+    // The spec's CDR as it is: amounts with VAT, a cost breakdown, VAT in its tariff, a
+    // charging period's tariff; with a session id and a reference besides.
+    let full: v221::Cdr = example("cdr_example.json");
+    let mut cdr = full.clone();
+    cdr.session_id = Some(CiString::from("s"));
+    cdr.authorization_reference = Some(CiString::from("r"));
+    cdr.credit = Some(false);
+    let old = published_cdr_to_v211(&cdr, &location).expect("published");
+    assert_eq!(old.total_cost, full.total_cost.excl_vat);
+    assert_eq!(old.total_energy, full.total_energy);
+    assert_eq!(old.tariffs.len(), full.tariffs.len());
+    let report = old.validate(Mode::Strict);
+    assert!(report.is_ok(), "{report:?}");
+    let mut reserved = full.clone();
+    reserved.charging_periods[0].dimensions[0].r#type = v221::CdrDimensionType::ReservationTime;
+    assert_eq!(
+        conversion_path(published_cdr_to_v211(&reserved, &location)),
+        "$.charging_periods[0].dimensions[0].type"
+    );
+    let mut credit = full;
+    credit.credit = Some(true);
+    credit.credit_reference_id = Some(CiString::from("c"));
+    assert_eq!(
+        conversion_path(published_cdr_to_v211(&credit, &location)),
+        "$.credit"
     );
 }
 

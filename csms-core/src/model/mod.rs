@@ -118,8 +118,8 @@ pub use location::{
 pub use node::{ClusterNode, DeadNode};
 pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
 pub use roaming::{
-    CommandResultDue, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, PartnerStatus,
-    RoamingPartner, RoamingPartnerId, RoamingToken, TokenHash,
+    CommandResultDue, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint,
+    PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken, TokenHash,
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,

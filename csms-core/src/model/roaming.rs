@@ -31,17 +31,28 @@ text_enum!(
 pub struct PartnerEndpoint {
     /// The module identifier (`locations`, `cdrs`, ...).
     pub module: String,
-    /// The partner's interface role for it (`SENDER` or `RECEIVER`).
+    /// The partner's interface role for it (`SENDER` or `RECEIVER`; empty in OCPI 2.1.1,
+    /// whose endpoints have no role).
     pub role: String,
     /// Its URL.
     pub url: String,
+}
+
+impl PartnerEndpoint {
+    /// Whether it is the partner's Receiver of `module`, the one pushes of that module go to:
+    /// declared a Receiver (OCPI 2.2.1), or without a role (OCPI 2.1.1, where an eMSP's
+    /// Locations, Sessions, CDRs and Tariffs endpoints are the interfaces that receive).
+    pub fn receives(&self, module: &str) -> bool {
+        self.module == module
+            && (self.role.is_empty() || self.role.eq_ignore_ascii_case("RECEIVER"))
+    }
 }
 
 /// The SHA-256 of a credentials token we issued to a partner, in lowercase hexadecimal.
 ///
 /// The tokens we issue are long random strings that only need to be compared with the one a
 /// request presents, so only their hash is stored: a copy of the database does not let
-/// anyone act as a partner. (The tokens partners issue to us stay as they are: we present
+/// anyone act as a partner. (The tokens partners issue to us are sealed instead: we present
 /// them.)
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -53,8 +53,8 @@ use ocpi_types::v221::commands::{
 use super::partners::{partner_of, tenant_of};
 use super::publish;
 use crate::model::{
-    Actor, CommandResultDue, ConnectorStatus, LocationId, RoamingPartnerId, SessionId, StationDetails, StationFilter,
-    TenantId,
+    Actor, CommandResultDue, ConnectorStatus, LocationId, RoamingPartnerId, SessionId,
+    StationDetails, StationFilter, TenantId,
 };
 use crate::ocpp::commands::{
     Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,

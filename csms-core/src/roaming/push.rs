@@ -9,8 +9,11 @@
 //! [`OutboxStore`](crate::store::OutboxStore)); the pushes of one object reach a partner in
 //! the order the events were written, each leased to one process, retried by the
 //! [`RetryPolicy`](crate::outbox::RetryPolicy) of the [`DeliveryConfig`], and logged (the
-//! admin API's `GET /roaming-partners/{id}/pushes`). Only partners of OCPI 2.2.1 get pushes
-//! of objects; command results go to the partner that sent the command, whatever its version.
+//! admin API's `GET /roaming-partners/{id}/pushes`). A partner of OCPI 2.1.1 gets the same
+//! pushes in 2.1.1 ([`ocpi_types::v211::convert`], Sessions and CDRs with their Location
+//! embedded, without what 2.1.1 has no place for and that changes no amount); one whose
+//! object 2.1.1 cannot hold even so (a credit CDR, a tariff with a minimum price, ...) is
+//! given up, with the reason in the log.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,15 +22,17 @@ use chrono::Utc;
 use ocpi_server::modules::command_result_v211;
 use ocpi_server::{Auth, ClientConfig, ClientError, OcpiClient, encoding_for};
 use ocpi_types::common::DateTime as OcpiDateTime;
+use ocpi_types::v211::convert;
 use ocpi_types::v221::VersionNumber;
+use ocpi_types::{v211, v221};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::modules::published_location;
 use super::publish;
 use crate::model::{
-    AttemptOutcome, Cdr, ChargingSession, CommandResultDue, ConnectorStatusChange, EventKind, Location,
-    PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
+    AttemptOutcome, Cdr, ChargingSession, CommandResultDue, ConnectorStatusChange, EventKind,
+    Location, LocationId, PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
 };
 use crate::outbox::rounds;
 use crate::outbox::{AttemptResult, DeliveryConfig, Round};
@@ -79,12 +84,20 @@ fn attempt_result(answer: Result<(), ClientError>) -> AttemptResult {
     }
 }
 
+/// The OCPI version agreed with `partner` (2.2.1 when none is recorded).
+fn version_of(partner: &RoamingPartner) -> VersionNumber {
+    partner
+        .version
+        .as_deref()
+        .map_or(VersionNumber::V2_2_1, VersionNumber::from_wire)
+}
+
 /// The partner's receiver URL of `module`.
 fn receiver<'p>(partner: &'p RoamingPartner, module: &str) -> Result<&'p str, String> {
     partner
         .endpoints
         .iter()
-        .find(|e| e.module == module && e.role.eq_ignore_ascii_case("RECEIVER"))
+        .find(|e| e.receives(module))
         .map(|e| e.url.trim_end_matches('/'))
         .ok_or_else(|| format!("the partner has no {module} receiver"))
 }
@@ -194,11 +207,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         token: &str,
         request: &PushRequest,
     ) -> Result<(), ClientError> {
-        let version = partner
-            .version
-            .as_deref()
-            .map_or(VersionNumber::V2_2_1, VersionNumber::from_wire);
-        let auth = Auth::new(token, encoding_for(&version));
+        let auth = Auth::new(token, encoding_for(&version_of(partner)));
         self.client
             .send::<_, Value>(
                 request.method.clone(),
@@ -210,8 +219,113 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
             .map(drop)
     }
 
-    /// The request that pushes `delivery` to `partner`, or why none can.
+    /// The request that pushes `delivery` to `partner`, in the partner's version, or why
+    /// none can.
     pub async fn request(
+        &self,
+        tenant: &Tenant,
+        partner: &RoamingPartner,
+        delivery: &PartnerDelivery,
+    ) -> StoreResult<Result<PushRequest, String>> {
+        let request = match self.request_v221(tenant, partner, delivery).await? {
+            Ok(request) => request,
+            Err(why) => return Ok(Err(why)),
+        };
+        if version_of(partner) != VersionNumber::V2_1_1 {
+            return Ok(Ok(request));
+        }
+        self.in_v211(tenant, delivery.kind, request).await
+    }
+
+    /// `request`, a push of an event of `kind` in OCPI 2.2.1, in 2.1.1 (by
+    /// [`ocpi_types::v211::convert`]; Sessions and CDRs as their CPO publishes them, with
+    /// their Location embedded), or why it cannot be.
+    async fn in_v211(
+        &self,
+        tenant: &Tenant,
+        kind: EventKind,
+        request: PushRequest,
+    ) -> StoreResult<Result<PushRequest, String>> {
+        fn read<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, String> {
+            serde_json::from_value(body.clone())
+                .map_err(|error| format!("the pushed object does not read: {error}"))
+        }
+        let converted = match kind {
+            EventKind::SessionStarted | EventKind::SessionUpdated | EventKind::SessionEnded => {
+                let session: v221::Session = match read(&request.body) {
+                    Ok(session) => session,
+                    Err(why) => return Ok(Err(why)),
+                };
+                match self
+                    .embedded_location(tenant, session.location_id.as_str())
+                    .await?
+                {
+                    Ok(location) => {
+                        convert::published_session_to_v211(&session, &location).map(|s| json!(s))
+                    }
+                    Err(why) => return Ok(Err(why)),
+                }
+            }
+            EventKind::CdrIssued => {
+                let cdr: v221::Cdr = match read(&request.body) {
+                    Ok(cdr) => cdr,
+                    Err(why) => return Ok(Err(why)),
+                };
+                match self
+                    .embedded_location(tenant, cdr.cdr_location.id.as_str())
+                    .await?
+                {
+                    Ok(location) => {
+                        convert::published_cdr_to_v211(&cdr, &location).map(|c| json!(c))
+                    }
+                    Err(why) => return Ok(Err(why)),
+                }
+            }
+            EventKind::LocationChanged => match read::<v221::Location>(&request.body) {
+                Ok(location) => convert::location_to_v211(&location).map(|l| json!(l)),
+                Err(why) => return Ok(Err(why)),
+            },
+            EventKind::TariffChanged => match read::<v221::Tariff>(&request.body) {
+                Ok(tariff) => convert::tariff_to_v211(&tariff).map(|t| json!(t)),
+                Err(why) => return Ok(Err(why)),
+            },
+            // The same in both versions: an EVSE's status and its time; a command's result
+            // is already in the form of the version the command came in.
+            EventKind::EvseStatusChanged
+            | EventKind::RoamingCommandResult
+            | EventKind::StationConnected
+            | EventKind::StationDisconnected => return Ok(Ok(request)),
+        };
+        Ok(converted
+            .map(|body| PushRequest { body, ..request })
+            .map_err(|error| format!("not expressible in OCPI 2.1.1: {error}")))
+    }
+
+    /// The Location `id` (as published) in the 2.1.1 form Sessions and CDRs embed, or why
+    /// there is none.
+    async fn embedded_location(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> StoreResult<Result<v211::Location, String>> {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(Err(format!("no location {id}")));
+        };
+        let Some(location) = self.store.location(tenant.id, LocationId(id)).await? else {
+            return Ok(Err(format!("the location {id} is gone")));
+        };
+        Ok(
+            match published_location(self.store.as_ref(), tenant, &location).await? {
+                Ok(published) => convert::embedded_location_to_v211(&published).map_err(|error| {
+                    format!("its location is not expressible in OCPI 2.1.1: {error}")
+                }),
+                Err(why) => Err(why),
+            },
+        )
+    }
+
+    /// The request that pushes `delivery` to `partner` in OCPI 2.2.1, or why none can.
+    async fn request_v221(
         &self,
         tenant: &Tenant,
         partner: &RoamingPartner,

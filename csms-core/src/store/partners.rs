@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     AttemptOutcome, CommandResultDue, DeliveryId, EventId, NewDelivery, NewRoamingPartner,
-    NewWebhook, OutboxEvent,
-    PartnerDelivery, PartnerDeliveryId, PartnerStatus, RoamingPartner, RoamingPartnerId,
-    RoamingToken, TenantId, Webhook, WebhookDelivery, WebhookId,
+    NewWebhook, OutboxEvent, PartnerDelivery, PartnerDeliveryId, PartnerStatus, RoamingPartner,
+    RoamingPartnerId, RoamingToken, TenantId, Webhook, WebhookDelivery, WebhookId,
 };
 
 /// Roaming partners.

@@ -213,8 +213,8 @@ impl SecretKind {
         if !is_sealed(&stored) {
             return Ok(stored);
         }
-        let key =
-            key.ok_or_else(|| StoreError::corrupt(self.what(), "sealed, and the store has no key"))?;
+        let key = key
+            .ok_or_else(|| StoreError::corrupt(self.what(), "sealed, and the store has no key"))?;
         key.open(&self.place(tenant), &stored)
             .map_err(|error| StoreError::corrupt(self.what(), error))
     }

@@ -334,7 +334,9 @@ pub(crate) async fn secrets_sealed_at_rest<S: Store + RawSql>(store: &S) {
         .expect("partner");
     assert_eq!(ours.their_token.as_deref(), Some("their-secret"));
     let stored_as = |condition: &str| {
-        format!("UPDATE roaming_partners SET status = status WHERE id = $1 AND their_token {condition}")
+        format!(
+            "UPDATE roaming_partners SET status = status WHERE id = $1 AND their_token {condition}"
+        )
     };
     let raw = |sql: String, id: i64| async move { store.execute_raw(&sql, id).await.expect("raw") };
     assert_eq!(raw(stored_as("LIKE '%their-secret%'"), ours.id.0).await, 0);
@@ -364,12 +366,19 @@ pub(crate) async fn secrets_sealed_at_rest<S: Store + RawSql>(store: &S) {
                     '2026-01-01T00:00:00Z')";
     assert_eq!(raw(old_hook.to_owned(), a.0).await, 1);
     let read = || async {
-        let partner = store.partner(a, ours.id).await.expect("read").expect("partner");
+        let partner = store
+            .partner(a, ours.id)
+            .await
+            .expect("read")
+            .expect("partner");
         let hooks = store.webhooks(a).await.expect("webhooks");
         (partner.their_token, hooks[0].secret.clone())
     };
     let before = read().await;
-    assert_eq!(before, (Some("old-token".to_owned()), "whsec-old".to_owned()));
+    assert_eq!(
+        before,
+        (Some("old-token".to_owned()), "whsec-old".to_owned())
+    );
 
     assert_eq!(store.seal_secrets_kept_in_clear().await.expect("sealed"), 2);
     assert_eq!(read().await, before);

@@ -28,7 +28,10 @@
 //! breakdown, credit CDRs, signed data, `authorization_reference`, a charging
 //! period's `tariff_id`, ...) fails when set, as do enum values the other
 //! version lacks (the dimension `FLAT` going up; `COMMAND`, `RESERVATION` and
-//! the session-only dimensions going down).
+//! the session-only dimensions going down). A CPO publishing its own Sessions
+//! and CDRs to a 2.1.1 receiver uses [`published_session_to_v211`] and
+//! [`published_cdr_to_v211`] instead, which leave out what changes no amount a
+//! 2.1.1 reader sees, as [`tariff_to_v211`] does for Tariffs.
 //!
 //! ```
 //! use ocpi_types::common::CiString;
@@ -315,6 +318,16 @@ pub fn location_to_v221(l: &v211::Location, owner: &Party) -> Result<v221::Locat
         energy_mix: l.energy_mix.as_ref().map(energy_mix_up),
         last_updated: l.last_updated,
     })
+}
+
+/// 2.2.1 Location to the 2.1.1 Location a Session or CDR embeds: as [`location_to_v211`],
+/// with its visibility (`publish`, `publish_allowed_to`) set aside, since the Session or
+/// CDR is its receiver's to see whether or not the Location is published.
+pub fn embedded_location_to_v211(l: &v221::Location) -> Result<v211::Location, Error> {
+    let mut visible = l.clone();
+    visible.publish = true;
+    visible.publish_allowed_to.clear();
+    location_to_v211(&visible)
 }
 
 /// 2.2.1 Location to 2.1.1. Fails for unpublished Locations, `publish_allowed_to`,
@@ -1001,4 +1014,89 @@ pub fn cdr_to_v211(c: &v221::Cdr, location: &v211::Location) -> Result<v211::Cdr
         remark: c.remark.clone(),
         last_updated: c.last_updated,
     })
+}
+
+/// Leaves out of `periods` what the CPO's own Session or CDR publishes to a 2.1.1 receiver
+/// without: each period's `tariff_id`, and the dimensions 2.1.1 lacks that price nothing
+/// (`CURRENT`, `ENERGY_EXPORT`, `ENERGY_IMPORT`, `MAX_POWER`, `MIN_POWER`, `POWER`,
+/// `STATE_OF_CHARGE`: measurements), with a period left with none. `RESERVATION_TIME`, which
+/// is charged for, stays, and fails the conversion.
+fn published_periods(periods: &mut Vec<v221::ChargingPeriod>) {
+    use v221::CdrDimensionType as D;
+    for period in periods.iter_mut() {
+        period.tariff_id = None;
+        period.dimensions.retain(|dimension| {
+            !matches!(
+                dimension.r#type,
+                D::Current
+                    | D::EnergyExport
+                    | D::EnergyImport
+                    | D::MaxPower
+                    | D::MinPower
+                    | D::Power
+                    | D::StateOfCharge
+            )
+        });
+    }
+    periods.retain(|period| !period.dimensions.is_empty());
+}
+
+/// A CPO's own 2.2.1 Session, published to a receiver of 2.1.1: as [`session_to_v211`],
+/// after leaving out what 2.1.1 has no place for and that changes no amount a 2.1.1
+/// reader sees (the policy of [`tariff_to_v211`]): the `authorization_reference`, the
+/// `total_cost`'s amount including VAT (2.1.1 costs are without VAT, and that amount is
+/// kept), the charging periods' `tariff_id` and the measurements 2.1.1 has no dimension
+/// for (`STATE_OF_CHARGE`, `POWER`, ...); the auth method `COMMAND` (new in 2.2)
+/// becomes `AUTH_REQUEST`, the eMSP having authorized the session by its command. Still
+/// fails for what would change what the Session says: the status `RESERVATION`, the
+/// charged dimension `RESERVATION_TIME`, a `location` that is not the Session's.
+pub fn published_session_to_v211(
+    s: &v221::Session,
+    location: &v211::Location,
+) -> Result<v211::Session, Error> {
+    let mut s = s.clone();
+    s.authorization_reference = None;
+    if let Some(cost) = s.total_cost.as_mut() {
+        cost.incl_vat = None;
+    }
+    published_periods(&mut s.charging_periods);
+    if s.auth_method == v221::AuthMethod::Command {
+        s.auth_method = v221::AuthMethod::AuthRequest;
+    }
+    session_to_v211(&s, location)
+}
+
+/// A CPO's own 2.2.1 CDR, published to a receiver of 2.1.1: as [`cdr_to_v211`], after
+/// leaving out what 2.1.1 has no place for and that changes no amount a 2.1.1 reader sees:
+/// the `session_id`, `authorization_reference`, `signed_data`, `invoice_reference_id` and
+/// `home_charging_compensation`, the cost breakdown (`total_fixed_cost`,
+/// `total_energy_cost`, `total_time_cost`, `total_parking_cost`, `total_reservation_cost`;
+/// the `total_cost` stays), the amounts including VAT (2.1.1 costs are without VAT), the
+/// charging periods' `tariff_id` and the `cdr_location`'s `state`; the auth method
+/// `COMMAND` becomes `AUTH_REQUEST` as for [`published_session_to_v211`]. Still fails for a
+/// credit CDR (2.1.1 has none: its negative amounts would read as a charge), a tariff
+/// [`tariff_to_v211`] cannot convert, the charged dimension `RESERVATION_TIME`, a
+/// `location` that is not the CDR's.
+pub fn published_cdr_to_v211(c: &v221::Cdr, location: &v211::Location) -> Result<v211::Cdr, Error> {
+    let mut c = c.clone();
+    c.session_id = None;
+    c.authorization_reference = None;
+    c.signed_data = None;
+    c.invoice_reference_id = None;
+    c.home_charging_compensation = None;
+    c.total_fixed_cost = None;
+    c.total_energy_cost = None;
+    c.total_time_cost = None;
+    c.total_parking_cost = None;
+    c.total_reservation_cost = None;
+    c.total_cost.incl_vat = None;
+    c.cdr_location.state = None;
+    if c.credit == Some(false) {
+        c.credit = None;
+    }
+    published_periods(&mut c.charging_periods);
+    if c.auth_method == v221::AuthMethod::Command {
+        c.auth_method = v221::AuthMethod::AuthRequest;
+    }
+    cdr_to_v211(&c, location)
 }

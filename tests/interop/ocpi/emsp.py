@@ -101,6 +101,13 @@ def main() -> None:
     asyncio.run(serve(sock, port, args))
 
 
+def cdr_211_for_py_ocpi(cdr):
+    """A 2.1.1 CDR with `end_date_time` beside `stop_date_time` (see WORKAROUND below)."""
+    if isinstance(cdr, dict) and "stop_date_time" in cdr and "end_date_time" not in cdr:
+        return dict(cdr, end_date_time=cdr["stop_date_time"])
+    return cdr
+
+
 def b64(token: str) -> str:
     return base64.b64encode(token.encode()).decode()
 
@@ -398,9 +405,23 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
     # names it `type` (`{tokens}/{uid}/authorize?type=RFID`, 2.2.1 section 12.2.2.2), and
     # ignoring it would take every token for an RFID. The parameter is renamed here, before
     # routing.
+    #
+    # WORKAROUND: py_ocpi's 2.1.1 CDR schema names the end of the session `end_date_time`,
+    # where OCPI 2.1.1 names it `stop_date_time` (mod_cdrs.md, 3.1 CDR Object), so it
+    # refuses every CDR that follows the specification. A 2.1.1 CDR pushed to us is given
+    # py_ocpi's name beside the specification's here, before routing (and one pulled, before
+    # py_ocpi's schema reads it: `cdr_211_for_py_ocpi`).
+    cdr_211_path = re.compile(r"/ocpi/emsp/2\.1\.1/cdrs/?")
+
     def before_routing(asgi):
         async def call(scope, receive, send):
             path = scope.get("path", "")
+            if (
+                scope.get("type") == "http"
+                and scope.get("method") == "POST"
+                and cdr_211_path.fullmatch(path)
+            ):
+                scope, receive = await with_cdr_211_for_py_ocpi(scope, receive)
             if scope.get("type") == "http" and re.fullmatch(r"/ocpi/emsp/[0-9.]+/cdrs", path):
                 scope = dict(scope, path=path + "/", raw_path=(path + "/").encode())
             if scope.get("type") == "http" and authorize_path.fullmatch(path):
@@ -412,6 +433,26 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
             await asgi(scope, receive, send)
 
         return call
+
+    async def with_cdr_211_for_py_ocpi(scope, receive):
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        try:
+            body = json.dumps(cdr_211_for_py_ocpi(json.loads(body))).encode()
+        except ValueError:
+            pass
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def rewritten():
+            return pending.pop() if pending else await receive()
+
+        return dict(scope, headers=headers), rewritten
 
     config = uvicorn.Config(
         before_routing(app),
@@ -589,7 +630,10 @@ async def serve(sock: socket.socket, port: int, args: argparse.Namespace) -> Non
                 )
                 data = envelope(response).data
                 for obj in data:
-                    model.parse_obj(obj)
+                    if module == "cdrs" and cpo()["version"] == "2.1.1":
+                        model.parse_obj(cdr_211_for_py_ocpi(obj))
+                    else:
+                        model.parse_obj(obj)
                     if module == "locations":
                         # As an eMSP does: the locations pulled are kept, so that the CPO's
                         # later pushes of their EVSEs' status (PATCH) find them.

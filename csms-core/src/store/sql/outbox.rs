@@ -95,9 +95,9 @@ macro_rules! outbox {
             }
 
             /// The roaming partners an event is pushed to: a session's or CDR's to the
-            /// connected partner (of OCPI 2.2.1) whose token it was charged with, an EVSE
-            /// status's, location's or tariff's to every such partner with a receiver of that
-            /// module, a command's result to the partner that sent the command. `known`: the tenants' connected partners read so far.
+            /// connected partner (of OCPI 2.2.1 or 2.1.1) whose token it was charged with, an
+            /// EVSE status's, location's or tariff's to every such partner with a receiver of
+            /// that module, a command's result to the partner that sent the command. `known`: the tenants' connected partners read so far.
             async fn partners_for(
                 connection: &mut Connection,
                 event: &OutboxEvent,
@@ -140,7 +140,7 @@ macro_rules! outbox {
                 if !known.iter().any(|(tenant, _)| *tenant == event.tenant_id) {
                     let rows = sqlx::query(
                         "SELECT id, endpoints FROM roaming_partners WHERE tenant_id = $1 \
-                         AND status = 'connected' AND version = '2.2.1' ORDER BY id",
+                         AND status = 'connected' AND version IN ('2.2.1', '2.1.1') ORDER BY id",
                     )
                     .bind(event.tenant_id.0)
                     .fetch_all(&mut *connection)
@@ -160,11 +160,8 @@ macro_rules! outbox {
                     .find(|(tenant, _)| *tenant == event.tenant_id)
                     .map(|(_, connected)| connected.as_slice())
                     .unwrap_or_default();
-                let receives = |endpoints: &[PartnerEndpoint]| {
-                    endpoints
-                        .iter()
-                        .any(|e| e.module == module && e.role.eq_ignore_ascii_case("RECEIVER"))
-                };
+                let receives =
+                    |endpoints: &[PartnerEndpoint]| endpoints.iter().any(|e| e.receives(module));
                 let owner = match module {
                     "sessions" | "cdrs" => {
                         let Some(uid) = event.data.get("token_uid").and_then(|uid| uid.as_str())
