@@ -46,7 +46,7 @@
 //! - OCPI 2.2.1 (the CPO role, and 2.1.1) is served under `/ocpi` on the API's listener:
 //!   versions, credentials in both directions, Locations, Tariffs, Sessions and CDRs
 //!   (Sender), Tokens (Receiver); sessions, CDRs, EVSE statuses, locations and tariffs are
-//!   pushed to 2.2.1 partners. `--ocpi-url URL` is the public
+//!   pushed to partners (in 2.1.1 to those that speak it). `--ocpi-url URL` is the public
 //!   URL of `/ocpi` that partners use (behind a proxy, say); default
 //!   `http://<api address>/ocpi`. Partners are added through the API
 //!   (`POST /roaming-partners`).

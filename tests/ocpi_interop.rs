@@ -10,7 +10,7 @@
 //! - a driver of the eMSP: its token pushed to the CPO's Tokens Receiver, it charges at a
 //!   simulated station (the `charge_point` example); the CPO pushes the session as it starts
 //!   and ends, its CDR and the EVSE's status to py_ocpi's receivers, and serves the session
-//!   and CDR on pull;
+//!   and CDR on pull; a tariff the operator adds is pushed, and deleted there once deleted;
 //! - direction B: the eMSP issues a token A, the operator registers the CPO with it, and the
 //!   eMSP holds the CPO's credentials afterwards;
 //! - the same registration both ways and pulls with eMSPs of OCPI 2.1.1, and a charge by a
@@ -305,6 +305,37 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
     assert_eq!(objects.len(), 1, "the demo tariff: {tariffs:#}");
     assert_eq!(objects[0]["currency"], "EUR");
     assert_eq!(tariffs["pages"][0]["x_total_count"], "1");
+
+    // A tariff the operator adds is pushed to py_ocpi's Tariffs receiver (PUT); deleted, it
+    // is deleted there (DELETE).
+    let added = api
+        .post(
+            "/tariffs",
+            &json!({
+                "country_code": "NL", "party_id": "DEM", "id": "SHORT-LIVED", "currency": "EUR",
+                "elements": [{"price_components": [
+                    {"type": "ENERGY", "price": 0.5, "vat": 21.0, "step_size": 1}]}],
+                "last_updated": "2026-01-01T00:00:00Z"
+            }),
+        )
+        .expect(201);
+    // (py_ocpi keeps the id, case-insensitive in OCPI, in lowercase.)
+    let received = |emsp: &mut Emsp| {
+        emsp.call(json!({"cmd": "state"}))["objects"]["tariffs"]
+            .as_object()
+            .is_some_and(|tariffs| {
+                tariffs
+                    .keys()
+                    .any(|id| id.eq_ignore_ascii_case("SHORT-LIVED"))
+            })
+    };
+    wait_for("the new tariff pushed", || {
+        received(&mut emsp).then_some(())
+    });
+    api.delete(&format!("/tariffs/{}", added["id"])).expect(204);
+    wait_for("the tariff deleted at the eMSP", || {
+        (!received(&mut emsp)).then_some(())
+    });
 
     // A driver of the eMSP: its token pushed to the CPO (validated by py_ocpi's schema), it
     // charges at DEMO-1; the CPO pushes the session as it starts and ends, and its CDR, to

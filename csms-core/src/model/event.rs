@@ -31,12 +31,17 @@ text_enum!(
         /// A connector of an EVSE reported a new status; the data is the
         /// [`ConnectorStatusChange`].
         EvseStatusChanged = "evse.status_changed",
-        /// A location was created, changed or deleted; the data is the location (`null` once
-        /// deleted, the subject still names it).
+        /// A location was created or changed; the data is the location. (Events written
+        /// before [`LocationDeleted`](Self::LocationDeleted) existed report a deletion
+        /// with `null`.)
         LocationChanged = "location.changed",
-        /// A tariff was created, replaced or deleted; the data is the tariff (`null` once
-        /// deleted).
+        /// A location was deleted; the data is the location as it was.
+        LocationDeleted = "location.deleted",
+        /// A tariff was created or replaced; the data is the tariff. (Events written before
+        /// [`TariffDeleted`](Self::TariffDeleted) existed report a deletion with `null`.)
         TariffChanged = "tariff.changed",
+        /// A tariff was deleted; the data is the tariff as it was.
+        TariffDeleted = "tariff.deleted",
         /// A station connected; the data is the [`StationPresence`].
         StationConnected = "station.connected",
         /// A station's connection ended; the data is the

@@ -2,8 +2,10 @@
 //! the partner whose token it was charged with (PUT, as it starts, changes status and
 //! ends), its CDR to that partner's CDRs receiver (POST), an EVSE's new status to every
 //! partner's Locations receiver (PATCH of the EVSE), a location or tariff created or
-//! changed (PUT), a partner's command's result to the `response_url` it gave (POST, in the
-//! version the command came in). Deletions are not pushed.
+//! changed (PUT), a tariff deleted (DELETE), a partner's command's result to the
+//! `response_url` it gave (POST, in the version the command came in). A location deleted is
+//! not pushed: OCPI has no deleting a Location, and one is deleted here only once no station
+//! is left at it.
 //!
 //! Which partner gets which event is decided when the event is dispatched (see
 //! [`OutboxStore`](crate::store::OutboxStore)); the pushes of one object reach a partner in
@@ -41,12 +43,12 @@ use crate::store::{Store, StoreResult};
 /// One request to a partner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushRequest {
-    /// PUT, POST or PATCH.
+    /// PUT, POST, PATCH or DELETE.
     pub method: Method,
     /// The partner's URL.
     pub url: String,
-    /// The object (or the changed fields).
-    pub body: Value,
+    /// The object (or the changed fields); `None` for a DELETE.
+    pub body: Option<Value>,
 }
 
 /// What an OCPI call's outcome is, as the retry policy sees it.
@@ -213,7 +215,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                 request.method.clone(),
                 &request.url,
                 &auth,
-                Some(&request.body),
+                request.body.as_ref(),
             )
             .await
             .map(drop)
@@ -246,8 +248,8 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         kind: EventKind,
         request: PushRequest,
     ) -> StoreResult<Result<PushRequest, String>> {
-        fn read<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, String> {
-            serde_json::from_value(body.clone())
+        fn read<T: serde::de::DeserializeOwned>(body: &Option<Value>) -> Result<T, String> {
+            serde_json::from_value(body.clone().unwrap_or_default())
                 .map_err(|error| format!("the pushed object does not read: {error}"))
         }
         let converted = match kind {
@@ -289,15 +291,20 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                 Ok(tariff) => convert::tariff_to_v211(&tariff).map(|t| json!(t)),
                 Err(why) => return Ok(Err(why)),
             },
-            // The same in both versions: an EVSE's status and its time; a command's result
-            // is already in the form of the version the command came in.
+            // The same in both versions: an EVSE's status and its time, a tariff's deletion;
+            // a command's result is already in the form of the version the command came in.
             EventKind::EvseStatusChanged
+            | EventKind::TariffDeleted
+            | EventKind::LocationDeleted
             | EventKind::RoamingCommandResult
             | EventKind::StationConnected
             | EventKind::StationDisconnected => return Ok(Ok(request)),
         };
         Ok(converted
-            .map(|body| PushRequest { body, ..request })
+            .map(|body| PushRequest {
+                body: Some(body),
+                ..request
+            })
             .map_err(|error| format!("not expressible in OCPI 2.1.1: {error}")))
     }
 
@@ -345,7 +352,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                     (Ok(body), Ok(url)) => Ok(PushRequest {
                         method: Method::PUT,
                         url: format!("{url}/{party}/{}", session.id),
-                        body,
+                        body: Some(body),
                     }),
                     (Err(why), _) | (_, Err(why)) => Err(why),
                 }
@@ -371,7 +378,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                 receiver(partner, "cdrs").map(|url| PushRequest {
                     method: Method::POST,
                     url: url.to_owned(),
-                    body,
+                    body: Some(body),
                 })
             }
             EventKind::EvseStatusChanged => {
@@ -391,24 +398,29 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                     (Ok(published), Ok(url)) => Ok(PushRequest {
                         method: Method::PUT,
                         url: format!("{url}/{party}/{}", location.id),
-                        body: json!(published),
+                        body: Some(json!(published)),
                     }),
                     (Err(why), _) | (_, Err(why)) => Err(why),
                 }
             }
-            EventKind::TariffChanged => {
+            EventKind::TariffChanged | EventKind::TariffDeleted => {
                 let stored: StoredTariff = match serde_json::from_value(data) {
                     Ok(stored) => stored,
                     Err(_) => return Ok(Err("a deleted tariff is not pushed".to_owned())),
                 };
                 let mut tariff = stored.tariff;
                 tariff.last_updated = OcpiDateTime::from_utc(stored.updated_at);
+                let (method, body) = match delivery.kind {
+                    EventKind::TariffDeleted => (Method::DELETE, None),
+                    _ => (Method::PUT, Some(json!(tariff))),
+                };
                 receiver(partner, "tariffs").map(|url| PushRequest {
-                    method: Method::PUT,
+                    method,
                     url: format!("{url}/{party}/{}", tariff.id.as_str()),
-                    body: json!(tariff),
+                    body,
                 })
             }
+            EventKind::LocationDeleted => Err("a deleted location is not pushed".to_owned()),
             EventKind::StationConnected | EventKind::StationDisconnected => {
                 Err("station presence is not pushed".to_owned())
             }
@@ -425,7 +437,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                 Ok(PushRequest {
                     method: Method::POST,
                     url: due.response_url,
-                    body,
+                    body: Some(body),
                 })
             }
         })
@@ -510,7 +522,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
         Ok(receiver(partner, "locations").map(|url| PushRequest {
             method: Method::PATCH,
             url: format!("{url}/{party}/{}/{uid}", location.id),
-            body: json!({ "status": evse.status, "last_updated": evse.last_updated }),
+            body: Some(json!({ "status": evse.status, "last_updated": evse.last_updated })),
         }))
     }
 }

@@ -191,7 +191,7 @@ pub(crate) async fn events_are_written_with_their_changes(store: &impl Store) {
                 format!("location:{}", location.id)
             ),
             (EventKind::TariffChanged, format!("tariff:{}", tariff.id)),
-            (EventKind::TariffChanged, format!("tariff:{}", tariff.id)),
+            (EventKind::TariffDeleted, format!("tariff:{}", tariff.id)),
             (EventKind::StationDisconnected, format!("station:{st}")),
             (EventKind::SessionStarted, format!("session:{}", running.id)),
         ]
@@ -210,7 +210,9 @@ pub(crate) async fn events_are_written_with_their_changes(store: &impl Store) {
         serde_json::json!(time(11, 0, 0))
     );
     assert_eq!(events[8].data["name"], "Garage Noord");
-    assert_eq!(events[10].data, serde_json::Value::Null);
+    // A deletion carries the object as it was.
+    assert_eq!(events[10].data["id"], serde_json::json!(tariff.id));
+    assert_eq!(events[10].data["tariff"], events[9].data["tariff"]);
     assert_eq!(events[0].data["ocpp_version"], "2.0.1");
     // Paging by the last id seen.
     let rest = store

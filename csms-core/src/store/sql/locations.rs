@@ -86,19 +86,19 @@ macro_rules! locations {
                 })
             }
 
-            /// Writes the event of a location's change (`None`: deleted) in `tx`.
+            /// Writes the event of a location's change (`LocationChanged`, the location as it
+            /// now is, or `LocationDeleted`, as it was) in `tx`.
             async fn location_changed(
                 tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
-                tenant: TenantId,
-                id: LocationId,
-                location: Option<&Location>,
+                kind: crate::model::EventKind,
+                location: &Location,
             ) -> StoreResult<()> {
                 super::outbox::record_event(
                     &mut **tx,
-                    tenant,
-                    crate::model::EventKind::LocationChanged,
-                    &format!("location:{id}"),
-                    &location,
+                    location.tenant_id,
+                    kind,
+                    &format!("location:{}", location.id),
+                    location,
                 )
                 .await
             }
@@ -130,7 +130,7 @@ macro_rules! locations {
                     .await
                     .map_err(StoreError::on("location"))?;
                     let location = location_from(&row)?;
-                    location_changed(&mut tx, tenant, location.id, Some(&location)).await?;
+                    location_changed(&mut tx, crate::model::EventKind::LocationChanged, &location).await?;
                     tx.commit().await?;
                     Ok(location)
                 }
@@ -209,7 +209,7 @@ macro_rules! locations {
                     .map(location_from)
                     .transpose()?;
                     if let Some(location) = &updated {
-                        location_changed(&mut tx, tenant, id, Some(location)).await?;
+                        location_changed(&mut tx, crate::model::EventKind::LocationChanged, location).await?;
                     }
                     tx.commit().await?;
                     Ok(updated)
@@ -268,19 +268,22 @@ macro_rules! locations {
                     id: LocationId,
                 ) -> StoreResult<bool> {
                     let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-                    let done =
-                        sqlx::query("DELETE FROM locations WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant.0)
-                            .bind(id.0)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StoreError::referenced(
-                                "location with stations or an assigned tariff",
-                            ))?;
-                    if done.rows_affected() == 0 {
+                    let deleted = sqlx::query(&format!(
+                        "DELETE FROM locations WHERE tenant_id = $1 AND id = $2 \
+                         RETURNING {LOCATION_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::referenced(
+                        "location with stations or an assigned tariff",
+                    ))?;
+                    let Some(deleted) = deleted.as_ref().map(location_from).transpose()? else {
                         return Ok(false);
-                    }
-                    location_changed(&mut tx, tenant, id, None).await?;
+                    };
+                    location_changed(&mut tx, crate::model::EventKind::LocationDeleted, &deleted)
+                        .await?;
                     tx.commit().await?;
                     Ok(true)
                 }

@@ -108,14 +108,17 @@ macro_rules! outbox {
                     | EventKind::SessionUpdated
                     | EventKind::SessionEnded => "sessions",
                     EventKind::CdrIssued => "cdrs",
-                    // Deletions are not pushed.
+                    // A deletion an earlier version reported as a change without data, and a
+                    // location's deletion (OCPI has no deleting a Location; one is deleted
+                    // here only once no station is left at it): not pushed.
                     EventKind::LocationChanged | EventKind::TariffChanged
                         if event.data.is_null() =>
                     {
                         return Ok(Vec::new());
                     }
+                    EventKind::LocationDeleted => return Ok(Vec::new()),
                     EventKind::EvseStatusChanged | EventKind::LocationChanged => "locations",
-                    EventKind::TariffChanged => "tariffs",
+                    EventKind::TariffChanged | EventKind::TariffDeleted => "tariffs",
                     EventKind::StationConnected | EventKind::StationDisconnected => {
                         return Ok(Vec::new());
                     }

@@ -86,19 +86,19 @@ macro_rules! tariffs {
                 })
             }
 
-            /// Writes the event of a tariff's change (`None`: deleted) in `tx`.
+            /// Writes the event of a tariff's change (`TariffChanged`, the tariff as it now is,
+            /// or `TariffDeleted`, as it was) in `tx`.
             async fn tariff_changed(
                 tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
-                tenant: TenantId,
-                id: TariffId,
-                tariff: Option<&StoredTariff>,
+                kind: crate::model::EventKind,
+                tariff: &StoredTariff,
             ) -> StoreResult<()> {
                 super::outbox::record_event(
                     &mut **tx,
-                    tenant,
-                    crate::model::EventKind::TariffChanged,
-                    &format!("tariff:{id}"),
-                    &tariff,
+                    tariff.tenant_id,
+                    kind,
+                    &format!("tariff:{}", tariff.id),
+                    tariff,
                 )
                 .await
             }
@@ -125,7 +125,7 @@ macro_rules! tariffs {
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?;
                     let stored = tariff_from(&row)?;
-                    tariff_changed(&mut tx, tenant, stored.id, Some(&stored)).await?;
+                    tariff_changed(&mut tx, crate::model::EventKind::TariffChanged, &stored).await?;
                     tx.commit().await?;
                     Ok(stored)
                 }
@@ -215,7 +215,7 @@ macro_rules! tariffs {
                     .map(tariff_from)
                     .transpose()?;
                     if let Some(stored) = &replaced {
-                        tariff_changed(&mut tx, tenant, id, Some(stored)).await?;
+                        tariff_changed(&mut tx, crate::model::EventKind::TariffChanged, stored).await?;
                     }
                     tx.commit().await?;
                     Ok(replaced)
@@ -223,18 +223,20 @@ macro_rules! tariffs {
 
                 async fn delete_tariff(&self, tenant: TenantId, id: TariffId) -> StoreResult<bool> {
                     let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-                    let done = sqlx::query("DELETE FROM tariffs WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.0)
-                        .bind(id.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::referenced(
-                            "tariff still assigned or priced a CDR",
-                        ))?;
-                    if done.rows_affected() == 0 {
+                    let deleted = sqlx::query(&format!(
+                        "DELETE FROM tariffs WHERE tenant_id = $1 AND id = $2 \
+                         RETURNING {TARIFF_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::referenced("tariff still assigned or priced a CDR"))?;
+                    let Some(deleted) = deleted.as_ref().map(tariff_from).transpose()? else {
                         return Ok(false);
-                    }
-                    tariff_changed(&mut tx, tenant, id, None).await?;
+                    };
+                    tariff_changed(&mut tx, crate::model::EventKind::TariffDeleted, &deleted)
+                        .await?;
                     tx.commit().await?;
                     Ok(true)
                 }
