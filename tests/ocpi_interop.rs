@@ -340,18 +340,11 @@ fn the_csms_registers_with_and_is_pulled_by_a_py_ocpi_emsp() {
     // A driver of the eMSP: its token pushed to the CPO (validated by py_ocpi's schema), it
     // charges at DEMO-1; the CPO pushes the session as it starts and ends, and its CDR, to
     // py_ocpi's receivers, and serves them on pull.
-    let pushed = emsp.call(json!({"cmd": "push_token", "token": {
+    let token = json!({
         "country_code": "NL", "party_id": "EMP", "uid": "ROAMPY01", "type": "RFID",
         "contract_id": "NL-EMP-C00000001-X", "issuer": "py_ocpi eMSP", "valid": true,
-        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"}}));
-    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
-    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMPY01", &[]);
-    assert!(
-        output.status.success(),
-        "the eMSP's driver charges: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let state = completed_session_and_cdr_pushed(&mut emsp, &api, partner);
+        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"});
+    let state = a_driver_charges(&mut emsp, &csms, &api, partner, token);
     let sessions = state["objects"]["sessions"].as_object().unwrap();
     assert_eq!(sessions.len(), 1, "{state:#}");
     let session = sessions.values().next().unwrap();
@@ -508,18 +501,11 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     // A driver of the eMSP (a 2.1.1 Token, without a type in its URL) charges at DEMO-1: the
     // CPO pushes the session and its CDR in 2.1.1, which py_ocpi's 2.1.1 receivers take, and
     // serves them on pull.
-    let pushed = emsp.call(json!({"cmd": "push_token", "token": {
+    let token = json!({
         "country_code": "NL", "party_id": "E21", "uid": "ROAMPY21", "type": "RFID",
         "auth_id": "NL-E21-C00000021-X", "issuer": "py_ocpi eMSP", "valid": true,
-        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"}}));
-    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
-    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", "ROAMPY21", &[]);
-    assert!(
-        output.status.success(),
-        "the eMSP's driver charges: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let state = completed_session_and_cdr_pushed(&mut emsp, &api, partner);
+        "whitelist": "ALLOWED", "last_updated": "2026-03-01T10:00:00Z"});
+    let state = a_driver_charges(&mut emsp, &csms, &api, partner, token);
     let session = state["objects"]["sessions"]
         .as_object()
         .unwrap()
@@ -590,9 +576,26 @@ fn a_py_ocpi_emsp_of_ocpi_2_1_1_registers_both_ways_and_pulls() {
     assert_eq!(tariffs["objects"][0]["currency"], "EUR", "{tariffs:#}");
 }
 
-/// The eMSP's state once the CPO pushed it a completed session and a CDR (at most 30 s; the
-/// partner's push log in the panic otherwise).
-fn completed_session_and_cdr_pushed(emsp: &mut Emsp, api: &common::Api, partner: i64) -> Value {
+/// The eMSP pushes its driver's `token` to the CPO, the driver charges with it at DEMO-1 (a
+/// 1.6 transaction), and the eMSP's state is returned once the CPO has pushed it the
+/// completed session and its CDR (at most 30 s; the partner's push log in the panic
+/// otherwise).
+fn a_driver_charges(
+    emsp: &mut Emsp,
+    csms: &Csms,
+    api: &common::Api,
+    partner: i64,
+    token: Value,
+) -> Value {
+    let uid = token["uid"].as_str().expect("a uid").to_owned();
+    let pushed = emsp.call(json!({"cmd": "push_token", "token": token}));
+    assert_eq!(pushed["http_status"], 201, "{pushed:#}");
+    let output = common::charge(&csms.ocpp_url, "DEMO-1", "1.6", &uid, &[]);
+    assert!(
+        output.status.success(),
+        "the eMSP's driver charges: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let state = emsp.call(json!({"cmd": "state"}));
