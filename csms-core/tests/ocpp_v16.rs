@@ -1,16 +1,17 @@
 //! OCPP 1.6 stations against the CSMS over real sockets: boots under each policy, Authorize,
 //! a whole transaction with its meter values and CDR, retries after a reconnect, a stop of
-//! an unknown transaction, station reports, and a store failure.
+//! an unknown transaction, station reports, a store failure, and starts on reservations.
 
 mod ocpp_support;
 
 use chrono::{Duration, TimeZone, Utc};
 use csms_core::model::{
-    Actor, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope, TokenStatus,
-    TransactionRef, UnknownStationPolicy,
+    Actor, ConnectorStatus, NewReservation, RegistrationStatus, ReservationStatus, SessionStatus,
+    TariffScope, TokenStatus, TransactionRef, UnknownStationPolicy,
 };
 use csms_core::store::{
-    AuditStore, CdrStore, SessionStore, StationStore, Store, TenantStore, TokenStore,
+    AuditStore, CdrStore, ReservationStore, SessionStore, StationStore, Store, TenantStore,
+    TokenStore,
 };
 use csms_core::tariff::simple;
 use ocpp_server::{CallFailure, Router};
@@ -646,4 +647,74 @@ async fn a_session_that_ended_without_its_cdr_is_settled_once() {
         .unwrap();
     assert_eq!(again.found, 0);
     assert_eq!(usage().await, counted);
+}
+
+/// A reservation made for the next hour on EVSE 1 of `station`, for `TAG-RES`.
+fn reservation_at(station: csms_core::model::StationId) -> NewReservation {
+    NewReservation {
+        station_id: station,
+        evse_id: Some(1),
+        token_uid: "TAG-RES".to_owned(),
+        group_id: None,
+        expires_at: Utc::now() + Duration::hours(1),
+    }
+}
+
+/// A StartTransaction naming a reservation of its station uses it, for its session, once
+/// however often it is sent; one naming another station's reservation leaves that one
+/// active.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_on_a_reservation_uses_it() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CP-RES").await;
+    let other = h.station("CP-ELSEWHERE").await;
+    h.token("TAG-RES", |_| {}).await;
+    let mine = h
+        .store
+        .create_reservation(h.tenant, &reservation_at(station.id))
+        .await
+        .unwrap();
+    let theirs = h
+        .store
+        .create_reservation(h.tenant, &reservation_at(other.id))
+        .await
+        .unwrap();
+    let cp = h.connect("CP-RES", OcppVersion::V16, Router::new()).await;
+    boot(&cp).await;
+    let mut start = v16::StartTransactionRequest::new(1, "TAG-RES", 0, Utc::now());
+    start.reservation_id = Some(i32::try_from(mine.id.0).unwrap());
+    let started = cp.call(&start).await.expect("start answered");
+    assert_eq!(
+        started.id_tag_info.status,
+        v16::AuthorizationStatus::Accepted
+    );
+    let again = cp.call(&start).await.expect("resend answered");
+    assert_eq!(again.transaction_id, started.transaction_id);
+    let used = h
+        .store
+        .reservation(h.tenant, mine.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.status, ReservationStatus::Used);
+    let session = used.session_id.expect("the session that used it");
+    let session = h.store.session(h.tenant, session).await.unwrap().unwrap();
+    assert_eq!(
+        session.transaction,
+        TransactionRef::V16(started.transaction_id)
+    );
+
+    let mut elsewhere = v16::StartTransactionRequest::new(2, "TAG-RES", 0, Utc::now());
+    elsewhere.reservation_id = Some(i32::try_from(theirs.id.0).unwrap());
+    cp.call(&elsewhere).await.expect("start answered");
+    let untouched = h
+        .store
+        .reservation(h.tenant, theirs.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (untouched.status, untouched.session_id),
+        (ReservationStatus::Active, None)
+    );
 }

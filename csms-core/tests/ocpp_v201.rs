@@ -1,15 +1,18 @@
 //! OCPP 2.0.1 stations against the CSMS over real sockets: boots, Authorize, a transaction
 //! of TransactionEvents with its CDR and total cost, events delivered offline and out of
-//! order, an Ended for a transaction never seen, and retries after a reconnect.
+//! order, an Ended for a transaction never seen, retries after a reconnect, and a
+//! transaction on a reservation.
 
 mod ocpp_support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use csms_core::model::{
-    AuthMethod, ConnectorStatus, RegistrationStatus, SessionStatus, TariffScope,
-    UnknownStationPolicy,
+    AuthMethod, ConnectorStatus, NewReservation, RegistrationStatus, ReservationStatus,
+    SessionStatus, TariffScope, UnknownStationPolicy,
 };
-use csms_core::store::{CdrStore, SessionStore, StationStore, Store, TariffStore};
+use csms_core::store::{
+    CdrStore, ReservationStore, SessionStore, StationStore, Store, TariffStore,
+};
 use csms_core::tariff::simple;
 use ocpp_server::Router;
 use ocpp_server::client::ChargePoint;
@@ -471,4 +474,50 @@ async fn the_evses_and_connectors_of_a_device_model_report_are_kept() {
     };
     assert_eq!(status(3, 1), Some(ConnectorStatus::Occupied));
     assert_eq!(status(1, 1), Some(ConnectorStatus::Unavailable));
+}
+
+/// A TransactionEvent naming a reservation of its station uses it for the transaction's
+/// session, whichever event of the transaction names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_on_a_reservation_uses_it() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-RES").await;
+    h.token("TAG-201", |_| {}).await;
+    let reservation = h
+        .store
+        .create_reservation(
+            h.tenant,
+            &NewReservation {
+                station_id: station.id,
+                evse_id: Some(1),
+                token_uid: "TAG-201".to_owned(),
+                group_id: None,
+                expires_at: Utc::now() + Duration::hours(1),
+            },
+        )
+        .await
+        .unwrap();
+    let cp = h.connect("CS-RES", OcppVersion::V201, Router::new()).await;
+    boot(&cp).await;
+    // Cable first: the Started names no reservation, the Updated of the authorization does.
+    let mut started = event(v201::TransactionEvent::Started, "TX-R", 0, t0(), Some(1000));
+    started.id_token = None;
+    cp.call(&started).await.unwrap();
+    let mut authorized = event(v201::TransactionEvent::Updated, "TX-R", 1, t0(), None);
+    authorized.reservation_id = Some(i32::try_from(reservation.id.0).unwrap());
+    cp.call(&authorized).await.unwrap();
+    let used = h
+        .store
+        .reservation(h.tenant, reservation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.status, ReservationStatus::Used);
+    let session = h
+        .store
+        .session_by_transaction(h.tenant, station.id, "TX-R")
+        .await
+        .unwrap()
+        .expect("the session");
+    assert_eq!(used.session_id, Some(session.id));
 }

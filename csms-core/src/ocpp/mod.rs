@@ -53,7 +53,8 @@
 //!   [`sequence::sequence`]): sessions and their meter values; a retried
 //!   start finds its session, a stop of a transaction nobody knows is kept
 //!   (`record_unknown_stop`); a 1.6 start on a connector whose session never got its stop
-//!   ends that session ([`SUPERSEDED`]). 1.6 MeterValues without a transaction go to the
+//!   ends that session ([`SUPERSEDED`]). A start or event naming a reservation of its
+//!   station (`reservationId`) marks that reservation used by the session. 1.6 MeterValues without a transaction go to the
 //!   connector's running session; MeterValues of no known session (2.0.1 MeterValues, which
 //!   are outside transactions, 1.6 ones naming a transaction nobody started or on a connector
 //!   where none runs) are kept against the station, EVSE and connector

@@ -131,6 +131,10 @@ impl<S: Store + 'static> Csms<S> {
         let start = self
             .begin_session(&station, &new, token.as_ref(), Some(SUPERSEDED))
             .await?;
+        if let Some(reservation) = request.reservation_id {
+            self.reservation_used(&station, i64::from(reservation), start.session.id)
+                .await?;
+        }
         let transaction_id = match start.session.transaction {
             TransactionRef::V16(id) => id,
             TransactionRef::V201(_) => {

@@ -56,6 +56,7 @@ fn transaction_report(
             "$.meterValue",
         )?,
         transaction_id: info.transaction_id,
+        reservation_id: request.reservation_id.map(i64::from),
     })
 }
 
