@@ -438,6 +438,20 @@ async fn partner(
     status: csms_core::model::PartnerStatus,
     receivers: &[&str],
 ) -> csms_core::model::RoamingPartnerId {
+    partner_of_version(store, t, party, status, receivers, "2.2.1").await
+}
+
+/// A partner that agreed `version`, with the receivers of `receivers` (declared receivers in
+/// 2.2.1, endpoints without a role in 2.1.1, which has none).
+async fn partner_of_version(
+    store: &impl Store,
+    t: TenantId,
+    party: &str,
+    status: csms_core::model::PartnerStatus,
+    receivers: &[&str],
+    version: &str,
+) -> csms_core::model::RoamingPartnerId {
+    let role = if version == "2.1.1" { "" } else { "RECEIVER" };
     store
         .create_partner(
             t,
@@ -447,14 +461,14 @@ async fn partner(
                 party_id: party.to_owned(),
                 role: csms_core::model::TenantRole::Emsp,
                 versions_url: format!("http://127.0.0.1:9/{party}/versions"),
-                version: Some("2.2.1".to_owned()),
+                version: Some(version.to_owned()),
                 our_token_hash: None,
                 their_token: Some(format!("token-at-{party}")),
                 endpoints: receivers
                     .iter()
                     .map(|module| csms_core::model::PartnerEndpoint {
                         module: (*module).to_owned(),
-                        role: "RECEIVER".to_owned(),
+                        role: role.to_owned(),
                         url: format!("http://127.0.0.1:9/{party}/{module}"),
                     })
                     .collect(),
@@ -467,7 +481,8 @@ async fn partner(
 }
 
 /// A session and its CDR are pushed to the partner whose token charged it, locations to
-/// every connected partner with a Locations receiver, nothing to a partner not connected;
+/// every connected partner with a Locations receiver (of OCPI 2.2.1 or 2.1.1), nothing to a
+/// partner not connected;
 /// one object's pushes go in order, and each partner's log lists them.
 pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
     use csms_core::model::PartnerStatus::{Connected, Pending};
@@ -481,6 +496,7 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
     )
     .await;
     let other = partner(store, a, "EM2", Connected, &["locations"]).await;
+    let old = partner_of_version(store, a, "E21", Connected, &["locations"], "2.1.1").await;
     let pending = partner(store, a, "EM3", Pending, &["sessions", "locations"]).await;
     let token: ocpi_types::v221::tokens::Token = serde_json::from_value(serde_json::json!({
         "country_code": "NL", "party_id": "EMP", "uid": "ROAM-1", "type": "RFID",
@@ -525,7 +541,8 @@ pub(crate) async fn pushes_go_to_the_partners_they_concern(store: &impl Store) {
     let mut expected = vec![
         (owner, EventKind::SessionStarted, session_subject.clone()),
         (owner, EventKind::LocationChanged, location_subject.clone()),
-        (other, EventKind::LocationChanged, location_subject),
+        (other, EventKind::LocationChanged, location_subject.clone()),
+        (old, EventKind::LocationChanged, location_subject),
     ];
     expected.sort_by_key(|(partner, kind, _)| (*partner, kind.as_str()));
     assert_eq!(
