@@ -9,7 +9,8 @@ macro_rules! locations {
             use sqlx::Row;
 
             use crate::model::{
-                Coordinates, Location, LocationId, NewLocation, ParkingSpot, TenantId, UserId,
+                Coordinates, EventKind, Location, LocationId, NewLocation, ParkingSpot, TenantId,
+                UserId,
             };
             use crate::store::sql::{from_json, now, to_json};
             use crate::store::{LocationStore, Page, Paged, StoreError, StoreResult};
@@ -90,7 +91,7 @@ macro_rules! locations {
             /// now is, or `LocationDeleted`, as it was) in `tx`.
             async fn location_changed(
                 tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
-                kind: crate::model::EventKind,
+                kind: EventKind,
                 location: &Location,
             ) -> StoreResult<()> {
                 super::outbox::record_event(
@@ -130,7 +131,7 @@ macro_rules! locations {
                     .await
                     .map_err(StoreError::on("location"))?;
                     let location = location_from(&row)?;
-                    location_changed(&mut tx, crate::model::EventKind::LocationChanged, &location).await?;
+                    location_changed(&mut tx, EventKind::LocationChanged, &location).await?;
                     tx.commit().await?;
                     Ok(location)
                 }
@@ -209,7 +210,7 @@ macro_rules! locations {
                     .map(location_from)
                     .transpose()?;
                     if let Some(location) = &updated {
-                        location_changed(&mut tx, crate::model::EventKind::LocationChanged, location).await?;
+                        location_changed(&mut tx, EventKind::LocationChanged, location).await?;
                     }
                     tx.commit().await?;
                     Ok(updated)
@@ -282,8 +283,7 @@ macro_rules! locations {
                     let Some(deleted) = deleted.as_ref().map(location_from).transpose()? else {
                         return Ok(false);
                     };
-                    location_changed(&mut tx, crate::model::EventKind::LocationDeleted, &deleted)
-                        .await?;
+                    location_changed(&mut tx, EventKind::LocationDeleted, &deleted).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

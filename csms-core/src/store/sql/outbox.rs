@@ -15,9 +15,9 @@ macro_rules! outbox {
             use sqlx::Row;
 
             use crate::model::{
-                AttemptOutcome, CommandResultDue, DeliveryStatus, EventId, EventKind, OutboxEvent, PartnerDelivery,
-                PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId, WebhookDelivery,
-                WebhookId,
+                AttemptOutcome, CommandResultDue, DeliveryStatus, EventId, EventKind, OutboxEvent,
+                PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId,
+                WebhookDelivery, WebhookId,
             };
             use crate::store::sql::{Params, at, from_json, now, parse, to_json};
             use crate::store::{OutboxStore, Page, Paged, StoreError, StoreResult};
@@ -97,7 +97,8 @@ macro_rules! outbox {
             /// The roaming partners an event is pushed to: a session's or CDR's to the
             /// connected partner (of OCPI 2.2.1 or 2.1.1) whose token it was charged with, an
             /// EVSE status's, location's or tariff's to every such partner with a receiver of
-            /// that module, a command's result to the partner that sent the command. `known`: the tenants' connected partners read so far.
+            /// that module, a command's result to the partner that sent the command. `known`:
+            /// the tenants' connected partners read so far.
             async fn partners_for(
                 connection: &mut Connection,
                 event: &OutboxEvent,

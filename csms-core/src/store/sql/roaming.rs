@@ -29,7 +29,9 @@ macro_rules! roaming {
                 partner
                     .their_token
                     .as_deref()
-                    .map(|token| SecretKind::PartnerToken.seal(store.secret_key.as_deref(), tenant, token))
+                    .map(|token| {
+                        SecretKind::PartnerToken.seal(store.secret_key.as_deref(), tenant, token)
+                    })
                     .transpose()
             }
 
@@ -59,7 +61,8 @@ macro_rules! roaming {
                     their_token: row
                         .try_get::<Option<String>, _>("their_token")?
                         .map(|stored| {
-                            SecretKind::PartnerToken.open(store.secret_key.as_deref(), tenant_id, stored)
+                            let key = store.secret_key.as_deref();
+                            SecretKind::PartnerToken.open(key, tenant_id, stored)
                         })
                         .transpose()?,
                     endpoints: from_json(

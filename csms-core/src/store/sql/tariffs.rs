@@ -28,8 +28,8 @@ macro_rules! tariffs {
             use sqlx::Row;
 
             use crate::model::{
-                LocationId, StationId, StoredTariff, TariffAssignment, TariffId, TariffScope,
-                TenantId,
+                EventKind, LocationId, StationId, StoredTariff, TariffAssignment, TariffId,
+                TariffScope, TenantId,
             };
             use crate::store::sql::tariffs::checked_tariff;
             use crate::store::sql::{from_json, now};
@@ -90,7 +90,7 @@ macro_rules! tariffs {
             /// or `TariffDeleted`, as it was) in `tx`.
             async fn tariff_changed(
                 tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
-                kind: crate::model::EventKind,
+                kind: EventKind,
                 tariff: &StoredTariff,
             ) -> StoreResult<()> {
                 super::outbox::record_event(
@@ -125,7 +125,7 @@ macro_rules! tariffs {
                     .await
                     .map_err(StoreError::on("tariff with this OCPI id"))?;
                     let stored = tariff_from(&row)?;
-                    tariff_changed(&mut tx, crate::model::EventKind::TariffChanged, &stored).await?;
+                    tariff_changed(&mut tx, EventKind::TariffChanged, &stored).await?;
                     tx.commit().await?;
                     Ok(stored)
                 }
@@ -215,7 +215,7 @@ macro_rules! tariffs {
                     .map(tariff_from)
                     .transpose()?;
                     if let Some(stored) = &replaced {
-                        tariff_changed(&mut tx, crate::model::EventKind::TariffChanged, stored).await?;
+                        tariff_changed(&mut tx, EventKind::TariffChanged, stored).await?;
                     }
                     tx.commit().await?;
                     Ok(replaced)
@@ -235,8 +235,7 @@ macro_rules! tariffs {
                     let Some(deleted) = deleted.as_ref().map(tariff_from).transpose()? else {
                         return Ok(false);
                     };
-                    tariff_changed(&mut tx, crate::model::EventKind::TariffDeleted, &deleted)
-                        .await?;
+                    tariff_changed(&mut tx, EventKind::TariffDeleted, &deleted).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

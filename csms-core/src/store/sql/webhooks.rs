@@ -123,7 +123,11 @@ macro_rules! webhooks {
                     .bind(tenant.0)
                     .bind(&new.url)
                     .bind(to_json("webhook events", &new.events)?)
-                    .bind(SecretKind::WebhookSecret.seal(self.secret_key.as_deref(), tenant, &new.secret)?)
+                    .bind(SecretKind::WebhookSecret.seal(
+                        self.secret_key.as_deref(),
+                        tenant,
+                        &new.secret,
+                    )?)
                     .bind(new.active)
                     .bind(now())
                     .fetch_one(&self.pool)
@@ -175,7 +179,11 @@ macro_rules! webhooks {
                     .bind(id.0)
                     .bind(&update.url)
                     .bind(to_json("webhook events", &update.events)?)
-                    .bind(SecretKind::WebhookSecret.seal(self.secret_key.as_deref(), tenant, &update.secret)?)
+                    .bind(SecretKind::WebhookSecret.seal(
+                        self.secret_key.as_deref(),
+                        tenant,
+                        &update.secret,
+                    )?)
                     .bind(update.active)
                     .fetch_optional(&self.pool)
                     .await?
