@@ -1,7 +1,8 @@
 //! OCPP 2.1 stations against the CSMS over real sockets: a station offering 2.1 and 2.0.1
 //! lands on 2.1 and boots; a 2.1 station authorizes, charges through TransactionEvents to
 //! its CDR and total cost (its own cost details kept), has meter values outside
-//! transactions and periodic event streams kept, and answers operator commands.
+//! transactions and periodic event streams kept, and answers operator commands; a token's
+//! limits reach the station as its transaction limit.
 
 mod ocpp_support;
 
@@ -324,4 +325,31 @@ async fn run_21_station<S: Store + 'static>(h: &Harness<S>) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(stream_kept, "the periodic event stream was kept");
+}
+
+/// A 2.1 station is told, with its token's acceptance, what the token's limits leave of a
+/// session (`transactionLimit`): the day's energy still to charge and the longest session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tokens_limits_reach_a_21_station_as_its_transaction_limit() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CS-LIMIT").await;
+    h.token("TAG-21", |token| {
+        token.restrictions.max_energy_kwh_per_day = Some(dec("20"));
+        token.restrictions.max_duration_minutes = Some(60);
+    })
+    .await;
+    let cp = h.connect("CS-LIMIT", OcppVersion::V21, Router::new()).await;
+    boot(&cp).await;
+    let answer = cp
+        .call(&event(v21::TransactionEvent::Started, 0, Utc::now(), 1000))
+        .await
+        .expect("started answered");
+    assert_eq!(
+        answer.id_token_info.map(|info| info.status),
+        Some(v21::AuthorizationStatus::Accepted)
+    );
+    let limit = answer.transaction_limit.expect("a transaction limit");
+    assert_eq!(limit.max_energy, Some(dec("20000")));
+    assert_eq!(limit.max_time, Some(3600));
+    assert_eq!(limit.max_cost, None);
 }

@@ -18,7 +18,9 @@
 //!    zone, a counter of an earlier day or month counting as zero) → [`AuthStatus::NoCredit`].
 //!
 //! `max_duration_minutes` is not an authorization matter (it limits a running session) and is
-//! not checked here.
+//! not checked here. An accepted token carries its [`SessionLimit`]: what its day and month
+//! leave of its energy and amount limits, and its longest session, for a station that can
+//! hold a session to them (OCPP 2.1 `transactionLimit`).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -86,6 +88,45 @@ pub struct Authorization {
     pub expires_at: Option<DateTime<Utc>>,
     /// The token's group (1.6 parentIdTag, 2.0.1 groupIdToken).
     pub group: Option<String>,
+    /// What one session of an accepted token may use at most (nothing when refused).
+    #[serde(default)]
+    pub limit: SessionLimit,
+}
+
+/// What one session of a token may use at most: the least of what its day and month leave of
+/// its energy and amount limits, and its longest session. `None`: no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionLimit {
+    /// Energy, in Wh.
+    #[serde(default, with = "ocpi_types::common::number::option")]
+    pub energy_wh: Option<Decimal>,
+    /// Amount, in the tenant's currency.
+    #[serde(default, with = "ocpi_types::common::number::option")]
+    pub amount: Option<Decimal>,
+    /// Duration, in seconds.
+    pub duration_secs: Option<u32>,
+}
+
+impl SessionLimit {
+    /// Whether it limits nothing.
+    pub fn is_none(&self) -> bool {
+        *self == SessionLimit::default()
+    }
+
+    /// The OCPP 2.1 `transactionLimit`, when it limits anything.
+    pub fn to_v21(&self) -> Option<v21::TransactionLimit> {
+        if self.is_none() {
+            return None;
+        }
+        Some(v21::TransactionLimit {
+            max_cost: self.amount,
+            max_energy: self.energy_wh,
+            max_time: self
+                .duration_secs
+                .map(|secs| i32::try_from(secs).unwrap_or(i32::MAX)),
+            ..Default::default()
+        })
+    }
 }
 
 impl Authorization {
@@ -101,6 +142,7 @@ impl Authorization {
             failed: None,
             expires_at: None,
             group: None,
+            limit: SessionLimit::default(),
         }
     }
 
@@ -193,6 +235,7 @@ pub fn authorize(token: Option<&Token>, ctx: &AuthContext<'_>) -> Authorization 
         failed,
         expires_at: token.expires_at,
         group: token.group_id.clone(),
+        limit: SessionLimit::default(),
     };
     match token.status {
         TokenStatus::Accepted => {}
@@ -249,6 +292,12 @@ pub fn authorize(token: Option<&Token>, ctx: &AuthContext<'_>) -> Authorization 
             Some(FailedRestriction::ConcurrentSessions),
         );
     }
+    let mut limit = SessionLimit {
+        duration_secs: rules
+            .max_duration_minutes
+            .map(|minutes| minutes.saturating_mul(60)),
+        ..SessionLimit::default()
+    };
     if let Some(local) = local {
         let today = local.date();
         let counters = UsageToday::of(&token.usage, today);
@@ -281,8 +330,26 @@ pub fn authorize(token: Option<&Token>, ctx: &AuthContext<'_>) -> Authorization 
                 return decided(AuthStatus::NoCredit, Some(restriction));
             }
         }
+        let left = |limits: [(Option<Decimal>, Decimal); 2]| {
+            limits
+                .into_iter()
+                .filter_map(|(max, used)| max.map(|max| max - used))
+                .min()
+        };
+        limit.energy_wh = left([
+            (rules.max_energy_kwh_per_day, counters.energy_day),
+            (rules.max_energy_kwh_per_month, counters.energy_month),
+        ])
+        .and_then(|kwh| kwh.checked_mul(Decimal::ONE_THOUSAND));
+        limit.amount = left([
+            (rules.max_amount_per_day, counters.amount_day),
+            (rules.max_amount_per_month, counters.amount_month),
+        ]);
     }
-    decided(AuthStatus::Accepted, None)
+    Authorization {
+        limit,
+        ..decided(AuthStatus::Accepted, None)
+    }
 }
 
 /// A token's counters as they stand on a given local day: those of an earlier day or month
@@ -555,6 +622,56 @@ mod tests {
     }
 
     #[test]
+    fn an_accepted_token_carries_what_its_limits_leave() {
+        let rules = TokenRestrictions {
+            max_energy_kwh_per_day: Some(Decimal::from(20)),
+            max_energy_kwh_per_month: Some(Decimal::from(100)),
+            max_amount_per_month: Some(Decimal::from(50)),
+            max_duration_minutes: Some(90),
+            ..TokenRestrictions::default()
+        };
+        let mut t = token(rules);
+        let st = station(None);
+        let c = ctx(&st, monday_noon());
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let yesterday = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        // 85 kWh this month, 5 of them today: the month leaves 15 kWh, the day 15 too; the
+        // month's amount leaves 50 - 32.5.
+        t.usage.record(
+            Decimal::from(80),
+            Decimal::from(30),
+            yesterday,
+            monday_noon(),
+        );
+        t.usage
+            .record(Decimal::from(5), Decimal::new(25, 1), today, monday_noon());
+        let accepted = authorize(Some(&t), &c);
+        assert!(accepted.is_accepted());
+        let limit = accepted.limit;
+        assert_eq!(limit.energy_wh, Some(Decimal::from(15_000)));
+        assert_eq!(limit.amount, Some(Decimal::new(175, 1)));
+        assert_eq!(limit.duration_secs, Some(5400));
+        let wire = limit.to_v21().expect("a limit");
+        assert_eq!(wire.max_energy, Some(Decimal::from(15_000)));
+        assert_eq!(wire.max_time, Some(5400));
+        // The day's limit is the tighter one after a day of more charging.
+        t.usage
+            .record(Decimal::from(12), Decimal::ZERO, today, monday_noon());
+        assert_eq!(
+            authorize(Some(&t), &c).limit.energy_wh,
+            Some(Decimal::from(3_000))
+        );
+        // No limits, no transactionLimit; a refused token carries none.
+        let free = token(TokenRestrictions::default());
+        assert!(authorize(Some(&free), &c).limit.to_v21().is_none());
+        t.usage
+            .record(Decimal::from(3), Decimal::ZERO, today, monday_noon());
+        let refused = authorize(Some(&t), &c);
+        assert_eq!(refused.status, AuthStatus::NoCredit);
+        assert!(refused.limit.is_none());
+    }
+
+    #[test]
     fn answers_of_both_versions() {
         let expiry = monday_noon() + Duration::days(30);
         let auth = Authorization {
@@ -562,6 +679,7 @@ mod tests {
             failed: Some(FailedRestriction::TimeWindow),
             expires_at: Some(expiry),
             group: Some("FLEET".into()),
+            limit: SessionLimit::default(),
         };
         let v16 = auth.to_v16();
         assert_eq!(v16.status, v16::AuthorizationStatus::Blocked);

@@ -173,9 +173,16 @@ impl<S: Store + 'static> Csms<S> {
                 .record_station_cost(station.tenant_id, answer.session, &cost_details)
                 .await?;
         }
+        // An accepted token's budget, for the station to hold the session to.
+        let transaction_limit = answer
+            .authorization
+            .as_ref()
+            .filter(|decision| decision.is_accepted())
+            .and_then(|decision| decision.limit.to_v21());
         Ok(o21::TransactionEventResponse {
             total_cost: answer.total_cost,
             id_token_info: answer.authorization.as_ref().map(Authorization::to_v21),
+            transaction_limit,
             ..Default::default()
         })
     }

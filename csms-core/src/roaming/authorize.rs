@@ -27,7 +27,7 @@ use ocpi_types::v221::tokens::{AllowedType, AuthorizationInfo, Token, WhitelistT
 use serde_json::json;
 
 use crate::model::{RoamingToken, Station};
-use crate::ocpp::authorize::{AuthStatus, Authorization};
+use crate::ocpp::authorize::{AuthStatus, Authorization, SessionLimit};
 use crate::store::{Store, StoreResult};
 
 /// What the stored token says, before any partner is asked.
@@ -51,6 +51,7 @@ fn with_status(status: AuthStatus, token: &Token) -> Authorization {
             .group_id
             .as_ref()
             .map(|group| group.as_str().to_owned()),
+        limit: SessionLimit::default(),
     }
 }
 
