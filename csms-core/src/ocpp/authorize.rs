@@ -333,7 +333,7 @@ pub fn authorize(token: Option<&Token>, ctx: &AuthContext<'_>) -> Authorization 
         let left = |limits: [(Option<Decimal>, Decimal); 2]| {
             limits
                 .into_iter()
-                .filter_map(|(max, used)| max.map(|max| max - used))
+                .filter_map(|(max, used)| max.and_then(|max| max.checked_sub(used)))
                 .min()
         };
         limit.energy_wh = left([
