@@ -871,7 +871,6 @@ async fn token_lookup(store: &impl Store) {
     );
 }
 
-/// Meter values come back in time order, each stored once however often it is delivered.
 /// A station's own cost calculation is kept with its session, the last one sent winning,
 /// and only through the session's tenant.
 async fn station_cost_kept_with_the_session(store: &impl Store) {
@@ -911,6 +910,7 @@ async fn station_cost_kept_with_the_session(store: &impl Store) {
     assert_eq!(read.station_cost_details, Some(last));
 }
 
+/// Meter values come back in time order, each stored once however often it is delivered.
 async fn meter_values_in_time_order(store: &impl Store) {
     let t = tenant(store, "T").await;
     let station = store

@@ -178,15 +178,18 @@ macro_rules! sessions {
                     },
                 };
                 let mut added = 0;
-                let insert = format!(
-                    "INSERT INTO meter_readings (tenant_id, session_id, {READING_COLUMNS}) \
-                     SELECT tenant_id, id, $3, $4, $5 FROM sessions \
-                     WHERE tenant_id = $1 AND id = $2 \
-                     ON CONFLICT DO NOTHING"
-                );
+                // Made once, not on every call.
+                static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                    format!(
+                        "INSERT INTO meter_readings (tenant_id, session_id, {READING_COLUMNS}) \
+                         SELECT tenant_id, id, $3, $4, $5 FROM sessions \
+                         WHERE tenant_id = $1 AND id = $2 \
+                         ON CONFLICT DO NOTHING"
+                    )
+                });
                 for reading in readings::readings(values) {
                     let query = bind_reading(
-                        sqlx::query(&insert).bind(tenant.0).bind(session.0),
+                        sqlx::query(INSERT.as_str()).bind(tenant.0).bind(session.0),
                         &reading,
                     );
                     if query.execute(&mut *connection).await?.rows_affected() > 0 {
