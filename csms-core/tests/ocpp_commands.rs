@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use csms_core::model::{Actor, UnknownStationPolicy, UserId};
+use csms_core::model::{Actor, ReservationId, ReservationStatus, UnknownStationPolicy, UserId};
 use csms_core::ocpp::commands::{
     Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableToSet,
 };
-use csms_core::store::{AuditStore, ConfigurationStore, StationStore};
+use csms_core::store::{AuditStore, ConfigurationStore, ReservationStore, StationStore};
 use ocpp_server::Router;
 use ocpp_support::{sqlite, sqlite_with};
 use ocpp_types::{OcppVersion, v16, v201};
@@ -356,7 +356,7 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     assert_eq!(bad_trigger.outcome, Outcome::Invalid);
 
     let reserve = send(Command::ReserveNow {
-        reservation_id: 5,
+        reservation_id: None,
         evse: Some(1),
         id_token: "TAG-9".into(),
         group: None,
@@ -369,6 +369,16 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
         "the station has no ReserveNow"
     );
     assert!(reserve.error.as_deref().unwrap().contains("NotImplemented"));
+    let recorded = reserve.reservation_id.expect("recorded");
+    assert_eq!(
+        h.store
+            .reservation(h.tenant, recorded)
+            .await
+            .unwrap()
+            .map(|r| r.status),
+        Some(ReservationStatus::Refused),
+        "a reservation the station did not take never holds"
+    );
     assert_eq!(
         send(Command::CancelReservation { reservation_id: 5 })
             .await
@@ -548,6 +558,148 @@ async fn commands_to_a_201_station_use_its_messages() {
         ["Reset Immediate", "RequestStart Some(2) TAG-7"]
     );
     assert_eq!(h.store.audit_log(h.tenant, 100).await.unwrap().len(), 8);
+}
+
+/// A 2.0.1 station that takes reservations except of EVSE 3 (occupied), and cancels the
+/// ones it holds.
+fn reserving_station(seen: &Seen) -> Router {
+    let held = Arc::new(Mutex::new(Vec::<i32>::new()));
+    let (s, h) = (seen.clone(), held.clone());
+    let router = Router::new().on(move |_ctx, request: v201::ReserveNowRequest| {
+        note(
+            &s,
+            format!(
+                "ReserveNow {} {:?} {}",
+                request.id, request.evse_id, request.id_token.id_token
+            ),
+        );
+        let status = if request.evse_id == Some(3) {
+            v201::ReserveNowStatus::Occupied
+        } else {
+            let mut held = h.lock().unwrap();
+            if !held.contains(&request.id) {
+                held.push(request.id);
+            }
+            v201::ReserveNowStatus::Accepted
+        };
+        async move { Ok(v201::ReserveNowResponse::new(status)) }
+    });
+    let s = seen.clone();
+    router.on(move |_ctx, request: v201::CancelReservationRequest| {
+        note(&s, format!("CancelReservation {}", request.reservation_id));
+        let mut held = held.lock().unwrap();
+        let status = match held.iter().position(|id| *id == request.reservation_id) {
+            Some(at) => {
+                held.remove(at);
+                v201::CancelReservationStatus::Accepted
+            }
+            None => v201::CancelReservationStatus::Rejected,
+        };
+        async move { Ok(v201::CancelReservationResponse::new(status)) }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservations_are_recorded_sent_with_their_id_and_settled_by_the_answer() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    h.station("CS-RES").await;
+    let seen = Seen::default();
+    let _cp = h
+        .connect("CS-RES", OcppVersion::V201, reserving_station(&seen))
+        .await;
+    let handle = h.handle("CS-RES").await;
+    let commands = h.csms.commands();
+    let send = |command: Command| {
+        let commands = commands.clone();
+        let handle = handle.clone();
+        let tenant = h.tenant;
+        async move {
+            commands
+                .send(tenant, Actor::System, "CS-RES", &handle, &command)
+                .await
+                .expect("audited")
+        }
+    };
+    let status = |id: ReservationId| {
+        let store = h.store.clone();
+        let tenant = h.tenant;
+        async move {
+            let held = store.reservation(tenant, id).await.unwrap().unwrap();
+            (held.status, held.evse_id)
+        }
+    };
+    let reserve = |reservation_id: Option<i32>, evse: i32| Command::ReserveNow {
+        reservation_id,
+        evse: Some(evse),
+        id_token: "TAG-R".into(),
+        group: None,
+        expires_at: Utc::now() + chrono::Duration::hours(1),
+    };
+
+    // Recorded, and sent with the record's id.
+    let made = send(reserve(None, 1)).await;
+    assert_eq!(made.outcome, Outcome::Accepted);
+    let id = made.reservation_id.expect("recorded");
+    assert_eq!(status(id).await, (ReservationStatus::Active, Some(1)));
+    // The EVSE is reserved: nothing is sent for a second reservation of it.
+    let again = send(reserve(None, 1)).await;
+    assert_eq!(again.outcome, Outcome::Invalid, "{again:?}");
+    // A refusal leaves a refused record.
+    let occupied = send(reserve(None, 3)).await;
+    assert_eq!(occupied.outcome, Outcome::Rejected);
+    assert_eq!(occupied.status.as_deref(), Some("Occupied"));
+    let refused = occupied.reservation_id.expect("recorded");
+    assert_eq!(status(refused).await, (ReservationStatus::Refused, Some(3)));
+    // Sent again with its id, the reservation is replaced: the record follows.
+    let sent = i32::try_from(id.0).unwrap();
+    let moved = send(reserve(Some(sent), 2)).await;
+    assert_eq!(moved.outcome, Outcome::Accepted);
+    assert_eq!(moved.reservation_id, Some(id));
+    assert_eq!(status(id).await, (ReservationStatus::Active, Some(2)));
+    // A replacement of what the station does not hold sends nothing.
+    let unknown = send(reserve(Some(sent + 100), 2)).await;
+    assert_eq!(unknown.outcome, Outcome::Invalid);
+    let refused_sent = i32::try_from(refused.0).unwrap();
+    let ended = send(reserve(Some(refused_sent), 2)).await;
+    assert_eq!(
+        ended.outcome,
+        Outcome::Invalid,
+        "a refused one is not active"
+    );
+
+    let cancel = send(Command::CancelReservation {
+        reservation_id: sent,
+    })
+    .await;
+    assert_eq!(cancel.outcome, Outcome::Accepted);
+    assert_eq!(status(id).await, (ReservationStatus::Cancelled, Some(2)));
+    let again = send(Command::CancelReservation {
+        reservation_id: sent,
+    })
+    .await;
+    assert_eq!(again.outcome, Outcome::Rejected, "the station holds none");
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        [
+            format!("ReserveNow {id} Some(1) TAG-R"),
+            format!("ReserveNow {refused} Some(3) TAG-R"),
+            format!("ReserveNow {id} Some(2) TAG-R"),
+            format!("CancelReservation {id}"),
+            format!("CancelReservation {id}"),
+        ]
+    );
+    // Every command is audited, with the id it was sent.
+    let audit = h.store.audit_log(h.tenant, 100).await.unwrap();
+    assert_eq!(audit.len(), 8);
+    let first = audit
+        .iter()
+        .rev()
+        .find(|entry| entry.action == "station.reserve_now")
+        .unwrap();
+    assert_eq!(
+        first.new_value.as_ref().unwrap()["request"]["reservation_id"],
+        json!(id.0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -657,6 +657,7 @@ fn reservation_at(station: csms_core::model::StationId) -> NewReservation {
         token_uid: "TAG-RES".to_owned(),
         group_id: None,
         expires_at: Utc::now() + Duration::hours(1),
+        partner: None,
     }
 }
 

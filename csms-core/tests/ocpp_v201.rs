@@ -493,6 +493,7 @@ async fn a_transaction_on_a_reservation_uses_it() {
                 token_uid: "TAG-201".to_owned(),
                 group_id: None,
                 expires_at: Utc::now() + Duration::hours(1),
+                partner: None,
             },
         )
         .await
@@ -520,4 +521,56 @@ async fn a_transaction_on_a_reservation_uses_it() {
         .unwrap()
         .expect("the session");
     assert_eq!(used.session_id, Some(session.id));
+}
+
+/// A ReservationStatusUpdate ends the station's reservation as it says, once; another
+/// station's reservation is left as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reservation_update_ends_the_reservation() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-END").await;
+    let other = h.station("CS-OTHER").await;
+    let reserve = |station: csms_core::model::StationId, evse: i32| NewReservation {
+        station_id: station,
+        evse_id: Some(evse),
+        token_uid: "TAG-201".to_owned(),
+        group_id: None,
+        expires_at: Utc::now() + Duration::hours(1),
+        partner: None,
+    };
+    let mut made = Vec::new();
+    for new in [
+        reserve(station.id, 1),
+        reserve(station.id, 2),
+        reserve(other.id, 1),
+    ] {
+        made.push(h.store.create_reservation(h.tenant, &new).await.unwrap().id);
+    }
+    let cp = h.connect("CS-END", OcppVersion::V201, Router::new()).await;
+    boot(&cp).await;
+    let update = |id: csms_core::model::ReservationId, status| {
+        v201::ReservationStatusUpdateRequest::new(i32::try_from(id.0).unwrap(), status)
+    };
+    let updates = [
+        update(made[0], v201::ReservationUpdateStatus::Expired),
+        update(made[1], v201::ReservationUpdateStatus::Removed),
+        update(made[0], v201::ReservationUpdateStatus::Removed),
+        update(made[2], v201::ReservationUpdateStatus::Removed),
+    ];
+    for request in &updates {
+        cp.call(request).await.expect("answered");
+    }
+    let mut statuses = Vec::new();
+    for id in &made {
+        let held = h.store.reservation(h.tenant, *id).await.unwrap().unwrap();
+        statuses.push(held.status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            ReservationStatus::Expired,
+            ReservationStatus::Cancelled,
+            ReservationStatus::Active,
+        ]
+    );
 }

@@ -116,7 +116,9 @@ pub use location::{
     Address, Coordinates, Location, LocationId, NewLocation, OpeningHours, ParkingSpot,
 };
 pub use node::{ClusterNode, DeadNode};
-pub use reservation::{NewReservation, Reservation, ReservationId, ReservationStatus};
+pub use reservation::{
+    NewReservation, PartnerReservation, Reservation, ReservationId, ReservationStatus,
+};
 pub use roaming::{
     CommandResultDue, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint,
     PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken, TokenHash,

@@ -66,6 +66,12 @@ impl<S: Store + 'static> Csms<S> {
         );
         let router = route!(router, self, o201::MeterValuesRequest, meter_values_v201);
         let router = route!(router, self, o201::NotifyReportRequest, notify_report_v201);
+        let router = route!(
+            router,
+            self,
+            o201::ReservationStatusUpdateRequest,
+            reservation_status_v201
+        );
         let router = route!(router, self, o21::BootNotificationRequest, boot_v21);
         let router = route!(router, self, o21::HeartbeatRequest, heartbeat_v21);
         let router = route!(router, self, o21::StatusNotificationRequest, status_v21);
@@ -78,6 +84,12 @@ impl<S: Store + 'static> Csms<S> {
         );
         let router = route!(router, self, o21::MeterValuesRequest, meter_values_v21);
         let router = route!(router, self, o21::NotifyReportRequest, notify_report_v21);
+        let router = route!(
+            router,
+            self,
+            o21::ReservationStatusUpdateRequest,
+            reservation_status_v21
+        );
         let router =
             self.on_notice::<o16::FirmwareStatusNotificationRequest>(router, Default::default);
         let router = self

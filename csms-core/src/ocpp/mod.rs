@@ -110,6 +110,7 @@ mod handlers;
 pub mod meter;
 mod notice;
 pub mod ocpi_cdr;
+mod reservation;
 pub mod secrets;
 pub mod sequence;
 mod transaction;

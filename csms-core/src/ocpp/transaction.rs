@@ -12,8 +12,8 @@ use super::authorize::Authorization;
 use super::sequence::{self, EventKind, KnownTransaction, Step};
 use super::{Csms, OcppError, meter};
 use crate::model::{
-    AuthMethod, Cdr, ChargingSession, MeterValue, NewSession, ReservationId, ReservationStatus,
-    SessionId, SessionStart, SessionStatus, SessionStop, Station, Token, TransactionRef,
+    AuthMethod, Cdr, ChargingSession, MeterValue, NewSession, SessionId, SessionStart,
+    SessionStatus, SessionStop, Station, Token, TransactionRef,
 };
 use crate::store::Store;
 
@@ -169,37 +169,6 @@ impl<S: Store + 'static> Csms<S> {
             }
         }
         Ok(start)
-    }
-
-    /// Marks the reservation `id` used by `session` when a station says the session is
-    /// charged on it (1.6 StartTransaction, 2.x TransactionEvent `reservationId`). A
-    /// reservation of another station, or one that is no longer active, stays as it is
-    /// (logged); one this session already used is left alone, so a resent event changes
-    /// nothing.
-    pub(super) async fn reservation_used(
-        &self,
-        station: &Station,
-        id: i64,
-        session: SessionId,
-    ) -> Result<(), OcppError> {
-        let tenant = station.tenant_id;
-        let id = ReservationId(id);
-        let reservation = self.store.reservation(tenant, id).await?;
-        match reservation {
-            Some(reservation)
-                if reservation.station_id == station.id
-                    && reservation.status == ReservationStatus::Active =>
-            {
-                self.store.use_reservation(tenant, id, session).await?;
-            }
-            Some(reservation) if reservation.session_id == Some(session) => {}
-            _ => tracing::warn!(
-                station = %station.identity,
-                reservation = %id,
-                "a transaction names a reservation this station does not hold"
-            ),
-        }
-        Ok(())
     }
 
     /// Ends `session` with `stop` (a session already over stays as it is) and issues its

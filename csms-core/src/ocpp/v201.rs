@@ -6,6 +6,7 @@ use ocpp_types::v201 as o201;
 
 use super::authorize::Authorization;
 use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
+use super::reservation::ReservationEnd;
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
 use super::{Csms, OcppError, device_model, meter};
@@ -178,5 +179,26 @@ impl<S: Store + 'static> Csms<S> {
         self.keep_reported_parts(&station, &values, request.generated_at)
             .await?;
         Ok(o201::NotifyReportResponse::default())
+    }
+
+    pub(super) async fn reservation_status_v201(
+        &self,
+        ctx: &Context,
+        request: o201::ReservationStatusUpdateRequest,
+    ) -> Result<o201::ReservationStatusUpdateResponse, OcppError> {
+        let station = self.admitted(ctx.address(), false).await?;
+        let end = match &request.reservation_update_status {
+            o201::ReservationUpdateStatus::Expired => ReservationEnd::Expired,
+            o201::ReservationUpdateStatus::Removed => ReservationEnd::Removed,
+            other => {
+                return Err(OcppError::BadValue {
+                    path: "$.reservationUpdateStatus".into(),
+                    reason: format!("{other} is not a reservation update status"),
+                });
+            }
+        };
+        self.reservation_ended(&station, request.reservation_id, end)
+            .await?;
+        Ok(o201::ReservationStatusUpdateResponse::default())
     }
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::authorize::Authorization;
 use super::handlers::{BootFacts, interval};
+use super::reservation::ReservationEnd;
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
 use super::{Csms, OcppError, device_model, meter};
@@ -248,6 +249,29 @@ impl<S: Store + 'static> Csms<S> {
         if let Err(error) = kept.await {
             tracing::warn!(station = ctx.identity(), %error, "periodic event stream not kept");
         }
+    }
+
+    pub(super) async fn reservation_status_v21(
+        &self,
+        ctx: &Context,
+        request: o21::ReservationStatusUpdateRequest,
+    ) -> Result<o21::ReservationStatusUpdateResponse, OcppError> {
+        let station = self.admitted(ctx.address(), false).await?;
+        let end = match &request.reservation_update_status {
+            o21::ReservationUpdateStatus::Expired | o21::ReservationUpdateStatus::NoTransaction => {
+                ReservationEnd::Expired
+            }
+            o21::ReservationUpdateStatus::Removed => ReservationEnd::Removed,
+            other => {
+                return Err(OcppError::BadValue {
+                    path: "$.reservationUpdateStatus".into(),
+                    reason: format!("{other} is not a reservation update status"),
+                });
+            }
+        };
+        let id = signed(request.reservation_id, "$.reservationId")?;
+        self.reservation_ended(&station, id, end).await?;
+        Ok(o21::ReservationStatusUpdateResponse::default())
     }
 }
 

@@ -3,9 +3,9 @@
 //!
 //! Each command is checked at once against the caller's tenant and answered synchronously
 //! (the OCPI `CommandResponse`): `REJECTED` with a message when it cannot be carried out
-//! (no such location or EVSE, the station offline, a token that is not the partner's),
-//! `UNKNOWN_SESSION` when the session to stop is not one of the partner's, `NOT_SUPPORTED`
-//! for reservations, else `ACCEPTED` with [`RESULT_TIMEOUT`]. An accepted command is then
+//! (no such location, EVSE or reservation, the station offline, a token that is not the
+//! partner's), `UNKNOWN_SESSION` when the session to stop is not one of the partner's, else
+//! `ACCEPTED` with [`RESULT_TIMEOUT`]. An accepted command is then
 //! sent to the station on a task of its own, through the operator command machinery
 //! ([`Commands`]: audited as `station.<command>` with the partner as the actor,
 //! [`Actor::RoamingPartner`]), and what the station made of it goes to the outbox
@@ -21,7 +21,8 @@
 //! | `START_SESSION` | 1.6 RemoteStartTransaction, 2.x RequestStartTransaction, on the EVSE | unknown location or EVSE, no station of the location connected, a token not of the partner's parties or not valid |
 //! | `STOP_SESSION` | 1.6 RemoteStopTransaction, 2.x RequestStopTransaction | `UNKNOWN_SESSION`: no such session, or not charged with one of the partner's tokens; `REJECTED`: the session is over, its station offline |
 //! | `UNLOCK_CONNECTOR` | UnlockConnector | unknown location, EVSE or connector; the station offline |
-//! | `RESERVE_NOW`, `CANCEL_RESERVATION` | nothing | `NOT_SUPPORTED` |
+//! | `RESERVE_NOW` | ReserveNow, with the id of the reservation recorded for it ([`Commands::reserve`]) | as `START_SESSION`, and a reservation id of the partner's held at another station, an expiry already past |
+//! | `CANCEL_RESERVATION` | CancelReservation of the reservation recorded for it | no active reservation of the partner's with this id; the station offline |
 //!
 //! `START_SESSION` carries the driver's whole Token: it is stored as the partner's (as its
 //! Tokens Receiver push would be, [`RoamingStore::put_roaming_token`](crate::store::RoamingStore::put_roaming_token); a newer push of the same
@@ -33,11 +34,20 @@
 //! The asynchronous result: the station's acceptance is `ACCEPTED`; a refusal
 //! `EVSE_OCCUPIED` when the EVSE shows occupied, `EVSE_INOPERATIVE` when it shows out of
 //! service or faulted, else `REJECTED`; no answer in time `TIMEOUT`; a station gone, a
-//! CALLERROR or an answer that is not valid `FAILED`.
+//! CALLERROR or an answer that is not valid `FAILED`. A reservation's refusal is read from
+//! the station's own status instead (`Occupied`: `EVSE_OCCUPIED`; `Faulted`, `Unavailable`:
+//! `EVSE_INOPERATIVE`), and a station answering a CancelReservation with `Rejected` (it
+//! holds no such reservation) gives `UNKNOWN_RESERVATION`.
 //!
-//! Reservations are not supported: the model's reservations ([`crate::model::Reservation`])
-//! have no place for the partner's `reservation_id`, so a `CANCEL_RESERVATION`, which names
-//! only that, could not be matched to the reservation sent to the station.
+//! A reservation is recorded ([`crate::model::Reservation`]) with the partner and the
+//! partner's `reservation_id` beside it ([`PartnerReservation`]); the station only ever sees
+//! the record's own id, unique whichever partner asked. A `RESERVE_NOW` naming a
+//! reservation id of the partner's that is active replaces that reservation: the station is
+//! sent a ReserveNow with the same id and the new expiry, token and EVSE, as OCPP says a
+//! station replaces a reservation. Its token is stored as `START_SESSION`'s is, so that the
+//! station's authorization of it, when the driver arrives, is the roaming one. Without
+//! `evse_uid`, any EVSE of a connected station of the location is reserved (the station
+//! chosen as for `START_SESSION`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,18 +56,20 @@ use ocpi_server::{Command, CommandsReceiver, OcpiError, RequestContext};
 use ocpi_types::common::DisplayText;
 use ocpi_types::v221::VersionNumber;
 use ocpi_types::v221::commands::{
-    CommandResponse, CommandResponseType, CommandResult, CommandResultType, StartSession,
-    StopSession, UnlockConnector,
+    CancelReservation, CommandResponse, CommandResponseType, CommandResult, CommandResultType,
+    ReserveNow, StartSession, StopSession, UnlockConnector,
 };
+use ocpi_types::v221::tokens::Token;
 
 use super::partners::{partner_of, tenant_of};
 use super::publish;
 use crate::model::{
-    Actor, CommandResultDue, ConnectorStatus, LocationId, RoamingPartnerId, SessionId,
-    StationDetails, StationFilter, TenantId,
+    Actor, CommandResultDue, ConnectorStatus, LocationId, PartnerReservation, RoamingPartnerId,
+    SessionId, StationDetails, StationFilter, TenantId,
 };
 use crate::ocpp::commands::{
     Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,
+    ReservationRequest,
 };
 use crate::store::{self, Store};
 
@@ -163,13 +175,34 @@ fn state_of(details: &StationDetails, evse: i32) -> EvseState {
     evse_state(connectors.chain(evse_status))
 }
 
-/// The OCPI result of what a station made of a command; `refusal` is what a refusal is
-/// (`REJECTED`, or what the EVSE's state tells).
-fn outcome_result(sent: &StationResult, refusal: CommandResultType) -> CommandResult {
+/// What a station's refusal of a command is, as an OCPI result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// Always this (`REJECTED`, or what the EVSE's state tells).
+    Is(CommandResultType),
+    /// What the station's ReserveNow status says (`Occupied`, `Faulted`, ...).
+    ByReservationStatus,
+}
+
+impl Refusal {
+    fn of(&self, status: Option<&str>) -> CommandResultType {
+        match self {
+            Refusal::Is(result) => result.clone(),
+            Refusal::ByReservationStatus => match status {
+                Some("Occupied") => CommandResultType::EvseOccupied,
+                Some("Faulted" | "Unavailable") => CommandResultType::EvseInoperative,
+                _ => CommandResultType::Rejected,
+            },
+        }
+    }
+}
+
+/// The OCPI result of what a station made of a command; `refusal` says what a refusal is.
+fn outcome_result(sent: &StationResult, refusal: &Refusal) -> CommandResult {
     let detail = sent.error.as_deref().or(sent.status.as_deref());
     match sent.outcome {
         Outcome::Accepted => result(CommandResultType::Accepted, None),
-        Outcome::Rejected => result(refusal, detail),
+        Outcome::Rejected => result(refusal.of(sent.status.as_deref()), detail),
         Outcome::Timeout => result(
             CommandResultType::Timeout,
             Some("the station did not answer"),
@@ -181,11 +214,19 @@ fn outcome_result(sent: &StationResult, refusal: CommandResultType) -> CommandRe
     }
 }
 
-/// A command found acceptable: what to send to which station, and how to read a refusal.
+/// What a command found acceptable asks of its station.
+enum Action {
+    /// A command, sent as an operator's is.
+    Send(StationCommand),
+    /// A reservation, recorded and sent ([`Commands::reserve`]).
+    Reserve(ReservationRequest),
+}
+
+/// A command found acceptable: what to ask of which station, and how to read a refusal.
 struct Accepted {
     identity: String,
-    command: StationCommand,
-    refusal: CommandResultType,
+    action: Action,
+    refusal: Refusal,
 }
 
 /// Where a command's result goes: the partner that sent the command, in the version it
@@ -260,35 +301,26 @@ impl<S: Store + 'static> RoamingCommands<S> {
         Ok(Some(all))
     }
 
-    /// Checks a `START_SESSION` and stores its token.
-    async fn start(
+    /// Where a `START_SESSION` or `RESERVE_NOW` at location `location_id` goes: the EVSE
+    /// `evse_uid` names, or without it the first EVSE of a connected station of the
+    /// location that shows available (else the first of a connected station); or why
+    /// none.
+    async fn evse_at(
         &self,
-        ctx: &RequestContext,
         tenant: TenantId,
-        partner: RoamingPartnerId,
-        start: &StartSession,
-    ) -> Result<Result<Accepted, CommandResponse>, OcpiError> {
-        let token = &start.token;
-        if !ctx
-            .caller
-            .owns(token.country_code.as_str(), token.party_id.as_str())
-        {
-            return Ok(Err(rejected("the token is not of one of your parties")));
-        }
-        if !token.valid {
-            return Ok(Err(rejected("the token is not valid")));
-        }
-        let Some(stations) = self.stations_at(tenant, start.location_id.as_str()).await? else {
+        location_id: &str,
+        evse_uid: Option<&str>,
+    ) -> Result<Result<(StationDetails, i32), CommandResponse>, OcpiError> {
+        let Some(stations) = self.stations_at(tenant, location_id).await? else {
             return Ok(Err(rejected("unknown location")));
         };
-        // The EVSE asked for, or the first available one of a connected station.
         let mut chosen = None;
-        match &start.evse_uid {
+        match evse_uid {
             Some(uid) => {
                 for details in &stations {
                     let found = details.evses.iter().find(|evse| {
                         publish::evse_uid(&details.station, evse.evse_id, evse.uid.as_deref())
-                            == uid.as_str()
+                            == uid
                     });
                     if let Some(evse) = found {
                         if !details.station.online {
@@ -298,24 +330,16 @@ impl<S: Store + 'static> RoamingCommands<S> {
                         break;
                     }
                 }
-                if chosen.is_none() {
-                    return Ok(Err(rejected("unknown EVSE")));
-                }
             }
             None => {
                 let mut fallback = None;
-                for details in &stations {
-                    if !details.station.online {
-                        continue;
-                    }
+                for details in stations.iter().filter(|d| d.station.online) {
                     for evse in &details.evses {
                         if state_of(details, evse.evse_id) == EvseState::Available {
                             chosen = Some((details, evse.evse_id));
                             break;
                         }
-                        if fallback.is_none() {
-                            fallback = Some((details, evse.evse_id));
-                        }
+                        fallback = fallback.or(Some((details, evse.evse_id)));
                     }
                     if chosen.is_some() {
                         break;
@@ -327,29 +351,166 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 }
             }
         }
-        let Some((details, evse)) = chosen else {
-            return Ok(Err(rejected("unknown EVSE")));
+        Ok(match chosen {
+            Some((details, evse)) => Ok((details.clone(), evse)),
+            None => Err(rejected("unknown EVSE")),
+        })
+    }
+
+    /// Why a command's token cannot be used, if it cannot: it must be valid and of one of
+    /// the caller's parties.
+    fn token_refusal(ctx: &RequestContext, token: &Token) -> Option<CommandResponse> {
+        if !ctx
+            .caller
+            .owns(token.country_code.as_str(), token.party_id.as_str())
+        {
+            return Some(rejected("the token is not of one of your parties"));
+        }
+        if !token.valid {
+            return Some(rejected("the token is not valid"));
+        }
+        None
+    }
+
+    /// Checks a `START_SESSION` and stores its token.
+    async fn start(
+        &self,
+        ctx: &RequestContext,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        start: &StartSession,
+    ) -> Result<Result<Accepted, CommandResponse>, OcpiError> {
+        let token = &start.token;
+        if let Some(refusal) = Self::token_refusal(ctx, token) {
+            return Ok(Err(refusal));
+        }
+        let uid = start.evse_uid.as_ref().map(|uid| uid.as_str());
+        let (details, evse) = match self
+            .evse_at(tenant, start.location_id.as_str(), uid)
+            .await?
+        {
+            Ok(chosen) => chosen,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         // The token as the partner's, for the station's authorization of it.
         self.store
             .put_roaming_token(tenant, partner, token)
             .await
             .map_err(failed)?;
-        let refusal = match state_of(details, evse) {
+        let refusal = match state_of(&details, evse) {
             EvseState::Occupied => CommandResultType::EvseOccupied,
             EvseState::Inoperative => CommandResultType::EvseInoperative,
             EvseState::Available | EvseState::Other => CommandResultType::Rejected,
         };
         Ok(Ok(Accepted {
-            identity: details.station.identity.clone(),
-            command: StationCommand::RemoteStart {
+            identity: details.station.identity,
+            action: Action::Send(StationCommand::RemoteStart {
                 evse: Some(evse),
                 connector: None,
                 id_token: token.uid.as_str().to_owned(),
                 remote_start_id: None,
                 charging_profile: None,
-            },
-            refusal,
+            }),
+            refusal: Refusal::Is(refusal),
+        }))
+    }
+
+    /// Checks a `RESERVE_NOW` and stores its token; a reservation id of the partner's that
+    /// is active at the same station is replaced.
+    async fn reserve(
+        &self,
+        ctx: &RequestContext,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        reserve: &ReserveNow,
+    ) -> Result<Result<Accepted, CommandResponse>, OcpiError> {
+        let token = &reserve.token;
+        if let Some(refusal) = Self::token_refusal(ctx, token) {
+            return Ok(Err(refusal));
+        }
+        let expires_at = reserve.expiry_date.utc();
+        if expires_at <= chrono::Utc::now() {
+            return Ok(Err(rejected("the reservation's expiry_date is past")));
+        }
+        let uid = reserve.evse_uid.as_ref().map(|uid| uid.as_str());
+        let (details, evse) = match self
+            .evse_at(tenant, reserve.location_id.as_str(), uid)
+            .await?
+        {
+            Ok(chosen) => chosen,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let key = PartnerReservation::new(partner, reserve.reservation_id.as_str());
+        let held = self
+            .store
+            .partner_reservation(tenant, &key)
+            .await
+            .map_err(failed)?;
+        let replaces = match held {
+            Some(held) if held.station_id == details.station.id => Some(held.id),
+            Some(_) => {
+                return Ok(Err(rejected(
+                    "this reservation is held at another station: cancel it first",
+                )));
+            }
+            None => None,
+        };
+        self.store
+            .put_roaming_token(tenant, partner, token)
+            .await
+            .map_err(failed)?;
+        Ok(Ok(Accepted {
+            identity: details.station.identity,
+            action: Action::Reserve(ReservationRequest {
+                replaces,
+                evse: uid.map(|_| evse),
+                token_uid: token.uid.as_str().to_owned(),
+                group: token
+                    .group_id
+                    .as_ref()
+                    .map(|group| group.as_str().to_owned()),
+                expires_at,
+                partner: Some(key),
+            }),
+            refusal: Refusal::ByReservationStatus,
+        }))
+    }
+
+    /// Checks a `CANCEL_RESERVATION`: the reservation must be an active one of the
+    /// partner's.
+    async fn cancel(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        cancel: &CancelReservation,
+    ) -> Result<Result<Accepted, CommandResponse>, OcpiError> {
+        let key = PartnerReservation::new(partner, cancel.reservation_id.as_str());
+        let held = self
+            .store
+            .partner_reservation(tenant, &key)
+            .await
+            .map_err(failed)?;
+        let Some(held) = held else {
+            return Ok(Err(rejected("unknown reservation")));
+        };
+        let (Some(station), Ok(sent)) = (
+            self.store
+                .station_by_id(tenant, held.station_id)
+                .await
+                .map_err(failed)?,
+            i32::try_from(held.id.0),
+        ) else {
+            return Ok(Err(rejected("unknown reservation")));
+        };
+        if !station.online {
+            return Ok(Err(rejected("the station is offline")));
+        }
+        Ok(Ok(Accepted {
+            identity: station.identity,
+            action: Action::Send(StationCommand::CancelReservation {
+                reservation_id: sent,
+            }),
+            refusal: Refusal::Is(CommandResultType::UnknownReservation),
         }))
     }
 
@@ -405,10 +566,10 @@ impl<S: Store + 'static> RoamingCommands<S> {
         }
         Ok(Ok(Accepted {
             identity: station.identity,
-            command: StationCommand::RemoteStop {
+            action: Action::Send(StationCommand::RemoteStop {
                 transaction_id: session.transaction.to_text(),
-            },
-            refusal: CommandResultType::Rejected,
+            }),
+            refusal: Refusal::Is(CommandResultType::Rejected),
         }))
     }
 
@@ -448,11 +609,11 @@ impl<S: Store + 'static> RoamingCommands<S> {
         }
         Ok(Ok(Accepted {
             identity: details.station.identity.clone(),
-            command: StationCommand::Unlock {
+            action: Action::Send(StationCommand::Unlock {
                 evse: Some(evse),
                 connector: connector.connector_id,
-            },
-            refusal: CommandResultType::Rejected,
+            }),
+            refusal: Refusal::Is(CommandResultType::Rejected),
         }))
     }
 
@@ -471,17 +632,22 @@ impl<S: Store + 'static> RoamingCommands<S> {
             response_url,
         } = to;
         let commands = Commands::new(Arc::clone(&store));
-        let sent = commands
-            .send(
-                tenant,
-                Actor::RoamingPartner(partner),
-                &accepted.identity,
-                &*stations,
-                &accepted.command,
-            )
-            .await;
+        let actor = Actor::RoamingPartner(partner);
+        let identity = &accepted.identity;
+        let sent = match &accepted.action {
+            Action::Send(command) => {
+                commands
+                    .send(tenant, actor, identity, &*stations, command)
+                    .await
+            }
+            Action::Reserve(request) => {
+                commands
+                    .reserve(tenant, actor, identity, &*stations, request)
+                    .await
+            }
+        };
         let outcome = match &sent {
-            Ok(sent) => outcome_result(sent, accepted.refusal),
+            Ok(sent) => outcome_result(sent, &accepted.refusal),
             Err(error) => {
                 tracing::warn!(%error, station = accepted.identity, "roaming command not sent");
                 result(CommandResultType::Failed, None)
@@ -511,12 +677,8 @@ impl<S: Store + 'static> CommandsReceiver for RoamingCommands<S> {
             Command::StartSession(start) => self.start(ctx, tenant, partner, start).await?,
             Command::StopSession(stop) => self.stop(tenant, partner, stop).await?,
             Command::UnlockConnector(unlock) => self.unlock(tenant, unlock).await?,
-            Command::ReserveNow(_) | Command::CancelReservation(_) => {
-                return Ok(refused(
-                    CommandResponseType::NotSupported,
-                    "reservations are not supported",
-                ));
-            }
+            Command::ReserveNow(reserve) => self.reserve(ctx, tenant, partner, reserve).await?,
+            Command::CancelReservation(cancel) => self.cancel(tenant, partner, cancel).await?,
         };
         let accepted = match checked {
             Ok(accepted) => accepted,
@@ -565,6 +727,7 @@ mod tests {
             status: Some("Rejected".to_owned()),
             response: None,
             error: None,
+            reservation_id: None,
             settings: Box::default(),
         };
         let occupied = CommandResultType::EvseOccupied;
@@ -578,7 +741,7 @@ mod tests {
         ];
         for (outcome, expected) in cases {
             assert_eq!(
-                outcome_result(&sent(outcome), occupied.clone()).result,
+                outcome_result(&sent(outcome), &Refusal::Is(occupied.clone())).result,
                 expected,
                 "{outcome:?}"
             );

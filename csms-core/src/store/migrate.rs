@@ -102,6 +102,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "the station's own cost calculation kept with the session",
         include_str!("../../migrations/sqlite/0018_station_cost_details.sql"),
     ),
+    (
+        19,
+        "reservations asked for by roaming partners",
+        include_str!("../../migrations/sqlite/0019_partner_reservations.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -195,6 +200,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         18,
         "the station's own cost calculation kept with the session",
         include_str!("../../migrations/postgres/0018_station_cost_details.sql"),
+    ),
+    (
+        19,
+        "reservations asked for by roaming partners",
+        include_str!("../../migrations/postgres/0019_partner_reservations.sql"),
     ),
 ];
 

@@ -8,9 +8,9 @@ use ocpp_types::OcppVersion;
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     BootLogEntry, ChargingProfileCriteria, ConfigurationKey, Connector, Evse, Location, LocationId,
-    NewLocation, NewReservation, NewStation, RegistrationStatus, Reservation, ReservationId,
-    SentChargingProfile, SessionId, Station, StationDetails, StationFilter, StationId,
-    StatusReport, TenantId, UserId, VariableValue,
+    NewLocation, NewReservation, NewStation, PartnerReservation, RegistrationStatus, Reservation,
+    ReservationId, ReservationStatus, SentChargingProfile, SessionId, Station, StationDetails,
+    StationFilter, StationId, StatusReport, TenantId, UserId, VariableValue,
 };
 
 /// Locations.
@@ -264,8 +264,35 @@ pub trait ReservationStore: Send + Sync {
         id: ReservationId,
     ) -> StoreResult<Option<Reservation>>;
 
-    /// Cancels an active reservation; `false` if `tenant` has no such active reservation.
-    async fn cancel_reservation(&self, tenant: TenantId, id: ReservationId) -> StoreResult<bool>;
+    /// The active reservation a roaming partner knows as `partner.reservation_id`.
+    async fn partner_reservation(
+        &self,
+        tenant: TenantId,
+        partner: &PartnerReservation,
+    ) -> StoreResult<Option<Reservation>>;
+
+    /// Replaces what an active reservation holds (EVSE, token, group, expiry) by what `new`
+    /// says, as a station replaces a reservation sent to it again with the same id; its
+    /// station and partner stay. `false` if `tenant` has no such active reservation;
+    /// [`StoreError::Conflict`](super::StoreError::Conflict) if the EVSE has another active
+    /// reservation.
+    async fn change_reservation(
+        &self,
+        tenant: TenantId,
+        id: ReservationId,
+        new: &NewReservation,
+    ) -> StoreResult<bool>;
+
+    /// Ends an active reservation as `status`: [`ReservationStatus::Cancelled`],
+    /// [`ReservationStatus::Expired`] or [`ReservationStatus::Refused`] (any other is
+    /// [`StoreError::Invalid`](super::StoreError::Invalid)). `false` if `tenant` has no such
+    /// active reservation.
+    async fn end_reservation(
+        &self,
+        tenant: TenantId,
+        id: ReservationId,
+        status: ReservationStatus,
+    ) -> StoreResult<bool>;
 
     /// Marks an active reservation used by `session`; `false` if `tenant` has no such
     /// active reservation. [`StoreError::NotFound`](super::StoreError::NotFound) if it has no such session.

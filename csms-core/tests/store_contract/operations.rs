@@ -2,8 +2,9 @@
 
 use chrono::Duration;
 use csms_core::model::{
-    ChargingProfileCriteria, ConfigurationKey, NewReservation, NewStation, ReservationStatus,
-    SentChargingProfile, StationId, TenantId, VariableKey, VariableValue,
+    ChargingProfileCriteria, ConfigurationKey, NewReservation, NewStation, PartnerReservation,
+    ReservationStatus, RoamingPartnerId, SentChargingProfile, StationId, TenantId, VariableKey,
+    VariableValue,
 };
 use csms_core::store::{Store, StoreError};
 
@@ -113,6 +114,7 @@ pub(crate) async fn station_configuration_reported(store: &impl Store) {
 
 /// One active reservation per EVSE; cancelled, used or expired ones free it.
 pub(crate) async fn reservations_made_and_ended(store: &impl Store) {
+    partner_reservations(store).await;
     let a = tenant(store, "A").await;
     let b = tenant(store, "B").await;
     let cp = station(store, a).await;
@@ -123,6 +125,7 @@ pub(crate) async fn reservations_made_and_ended(store: &impl Store) {
         token_uid: "TAG-R".to_owned(),
         group_id: Some("G".to_owned()),
         expires_at,
+        partner: None,
     };
     let first = store
         .create_reservation(a, &new(Some(1), later))
@@ -146,19 +149,31 @@ pub(crate) async fn reservations_made_and_ended(store: &impl Store) {
         Err(StoreError::NotFound { .. })
     ));
 
+    let cancelled = ReservationStatus::Cancelled;
     assert!(
         !store
-            .cancel_reservation(b, first.id)
+            .end_reservation(b, first.id, cancelled)
             .await
             .expect("other tenant")
     );
-    assert!(store.cancel_reservation(a, first.id).await.expect("cancel"));
+    assert!(
+        store
+            .end_reservation(a, first.id, cancelled)
+            .await
+            .expect("cancel")
+    );
     assert!(
         !store
-            .cancel_reservation(a, first.id)
+            .end_reservation(a, first.id, cancelled)
             .await
             .expect("cancel again")
     );
+    for not_an_end in [ReservationStatus::Active, ReservationStatus::Used] {
+        assert!(matches!(
+            store.end_reservation(a, whole.id, not_an_end).await,
+            Err(StoreError::Invalid { .. })
+        ));
+    }
     let second = store
         .create_reservation(a, &new(Some(1), later))
         .await
@@ -366,4 +381,111 @@ pub(crate) async fn charging_profiles_recorded(store: &impl Store) {
     );
     assert!(store.configuration(a, cp).await.expect("read").is_empty());
     assert!(store.variables(a, cp).await.expect("read").is_empty());
+}
+
+/// A partner's reservation is found by the partner's own id, without case, while active;
+/// one active reservation per partner id; a replacement changes what it holds.
+async fn partner_reservations(store: &impl Store) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let cp = station(store, a).await;
+    let partner = RoamingPartnerId(7);
+    // Whole seconds: stored times keep microseconds.
+    let later = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now() + Duration::hours(1), 0);
+    let new = |evse: Option<i32>, id: &str| NewReservation {
+        station_id: cp,
+        evse_id: evse,
+        token_uid: "TAG-P".to_owned(),
+        group_id: None,
+        expires_at: later,
+        partner: Some(PartnerReservation::new(partner, id)),
+    };
+    let made = store
+        .create_reservation(a, &new(Some(1), "Res-1"))
+        .await
+        .expect("reserve");
+    let key = PartnerReservation::new(partner, "RES-1");
+    assert_eq!(made.partner.as_ref(), Some(&key));
+    assert_eq!(
+        store.partner_reservation(a, &key).await.expect("find"),
+        Some(made.clone())
+    );
+    assert_eq!(
+        store.partner_reservation(b, &key).await.expect("find"),
+        None
+    );
+    let other_partner = PartnerReservation::new(RoamingPartnerId(8), "RES-1");
+    assert_eq!(
+        store
+            .partner_reservation(a, &other_partner)
+            .await
+            .expect("find"),
+        None
+    );
+    assert!(matches!(
+        store.create_reservation(a, &new(Some(2), "res-1")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    // A replacement: another EVSE, another expiry; not onto a reserved EVSE.
+    let mut replacement = new(Some(2), "res-1");
+    replacement.expires_at = later + Duration::hours(1);
+    replacement.token_uid = "TAG-Q".to_owned();
+    assert!(
+        store
+            .change_reservation(a, made.id, &replacement)
+            .await
+            .expect("replace")
+    );
+    let changed = store
+        .reservation(a, made.id)
+        .await
+        .expect("read")
+        .expect("reservation");
+    assert_eq!(
+        (
+            changed.evse_id,
+            changed.token_uid.as_str(),
+            changed.expires_at
+        ),
+        (Some(2), "TAG-Q", replacement.expires_at)
+    );
+    store
+        .create_reservation(a, &new(Some(3), "res-2"))
+        .await
+        .expect("reserve");
+    let mut onto_blocker = replacement.clone();
+    onto_blocker.evse_id = Some(3);
+    assert!(matches!(
+        store.change_reservation(a, made.id, &onto_blocker).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(
+        !store
+            .change_reservation(b, made.id, &replacement)
+            .await
+            .expect("other tenant")
+    );
+
+    // Refused, it is no longer found, and its partner id is free again.
+    assert!(
+        store
+            .end_reservation(a, made.id, ReservationStatus::Refused)
+            .await
+            .expect("refuse")
+    );
+    assert_eq!(
+        store.partner_reservation(a, &key).await.expect("find"),
+        None
+    );
+    assert!(
+        !store
+            .change_reservation(a, made.id, &replacement)
+            .await
+            .expect("an ended reservation is not replaced")
+    );
+    store
+        .create_reservation(a, &new(Some(1), "RES-1"))
+        .await
+        .expect("the partner id is free again");
 }

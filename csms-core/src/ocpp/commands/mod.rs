@@ -29,7 +29,8 @@
 //! {"command": "set_variables", "variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"}]}
 //! {"command": "get_variables", "variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"}]}
 //! {"command": "trigger_message", "message": "StatusNotification", "evse": 1}
-//! {"command": "reserve_now", "reservation_id": 5, "evse": 1, "id_token": "04A2B3C4", "expires_at": "2026-03-01T12:00:00Z"}
+//! {"command": "reserve_now", "evse": 1, "id_token": "04A2B3C4", "expires_at": "2026-03-01T12:00:00Z"}
+//! {"command": "reserve_now", "reservation_id": 5, "evse": 1, "id_token": "04A2B3C4", "expires_at": "2026-03-01T14:00:00Z"}
 //! {"command": "cancel_reservation", "reservation_id": 5}
 //! {"command": "set_charging_profile", "evse": 1, "profile": { ...the version's ChargingProfile... }}
 //! {"command": "clear_charging_profile", "profile_id": 3}
@@ -60,6 +61,15 @@
 //! - `set_charging_profile`: `profile` is the version's own `ChargingProfile` object.
 //! - `send_local_list`: an entry without `status` removes the token from the list
 //!   (differential updates).
+//! - `reserve_now` is recorded as a [`Reservation`](crate::model::Reservation), whose id
+//!   is the `reservationId` the station gets and the result's `reservation_id`: without
+//!   `reservation_id` a new one (refused, and so never active, when the station does not
+//!   accept it or it cannot be sent; kept when the station does not answer in time, since
+//!   it may hold it); with the id of an active reservation of the station, that one again
+//!   with what the command now says (a station replaces a reservation sent again with its
+//!   id; the record follows once the station accepts). `cancel_reservation` cancels the
+//!   record once the station accepts, or answers `Rejected` (it holds no such
+//!   reservation). See [`Commands::reserve`].
 //! - 2.1 extends 2.0.1 in every message these commands send: a 2.1 station gets the 2.0.1
 //!   request re-typed as its 2.1 form (a request that has none is answered
 //!   [`Outcome::Invalid`]), and `profile` is a 2.0.1 `ChargingProfile`.
@@ -88,9 +98,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{OcppError, admission, secrets};
-use crate::model::{Actor, ConfigurationKey, NewAuditEntry, TenantId, TokenStatus, VariableValue};
+use crate::model::{
+    Actor, ConfigurationKey, NewAuditEntry, NewReservation, PartnerReservation, ReservationId,
+    ReservationStatus, Station, StationId, TenantId, TokenStatus, VariableValue,
+};
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use verdict::{Decided, Verdict};
 
 mod route;
@@ -246,8 +259,10 @@ pub enum Command {
     },
     /// Reserve an EVSE (1.6: a connector) for a token.
     ReserveNow {
-        /// The reservation's id.
-        reservation_id: i32,
+        /// The reservation's id: absent for a new reservation (the CSMS records it and sends
+        /// its id), or an active reservation of the station to replace.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reservation_id: Option<i32>,
         /// The EVSE (1.6: the connector; absent: any).
         #[serde(default)]
         evse: Option<i32>,
@@ -375,6 +390,11 @@ pub struct CommandResult {
     pub response: Option<Value>,
     /// What went wrong, when something did.
     pub error: Option<String>,
+    /// The reservation a `reserve_now` recorded, or sent again: the `reservationId` the
+    /// station got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    pub reservation_id: Option<ReservationId>,
     /// What the answer tells of the station's settings (keys and variables it read out,
     /// values it accepted), kept with its configuration.
     #[serde(skip)]
@@ -399,6 +419,7 @@ impl CommandResult {
             status: None,
             response: None,
             error: Some(error.into()),
+            reservation_id: None,
             settings: Box::default(),
         }
     }
@@ -414,6 +435,7 @@ impl CommandResult {
             status: verdict.status,
             response: Some(response),
             error: None,
+            reservation_id: None,
             settings: Box::default(),
         }
     }
@@ -463,6 +485,9 @@ impl<S: Store> Commands<S> {
     /// OCPP server it may be connected to), appends the audit entry, then keeps what the
     /// answer told of the station's settings. Fails only when the store does (the station
     /// not looked up, the audit entry or the settings not written).
+    ///
+    /// A `reserve_now` is [`Commands::reserve`]; a `cancel_reservation` cancels the
+    /// reservation's record once the station no longer holds it.
     pub async fn send(
         &self,
         tenant: TenantId,
@@ -471,10 +496,190 @@ impl<S: Store> Commands<S> {
         route: &(impl CommandRoute + ?Sized),
         command: &Command,
     ) -> Result<CommandResult, OcppError> {
+        match command {
+            Command::ReserveNow {
+                reservation_id,
+                evse,
+                id_token,
+                group,
+                expires_at,
+            } => {
+                let request = ReservationRequest {
+                    replaces: reservation_id.map(|id| ReservationId(id.into())),
+                    evse: *evse,
+                    token_uid: id_token.clone(),
+                    group: group.clone(),
+                    expires_at: *expires_at,
+                    partner: None,
+                };
+                self.reserve(tenant, actor, identity, route, &request).await
+            }
+            Command::CancelReservation { reservation_id } => {
+                let (result, station) = self
+                    .deliver(tenant, actor, identity, route, command)
+                    .await?;
+                if let (Some(station), Outcome::Accepted | Outcome::Rejected) =
+                    (station, result.outcome)
+                {
+                    let id = ReservationId((*reservation_id).into());
+                    let held = self.store.reservation(tenant, id).await?;
+                    if held.is_some_and(|held| held.station_id == station) {
+                        self.store
+                            .end_reservation(tenant, id, ReservationStatus::Cancelled)
+                            .await?;
+                    }
+                }
+                Ok(result)
+            }
+            _ => Ok(self
+                .deliver(tenant, actor, identity, route, command)
+                .await?
+                .0),
+        }
+    }
+
+    /// Reserves for a token: records the [`Reservation`](crate::model::Reservation) (or,
+    /// with `request.replaces`, takes the station's active one), sends the station a
+    /// ReserveNow with its id as [`Commands::send`] sends commands, and settles the record
+    /// by the answer:
+    ///
+    /// | answer | a new reservation | a replacement |
+    /// | --- | --- | --- |
+    /// | accepted | active | changed to what `request` says |
+    /// | no answer in time | active (the station may hold it) | unchanged |
+    /// | anything else, or not sent | refused | unchanged (the station keeps it) |
+    ///
+    /// A new reservation of an EVSE (or station) that has an active one, or a replacement
+    /// of a reservation the station does not hold, is [`Outcome::Invalid`] and sends nothing.
+    /// The result's `reservation_id` is the reservation's.
+    pub async fn reserve(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        route: &(impl CommandRoute + ?Sized),
+        request: &ReservationRequest,
+    ) -> Result<CommandResult, OcppError> {
+        let mut command = Command::ReserveNow {
+            reservation_id: None,
+            evse: request.evse,
+            id_token: request.token_uid.clone(),
+            group: request.group.clone(),
+            expires_at: request.expires_at,
+        };
+        let Some(station) = self.store.station_by_identity(tenant, identity).await? else {
+            return Ok(self
+                .deliver(tenant, actor, identity, route, &command)
+                .await?
+                .0);
+        };
+        let wanted = NewReservation {
+            station_id: station.id,
+            evse_id: request.evse,
+            token_uid: request.token_uid.clone(),
+            group_id: request.group.clone(),
+            expires_at: request.expires_at,
+            partner: request.partner.clone(),
+        };
+        let held = match request.replaces {
+            Some(id) => match self.store.reservation(tenant, id).await? {
+                Some(held)
+                    if held.station_id == station.id
+                        && held.status == ReservationStatus::Active =>
+                {
+                    Ok(held.id)
+                }
+                _ => Err(format!(
+                    "station {identity} holds no active reservation {id}"
+                )),
+            },
+            None => match self.store.create_reservation(tenant, &wanted).await {
+                Ok(held) => Ok(held.id),
+                Err(StoreError::Conflict { .. }) => Err(
+                    "the EVSE (or, for any EVSE, the station) has an active reservation".to_owned(),
+                ),
+                Err(error) => return Err(error.into()),
+            },
+        };
+        let id = match held {
+            Ok(id) => id,
+            Err(why) => {
+                let result = CommandResult::failed(Outcome::Invalid, why);
+                return self
+                    .finish(tenant, actor, identity, &command, result, None)
+                    .await;
+            }
+        };
+        let Ok(sent) = i32::try_from(id.0) else {
+            if request.replaces.is_none() {
+                self.store
+                    .end_reservation(tenant, id, ReservationStatus::Refused)
+                    .await?;
+            }
+            let why = format!("reservation {id} is past what OCPP can carry");
+            let result = CommandResult::failed(Outcome::Invalid, why);
+            return self
+                .finish(tenant, actor, identity, &command, result, None)
+                .await;
+        };
+        if let Command::ReserveNow { reservation_id, .. } = &mut command {
+            *reservation_id = Some(sent);
+        }
+        let (mut result, _) = self
+            .deliver_to(tenant, actor, identity, route, &command, Some(&station))
+            .await?;
+        match (result.outcome, request.replaces) {
+            (Outcome::Accepted, Some(_)) => {
+                match self.store.change_reservation(tenant, id, &wanted).await {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict { what }) => tracing::warn!(
+                        reservation = %id,
+                        station = identity,
+                        "the station accepted a reservation again, but its record could not \
+                         follow: {what}"
+                    ),
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            (Outcome::Accepted | Outcome::Timeout, None) | (_, Some(_)) => {}
+            (_, None) => {
+                self.store
+                    .end_reservation(tenant, id, ReservationStatus::Refused)
+                    .await?;
+            }
+        }
+        result.reservation_id = Some(id);
+        Ok(result)
+    }
+
+    /// Sends `command` to the station `identity` as [`Commands::send`] says; the result,
+    /// and the station when the tenant has it.
+    async fn deliver(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        route: &(impl CommandRoute + ?Sized),
+        command: &Command,
+    ) -> Result<(CommandResult, Option<StationId>), OcppError> {
         let station = self.store.station_by_identity(tenant, identity).await?;
+        self.deliver_to(tenant, actor, identity, route, command, station.as_ref())
+            .await
+    }
+
+    /// [`Commands::deliver`] to the station already looked up.
+    async fn deliver_to(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        route: &(impl CommandRoute + ?Sized),
+        command: &Command,
+        station: Option<&Station>,
+    ) -> Result<(CommandResult, Option<StationId>), OcppError> {
         let address = admission::address(tenant, identity);
         let mut reached = None;
-        let mut result = match (station, command.check_limits()) {
+        let result = match (station, command.check_limits()) {
             (None, _) => CommandResult::failed(Outcome::UnknownStation, "no such station"),
             (Some(_), Err(too_long)) => CommandResult::failed(Outcome::Invalid, too_long),
             (Some(station), Ok(())) => {
@@ -485,6 +690,23 @@ impl<S: Store> Commands<S> {
                 result
             }
         };
+        let result = self
+            .finish(tenant, actor, identity, command, result, reached)
+            .await?;
+        Ok((result, station.map(|station| station.id)))
+    }
+
+    /// Audits what `command` gave, then keeps what the answer told of the settings of the
+    /// station it `reached`.
+    async fn finish(
+        &self,
+        tenant: TenantId,
+        actor: Actor,
+        identity: &str,
+        command: &Command,
+        mut result: CommandResult,
+        reached: Option<StationId>,
+    ) -> Result<CommandResult, OcppError> {
         // Secret settings (station passwords) leave no trace in clear: not in the answer,
         // the audit entry, the log or the kept configuration.
         result.redact();
@@ -525,6 +747,24 @@ impl<S: Store> Commands<S> {
     }
 }
 
+/// What [`Commands::reserve`] reserves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationRequest {
+    /// The station's active reservation to send again with what this says, or `None` for a
+    /// new one.
+    pub replaces: Option<ReservationId>,
+    /// The EVSE (1.6: the connector), or `None` for any of the station.
+    pub evse: Option<i32>,
+    /// The token it is held for.
+    pub token_uid: String,
+    /// The token's group, which may use it as well.
+    pub group: Option<String>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// The roaming partner that asks for it, if one does.
+    pub partner: Option<PartnerReservation>,
+}
+
 /// One call: its typed answer, or the result of its failure.
 async fn call<C: OcppCall>(
     handle: &StationHandle,
@@ -558,6 +798,13 @@ where
 
 fn invalid(reason: impl Into<String>) -> CommandResult {
     CommandResult::failed(Outcome::Invalid, reason)
+}
+
+/// The `reservationId` of a ReserveNow: the reservation's, which [`Commands::reserve`] sets.
+fn sent_reservation_id(id: Option<i32>) -> Result<i32, CommandResult> {
+    id.ok_or_else(|| {
+        invalid("a reservation is sent with the id of its record: reserve through the CSMS")
+    })
 }
 
 /// Maps and sends a command on a connected station.

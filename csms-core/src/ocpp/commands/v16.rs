@@ -6,7 +6,8 @@ use ocpp_types::v16 as o16;
 use serde_json::Value;
 
 use super::{
-    Command, CommandResult, Outcome, ResetKind, answer, call, exchange, from_json, invalid, wire,
+    Command, CommandResult, Outcome, ResetKind, answer, call, exchange, from_json, invalid,
+    sent_reservation_id, wire,
 };
 use crate::model::{ConfigurationKey, TokenStatus};
 
@@ -187,7 +188,7 @@ async fn v16_call(
                 expiry_date: *expires_at,
                 id_tag: id_token.clone(),
                 parent_id_tag: group.clone(),
-                reservation_id: *reservation_id,
+                reservation_id: sent_reservation_id(*reservation_id)?,
             };
             exchange(handle, &request).await
         }

@@ -5,7 +5,8 @@ use ocpp_server::StationHandle;
 use ocpp_types::{OcppCall, OcppVersion, v21 as o21, v201 as o201};
 
 use super::{
-    Command, CommandResult, Decided, Outcome, ResetKind, answer, call, from_json, invalid, wire,
+    Command, CommandResult, Decided, Outcome, ResetKind, answer, call, from_json, invalid,
+    sent_reservation_id, wire,
 };
 use crate::model::{TokenStatus, VariableValue};
 use crate::ocpp::device_model::key_v201;
@@ -306,8 +307,8 @@ async fn v201_call(
             group,
             expires_at,
         } => {
-            let mut request =
-                o201::ReserveNowRequest::new(*expires_at, *reservation_id, central(id_token));
+            let id = sent_reservation_id(*reservation_id)?;
+            let mut request = o201::ReserveNowRequest::new(*expires_at, id, central(id_token));
             request.evse_id = *evse;
             request.group_id_token = group.as_deref().map(central);
             exchange_2x(handle, &request).await

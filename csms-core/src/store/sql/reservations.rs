@@ -10,14 +10,19 @@ macro_rules! reservations {
             use sqlx::Row;
 
             use crate::model::{
-                NewReservation, Reservation, ReservationId, ReservationStatus, SessionId,
-                StationId, TenantId,
+                NewReservation, PartnerReservation, Reservation, ReservationId,
+                ReservationStatus, RoamingPartnerId, SessionId, StationId, TenantId,
             };
             use crate::store::sql::{at, now, parse};
             use crate::store::{ReservationStore, StoreError, StoreResult};
 
             const RESERVATION_COLUMNS: &str = "id, tenant_id, station_id, evse_id, token_uid, \
-                 group_id, expires_at, status, session_id, created_at";
+                 group_id, expires_at, status, session_id, partner_id, partner_reservation_id, \
+                 created_at";
+
+            /// What a unique index refusing a reservation means.
+            const TAKEN: &str =
+                "active reservation of this EVSE, or of this partner's reservation id";
 
             fn reservation_from(row: &$row) -> StoreResult<Reservation> {
                 Ok(Reservation {
@@ -34,6 +39,16 @@ macro_rules! reservations {
                         ReservationStatus::parse,
                     )?,
                     session_id: row.try_get::<Option<i64>, _>("session_id")?.map(SessionId),
+                    partner: match (
+                        row.try_get::<Option<i64>, _>("partner_id")?,
+                        row.try_get::<Option<String>, _>("partner_reservation_id")?,
+                    ) {
+                        (Some(partner), Some(id)) => Some(PartnerReservation {
+                            partner_id: RoamingPartnerId(partner),
+                            reservation_id: id,
+                        }),
+                        _ => None,
+                    },
                     created_at: row.try_get("created_at")?,
                 })
             }
@@ -58,8 +73,9 @@ macro_rules! reservations {
                     .await?;
                     let row = sqlx::query(&format!(
                         "INSERT INTO reservations (tenant_id, station_id, evse_id, token_uid, \
-                         group_id, expires_at, status, created_at) \
-                         SELECT tenant_id, id, $3, $4, $5, $6, 'active', $7 FROM stations \
+                         group_id, expires_at, status, created_at, partner_id, \
+                         partner_reservation_id) \
+                         SELECT tenant_id, id, $3, $4, $5, $6, 'active', $7, $8, $9 FROM stations \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {RESERVATION_COLUMNS}"
                     ))
                     .bind(tenant.0)
@@ -69,9 +85,11 @@ macro_rules! reservations {
                     .bind(&new.group_id)
                     .bind(at(new.expires_at))
                     .bind(when)
+                    .bind(new.partner.as_ref().map(|p| p.partner_id.0))
+                    .bind(new.partner.as_ref().map(|p| p.reservation_id.as_str()))
                     .fetch_optional(&mut *tx)
                     .await
-                    .map_err(StoreError::on("active reservation of this EVSE"))?;
+                    .map_err(StoreError::on(TAKEN))?;
                     let Some(row) = row else {
                         return Err(StoreError::NotFound { what: "station" });
                     };
@@ -98,17 +116,67 @@ macro_rules! reservations {
                     .transpose()
                 }
 
-                async fn cancel_reservation(
+                async fn partner_reservation(
+                    &self,
+                    tenant: TenantId,
+                    partner: &PartnerReservation,
+                ) -> StoreResult<Option<Reservation>> {
+                    sqlx::query(&format!(
+                        "SELECT {RESERVATION_COLUMNS} FROM reservations \
+                         WHERE tenant_id = $1 AND partner_id = $2 \
+                         AND partner_reservation_id = $3 AND status = 'active'"
+                    ))
+                    .bind(tenant.0)
+                    .bind(partner.partner_id.0)
+                    .bind(&partner.reservation_id)
+                    .fetch_optional(&self.readers)
+                    .await?
+                    .as_ref()
+                    .map(reservation_from)
+                    .transpose()
+                }
+
+                async fn change_reservation(
                     &self,
                     tenant: TenantId,
                     id: ReservationId,
+                    new: &NewReservation,
                 ) -> StoreResult<bool> {
                     let done = sqlx::query(
-                        "UPDATE reservations SET status = 'cancelled' \
+                        "UPDATE reservations SET evse_id = $3, token_uid = $4, group_id = $5, \
+                         expires_at = $6 WHERE tenant_id = $1 AND id = $2 AND status = 'active'",
+                    )
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(new.evse_id)
+                    .bind(&new.token_uid)
+                    .bind(&new.group_id)
+                    .bind(at(new.expires_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::on(TAKEN))?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn end_reservation(
+                    &self,
+                    tenant: TenantId,
+                    id: ReservationId,
+                    status: ReservationStatus,
+                ) -> StoreResult<bool> {
+                    if matches!(status, ReservationStatus::Active | ReservationStatus::Used) {
+                        return Err(StoreError::Invalid {
+                            what: "end of a reservation",
+                            reason: format!("a reservation cannot end as {}", status.as_str()),
+                        });
+                    }
+                    let done = sqlx::query(
+                        "UPDATE reservations SET status = $3 \
                          WHERE tenant_id = $1 AND id = $2 AND status = 'active'",
                     )
                     .bind(tenant.0)
                     .bind(id.0)
+                    .bind(status.as_str())
                     .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() > 0)
