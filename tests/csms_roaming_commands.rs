@@ -13,7 +13,13 @@
 //!   the station gets the RemoteStopTransaction of its transaction, stops it, the eMSP's
 //!   platform refuses the result's first POST (503) and takes it when it comes again, and
 //!   the eMSP pulls the session completed; the partner's push log shows both results;
-//! - RESERVE_NOW is `NOT_SUPPORTED`; the commands are audited with the partner as actor.
+//! - RESERVE_NOW of the EVSE is `ACCEPTED`; the station gets a ReserveNow with the id of the
+//!   reservation the CSMS recorded (not the partner's), which the operator sees with the
+//!   partner's id beside it; the same partner id again (any case) replaces it, sent with the
+//!   same id and the new expiry; a reservation of any EVSE that the station refuses as
+//!   occupied comes back `EVSE_OCCUPIED`; CANCEL_RESERVATION by the partner's id cancels
+//!   the station's, and an ended or unknown one is `REJECTED` at once; the commands are
+//!   audited with the partner as actor.
 
 #[path = "csms/common.rs"]
 mod common;
@@ -146,13 +152,18 @@ fn message<T: OcppMessage>(value: Value) -> T {
 enum Asked {
     Start(Box<v16::RemoteStartTransactionRequest>),
     Stop(v16::RemoteStopTransactionRequest),
+    Reserve(Box<v16::ReserveNowRequest>),
+    Cancel(v16::CancelReservationRequest),
 }
 
 /// The demo's station `DEMO-1`, OCPP 1.6, driven by the test: it accepts remote starts and
-/// stops and reports them on the channel.
+/// stops, reservations of connector 1 (a reservation of connector 0, the whole station, is
+/// refused as occupied) and their cancellations, and reports them on the channel.
 async fn station(url: &str) -> (ChargePoint, StationHandle, mpsc::UnboundedReceiver<Asked>) {
     let (asked, requests) = mpsc::unbounded_channel();
     let on_stop = asked.clone();
+    let on_reserve = asked.clone();
+    let on_cancel = asked.clone();
     let router = Router::new()
         .on(
             move |_ctx: Context, request: v16::RemoteStartTransactionRequest| {
@@ -172,6 +183,29 @@ async fn station(url: &str) -> (ChargePoint, StationHandle, mpsc::UnboundedRecei
                     let _ = asked.send(Asked::Stop(request));
                     Ok(v16::RemoteStopTransactionResponse {
                         status: v16::RemoteStartStopStatus::Accepted,
+                    })
+                }
+            },
+        )
+        .on(move |_ctx: Context, request: v16::ReserveNowRequest| {
+            let asked = on_reserve.clone();
+            async move {
+                let status = if request.connector_id == 0 {
+                    v16::ReservationStatus::Occupied
+                } else {
+                    v16::ReservationStatus::Accepted
+                };
+                let _ = asked.send(Asked::Reserve(Box::new(request)));
+                Ok(v16::ReserveNowResponse { status })
+            }
+        })
+        .on(
+            move |_ctx: Context, request: v16::CancelReservationRequest| {
+                let asked = on_cancel.clone();
+                async move {
+                    let _ = asked.send(Asked::Cancel(request));
+                    Ok(v16::CancelReservationResponse {
+                        status: v16::CancelReservationStatus::Accepted,
                     })
                 }
             },
@@ -415,20 +449,115 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
     assert_eq!(session["status"], "COMPLETED", "{session:#}");
     assert_eq!(session["kwh"].as_f64(), Some(3.0), "{session:#}");
 
-    // Reservations are not supported.
-    let reserve = command(
-        "RESERVE_NOW",
-        json!({
-            "response_url": format!("{}/results/reserve", platform.base),
-            "token": token, "expiry_date": "2030-01-01T00:00:00Z", "reservation_id": "R1",
-            "location_id": location
-        }),
-    )
-    .await;
+    // The eMSP reserves the EVSE for its driver: the station gets the reservation's own id.
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    let reserve = |name: &str, id: &str, expiry: chrono::DateTime<chrono::Utc>, evse: bool| {
+        let mut body = json!({
+            "response_url": format!("{}/results/{name}", platform.base),
+            "token": token, "expiry_date": expiry.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "reservation_id": id, "location_id": location
+        });
+        if evse {
+            body["evse_uid"] = json!("NL*DEM*E1");
+        }
+        command("RESERVE_NOW", body)
+    };
+    let reserved = reserve("reserve", "Res-1", in_an_hour, true).await;
     assert_eq!(
-        serde_json::to_value(&reserve).unwrap()["result"],
-        "NOT_SUPPORTED"
+        serde_json::to_value(&reserved).unwrap()["result"],
+        "ACCEPTED"
     );
+    let Asked::Reserve(sent) = next(&mut requests).await else {
+        panic!("a reservation");
+    };
+    assert_eq!((sent.connector_id, sent.id_tag.as_str()), (1, "ROAMCMD1"));
+    let sent_id = sent.reservation_id;
+    let (result, _) = platform.result("reserve").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let station_id = api.get("/stations?identity_prefix=DEMO-1").expect(200)["items"][0]["id"]
+        .as_i64()
+        .expect("the station");
+    let reservations = api
+        .get(&format!("/stations/{station_id}/reservations"))
+        .expect(200);
+    let held = &reservations["items"][0];
+    assert_eq!(held["id"], json!(sent_id), "{reservations:#}");
+    assert_eq!(held["status"], "active", "{reservations:#}");
+    assert_eq!(held["partner"]["partner_id"], json!(partner));
+    assert_eq!(held["partner"]["reservation_id"], "res-1");
+
+    // The same reservation id again replaces it: same id at the station, the new expiry.
+    let later = in_an_hour + chrono::Duration::hours(1);
+    let replaced = reserve("replace", "RES-1", later, true).await;
+    assert_eq!(
+        serde_json::to_value(&replaced).unwrap()["result"],
+        "ACCEPTED"
+    );
+    let Asked::Reserve(again) = next(&mut requests).await else {
+        panic!("the reservation again");
+    };
+    assert_eq!(again.reservation_id, sent_id);
+    assert_eq!(again.expiry_date.timestamp(), later.timestamp());
+    let (result, _) = platform.result("replace").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+
+    // Any EVSE: connector 0, which this station refuses as occupied.
+    let anywhere = reserve("anywhere", "Res-2", in_an_hour, false).await;
+    assert_eq!(
+        serde_json::to_value(&anywhere).unwrap()["result"],
+        "ACCEPTED"
+    );
+    let Asked::Reserve(whole) = next(&mut requests).await else {
+        panic!("a reservation of the station");
+    };
+    assert_eq!(whole.connector_id, 0);
+    assert_ne!(whole.reservation_id, sent_id);
+    let (result, _) = platform.result("anywhere").await;
+    assert_eq!(result["result"], "EVSE_OCCUPIED", "{result:#}");
+
+    // Cancelled by the partner's id: the station is asked to cancel the reservation's own.
+    let cancel = |name: &str, id: &str| {
+        command(
+            "CANCEL_RESERVATION",
+            json!({
+                "response_url": format!("{}/results/{name}", platform.base),
+                "reservation_id": id
+            }),
+        )
+    };
+    let cancelling = cancel("cancel", "res-1").await;
+    assert_eq!(
+        serde_json::to_value(&cancelling).unwrap()["result"],
+        "ACCEPTED"
+    );
+    let Asked::Cancel(cancelled) = next(&mut requests).await else {
+        panic!("a cancellation");
+    };
+    assert_eq!(cancelled.reservation_id, sent_id);
+    let (result, _) = platform.result("cancel").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let reservations = api
+        .get(&format!("/stations/{station_id}/reservations"))
+        .expect(200);
+    let statuses: Vec<(&Value, &Value)> = reservations["items"]
+        .as_array()
+        .expect("reservations")
+        .iter()
+        .map(|held| (&held["id"], &held["status"]))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (&json!(whole.reservation_id), &json!("refused")),
+            (&json!(sent_id), &json!("cancelled")),
+        ]
+    );
+    // Neither an ended reservation nor one of no partner's is cancelled again.
+    for id in ["Res-1", "Res-2", "R-NONE"] {
+        let refused = cancel("none", id).await;
+        let refused = serde_json::to_value(&refused).unwrap();
+        assert_eq!(refused["result"], "REJECTED", "{refused:#}");
+    }
 
     // The station commands are audited as the partner's.
     let audit = api.get("/audit").expect(200);
@@ -444,7 +573,14 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
         .collect();
     assert_eq!(
         actions,
-        ["station.remote_stop", "station.remote_start"],
+        [
+            "station.cancel_reservation",
+            "station.reserve_now",
+            "station.reserve_now",
+            "station.reserve_now",
+            "station.remote_stop",
+            "station.remote_start"
+        ],
         "{audit:#}"
     );
 }

@@ -24,7 +24,8 @@ use crate::model::{
 use crate::model::{
     Address, AuthMethod, ChargingSession, ConnectorStatus, Coordinates, Location, LocationId,
     MeterValue, NewLocation, NewTenant, NewToken, NewUser, NewVehicle, OpeningHours, ParkingSpot,
-    RegistrationStatus, Role, SessionId, SessionStatus, StationId, Tenant, TenantId, TenantRole,
+    PartnerReservation, RegistrationStatus, Reservation, ReservationId, ReservationStatus,
+    RoamingPartnerId, Role, SessionId, SessionStatus, StationId, Tenant, TenantId, TenantRole,
     TenantSettings, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus,
     TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
 };
@@ -51,8 +52,19 @@ macro_rules! id_schemas {
 }
 
 id_schemas!(
-    TenantId, UserId, ApiKeyId, TokenId, VehicleId, LocationId, StationId, SessionId, AuditId,
-    TariffId, CdrId
+    TenantId,
+    UserId,
+    ApiKeyId,
+    TokenId,
+    VehicleId,
+    LocationId,
+    StationId,
+    SessionId,
+    AuditId,
+    TariffId,
+    CdrId,
+    ReservationId,
+    RoamingPartnerId
 );
 
 /// Gives the model's enumerations the schema of their stored names.
@@ -81,6 +93,7 @@ enum_schemas!(
     ConnectorStatus: "The state of a connector.",
     SessionStatus: "Where a session stands.",
     AuthMethod: "How the driver was authorized.",
+    ReservationStatus: "Where a reservation stands.",
 );
 
 /// An OCPP version as written (`1.6`, `2.0.1`, `2.1`).
@@ -517,6 +530,38 @@ pub(crate) struct BootLogEntryDef {
     pub firmware_version: Option<String>,
     pub reason: Option<String>,
     pub outcome: RegistrationStatus,
+}
+
+/// A reservation of a station's EVSE (or of any of its EVSEs) for a token.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Reservation")]
+#[schemars(rename = "Reservation")]
+pub(crate) struct ReservationDef {
+    /// Its id: also the `reservationId` the station was sent.
+    pub id: ReservationId,
+    pub tenant_id: TenantId,
+    pub station_id: StationId,
+    /// The EVSE (1.6: the connector), or `null` for any of the station.
+    pub evse_id: Option<i32>,
+    pub token_uid: String,
+    pub group_id: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub status: ReservationStatus,
+    /// The session that used it.
+    pub session_id: Option<SessionId>,
+    /// The roaming partner that asked for it (OCPI `RESERVE_NOW`), with its own id for it.
+    #[schemars(with = "Option<PartnerReservationDef>")]
+    pub partner: Option<PartnerReservation>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A reservation as a roaming partner knows it.
+#[derive(JsonSchema)]
+#[schemars(rename = "PartnerReservation")]
+pub(crate) struct PartnerReservationDef {
+    pub partner_id: RoamingPartnerId,
+    /// The partner's `reservation_id`, in lower case.
+    pub reservation_id: String,
 }
 
 /// One OCPP 1.6 configuration key of a station, as it last reported it.

@@ -746,6 +746,18 @@ mod tests {
                 "{outcome:?}"
             );
         }
+        let reservation = |status: &str| {
+            let mut refused = sent(Outcome::Rejected);
+            refused.status = Some(status.to_owned());
+            outcome_result(&refused, &Refusal::ByReservationStatus).result
+        };
+        assert_eq!(reservation("Occupied"), CommandResultType::EvseOccupied);
+        assert_eq!(reservation("Faulted"), CommandResultType::EvseInoperative);
+        assert_eq!(
+            reservation("Unavailable"),
+            CommandResultType::EvseInoperative
+        );
+        assert_eq!(reservation("Rejected"), CommandResultType::Rejected);
         let long = "x".repeat(600);
         assert_eq!(text(&long)[0].text.as_str().len(), 512);
     }

@@ -14,13 +14,15 @@ use super::{CheckBody, Created, List, as_json, page};
 use crate::api::auth::{Caller, OPERATE, READ, random_hex};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{
-    BootLogEntryDef, ConfigurationKeyDef, ConnectorDef, EvseDef, OcppVersionName, VariableValueDef,
+    BootLogEntryDef, ConfigurationKeyDef, ConnectorDef, EvseDef, OcppVersionName, ReservationDef,
+    VariableValueDef,
 };
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
     Actor, BootLogEntry, ConfigurationKey, Connector, Evse, LocationId, NewStation,
-    RegistrationStatus, Station, StationDetails, StationFilter, StationId, TenantId, VariableValue,
+    RegistrationStatus, Reservation, Station, StationDetails, StationFilter, StationId, TenantId,
+    VariableValue,
 };
 use crate::ocpp::commands::{Command, CommandResult, Outcome};
 use crate::ocpp::{OcppError, admission};
@@ -97,6 +99,19 @@ pub(super) fn routes() -> Vec<Route> {
                  is kept)",
         )
         .returns::<NewStationPassword>(),
+        Route::get(
+            "/stations/{id}/reservations",
+            "getStationReservations",
+            READ,
+            reservations,
+        )
+        .summary(
+            "stations",
+            "The station's reservations, newest first (made with the reserve_now command or \
+                 by a roaming partner's RESERVE_NOW); `active=true` for the active ones",
+        )
+        .query::<ReservationQuery>()
+        .returns::<ReservationList>(),
         Route::get("/stations/{id}/boots", "getStationBoots", READ, boots)
             .summary("stations", "The station's last boots, newest first")
             .query::<BootQuery>()
@@ -530,6 +545,38 @@ async fn rotate_password(
         identity: before.identity,
         password,
     }))
+}
+
+/// Which reservations to show.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReservationQuery {
+    /// Only the active ones.
+    #[serde(default)]
+    active: bool,
+}
+
+/// A station's reservations.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ReservationList {
+    /// Newest first.
+    #[schemars(with = "Vec<ReservationDef>")]
+    items: Vec<Reservation>,
+}
+
+async fn reservations(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<ReservationQuery>,
+) -> Result<Json<ReservationList>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    let items = state
+        .inner
+        .store
+        .reservations_of_station(caller.tenant, station.id, query.active)
+        .await?;
+    Ok(Json(ReservationList { items }))
 }
 
 /// How many boots to show.
