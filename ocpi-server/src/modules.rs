@@ -1,6 +1,6 @@
 //! The module interfaces an application implements: the Sender interfaces of Locations,
-//! Sessions, CDRs and Tariffs, and the Receiver interfaces of Tokens and Commands (the
-//! CPO side of OCPI 2.2.1). Register the ones you implement with [`OcpiServer`]; only
+//! Sessions, CDRs and Tariffs, and the Receiver interfaces of Tokens, Commands and
+//! ChargingProfiles (the CPO side of OCPI 2.2.1). Register the ones you implement with [`OcpiServer`]; only
 //! those get routes and appear in the version details.
 //!
 //! Each method gets the [`RequestContext`] (the registered partner, its routing headers
@@ -19,9 +19,10 @@
 use ocpi_types::common::CiString;
 use ocpi_types::v211;
 use ocpi_types::v221::{
-    CancelReservation, Cdr, CommandResponse, CommandResult, CommandResultType, CommandType,
-    Connector, Evse, Location, ReserveNow, Session, StartSession, StopSession, Tariff, Token,
-    TokenPatch, TokenType, UnlockConnector,
+    CancelReservation, Cdr, ChargingProfileResponse, CommandResponse, CommandResult,
+    CommandResultType, CommandType, Connector, Evse, Location, ReserveNow, Session,
+    SetChargingProfile, StartSession, StopSession, Tariff, Token, TokenPatch, TokenType,
+    UnlockConnector,
 };
 
 use crate::auth::RequestContext;
@@ -215,4 +216,40 @@ pub fn command_result_v211(result: &CommandResult) -> v211::CommandResponse {
     };
     // 2.1.1 results have only the result (no message).
     v211::CommandResponse { result: mapped }
+}
+
+/// The ChargingProfiles module, Receiver interface (`/chargingprofiles/{session_id}`, OCPI
+/// 2.2.1 only): a partner (an eMSP, or a smart-charging service acting for it) asks for the
+/// profile a session's EVSE follows (`GET`), sets one for the session (`PUT`) or clears
+/// the one it set (`DELETE`). Each is answered at once with a `ChargingProfileResponse`
+/// (`ACCEPTED` with a timeout, or `REJECTED`, `NOT_SUPPORTED`, `UNKNOWN_SESSION`,
+/// `TOO_OFTEN`); the result follows, POSTed to `response_url`: an
+/// `ActiveChargingProfileResult`, a `ChargingProfileResult` or a `ClearProfileResult`.
+#[async_trait::async_trait]
+pub trait ChargingProfilesReceiver: Send + Sync {
+    /// `GET {session_id}?duration=..&response_url=..`: the profile of the next `duration`
+    /// seconds.
+    async fn active_profile(
+        &self,
+        ctx: &RequestContext,
+        session_id: &str,
+        duration: i64,
+        response_url: &str,
+    ) -> Result<ChargingProfileResponse, OcpiError>;
+
+    /// `PUT {session_id}`: set `request.charging_profile` for the session.
+    async fn set_profile(
+        &self,
+        ctx: &RequestContext,
+        session_id: &str,
+        request: SetChargingProfile,
+    ) -> Result<ChargingProfileResponse, OcpiError>;
+
+    /// `DELETE {session_id}?response_url=..`: clear the profile set for the session.
+    async fn clear_profile(
+        &self,
+        ctx: &RequestContext,
+        session_id: &str,
+        response_url: &str,
+    ) -> Result<ChargingProfileResponse, OcpiError>;
 }

@@ -24,8 +24,8 @@ use crate::credentials::{self, Registered, RegistrationError, SUPPORTED};
 use crate::error::OcpiError;
 use crate::meta::{Limits, around};
 use crate::modules::{
-    CdrsSender, Command, CommandsReceiver, LocationsSender, SessionsSender, Stored, TariffsSender,
-    TokenKey, TokensReceiver,
+    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, LocationsSender,
+    SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
 };
 use crate::paging::{PageParams, PageQuery, paged_response};
 use crate::reply::Reply;
@@ -106,6 +106,7 @@ pub(crate) struct Modules {
     pub(crate) tariffs: Option<Arc<dyn TariffsSender>>,
     pub(crate) tokens: Option<Arc<dyn TokensReceiver>>,
     pub(crate) commands: Option<Arc<dyn CommandsReceiver>>,
+    pub(crate) charging_profiles: Option<Arc<dyn ChargingProfilesReceiver>>,
 }
 
 /// What the routes share.
@@ -189,6 +190,12 @@ impl OcpiServer {
     /// Serves the Commands Receiver interface.
     pub fn with_commands(self, module: Arc<dyn CommandsReceiver>) -> OcpiServer {
         self.change(|s| s.modules.commands = Some(module))
+    }
+
+    /// Serves the ChargingProfiles Receiver interface (in OCPI 2.2.1; 2.1.1 has no such
+    /// module).
+    pub fn with_charging_profiles(self, module: Arc<dyn ChargingProfilesReceiver>) -> OcpiServer {
+        self.change(|s| s.modules.charging_profiles = Some(module))
     }
 
     /// The configuration.
@@ -347,6 +354,10 @@ fn served_modules(modules: &Modules) -> Vec<(ModuleId, InterfaceRole)> {
     let receivers = [
         (ModuleId::Tokens, modules.tokens.is_some()),
         (ModuleId::Commands, modules.commands.is_some()),
+        (
+            ModuleId::ChargingProfiles,
+            modules.charging_profiles.is_some(),
+        ),
     ];
     out.extend(
         receivers
@@ -437,6 +448,12 @@ fn module_routes(modules: &Modules) -> Router<Arc<Shared>> {
         router = router.route(
             &format!("{V}/commands/{{command}}"),
             axum::routing::post(command_post),
+        );
+    }
+    if modules.charging_profiles.is_some() {
+        router = router.route(
+            &format!("{V}/chargingprofiles/{{session_id}}"),
+            get(profile_get).put(profile_put).delete(profile_delete),
         );
     }
     if router.has_routes() {
@@ -666,6 +683,95 @@ async fn command_post(
     };
     let response = module(&state.modules.commands)?
         .command(&ctx, command)
+        .await?;
+    Ok(Reply::ok(response))
+}
+
+/// The query of a ChargingProfiles request: `response_url` (required), and for a `GET`
+/// `duration` (required, seconds, not negative).
+#[derive(Debug, serde::Deserialize)]
+struct ProfileQuery {
+    duration: Option<String>,
+    response_url: Option<String>,
+}
+
+impl ProfileQuery {
+    fn of(uri: &Uri) -> Result<ProfileQuery, OcpiError> {
+        axum::extract::Query::<ProfileQuery>::try_from_uri(uri)
+            .map(|axum::extract::Query(query)| query)
+            .map_err(|rejection| OcpiError::InvalidParameter {
+                name: "query".to_owned(),
+                message: rejection.body_text(),
+            })
+    }
+
+    fn response_url(&self) -> Result<&str, OcpiError> {
+        let missing = || OcpiError::InvalidParameter {
+            name: "response_url".to_owned(),
+            message: "required".to_owned(),
+        };
+        let url = self.response_url.as_deref().ok_or_else(missing)?;
+        if url.starts_with("https://") || url.starts_with("http://") {
+            Ok(url)
+        } else {
+            Err(OcpiError::InvalidParameter {
+                name: "response_url".to_owned(),
+                message: "not an http(s) URL".to_owned(),
+            })
+        }
+    }
+
+    fn duration(&self) -> Result<i64, OcpiError> {
+        let invalid = |message: &str| OcpiError::InvalidParameter {
+            name: "duration".to_owned(),
+            message: message.to_owned(),
+        };
+        let text = self
+            .duration
+            .as_deref()
+            .ok_or_else(|| invalid("required"))?;
+        match text.parse::<i64>() {
+            Ok(duration) if duration >= 0 => Ok(duration),
+            _ => Err(invalid("not a number of seconds")),
+        }
+    }
+}
+
+async fn profile_get(
+    State(state): State<Arc<Shared>>,
+    ctx: RequestContext,
+    Params(session_id): Params<String>,
+    uri: Uri,
+) -> Result<Reply<v221::ChargingProfileResponse>, OcpiError> {
+    let query = ProfileQuery::of(&uri)?;
+    let (duration, response_url) = (query.duration()?, query.response_url()?);
+    let response = module(&state.modules.charging_profiles)?
+        .active_profile(&ctx, &session_id, duration, response_url)
+        .await?;
+    Ok(Reply::ok(response))
+}
+
+async fn profile_put(
+    State(state): State<Arc<Shared>>,
+    ctx: RequestContext,
+    Params(session_id): Params<String>,
+    OcpiBody(request): OcpiBody<v221::SetChargingProfile>,
+) -> Result<Reply<v221::ChargingProfileResponse>, OcpiError> {
+    let response = module(&state.modules.charging_profiles)?
+        .set_profile(&ctx, &session_id, request)
+        .await?;
+    Ok(Reply::ok(response))
+}
+
+async fn profile_delete(
+    State(state): State<Arc<Shared>>,
+    ctx: RequestContext,
+    Params(session_id): Params<String>,
+    uri: Uri,
+) -> Result<Reply<v221::ChargingProfileResponse>, OcpiError> {
+    let query = ProfileQuery::of(&uri)?;
+    let response = module(&state.modules.charging_profiles)?
+        .clear_profile(&ctx, &session_id, query.response_url()?)
         .await?;
     Ok(Reply::ok(response))
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Commands, Empty, Locations, Tokens, location, role, token_json};
+use common::{Commands, Empty, Locations, Profiles, Tokens, location, role, token_json};
 use ocpi_server::{
     Access, MemoryStore, OcpiServer, PartnerEndpoint, PartnerStore, Registration, ServerConfig,
     StoreError, TenantKey,
@@ -25,6 +25,7 @@ struct App {
     router: Router,
     store: Arc<MemoryStore>,
     commands: Arc<Commands>,
+    profiles: Arc<Profiles>,
 }
 
 async fn app() -> App {
@@ -52,6 +53,7 @@ async fn app() -> App {
     config.max_page_size = 2;
     config.max_body_bytes = 4096;
     let commands = Arc::new(Commands::default());
+    let profiles = Arc::new(Profiles::default());
     let server = OcpiServer::new(config, store.clone())
         .unwrap()
         .with_locations(Arc::new(Locations((0..5).map(location).collect())))
@@ -59,11 +61,13 @@ async fn app() -> App {
         .with_cdrs(Arc::new(Empty))
         .with_tariffs(Arc::new(Empty))
         .with_tokens(Arc::new(Tokens::default()))
-        .with_commands(commands.clone());
+        .with_commands(commands.clone())
+        .with_charging_profiles(profiles.clone());
     App {
         router: server.router(),
         store,
         commands,
+        profiles,
     }
 }
 
@@ -200,6 +204,7 @@ async fn versions_and_details() {
         ("tariffs", "SENDER"),
         ("tokens", "RECEIVER"),
         ("commands", "RECEIVER"),
+        ("chargingprofiles", "RECEIVER"),
     ];
     assert_eq!(
         endpoints,
@@ -783,4 +788,118 @@ async fn commands_receiver() {
     );
     let get_command = get(r, "/2.2.1/commands/START_SESSION", Some(&auth)).await;
     assert_eq!(get_command.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn charging_profiles_receiver() {
+    let app = app().await;
+    let r = &app.router;
+    let auth = b64(TOKEN_C);
+    let back = "https%3A%2F%2Femsp.example.com%2Fresults%2F1";
+    let active = get(
+        r,
+        &format!("/2.2.1/chargingprofiles/S1?duration=900&response_url={back}"),
+        Some(&auth),
+    )
+    .await;
+    assert_eq!((active.status, active.code()), (StatusCode::OK, 1000));
+    assert_eq!(active.body["data"]["result"], "ACCEPTED");
+    assert_eq!(active.body["data"]["timeout"], 30);
+    let profile = serde_json::json!({
+        "response_url": "https://emsp.example.com/results/2",
+        "charging_profile": {
+            "charging_rate_unit": "W",
+            "charging_profile_period": [{"start_period": 0, "limit": 11000}, {"start_period": 600, "limit": 3700}]
+        }
+    });
+    let set = call(
+        r,
+        request(
+            "PUT",
+            "/2.2.1/chargingprofiles/S1",
+            Some(&auth),
+            Some(profile.to_string()),
+        ),
+    )
+    .await;
+    assert_eq!((set.status, set.code()), (StatusCode::OK, 1000));
+    let cleared = call(
+        r,
+        request(
+            "DELETE",
+            &format!("/2.2.1/chargingprofiles/S2?response_url={back}"),
+            Some(&auth),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(cleared.code(), 1000);
+    assert_eq!(cleared.body["data"]["result"], "UNKNOWN_SESSION");
+    assert_eq!(
+        app.profiles.0.lock().unwrap().clone(),
+        [
+            ("GET", "S1", "900 https://emsp.example.com/results/1"),
+            ("PUT", "S1", "2 https://emsp.example.com/results/2"),
+            ("DELETE", "S2", "https://emsp.example.com/results/1"),
+        ]
+        .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+
+    // What cannot be read is 2001, and reaches no module.
+    let bad_queries = [
+        "/2.2.1/chargingprofiles/S1",
+        "/2.2.1/chargingprofiles/S1?duration=900",
+        &format!("/2.2.1/chargingprofiles/S1?duration=-1&response_url={back}"),
+        &format!("/2.2.1/chargingprofiles/S1?duration=soon&response_url={back}"),
+        "/2.2.1/chargingprofiles/S1?duration=60&response_url=ftp%3A%2F%2Fx",
+    ];
+    for uri in bad_queries {
+        let refused = get(r, uri, Some(&auth)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::BAD_REQUEST, 2001),
+            "{uri}"
+        );
+    }
+    let no_url = call(
+        r,
+        request("DELETE", "/2.2.1/chargingprofiles/S1", Some(&auth), None),
+    )
+    .await;
+    assert_eq!(no_url.code(), 2001);
+    let bad_profile = serde_json::json!({
+        "response_url": "https://emsp.example.com/results/3",
+        "charging_profile": {"charging_profile_period": [{"start_period": 0, "limit": 1}]}
+    });
+    let refused = call(
+        r,
+        request(
+            "PUT",
+            "/2.2.1/chargingprofiles/S1",
+            Some(&auth),
+            Some(bad_profile.to_string()),
+        ),
+    )
+    .await;
+    assert_eq!(refused.code(), 2001);
+    assert_eq!(app.profiles.0.lock().unwrap().len(), 3);
+    // Token A may not use it; a 2.1.1 partner has no such module.
+    let token_a = get(
+        r,
+        &format!("/2.2.1/chargingprofiles/S1?duration=1&response_url={back}"),
+        Some(&b64(TOKEN_A)),
+    )
+    .await;
+    assert_eq!(token_a.status, StatusCode::UNAUTHORIZED);
+    let posted = call(
+        r,
+        request(
+            "POST",
+            "/2.2.1/chargingprofiles/S1",
+            Some(&auth),
+            Some("{}".into()),
+        ),
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED);
 }

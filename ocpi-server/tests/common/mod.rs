@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ocpi_server::{
-    CdrsSender, Command, CommandsReceiver, LocationsSender, OcpiError, Page, PageQuery,
-    RequestContext, SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
+    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, LocationsSender, OcpiError,
+    Page, PageQuery, RequestContext, SessionsSender, Stored, TariffsSender, TokenKey,
+    TokensReceiver,
 };
 use ocpi_types::v221::{
-    BusinessDetails, Cdr, CommandResponse, CommandResponseType, Connector, CredentialsRole, Evse,
-    Location, Role, Session, Tariff, Token, TokenPatch,
+    BusinessDetails, Cdr, ChargingProfileResponse, ChargingProfileResponseType, CommandResponse,
+    CommandResponseType, Connector, CredentialsRole, Evse, Location, Role, Session,
+    SetChargingProfile, Tariff, Token, TokenPatch,
 };
 
 pub fn role(role: Role, country_code: &str, party_id: &str) -> CredentialsRole {
@@ -199,6 +201,65 @@ impl CommandsReceiver for Commands {
             timeout: 30,
             message: Vec::new(),
         })
+    }
+}
+
+/// A ChargingProfiles receiver that notes each request as `(method, session, detail)` and
+/// knows only session `S1`.
+#[derive(Default)]
+pub struct Profiles(pub Mutex<Vec<(String, String, String)>>);
+
+impl Profiles {
+    fn answer(&self, method: &str, session: &str, detail: String) -> ChargingProfileResponse {
+        self.0
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), session.to_owned(), detail));
+        let result = if session == "S1" {
+            ChargingProfileResponseType::Accepted
+        } else {
+            ChargingProfileResponseType::UnknownSession
+        };
+        ChargingProfileResponse {
+            result,
+            timeout: 30,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ChargingProfilesReceiver for Profiles {
+    async fn active_profile(
+        &self,
+        _: &RequestContext,
+        session_id: &str,
+        duration: i64,
+        response_url: &str,
+    ) -> Result<ChargingProfileResponse, OcpiError> {
+        Ok(self.answer("GET", session_id, format!("{duration} {response_url}")))
+    }
+
+    async fn set_profile(
+        &self,
+        _: &RequestContext,
+        session_id: &str,
+        request: SetChargingProfile,
+    ) -> Result<ChargingProfileResponse, OcpiError> {
+        let periods = request.charging_profile.charging_profile_period.len();
+        Ok(self.answer(
+            "PUT",
+            session_id,
+            format!("{periods} {}", request.response_url.as_str()),
+        ))
+    }
+
+    async fn clear_profile(
+        &self,
+        _: &RequestContext,
+        session_id: &str,
+        response_url: &str,
+    ) -> Result<ChargingProfileResponse, OcpiError> {
+        Ok(self.answer("DELETE", session_id, response_url.to_owned()))
     }
 }
 

@@ -33,6 +33,7 @@
 //! {"command": "reserve_now", "reservation_id": 5, "evse": 1, "id_token": "04A2B3C4", "expires_at": "2026-03-01T14:00:00Z"}
 //! {"command": "cancel_reservation", "reservation_id": 5}
 //! {"command": "set_charging_profile", "evse": 1, "profile": { ...the version's ChargingProfile... }}
+//! {"command": "get_composite_schedule", "evse": 1, "duration": 3600, "unit": "W"}
 //! {"command": "clear_charging_profile", "profile_id": 3}
 //! {"command": "send_local_list", "version": 4, "full": true, "entries": [{"id_token": "04A2B3C4", "status": "accepted"}]}
 //! ```
@@ -286,6 +287,17 @@ pub enum Command {
         /// The version's `ChargingProfile` object.
         profile: Value,
     },
+    /// Ask for the schedule the station will follow on an EVSE (1.6: a connector), all its
+    /// profiles combined, from now on for `duration` seconds.
+    GetCompositeSchedule {
+        /// The EVSE (1.6: the connector); 0: the station's grid connection.
+        evse: i32,
+        /// How long, in seconds.
+        duration: i32,
+        /// `W` or `A`, or absent for the station's choice.
+        #[serde(default)]
+        unit: Option<String>,
+    },
     /// Remove charging profiles by id or by criteria.
     ClearChargingProfile {
         /// The profile's id.
@@ -330,6 +342,7 @@ impl Command {
             Command::ReserveNow { .. } => "reserve_now",
             Command::CancelReservation { .. } => "cancel_reservation",
             Command::SetChargingProfile { .. } => "set_charging_profile",
+            Command::GetCompositeSchedule { .. } => "get_composite_schedule",
             Command::ClearChargingProfile { .. } => "clear_charging_profile",
             Command::SendLocalList { .. } => "send_local_list",
         }

@@ -205,6 +205,21 @@ async fn v16_call(
             };
             exchange(handle, &request).await
         }
+        Command::GetCompositeSchedule {
+            evse,
+            duration,
+            unit,
+        } => {
+            let request = o16::GetCompositeScheduleRequest {
+                charging_rate_unit: match unit {
+                    Some(text) => Some(wire("1.6 charging rate unit", text)?),
+                    None => None,
+                },
+                connector_id: *evse,
+                duration: *duration,
+            };
+            exchange(handle, &request).await
+        }
         Command::ClearChargingProfile {
             profile_id,
             evse,

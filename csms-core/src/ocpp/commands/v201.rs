@@ -57,6 +57,9 @@ impl In21 for o201::ReserveNowRequest {
 impl In21 for o201::CancelReservationRequest {
     type V21 = o21::CancelReservationRequest;
 }
+impl In21 for o201::GetCompositeScheduleRequest {
+    type V21 = o21::GetCompositeScheduleRequest;
+}
 impl In21 for o201::SetChargingProfileRequest {
     type V21 = o21::SetChargingProfileRequest;
 }
@@ -323,6 +326,18 @@ async fn v201_call(
         Command::SetChargingProfile { evse, profile } => {
             let request =
                 o201::SetChargingProfileRequest::new(from_json("profile", profile)?, *evse);
+            exchange_2x(handle, &request).await
+        }
+        Command::GetCompositeSchedule {
+            evse,
+            duration,
+            unit,
+        } => {
+            let mut request = o201::GetCompositeScheduleRequest::new(*duration, *evse);
+            request.charging_rate_unit = match unit {
+                Some(text) => Some(wire("2.0.1 charging rate unit", text)?),
+                None => None,
+            };
             exchange_2x(handle, &request).await
         }
         Command::ClearChargingProfile {
