@@ -13,6 +13,12 @@
 //!   the station gets the RemoteStopTransaction of its transaction, stops it, the eMSP's
 //!   platform refuses the result's first POST (503) and takes it when it comes again, and
 //!   the eMSP pulls the session completed; the partner's push log shows both results;
+//! - the eMSP steers that session through ChargingProfiles: a profile it PUTs reaches the
+//!   station as a 1.6 `TxProfile` of the session's transaction, `ACCEPTED` at its
+//!   `response_url`; a GET of the active profile becomes a GetCompositeSchedule whose
+//!   schedule comes back as the `ActiveChargingProfile`; a DELETE clears the profile
+//!   (`ACCEPTED`, then `UNKNOWN` once the station no longer has it); another session is
+//!   `UNKNOWN_SESSION`;
 //! - RESERVE_NOW of the EVSE is `ACCEPTED`; the station gets a ReserveNow with the id of the
 //!   reservation the CSMS recorded (not the partner's), which the operator sees with the
 //!   partner's id beside it; the same partner id again (any case) replaces it, sent with the
@@ -34,7 +40,8 @@ use ev_backend::ocpi_server::{
 };
 use ev_backend::ocpi_types::common::PageRequest;
 use ev_backend::ocpi_types::v221::{
-    BusinessDetails, CommandResponse, CredentialsRole, InterfaceRole, Location, Role, Session,
+    BusinessDetails, ChargingProfileResponse, CommandResponse, CredentialsRole, InterfaceRole,
+    Location, Role, Session,
 };
 use ev_backend::ocpp_server::client::{ChargePoint, ChargePointConfig};
 use ev_backend::ocpp_server::{Context, Router, StationHandle};
@@ -154,16 +161,23 @@ enum Asked {
     Stop(v16::RemoteStopTransactionRequest),
     Reserve(Box<v16::ReserveNowRequest>),
     Cancel(v16::CancelReservationRequest),
+    Profile(Box<v16::SetChargingProfileRequest>),
+    Schedule(v16::GetCompositeScheduleRequest),
+    Clear(v16::ClearChargingProfileRequest),
 }
 
 /// The demo's station `DEMO-1`, OCPP 1.6, driven by the test: it accepts remote starts and
 /// stops, reservations of connector 1 (a reservation of connector 0, the whole station, is
-/// refused as occupied) and their cancellations, and reports them on the channel.
+/// refused as occupied) and their cancellations, charging profiles (its composite schedule
+/// is the last profile set, from now), and reports them on the channel.
 async fn station(url: &str) -> (ChargePoint, StationHandle, mpsc::UnboundedReceiver<Asked>) {
     let (asked, requests) = mpsc::unbounded_channel();
     let on_stop = asked.clone();
     let on_reserve = asked.clone();
     let on_cancel = asked.clone();
+    let (on_profile, on_schedule, on_clear) = (asked.clone(), asked.clone(), asked.clone());
+    let installed = Arc::new(Mutex::new(None::<v16::ChargingProfile>));
+    let (set, read, cleared) = (installed.clone(), installed.clone(), installed);
     let router = Router::new()
         .on(
             move |_ctx: Context, request: v16::RemoteStartTransactionRequest| {
@@ -208,6 +222,56 @@ async fn station(url: &str) -> (ChargePoint, StationHandle, mpsc::UnboundedRecei
                         status: v16::CancelReservationStatus::Accepted,
                     })
                 }
+            },
+        )
+        .on(
+            move |_ctx: Context, request: v16::SetChargingProfileRequest| {
+                *set.lock().unwrap() = Some(request.cs_charging_profiles.clone());
+                let _ = on_profile.send(Asked::Profile(Box::new(request)));
+                async {
+                    Ok(v16::SetChargingProfileResponse {
+                        status: v16::ChargingProfileStatus::Accepted,
+                    })
+                }
+            },
+        )
+        .on(
+            move |_ctx: Context, request: v16::GetCompositeScheduleRequest| {
+                let profile = read.lock().unwrap().clone();
+                let _ = on_schedule.send(Asked::Schedule(request.clone()));
+                async move {
+                    let mut response = v16::GetCompositeScheduleResponse {
+                        status: v16::GetCompositeScheduleStatus::Accepted,
+                        connector_id: Some(request.connector_id),
+                        schedule_start: None,
+                        charging_schedule: None,
+                    };
+                    if let Some(profile) = profile {
+                        let mut schedule = profile.charging_schedule;
+                        schedule.duration = Some(request.duration);
+                        response.schedule_start = Some(chrono::Utc::now());
+                        response.charging_schedule = Some(schedule);
+                    }
+                    Ok(response)
+                }
+            },
+        )
+        .on(
+            move |_ctx: Context, request: v16::ClearChargingProfileRequest| {
+                let mut installed = cleared.lock().unwrap();
+                let known = installed
+                    .as_ref()
+                    .is_some_and(|p| Some(p.charging_profile_id) == request.id);
+                if known {
+                    *installed = None;
+                }
+                let _ = on_clear.send(Asked::Clear(request));
+                let status = if known {
+                    v16::ClearChargingProfileStatus::Accepted
+                } else {
+                    v16::ClearChargingProfileStatus::Unknown
+                };
+                async move { Ok(v16::ClearChargingProfileResponse { status }) }
             },
         );
     let mut config = ChargePointConfig::new(url.to_owned(), "DEMO-1".to_owned());
@@ -383,6 +447,107 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
     assert_eq!(session["location_id"], location.as_str());
     assert_eq!(session["evse_uid"], "NL*DEM*E1");
     let session_id = session["id"].as_str().expect("an id").to_owned();
+
+    // The eMSP steers its driver's session with a charging profile.
+    let profiles_url = registered
+        .endpoint("chargingprofiles", Some(InterfaceRole::Receiver))
+        .expect("a ChargingProfiles Receiver")
+        .to_owned();
+    let profile_answer = |method: &str, url: String, body: Option<Value>| {
+        let client = client.clone();
+        let auth = registered.auth.clone();
+        let method = method.to_owned();
+        async move {
+            let answer: Option<ChargingProfileResponse> = match (method.as_str(), body) {
+                ("PUT", Some(body)) => client.put(&url, &auth, &body).await,
+                ("DELETE", _) => client.delete(&url, &auth).await,
+                _ => client.get(&url, &auth).await.map(Some),
+            }
+            .unwrap_or_else(|error| panic!("{url}: {error}"));
+            serde_json::to_value(answer.expect("a ChargingProfileResponse")).unwrap()
+        }
+    };
+    let back = |name: &str| format!("{}/results/{name}", platform.base);
+    let set = profile_answer(
+        "PUT",
+        format!("{profiles_url}/{session_id}"),
+        Some(json!({
+            "response_url": back("profile"),
+            "charging_profile": {
+                "charging_rate_unit": "W",
+                "charging_profile_period": [
+                    {"start_period": 0, "limit": 11000}, {"start_period": 1800, "limit": 3700}
+                ]
+            }
+        })),
+    )
+    .await;
+    assert_eq!(set["result"], "ACCEPTED", "{set:#}");
+    let Asked::Profile(installed) = next(&mut requests).await else {
+        panic!("a charging profile");
+    };
+    let profile = &installed.cs_charging_profiles;
+    assert_eq!(installed.connector_id, 1);
+    assert_eq!(profile.transaction_id, Some(started.transaction_id));
+    assert_eq!(
+        profile.charging_profile_purpose,
+        v16::ChargingProfilePurposeType::TxProfile
+    );
+    assert_eq!(profile.charging_schedule.charging_schedule_period.len(), 2);
+    let (result, _) = platform.result("profile").await;
+    assert_eq!(result, json!({"result": "ACCEPTED"}));
+    let encoded = |url: String| url.replace(':', "%3A").replace('/', "%2F");
+    let active = profile_answer(
+        "GET",
+        format!(
+            "{profiles_url}/{session_id}?duration=900&response_url={}",
+            encoded(back("active"))
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(active["result"], "ACCEPTED", "{active:#}");
+    let Asked::Schedule(asked) = next(&mut requests).await else {
+        panic!("a composite schedule");
+    };
+    assert_eq!((asked.connector_id, asked.duration), (1, 900));
+    let (result, _) = platform.result("active").await;
+    assert_eq!(result["result"], "ACCEPTED", "{result:#}");
+    let steered = &result["profile"]["charging_profile"];
+    assert_eq!(steered["duration"], 900, "{result:#}");
+    assert_eq!(
+        steered["charging_profile_period"],
+        json!([{"start_period": 0, "limit": 11000}, {"start_period": 1800, "limit": 3700}]),
+        "{result:#}"
+    );
+    for (name, expected) in [("clear", "ACCEPTED"), ("clear-again", "UNKNOWN")] {
+        let clear = profile_answer(
+            "DELETE",
+            format!(
+                "{profiles_url}/{session_id}?response_url={}",
+                encoded(back(name))
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(clear["result"], "ACCEPTED", "{clear:#}");
+        let Asked::Clear(asked) = next(&mut requests).await else {
+            panic!("a profile cleared");
+        };
+        assert_eq!(asked.id, Some(profile.charging_profile_id));
+        let (result, _) = platform.result(name).await;
+        assert_eq!(result["result"], expected, "{result:#}");
+    }
+    let other = profile_answer(
+        "DELETE",
+        format!(
+            "{profiles_url}/999999?response_url={}",
+            encoded(back("none"))
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(other["result"], "UNKNOWN_SESSION", "{other:#}");
 
     // Only its own sessions can be stopped.
     let unknown = command(
@@ -579,6 +744,10 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
             "station.reserve_now",
             "station.reserve_now",
             "station.remote_stop",
+            "station.clear_charging_profile",
+            "station.clear_charging_profile",
+            "station.get_composite_schedule",
+            "station.set_charging_profile",
             "station.remote_start"
         ],
         "{audit:#}"

@@ -50,6 +50,10 @@ text_enum!(
         /// A roaming partner's command was carried out, or failed; the data is the
         /// [`CommandResultDue`](super::CommandResultDue), delivered to that partner.
         RoamingCommandResult = "roaming.command_result",
+        /// A roaming partner's ChargingProfiles request was carried out, or failed; the
+        /// data is the [`ProfileResultDue`](super::ProfileResultDue), delivered to that
+        /// partner.
+        RoamingProfileResult = "roaming.charging_profile_result",
     }
 );
 

@@ -121,7 +121,8 @@ pub use reservation::{
 };
 pub use roaming::{
     CommandResultDue, NewRoamingPartner, PartnerDelivery, PartnerDeliveryId, PartnerEndpoint,
-    PartnerStatus, RoamingPartner, RoamingPartnerId, RoamingToken, TokenHash,
+    PartnerStatus, ProfileResult, ProfileResultDue, RoamingPartner, RoamingPartnerId, RoamingToken,
+    TokenHash,
 };
 pub use session::{
     AuthMethod, ChargingSession, MeterRecorded, MeterReport, MeterTarget, MeterValue, NewSession,

@@ -183,6 +183,43 @@ pub struct CommandResultDue {
     pub result: ocpi_types::v221::commands::CommandResult,
 }
 
+/// What a roaming partner's ChargingProfiles request came to, due at the `response_url` it
+/// gave: the data of a [`RoamingProfileResult`](super::EventKind::RoamingProfileResult)
+/// event, which the outbox delivers to that partner (OCPI 2.2.1: 2.1.1 has no such module).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileResultDue {
+    /// The partner that asked.
+    pub partner_id: RoamingPartnerId,
+    /// Where the partner asked for the result.
+    pub response_url: String,
+    /// The result.
+    pub result: ProfileResult,
+}
+
+/// The result of a ChargingProfiles request, in the form its request calls for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileResult {
+    /// Of a `GET`: the profile the session's EVSE follows.
+    Active(ocpi_types::v221::charging_profiles::ActiveChargingProfileResult),
+    /// Of a `PUT`.
+    Set(ocpi_types::v221::charging_profiles::ChargingProfileResult),
+    /// Of a `DELETE`.
+    Clear(ocpi_types::v221::charging_profiles::ClearProfileResult),
+}
+
+impl ProfileResult {
+    /// The object POSTed to the partner.
+    pub fn body(&self) -> serde_json::Value {
+        let body = match self {
+            ProfileResult::Active(result) => serde_json::to_value(result),
+            ProfileResult::Set(result) => serde_json::to_value(result),
+            ProfileResult::Clear(result) => serde_json::to_value(result),
+        };
+        body.unwrap_or(serde_json::Value::Null)
+    }
+}
+
 /// An event pushed to a roaming partner (a session to its Sessions receiver, a CDR, a
 /// location, an EVSE's status, a tariff, a command's result), with its attempts so far: the
 /// log of what was pushed to the partner.

@@ -64,8 +64,8 @@ use ocpi_types::v221::tokens::Token;
 use super::partners::{partner_of, tenant_of};
 use super::publish;
 use crate::model::{
-    Actor, CommandResultDue, ConnectorStatus, LocationId, PartnerReservation, RoamingPartnerId,
-    SessionId, StationDetails, StationFilter, TenantId,
+    Actor, ChargingSession, CommandResultDue, ConnectorStatus, LocationId, PartnerReservation,
+    RoamingPartnerId, SessionId, StationDetails, StationFilter, TenantId,
 };
 use crate::ocpp::commands::{
     Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,
@@ -81,7 +81,8 @@ fn failed(error: store::StoreError) -> OcpiError {
     OcpiError::Store(Box::new(error))
 }
 
-fn scope(ctx: &RequestContext) -> Result<(TenantId, RoamingPartnerId), OcpiError> {
+/// The caller's tenant and partner.
+pub(super) fn scope(ctx: &RequestContext) -> Result<(TenantId, RoamingPartnerId), OcpiError> {
     let tenant = tenant_of(&ctx.caller.tenant).map_err(|e| OcpiError::Store(Box::new(e)))?;
     let partner = partner_of(&ctx.caller.partner).map_err(|e| OcpiError::Store(Box::new(e)))?;
     Ok((tenant, partner))
@@ -220,6 +221,30 @@ enum Action {
     Send(StationCommand),
     /// A reservation, recorded and sent ([`Commands::reserve`]).
     Reserve(ReservationRequest),
+}
+
+/// The session `session_id` of `tenant` if it is charged with one of `partner`'s tokens
+/// (the sessions a partner may command or steer).
+pub(super) async fn partner_session<S: Store + ?Sized>(
+    store: &S,
+    tenant: TenantId,
+    partner: RoamingPartnerId,
+    session_id: &str,
+) -> Result<Option<ChargingSession>, store::StoreError> {
+    let Ok(id) = session_id.parse::<i64>() else {
+        return Ok(None);
+    };
+    let Some(session) = store.session(tenant, SessionId(id)).await? else {
+        return Ok(None);
+    };
+    let Some(uid) = &session.token_uid else {
+        return Ok(None);
+    };
+    let tokens = store.roaming_tokens_by_uid(tenant, uid).await?;
+    Ok(tokens
+        .iter()
+        .any(|token| token.partner_id == partner)
+        .then_some(session))
 }
 
 /// A command found acceptable: what to ask of which station, and how to read a refusal.
@@ -528,28 +553,12 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 "unknown session",
             )))
         };
-        let Ok(id) = stop.session_id.as_str().parse::<i64>() else {
-            return unknown();
-        };
-        let Some(session) = self
-            .store
-            .session(tenant, SessionId(id))
-            .await
-            .map_err(failed)?
-        else {
-            return unknown();
-        };
-        let Some(uid) = &session.token_uid else {
-            return unknown();
-        };
-        let tokens = self
-            .store
-            .roaming_tokens_by_uid(tenant, uid)
+        let found = partner_session(&*self.store, tenant, partner, stop.session_id.as_str())
             .await
             .map_err(failed)?;
-        if !tokens.iter().any(|token| token.partner_id == partner) {
+        let Some(session) = found else {
             return unknown();
-        }
+        };
         if session.status.is_final() {
             return Ok(Err(rejected("the session is over")));
         }

@@ -8,6 +8,8 @@
 //! - [`tokens`]: the Tokens Receiver interface: partners push their drivers' tokens;
 //! - [`commands`]: the Commands Receiver interface: partners start and stop sessions and
 //!   unlock connectors at the stations connected now;
+//! - [`charging_profiles`]: the ChargingProfiles Receiver interface: partners steer the
+//!   sessions of their tokens with charging profiles;
 //! - [`authorize`]: those tokens authorized at our stations, by their whitelist rule and by
 //!   real-time authorization at the partner;
 //! - [`push`]: sessions, CDRs, EVSE statuses, locations and tariffs pushed to partners from
@@ -17,6 +19,7 @@
 //! listener serves under `/ocpi`.
 
 pub mod authorize;
+pub mod charging_profiles;
 pub mod commands;
 pub mod modules;
 pub mod partners;
@@ -32,6 +35,7 @@ use ocpi_types::v221::{BusinessDetails, CredentialsRole, Role};
 use crate::ocpp::commands::CommandRoute;
 use crate::store::Store;
 
+pub use charging_profiles::RoamingChargingProfiles;
 pub use commands::RoamingCommands;
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
@@ -59,7 +63,7 @@ pub fn server_config(public_url: &str) -> ServerConfig {
 /// The OCPI server of the tenants of `store`: versions, credentials (both ways), the
 /// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module;
 /// with `stations` (how commands reach the stations, such as the OCPP server they connect
-/// to) the Commands Receiver module as well.
+/// to) the Commands and ChargingProfiles Receiver modules as well.
 pub fn cpo_server<S: Store + 'static>(
     store: Arc<S>,
     config: ServerConfig,
@@ -74,7 +78,12 @@ pub fn cpo_server<S: Store + 'static>(
         .with_cdrs(modules)
         .with_tokens(Arc::new(RoamingTokens::new(Arc::clone(&store))));
     Ok(match stations {
-        Some(stations) => server.with_commands(Arc::new(RoamingCommands::new(store, stations))),
+        Some(stations) => server
+            .with_commands(Arc::new(RoamingCommands::new(
+                Arc::clone(&store),
+                Arc::clone(&stations),
+            )))
+            .with_charging_profiles(Arc::new(RoamingChargingProfiles::new(store, stations))),
         None => server,
     })
 }

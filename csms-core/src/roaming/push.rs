@@ -34,7 +34,8 @@ use super::modules::published_location;
 use super::publish;
 use crate::model::{
     AttemptOutcome, Cdr, ChargingSession, CommandResultDue, ConnectorStatusChange, EventKind,
-    Location, LocationId, PartnerDelivery, PartnerStatus, RoamingPartner, StoredTariff, Tenant,
+    Location, LocationId, PartnerDelivery, PartnerStatus, ProfileResultDue, RoamingPartner,
+    StoredTariff, Tenant,
 };
 use crate::outbox::rounds;
 use crate::outbox::{AttemptResult, DeliveryConfig, Round};
@@ -297,6 +298,7 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
             | EventKind::TariffDeleted
             | EventKind::LocationDeleted
             | EventKind::RoamingCommandResult
+            | EventKind::RoamingProfileResult
             | EventKind::StationConnected
             | EventKind::StationDisconnected => return Ok(Ok(request)),
         };
@@ -438,6 +440,17 @@ impl<S: Store + ?Sized> PartnerPusher<S> {
                     method: Method::POST,
                     url: due.response_url,
                     body: Some(body),
+                })
+            }
+            EventKind::RoamingProfileResult => {
+                let due: ProfileResultDue = match serde_json::from_value(data) {
+                    Ok(due) => due,
+                    Err(error) => return Ok(Err(format!("the result does not read: {error}"))),
+                };
+                Ok(PushRequest {
+                    method: Method::POST,
+                    body: Some(due.result.body()),
+                    url: due.response_url,
                 })
             }
         })

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{Page, Paged, StoreResult};
 use crate::model::{
     AttemptOutcome, CommandResultDue, DeliveryId, EventId, NewDelivery, NewRoamingPartner,
-    NewWebhook, OutboxEvent, PartnerDelivery, PartnerDeliveryId, PartnerStatus, RoamingPartner,
-    RoamingPartnerId, RoamingToken, TenantId, Webhook, WebhookDelivery, WebhookId,
+    NewWebhook, OutboxEvent, PartnerDelivery, PartnerDeliveryId, PartnerStatus, ProfileResultDue,
+    RoamingPartner, RoamingPartnerId, RoamingToken, TenantId, Webhook, WebhookDelivery, WebhookId,
 };
 
 /// Roaming partners.
@@ -189,6 +189,15 @@ pub trait OutboxStore: Send + Sync {
         &self,
         tenant: TenantId,
         due: &CommandResultDue,
+    ) -> StoreResult<()>;
+
+    /// Writes the event of a roaming partner's ChargingProfiles result
+    /// ([`EventKind::RoamingProfileResult`](crate::model::EventKind::RoamingProfileResult)),
+    /// which the outbox then delivers to the partner at its `response_url`.
+    async fn record_profile_result(
+        &self,
+        tenant: TenantId,
+        due: &ProfileResultDue,
     ) -> StoreResult<()>;
 
     /// Dispatches at most `limit` events, oldest first, in one transaction; how many were

@@ -16,8 +16,8 @@ macro_rules! outbox {
 
             use crate::model::{
                 AttemptOutcome, CommandResultDue, DeliveryStatus, EventId, EventKind, OutboxEvent,
-                PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, RoamingPartnerId, TenantId,
-                WebhookDelivery, WebhookId,
+                PartnerDelivery, PartnerDeliveryId, PartnerEndpoint, ProfileResultDue,
+                RoamingPartnerId, TenantId, WebhookDelivery, WebhookId,
             };
             use crate::store::sql::{Params, at, from_json, now, parse, to_json};
             use crate::store::{OutboxStore, Page, Paged, StoreError, StoreResult};
@@ -123,9 +123,9 @@ macro_rules! outbox {
                     EventKind::StationConnected | EventKind::StationDisconnected => {
                         return Ok(Vec::new());
                     }
-                    // To the partner that sent the command, whatever its version and
+                    // To the partner that sent the request, whatever its version and
                     // receivers, if the tenant still has it.
-                    EventKind::RoamingCommandResult => {
+                    EventKind::RoamingCommandResult | EventKind::RoamingProfileResult => {
                         let Some(partner) =
                             event.data.get("partner_id").and_then(serde_json::Value::as_i64)
                         else {
@@ -411,6 +411,25 @@ macro_rules! outbox {
                 Ok(leased)
             }
 
+            impl $store {
+                /// Writes a result due to a roaming partner at the URL it gave. No subject:
+                /// results are independent of each other.
+                async fn record_partner_result<T: Serialize + Clone + Send + Sync + 'static>(
+                    &self,
+                    tenant: TenantId,
+                    kind: EventKind,
+                    due: &T,
+                ) -> StoreResult<()> {
+                    self.writes
+                        .write((tenant, kind, due.clone()), |(tenant, kind, due), connection| {
+                            Box::pin(async move {
+                                record_event(connection, *tenant, *kind, "", due).await
+                            })
+                        })
+                        .await
+                }
+            }
+
             #[async_trait]
             impl OutboxStore for $store {
                 async fn events(
@@ -438,20 +457,16 @@ macro_rules! outbox {
                     tenant: TenantId,
                     due: &CommandResultDue,
                 ) -> StoreResult<()> {
-                    self.writes
-                        .write((tenant, due.clone()), |(tenant, due), connection| {
-                            Box::pin(async move {
-                                // No subject: results are independent of each other.
-                                record_event(
-                                    connection,
-                                    *tenant,
-                                    EventKind::RoamingCommandResult,
-                                    "",
-                                    due,
-                                )
-                                .await
-                            })
-                        })
+                    self.record_partner_result(tenant, EventKind::RoamingCommandResult, due)
+                        .await
+                }
+
+                async fn record_profile_result(
+                    &self,
+                    tenant: TenantId,
+                    due: &ProfileResultDue,
+                ) -> StoreResult<()> {
+                    self.record_partner_result(tenant, EventKind::RoamingProfileResult, due)
                         .await
                 }
 
