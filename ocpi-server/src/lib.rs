@@ -72,8 +72,9 @@
 //! `/versions`, `/{version}/details`, `/{version}/credentials` (2.2.1 and 2.1.1), and
 //! under `/2.2.1` `/locations[/{location_id}[/{evse_uid}[/{connector_id}]]]`,
 //! `/sessions`, `/cdrs`, `/tariffs`, `/tokens/{country_code}/{party_id}/{uid}[?type=]`
-//! `/commands/{command}` and `/chargingprofiles/{session_id}` for the modules registered.
-//! Under `/2.1.1` the same (but ChargingProfiles, which 2.1.1 does not have), with
+//! `/commands/{command}`, `/chargingprofiles/{session_id}` and
+//! `/hubclientinfo/{country_code}/{party_id}` for the modules registered. Under `/2.1.1`
+//! the same (but ChargingProfiles and HubClientInfo, which 2.1.1 does not have), with
 //! `/tokens/{country_code}/{party_id}/{uid}` (2.1.1 has no token type) and sessions
 //! and CDRs only with the locations module.
 //!
@@ -109,8 +110,8 @@ pub use error::OcpiError;
 pub use memory::MemoryStore;
 pub use meta::RequestMeta;
 pub use modules::{
-    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, LocationsSender,
-    SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
+    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, HubClientInfoReceiver,
+    LocationsSender, SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
 };
 pub use paging::{Page, PageQuery};
 pub use reply::Reply;

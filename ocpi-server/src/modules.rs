@@ -1,6 +1,6 @@
 //! The module interfaces an application implements: the Sender interfaces of Locations,
-//! Sessions, CDRs and Tariffs, and the Receiver interfaces of Tokens, Commands and
-//! ChargingProfiles (the CPO side of OCPI 2.2.1). Register the ones you implement with [`OcpiServer`]; only
+//! Sessions, CDRs and Tariffs, and the Receiver interfaces of Tokens, Commands,
+//! ChargingProfiles and HubClientInfo (the CPO side of OCPI 2.2.1). Register the ones you implement with [`OcpiServer`]; only
 //! those get routes and appear in the version details.
 //!
 //! Each method gets the [`RequestContext`] (the registered partner, its routing headers
@@ -19,7 +19,7 @@
 use ocpi_types::common::CiString;
 use ocpi_types::v211;
 use ocpi_types::v221::{
-    CancelReservation, Cdr, ChargingProfileResponse, CommandResponse, CommandResult,
+    CancelReservation, Cdr, ChargingProfileResponse, ClientInfo, CommandResponse, CommandResult,
     CommandResultType, CommandType, Connector, Evse, Location, ReserveNow, Session,
     SetChargingProfile, StartSession, StopSession, Tariff, Token, TokenPatch, TokenType,
     UnlockConnector,
@@ -252,4 +252,23 @@ pub trait ChargingProfilesReceiver: Send + Sync {
         session_id: &str,
         response_url: &str,
     ) -> Result<ChargingProfileResponse, OcpiError>;
+}
+
+/// The HubClientInfo module, Receiver interface (`/hubclientinfo/{country_code}/{party_id}`,
+/// OCPI 2.2.1 only): a Hub tells the platforms connected to it how the other parties'
+/// connections to it stand (`PUT`), and reads back what it told (`GET`). The parties named
+/// are the Hub's other clients, not the caller's own.
+#[async_trait::async_trait]
+pub trait HubClientInfoReceiver: Send + Sync {
+    /// What the caller last told of the party `country_code`/`party_id`, if anything.
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        country_code: &str,
+        party_id: &str,
+    ) -> Result<Option<ClientInfo>, OcpiError>;
+
+    /// Stores `info` (whose party is the one the URL names). An older `last_updated` than
+    /// the one stored changes nothing.
+    async fn put(&self, ctx: &RequestContext, info: ClientInfo) -> Result<Stored, OcpiError>;
 }

@@ -24,8 +24,8 @@ use crate::credentials::{self, Registered, RegistrationError, SUPPORTED};
 use crate::error::OcpiError;
 use crate::meta::{Limits, around};
 use crate::modules::{
-    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, LocationsSender,
-    SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
+    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, HubClientInfoReceiver,
+    LocationsSender, SessionsSender, Stored, TariffsSender, TokenKey, TokensReceiver,
 };
 use crate::paging::{PageParams, PageQuery, paged_response};
 use crate::reply::Reply;
@@ -107,6 +107,7 @@ pub(crate) struct Modules {
     pub(crate) tokens: Option<Arc<dyn TokensReceiver>>,
     pub(crate) commands: Option<Arc<dyn CommandsReceiver>>,
     pub(crate) charging_profiles: Option<Arc<dyn ChargingProfilesReceiver>>,
+    pub(crate) hub_client_info: Option<Arc<dyn HubClientInfoReceiver>>,
 }
 
 /// What the routes share.
@@ -196,6 +197,12 @@ impl OcpiServer {
     /// module).
     pub fn with_charging_profiles(self, module: Arc<dyn ChargingProfilesReceiver>) -> OcpiServer {
         self.change(|s| s.modules.charging_profiles = Some(module))
+    }
+
+    /// Serves the HubClientInfo Receiver interface (in OCPI 2.2.1; 2.1.1 has no such
+    /// module).
+    pub fn with_hub_client_info(self, module: Arc<dyn HubClientInfoReceiver>) -> OcpiServer {
+        self.change(|s| s.modules.hub_client_info = Some(module))
     }
 
     /// The configuration.
@@ -358,6 +365,7 @@ fn served_modules(modules: &Modules) -> Vec<(ModuleId, InterfaceRole)> {
             ModuleId::ChargingProfiles,
             modules.charging_profiles.is_some(),
         ),
+        (ModuleId::HubClientInfo, modules.hub_client_info.is_some()),
     ];
     out.extend(
         receivers
@@ -448,6 +456,12 @@ fn module_routes(modules: &Modules) -> Router<Arc<Shared>> {
         router = router.route(
             &format!("{V}/commands/{{command}}"),
             axum::routing::post(command_post),
+        );
+    }
+    if modules.hub_client_info.is_some() {
+        router = router.route(
+            &format!("{V}/hubclientinfo/{{country_code}}/{{party_id}}"),
+            get(client_info_get).put(client_info_put),
         );
     }
     if modules.charging_profiles.is_some() {
@@ -685,6 +699,47 @@ async fn command_post(
         .command(&ctx, command)
         .await?;
     Ok(Reply::ok(response))
+}
+
+async fn client_info_get(
+    State(state): State<Arc<Shared>>,
+    ctx: RequestContext,
+    Params((country_code, party_id)): Params<(String, String)>,
+) -> Result<Reply<v221::ClientInfo>, OcpiError> {
+    let found = module(&state.modules.hub_client_info)?
+        .get(&ctx, &country_code, &party_id)
+        .await?;
+    found.map(Reply::ok).ok_or(OcpiError::NotFound {
+        what: "client info",
+        id: format!("{country_code}/{party_id}"),
+    })
+}
+
+async fn client_info_put(
+    State(state): State<Arc<Shared>>,
+    ctx: RequestContext,
+    Params((country_code, party_id)): Params<(String, String)>,
+    OcpiBody(info): OcpiBody<v221::ClientInfo>,
+) -> Result<Reply<()>, OcpiError> {
+    let mismatch = |field: &str| {
+        Err(OcpiError::InvalidBody {
+            path: format!("$.{field}"),
+            message: "differs from the URL".to_owned(),
+        })
+    };
+    if info.country_code != CiString::new(country_code) {
+        return mismatch("country_code");
+    }
+    if info.party_id != CiString::new(party_id) {
+        return mismatch("party_id");
+    }
+    match module(&state.modules.hub_client_info)?
+        .put(&ctx, info)
+        .await?
+    {
+        Stored::Created => Ok(Reply::created_empty()),
+        Stored::Updated => Ok(Reply::ok_empty()),
+    }
 }
 
 /// The query of a ChargingProfiles request: `response_url` (required), and for a `GET`

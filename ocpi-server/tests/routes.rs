@@ -7,7 +7,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Commands, Empty, Locations, Profiles, Tokens, location, role, token_json};
+use common::{
+    Commands, Empty, HubClients, Locations, Profiles, Tokens, location, role, token_json,
+};
 use ocpi_server::{
     Access, MemoryStore, OcpiServer, PartnerEndpoint, PartnerStore, Registration, ServerConfig,
     StoreError, TenantKey,
@@ -62,7 +64,8 @@ async fn app() -> App {
         .with_tariffs(Arc::new(Empty))
         .with_tokens(Arc::new(Tokens::default()))
         .with_commands(commands.clone())
-        .with_charging_profiles(profiles.clone());
+        .with_charging_profiles(profiles.clone())
+        .with_hub_client_info(Arc::new(HubClients::default()));
     App {
         router: server.router(),
         store,
@@ -205,6 +208,7 @@ async fn versions_and_details() {
         ("tokens", "RECEIVER"),
         ("commands", "RECEIVER"),
         ("chargingprofiles", "RECEIVER"),
+        ("hubclientinfo", "RECEIVER"),
     ];
     assert_eq!(
         endpoints,
@@ -902,4 +906,59 @@ async fn charging_profiles_receiver() {
     )
     .await;
     assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn hub_client_info_receiver() {
+    let app = app().await;
+    let r = &app.router;
+    let auth = b64(TOKEN_C);
+    let info = |status: &str, at: &str| {
+        serde_json::json!({
+            "country_code": "DE", "party_id": "ABC", "role": "EMSP", "status": status,
+            "last_updated": at
+        })
+        .to_string()
+    };
+    let uri = "/2.2.1/hubclientinfo/DE/ABC";
+    let unknown = get(r, uri, Some(&auth)).await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (StatusCode::NOT_FOUND, 2000)
+    );
+    let put =
+        |body: String, uri: &'static str| call(r, request("PUT", uri, Some(&auth), Some(body)));
+    let created = put(info("CONNECTED", "2026-03-01T10:00:00Z"), uri).await;
+    assert_eq!(
+        (created.status, created.code()),
+        (StatusCode::CREATED, 1000)
+    );
+    let updated = put(info("OFFLINE", "2026-03-01T11:00:00Z"), uri).await;
+    assert_eq!((updated.status, updated.code()), (StatusCode::OK, 1000));
+    let read = get(r, "/2.2.1/hubclientinfo/de/abc", Some(&auth)).await;
+    assert_eq!(read.code(), 1000);
+    assert_eq!(read.body["data"]["status"], "OFFLINE");
+    // The party in the body is the URL's.
+    let other = put(
+        info("CONNECTED", "2026-03-01T12:00:00Z"),
+        "/2.2.1/hubclientinfo/DE/XYZ",
+    )
+    .await;
+    assert_eq!(other.code(), 2001);
+    assert!(
+        other.body["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("party_id")
+    );
+    let no_status = serde_json::json!({
+        "country_code": "DE", "party_id": "ABC", "role": "EMSP",
+        "last_updated": "2026-03-01T12:00:00Z"
+    });
+    let bad = put(no_status.to_string(), uri).await;
+    assert_eq!(bad.code(), 2001);
+    let token_a = get(r, uri, Some(&b64(TOKEN_A))).await;
+    assert_eq!(token_a.status, StatusCode::UNAUTHORIZED);
+    let v211 = get(r, "/2.1.1/hubclientinfo/DE/ABC", Some(&auth)).await;
+    assert_eq!(v211.status, StatusCode::NOT_FOUND);
 }

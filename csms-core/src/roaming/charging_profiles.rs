@@ -40,7 +40,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use super::commands::{RESULT_TIMEOUT, partner_session, scope};
+use super::commands::{RESULT_TIMEOUT, partner_session};
+use super::partners::scope;
 use crate::model::{
     Actor, ProfileResult, ProfileResultDue, RoamingPartnerId, TenantId, TransactionRef,
 };

@@ -61,7 +61,7 @@ use ocpi_types::v221::commands::{
 };
 use ocpi_types::v221::tokens::Token;
 
-use super::partners::{partner_of, tenant_of};
+use super::partners::scope;
 use super::publish;
 use crate::model::{
     Actor, ChargingSession, CommandResultDue, ConnectorStatus, LocationId, PartnerReservation,
@@ -79,13 +79,6 @@ pub const RESULT_TIMEOUT: Duration = Duration::from_secs(45);
 
 fn failed(error: store::StoreError) -> OcpiError {
     OcpiError::Store(Box::new(error))
-}
-
-/// The caller's tenant and partner.
-pub(super) fn scope(ctx: &RequestContext) -> Result<(TenantId, RoamingPartnerId), OcpiError> {
-    let tenant = tenant_of(&ctx.caller.tenant).map_err(|e| OcpiError::Store(Box::new(e)))?;
-    let partner = partner_of(&ctx.caller.partner).map_err(|e| OcpiError::Store(Box::new(e)))?;
-    Ok((tenant, partner))
 }
 
 /// A text for a partner, in English.

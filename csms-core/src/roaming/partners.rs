@@ -56,6 +56,16 @@ pub(crate) fn partner_of(id: &PartnerId) -> Result<RoamingPartnerId, StoreError>
         .map_err(|_| StoreError::Conflict(format!("no partner {:?}", id.0)))
 }
 
+/// The tenant and partner of the caller of a module.
+pub(crate) fn scope(
+    ctx: &ocpi_server::RequestContext,
+) -> Result<(TenantId, RoamingPartnerId), ocpi_server::OcpiError> {
+    let store = |error| ocpi_server::OcpiError::Store(Box::new(error));
+    let tenant = tenant_of(&ctx.caller.tenant).map_err(store)?;
+    let partner = partner_of(&ctx.caller.partner).map_err(store)?;
+    Ok((tenant, partner))
+}
+
 fn backend(error: crate::store::StoreError) -> StoreError {
     StoreError::Backend(Box::new(error))
 }

@@ -6,18 +6,12 @@ use std::sync::Arc;
 use ocpi_server::{OcpiError, RequestContext, Stored, TokenKey, TokensReceiver};
 use ocpi_types::v221::tokens::{Token, TokenPatch};
 
-use super::partners::{partner_of, tenant_of};
+use super::partners::scope;
 use crate::model::TenantId;
 use crate::store::{self, Store};
 
 fn failed(error: store::StoreError) -> OcpiError {
     OcpiError::Store(Box::new(error))
-}
-
-fn scope(ctx: &RequestContext) -> Result<(TenantId, crate::model::RoamingPartnerId), OcpiError> {
-    let tenant = tenant_of(&ctx.caller.tenant).map_err(|e| OcpiError::Store(Box::new(e)))?;
-    let partner = partner_of(&ctx.caller.partner).map_err(|e| OcpiError::Store(Box::new(e)))?;
-    Ok((tenant, partner))
 }
 
 /// A token type as written in OCPI (`RFID`, ...).

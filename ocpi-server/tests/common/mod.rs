@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ocpi_server::{
-    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, LocationsSender, OcpiError,
-    Page, PageQuery, RequestContext, SessionsSender, Stored, TariffsSender, TokenKey,
-    TokensReceiver,
+    CdrsSender, ChargingProfilesReceiver, Command, CommandsReceiver, HubClientInfoReceiver,
+    LocationsSender, OcpiError, Page, PageQuery, RequestContext, SessionsSender, Stored,
+    TariffsSender, TokenKey, TokensReceiver,
 };
 use ocpi_types::v221::{
-    BusinessDetails, Cdr, ChargingProfileResponse, ChargingProfileResponseType, CommandResponse,
-    CommandResponseType, Connector, CredentialsRole, Evse, Location, Role, Session,
-    SetChargingProfile, Tariff, Token, TokenPatch,
+    BusinessDetails, Cdr, ChargingProfileResponse, ChargingProfileResponseType, ClientInfo,
+    CommandResponse, CommandResponseType, Connector, CredentialsRole, Evse, Location, Role,
+    Session, SetChargingProfile, Tariff, Token, TokenPatch,
 };
 
 pub fn role(role: Role, country_code: &str, party_id: &str) -> CredentialsRole {
@@ -260,6 +260,34 @@ impl ChargingProfilesReceiver for Profiles {
         response_url: &str,
     ) -> Result<ChargingProfileResponse, OcpiError> {
         Ok(self.answer("DELETE", session_id, response_url.to_owned()))
+    }
+}
+
+/// The client infos a hub put, by party.
+#[derive(Default)]
+pub struct HubClients(pub Mutex<HashMap<(String, String), ClientInfo>>);
+
+#[async_trait::async_trait]
+impl HubClientInfoReceiver for HubClients {
+    async fn get(
+        &self,
+        _: &RequestContext,
+        country_code: &str,
+        party_id: &str,
+    ) -> Result<Option<ClientInfo>, OcpiError> {
+        let key = (country_code.to_uppercase(), party_id.to_uppercase());
+        Ok(self.0.lock().unwrap().get(&key).cloned())
+    }
+
+    async fn put(&self, _: &RequestContext, info: ClientInfo) -> Result<Stored, OcpiError> {
+        let key = (
+            info.country_code.as_str().to_uppercase(),
+            info.party_id.as_str().to_uppercase(),
+        );
+        Ok(match self.0.lock().unwrap().insert(key, info) {
+            Some(_) => Stored::Updated,
+            None => Stored::Created,
+        })
     }
 }
 
