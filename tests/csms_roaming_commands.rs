@@ -25,7 +25,8 @@
 //!   same id and the new expiry; a reservation of any EVSE that the station refuses as
 //!   occupied comes back `EVSE_OCCUPIED`; CANCEL_RESERVATION by the partner's id cancels
 //!   the station's, and an ended or unknown one is `REJECTED` at once; the commands are
-//!   audited with the partner as actor.
+//!   audited with the partner as actor;
+//! - a ClientInfo the partner PUTs to HubClientInfo is what the operator reads of it.
 
 #[path = "csms/common.rs"]
 mod common;
@@ -723,6 +724,24 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
         let refused = serde_json::to_value(&refused).unwrap();
         assert_eq!(refused["result"], "REJECTED", "{refused:#}");
     }
+
+    // What a hub tells of its other clients reaches the operator.
+    let hub_url = registered
+        .endpoint("hubclientinfo", Some(InterfaceRole::Receiver))
+        .expect("a HubClientInfo Receiver")
+        .to_owned();
+    let info = json!({
+        "country_code": "DE", "party_id": "EMB", "role": "EMSP", "status": "OFFLINE",
+        "last_updated": "2026-03-01T10:00:00Z"
+    });
+    client
+        .put::<_, Value>(&format!("{hub_url}/DE/EMB"), &registered.auth, &info)
+        .await
+        .expect("the client info is taken");
+    let told = api
+        .get(&format!("/roaming-partners/{partner}/client-info"))
+        .expect(200);
+    assert_eq!(told["items"], json!([info]), "{told:#}");
 
     // The station commands are audited as the partner's.
     let audit = api.get("/audit").expect(200);

@@ -45,7 +45,8 @@ mod write_path;
 
 use admin::{people_and_tokens_managed, places_and_stations_managed, sessions_and_audit_listed};
 use billing::{
-    invoices_group_cdrs, roaming_partners_kept, secrets_sealed_at_rest, webhooks_deliver_and_log,
+    hub_client_info_kept, invoices_group_cdrs, roaming_partners_kept, secrets_sealed_at_rest,
+    webhooks_deliver_and_log,
 };
 use cdrs::cdrs_issued_once_and_immutable;
 use cluster::{
@@ -1422,6 +1423,7 @@ contract!(
     charging_profiles_recorded,
     invoices_group_cdrs,
     roaming_partners_kept,
+    hub_client_info_kept,
     secrets_sealed_at_rest,
     webhooks_deliver_and_log,
     meter_readings_kept_once_never_dropped,

@@ -10,6 +10,8 @@
 //!   unlock connectors at the stations connected now;
 //! - [`charging_profiles`]: the ChargingProfiles Receiver interface: partners steer the
 //!   sessions of their tokens with charging profiles;
+//! - [`hub`]: the HubClientInfo Receiver interface: hubs tell how their other clients'
+//!   connections stand;
 //! - [`authorize`]: those tokens authorized at our stations, by their whitelist rule and by
 //!   real-time authorization at the partner;
 //! - [`push`]: sessions, CDRs, EVSE statuses, locations and tariffs pushed to partners from
@@ -21,6 +23,7 @@
 pub mod authorize;
 pub mod charging_profiles;
 pub mod commands;
+pub mod hub;
 pub mod modules;
 pub mod partners;
 pub mod publish;
@@ -37,6 +40,7 @@ use crate::store::Store;
 
 pub use charging_profiles::RoamingChargingProfiles;
 pub use commands::RoamingCommands;
+pub use hub::RoamingHubClients;
 pub use modules::CpoModules;
 pub use partners::PartnerDirectory;
 pub use push::PartnerPusher;
@@ -61,7 +65,8 @@ pub fn server_config(public_url: &str) -> ServerConfig {
 }
 
 /// The OCPI server of the tenants of `store`: versions, credentials (both ways), the
-/// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens Receiver module;
+/// Locations, Tariffs, Sessions and CDRs Sender modules and the Tokens and HubClientInfo
+/// Receiver modules;
 /// with `stations` (how commands reach the stations, such as the OCPP server they connect
 /// to) the Commands and ChargingProfiles Receiver modules as well.
 pub fn cpo_server<S: Store + 'static>(
@@ -76,7 +81,8 @@ pub fn cpo_server<S: Store + 'static>(
         .with_tariffs(modules.clone())
         .with_sessions(modules.clone())
         .with_cdrs(modules)
-        .with_tokens(Arc::new(RoamingTokens::new(Arc::clone(&store))));
+        .with_tokens(Arc::new(RoamingTokens::new(Arc::clone(&store))))
+        .with_hub_client_info(Arc::new(RoamingHubClients::new(Arc::clone(&store))));
     Ok(match stations {
         Some(stations) => server
             .with_commands(Arc::new(RoamingCommands::new(

@@ -107,6 +107,11 @@ pub(crate) const SQLITE: &[Step] = &[
         "reservations asked for by roaming partners",
         include_str!("../../migrations/sqlite/0019_partner_reservations.sql"),
     ),
+    (
+        20,
+        "what hubs tell of the parties connected to them",
+        include_str!("../../migrations/sqlite/0020_hub_client_info.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -205,6 +210,11 @@ pub(crate) const POSTGRES: &[Step] = &[
         19,
         "reservations asked for by roaming partners",
         include_str!("../../migrations/postgres/0019_partner_reservations.sql"),
+    ),
+    (
+        20,
+        "what hubs tell of the parties connected to them",
+        include_str!("../../migrations/postgres/0020_hub_client_info.sql"),
     ),
 ];
 

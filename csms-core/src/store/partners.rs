@@ -97,6 +97,33 @@ pub trait RoamingStore: Send + Sync {
         tenant: TenantId,
         uid: &str,
     ) -> StoreResult<Vec<RoamingToken>>;
+
+    /// Stores what hub `partner` told of a party connected to it (OCPI HubClientInfo): new
+    /// (`true`), or replacing what it told of the same party (`false`) unless that is newer
+    /// by its `last_updated`. [`StoreError::NotFound`](super::StoreError::NotFound) if
+    /// `tenant` has no such partner.
+    async fn put_client_info(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        info: &ocpi_types::v221::hub_client_info::ClientInfo,
+    ) -> StoreResult<bool>;
+
+    /// What hub `partner` last told of the party `country_code`/`party_id` (any case).
+    async fn client_info(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+        country_code: &str,
+        party_id: &str,
+    ) -> StoreResult<Option<ocpi_types::v221::hub_client_info::ClientInfo>>;
+
+    /// What hub `partner` told of every party, by country code and party id.
+    async fn client_infos(
+        &self,
+        tenant: TenantId,
+        partner: RoamingPartnerId,
+    ) -> StoreResult<Vec<ocpi_types::v221::hub_client_info::ClientInfo>>;
 }
 
 /// Webhook subscriptions and their delivery log.

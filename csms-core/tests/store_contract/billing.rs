@@ -605,3 +605,63 @@ pub(crate) async fn webhooks_deliver_and_log<S: Store + RawSql>(store: &S) {
     assert!(store.delete_webhook(a, unused.id).await.expect("delete"));
     assert_eq!(store.webhook(a, unused.id).await.expect("read"), None);
 }
+
+/// What a hub tells of a party is kept per hub and party, without case; an older
+/// `last_updated` changes nothing; another tenant sees none of it.
+pub(crate) async fn hub_client_info_kept(store: &impl Store) {
+    let a = tenant(store, "A").await;
+    let b = tenant(store, "B").await;
+    let hub = store
+        .create_partner(a, &partner("HUB", None))
+        .await
+        .expect("hub")
+        .id;
+    let info = |party: &str, status: &str, at: &str| {
+        serde_json::from_value::<ocpi_types::v221::hub_client_info::ClientInfo>(serde_json::json!({
+            "country_code": "de", "party_id": party, "role": "EMSP", "status": status,
+            "last_updated": at
+        }))
+        .expect("a ClientInfo")
+    };
+    let status = |info: Option<ocpi_types::v221::hub_client_info::ClientInfo>| {
+        info.map(|info| serde_json::to_value(info.status).unwrap())
+    };
+    let put = |info| async move { store.put_client_info(a, hub, &info).await };
+    assert!(
+        put(info("EMA", "CONNECTED", "2026-03-01T10:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !put(info("ema", "OFFLINE", "2026-03-01T11:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !put(info("EMA", "PLANNED", "2026-03-01T09:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        put(info("EMB", "SUSPENDED", "2026-03-01T09:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        status(store.client_info(a, hub, "DE", "ema").await.unwrap()),
+        Some(serde_json::json!("OFFLINE")),
+        "the newer status stays"
+    );
+    let all = store.client_infos(a, hub).await.unwrap();
+    // As the hub last sent them.
+    let parties: Vec<&str> = all.iter().map(|info| info.party_id.as_str()).collect();
+    assert_eq!(parties, ["ema", "EMB"]);
+    assert_eq!(store.client_info(b, hub, "DE", "EMA").await.unwrap(), None);
+    assert!(store.client_infos(b, hub).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .put_client_info(b, hub, &info("EMC", "CONNECTED", "2026-03-01T10:00:00Z"))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}

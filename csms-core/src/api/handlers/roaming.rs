@@ -99,6 +99,18 @@ pub(super) fn routes() -> Vec<Route> {
         .query::<PageQuery>()
         .returns::<List<PushView>>()
         .paged(),
+        Route::get(
+            "/roaming-partners/{id}/client-info",
+            "listRoamingPartnerClientInfo",
+            READ,
+            client_info,
+        )
+        .summary(
+            "roaming",
+            "What a hub partner told of the parties connected to it (OCPI HubClientInfo): \
+             each party's role and connection status, by country code and party id",
+        )
+        .returns::<ClientInfoList>(),
         Route::delete(
             "/roaming-partners/{id}",
             "deleteRoamingPartner",
@@ -511,6 +523,27 @@ async fn pushes(
         .partner_deliveries(caller.tenant, partner.id, page)
         .await?;
     Ok(List::of(log.map(PushView::from), page))
+}
+
+/// What a hub told of its other clients.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ClientInfoList {
+    /// OCPI 2.2.1 `ClientInfo` objects, by country code and party id.
+    items: Vec<ocpi_types::v221::hub_client_info::ClientInfo>,
+}
+
+async fn client_info(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ClientInfoList>, ApiError> {
+    let partner = find(&state, &caller, id).await?;
+    let items = state
+        .inner
+        .store
+        .client_infos(caller.tenant, partner.id)
+        .await?;
+    Ok(Json(ClientInfoList { items }))
 }
 
 async fn delete(

@@ -13,6 +13,7 @@ macro_rules! roaming {
                 TenantId, TenantRole, TokenHash,
             };
             use crate::store::sql::{at, from_json, now, parse, to_json};
+            use ocpi_types::v221::hub_client_info::ClientInfo;
             use crate::store::secret_box::SecretKind;
             use crate::store::{Page, Paged, RoamingStore, StoreError, StoreResult};
 
@@ -385,6 +386,93 @@ macro_rules! roaming {
                     .iter()
                     .map(roaming_token_from)
                     .collect()
+                }
+
+                async fn put_client_info(
+                    &self,
+                    tenant: TenantId,
+                    partner: RoamingPartnerId,
+                    info: &ClientInfo,
+                ) -> StoreResult<bool> {
+                    let country_code = info.country_code.as_str().to_ascii_uppercase();
+                    let party_id = info.party_id.as_str().to_ascii_uppercase();
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+                    let known: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if known.is_none() {
+                        return Err(StoreError::NotFound { what: "roaming partner" });
+                    }
+                    let existing: Option<String> = sqlx::query_scalar(
+                        "SELECT info FROM hub_client_info WHERE tenant_id = $1 \
+                         AND partner_id = $2 AND country_code = $3 AND party_id = $4",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .bind(&country_code)
+                    .bind(&party_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO hub_client_info (tenant_id, partner_id, country_code, \
+                         party_id, info, last_updated) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (tenant_id, partner_id, country_code, party_id) \
+                         DO UPDATE SET info = excluded.info, last_updated = excluded.last_updated \
+                         WHERE hub_client_info.last_updated <= excluded.last_updated",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .bind(&country_code)
+                    .bind(&party_id)
+                    .bind(to_json("client info", info)?)
+                    .bind(at(info.last_updated.utc()))
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(existing.is_none())
+                }
+
+                async fn client_info(
+                    &self,
+                    tenant: TenantId,
+                    partner: RoamingPartnerId,
+                    country_code: &str,
+                    party_id: &str,
+                ) -> StoreResult<Option<ClientInfo>> {
+                    let info: Option<String> = sqlx::query_scalar(
+                        "SELECT info FROM hub_client_info WHERE tenant_id = $1 \
+                         AND partner_id = $2 AND country_code = $3 AND party_id = $4",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .bind(country_code.to_ascii_uppercase())
+                    .bind(party_id.to_ascii_uppercase())
+                    .fetch_optional(&self.readers)
+                    .await?;
+                    info.map(|info| from_json("client info", &info)).transpose()
+                }
+
+                async fn client_infos(
+                    &self,
+                    tenant: TenantId,
+                    partner: RoamingPartnerId,
+                ) -> StoreResult<Vec<ClientInfo>> {
+                    let infos: Vec<String> = sqlx::query_scalar(
+                        "SELECT info FROM hub_client_info WHERE tenant_id = $1 \
+                         AND partner_id = $2 ORDER BY country_code, party_id",
+                    )
+                    .bind(tenant.0)
+                    .bind(partner.0)
+                    .fetch_all(&self.readers)
+                    .await?;
+                    infos
+                        .iter()
+                        .map(|info| from_json("client info", info))
+                        .collect()
                 }
             }
         }
