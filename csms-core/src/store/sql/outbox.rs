@@ -503,21 +503,13 @@ macro_rules! outbox {
                     when: DateTime<Utc>,
                     outcome: &AttemptOutcome,
                 ) -> StoreResult<Option<PartnerDelivery>> {
-                    let (status, next, error, response) = super::webhooks::attempt_columns(outcome);
-                    sqlx::query(
-                        "UPDATE partner_deliveries SET status = $3, attempts = attempts + 1, \
-                         last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \
-                         response_status = $7, leased_until = NULL \
-                         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+                    super::webhooks::record_attempt_in(
+                        &self.pool,
+                        "partner_deliveries",
+                        (tenant, id.0),
+                        when,
+                        outcome,
                     )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .bind(status.as_str())
-                    .bind(at(when))
-                    .bind(next)
-                    .bind(error)
-                    .bind(response)
-                    .execute(&self.pool)
                     .await?;
                     sqlx::query(&format!(
                         "SELECT {PARTNER_DELIVERY_COLUMNS} FROM partner_deliveries \
@@ -538,30 +530,14 @@ macro_rules! outbox {
                     partner: RoamingPartnerId,
                     page: Page,
                 ) -> StoreResult<Paged<PartnerDelivery>> {
-                    let (offset, limit) = page.binds();
-                    let total: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM partner_deliveries \
-                         WHERE tenant_id = $1 AND partner_id = $2",
+                    super::webhooks::delivery_page(
+                        &self.readers,
+                        ("partner_deliveries", "partner_id", PARTNER_DELIVERY_COLUMNS),
+                        (tenant, partner.0),
+                        page,
+                        partner_delivery_from,
                     )
-                    .bind(tenant.0)
-                    .bind(partner.0)
-                    .fetch_one(&self.readers)
-                    .await?;
-                    let items = sqlx::query(&format!(
-                        "SELECT {PARTNER_DELIVERY_COLUMNS} FROM partner_deliveries \
-                         WHERE tenant_id = $1 AND partner_id = $2 \
-                         ORDER BY id DESC LIMIT $3 OFFSET $4"
-                    ))
-                    .bind(tenant.0)
-                    .bind(partner.0)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.readers)
-                    .await?
-                    .iter()
-                    .map(partner_delivery_from)
-                    .collect::<StoreResult<Vec<_>>>()?;
-                    Ok(Paged::new(items, total.unsigned_abs()))
+                    .await
                 }
 
                 async fn lease_deliveries(

@@ -102,6 +102,29 @@ macro_rules! roaming {
                 )
             }
 
+            type Connection = <<$row as sqlx::Row>::Database as sqlx::Database>::Connection;
+
+            /// [`StoreError::NotFound`] unless `tenant` has the partner `partner`.
+            async fn require_partner(
+                connection: &mut Connection,
+                tenant: TenantId,
+                partner: RoamingPartnerId,
+            ) -> StoreResult<()> {
+                let known: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.0)
+                .bind(partner.0)
+                .fetch_optional(&mut *connection)
+                .await?;
+                match known {
+                    Some(_) => Ok(()),
+                    None => Err(StoreError::NotFound {
+                        what: "roaming partner",
+                    }),
+                }
+            }
+
             fn roaming_token_from(row: &$row) -> StoreResult<RoamingToken> {
                 Ok(RoamingToken {
                     tenant_id: TenantId(row.try_get("tenant_id")?),
@@ -302,16 +325,7 @@ macro_rules! roaming {
                 ) -> StoreResult<bool> {
                     let key = token_key(token);
                     let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-                    let known: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(partner.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if known.is_none() {
-                        return Err(StoreError::NotFound { what: "roaming partner" });
-                    }
+                    require_partner(&mut tx, tenant, partner).await?;
                     let existing: Option<i64> = sqlx::query_scalar(
                         "SELECT id FROM roaming_tokens WHERE tenant_id = $1 AND country_code = $2 \
                          AND party_id = $3 AND uid = $4 AND token_type = $5",
@@ -397,16 +411,7 @@ macro_rules! roaming {
                     let country_code = info.country_code.as_str().to_ascii_uppercase();
                     let party_id = info.party_id.as_str().to_ascii_uppercase();
                     let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-                    let known: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM roaming_partners WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.0)
-                    .bind(partner.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if known.is_none() {
-                        return Err(StoreError::NotFound { what: "roaming partner" });
-                    }
+                    require_partner(&mut tx, tenant, partner).await?;
                     let existing: Option<String> = sqlx::query_scalar(
                         "SELECT info FROM hub_client_info WHERE tenant_id = $1 \
                          AND partner_id = $2 AND country_code = $3 AND party_id = $4",

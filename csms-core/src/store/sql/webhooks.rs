@@ -83,12 +83,19 @@ macro_rules! webhooks {
                 .transpose()
             }
 
-            /// What an attempt's outcome leaves in a delivery's columns: its status, next
-            /// attempt, last error and answer's HTTP status.
-            pub(in crate::store) fn attempt_columns(
+            type Pool = sqlx::Pool<<$row as sqlx::Row>::Database>;
+
+            /// Records an attempt at a pending delivery of `table` (`webhook_deliveries`,
+            /// `partner_deliveries`): its status, next attempt, last error and answer's HTTP
+            /// status, and the end of its lease.
+            pub(in crate::store) async fn record_attempt_in(
+                pool: &Pool,
+                table: &str,
+                (tenant, id): (TenantId, i64),
+                when: DateTime<Utc>,
                 outcome: &AttemptOutcome,
-            ) -> (DeliveryStatus, Option<DateTime<Utc>>, Option<&str>, Option<i32>) {
-                match outcome {
+            ) -> StoreResult<()> {
+                let (status, next, error, response) = match outcome {
                     AttemptOutcome::Delivered { response_status } => {
                         (DeliveryStatus::Delivered, None, None, Some(*response_status))
                     }
@@ -106,7 +113,56 @@ macro_rules! webhooks {
                         error,
                         response_status,
                     } => (DeliveryStatus::Failed, None, Some(error.as_str()), *response_status),
-                }
+                };
+                sqlx::query(&format!(
+                    "UPDATE {table} SET status = $3, attempts = attempts + 1, \
+                     last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \
+                     response_status = $7, leased_until = NULL \
+                     WHERE tenant_id = $1 AND id = $2 AND status = 'pending'"
+                ))
+                .bind(tenant.0)
+                .bind(id)
+                .bind(status.as_str())
+                .bind(at(when))
+                .bind(next)
+                .bind(error)
+                .bind(response)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            /// A page of the delivery log of `table` for one subscriber (`owner_column` =
+            /// `owner`), newest first.
+            pub(in crate::store) async fn delivery_page<T>(
+                readers: &Pool,
+                (table, owner_column, columns): (&str, &str, &str),
+                (tenant, owner): (TenantId, i64),
+                page: Page,
+                read: fn(&$row) -> StoreResult<T>,
+            ) -> StoreResult<Paged<T>> {
+                let (offset, limit) = page.binds();
+                let total: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE tenant_id = $1 AND {owner_column} = $2"
+                ))
+                .bind(tenant.0)
+                .bind(owner)
+                .fetch_one(readers)
+                .await?;
+                let items = sqlx::query(&format!(
+                    "SELECT {columns} FROM {table} WHERE tenant_id = $1 AND {owner_column} = $2 \
+                     ORDER BY id DESC LIMIT $3 OFFSET $4"
+                ))
+                .bind(tenant.0)
+                .bind(owner)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(readers)
+                .await?
+                .iter()
+                .map(read)
+                .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Paged::new(items, total.unsigned_abs()))
             }
 
             #[async_trait]
@@ -246,21 +302,13 @@ macro_rules! webhooks {
                     when: DateTime<Utc>,
                     outcome: &AttemptOutcome,
                 ) -> StoreResult<Option<WebhookDelivery>> {
-                    let (status, next, error, response) = attempt_columns(outcome);
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, \
-                         last_attempt_at = $4, next_attempt_at = $5, last_error = $6, \
-                         response_status = $7, leased_until = NULL \
-                         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+                    record_attempt_in(
+                        &self.pool,
+                        "webhook_deliveries",
+                        (tenant, id.0),
+                        when,
+                        outcome,
                     )
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .bind(status.as_str())
-                    .bind(at(when))
-                    .bind(next)
-                    .bind(error)
-                    .bind(response)
-                    .execute(&self.pool)
                     .await?;
                     delivery(self, tenant, id).await
                 }
@@ -292,30 +340,14 @@ macro_rules! webhooks {
                     webhook: WebhookId,
                     page: Page,
                 ) -> StoreResult<Paged<WebhookDelivery>> {
-                    let (offset, limit) = page.binds();
-                    let total: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM webhook_deliveries \
-                         WHERE tenant_id = $1 AND webhook_id = $2",
+                    delivery_page(
+                        &self.readers,
+                        ("webhook_deliveries", "webhook_id", DELIVERY_COLUMNS),
+                        (tenant, webhook.0),
+                        page,
+                        delivery_from,
                     )
-                    .bind(tenant.0)
-                    .bind(webhook.0)
-                    .fetch_one(&self.readers)
-                    .await?;
-                    let items = sqlx::query(&format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-                         WHERE tenant_id = $1 AND webhook_id = $2 \
-                         ORDER BY id DESC LIMIT $3 OFFSET $4"
-                    ))
-                    .bind(tenant.0)
-                    .bind(webhook.0)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.readers)
-                    .await?
-                    .iter()
-                    .map(delivery_from)
-                    .collect::<StoreResult<Vec<_>>>()?;
-                    Ok(Paged::new(items, total.unsigned_abs()))
+                    .await
                 }
             }
         }
