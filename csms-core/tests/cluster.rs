@@ -36,6 +36,18 @@ struct TestNode {
 
 impl TestNode {
     async fn start(url: &str, schema: &str, nats: &str, subjects: &str, name: &str) -> TestNode {
+        Self::start_with(url, schema, nats, subjects, name, |_| {}).await
+    }
+
+    /// [`TestNode::start`] with `tune` applied to the node's settings.
+    async fn start_with(
+        url: &str,
+        schema: &str,
+        nats: &str,
+        subjects: &str,
+        name: &str,
+        tune: impl FnOnce(&mut NodeConfig),
+    ) -> TestNode {
         let store = Arc::new(
             PostgresStore::connect_in_schema(url, schema)
                 .await
@@ -52,6 +64,7 @@ impl TestNode {
         config.heartbeat = Duration::from_millis(200);
         config.lease = Duration::from_secs(1);
         config.subjects = subjects.to_owned();
+        tune(&mut config);
         let node = Node::join(Arc::clone(&store), config, Some(nats))
             .await
             .expect("node joins");
@@ -341,4 +354,54 @@ async fn two_nodes_share_their_stations() {
         .await
         .unwrap();
     ocpp_support::drop_schema(&store, &schema).await;
+}
+
+/// A station that takes a command and never answers it: through another node, the command
+/// times out (504 at the API), which is told apart from a station that is not connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_through_another_node_times_out_when_the_station_is_silent() {
+    let Some((url, nats)) = services() else {
+        return;
+    };
+    let schema = unique("cluster");
+    let subjects = format!("csms.{schema}");
+    let a = TestNode::start_with(&url, &schema, &nats, &subjects, &unique("a"), |config| {
+        config.command_timeout = Duration::from_millis(800);
+    })
+    .await;
+    let b = TestNode::start(&url, &schema, &nats, &subjects, &unique("b")).await;
+    let t = tenant(&a.store).await;
+    a.store
+        .create_station(t, &NewStation::accepted("CP-SILENT"))
+        .await
+        .expect("station");
+    let mut config = ChargePointConfig::new(b.url(t), "CP-SILENT");
+    config.versions = vec![OcppVersion::V16];
+    config.reconnect = None;
+    let silent = Router::new().on(|_ctx, _request: v16::ResetRequest| async {
+        std::future::pending::<()>().await;
+        Ok(v16::ResetResponse {
+            status: v16::ResetStatus::Accepted,
+        })
+    });
+    let _station = ChargePoint::connect(config, silent)
+        .await
+        .expect("connects to b");
+    eventually("the station recorded on b", || async {
+        a.store
+            .station_node(t, "CP-SILENT")
+            .await
+            .unwrap()
+            .as_deref()
+            == Some(b.node.node_id())
+    })
+    .await;
+    let asked = tokio::time::Instant::now();
+    assert_eq!(a.command(t, "CP-SILENT").await, Outcome::Timeout);
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "the asking node's own limit holds: {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(a.command(t, "CP-NOWHERE").await, Outcome::UnknownStation);
 }
