@@ -768,3 +768,83 @@ async fn commands_that_reach_no_station_are_audited_too() {
     );
     assert!(log.iter().all(|e| e.action == "station.reset"));
 }
+
+/// Everything written to the log, at every level.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Secret settings sent to stations (a 2.0.1 Basic password, a 1.6 authorization key)
+/// appear nowhere in the log, at any level, whatever the station answers.
+#[tokio::test(flavor = "current_thread")]
+async fn secret_settings_never_reach_the_log() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test's runtime has one thread: the server's and the stations' tasks log here too.
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let seen = Seen::default();
+    h.station("CS-SECRET").await;
+    h.station("CP-SECRET").await;
+    let _cs = h
+        .connect("CS-SECRET", OcppVersion::V201, station_v201(&seen))
+        .await;
+    let _cp = h
+        .connect("CP-SECRET", OcppVersion::V16, station_v16(&seen))
+        .await;
+    let secret = "0123456789abcdef-very-secret";
+    let sends = [
+        (
+            "CS-SECRET",
+            Command::SetVariables {
+                variables: vec![VariableToSet {
+                    component: Some("SecurityCtrlr".into()),
+                    variable: "BasicAuthPassword".into(),
+                    value: secret.into(),
+                }],
+            },
+        ),
+        (
+            "CP-SECRET",
+            Command::SetVariables {
+                variables: vec![VariableToSet {
+                    component: None,
+                    variable: "AuthorizationKey".into(),
+                    value: secret.into(),
+                }],
+            },
+        ),
+    ];
+    for (identity, command) in &sends {
+        let handle = h.handle(identity).await;
+        let result = h
+            .csms
+            .commands()
+            .send(h.tenant, Actor::System, identity, &handle, command)
+            .await
+            .expect("audited");
+        assert_ne!(result.outcome, Outcome::NotConnected, "{identity}");
+    }
+    let written = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        written.contains("operator command"),
+        "the log was captured: {written}"
+    );
+    assert!(!written.contains(secret), "a secret in the log:\n{written}");
+}
