@@ -111,8 +111,16 @@ impl PasswordHash {
     /// Fails closed: without the operating system's random source there is no hash (and no
     /// zero salt), only [`PasswordHashError::NoRandomSource`].
     pub fn new(password: &str) -> Result<PasswordHash, PasswordHashError> {
+        PasswordHash::salted_by(password, getrandom::fill)
+    }
+
+    /// [`PasswordHash::new`] with the salt from `fill`.
+    fn salted_by(
+        password: &str,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), getrandom::Error>,
+    ) -> Result<PasswordHash, PasswordHashError> {
         let mut salt = [0; 16];
-        getrandom::fill(&mut salt).map_err(PasswordHashError::NoRandomSource)?;
+        fill(&mut salt).map_err(PasswordHashError::NoRandomSource)?;
         let hash = argon2()
             .and_then(|argon2| {
                 argon2
@@ -433,6 +441,21 @@ impl Storage for InMemoryStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_random_source_there_is_no_hash() {
+        let failing = |_: &mut [u8]| Err(getrandom::Error::UNSUPPORTED);
+        assert!(matches!(
+            PasswordHash::salted_by("a station password", failing),
+            Err(PasswordHashError::NoRandomSource(_))
+        ));
+        let fixed = |salt: &mut [u8]| {
+            salt.fill(7);
+            Ok(())
+        };
+        let hash = PasswordHash::salted_by("a station password", fixed).unwrap();
+        assert!(hash.verify("a station password"));
+    }
 
     #[test]
     fn new_hashes_are_argon2id_and_verify_and_round_trip() {
