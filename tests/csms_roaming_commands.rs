@@ -497,6 +497,21 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
     assert_eq!(profile.charging_schedule.charging_schedule_period.len(), 2);
     let (result, _) = platform.result("profile").await;
     assert_eq!(result, json!({"result": "ACCEPTED"}));
+    let station_id = api.get("/stations?identity_prefix=DEMO-1").expect(200)["items"][0]["id"]
+        .as_i64()
+        .expect("the station");
+    let held = |api: &common::Api| {
+        api.get(&format!("/stations/{station_id}/charging-profiles"))
+            .expect(200)["items"]
+            .clone()
+    };
+    let kept = held(&api);
+    assert_eq!(kept[0]["purpose"], "TxProfile", "{kept:#}");
+    assert_eq!(
+        kept[0]["profile_id"],
+        json!(profile.charging_profile_id),
+        "{kept:#}"
+    );
     let encoded = |url: String| url.replace(':', "%3A").replace('/', "%2F");
     let active = profile_answer(
         "GET",
@@ -539,6 +554,11 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
         let (result, _) = platform.result(name).await;
         assert_eq!(result["result"], expected, "{result:#}");
     }
+    assert_eq!(
+        held(&api),
+        json!([]),
+        "the profile cleared is no longer kept"
+    );
     let other = profile_answer(
         "DELETE",
         format!(
@@ -640,9 +660,6 @@ async fn an_emsp_starts_and_stops_its_drivers_session_through_commands() {
     let sent_id = sent.reservation_id;
     let (result, _) = platform.result("reserve").await;
     assert_eq!(result["result"], "ACCEPTED", "{result:#}");
-    let station_id = api.get("/stations?identity_prefix=DEMO-1").expect(200)["items"][0]["id"]
-        .as_i64()
-        .expect("the station");
     let reservations = api
         .get(&format!("/stations/{station_id}/reservations"))
         .expect(200);

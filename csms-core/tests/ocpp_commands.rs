@@ -13,7 +13,9 @@ use csms_core::model::{Actor, ReservationId, ReservationStatus, UnknownStationPo
 use csms_core::ocpp::commands::{
     Command, LocalListEntry, Outcome, ResetKind, VariableRef, VariableToSet,
 };
-use csms_core::store::{AuditStore, ConfigurationStore, ReservationStore, StationStore};
+use csms_core::store::{
+    AuditStore, ChargingProfileStore, ConfigurationStore, ReservationStore, StationStore,
+};
 use ocpp_server::Router;
 use ocpp_support::{sqlite, sqlite_with};
 use ocpp_types::{OcppVersion, v16, v201};
@@ -393,6 +395,18 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     });
     let set_profile = send(Command::SetChargingProfile { evse: 1, profile }).await;
     assert_eq!(set_profile.outcome, Outcome::Accepted);
+    // The accepted profile is kept with the station.
+    let held = h
+        .store
+        .charging_profiles(h.tenant, station.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        held.iter()
+            .map(|p| (p.evse_id, p.profile_id, p.stack_level, p.purpose.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, 7, 0, "TxDefaultProfile")]
+    );
     let bad_profile = send(Command::SetChargingProfile {
         evse: 1,
         profile: json!({"limit": 16}),
@@ -408,6 +422,14 @@ async fn commands_to_a_16_station_are_mapped_answered_and_audited() {
     .await;
     assert_eq!(clear.outcome, Outcome::Rejected);
     assert_eq!(clear.status.as_deref(), Some("Unknown"));
+    assert!(
+        h.store
+            .charging_profiles(h.tenant, station.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the station holds no such profile: neither does its record"
+    );
 
     let list = send(Command::SendLocalList {
         version: 3,

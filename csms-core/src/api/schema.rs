@@ -25,9 +25,10 @@ use crate::model::{
     Address, AuthMethod, ChargingSession, ConnectorStatus, Coordinates, Location, LocationId,
     MeterValue, NewLocation, NewTenant, NewToken, NewUser, NewVehicle, OpeningHours, ParkingSpot,
     PartnerReservation, RegistrationStatus, Reservation, ReservationId, ReservationStatus,
-    RoamingPartnerId, Role, SessionId, SessionStatus, StationId, Tenant, TenantId, TenantRole,
-    TenantSettings, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions, TokenStatus,
-    TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle, VehicleId,
+    RoamingPartnerId, Role, SentChargingProfile, SessionId, SessionStatus, StationId, Tenant,
+    TenantId, TenantRole, TenantSettings, TimeWindow, Token, TokenId, TokenKind, TokenRestrictions,
+    TokenStatus, TokenUsage, TransactionRef, UnknownStationPolicy, User, UserId, Vehicle,
+    VehicleId,
 };
 use ocpi_types::v221::locations::{ConnectorFormat, ConnectorType, PowerType};
 use ocpi_types::v221::tariffs::Tariff;
@@ -553,6 +554,24 @@ pub(crate) struct ReservationDef {
     #[schemars(with = "Option<PartnerReservationDef>")]
     pub partner: Option<PartnerReservation>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A charging profile a station accepted, as kept.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "SentChargingProfile")]
+#[schemars(rename = "SentChargingProfile")]
+pub(crate) struct SentChargingProfileDef {
+    pub station_id: StationId,
+    /// The EVSE (1.6: the connector); 0 for the whole station.
+    pub evse_id: i32,
+    /// Its `chargingProfileId` (1.6) or `id` (2.x).
+    pub profile_id: i32,
+    pub stack_level: i32,
+    /// Its `chargingProfilePurpose`.
+    pub purpose: String,
+    /// The profile as sent: the version's `ChargingProfile` object.
+    pub profile: serde_json::Value,
+    pub sent_at: DateTime<Utc>,
 }
 
 /// A reservation as a roaming partner knows it.

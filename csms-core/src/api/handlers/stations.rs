@@ -15,14 +15,14 @@ use crate::api::auth::{Caller, OPERATE, READ, random_hex};
 use crate::api::error::{Body, Path, Query};
 use crate::api::schema::{
     BootLogEntryDef, ConfigurationKeyDef, ConnectorDef, EvseDef, OcppVersionName, ReservationDef,
-    VariableValueDef,
+    SentChargingProfileDef, VariableValueDef,
 };
 use crate::api::table::Route;
 use crate::api::{ApiError, ApiState};
 use crate::model::{
     Actor, BootLogEntry, ConfigurationKey, Connector, Evse, LocationId, NewStation,
-    RegistrationStatus, Reservation, Station, StationDetails, StationFilter, StationId, TenantId,
-    VariableValue,
+    RegistrationStatus, Reservation, SentChargingProfile, Station, StationDetails, StationFilter,
+    StationId, TenantId, VariableValue,
 };
 use crate::ocpp::commands::{Command, CommandResult, Outcome};
 use crate::ocpp::{OcppError, admission};
@@ -112,6 +112,19 @@ pub(super) fn routes() -> Vec<Route> {
         )
         .query::<ReservationQuery>()
         .returns::<ReservationList>(),
+        Route::get(
+            "/stations/{id}/charging-profiles",
+            "getStationChargingProfiles",
+            READ,
+            charging_profiles,
+        )
+        .summary(
+            "stations",
+            "The charging profiles the station accepted and still holds, by EVSE, purpose \
+                 and stack level (set_charging_profile, a roaming partner's profile; removed \
+                 by clear_charging_profile)",
+        )
+        .returns::<ChargingProfileList>(),
         Route::get("/stations/{id}/boots", "getStationBoots", READ, boots)
             .summary("stations", "The station's last boots, newest first")
             .query::<BootQuery>()
@@ -577,6 +590,28 @@ async fn reservations(
         .reservations_of_station(caller.tenant, station.id, query.active)
         .await?;
     Ok(Json(ReservationList { items }))
+}
+
+/// The charging profiles a station holds.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ChargingProfileList {
+    /// By EVSE, purpose and stack level.
+    #[schemars(with = "Vec<SentChargingProfileDef>")]
+    items: Vec<SentChargingProfile>,
+}
+
+async fn charging_profiles(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ChargingProfileList>, ApiError> {
+    let station = find(&state, caller.tenant, id).await?;
+    let items = state
+        .inner
+        .store
+        .charging_profiles(caller.tenant, station.id)
+        .await?;
+    Ok(Json(ChargingProfileList { items }))
 }
 
 /// How many boots to show.

@@ -71,6 +71,11 @@
 //!   id; the record follows once the station accepts). `cancel_reservation` cancels the
 //!   record once the station accepts, or answers `Rejected` (it holds no such
 //!   reservation). See [`Commands::reserve`].
+//! - A profile a station accepts (`set_charging_profile`) is kept with the station, replacing
+//!   what it replaces on the station (the same id; the same EVSE, purpose and stack level);
+//!   a `clear_charging_profile` the station answers (`Accepted`, or `Unknown`: it has none)
+//!   removes what it names
+//!   ([`ChargingProfileStore`](crate::store::ChargingProfileStore)).
 //! - 2.1 extends 2.0.1 in every message these commands send: a 2.1 station gets the 2.0.1
 //!   request re-typed as its 2.1 form (a request that has none is answered
 //!   [`Outcome::Invalid`]), and `profile` is a 2.0.1 `ChargingProfile`.
@@ -100,8 +105,9 @@ use serde_json::{Value, json};
 
 use super::{OcppError, admission, secrets};
 use crate::model::{
-    Actor, ConfigurationKey, NewAuditEntry, NewReservation, PartnerReservation, ReservationId,
-    ReservationStatus, Station, StationId, TenantId, TokenStatus, VariableValue,
+    Actor, ChargingProfileCriteria, ConfigurationKey, NewAuditEntry, NewReservation,
+    PartnerReservation, ReservationId, ReservationStatus, SentChargingProfile, Station, StationId,
+    TenantId, TokenStatus, VariableValue,
 };
 
 use crate::store::{Store, StoreError};
@@ -544,6 +550,48 @@ impl<S: Store> Commands<S> {
                 }
                 Ok(result)
             }
+            Command::SetChargingProfile { evse, profile } => {
+                let (result, station) = self
+                    .deliver(tenant, actor, identity, route, command)
+                    .await?;
+                if let (Some(station), Outcome::Accepted) = (station, result.outcome) {
+                    match sent_profile(station, *evse, profile) {
+                        Some(sent) => {
+                            self.store.record_charging_profile(tenant, &sent).await?;
+                        }
+                        None => tracing::warn!(
+                            station = identity,
+                            "an accepted profile without its id, stack level or purpose: not kept"
+                        ),
+                    }
+                }
+                Ok(result)
+            }
+            Command::ClearChargingProfile {
+                profile_id,
+                evse,
+                purpose,
+                stack_level,
+            } => {
+                let (result, station) = self
+                    .deliver(tenant, actor, identity, route, command)
+                    .await?;
+                // Accepted, or `Unknown`: either way the station holds none of them now.
+                if let (Some(station), Outcome::Accepted | Outcome::Rejected) =
+                    (station, result.outcome)
+                {
+                    let criteria = ChargingProfileCriteria {
+                        profile_id: *profile_id,
+                        evse_id: *evse,
+                        purpose: purpose.clone(),
+                        stack_level: *stack_level,
+                    };
+                    self.store
+                        .clear_charging_profiles(tenant, station, &criteria)
+                        .await?;
+                }
+                Ok(result)
+            }
             _ => Ok(self
                 .deliver(tenant, actor, identity, route, command)
                 .await?
@@ -758,6 +806,26 @@ impl<S: Store> Commands<S> {
         }
         Ok(result)
     }
+}
+
+/// A profile a station accepted, as kept: its id, stack level and purpose read from the
+/// version's `ChargingProfile` (1.6 `chargingProfileId`, 2.x `id`); `None` without them.
+fn sent_profile(station: StationId, evse: i32, profile: &Value) -> Option<SentChargingProfile> {
+    let number = |name: &str| {
+        profile
+            .get(name)
+            .and_then(Value::as_i64)
+            .and_then(|n| i32::try_from(n).ok())
+    };
+    Some(SentChargingProfile {
+        station_id: station,
+        evse_id: evse,
+        profile_id: number("chargingProfileId").or_else(|| number("id"))?,
+        stack_level: number("stackLevel")?,
+        purpose: profile.get("chargingProfilePurpose")?.as_str()?.to_owned(),
+        profile: profile.clone(),
+        sent_at: Utc::now(),
+    })
 }
 
 /// What [`Commands::reserve`] reserves.
