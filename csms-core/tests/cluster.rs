@@ -405,3 +405,34 @@ async fn a_command_through_another_node_times_out_when_the_station_is_silent() {
     );
     assert_eq!(a.command(t, "CP-NOWHERE").await, Outcome::UnknownStation);
 }
+
+/// A duty is held by one node at a time; when its holder stops renewing it (the node died),
+/// another node takes it once the lease runs out, and the first cannot take it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duty_moves_when_its_holder_stops() {
+    let Some((url, nats)) = services() else {
+        return;
+    };
+    let schema = unique("cluster");
+    let subjects = format!("csms.{schema}");
+    let a = TestNode::start(&url, &schema, &nats, &subjects, &unique("a")).await;
+    let b = TestNode::start(&url, &schema, &nats, &subjects, &unique("b")).await;
+    let lease = Duration::from_millis(700);
+    let duty = "settle-ended-sessions";
+    assert!(a.node.holds_duty(duty, lease).await);
+    for _ in 0..3 {
+        assert!(!b.node.holds_duty(duty, lease).await, "a holds it");
+        assert!(a.node.holds_duty(duty, lease).await, "a keeps it");
+    }
+    // a stops asking, as a dead node does; b takes the duty once a's lease is over.
+    let stopped = tokio::time::Instant::now();
+    eventually("b takes the duty", || async {
+        b.node.holds_duty(duty, lease).await
+    })
+    .await;
+    assert!(
+        stopped.elapsed() >= Duration::from_millis(500),
+        "not before the lease ran out"
+    );
+    assert!(!a.node.holds_duty(duty, lease).await, "b holds it now");
+}
