@@ -630,23 +630,17 @@ async fn token_put(
     OcpiBody(token): OcpiBody<v221::Token>,
 ) -> Result<Reply<()>, OcpiError> {
     let key = token_key(&ctx, path, &uri)?;
-    let mismatch = |field: &str| {
-        Err(OcpiError::InvalidBody {
-            path: format!("$.{field}"),
-            message: "differs from the URL".to_owned(),
-        })
-    };
     if token.country_code != key.country_code {
-        return mismatch("country_code");
+        return Err(differs_from_url("country_code"));
     }
     if token.party_id != key.party_id {
-        return mismatch("party_id");
+        return Err(differs_from_url("party_id"));
     }
     if token.uid != key.uid {
-        return mismatch("uid");
+        return Err(differs_from_url("uid"));
     }
     if token.r#type != key.token_type {
-        return mismatch("type");
+        return Err(differs_from_url("type"));
     }
     match module(&state.modules.tokens)?
         .put(&ctx, &key, token)
@@ -701,6 +695,14 @@ async fn command_post(
     Ok(Reply::ok(response))
 }
 
+/// A body whose `field` is not what the URL names.
+fn differs_from_url(field: &str) -> OcpiError {
+    OcpiError::InvalidBody {
+        path: format!("$.{field}"),
+        message: "differs from the URL".to_owned(),
+    }
+}
+
 async fn client_info_get(
     State(state): State<Arc<Shared>>,
     ctx: RequestContext,
@@ -721,17 +723,11 @@ async fn client_info_put(
     Params((country_code, party_id)): Params<(String, String)>,
     OcpiBody(info): OcpiBody<v221::ClientInfo>,
 ) -> Result<Reply<()>, OcpiError> {
-    let mismatch = |field: &str| {
-        Err(OcpiError::InvalidBody {
-            path: format!("$.{field}"),
-            message: "differs from the URL".to_owned(),
-        })
-    };
     if info.country_code != CiString::new(country_code) {
-        return mismatch("country_code");
+        return Err(differs_from_url("country_code"));
     }
     if info.party_id != CiString::new(party_id) {
-        return mismatch("party_id");
+        return Err(differs_from_url("party_id"));
     }
     match module(&state.modules.hub_client_info)?
         .put(&ctx, info)
