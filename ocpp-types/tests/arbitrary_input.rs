@@ -668,6 +668,30 @@ fn malformed_frames_are_answered() {
     assert_eq!(outcome.decoded, 0);
 }
 
+/// The fuzzer's committed corpus (`fuzz/corpus/frame_decode`: the seeds, the regression
+/// inputs and a 10^7-execution run minimised to one input per edge) goes through the pipeline
+/// as the fuzzer runs it.
+#[test]
+fn the_fuzz_corpus_goes_through_the_pipeline() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/frame_decode");
+    let mut inputs = 0;
+    let mut decoded = 0;
+    for entry in std::fs::read_dir(&dir).expect("the committed corpus") {
+        let path = entry.expect("a corpus entry").path();
+        let data = std::fs::read(&path).expect("a corpus input");
+        let outcome = std::panic::catch_unwind(|| run_bytes(&data, None))
+            .unwrap_or_else(|_| panic!("{} breaks the pipeline", path.display()));
+        inputs += 1;
+        decoded += outcome.decoded;
+    }
+    assert!(inputs > 500, "{inputs} inputs in {}", dir.display());
+    // Most inputs are malformed on purpose; the seeds and many others decode.
+    assert!(
+        decoded > 100,
+        "{decoded} payloads decoded of {inputs} inputs"
+    );
+}
+
 #[test]
 fn sub_millisecond_timestamps_are_recognised() {
     assert!(has_sub_millisecond_timestamp(
