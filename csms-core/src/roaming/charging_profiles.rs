@@ -47,6 +47,7 @@ use crate::model::{
 };
 use crate::ocpp::commands::{
     Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,
+    Refusal,
 };
 use crate::store::{Store, StoreError};
 
@@ -227,8 +228,7 @@ fn profile_result(request: Request, sent: &StationResult) -> ProfileResult {
         }
         Request::Set => ProfileResult::Set(ChargingProfileResult { result: plain }),
         Request::Clear => {
-            let unknown =
-                sent.outcome == Outcome::Rejected && sent.status.as_deref() == Some("Unknown");
+            let unknown = sent.refusal == Some(Refusal::Unknown);
             ProfileResult::Clear(ClearProfileResult {
                 result: if unknown { R::Unknown } else { plain },
             })
@@ -328,14 +328,7 @@ impl<S: Store + 'static> RoamingChargingProfiles<S> {
                 Ok(sent) => profile_result(request, sent),
                 Err(error) => {
                     tracing::warn!(%error, station = steered.identity, "profile not sent");
-                    let failed = StationResult {
-                        outcome: Outcome::Failed,
-                        status: None,
-                        response: None,
-                        error: None,
-                        reservation_id: None,
-                        settings: Box::default(),
-                    };
+                    let failed = StationResult::failed(Outcome::Failed, error.to_string());
                     profile_result(request, &failed)
                 }
             };
@@ -535,16 +528,17 @@ mod tests {
 
     #[test]
     fn the_stations_answer_decides_the_result() {
-        let sent = |outcome, status: &str, response: Option<Value>| StationResult {
+        let sent = |outcome, refusal: Option<Refusal>, response: Option<Value>| StationResult {
             outcome,
-            status: Some(status.to_owned()),
+            status: None,
             response,
             error: None,
+            refusal,
             reservation_id: None,
             settings: Box::default(),
         };
         let body = |result: ProfileResult| result.body()["result"].clone();
-        let accepted = sent(Outcome::Accepted, "Accepted", None);
+        let accepted = sent(Outcome::Accepted, None, None);
         assert_eq!(body(profile_result(Request::Set, &accepted)), "ACCEPTED");
         assert_eq!(body(profile_result(Request::Clear, &accepted)), "ACCEPTED");
         assert_eq!(
@@ -552,10 +546,10 @@ mod tests {
             "UNKNOWN",
             "accepted without a schedule"
         );
-        let unknown = sent(Outcome::Rejected, "Unknown", None);
+        let unknown = sent(Outcome::Rejected, Some(Refusal::Unknown), None);
         assert_eq!(body(profile_result(Request::Clear, &unknown)), "UNKNOWN");
         assert_eq!(body(profile_result(Request::Set, &unknown)), "REJECTED");
-        let timeout = sent(Outcome::Timeout, "", None);
+        let timeout = sent(Outcome::Timeout, None, None);
         for request in [Request::Active, Request::Set, Request::Clear] {
             assert_eq!(body(profile_result(request, &timeout)), "REJECTED");
         }

@@ -69,7 +69,7 @@ use crate::model::{
 };
 use crate::ocpp::commands::{
     Command as StationCommand, CommandResult as StationResult, CommandRoute, Commands, Outcome,
-    ReservationRequest,
+    Refusal, ReservationRequest,
 };
 use crate::store::{self, Store};
 
@@ -171,32 +171,34 @@ fn state_of(details: &StationDetails, evse: i32) -> EvseState {
 
 /// What a station's refusal of a command is, as an OCPI result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Refusal {
+enum RefusedAs {
     /// Always this (`REJECTED`, or what the EVSE's state tells).
     Is(CommandResultType),
-    /// What the station's ReserveNow status says (`Occupied`, `Faulted`, ...).
-    ByReservationStatus,
+    /// What the station says of its refusal: occupied or inoperative, else `REJECTED`.
+    TheStationSays,
 }
 
-impl Refusal {
-    fn of(&self, status: Option<&str>) -> CommandResultType {
-        match self {
-            Refusal::Is(result) => result.clone(),
-            Refusal::ByReservationStatus => match status {
-                Some("Occupied") => CommandResultType::EvseOccupied,
-                Some("Faulted" | "Unavailable") => CommandResultType::EvseInoperative,
-                _ => CommandResultType::Rejected,
-            },
+impl RefusedAs {
+    fn of(&self, refusal: Option<Refusal>) -> CommandResultType {
+        match (self, refusal) {
+            (RefusedAs::Is(result), _) => result.clone(),
+            (RefusedAs::TheStationSays, Some(Refusal::Occupied)) => CommandResultType::EvseOccupied,
+            (RefusedAs::TheStationSays, Some(Refusal::Inoperative)) => {
+                CommandResultType::EvseInoperative
+            }
+            (RefusedAs::TheStationSays, Some(Refusal::Unknown) | None) => {
+                CommandResultType::Rejected
+            }
         }
     }
 }
 
-/// The OCPI result of what a station made of a command; `refusal` says what a refusal is.
-fn outcome_result(sent: &StationResult, refusal: &Refusal) -> CommandResult {
+/// The OCPI result of what a station made of a command; `refused` says what a refusal is.
+fn outcome_result(sent: &StationResult, refused: &RefusedAs) -> CommandResult {
     let detail = sent.error.as_deref().or(sent.status.as_deref());
     match sent.outcome {
         Outcome::Accepted => result(CommandResultType::Accepted, None),
-        Outcome::Rejected => result(refusal.of(sent.status.as_deref()), detail),
+        Outcome::Rejected => result(refused.of(sent.refusal), detail),
         Outcome::Timeout => result(
             CommandResultType::Timeout,
             Some("the station did not answer"),
@@ -244,7 +246,7 @@ pub(super) async fn partner_session<S: Store + ?Sized>(
 struct Accepted {
     identity: String,
     action: Action,
-    refusal: Refusal,
+    refusal: RefusedAs,
 }
 
 /// Where a command's result goes: the partner that sent the command, in the version it
@@ -429,7 +431,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 remote_start_id: None,
                 charging_profile: None,
             }),
-            refusal: Refusal::Is(refusal),
+            refusal: RefusedAs::Is(refusal),
         }))
     }
 
@@ -490,7 +492,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 expires_at,
                 partner: Some(key),
             }),
-            refusal: Refusal::ByReservationStatus,
+            refusal: RefusedAs::TheStationSays,
         }))
     }
 
@@ -528,7 +530,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
             action: Action::Send(StationCommand::CancelReservation {
                 reservation_id: sent,
             }),
-            refusal: Refusal::Is(CommandResultType::UnknownReservation),
+            refusal: RefusedAs::Is(CommandResultType::UnknownReservation),
         }))
     }
 
@@ -571,7 +573,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
             action: Action::Send(StationCommand::RemoteStop {
                 transaction_id: session.transaction.to_text(),
             }),
-            refusal: Refusal::Is(CommandResultType::Rejected),
+            refusal: RefusedAs::Is(CommandResultType::Rejected),
         }))
     }
 
@@ -615,7 +617,7 @@ impl<S: Store + 'static> RoamingCommands<S> {
                 evse: Some(evse),
                 connector: connector.connector_id,
             }),
-            refusal: Refusal::Is(CommandResultType::Rejected),
+            refusal: RefusedAs::Is(CommandResultType::Rejected),
         }))
     }
 
@@ -729,6 +731,7 @@ mod tests {
             status: Some("Rejected".to_owned()),
             response: None,
             error: None,
+            refusal: None,
             reservation_id: None,
             settings: Box::default(),
         };
@@ -743,23 +746,25 @@ mod tests {
         ];
         for (outcome, expected) in cases {
             assert_eq!(
-                outcome_result(&sent(outcome), &Refusal::Is(occupied.clone())).result,
+                outcome_result(&sent(outcome), &RefusedAs::Is(occupied.clone())).result,
                 expected,
                 "{outcome:?}"
             );
         }
-        let reservation = |status: &str| {
+        let reservation = |refusal: Option<Refusal>| {
             let mut refused = sent(Outcome::Rejected);
-            refused.status = Some(status.to_owned());
-            outcome_result(&refused, &Refusal::ByReservationStatus).result
+            refused.refusal = refusal;
+            outcome_result(&refused, &RefusedAs::TheStationSays).result
         };
-        assert_eq!(reservation("Occupied"), CommandResultType::EvseOccupied);
-        assert_eq!(reservation("Faulted"), CommandResultType::EvseInoperative);
         assert_eq!(
-            reservation("Unavailable"),
+            reservation(Some(Refusal::Occupied)),
+            CommandResultType::EvseOccupied
+        );
+        assert_eq!(
+            reservation(Some(Refusal::Inoperative)),
             CommandResultType::EvseInoperative
         );
-        assert_eq!(reservation("Rejected"), CommandResultType::Rejected);
+        assert_eq!(reservation(None), CommandResultType::Rejected);
         let long = "x".repeat(600);
         assert_eq!(text(&long)[0].text.as_str().len(), 512);
     }

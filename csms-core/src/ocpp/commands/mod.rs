@@ -398,6 +398,20 @@ pub enum Outcome {
     UnknownStation,
 }
 
+/// Why a station refused a command, where its answer says more than no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The EVSE or connector is in use or reserved (ReserveNow `Occupied`).
+    Occupied,
+    /// The EVSE or connector is out of order or unavailable (ReserveNow `Faulted`,
+    /// `Unavailable`).
+    Inoperative,
+    /// The station holds nothing the command names: no such reservation (CancelReservation
+    /// `Rejected`) or charging profile (ClearChargingProfile `Unknown`).
+    Unknown,
+}
+
 /// What a command gave.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CommandResult {
@@ -409,6 +423,9 @@ pub struct CommandResult {
     pub response: Option<Value>,
     /// What went wrong, when something did.
     pub error: Option<String>,
+    /// Why the station refused, where its answer says more than no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
     /// The reservation a `reserve_now` recorded, or sent again: the `reservationId` the
     /// station got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -438,6 +455,7 @@ impl CommandResult {
             status: None,
             response: None,
             error: Some(error.into()),
+            refusal: None,
             reservation_id: None,
             settings: Box::default(),
         }
@@ -454,9 +472,16 @@ impl CommandResult {
             status: verdict.status,
             response: Some(response),
             error: None,
+            refusal: verdict.refusal,
             reservation_id: None,
             settings: Box::default(),
         }
+    }
+
+    /// Whether the station, having done or refused a removal (a cancellation, a clear),
+    /// holds none of what it named now: accepted, or refused as [`Refusal::Unknown`].
+    fn holds_none(&self) -> bool {
+        self.outcome == Outcome::Accepted || self.refusal == Some(Refusal::Unknown)
     }
 
     /// Replaces the values of secret settings in the station's answer and drops them from
@@ -537,9 +562,7 @@ impl<S: Store> Commands<S> {
                 let (result, station) = self
                     .deliver(tenant, actor, identity, route, command)
                     .await?;
-                if let (Some(station), Outcome::Accepted | Outcome::Rejected) =
-                    (station, result.outcome)
-                {
+                if let (Some(station), true) = (station, result.holds_none()) {
                     let id = ReservationId((*reservation_id).into());
                     let held = self.store.reservation(tenant, id).await?;
                     if held.is_some_and(|held| held.station_id == station) {
@@ -576,10 +599,7 @@ impl<S: Store> Commands<S> {
                 let (result, station) = self
                     .deliver(tenant, actor, identity, route, command)
                     .await?;
-                // Accepted, or `Unknown`: either way the station holds none of them now.
-                if let (Some(station), Outcome::Accepted | Outcome::Rejected) =
-                    (station, result.outcome)
-                {
+                if let (Some(station), true) = (station, result.holds_none()) {
                     let criteria = ChargingProfileCriteria {
                         profile_id: *profile_id,
                         evse_id: *evse,

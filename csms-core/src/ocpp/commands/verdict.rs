@@ -4,6 +4,8 @@
 
 use ocpp_types::{v16 as o16, v201 as o201};
 
+use super::Refusal;
+
 /// What the station decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Verdict {
@@ -13,6 +15,8 @@ pub(crate) struct Verdict {
     /// The status it answered, as the specification spells it; for answers of one status
     /// per item, the first refused item's (else the first item's).
     pub(crate) status: Option<String>,
+    /// Why it refused, where its status says more than no.
+    pub(crate) refusal: Option<Refusal>,
 }
 
 impl Verdict {
@@ -20,6 +24,15 @@ impl Verdict {
         Verdict {
             accepted,
             status: Some(status.to_owned()),
+            refusal: None,
+        }
+    }
+
+    /// A refusal `refusal` (accepted when `None` and `accepted`).
+    fn refused(accepted: bool, status: &str, refusal: Option<Refusal>) -> Verdict {
+        Verdict {
+            refusal,
+            ..Verdict::of(accepted, status)
         }
     }
 
@@ -28,6 +41,7 @@ impl Verdict {
         Verdict {
             accepted: true,
             status: None,
+            refusal: None,
         }
     }
 
@@ -39,6 +53,7 @@ impl Verdict {
             None => Verdict {
                 accepted: true,
                 status: items.first().map(|(_, status)| (*status).to_owned()),
+                refusal: None,
             },
         }
     }
@@ -64,32 +79,86 @@ macro_rules! decided_by_status {
 }
 
 decided_by_status! {
-    o16::CancelReservationResponse => o16::CancelReservationStatus::Accepted,
     o16::ChangeAvailabilityResponse => o16::AvailabilityStatus::Accepted | o16::AvailabilityStatus::Scheduled,
     o16::ChangeConfigurationResponse => o16::ConfigurationStatus::Accepted | o16::ConfigurationStatus::RebootRequired,
-    o16::ClearChargingProfileResponse => o16::ClearChargingProfileStatus::Accepted,
     o16::GetCompositeScheduleResponse => o16::GetCompositeScheduleStatus::Accepted,
     o16::RemoteStartTransactionResponse => o16::RemoteStartStopStatus::Accepted,
     o16::RemoteStopTransactionResponse => o16::RemoteStartStopStatus::Accepted,
-    o16::ReserveNowResponse => o16::ReservationStatus::Accepted,
     o16::ResetResponse => o16::ResetStatus::Accepted,
     o16::SendLocalListResponse => o16::UpdateStatus::Accepted,
     o16::SetChargingProfileResponse => o16::ChargingProfileStatus::Accepted,
     o16::TriggerMessageResponse => o16::TriggerMessageStatus::Accepted,
     o16::UnlockConnectorResponse => o16::UnlockStatus::Unlocked,
-    o201::CancelReservationResponse => o201::CancelReservationStatus::Accepted,
     o201::ChangeAvailabilityResponse => o201::ChangeAvailabilityStatus::Accepted | o201::ChangeAvailabilityStatus::Scheduled,
-    o201::ClearChargingProfileResponse => o201::ClearChargingProfileStatus::Accepted,
     o201::GetBaseReportResponse => o201::GenericDeviceModelStatus::Accepted,
     o201::GetCompositeScheduleResponse => o201::GenericStatus::Accepted,
     o201::RequestStartTransactionResponse => o201::RequestStartStopStatus::Accepted,
     o201::RequestStopTransactionResponse => o201::RequestStartStopStatus::Accepted,
-    o201::ReserveNowResponse => o201::ReserveNowStatus::Accepted,
     o201::ResetResponse => o201::ResetStatus::Accepted | o201::ResetStatus::Scheduled,
     o201::SendLocalListResponse => o201::SendLocalListStatus::Accepted,
     o201::SetChargingProfileResponse => o201::ChargingProfileStatus::Accepted,
     o201::TriggerMessageResponse => o201::TriggerMessageStatus::Accepted,
     o201::UnlockConnectorResponse => o201::UnlockStatus::Unlocked,
+}
+
+// Answers whose refusal says why.
+
+impl Decided for o16::ReserveNowResponse {
+    fn verdict(&self) -> Verdict {
+        use o16::ReservationStatus as S;
+        let refusal = match self.status {
+            S::Occupied => Some(Refusal::Occupied),
+            S::Faulted | S::Unavailable => Some(Refusal::Inoperative),
+            _ => None,
+        };
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
+}
+
+impl Decided for o201::ReserveNowResponse {
+    fn verdict(&self) -> Verdict {
+        use o201::ReserveNowStatus as S;
+        let refusal = match self.status {
+            S::Occupied => Some(Refusal::Occupied),
+            S::Faulted | S::Unavailable => Some(Refusal::Inoperative),
+            _ => None,
+        };
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
+}
+
+/// `Rejected`: the station has no reservation of that id.
+impl Decided for o16::CancelReservationResponse {
+    fn verdict(&self) -> Verdict {
+        use o16::CancelReservationStatus as S;
+        let refusal = (self.status == S::Rejected).then_some(Refusal::Unknown);
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
+}
+
+/// `Rejected`: the station has no reservation of that id.
+impl Decided for o201::CancelReservationResponse {
+    fn verdict(&self) -> Verdict {
+        use o201::CancelReservationStatus as S;
+        let refusal = (self.status == S::Rejected).then_some(Refusal::Unknown);
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
+}
+
+impl Decided for o16::ClearChargingProfileResponse {
+    fn verdict(&self) -> Verdict {
+        use o16::ClearChargingProfileStatus as S;
+        let refusal = (self.status == S::Unknown).then_some(Refusal::Unknown);
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
+}
+
+impl Decided for o201::ClearChargingProfileResponse {
+    fn verdict(&self) -> Verdict {
+        use o201::ClearChargingProfileStatus as S;
+        let refusal = (self.status == S::Unknown).then_some(Refusal::Unknown);
+        Verdict::refused(self.status == S::Accepted, self.status.as_str(), refusal)
+    }
 }
 
 impl Decided for o16::GetConfigurationResponse {
@@ -142,6 +211,44 @@ mod tests {
         assert_eq!(
             o16::GetConfigurationResponse::default().verdict(),
             Verdict::done()
+        );
+    }
+
+    #[test]
+    fn a_refusal_says_why_where_the_status_does() {
+        let reserve = |status| o201::ReserveNowResponse::new(status).verdict().refusal;
+        assert_eq!(
+            reserve(o201::ReserveNowStatus::Occupied),
+            Some(Refusal::Occupied)
+        );
+        assert_eq!(
+            reserve(o201::ReserveNowStatus::Unavailable),
+            Some(Refusal::Inoperative)
+        );
+        assert_eq!(reserve(o201::ReserveNowStatus::Rejected), None);
+        let reserve_16 = |status| o16::ReserveNowResponse { status }.verdict().refusal;
+        assert_eq!(
+            reserve_16(o16::ReservationStatus::Faulted),
+            Some(Refusal::Inoperative)
+        );
+        assert_eq!(reserve_16(o16::ReservationStatus::Accepted), None);
+        let cancel = o16::CancelReservationResponse {
+            status: o16::CancelReservationStatus::Rejected,
+        };
+        assert_eq!(cancel.verdict().refusal, Some(Refusal::Unknown));
+        let clear =
+            o201::ClearChargingProfileResponse::new(o201::ClearChargingProfileStatus::Unknown);
+        assert_eq!(
+            (clear.verdict().accepted, clear.verdict().refusal),
+            (false, Some(Refusal::Unknown))
+        );
+        let odd = o16::ClearChargingProfileResponse {
+            status: o16::ClearChargingProfileStatus::Unrecognized("Gone".into()),
+        };
+        assert_eq!(
+            odd.verdict().refusal,
+            None,
+            "an unknown status says nothing more"
         );
     }
 
