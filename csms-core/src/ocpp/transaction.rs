@@ -284,7 +284,7 @@ impl<S: Store + 'static> Csms<S> {
         };
         if !report.values.is_empty() || update.is_some() {
             self.store
-                .advance_session(tenant, session.id, &report.values, update)
+                .advance_session(tenant, &session, &report.values, update)
                 .await?;
         }
         let cdr = if ends && !session.status.is_final() {

@@ -138,18 +138,19 @@ pub trait SessionStore: Send + Sync {
         values: &[MeterValue],
     ) -> StoreResult<u64>;
 
-    /// A running session's progress in one write: adds `values` as
-    /// [`add_meter_values`](SessionStore::add_meter_values) does and, with `update`, sets
-    /// its status and highest `seqNo` as [`update_session`](SessionStore::update_session)
-    /// does. How many values were new, and whether the update applied.
-    /// [`StoreError::NotFound`](super::StoreError::NotFound) if `tenant` has no such session.
+    /// A running session's progress: adds `values` as
+    /// [`add_meter_values`](SessionStore::add_meter_values) does (with the other meter values
+    /// of the write batch, in one statement) and, with `update`, sets its status and highest
+    /// `seqNo` as [`update_session`](SessionStore::update_session) does, in the same batch;
+    /// whether the update applied. `session` is the session as read from this store (no
+    /// session is ever deleted): its status tells whether the update changes it.
     async fn advance_session(
         &self,
         tenant: TenantId,
-        session: SessionId,
+        session: &ChargingSession,
         values: &[MeterValue],
         update: Option<(SessionStatus, Option<i64>)>,
-    ) -> StoreResult<(u64, bool)>;
+    ) -> StoreResult<bool>;
 
     /// Keeps what a station measured: against the session its [`MeterTarget`](crate::model::MeterTarget) finds, else
     /// against the station. Values already kept (identical in every field but the signed

@@ -526,35 +526,40 @@ macro_rules! sessions {
                 connection: &mut Connection,
                 tenant: TenantId,
                 id: SessionId,
-                status: SessionStatus,
-                seq_no: Option<i64>,
+                (status, seq_no): (SessionStatus, Option<i64>),
+                previous: Option<SessionStatus>,
             ) -> StoreResult<bool> {
-                // A change of status is an event; a later sequence number alone is not.
-                let changed = sqlx::query(&format!(
-                    "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
-                     updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
-                     AND status NOT IN ('completed', 'failed') AND status <> $3 \
-                     AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4) \
-                     RETURNING {SESSION_COLUMNS}"
-                ))
-                .bind(tenant.0)
-                .bind(id.0)
-                .bind(status.as_str())
-                .bind(seq_no)
-                .bind(now())
-                .fetch_optional(&mut *connection)
-                .await?;
-                if let Some(row) = changed {
-                    let session = session_from(&row)?;
-                    super::outbox::record_event(
-                        connection,
-                        tenant,
-                        EventKind::SessionUpdated,
-                        &format!("session:{id}"),
-                        &session,
-                    )
+                // A change of status is an event; a later sequence number alone is not. The
+                // status the caller read (`previous`) tells when there is no change to look
+                // for: a session's status changes only through its own station's messages,
+                // which come one at a time.
+                if previous != Some(status) {
+                    let changed = sqlx::query(&format!(
+                        "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
+                         updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
+                         AND status NOT IN ('completed', 'failed') AND status <> $3 \
+                         AND ($4 IS NULL OR last_seq_no IS NULL OR last_seq_no < $4) \
+                         RETURNING {SESSION_COLUMNS}"
+                    ))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .bind(status.as_str())
+                    .bind(seq_no)
+                    .bind(now())
+                    .fetch_optional(&mut *connection)
                     .await?;
-                    return Ok(true);
+                    if let Some(row) = changed {
+                        let session = session_from(&row)?;
+                        super::outbox::record_event(
+                            connection,
+                            tenant,
+                            EventKind::SessionUpdated,
+                            &format!("session:{id}"),
+                            &session,
+                        )
+                        .await?;
+                        return Ok(true);
+                    }
                 }
                 let done = sqlx::query(
                     "UPDATE sessions SET status = $3, last_seq_no = COALESCE($4, last_seq_no), \
@@ -783,7 +788,9 @@ macro_rules! sessions {
                     }
                     self.writes
                         .write((tenant, id, status, seq_no), |&(tenant, id, status, seq_no), connection| {
-                            Box::pin(async move { update_in(connection, tenant, id, status, seq_no).await })
+                            Box::pin(async move {
+                                update_in(connection, tenant, id, (status, seq_no), None).await
+                            })
                         })
                         .await
                 }
@@ -791,38 +798,52 @@ macro_rules! sessions {
                 async fn advance_session(
                     &self,
                     tenant: TenantId,
-                    session: SessionId,
+                    session: &ChargingSession,
                     values: &[MeterValue],
                     update: Option<(SessionStatus, Option<i64>)>,
-                ) -> StoreResult<(u64, bool)> {
+                ) -> StoreResult<bool> {
                     if update.is_some_and(|(status, _)| status.is_final()) {
                         return Err(StoreError::Invalid {
                             what: "session status",
                             reason: "a session ends through stop_session".to_owned(),
                         });
                     }
-                    let input = (tenant, session, values.to_vec(), update);
-                    self.writes
-                        .write(input, |(tenant, session, values, update), connection| {
-                            Box::pin(async move {
-                                let added = if values.is_empty() {
-                                    0
-                                } else {
-                                    insert_session_values(connection, *tenant, SessionKey::Id(*session), values)
-                                        .await?
-                                        .ok_or(StoreError::NotFound { what: "session" })?
-                                        .1
-                                };
-                                let updated = match *update {
-                                    Some((status, seq_no)) => {
-                                        update_in(connection, *tenant, *session, status, seq_no).await?
-                                    }
-                                    None => false,
-                                };
-                                Ok((added, updated))
+                    // The values join the batch-wide insert; the update is a write of its
+                    // own. Both are handed over before either is waited for, so that they
+                    // share a batch (and its commit).
+                    let values = async {
+                        if values.is_empty() {
+                            return Ok(());
+                        }
+                        self.writes
+                            .insert_meter_values(SessionValues {
+                                tenant,
+                                session: session.id,
+                                readings: readings::readings(values),
                             })
-                        })
-                        .await
+                            .await
+                    };
+                    let input = (tenant, session.id, update, session.status);
+                    let updated = async {
+                        if update.is_none() {
+                            return Ok(false);
+                        }
+                        self.writes
+                            .write(input, |&(tenant, id, update, previous), connection| {
+                                Box::pin(async move {
+                                    match update {
+                                        Some(update) => {
+                                            update_in(connection, tenant, id, update, Some(previous))
+                                                .await
+                                        }
+                                        None => Ok(false),
+                                    }
+                                })
+                            })
+                            .await
+                    };
+                    let ((), updated) = futures_util::future::try_join(values, updated).await?;
+                    Ok(updated)
                 }
 
                 async fn stop_session(
