@@ -63,10 +63,12 @@ fn answer(result: ChargingProfileResponseType) -> ChargingProfileResponse {
     ChargingProfileResponse { result, timeout }
 }
 
-/// A session a partner may steer now: its station, EVSE and transaction, and the id of the
-/// profile the partner sets for it.
+/// A session a partner may steer now: the partner and its tenant, the session's station,
+/// EVSE and transaction, and the id of the profile the partner sets for it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Steered {
+    tenant: TenantId,
+    partner: RoamingPartnerId,
     identity: String,
     version: OcppVersion,
     evse: i32,
@@ -263,8 +265,7 @@ impl<S: Store + 'static> RoamingChargingProfiles<S> {
         &self,
         ctx: &RequestContext,
         session_id: &str,
-    ) -> Result<Result<(TenantId, RoamingPartnerId, Steered), ChargingProfileResponse>, OcpiError>
-    {
+    ) -> Result<Result<Steered, ChargingProfileResponse>, OcpiError> {
         let (tenant, partner) = scope(ctx)?;
         let unknown = Ok(Err(answer(ChargingProfileResponseType::UnknownSession)));
         let rejected = Ok(Err(answer(ChargingProfileResponseType::Rejected)));
@@ -293,24 +294,22 @@ impl<S: Store + 'static> RoamingChargingProfiles<S> {
         ) else {
             return rejected;
         };
-        Ok(Ok((
+        Ok(Ok(Steered {
             tenant,
             partner,
-            Steered {
-                identity: station.identity,
-                version,
-                evse,
-                transaction: session.transaction,
-                profile_id,
-            },
-        )))
+            identity: station.identity,
+            version,
+            evse,
+            transaction: session.transaction,
+            profile_id,
+        }))
     }
 
     /// Sends `command` for `request` on a task of its own, the result to the outbox; the
     /// answer that says so.
     fn carry_out(
         &self,
-        (tenant, partner, steered): (TenantId, RoamingPartnerId, Steered),
+        steered: Steered,
         request: Request,
         command: StationCommand,
         response_url: &str,
@@ -318,6 +317,7 @@ impl<S: Store + 'static> RoamingChargingProfiles<S> {
         let store = Arc::clone(&self.store);
         let stations = Arc::clone(&self.stations);
         let response_url = response_url.to_owned();
+        let (tenant, partner) = (steered.tenant, steered.partner);
         tokio::spawn(async move {
             let commands = Commands::new(Arc::clone(&store));
             let actor = Actor::RoamingPartner(partner);
@@ -359,7 +359,7 @@ impl<S: Store + 'static> ChargingProfilesReceiver for RoamingChargingProfiles<S>
             Err(refusal) => return Ok(refusal),
         };
         let command = StationCommand::GetCompositeSchedule {
-            evse: steered.2.evse,
+            evse: steered.evse,
             duration: i32::try_from(duration).unwrap_or(i32::MAX),
             unit: None,
         };
@@ -376,14 +376,14 @@ impl<S: Store + 'static> ChargingProfilesReceiver for RoamingChargingProfiles<S>
             Ok(steered) => steered,
             Err(refusal) => return Ok(refusal),
         };
-        let profile = station_profile(&steered.2, &request.charging_profile).map_err(|why| {
+        let profile = station_profile(&steered, &request.charging_profile).map_err(|why| {
             OcpiError::InvalidBody {
                 path: "$.charging_profile".to_owned(),
                 message: why,
             }
         })?;
         let command = StationCommand::SetChargingProfile {
-            evse: steered.2.evse,
+            evse: steered.evse,
             profile,
         };
         let url = request.response_url.as_str().to_owned();
@@ -401,7 +401,7 @@ impl<S: Store + 'static> ChargingProfilesReceiver for RoamingChargingProfiles<S>
             Err(refusal) => return Ok(refusal),
         };
         let command = StationCommand::ClearChargingProfile {
-            profile_id: Some(steered.2.profile_id),
+            profile_id: Some(steered.profile_id),
             evse: None,
             purpose: None,
             stack_level: None,
@@ -416,6 +416,8 @@ mod tests {
 
     fn steered(version: OcppVersion, transaction: TransactionRef) -> Steered {
         Steered {
+            tenant: TenantId(1),
+            partner: RoamingPartnerId(2),
             identity: "CP-1".to_owned(),
             version,
             evse: 1,

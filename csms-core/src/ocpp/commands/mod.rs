@@ -530,8 +530,9 @@ impl<S: Store> Commands<S> {
     /// answer told of the station's settings. Fails only when the store does (the station
     /// not looked up, the audit entry or the settings not written).
     ///
-    /// A `reserve_now` is [`Commands::reserve`]; a `cancel_reservation` cancels the
-    /// reservation's record once the station no longer holds it.
+    /// A `reserve_now` is [`Commands::reserve`]; what the answer of any other command
+    /// changed of what the station holds (its settings, profiles, reservations) is kept
+    /// ([`Commands::keep_changes`]).
     pub async fn send(
         &self,
         tenant: TenantId,
@@ -558,64 +559,7 @@ impl<S: Store> Commands<S> {
                 };
                 self.reserve(tenant, actor, identity, route, &request).await
             }
-            Command::CancelReservation { reservation_id } => {
-                let (result, station) = self
-                    .deliver(tenant, actor, identity, route, command)
-                    .await?;
-                if let (Some(station), true) = (station, result.holds_none()) {
-                    let id = ReservationId((*reservation_id).into());
-                    let held = self.store.reservation(tenant, id).await?;
-                    if held.is_some_and(|held| held.station_id == station) {
-                        self.store
-                            .end_reservation(tenant, id, ReservationStatus::Cancelled)
-                            .await?;
-                    }
-                }
-                Ok(result)
-            }
-            Command::SetChargingProfile { evse, profile } => {
-                let (result, station) = self
-                    .deliver(tenant, actor, identity, route, command)
-                    .await?;
-                if let (Some(station), Outcome::Accepted) = (station, result.outcome) {
-                    match sent_profile(station, *evse, profile) {
-                        Some(sent) => {
-                            self.store.record_charging_profile(tenant, &sent).await?;
-                        }
-                        None => tracing::warn!(
-                            station = identity,
-                            "an accepted profile without its id, stack level or purpose: not kept"
-                        ),
-                    }
-                }
-                Ok(result)
-            }
-            Command::ClearChargingProfile {
-                profile_id,
-                evse,
-                purpose,
-                stack_level,
-            } => {
-                let (result, station) = self
-                    .deliver(tenant, actor, identity, route, command)
-                    .await?;
-                if let (Some(station), true) = (station, result.holds_none()) {
-                    let criteria = ChargingProfileCriteria {
-                        profile_id: *profile_id,
-                        evse_id: *evse,
-                        purpose: purpose.clone(),
-                        stack_level: *stack_level,
-                    };
-                    self.store
-                        .clear_charging_profiles(tenant, station, &criteria)
-                        .await?;
-                }
-                Ok(result)
-            }
-            _ => Ok(self
-                .deliver(tenant, actor, identity, route, command)
-                .await?
-                .0),
+            _ => self.deliver(tenant, actor, identity, route, command).await,
         }
     }
 
@@ -649,10 +593,9 @@ impl<S: Store> Commands<S> {
             expires_at: request.expires_at,
         };
         let Some(station) = self.store.station_by_identity(tenant, identity).await? else {
-            return Ok(self
-                .deliver(tenant, actor, identity, route, &command)
-                .await?
-                .0);
+            return self
+                .deliver_to(tenant, actor, identity, route, &command, None)
+                .await;
         };
         let wanted = NewReservation {
             station_id: station.id,
@@ -706,7 +649,7 @@ impl<S: Store> Commands<S> {
         if let Command::ReserveNow { reservation_id, .. } = &mut command {
             *reservation_id = Some(sent);
         }
-        let (mut result, _) = self
+        let mut result = self
             .deliver_to(tenant, actor, identity, route, &command, Some(&station))
             .await?;
         match (result.outcome, request.replaces) {
@@ -733,8 +676,7 @@ impl<S: Store> Commands<S> {
         Ok(result)
     }
 
-    /// Sends `command` to the station `identity` as [`Commands::send`] says; the result,
-    /// and the station when the tenant has it.
+    /// Sends `command` to the station `identity` as [`Commands::send`] says.
     async fn deliver(
         &self,
         tenant: TenantId,
@@ -742,7 +684,7 @@ impl<S: Store> Commands<S> {
         identity: &str,
         route: &(impl CommandRoute + ?Sized),
         command: &Command,
-    ) -> Result<(CommandResult, Option<StationId>), OcppError> {
+    ) -> Result<CommandResult, OcppError> {
         let station = self.store.station_by_identity(tenant, identity).await?;
         self.deliver_to(tenant, actor, identity, route, command, station.as_ref())
             .await
@@ -757,7 +699,7 @@ impl<S: Store> Commands<S> {
         route: &(impl CommandRoute + ?Sized),
         command: &Command,
         station: Option<&Station>,
-    ) -> Result<(CommandResult, Option<StationId>), OcppError> {
+    ) -> Result<CommandResult, OcppError> {
         let address = admission::address(tenant, identity);
         let mut reached = None;
         let result = match (station, command.check_limits()) {
@@ -771,14 +713,12 @@ impl<S: Store> Commands<S> {
                 result
             }
         };
-        let result = self
-            .finish(tenant, actor, identity, command, result, reached)
-            .await?;
-        Ok((result, station.map(|station| station.id)))
+        self.finish(tenant, actor, identity, command, result, reached)
+            .await
     }
 
-    /// Audits what `command` gave, then keeps what the answer told of the settings of the
-    /// station it `reached`.
+    /// Audits what `command` gave, then keeps what the answer changed of what the station it
+    /// `reached` holds ([`Commands::keep_changes`]).
     async fn finish(
         &self,
         tenant: TenantId,
@@ -811,20 +751,78 @@ impl<S: Store> Commands<S> {
             new_value: Some(audited),
         };
         self.store.append_audit(tenant, &entry).await?;
-        let settings = &result.settings;
         if let Some(station) = reached {
-            if !settings.keys.is_empty() {
-                self.store
-                    .upsert_configuration(tenant, station, &settings.keys)
-                    .await?;
-            }
-            if !settings.variables.is_empty() {
-                self.store
-                    .upsert_variables(tenant, station, &settings.variables)
-                    .await?;
-            }
+            self.keep_changes(tenant, station, identity, command, &result)
+                .await?;
         }
         Ok(result)
+    }
+
+    /// Keeps what the answer of `station` to `command` tells of what it holds now: the
+    /// settings it read out or accepted, the charging profile it accepted, the reservation
+    /// or profiles it no longer holds. (A reservation it takes is kept by
+    /// [`Commands::reserve`].)
+    async fn keep_changes(
+        &self,
+        tenant: TenantId,
+        station: StationId,
+        identity: &str,
+        command: &Command,
+        result: &CommandResult,
+    ) -> Result<(), OcppError> {
+        let settings = &result.settings;
+        if !settings.keys.is_empty() {
+            self.store
+                .upsert_configuration(tenant, station, &settings.keys)
+                .await?;
+        }
+        if !settings.variables.is_empty() {
+            self.store
+                .upsert_variables(tenant, station, &settings.variables)
+                .await?;
+        }
+        match command {
+            Command::CancelReservation { reservation_id } if result.holds_none() => {
+                let id = ReservationId((*reservation_id).into());
+                let held = self.store.reservation(tenant, id).await?;
+                if held.is_some_and(|held| held.station_id == station) {
+                    self.store
+                        .end_reservation(tenant, id, ReservationStatus::Cancelled)
+                        .await?;
+                }
+            }
+            Command::SetChargingProfile { evse, profile }
+                if result.outcome == Outcome::Accepted =>
+            {
+                match sent_profile(station, *evse, profile) {
+                    Some(sent) => {
+                        self.store.record_charging_profile(tenant, &sent).await?;
+                    }
+                    None => tracing::warn!(
+                        station = identity,
+                        "an accepted profile without its id, stack level or purpose: not kept"
+                    ),
+                }
+            }
+            Command::ClearChargingProfile {
+                profile_id,
+                evse,
+                purpose,
+                stack_level,
+            } if result.holds_none() => {
+                let criteria = ChargingProfileCriteria {
+                    profile_id: *profile_id,
+                    evse_id: *evse,
+                    purpose: purpose.clone(),
+                    stack_level: *stack_level,
+                };
+                self.store
+                    .clear_charging_profiles(tenant, station, &criteria)
+                    .await?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
