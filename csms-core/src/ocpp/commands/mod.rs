@@ -531,8 +531,7 @@ impl<S: Store> Commands<S> {
     /// not looked up, the audit entry or the settings not written).
     ///
     /// A `reserve_now` is [`Commands::reserve`]; what the answer of any other command
-    /// changed of what the station holds (its settings, profiles, reservations) is kept
-    /// ([`Commands::keep_changes`]).
+    /// changed of what the station holds (its settings, profiles, reservations) is kept.
     pub async fn send(
         &self,
         tenant: TenantId,
