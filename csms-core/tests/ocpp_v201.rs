@@ -7,11 +7,11 @@ mod ocpp_support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use csms_core::model::{
-    AuthMethod, ConnectorStatus, NewReservation, RegistrationStatus, ReservationStatus,
+    AuthMethod, ConnectorStatus, EventKind, NewReservation, RegistrationStatus, ReservationStatus,
     SessionStatus, TariffScope, UnknownStationPolicy,
 };
 use csms_core::store::{
-    CdrStore, ReservationStore, SessionStore, StationStore, Store, TariffStore,
+    CdrStore, OutboxStore, ReservationStore, SessionStore, StationStore, Store, TariffStore,
 };
 use csms_core::tariff::simple;
 use ocpp_server::Router;
@@ -573,4 +573,133 @@ async fn a_reservation_update_ends_the_reservation() {
             ReservationStatus::Active,
         ]
     );
+}
+
+/// The session of `tx` on `station`, as stored.
+async fn stored_session<S: Store + 'static>(
+    h: &Harness<S>,
+    station: csms_core::model::StationId,
+    tx: &str,
+) -> csms_core::model::ChargingSession {
+    h.store
+        .session_by_transaction(h.tenant, station, tx)
+        .await
+        .unwrap()
+        .expect("the transaction's session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_carries_its_station_and_changes_reach_it() {
+    let h = sqlite(UnknownStationPolicy::Reject).await;
+    let station = h.station("CS-KEPT").await;
+    h.token("TAG-201", |_| {}).await;
+    let cp = h.connect("CS-KEPT", OcppVersion::V201, Router::new()).await;
+    assert_eq!(boot(&cp).await.status, v201::RegistrationStatus::Accepted);
+    let authorize = || {
+        let request =
+            v201::AuthorizeRequest::new(v201::IdToken::new("TAG-201", v201::IdTokenEnum::Iso14443));
+        let cp = &cp;
+        async move { cp.call(&request).await }
+    };
+    assert!(authorize().await.is_ok());
+
+    // An operator rejects the station while it is connected: its next message, on the same
+    // connection, is refused; accepted again, it is answered again.
+    h.store
+        .set_station_registration(h.tenant, station.id, RegistrationStatus::Rejected)
+        .await
+        .unwrap();
+    let refused = authorize().await.unwrap_err();
+    assert!(
+        refused.to_string().contains("SecurityError"),
+        "a rejected station's Authorize: {refused}"
+    );
+    h.store
+        .set_station_registration(h.tenant, station.id, RegistrationStatus::Accepted)
+        .await
+        .unwrap();
+    assert!(authorize().await.is_ok());
+
+    // The connection keeps the running transaction its events advance.
+    let at = t0();
+    let tx = "TX-KEPT";
+    cp.call(&event(
+        v201::TransactionEvent::Started,
+        tx,
+        0,
+        at,
+        Some(1000),
+    ))
+    .await
+    .unwrap();
+    for seq_no in 1..=3 {
+        let at = at + Duration::minutes(i64::from(seq_no));
+        let wh = 1000 + 100 * i64::from(seq_no);
+        cp.call(&event(
+            v201::TransactionEvent::Updated,
+            tx,
+            seq_no,
+            at,
+            Some(wh),
+        ))
+        .await
+        .unwrap();
+    }
+    let session = stored_session(&h, station.id, tx).await;
+    assert_eq!(
+        (session.status, session.last_seq_no),
+        (SessionStatus::Charging, Some(3))
+    );
+
+    // Something other than this connection moves the session on (as a station's events
+    // through another connection would): events the connection still thinks newer do not
+    // undo it, and the connection reads the session again. (The events carry no readings,
+    // so the only session events written are those of a change of status.)
+    assert!(
+        h.store
+            .update_session(h.tenant, session.id, SessionStatus::SuspendedEv, Some(10))
+            .await
+            .unwrap()
+    );
+    for seq_no in [4, 5] {
+        let at = at + Duration::minutes(i64::from(seq_no));
+        cp.call(&event(
+            v201::TransactionEvent::Updated,
+            tx,
+            seq_no,
+            at,
+            None,
+        ))
+        .await
+        .unwrap();
+        let now = stored_session(&h, station.id, tx).await;
+        assert_eq!(
+            (now.status, now.last_seq_no),
+            (SessionStatus::SuspendedEv, Some(10)),
+            "seqNo {seq_no} is older than the store's"
+        );
+    }
+    let later = at + Duration::minutes(11);
+    cp.call(&event(v201::TransactionEvent::Updated, tx, 11, later, None))
+        .await
+        .unwrap();
+    let now = stored_session(&h, station.id, tx).await;
+    assert_eq!(
+        (now.status, now.last_seq_no),
+        (SessionStatus::Charging, Some(11))
+    );
+    // The change back to Charging is told: a connection that still kept Charging would
+    // have seen nothing to tell.
+    let events = h.store.events(h.tenant, None, 1000).await.unwrap();
+    let statuses: Vec<_> = events
+        .iter()
+        .filter(|event| {
+            event.kind == EventKind::SessionUpdated
+                && event.subject == format!("session:{}", session.id)
+        })
+        .filter_map(|event| event.data["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["charging", "suspended_ev", "charging"]);
+    let values = h.store.meter_values(h.tenant, session.id).await.unwrap();
+    assert_eq!(values.len(), 4, "every event's reading, once: {values:?}");
 }

@@ -37,4 +37,4 @@ pub use session::{
     AnyRequest, AnyResponse, CallId, CallOutcome, Close, ErrorReply, Event, IncomingCall,
     IncomingSend, Role, Session, SessionConfig, Warning,
 };
-pub use station::{CallFailure, StationAddress, StationHandle};
+pub use station::{Attachment, CallFailure, StationAddress, StationHandle};

@@ -75,6 +75,12 @@ impl Context {
         self.station.version()
     }
 
+    /// What the station storage attached to the connection when it admitted it, if it
+    /// attached a `T` ([`Attachment`](crate::Attachment)).
+    pub fn attachment<T: std::any::Any>(&self) -> Option<&T> {
+        self.station.attachment()
+    }
+
     /// A handle to call the peer back.
     pub fn station(&self) -> &StationHandle {
         &self.station

@@ -1,5 +1,6 @@
 //! Handles to connected peers: typed calls from anywhere in the application.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -148,6 +149,42 @@ pub(crate) enum Instruction {
     },
 }
 
+/// What the application attaches to a station's connection when its
+/// [`Storage`](crate::storage::Storage) admits it ([`StationRecord::attachment`]): what it
+/// resolved of the station once, carried by every [`Context`](crate::Context) and
+/// [`StationHandle`] of that connection instead of being looked up again per message.
+///
+/// [`StationRecord::attachment`]: crate::storage::StationRecord::attachment
+#[derive(Clone)]
+pub struct Attachment(Arc<dyn Any + Send + Sync>);
+
+impl Attachment {
+    /// Attaches `value`.
+    pub fn new<T: Any + Send + Sync>(value: T) -> Attachment {
+        Attachment(Arc::new(value))
+    }
+
+    /// The attached value, if it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Attachment(..)")
+    }
+}
+
+/// The same attachment, not an equal value: attachments are compared by identity.
+impl PartialEq for Attachment {
+    fn eq(&self, other: &Attachment) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Attachment {}
+
 /// A handle to one connection: make typed calls to the peer. Cheap to clone; it stays valid
 /// after the connection ends, and calls then fail with [`CallFailure::NotConnected`].
 ///
@@ -158,6 +195,7 @@ pub struct StationHandle {
     address: StationAddress,
     version: OcppVersion,
     instructions: mpsc::Sender<Box<Instruction>>,
+    attachment: Option<Attachment>,
 }
 
 impl StationHandle {
@@ -170,7 +208,19 @@ impl StationHandle {
             address,
             version,
             instructions,
+            attachment: None,
         }
+    }
+
+    /// The same handle, carrying `attachment`.
+    pub(crate) fn attached(self, attachment: Option<Attachment>) -> StationHandle {
+        StationHandle { attachment, ..self }
+    }
+
+    /// What the station storage attached to this connection when it admitted it, if it
+    /// attached a `T` ([`Attachment`]).
+    pub fn attachment<T: Any>(&self) -> Option<&T> {
+        self.attachment.as_ref()?.get()
     }
 
     /// The station identity.

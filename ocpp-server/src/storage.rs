@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use crate::security::SecurityProfile;
-use crate::station::StationAddress;
+use crate::station::{Attachment, StationAddress};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash as PhcHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -293,6 +293,11 @@ pub struct StationRecord {
     pub last_seen: Option<DateTime<Utc>>,
     /// The version of its current connection, if it is connected.
     pub connected: Option<OcppVersion>,
+    /// What the storage attaches to the connection it admits with this record: handlers
+    /// find it in their [`Context`](crate::Context) ([`Context::attachment`]).
+    ///
+    /// [`Context::attachment`]: crate::Context::attachment
+    pub attachment: Option<Attachment>,
 }
 
 impl StationRecord {
@@ -305,6 +310,7 @@ impl StationRecord {
             boot: None,
             last_seen: None,
             connected: None,
+            attachment: None,
         }
     }
 }

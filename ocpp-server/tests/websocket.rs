@@ -166,6 +166,70 @@ async fn a_16_station_boots_and_the_csms_calls_it() {
     eventually(|| storage.records().iter().all(|r| r.connected.is_none())).await;
 }
 
+/// What the station storage resolved at admission, per connection: carried by every
+/// message's context and by the server's handle, never looked up again.
+#[derive(Debug, PartialEq)]
+struct Resolved {
+    station_number: u32,
+}
+
+#[tokio::test]
+async fn what_the_storage_attaches_at_admission_reaches_every_handler() {
+    let router = Router::new().on(|ctx: Context, _: v16::HeartbeatRequest| async move {
+        // The attached number, as the time's seconds; nothing attached: an error.
+        let resolved = ctx
+            .attachment::<Resolved>()
+            .ok_or_else(|| ErrorReply::new(ErrorCode::InternalError, "nothing attached"))?;
+        assert!(ctx.attachment::<String>().is_none(), "not a String");
+        let at = chrono::DateTime::from_timestamp(i64::from(resolved.station_number), 0).unwrap();
+        Ok(v16::HeartbeatResponse { current_time: at })
+    });
+    let (server, storage) = start(ServerConfig::default(), router).await;
+    let mut record = ocpp_server::storage::StationRecord::new("CP-A");
+    record.attachment = Some(ocpp_server::Attachment::new(Resolved {
+        station_number: 41,
+    }));
+    storage.add_record(StationAddress::new("CP-A"), record);
+    storage.add_station("CP-B", None).unwrap();
+
+    let attached = ChargePoint::connect(
+        client_config(&server, "CP-A", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let answer = attached.call(&v16::HeartbeatRequest {}).await.unwrap();
+        assert_eq!(answer.current_time.timestamp(), 41);
+    }
+    assert_eq!(
+        server.station("CP-A").unwrap().attachment::<Resolved>(),
+        Some(&Resolved { station_number: 41 })
+    );
+
+    let bare = ChargePoint::connect(
+        client_config(&server, "CP-B", OcppVersion::V16),
+        Router::new(),
+    )
+    .await
+    .unwrap();
+    let failure = bare.call(&v16::HeartbeatRequest {}).await.unwrap_err();
+    assert!(matches!(
+        failure,
+        CallFailure::CallError {
+            code: Some(ErrorCode::InternalError),
+            ..
+        }
+    ));
+    assert!(
+        server
+            .station("CP-B")
+            .unwrap()
+            .attachment::<Resolved>()
+            .is_none()
+    );
+}
+
 #[tokio::test]
 async fn a_201_handler_calls_the_station_back_before_answering() {
     // The boot handler asks the station for its local list version first: the station's

@@ -11,12 +11,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ocpp_server::StationAddress;
 use ocpp_server::security::SecurityProfile;
 use ocpp_server::server::ServerConfig;
 use ocpp_server::storage::{BootInfo, StationRecord, Storage, StorageError};
+use ocpp_server::{Attachment, StationAddress};
 use ocpp_types::OcppVersion;
 
+use super::connected::ConnectedStation;
 use crate::model::{Station, Tenant, TenantId, UnknownStationPolicy};
 use crate::store::{Store, StoreError};
 
@@ -117,14 +118,16 @@ impl<S: Store + 'static> Storage for StationAdmission<S> {
         };
         let station = self
             .store
-            .station_by_identity(tenant.id, address.identity())
+            .station_snapshot(tenant.id, address.identity())
             .await
             .map_err(storage_error)?;
-        let Some(profile) = security_profile(&tenant, station.as_ref()) else {
+        let Some(profile) = security_profile(&tenant, station.as_deref()) else {
             return Ok(None);
         };
         let mut record = StationRecord::new(address.identity());
         record.security_profile = Some(profile);
+        // The connection carries the station from here on.
+        record.attachment = Some(Attachment::new(ConnectedStation::new(station.clone())));
         if let Some(station) = station {
             record.password = station.credentials_hash.clone();
             record.boot = match (&station.vendor, &station.model) {

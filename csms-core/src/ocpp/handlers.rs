@@ -1,7 +1,7 @@
 //! The router, and what every version's handlers share: boots, heartbeats, connector status.
 
 use chrono::{DateTime, Utc};
-use ocpp_server::{Context, ErrorReply, Router, StationAddress};
+use ocpp_server::{Context, ErrorReply, Router};
 use ocpp_types::{OcppCall, v16 as o16, v21 as o21, v201 as o201};
 
 use super::admission;
@@ -139,7 +139,7 @@ impl<S: Store + 'static> Csms<S> {
         router.on(move |ctx: Context, request: R| {
             let csms = csms.clone();
             async move {
-                csms.keep_notice(ctx.address(), request.into())
+                csms.keep_notice(&ctx, request.into())
                     .await
                     .map_err(|error| {
                         tracing::warn!(station = ctx.identity(), %error, "message not handled");
@@ -153,13 +153,14 @@ impl<S: Store + 'static> Csms<S> {
     /// Decides a boot, registers an unknown station the policy lets in, and logs the boot.
     pub(super) async fn boot(
         &self,
-        address: &StationAddress,
+        ctx: &Context,
         facts: BootFacts,
     ) -> Result<BootDecision, OcppError> {
+        let address = ctx.address();
         let identity = address.identity();
         let tenant = admission::tenant_in(address)
             .ok_or_else(|| OcppError::UnknownStation(address.to_string()))?;
-        let known = self.store.station_by_identity(tenant, identity).await?;
+        let known = self.known_station(ctx).await?;
         let policy_tenant = match &known {
             None => self.store.tenant(tenant).await?,
             Some(_) => None,
@@ -172,14 +173,16 @@ impl<S: Store + 'static> Csms<S> {
             self.config.intervals,
         );
         let station = match (known, decision.register, policy_tenant) {
-            (Some(station), _, _) => Some(station),
+            (Some(station), _, _) => Some(station.into_station()),
             (None, Some(registration), Some(tenant)) => {
                 let mut new = NewStation::accepted(identity);
                 new.registration = registration;
                 match self.store.create_station(tenant.id, &new).await {
                     Ok(station) => Some(station),
                     // Registered meanwhile by another connection.
-                    Err(StoreError::Conflict { .. }) => Some(self.registered(address).await?),
+                    Err(StoreError::Conflict { .. }) => {
+                        Some(self.registered(ctx).await?.into_station())
+                    }
                     Err(error) => return Err(error.into()),
                 }
             }
@@ -206,11 +209,8 @@ impl<S: Store + 'static> Csms<S> {
     }
 
     /// Records a Heartbeat of an accepted or pending station.
-    pub(super) async fn heartbeat(
-        &self,
-        address: &StationAddress,
-    ) -> Result<DateTime<Utc>, OcppError> {
-        let station = self.admitted(address, true).await?;
+    pub(super) async fn heartbeat(&self, ctx: &Context) -> Result<DateTime<Utc>, OcppError> {
+        let station = self.admitted(ctx, true).await?;
         let now = Utc::now();
         self.store
             .record_heartbeat(station.tenant_id, station.id, now)

@@ -104,6 +104,7 @@ pub mod authorize;
 pub mod boot;
 pub mod cdr;
 pub mod commands;
+mod connected;
 pub mod device_model;
 mod error;
 mod handlers;
@@ -121,7 +122,7 @@ mod v21;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use ocpp_server::StationAddress;
+use ocpp_server::Context;
 use ocpp_server::server::ServerConfig;
 use ocpp_server::storage::Storage;
 use rust_decimal::Decimal;
@@ -138,9 +139,10 @@ use crate::model::{
     Station, Tenant, Token,
 };
 use crate::roaming::authorize::RoamingAuthorizer;
-use crate::store::{Page, Store};
+use crate::store::{Page, StationSnapshot, Store};
 use authorize::{AuthContext, Authorization};
 use boot::BootIntervals;
+use connected::ConnectedStation;
 use transaction::ThisSession;
 
 /// What a pass of [`Csms::settle_ended_sessions`] did.
@@ -242,28 +244,47 @@ impl<S: Store + 'static> Csms<S> {
         commands::Commands::new(Arc::clone(&self.store))
     }
 
-    /// The registered station at `address`, whatever its registration.
-    async fn registered(&self, address: &StationAddress) -> Result<Station, OcppError> {
-        let unknown = || OcppError::UnknownStation(address.to_string());
-        let tenant = admission::tenant_in(address).ok_or_else(unknown)?;
-        self.store
-            .station_by_identity(tenant, address.identity())
-            .await?
-            .ok_or_else(unknown)
+    /// The station that sent the message of `ctx`, if it is registered: as its connection
+    /// keeps it, read again only once a write outdated it.
+    async fn known_station(&self, ctx: &Context) -> Result<Option<StationSnapshot>, OcppError> {
+        let connected = ctx.attachment::<ConnectedStation>();
+        if let Some(station) = connected.and_then(ConnectedStation::station) {
+            return Ok(Some(station));
+        }
+        let address = ctx.address();
+        let Some(tenant) = admission::tenant_in(address) else {
+            return Ok(None);
+        };
+        let station = self
+            .store
+            .station_snapshot(tenant, address.identity())
+            .await?;
+        if let (Some(connected), Some(station)) = (connected, &station) {
+            connected.keep_station(station.clone());
+        }
+        Ok(station)
     }
 
-    /// The station at `address` if it is accepted (`pending_ok`: or pending).
+    /// The registered station that sent the message of `ctx`, whatever its registration.
+    async fn registered(&self, ctx: &Context) -> Result<StationSnapshot, OcppError> {
+        self.known_station(ctx)
+            .await?
+            .ok_or_else(|| OcppError::UnknownStation(ctx.address().to_string()))
+    }
+
+    /// The station that sent the message of `ctx` if it is accepted (`pending_ok`: or
+    /// pending).
     async fn admitted(
         &self,
-        address: &StationAddress,
+        ctx: &Context,
         pending_ok: bool,
-    ) -> Result<Station, OcppError> {
-        let station = self.registered(address).await?;
+    ) -> Result<StationSnapshot, OcppError> {
+        let station = self.registered(ctx).await?;
         match station.registration {
             RegistrationStatus::Accepted => Ok(station),
             RegistrationStatus::Pending if pending_ok => Ok(station),
             status => Err(OcppError::NotAccepted {
-                identity: address.to_string(),
+                identity: ctx.address().to_string(),
                 status,
             }),
         }

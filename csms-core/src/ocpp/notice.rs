@@ -4,7 +4,7 @@
 //! version's request becomes a [`StationNotice`] through a `From` conversion.
 
 use chrono::{DateTime, Utc};
-use ocpp_server::StationAddress;
+use ocpp_server::Context;
 use ocpp_types::{v16, v21, v201};
 use serde_json::{Value, json};
 
@@ -93,15 +93,15 @@ impl<S: Store + 'static> Csms<S> {
     /// included (they may be why it is not accepted); data transfers from accepted ones.
     pub(super) async fn keep_notice(
         &self,
-        address: &StationAddress,
+        ctx: &Context,
         notice: StationNotice,
     ) -> Result<(), OcppError> {
         let station = match notice {
-            StationNotice::SecurityEvent { .. } => self.registered(address).await?,
-            StationNotice::DataTransfer { .. } => self.admitted(address, false).await?,
+            StationNotice::SecurityEvent { .. } => self.registered(ctx).await?,
+            StationNotice::DataTransfer { .. } => self.admitted(ctx, false).await?,
             StationNotice::FirmwareStatus { .. }
             | StationNotice::DiagnosticsStatus { .. }
-            | StationNotice::LogStatus { .. } => self.admitted(address, true).await?,
+            | StationNotice::LogStatus { .. } => self.admitted(ctx, true).await?,
         };
         self.audit_station(&station, notice.action(), notice.record())
             .await

@@ -9,6 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rust_decimal::Decimal;
 
 use super::authorize::Authorization;
+use super::connected::ConnectedStation;
 use super::sequence::{self, EventKind, KnownTransaction, Step};
 use super::{Csms, OcppError, meter};
 use crate::model::{
@@ -190,17 +191,26 @@ impl<S: Store + 'static> Csms<S> {
 
     /// Applies a transaction event of `station`: decides on its id token, finds or starts
     /// its session, orders it by [`sequence::sequence`], keeps its meter values, ends the
-    /// session and issues its CDR when it ends.
+    /// session and issues its CDR when it ends. `connected`: what the station's connection
+    /// keeps, where an `Updated` event finds its running session without reading it.
     pub(super) async fn transaction(
         &self,
         station: &Station,
+        connected: Option<&ConnectedStation>,
         report: TransactionReport,
     ) -> Result<TransactionAnswer, OcppError> {
         let tenant = station.tenant_id;
-        let existing = self
-            .store
-            .session_by_transaction(tenant, station.id, &report.transaction_id)
-            .await?;
+        let kept = connected
+            .filter(|_| report.kind == EventKind::Updated)
+            .and_then(|connected| connected.running(&report.transaction_id));
+        let existing = match kept {
+            Some(session) => Some(session),
+            None => {
+                self.store
+                    .session_by_transaction(tenant, station.id, &report.transaction_id)
+                    .await?
+            }
+        };
         let decided = sequence::sequence(
             existing.as_ref().map(|session| KnownTransaction {
                 last_seq_no: session.last_seq_no,
@@ -282,10 +292,27 @@ impl<S: Store + 'static> Csms<S> {
             Step::Advance { end: true } => (true, None),
             Step::KeepMeterValues => (false, None),
         };
-        if !report.values.is_empty() || update.is_some() {
+        let updated = if !report.values.is_empty() || update.is_some() {
             self.store
                 .advance_session(tenant, &session, &report.values, update)
-                .await?;
+                .await?
+        } else {
+            false
+        };
+        if let Some(connected) = connected {
+            match update {
+                _ if ends => connected.forget_running(&report.transaction_id),
+                // The store's guard found the session elsewhere than this connection left
+                // it: read it again next time.
+                Some(_) if !updated => connected.forget_running(&report.transaction_id),
+                Some((status, seq_no)) => {
+                    let mut advanced = session.clone();
+                    advanced.status = status;
+                    advanced.last_seq_no = seq_no.or(advanced.last_seq_no);
+                    connected.keep_running(&report.transaction_id, advanced);
+                }
+                None => connected.keep_running(&report.transaction_id, session.clone()),
+            }
         }
         let cdr = if ends && !session.status.is_final() {
             let all = self.store.meter_values(tenant, session.id).await?;

@@ -29,7 +29,7 @@ impl<S: Store + 'static> Csms<S> {
             firmware_version: request.firmware_version,
             reason: None,
         };
-        let decision = self.boot(ctx.address(), facts).await?;
+        let decision = self.boot(ctx, facts).await?;
         Ok(o16::BootNotificationResponse {
             current_time: Utc::now(),
             interval: interval(decision.interval_secs),
@@ -42,7 +42,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         _request: o16::HeartbeatRequest,
     ) -> Result<o16::HeartbeatResponse, OcppError> {
-        let now = self.heartbeat(ctx.address()).await?;
+        let now = self.heartbeat(ctx).await?;
         Ok(o16::HeartbeatResponse { current_time: now })
     }
 
@@ -51,7 +51,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::StatusNotificationRequest,
     ) -> Result<o16::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let Some(status) = connector_status_v16(&request.status) else {
             return Err(OcppError::BadValue {
                 path: "$.status".into(),
@@ -83,7 +83,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::AuthorizeRequest,
     ) -> Result<o16::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let decision = self
             .authorize_uid(&station, &request.id_tag, Utc::now())
             .await?;
@@ -97,7 +97,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::StartTransactionRequest,
     ) -> Result<o16::StartTransactionResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let connector = Some(request.connector_id);
         // The token is read once and decided on before anything is written.
         let token = self
@@ -155,7 +155,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::StopTransactionRequest,
     ) -> Result<o16::StopTransactionResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let values = meter::from_v16(
             request.transaction_data.as_deref().unwrap_or_default(),
             "$.transactionData",
@@ -226,7 +226,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::MeterValuesRequest,
     ) -> Result<o16::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let values = meter::from_v16(&request.meter_value, "$.meterValue")?;
         let target = match request.transaction_id {
             Some(id) => MeterTarget::Transaction {

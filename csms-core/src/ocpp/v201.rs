@@ -75,7 +75,7 @@ impl<S: Store + 'static> Csms<S> {
             firmware_version: station.firmware_version,
             reason: Some(request.reason.as_str().to_owned()),
         };
-        let decision = self.boot(ctx.address(), facts).await?;
+        let decision = self.boot(ctx, facts).await?;
         Ok(o201::BootNotificationResponse::new(
             Utc::now(),
             interval(decision.interval_secs),
@@ -88,7 +88,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         _request: o201::HeartbeatRequest,
     ) -> Result<o201::HeartbeatResponse, OcppError> {
-        let now = self.heartbeat(ctx.address()).await?;
+        let now = self.heartbeat(ctx).await?;
         Ok(o201::HeartbeatResponse::new(now))
     }
 
@@ -97,7 +97,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::StatusNotificationRequest,
     ) -> Result<o201::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let Some(status) = connector_status_v201(&request.connector_status) else {
             return Err(OcppError::BadValue {
                 path: "$.connectorStatus".into(),
@@ -121,7 +121,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::AuthorizeRequest,
     ) -> Result<o201::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let decision = self
             .authorize_uid(&station, &request.id_token.id_token, Utc::now())
             .await?;
@@ -133,9 +133,9 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::TransactionEventRequest,
     ) -> Result<o201::TransactionEventResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let answer = self
-            .transaction(&station, transaction_report(request)?)
+            .transaction(&station, ctx.attachment(), transaction_report(request)?)
             .await?;
         Ok(o201::TransactionEventResponse {
             total_cost: answer.total_cost,
@@ -149,7 +149,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::MeterValuesRequest,
     ) -> Result<o201::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         // Outside transactions by definition (inside one, they come in TransactionEvents);
         // EVSE 0 is the station's main meter.
         let report = MeterReport {
@@ -170,7 +170,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::NotifyReportRequest,
     ) -> Result<o201::NotifyReportResponse, OcppError> {
-        let station = self.admitted(ctx.address(), true).await?;
+        let station = self.admitted(ctx, true).await?;
         let values = device_model::from_report_v201(
             request.report_data.as_deref().unwrap_or_default(),
             request.generated_at,
@@ -186,7 +186,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::ReservationStatusUpdateRequest,
     ) -> Result<o201::ReservationStatusUpdateResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let end = match &request.reservation_update_status {
             o201::ReservationUpdateStatus::Expired => ReservationEnd::Expired,
             o201::ReservationUpdateStatus::Removed => ReservationEnd::Removed,

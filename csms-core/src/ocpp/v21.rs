@@ -97,7 +97,7 @@ impl<S: Store + 'static> Csms<S> {
             firmware_version: station.firmware_version,
             reason: Some(request.reason.as_str().to_owned()),
         };
-        let decision = self.boot(ctx.address(), facts).await?;
+        let decision = self.boot(ctx, facts).await?;
         Ok(o21::BootNotificationResponse::new(
             Utc::now(),
             interval(decision.interval_secs),
@@ -110,7 +110,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         _request: o21::HeartbeatRequest,
     ) -> Result<o21::HeartbeatResponse, OcppError> {
-        let now = self.heartbeat(ctx.address()).await?;
+        let now = self.heartbeat(ctx).await?;
         Ok(o21::HeartbeatResponse::new(now))
     }
 
@@ -119,7 +119,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::StatusNotificationRequest,
     ) -> Result<o21::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let Some(status) = ConnectorStatus::parse(request.connector_status.as_str()) else {
             return Err(OcppError::BadValue {
                 path: "$.connectorStatus".into(),
@@ -143,7 +143,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::AuthorizeRequest,
     ) -> Result<o21::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let decision = self
             .authorize_uid(&station, &request.id_token.id_token, Utc::now())
             .await?;
@@ -155,7 +155,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::TransactionEventRequest,
     ) -> Result<o21::TransactionEventResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let cost_details = request
             .cost_details
             .as_ref()
@@ -166,7 +166,7 @@ impl<S: Store + 'static> Csms<S> {
                 reason: error.to_string(),
             })?;
         let answer = self
-            .transaction(&station, transaction_report(request)?)
+            .transaction(&station, ctx.attachment(), transaction_report(request)?)
             .await?;
         if let Some(cost_details) = cost_details {
             // The station's own cost calculation (2.1 local cost), kept with the session.
@@ -193,7 +193,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::MeterValuesRequest,
     ) -> Result<o21::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         // Outside transactions, as in 2.0.1; EVSE 0 is the station's main meter.
         let report = MeterReport {
             station_id: station.id,
@@ -213,7 +213,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::NotifyReportRequest,
     ) -> Result<o21::NotifyReportResponse, OcppError> {
-        let station = self.admitted(ctx.address(), true).await?;
+        let station = self.admitted(ctx, true).await?;
         let values = device_model::from_report_v21(
             request.report_data.as_deref().unwrap_or_default(),
             request.generated_at,
@@ -232,7 +232,7 @@ impl<S: Store + 'static> Csms<S> {
         message: o21::NotifyPeriodicEventStream,
     ) {
         let kept = async {
-            let station = self.admitted(ctx.address(), false).await?;
+            let station = self.admitted(ctx, false).await?;
             let data = serde_json::to_value(&message.data).unwrap_or_default();
             self.audit_station(
                 &station,
@@ -256,7 +256,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::ReservationStatusUpdateRequest,
     ) -> Result<o21::ReservationStatusUpdateResponse, OcppError> {
-        let station = self.admitted(ctx.address(), false).await?;
+        let station = self.admitted(ctx, false).await?;
         let end = match &request.reservation_update_status {
             o21::ReservationUpdateStatus::Expired | o21::ReservationUpdateStatus::NoTransaction => {
                 ReservationEnd::Expired

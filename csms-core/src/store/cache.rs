@@ -6,11 +6,15 @@
 //!   ([`StationCache::changes`]). A read that began
 //!   before such a write may finish after it; it puts its (older) row in only if nothing
 //!   was forgotten since it began, so the cache never keeps a row older than the database's.
+//!   What it hands out is a [`StationSnapshot`], shared with the cache: whoever keeps one (a
+//!   station's connection) sees it outdated the moment the cache forgets it.
 //! - [`SessionIds`]: the session of a station's transaction id, which never changes once
 //!   the session exists (sessions are not deleted, and a transaction id is unique per
 //!   station), so it is never forgotten.
 
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
@@ -26,6 +30,63 @@ type Identity = (TenantId, String);
 /// How many changed stations other processes may lag behind by before they forget
 /// everything (a lagging receiver of [`StationCache::changes`] learns it missed some).
 const CHANGES: usize = 4096;
+
+/// A station's row as the store read it, which tells whether it is still current: it is
+/// outdated from the moment a write to the row commits in this process, or another process
+/// tells of one ([`StationStore::forget_station`](super::StationStore::forget_station)).
+/// Cheap to clone; it reads as the [`Station`] it holds.
+#[derive(Debug, Clone)]
+pub struct StationSnapshot(Arc<Snapshot>);
+
+#[derive(Debug)]
+struct Snapshot {
+    station: Station,
+    current: AtomicBool,
+}
+
+impl StationSnapshot {
+    fn new(station: Station, current: bool) -> StationSnapshot {
+        StationSnapshot(Arc::new(Snapshot {
+            station,
+            current: AtomicBool::new(current),
+        }))
+    }
+
+    /// A snapshot of `station` that nothing keeps current: outdated from the start.
+    pub fn outdated(station: Station) -> StationSnapshot {
+        StationSnapshot::new(station, false)
+    }
+
+    /// Whether no write to the station's row has committed since it was read.
+    pub fn is_current(&self) -> bool {
+        self.0.current.load(Ordering::Acquire)
+    }
+
+    /// The station as read.
+    pub fn station(&self) -> &Station {
+        &self.0.station
+    }
+
+    /// The station as read, owned.
+    pub fn into_station(self) -> Station {
+        match Arc::try_unwrap(self.0) {
+            Ok(snapshot) => snapshot.station,
+            Err(shared) => shared.station.clone(),
+        }
+    }
+
+    fn outdate(&self) {
+        self.0.current.store(false, Ordering::Release);
+    }
+}
+
+impl Deref for StationSnapshot {
+    type Target = Station;
+
+    fn deref(&self) -> &Station {
+        &self.0.station
+    }
+}
 
 /// Stations by tenant and identity, shared by the clones of a store.
 #[derive(Debug, Clone)]
@@ -47,7 +108,7 @@ impl Default for StationCache {
 #[derive(Debug, Default)]
 struct Inner {
     /// By tenant, then identity (looked up by `&str`, without allocating).
-    by_identity: HashMap<TenantId, HashMap<String, Station>>,
+    by_identity: HashMap<TenantId, HashMap<String, StationSnapshot>>,
     identities: HashMap<StationId, Identity>,
     /// Counts what was forgotten.
     generation: u64,
@@ -67,7 +128,7 @@ impl StationCache {
 
     /// The station `identity` of `tenant`, if kept; else the [`Lookup`] to
     /// [`keep`](Self::keep) what the database answers.
-    pub(crate) fn get(&self, tenant: TenantId, identity: &str) -> Result<Station, Lookup> {
+    pub(crate) fn get(&self, tenant: TenantId, identity: &str) -> Result<StationSnapshot, Lookup> {
         let inner = self.lock();
         match inner
             .by_identity
@@ -79,23 +140,29 @@ impl StationCache {
         }
     }
 
-    /// Keeps what a read begun at `lookup` found, unless a station was forgotten since.
-    pub(crate) fn keep(&self, lookup: Lookup, station: &Station) {
+    /// Keeps what a read begun at `lookup` found, unless a station was forgotten since (then
+    /// the snapshot is outdated from the start: the row may have changed since the read).
+    pub(crate) fn keep(&self, lookup: Lookup, station: Station) -> StationSnapshot {
         let mut inner = self.lock();
         if inner.generation != lookup.0 {
-            return;
+            return StationSnapshot::outdated(station);
         }
         if inner.identities.len() >= CAPACITY {
-            inner.by_identity.clear();
-            inner.identities.clear();
+            inner.forget_every_station();
         }
-        let key = (station.tenant_id, station.identity.clone());
-        inner.identities.insert(station.id, key);
-        inner
+        let snapshot = StationSnapshot::new(station, true);
+        let key = (snapshot.tenant_id, snapshot.identity.clone());
+        inner.identities.insert(snapshot.id, key);
+        let replaced = inner
             .by_identity
-            .entry(station.tenant_id)
+            .entry(snapshot.tenant_id)
             .or_default()
-            .insert(station.identity.clone(), station.clone());
+            .insert(snapshot.identity.clone(), snapshot.clone());
+        // Read at the same time by another reader: only the kept one is told of changes.
+        if let Some(replaced) = replaced {
+            replaced.outdate();
+        }
+        snapshot
     }
 
     /// Forgets the station `identity` of `tenant` (its row changed).
@@ -107,6 +174,7 @@ impl StationCache {
             .get_mut(&tenant)
             .and_then(|stations| stations.remove(identity));
         if let Some(station) = removed {
+            station.outdate();
             inner.identities.remove(&station.id);
         }
     }
@@ -128,8 +196,7 @@ impl StationCache {
     pub(crate) fn forget_all(&self) {
         let mut inner = self.lock();
         inner.generation += 1;
-        inner.by_identity.clear();
-        inner.identities.clear();
+        inner.forget_every_station();
     }
 
     /// Forgets the station `id` (its row changed).
@@ -137,10 +204,23 @@ impl StationCache {
         let mut inner = self.lock();
         inner.generation += 1;
         if let Some((tenant, identity)) = inner.identities.remove(&id)
-            && let Some(stations) = inner.by_identity.get_mut(&tenant)
+            && let Some(station) = inner
+                .by_identity
+                .get_mut(&tenant)
+                .and_then(|stations| stations.remove(&identity))
         {
-            stations.remove(&identity);
+            station.outdate();
         }
+    }
+}
+
+impl Inner {
+    fn forget_every_station(&mut self) {
+        for station in self.by_identity.values().flat_map(HashMap::values) {
+            station.outdate();
+        }
+        self.by_identity.clear();
+        self.identities.clear();
     }
 }
 
@@ -224,16 +304,16 @@ mod tests {
     fn keeps_and_forgets_by_identity_and_id() {
         let cache = StationCache::default();
         let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
-        cache.keep(lookup, &station(7, "CP-1"));
+        cache.keep(lookup, station(7, "CP-1"));
         assert_eq!(cache.get(TenantId(1), "CP-1").unwrap().id, StationId(7));
         cache.forget(StationId(7));
         let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
-        cache.keep(lookup, &station(7, "CP-1"));
+        cache.keep(lookup, station(7, "CP-1"));
         cache.forget_identity(TenantId(1), "CP-1");
         assert!(cache.get(TenantId(1), "CP-1").is_err());
         // Another tenant's station of the same identity is another station.
         let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
-        cache.keep(lookup, &station(7, "CP-1"));
+        cache.keep(lookup, station(7, "CP-1"));
         assert!(cache.get(TenantId(2), "CP-1").is_err());
     }
 
@@ -243,8 +323,48 @@ mod tests {
         let lookup = cache.get(TenantId(1), "CP-1").unwrap_err();
         // A write commits and forgets while the read is under way.
         cache.forget(StationId(7));
-        cache.keep(lookup, &station(7, "CP-1"));
+        let snapshot = cache.keep(lookup, station(7, "CP-1"));
         assert!(cache.get(TenantId(1), "CP-1").is_err());
+        assert!(
+            !snapshot.is_current(),
+            "nothing would tell it of later changes"
+        );
+    }
+
+    #[test]
+    fn snapshots_handed_out_are_outdated_by_every_way_of_forgetting() {
+        let cache = StationCache::default();
+        let read = |identity: &str, id| {
+            let lookup = cache.get(TenantId(1), identity).unwrap_err();
+            cache.keep(lookup, station(id, identity))
+        };
+        let forgets: [&dyn Fn(&StationCache); 4] = [
+            &|cache| cache.forget(StationId(7)),
+            &|cache| cache.forget_identity(TenantId(1), "CP-7"),
+            &|cache| cache.forget_everywhere(StationId(7)),
+            &|cache| cache.forget_all(),
+        ];
+        for forget in forgets {
+            let held = read("CP-7", 7);
+            let other = read("CP-8", 8);
+            assert!(held.is_current());
+            assert!(cache.get(TenantId(1), "CP-7").unwrap().is_current());
+            forget(&cache);
+            assert!(!held.is_current());
+            assert!(cache.get(TenantId(1), "CP-7").is_err());
+            cache.forget_all();
+            assert!(!other.is_current());
+        }
+        // Two readers at once: the one replaced in the cache is told nothing more, so it
+        // is outdated at once.
+        let first = cache.get(TenantId(1), "CP-7").unwrap_err();
+        let second = cache.get(TenantId(1), "CP-7").unwrap_err();
+        let older = cache.keep(first, station(7, "CP-7"));
+        let newer = cache.keep(second, station(7, "CP-7"));
+        assert!(!older.is_current());
+        assert!(newer.is_current());
+        cache.forget(StationId(7));
+        assert!(!newer.is_current());
     }
 
     #[test]
@@ -253,7 +373,7 @@ mod tests {
         let mut changes = cache.changes();
         for id in [7, 8] {
             let lookup = cache.get(TenantId(1), &format!("CP-{id}")).unwrap_err();
-            cache.keep(lookup, &station(id, &format!("CP-{id}")));
+            cache.keep(lookup, station(id, &format!("CP-{id}")));
         }
         // A heartbeat is this process's business; new settings are everybody's.
         cache.forget(StationId(7));
@@ -261,7 +381,7 @@ mod tests {
         assert_eq!(changes.try_recv().unwrap(), StationId(8));
         assert!(changes.try_recv().is_err());
         let lookup = cache.get(TenantId(1), "CP-7").unwrap_err();
-        cache.keep(lookup, &station(7, "CP-7"));
+        cache.keep(lookup, station(7, "CP-7"));
         cache.forget_all();
         assert!(cache.get(TenantId(1), "CP-7").is_err());
     }

@@ -81,6 +81,7 @@ mod secret_box;
 mod sql;
 mod sqlite;
 
+pub use cache::StationSnapshot;
 pub use charging::{CdrStore, InvoiceStore, SessionStore, TariffStore};
 pub use error::StoreError;
 pub use nodes::ClusterStore;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ocpp_types::OcppVersion;
 
-use super::{Page, Paged, StoreResult};
+use super::{Page, Paged, StationSnapshot, StoreResult};
 use crate::model::{
     BootLogEntry, ChargingProfileCriteria, ConfigurationKey, Connector, Evse, Location, LocationId,
     NewLocation, NewReservation, NewStation, PartnerReservation, RegistrationStatus, Reservation,
@@ -68,7 +68,21 @@ pub trait StationStore: Send + Sync {
         &self,
         tenant: TenantId,
         identity: &str,
-    ) -> StoreResult<Option<Station>>;
+    ) -> StoreResult<Option<Station>> {
+        Ok(self
+            .station_snapshot(tenant, identity)
+            .await?
+            .map(StationSnapshot::into_station))
+    }
+
+    /// The station `identity` of `tenant`, as a snapshot that tells when its row has
+    /// changed since: what a station's connection keeps of it, read again only once
+    /// outdated.
+    async fn station_snapshot(
+        &self,
+        tenant: TenantId,
+        identity: &str,
+    ) -> StoreResult<Option<StationSnapshot>>;
 
     /// Records that the station `identity` of `tenant` connected to `node` with `version`,
     /// or (`None`) that its connection to `node` ended, at `at`, with a

@@ -123,7 +123,7 @@ use crate::metrics;
 use crate::router::Router;
 use crate::security::{self, AuthThrottle, Denial, Presented, Transport};
 use crate::session::{Role, Session, SessionConfig};
-use crate::station::{StationAddress, StationHandle};
+use crate::station::{Attachment, StationAddress, StationHandle};
 use crate::storage::Storage;
 use crate::tls;
 pub use config::{SecurityProfile, ServerConfig};
@@ -470,8 +470,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let upgraded = Box::pin(accept_upgrade(&shared, stream, transport, source)).await;
-    if let Some((ws, address, version)) = upgraded {
-        Box::pin(run_station(shared, ws, address, version)).await;
+    if let Some((ws, admitted)) = upgraded {
+        Box::pin(run_station(shared, ws, admitted)).await;
     }
 }
 
@@ -482,11 +482,7 @@ async fn accept_upgrade<S>(
     mut stream: S,
     transport: Transport,
     source: IpAddr,
-) -> Option<(
-    WebSocketStream<DeflateStream<S>>,
-    StationAddress,
-    OcppVersion,
-)>
+) -> Option<(WebSocketStream<DeflateStream<S>>, Admitted)>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -517,7 +513,10 @@ where
             return None;
         }
     };
-    let (address, version) = accepted;
+    let Admitted {
+        address, version, ..
+    } = &accepted;
+    let (address, version) = (address.clone(), *version);
     let agreed = if config.compression {
         let offers = request.extensions.iter().map(String::as_str);
         deflate::server_accept(offers, config.compression_context_takeover)
@@ -561,7 +560,7 @@ where
                 .await
         }
     };
-    Some((ws, address, version))
+    Some((ws, accepted))
 }
 
 /// Reads the request head; returns it and any bytes read past it.
@@ -617,13 +616,21 @@ fn served_versions(configured: &[OcppVersion], router: &Router) -> Vec<OcppVersi
         .collect()
 }
 
-/// Decides whether the station may connect: its address and version, or why not.
+/// A station let in: where it connected, on which version, with what the storage attached
+/// to its connection.
+struct Admitted {
+    address: StationAddress,
+    version: OcppVersion,
+    attachment: Option<Attachment>,
+}
+
+/// Decides whether the station may connect, or why not.
 async fn admit(
     shared: &Shared,
     request: &UpgradeRequest,
     transport: Transport,
     source: IpAddr,
-) -> Result<(StationAddress, OcppVersion), Refusal> {
+) -> Result<Admitted, Refusal> {
     let config = &shared.config;
     if *shared.shutdown.borrow() {
         return Err(Refusal::new(503, "shutdown", "server shutting down"));
@@ -651,6 +658,7 @@ async fn admit(
     let default_profile = config.security;
     let accept_unknown = config.accept_unknown_stations;
     let checks_a_password = basic.is_some();
+    let attachment = record.as_ref().and_then(|record| record.attachment.clone());
     let decide = move || {
         let presented = Presented {
             transport: &transport,
@@ -685,7 +693,11 @@ async fn admit(
     match decision {
         Ok(()) => {
             shared.throttle().succeeded(identity, source);
-            Ok((address, version))
+            Ok(Admitted {
+                address,
+                version,
+                attachment,
+            })
         }
         Err(denial) => {
             shared.throttle().failed(identity, source, Instant::now());
@@ -696,14 +708,15 @@ async fn admit(
     }
 }
 
-async fn run_station<S>(
-    shared: Arc<Shared>,
-    ws: WebSocketStream<S>,
-    address: StationAddress,
-    version: OcppVersion,
-) where
+async fn run_station<S>(shared: Arc<Shared>, ws: WebSocketStream<S>, admitted: Admitted)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let Admitted {
+        address,
+        version,
+        attachment,
+    } = admitted;
     let config = &shared.config;
     let mut session_config = SessionConfig::new(version, Role::Csms);
     session_config.call_timeout = config.call_timeout;
@@ -719,7 +732,7 @@ async fn run_station<S>(
         return;
     };
     let (sender, instructions) = mpsc::channel(16);
-    let handle = StationHandle::new(address.clone(), version, sender);
+    let handle = StationHandle::new(address.clone(), version, sender).attached(attachment);
     let connection = shared.next_connection.fetch_add(1, Ordering::Relaxed);
     let since = Utc::now();
     let replaced = shared.stations().insert(

@@ -18,7 +18,9 @@ macro_rules! stations {
                 StationPresence, StatusReport, TenantId,
             };
             use crate::store::sql::{at, now, parse, parse_opt};
-            use crate::store::{LocationStore, Page, Paged, StationStore, StoreError, StoreResult};
+            use crate::store::{
+                LocationStore, Page, Paged, StationSnapshot, StationStore, StoreError, StoreResult,
+            };
 
             /// The tables of a station's own parts, deleted with it (children first).
             const STATION_PARTS: &[&str] =
@@ -204,11 +206,11 @@ macro_rules! stations {
                     .transpose()
                 }
 
-                async fn station_by_identity(
+                async fn station_snapshot(
                     &self,
                     tenant: TenantId,
                     identity: &str,
-                ) -> StoreResult<Option<Station>> {
+                ) -> StoreResult<Option<StationSnapshot>> {
                     let lookup = match self.stations.get(tenant, identity) {
                         Ok(station) => return Ok(Some(station)),
                         Err(lookup) => lookup,
@@ -224,10 +226,7 @@ macro_rules! stations {
                     .as_ref()
                     .map(station_from)
                     .transpose()?;
-                    if let Some(station) = &station {
-                        self.stations.keep(lookup, station);
-                    }
-                    Ok(station)
+                    Ok(station.map(|station| self.stations.keep(lookup, station)))
                 }
 
                 async fn record_connection(
