@@ -65,7 +65,7 @@ use tariffs::tariffs_assigned_and_resolved;
 use usage::{a_session_is_counted_once, token_usage_counts_atomically};
 use write_path::{
     concurrent_writes_fail_alone, meter_readings_kept_once_never_dropped,
-    writes_wait_for_a_held_transaction,
+    sessions_advance_by_their_sequence_numbers, writes_wait_for_a_held_transaction,
 };
 
 /// A name no other test, in this run or a concurrent one, uses.
@@ -1428,6 +1428,7 @@ contract!(
     webhooks_deliver_and_log,
     meter_readings_kept_once_never_dropped,
     concurrent_writes_fail_alone,
+    sessions_advance_by_their_sequence_numbers,
     writes_wait_for_a_held_transaction,
     events_are_written_with_their_changes,
     deliveries_leased_in_order_per_object,

@@ -21,8 +21,9 @@
 //! ([`GroupCommit::insert_meter_values`]). Those of a whole batch are inserted together, a
 //! few hundred rows per statement, after the batch's other writes and before its commit (on
 //! SQLite every statement is a hop to the connection's thread and back; on PostgreSQL a
-//! round trip). When that fails, the batch runs again with savepoints, each write's values
-//! inserted on their own.
+//! round trip), and the sequence numbers of the 2.x events that carried them are set in one
+//! statement for the whole batch. When that fails, the batch runs again with savepoints,
+//! each write's values inserted on their own.
 //!
 //! A write only has its connection: it cannot reach the pool while the batch holds a
 //! connection, which is what once deadlocked the stores (a transaction waiting for a second
@@ -78,11 +79,12 @@ pub(crate) type WriteFn<DB, I, T> =
     for<'c> fn(&'c I, &'c mut <DB as Database>::Connection) -> BoxFuture<'c, StoreResult<T>>;
 
 /// Inserts the meter values of several sessions, skipping those already kept (the
-/// database's unique key decides), in as few statements as it can.
+/// database's unique key decides), and raises their sessions' highest sequence numbers, in
+/// as few statements as it can: the sessions whose sequence number it raised.
 pub(crate) type InsertMeterValuesFn<DB> = for<'c> fn(
     &'c mut <DB as Database>::Connection,
     &'c [&'c SessionValues],
-) -> BoxFuture<'c, StoreResult<()>>;
+) -> BoxFuture<'c, StoreResult<Vec<SessionId>>>;
 
 /// Meter values for one session, inserted with the batch's others: already made into
 /// their rows by the caller, so that the committer, which holds the write lock, only
@@ -95,6 +97,9 @@ pub(crate) struct SessionValues {
     pub(crate) session: SessionId,
     /// The values, one row per instant.
     pub(crate) readings: Vec<Reading>,
+    /// The sequence number of the 2.x event that carried them, which becomes the running
+    /// session's highest if it is higher than the one kept (`None`: no sequence number).
+    pub(crate) seq_no: Option<i64>,
 }
 
 /// How batches are made.
@@ -164,8 +169,11 @@ where
     }
 
     /// Inserts meter values of a session that exists, with the other values of the next
-    /// batch, skipping those already kept; answers once the batch has committed.
-    pub(crate) async fn insert_meter_values(&self, values: SessionValues) -> StoreResult<()> {
+    /// batch, skipping those already kept, and raises the session's highest sequence
+    /// number to theirs; answers once the batch has committed, whether it raised it (when
+    /// one batch carries several values of one session, the highest number is set, and
+    /// each of them answers as it does).
+    pub(crate) async fn insert_meter_values(&self, values: SessionValues) -> StoreResult<bool> {
         let (reply, answer) = oneshot::channel();
         let job = MeterValuesJob {
             values,
@@ -222,8 +230,9 @@ trait Job<DB: Database>: Send {
         None
     }
 
-    /// The batch inserted [`meter_values`](Job::meter_values).
-    fn inserted(&mut self) {}
+    /// The batch inserted [`meter_values`](Job::meter_values), and raised the sequence
+    /// numbers of the sessions `advanced`.
+    fn inserted(&mut self, _advanced: &[SessionId]) {}
 
     /// Answers the caller: the write's result if `committed` is `Ok`, else the commit's
     /// error.
@@ -234,8 +243,15 @@ trait Job<DB: Database>: Send {
 struct MeterValuesJob<DB: Database> {
     values: SessionValues,
     insert: InsertMeterValuesFn<DB>,
-    output: Option<StoreResult<()>>,
-    reply: oneshot::Sender<StoreResult<()>>,
+    output: Option<StoreResult<bool>>,
+    reply: oneshot::Sender<StoreResult<bool>>,
+}
+
+impl<DB: Database> MeterValuesJob<DB> {
+    /// Whether the sessions `advanced` include this job's, by its sequence number.
+    fn advanced(&self, advanced: &[SessionId]) -> bool {
+        self.values.seq_no.is_some() && advanced.contains(&self.values.session)
+    }
 }
 
 impl<DB: Database> Job<DB> for MeterValuesJob<DB> {
@@ -243,7 +259,7 @@ impl<DB: Database> Job<DB> for MeterValuesJob<DB> {
         Box::pin(async move {
             let result = (self.insert)(connection, &[&self.values]).await;
             let succeeded = result.is_ok();
-            self.output = Some(result);
+            self.output = Some(result.map(|advanced| self.advanced(&advanced)));
             succeeded
         })
     }
@@ -252,14 +268,14 @@ impl<DB: Database> Job<DB> for MeterValuesJob<DB> {
         Some(&self.values)
     }
 
-    fn inserted(&mut self) {
-        self.output = Some(Ok(()));
+    fn inserted(&mut self, advanced: &[SessionId]) {
+        self.output = Some(Ok(self.advanced(advanced)));
     }
 
     fn finish(self: Box<Self>, committed: Result<(), String>) {
         let result = match (self.output, committed) {
             (Some(Err(error)), _) => Err(error),
-            (Some(Ok(())), Ok(())) => Ok(()),
+            (Some(Ok(advanced)), Ok(())) => Ok(advanced),
             (_, Err(reason)) => Err(StoreError::CommitFailed { reason }),
             (None, Ok(())) => Err(StoreError::CommitFailed {
                 reason: "the values were not inserted".to_owned(),
@@ -488,17 +504,14 @@ where
         let values: Vec<&SessionValues> =
             batch.iter().filter_map(|job| job.meter_values()).collect();
         if !values.is_empty() {
-            if (config.insert_meter_values)(&mut transaction, &values)
-                .await
-                .is_err()
-            {
+            let Ok(advanced) = (config.insert_meter_values)(&mut transaction, &values).await else {
                 return match transaction.rollback().await {
                     Ok(()) => Attempt::WriteFailed,
                     Err(error) => Attempt::Failed(error.to_string()),
                 };
-            }
+            };
             for job in batch.iter_mut() {
-                job.inserted();
+                job.inserted(&advanced);
             }
         }
     }
@@ -550,7 +563,7 @@ mod tests {
                 concurrent_batches: 1,
                 gather,
                 begin: "BEGIN IMMEDIATE",
-                insert_meter_values: |_, _| Box::pin(async { Ok(()) }),
+                insert_meter_values: |_, _| Box::pin(async { Ok(Vec::new()) }),
             },
         )
     }

@@ -313,3 +313,105 @@ where
         10
     );
 }
+
+/// A running session's progress: a higher sequence number with values (the status
+/// unchanged) is kept with the batch's values, a lower or equal one is not, and many
+/// sessions advanced at once each get their own answer; a change of status and a sequence
+/// number without values are kept too, and a session over takes nothing.
+pub(crate) async fn sessions_advance_by_their_sequence_numbers(
+    store: &(impl Store + Clone + 'static),
+) {
+    let t = tenant(store, "T").await;
+    let station = store
+        .create_station(t, &NewStation::accepted(unique("CP")))
+        .await
+        .expect("station");
+    let mut sessions = Vec::new();
+    for n in 0..20 {
+        let (session, _) = store
+            .start_session(
+                t,
+                &start_201(station.id, &format!("tx-{n}"), time(10, 0, 0)),
+            )
+            .await
+            .expect("session");
+        sessions.push(session);
+    }
+    let status = sessions[0].status;
+    let reading = |minute: u32, wh: u32| vec![energy(time(10, minute, 0), &wh.to_string())];
+
+    // Every session at once, in as few batches as the store makes of them: seqNo 5.
+    let advanced = futures_util::future::join_all(sessions.iter().map(|session| {
+        let store = store.clone();
+        let session = session.clone();
+        async move {
+            store
+                .advance_session(t, &session, &reading(1, 1000), Some((status, Some(5))))
+                .await
+        }
+    }))
+    .await;
+    assert!(
+        advanced.iter().all(|advanced| matches!(advanced, Ok(true))),
+        "{advanced:?}"
+    );
+    for session in &sessions {
+        let now = store.session(t, session.id).await.unwrap().unwrap();
+        assert_eq!((now.status, now.last_seq_no), (status, Some(5)));
+    }
+
+    // An older or equal number changes nothing, and says so; its values are kept.
+    let first = &sessions[0];
+    for (seq_no, minute) in [(5, 2), (3, 3)] {
+        let advanced = store
+            .advance_session(
+                t,
+                first,
+                &reading(minute, 1100),
+                Some((status, Some(seq_no))),
+            )
+            .await
+            .unwrap();
+        assert!(!advanced, "seqNo {seq_no} after 5");
+    }
+    let now = store.session(t, first.id).await.unwrap().unwrap();
+    assert_eq!(now.last_seq_no, Some(5));
+    assert_eq!(store.meter_values(t, first.id).await.unwrap().len(), 3);
+
+    // A higher one without values, and a change of status, are kept as well.
+    assert!(
+        store
+            .advance_session(t, first, &[], Some((status, Some(6))))
+            .await
+            .unwrap()
+    );
+    let suspended = csms_core::model::SessionStatus::SuspendedEv;
+    assert!(
+        store
+            .advance_session(t, first, &reading(4, 1200), Some((suspended, Some(7))))
+            .await
+            .unwrap()
+    );
+    let now = store.session(t, first.id).await.unwrap().unwrap();
+    assert_eq!((now.status, now.last_seq_no), (suspended, Some(7)));
+
+    // A session over takes no sequence number; its values are kept.
+    let over = &sessions[1];
+    let stop = csms_core::model::SessionStop {
+        stopped_at: time(10, 30, 0),
+        meter_stop_wh: None,
+        status: csms_core::model::SessionStatus::Completed,
+        reason: Some("Local".to_owned()),
+        offline: false,
+        seq_no: Some(8),
+    };
+    store.stop_session(t, over.id, &stop).await.unwrap();
+    let advanced = store
+        .advance_session(t, over, &reading(5, 1300), Some((status, Some(9))))
+        .await
+        .unwrap();
+    assert!(!advanced);
+    let now = store.session(t, over.id).await.unwrap().unwrap();
+    assert_eq!(now.last_seq_no, Some(8));
+    assert_eq!(store.meter_values(t, over.id).await.unwrap().len(), 2);
+}

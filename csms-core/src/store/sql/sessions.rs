@@ -271,11 +271,12 @@ macro_rules! sessions {
             }
 
             /// [`GroupCommitConfig::insert_meter_values`](crate::store::group_commit::GroupCommitConfig):
-            /// the readings of several sessions, up to 256 per statement.
+            /// the readings of several sessions, up to 256 per statement, and the sequence
+            /// numbers they carry: the sessions whose sequence number it raised.
             pub(in crate::store) fn insert_meter_values<'c>(
                 connection: &'c mut Connection,
                 sessions: &'c [&'c SessionValues],
-            ) -> futures_util::future::BoxFuture<'c, StoreResult<()>> {
+            ) -> futures_util::future::BoxFuture<'c, StoreResult<Vec<SessionId>>> {
                 Box::pin(async move {
                     let rows: Vec<(TenantId, SessionId, &readings::Reading)> = sessions
                         .iter()
@@ -305,7 +306,54 @@ macro_rules! sessions {
                             Some((of.session, newest))
                         })
                         .collect();
-                    record_progress(connection, &newest).await
+                    record_progress(connection, &newest).await?;
+                    raise_seq_nos(connection, sessions).await
+                })
+            }
+
+            /// Raises the highest sequence number of each running session of `sessions`
+            /// whose values carry a higher one (the highest of a session's, when the batch
+            /// has several), in one statement: the sessions it raised.
+            async fn raise_seq_nos(
+                connection: &mut Connection,
+                sessions: &[&SessionValues],
+            ) -> StoreResult<Vec<SessionId>> {
+                let mut highest: Vec<(SessionId, i64)> = Vec::new();
+                for of in sessions {
+                    let Some(seq_no) = of.seq_no else { continue };
+                    match highest.iter_mut().find(|(session, _)| *session == of.session) {
+                        Some((_, kept)) => *kept = (*kept).max(seq_no),
+                        None => highest.push((of.session, seq_no)),
+                    }
+                }
+                if highest.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = seq_no_update(highest.len());
+                let mut query = sqlx::query_scalar::<_, i64>(&sql);
+                let updated_at = now();
+                for (session, seq_no) in &highest {
+                    query = query.bind(session.0).bind(*seq_no).bind(updated_at);
+                }
+                let raised = query.fetch_all(&mut *connection).await?;
+                Ok(raised.into_iter().map(SessionId).collect())
+            }
+
+            /// The statement that raises the highest sequence number of `rows` running
+            /// sessions (each row the session, its new number and the time of the change),
+            /// returning the sessions it raised, made once per number of rows.
+            fn seq_no_update(rows: usize) -> std::sync::Arc<str> {
+                static MADE: StatementTexts = StatementTexts::new();
+                MADE.get(rows, || {
+                    let values = Params::new(PLACEHOLDERS).rows(rows, 3);
+                    format!(
+                        "UPDATE sessions SET last_seq_no = v.column2, updated_at = v.column3 \
+                         FROM (VALUES {values}) AS v \
+                         WHERE sessions.id = v.column1 \
+                         AND sessions.status NOT IN ('completed', 'failed') \
+                         AND (sessions.last_seq_no IS NULL OR sessions.last_seq_no < v.column2) \
+                         RETURNING id"
+                    )
                 })
             }
 
@@ -808,18 +856,29 @@ macro_rules! sessions {
                             reason: "a session ends through stop_session".to_owned(),
                         });
                     }
-                    // The values join the batch-wide insert; the update is a write of its
-                    // own. Both are handed over before either is waited for, so that they
-                    // share a batch (and its commit).
+                    // The values join the batch-wide insert, and so does a new sequence
+                    // number that changes no status (the status the caller read tells: a
+                    // session's status changes only through its own station's messages,
+                    // which come one at a time); any other update is a write of its own.
+                    // Both are handed over before either is waited for, so that they share
+                    // a batch (and its commit).
+                    let seq_no_only = match update {
+                        Some((status, Some(seq_no))) if status == session.status && !values.is_empty() => {
+                            Some(seq_no)
+                        }
+                        _ => None,
+                    };
+                    let update = update.filter(|_| seq_no_only.is_none());
                     let values = async {
                         if values.is_empty() {
-                            return Ok(());
+                            return Ok(false);
                         }
                         self.writes
                             .insert_meter_values(SessionValues {
                                 tenant,
                                 session: session.id,
                                 readings: readings::readings(values),
+                                seq_no: seq_no_only,
                             })
                             .await
                     };
@@ -842,8 +901,8 @@ macro_rules! sessions {
                             })
                             .await
                     };
-                    let ((), updated) = futures_util::future::try_join(values, updated).await?;
-                    Ok(updated)
+                    let (raised, updated) = futures_util::future::try_join(values, updated).await?;
+                    Ok(raised || updated)
                 }
 
                 async fn stop_session(
@@ -979,6 +1038,7 @@ macro_rules! sessions {
                             tenant,
                             session,
                             readings: readings::readings(&report.values),
+                            seq_no: None,
                         };
                         self.writes.insert_meter_values(values).await?;
                         return Ok(MeterRecorded { session: Some(session) });
