@@ -61,10 +61,11 @@ impl ConnectedStation {
         *lock(&self.station) = Some(station);
     }
 
-    /// The running session of the transaction `transaction_id`, as this connection last
-    /// wrote it.
-    pub(super) fn running(&self, transaction_id: &str) -> Option<ChargingSession> {
-        lock(&self.transactions).get(transaction_id).cloned()
+    /// Takes the running session of the transaction `transaction_id`, as this connection
+    /// last wrote it: the connection keeps it no longer until it is
+    /// [kept](Self::keep_running) again.
+    pub(super) fn take_running(&self, transaction_id: &str) -> Option<ChargingSession> {
+        lock(&self.transactions).remove(transaction_id)
     }
 
     /// Keeps `session` as the store now holds it: while it runs, under its transaction id;
@@ -79,10 +80,5 @@ impl ConnectedStation {
             transactions.clear();
         }
         transactions.insert(transaction_id.to_owned(), session);
-    }
-
-    /// Forgets the transaction `transaction_id`: the store's session is read again.
-    pub(super) fn forget_running(&self, transaction_id: &str) {
-        lock(&self.transactions).remove(transaction_id);
     }
 }

@@ -200,9 +200,11 @@ impl<S: Store + 'static> Csms<S> {
         report: TransactionReport,
     ) -> Result<TransactionAnswer, OcppError> {
         let tenant = station.tenant_id;
+        // Taken, and given back once the event is applied: an event that fails leaves the
+        // connection nothing, and the next one reads the session.
         let kept = connected
             .filter(|_| report.kind == EventKind::Updated)
-            .and_then(|connected| connected.running(&report.transaction_id));
+            .and_then(|connected| connected.take_running(&report.transaction_id));
         let existing = match kept {
             Some(session) => Some(session),
             None => {
@@ -299,21 +301,6 @@ impl<S: Store + 'static> Csms<S> {
         } else {
             false
         };
-        if let Some(connected) = connected {
-            match update {
-                _ if ends => connected.forget_running(&report.transaction_id),
-                // The store's guard found the session elsewhere than this connection left
-                // it: read it again next time.
-                Some(_) if !updated => connected.forget_running(&report.transaction_id),
-                Some((status, seq_no)) => {
-                    let mut advanced = session.clone();
-                    advanced.status = status;
-                    advanced.last_seq_no = seq_no.or(advanced.last_seq_no);
-                    connected.keep_running(&report.transaction_id, advanced);
-                }
-                None => connected.keep_running(&report.transaction_id, session.clone()),
-            }
-        }
         let cdr = if ends && !session.status.is_final() {
             let all = self.store.meter_values(tenant, session.id).await?;
             let stop = SessionStop {
@@ -342,11 +329,27 @@ impl<S: Store + 'static> Csms<S> {
             }
             EventKind::Started | EventKind::Updated => None,
         };
-        Ok(TransactionAnswer {
+        let answer = TransactionAnswer {
             session: session.id,
             authorization,
             total_cost,
-        })
+        };
+        if let Some(connected) = connected {
+            match update {
+                _ if ends => {}
+                // The store's guard found the session elsewhere than this connection left
+                // it: the next event reads it.
+                Some(_) if !updated => {}
+                Some((status, seq_no)) => {
+                    let mut advanced = session;
+                    advanced.status = status;
+                    advanced.last_seq_no = seq_no.or(advanced.last_seq_no);
+                    connected.keep_running(&report.transaction_id, advanced);
+                }
+                None => connected.keep_running(&report.transaction_id, session),
+            }
+        }
+        Ok(answer)
     }
 }
 
