@@ -817,8 +817,11 @@ async fn secret_settings_never_reach_the_log() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    // The test's runtime has one thread: the server's and the stations' tasks log here too.
-    let _logging = tracing::subscriber::set_default(subscriber);
+    // The process's subscriber, not this thread's: a subscriber set for one thread misses
+    // events whose call sites another test's thread registered meanwhile, with no
+    // subscriber of its own. Other tests of this file then log here too, with none of
+    // this test's secret.
+    tracing::subscriber::set_global_default(subscriber).expect("no other subscriber is set");
 
     let h = sqlite(UnknownStationPolicy::Reject).await;
     let seen = Seen::default();

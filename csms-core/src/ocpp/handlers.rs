@@ -1,17 +1,20 @@
-//! The router, and what every version's handlers share: boots, heartbeats, connector status.
+//! The router, and what every version's handlers share: boots, heartbeats, connector
+//! status, authorization, meter values and device-model reports, each on version-neutral
+//! inputs and outputs, with the station's admission checked once, here.
 
 use chrono::{DateTime, Utc};
 use ocpp_server::{Context, ErrorReply, Router};
 use ocpp_types::{OcppCall, v16 as o16, v21 as o21, v201 as o201};
 
 use super::admission;
+use super::authorize::Authorization;
 use super::boot::{self, BootDecision};
 use super::device_model;
 use super::notice::StationNotice;
 use super::{Csms, OcppError};
 use crate::model::{
-    BootLogEntry, ConnectorStatus, Evse, NewStation, RegistrationStatus, Station, StatusReport,
-    VariableValue,
+    BootLogEntry, ConnectorStatus, Evse, MeterRecorded, MeterReport, MeterTarget, MeterValue,
+    NewStation, RegistrationStatus, Station, StatusReport, VariableValue,
 };
 use crate::store::{Store, StoreError};
 
@@ -31,6 +34,17 @@ macro_rules! route {
             }
         })
     }};
+}
+
+/// Where meter values sent outside a transaction event were measured, and the
+/// transaction they name, in no version's words.
+pub(super) struct MeterSource {
+    /// The EVSE (1.6: the connector's number; 0: the station's main meter).
+    pub(super) evse_id: Option<i32>,
+    /// The connector, where the version names one.
+    pub(super) connector_id: Option<i32>,
+    /// What they are kept against.
+    pub(super) target: MeterTarget,
 }
 
 /// What a BootNotification says, in either version.
@@ -62,7 +76,7 @@ impl<S: Store + 'static> Csms<S> {
             router,
             self,
             o201::TransactionEventRequest,
-            transaction_event
+            transaction_event_v201
         );
         let router = route!(router, self, o201::MeterValuesRequest, meter_values_v201);
         let router = route!(router, self, o201::NotifyReportRequest, notify_report_v201);
@@ -218,8 +232,54 @@ impl<S: Store + 'static> Csms<S> {
         Ok(now)
     }
 
+    /// Keeps what the station of `ctx` reported of its device model (2.x NotifyReport, as of
+    /// `at`): its variables, and the EVSEs and connectors they show.
+    pub(super) async fn device_model_report(
+        &self,
+        ctx: &Context,
+        values: &[VariableValue],
+        at: DateTime<Utc>,
+    ) -> Result<(), OcppError> {
+        let station = self.admitted(ctx, true).await?;
+        self.record_variables(&station, values).await?;
+        self.keep_reported_parts(&station, values, at).await
+    }
+
+    /// Decides on the token `uid` the station of `ctx` presents for no session (an
+    /// Authorize).
+    pub(super) async fn authorize(
+        &self,
+        ctx: &Context,
+        uid: &str,
+    ) -> Result<Authorization, OcppError> {
+        let station = self.admitted(ctx, false).await?;
+        self.authorize_uid(&station, uid, Utc::now()).await
+    }
+
+    /// Keeps meter values the station of `ctx` sent outside a transaction event (`source`:
+    /// where they were measured, and the transaction they name, if any).
+    pub(super) async fn meter_values(
+        &self,
+        ctx: &Context,
+        source: MeterSource,
+        values: Vec<MeterValue>,
+    ) -> Result<MeterRecorded, OcppError> {
+        let station = self.admitted(ctx, false).await?;
+        let report = MeterReport {
+            station_id: station.id,
+            evse_id: source.evse_id,
+            connector_id: source.connector_id,
+            target: source.target,
+            values,
+        };
+        Ok(self
+            .store
+            .record_meter_values(station.tenant_id, report)
+            .await?)
+    }
+
     /// Keeps device-model values a station reported, without the values of secret ones.
-    pub(super) async fn record_variables(
+    async fn record_variables(
         &self,
         station: &Station,
         values: &[VariableValue],
@@ -238,7 +298,7 @@ impl<S: Store + 'static> Csms<S> {
     /// registered, and records the availability it gives (as of `at`, the report's time):
     /// what a station is made of is kept, not only logged. A part created without an
     /// `AvailabilityState` is `Unavailable` until the station reports its status.
-    pub(super) async fn keep_reported_parts(
+    async fn keep_reported_parts(
         &self,
         station: &Station,
         values: &[VariableValue],
@@ -295,13 +355,14 @@ impl<S: Store + 'static> Csms<S> {
         Ok(())
     }
 
-    /// Records a connector's status; a connector nobody registered is created from the
-    /// station's report.
+    /// Records a connector's status the station of `ctx` reports; a connector nobody
+    /// registered is created from the report.
     pub(super) async fn record_status(
         &self,
-        station: &Station,
+        ctx: &Context,
         report: StatusReport,
     ) -> Result<(), OcppError> {
+        let station = self.admitted(ctx, false).await?;
         let recorded = self
             .store
             .record_status(station.tenant_id, station.id, &report)

@@ -2,6 +2,8 @@
 //! transaction charged on one (1.6 StartTransaction, 2.x TransactionEvent `reservationId`)
 //! uses it; a 2.x ReservationStatusUpdate says it ended unused.
 
+use ocpp_server::Context;
+
 use super::{Csms, OcppError};
 use crate::model::{ReservationId, ReservationStatus, SessionId, Station};
 use crate::store::Store;
@@ -48,16 +50,17 @@ impl<S: Store + 'static> Csms<S> {
         Ok(())
     }
 
-    /// Ends the reservation `id` as the station says it ended: its record, if it is an
+    /// Ends the reservation `id` as the station of `ctx` says it ended: its record, if it is an
     /// active reservation of this station, becomes expired or cancelled. Another station's
     /// reservation stays as it is (logged); one already over is left alone, so a resent
     /// update changes nothing.
     pub(super) async fn reservation_ended(
         &self,
-        station: &Station,
+        ctx: &Context,
         id: i32,
         end: ReservationEnd,
     ) -> Result<(), OcppError> {
+        let station = self.admitted(ctx, false).await?;
         let tenant = station.tenant_id;
         let id = ReservationId(id.into());
         let reservation = self.store.reservation(tenant, id).await?;

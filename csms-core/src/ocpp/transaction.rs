@@ -6,6 +6,7 @@
 //! are translated to the report by their version's module, and the answer back.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use ocpp_server::Context;
 use rust_decimal::Decimal;
 
 use super::authorize::Authorization;
@@ -47,6 +48,9 @@ pub(super) struct TransactionReport {
     pub(super) values: Vec<MeterValue>,
     /// The reservation the transaction is charged on, if the event names one.
     pub(super) reservation_id: Option<i64>,
+    /// The station's own calculation of the cost (2.1 `costDetails`), kept with the
+    /// session.
+    pub(super) station_cost: Option<serde_json::Value>,
 }
 
 /// What the CSMS answers a transaction event.
@@ -189,11 +193,22 @@ impl<S: Store + 'static> Csms<S> {
         }
     }
 
+    /// Applies a transaction event of the station of `ctx` ([`Csms::transaction`]), with
+    /// what its connection keeps.
+    pub(super) async fn transaction_event(
+        &self,
+        ctx: &Context,
+        report: TransactionReport,
+    ) -> Result<TransactionAnswer, OcppError> {
+        let station = self.admitted(ctx, false).await?;
+        self.transaction(&station, ctx.attachment(), report).await
+    }
+
     /// Applies a transaction event of `station`: decides on its id token, finds or starts
     /// its session, orders it by [`sequence::sequence`], keeps its meter values, ends the
     /// session and issues its CDR when it ends. `connected`: what the station's connection
     /// keeps, where an `Updated` event finds its running session without reading it.
-    pub(super) async fn transaction(
+    async fn transaction(
         &self,
         station: &Station,
         connected: Option<&ConnectedStation>,
@@ -280,6 +295,11 @@ impl<S: Store + 'static> Csms<S> {
         };
         if let Some(reservation) = report.reservation_id {
             self.reservation_used(station, reservation, session.id)
+                .await?;
+        }
+        if let Some(cost) = &report.station_cost {
+            self.store
+                .record_station_cost(tenant, session.id, cost)
                 .await?;
         }
         let (ends, update) = match decided.step {

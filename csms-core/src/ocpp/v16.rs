@@ -5,12 +5,12 @@ use ocpp_server::Context;
 use ocpp_types::v16 as o16;
 use rust_decimal::Decimal;
 
-use super::handlers::{BootFacts, connector_status_v16, interval, registration_v16};
+use super::handlers::{BootFacts, MeterSource, connector_status_v16, interval, registration_v16};
 use super::transaction::ThisSession;
 use super::{Csms, OcppError, SUPERSEDED, meter};
 use crate::model::{
-    AuthMethod, MeterReport, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport,
-    TransactionRef, UnknownStop,
+    AuthMethod, MeterTarget, NewSession, SessionStatus, SessionStop, StatusReport, TransactionRef,
+    UnknownStop,
 };
 use crate::store::Store;
 
@@ -51,7 +51,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::StatusNotificationRequest,
     ) -> Result<o16::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let Some(status) = connector_status_v16(&request.status) else {
             return Err(OcppError::BadValue {
                 path: "$.status".into(),
@@ -59,6 +58,7 @@ impl<S: Store + 'static> Csms<S> {
             });
         };
         if request.connector_id == 0 {
+            self.admitted(ctx, false).await?;
             tracing::info!(station = ctx.identity(), %status, "station status");
             return Ok(o16::StatusNotificationResponse {});
         }
@@ -74,7 +74,7 @@ impl<S: Store + 'static> Csms<S> {
             vendor_error_code: request.vendor_error_code,
             at: request.timestamp.unwrap_or_else(Utc::now),
         };
-        self.record_status(&station, report).await?;
+        self.record_status(ctx, report).await?;
         Ok(o16::StatusNotificationResponse {})
     }
 
@@ -83,10 +83,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::AuthorizeRequest,
     ) -> Result<o16::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
-        let decision = self
-            .authorize_uid(&station, &request.id_tag, Utc::now())
-            .await?;
+        let decision = self.authorize(ctx, &request.id_tag).await?;
         Ok(o16::AuthorizeResponse {
             id_tag_info: decision.to_v16(),
         })
@@ -226,7 +223,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o16::MeterValuesRequest,
     ) -> Result<o16::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let values = meter::from_v16(&request.meter_value, "$.meterValue")?;
         let target = match request.transaction_id {
             Some(id) => MeterTarget::Transaction {
@@ -236,17 +232,12 @@ impl<S: Store + 'static> Csms<S> {
             None => MeterTarget::Station,
         };
         // 1.6 connector n is EVSE n, connector n; connector 0 is the station as a whole.
-        let report = MeterReport {
-            station_id: station.id,
+        let source = MeterSource {
             evse_id: Some(request.connector_id),
             connector_id: Some(request.connector_id),
             target,
-            values,
         };
-        let recorded = self
-            .store
-            .record_meter_values(station.tenant_id, report)
-            .await?;
+        let recorded = self.meter_values(ctx, source, values).await?;
         if recorded.session.is_none() {
             tracing::debug!(
                 station = ctx.identity(),

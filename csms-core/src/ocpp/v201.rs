@@ -5,12 +5,12 @@ use ocpp_server::Context;
 use ocpp_types::v201 as o201;
 
 use super::authorize::Authorization;
-use super::handlers::{BootFacts, connector_status_v201, interval, registration_v201};
+use super::handlers::{BootFacts, MeterSource, connector_status_v201, interval, registration_v201};
 use super::reservation::ReservationEnd;
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
 use super::{Csms, OcppError, device_model, meter};
-use crate::model::{AuthMethod, MeterReport, MeterTarget, StatusReport};
+use crate::model::{AuthMethod, MeterTarget, StatusReport};
 use crate::store::Store;
 
 /// How the driver of a 2.0.1 transaction was authorized.
@@ -58,6 +58,7 @@ fn transaction_report(
         )?,
         transaction_id: info.transaction_id,
         reservation_id: request.reservation_id.map(i64::from),
+        station_cost: None,
     })
 }
 
@@ -97,7 +98,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::StatusNotificationRequest,
     ) -> Result<o201::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let Some(status) = connector_status_v201(&request.connector_status) else {
             return Err(OcppError::BadValue {
                 path: "$.connectorStatus".into(),
@@ -112,7 +112,7 @@ impl<S: Store + 'static> Csms<S> {
             vendor_error_code: None,
             at: request.timestamp,
         };
-        self.record_status(&station, report).await?;
+        self.record_status(ctx, report).await?;
         Ok(o201::StatusNotificationResponse::default())
     }
 
@@ -121,21 +121,17 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::AuthorizeRequest,
     ) -> Result<o201::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
-        let decision = self
-            .authorize_uid(&station, &request.id_token.id_token, Utc::now())
-            .await?;
+        let decision = self.authorize(ctx, &request.id_token.id_token).await?;
         Ok(o201::AuthorizeResponse::new(decision.to_v201()))
     }
 
-    pub(super) async fn transaction_event(
+    pub(super) async fn transaction_event_v201(
         &self,
         ctx: &Context,
         request: o201::TransactionEventRequest,
     ) -> Result<o201::TransactionEventResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let answer = self
-            .transaction(&station, ctx.attachment(), transaction_report(request)?)
+            .transaction_event(ctx, transaction_report(request)?)
             .await?;
         Ok(o201::TransactionEventResponse {
             total_cost: answer.total_cost,
@@ -149,19 +145,15 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::MeterValuesRequest,
     ) -> Result<o201::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         // Outside transactions by definition (inside one, they come in TransactionEvents);
         // EVSE 0 is the station's main meter.
-        let report = MeterReport {
-            station_id: station.id,
+        let source = MeterSource {
             evse_id: Some(request.evse_id),
             connector_id: None,
             target: MeterTarget::Station,
-            values: meter::from_v201(&request.meter_value, "$.meterValue")?,
         };
-        self.store
-            .record_meter_values(station.tenant_id, report)
-            .await?;
+        let values = meter::from_v201(&request.meter_value, "$.meterValue")?;
+        self.meter_values(ctx, source, values).await?;
         Ok(o201::MeterValuesResponse::default())
     }
 
@@ -170,13 +162,11 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::NotifyReportRequest,
     ) -> Result<o201::NotifyReportResponse, OcppError> {
-        let station = self.admitted(ctx, true).await?;
         let values = device_model::from_report_v201(
             request.report_data.as_deref().unwrap_or_default(),
             request.generated_at,
         );
-        self.record_variables(&station, &values).await?;
-        self.keep_reported_parts(&station, &values, request.generated_at)
+        self.device_model_report(ctx, &values, request.generated_at)
             .await?;
         Ok(o201::NotifyReportResponse::default())
     }
@@ -186,7 +176,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o201::ReservationStatusUpdateRequest,
     ) -> Result<o201::ReservationStatusUpdateResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let end = match &request.reservation_update_status {
             o201::ReservationUpdateStatus::Expired => ReservationEnd::Expired,
             o201::ReservationUpdateStatus::Removed => ReservationEnd::Removed,
@@ -197,7 +186,7 @@ impl<S: Store + 'static> Csms<S> {
                 });
             }
         };
-        self.reservation_ended(&station, request.reservation_id, end)
+        self.reservation_ended(ctx, request.reservation_id, end)
             .await?;
         Ok(o201::ReservationStatusUpdateResponse::default())
     }

@@ -7,12 +7,12 @@ use ocpp_types::v21 as o21;
 use serde_json::json;
 
 use super::authorize::Authorization;
-use super::handlers::{BootFacts, interval};
+use super::handlers::{BootFacts, MeterSource, interval};
 use super::reservation::ReservationEnd;
 use super::sequence::EventKind;
 use super::transaction::{self, TransactionReport};
 use super::{Csms, OcppError, device_model, meter};
-use crate::model::{ConnectorStatus, MeterReport, MeterTarget, RegistrationStatus, StatusReport};
+use crate::model::{ConnectorStatus, MeterTarget, RegistrationStatus, StatusReport};
 use crate::store::Store;
 
 /// The model's registration as 2.1 answers it.
@@ -36,6 +36,15 @@ fn signed(value: u32, path: &str) -> Result<i32, OcppError> {
 fn transaction_report(
     request: o21::TransactionEventRequest,
 ) -> Result<TransactionReport, OcppError> {
+    let station_cost = request
+        .cost_details
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|error| OcppError::BadValue {
+            path: "$.costDetails".to_owned(),
+            reason: error.to_string(),
+        })?;
     let kind = match &request.event_type {
         o21::TransactionEvent::Started => EventKind::Started,
         o21::TransactionEvent::Updated => EventKind::Updated,
@@ -80,6 +89,7 @@ fn transaction_report(
         )?,
         transaction_id: info.transaction_id,
         reservation_id: request.reservation_id.map(i64::from),
+        station_cost,
     })
 }
 
@@ -119,7 +129,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::StatusNotificationRequest,
     ) -> Result<o21::StatusNotificationResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let Some(status) = ConnectorStatus::parse(request.connector_status.as_str()) else {
             return Err(OcppError::BadValue {
                 path: "$.connectorStatus".into(),
@@ -134,7 +143,7 @@ impl<S: Store + 'static> Csms<S> {
             vendor_error_code: None,
             at: request.timestamp,
         };
-        self.record_status(&station, report).await?;
+        self.record_status(ctx, report).await?;
         Ok(o21::StatusNotificationResponse::default())
     }
 
@@ -143,10 +152,7 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::AuthorizeRequest,
     ) -> Result<o21::AuthorizeResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
-        let decision = self
-            .authorize_uid(&station, &request.id_token.id_token, Utc::now())
-            .await?;
+        let decision = self.authorize(ctx, &request.id_token.id_token).await?;
         Ok(o21::AuthorizeResponse::new(decision.to_v21()))
     }
 
@@ -155,25 +161,9 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::TransactionEventRequest,
     ) -> Result<o21::TransactionEventResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
-        let cost_details = request
-            .cost_details
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(|error| OcppError::BadValue {
-                path: "$.costDetails".to_owned(),
-                reason: error.to_string(),
-            })?;
         let answer = self
-            .transaction(&station, ctx.attachment(), transaction_report(request)?)
+            .transaction_event(ctx, transaction_report(request)?)
             .await?;
-        if let Some(cost_details) = cost_details {
-            // The station's own cost calculation (2.1 local cost), kept with the session.
-            self.store
-                .record_station_cost(station.tenant_id, answer.session, &cost_details)
-                .await?;
-        }
         // An accepted token's budget, for the station to hold the session to.
         let transaction_limit = answer
             .authorization
@@ -193,18 +183,14 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::MeterValuesRequest,
     ) -> Result<o21::MeterValuesResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         // Outside transactions, as in 2.0.1; EVSE 0 is the station's main meter.
-        let report = MeterReport {
-            station_id: station.id,
+        let source = MeterSource {
             evse_id: Some(signed(request.evse_id, "$.evseId")?),
             connector_id: None,
             target: MeterTarget::Station,
-            values: meter::from_v21(&request.meter_value, "$.meterValue")?,
         };
-        self.store
-            .record_meter_values(station.tenant_id, report)
-            .await?;
+        let values = meter::from_v21(&request.meter_value, "$.meterValue")?;
+        self.meter_values(ctx, source, values).await?;
         Ok(o21::MeterValuesResponse::default())
     }
 
@@ -213,13 +199,11 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::NotifyReportRequest,
     ) -> Result<o21::NotifyReportResponse, OcppError> {
-        let station = self.admitted(ctx, true).await?;
         let values = device_model::from_report_v21(
             request.report_data.as_deref().unwrap_or_default(),
             request.generated_at,
         );
-        self.record_variables(&station, &values).await?;
-        self.keep_reported_parts(&station, &values, request.generated_at)
+        self.device_model_report(ctx, &values, request.generated_at)
             .await?;
         Ok(o21::NotifyReportResponse::default())
     }
@@ -256,7 +240,6 @@ impl<S: Store + 'static> Csms<S> {
         ctx: &Context,
         request: o21::ReservationStatusUpdateRequest,
     ) -> Result<o21::ReservationStatusUpdateResponse, OcppError> {
-        let station = self.admitted(ctx, false).await?;
         let end = match &request.reservation_update_status {
             o21::ReservationUpdateStatus::Expired | o21::ReservationUpdateStatus::NoTransaction => {
                 ReservationEnd::Expired
@@ -270,7 +253,7 @@ impl<S: Store + 'static> Csms<S> {
             }
         };
         let id = signed(request.reservation_id, "$.reservationId")?;
-        self.reservation_ended(&station, id, end).await?;
+        self.reservation_ended(ctx, id, end).await?;
         Ok(o21::ReservationStatusUpdateResponse::default())
     }
 }
