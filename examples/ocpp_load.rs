@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example ocpp_load -- [--stations 100] [--seconds 5] [--idle 10000]
+//!     [--message meter-values|heartbeat]
 //! ```
 //!
 //! Two servers run in turn, each in a child process of this example:
@@ -9,9 +10,11 @@
 //! * `ceiling`: a minimal tokio-tungstenite server that parses each frame as a
 //!   `serde_json::Value` and answers a canned CALLRESULT: what the transport allows (with the
 //!   same 4 KiB read buffer as ours);
-//! * `ours`: [`Server`] with strict validation and a typed 1.6 `MeterValues` handler.
+//! * `ours`: [`Server`] with strict validation and typed 1.6 `MeterValues` and `Heartbeat`
+//!   handlers.
 //!
-//! Against each, `--stations` simulated 1.6 stations send `MeterValues` CALLs for
+//! Against each, `--stations` simulated 1.6 stations send `MeterValues` CALLs (or, with
+//! `--message heartbeat`, `Heartbeat` CALLs, where the cost per message dominates) for
 //! `--seconds`, each with one call in flight, and the example reports messages per second and
 //! latency percentiles; the servers take turns for three rounds and the median round counts. Then `--idle` stations connect and stay silent, and the example reads
 //! the server's resident memory (`VmRSS` of the child) at half and at all of them: the growth
@@ -38,10 +41,44 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// How to call it.
-const USAGE: &str = "usage: ocpp_load [--stations N] [--seconds S] [--idle N]";
+const USAGE: &str =
+    "usage: ocpp_load [--stations N] [--seconds S] [--idle N] [--message meter-values|heartbeat]";
 
 /// The payload of every `MeterValues` CALL.
 const METER_VALUES: &str = r#"{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2025-01-01T00:00:00Z","sampledValue":[{"value":"1234","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}]}]}"#;
+
+/// What the stations send.
+#[derive(Debug, Clone, Copy)]
+enum Message16 {
+    /// `MeterValues` with one sampled value.
+    MeterValues,
+    /// `Heartbeat`: an empty request, the smallest message there is.
+    Heartbeat,
+}
+
+impl Message16 {
+    fn parse(name: &str) -> Option<Message16> {
+        match name {
+            "meter-values" => Some(Message16::MeterValues),
+            "heartbeat" => Some(Message16::Heartbeat),
+            _ => None,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Message16::MeterValues => "MeterValues",
+            Message16::Heartbeat => "Heartbeat",
+        }
+    }
+
+    fn payload(self) -> &'static str {
+        match self {
+            Message16::MeterValues => METER_VALUES,
+            Message16::Heartbeat => "{}",
+        }
+    }
+}
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,21 +88,27 @@ fn main() -> Result<(), BoxError> {
         return serve(kind);
     }
     let (mut stations, mut seconds, mut idle) = (100usize, 5u64, 10_000usize);
+    let mut message = Message16::MeterValues;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let value = iter.next().and_then(|v| v.parse::<u64>().ok());
-        match (arg.as_str(), value) {
+        let value = iter.next();
+        let number = value.and_then(|v| v.parse::<u64>().ok());
+        match (arg.as_str(), number) {
             ("--stations", Some(v)) => stations = v as usize,
             ("--seconds", Some(v)) => seconds = v,
             ("--idle", Some(v)) => idle = v as usize,
+            ("--message", _) if let Some(kind) = value.and_then(|v| Message16::parse(v)) => {
+                message = kind;
+            }
             _ => {
                 eprintln!("{USAGE}");
                 std::process::exit(2);
             }
         }
     }
+    println!("{} CALLs", message.action());
     let runtime = tokio::runtime::Runtime::new()?;
-    let (ceiling, ours) = runtime.block_on(compare(stations, seconds, idle))?;
+    let (ceiling, ours) = runtime.block_on(compare(stations, seconds, idle, message))?;
     println!();
     println!(
         "throughput: {:.3} of the ceiling (goal >= 0.92)",
@@ -76,7 +119,7 @@ fn main() -> Result<(), BoxError> {
         ours.p99.as_secs_f64() / ceiling.p99.as_secs_f64()
     );
     println!(
-        "memory per idle station: {:.1} KiB (ceiling {:.1} KiB; goal < 14 KiB)",
+        "memory per idle station: {:.1} KiB (ceiling {:.1} KiB; goal <= 12 KiB)",
         ours.per_idle_kib, ceiling.per_idle_kib
     );
     println!(
@@ -105,12 +148,13 @@ async fn compare(
     stations: usize,
     seconds: u64,
     idle: usize,
+    message: Message16,
 ) -> Result<(Figures, Figures), BoxError> {
     let servers = [start("ceiling")?, start("ours")?];
     let mut rounds: [Vec<(f64, Duration)>; 2] = [Vec::new(), Vec::new()];
     for _ in 0..ROUNDS {
         for (server, results) in servers.iter().zip(rounds.iter_mut()) {
-            results.push(load(server, stations, seconds).await?);
+            results.push(load(server, stations, seconds, message).await?);
         }
     }
     let mut figures = Vec::new();
@@ -161,7 +205,12 @@ fn start(kind: &'static str) -> Result<Child, BoxError> {
 }
 
 /// One round of load: messages per second and the p99 latency.
-async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Duration), BoxError> {
+async fn load(
+    server: &Child,
+    stations: usize,
+    seconds: u64,
+    message: Message16,
+) -> Result<(f64, Duration), BoxError> {
     let kind = server.kind;
     let mut connections = Vec::new();
     for station in 0..stations {
@@ -178,7 +227,7 @@ async fn load(server: &Child, stations: usize, seconds: u64) -> Result<(f64, Dur
     let started = Instant::now();
     let tasks: Vec<_> = connections
         .into_iter()
-        .map(|station| tokio::spawn(run_station(station, deadline)))
+        .map(|station| tokio::spawn(run_station(station, deadline, message)))
         .collect();
     let mut latencies = Vec::new();
     for task in tasks {
@@ -240,15 +289,19 @@ async fn idle_memory(server: &Child, idle: usize) -> Result<f64, BoxError> {
     Ok(per_idle(all))
 }
 
-/// Sends MeterValues until the deadline, one call in flight; returns the latencies. Any
+/// Sends `message` until the deadline, one call in flight; returns the latencies. Any
 /// CALLERROR, missing answer or failed connection is an error.
-async fn run_station(mut station: Station, deadline: Instant) -> Result<Vec<Duration>, BoxError> {
+async fn run_station(
+    mut station: Station,
+    deadline: Instant,
+    message: Message16,
+) -> Result<Vec<Duration>, BoxError> {
     let mut distinct = 0;
     let stats = load::closed_loop(&mut station, Window::whole(deadline), || {
         distinct += 1;
         Outgoing {
-            action: "MeterValues",
-            payload: METER_VALUES.to_owned(),
+            action: message.action(),
+            payload: message.payload().to_owned(),
             distinct,
         }
     })
@@ -272,9 +325,15 @@ fn serve(kind: &str) -> Result<(), BoxError> {
     runtime.block_on(async {
         match kind {
             "ours" => {
-                let router = Router::new().on(|_ctx, _: v16::MeterValuesRequest| async {
-                    Ok(v16::MeterValuesResponse {})
-                });
+                let router = Router::new()
+                    .on(|_ctx, _: v16::MeterValuesRequest| async {
+                        Ok(v16::MeterValuesResponse {})
+                    })
+                    .on(|_ctx, _: v16::HeartbeatRequest| async {
+                        Ok(v16::HeartbeatResponse {
+                            current_time: chrono::Utc::now(),
+                        })
+                    });
                 let server = Server::bind(
                     "127.0.0.1:0",
                     ServerConfig::default(),
@@ -299,7 +358,8 @@ fn serve(kind: &str) -> Result<(), BoxError> {
     })
 }
 
-/// The transport ceiling: parse the frame as JSON, answer a canned CALLRESULT.
+/// The transport ceiling: parse the frame as JSON, answer a canned CALLRESULT (with the
+/// current time for a `Heartbeat`, as its answer must carry).
 // The handshake callback's error type is tungstenite's.
 #[allow(clippy::result_large_err)]
 async fn ceiling_connection(stream: TcpStream) {
@@ -326,11 +386,14 @@ async fn ceiling_connection(stream: TcpStream) {
             continue;
         };
         let id = frame.get(1).and_then(|id| id.as_str()).unwrap_or("-1");
-        if ws
-            .send(Message::text(format!(r#"[3,"{id}",{{}}]"#)))
-            .await
-            .is_err()
-        {
+        let answer = match frame.get(2).and_then(|action| action.as_str()) {
+            Some("Heartbeat") => format!(
+                r#"[3,"{id}",{{"currentTime":"{}"}}]"#,
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            ),
+            _ => format!(r#"[3,"{id}",{{}}]"#),
+        };
+        if ws.send(Message::text(answer)).await.is_err() {
             break;
         }
     }
