@@ -2,7 +2,8 @@
 //! caches, as separate processes have) on one PostgreSQL schema, and one NATS server:
 //! commands reach stations on the other node, a station that moves closes its old
 //! connection, a node taken out records its stations again, a station's new password holds
-//! on every node at once, duties run on one node.
+//! on every node at once, a station rejected through one node is refused on the connection
+//! the other node holds, duties run on one node.
 //!
 //! Needs `DATABASE_URL` and a NATS server at `NATS_URL` (default `nats://127.0.0.1:4222`);
 //! without them the tests say so loudly and pass, unless `CI` is set: then they fail.
@@ -14,7 +15,8 @@ use std::time::Duration;
 
 use csms_core::cluster::{Node, NodeConfig};
 use csms_core::model::{
-    Actor, NewStation, NewTenant, TenantId, TenantRole, TenantSettings, UnknownStationPolicy,
+    Actor, NewStation, NewTenant, RegistrationStatus, TenantId, TenantRole, TenantSettings,
+    UnknownStationPolicy,
 };
 use csms_core::ocpp::commands::{Command, Outcome, ResetKind};
 use csms_core::ocpp::{Csms, CsmsConfig, admission};
@@ -217,7 +219,7 @@ async fn two_nodes_share_their_stations() {
     let _cp16 = connect(a.url(t), "CP-16", OcppVersion::V16, None)
         .await
         .expect("connects to a");
-    let _cs201 = connect(b.url(t), "CS-201", OcppVersion::V201, None)
+    let cs201 = connect(b.url(t), "CS-201", OcppVersion::V201, None)
         .await
         .expect("connects to b");
     eventually("both recorded", || async {
@@ -329,6 +331,38 @@ async fn two_nodes_share_their_stations() {
     connect(a.url(t), "CP-PASS", OcppVersion::V16, Some("new password"))
         .await
         .expect("the new password on a");
+
+    // The 2.0.1 station's connection to b carries its station: an operator's change
+    // through a reaches it there, and its next message is decided by it.
+    let authorize = || {
+        let request =
+            v201::AuthorizeRequest::new(v201::IdToken::new("NOBODY", v201::IdTokenEnum::Iso14443));
+        let cs201 = &cs201;
+        async move { cs201.call(&request).await }
+    };
+    authorize().await.expect("answered on b");
+    let row = a
+        .store
+        .station_by_identity(t, "CS-201")
+        .await
+        .unwrap()
+        .unwrap();
+    a.store
+        .set_station_registration(t, row.id, RegistrationStatus::Rejected)
+        .await
+        .unwrap();
+    eventually("b refuses the rejected station's messages", || async {
+        authorize().await.is_err()
+    })
+    .await;
+    a.store
+        .set_station_registration(t, row.id, RegistrationStatus::Accepted)
+        .await
+        .unwrap();
+    eventually("b answers it again once accepted", || async {
+        authorize().await.is_ok()
+    })
+    .await;
 
     // One node at a time holds a duty.
     let lease = Duration::from_secs(30);
