@@ -52,7 +52,8 @@ impl StationSnapshot {
         }))
     }
 
-    /// A snapshot of `station` that nothing keeps current: outdated from the start.
+    /// A snapshot of `station` that nothing keeps current: outdated from the start (what a
+    /// store without a cache of stations hands out, so that its every reader reads again).
     pub fn outdated(station: Station) -> StationSnapshot {
         StationSnapshot::new(station, false)
     }
@@ -60,11 +61,6 @@ impl StationSnapshot {
     /// Whether no write to the station's row has committed since it was read.
     pub fn is_current(&self) -> bool {
         self.0.current.load(Ordering::Acquire)
-    }
-
-    /// The station as read.
-    pub fn station(&self) -> &Station {
-        &self.0.station
     }
 
     /// The station as read, owned.

@@ -318,12 +318,12 @@ macro_rules! sessions {
                 connection: &mut Connection,
                 sessions: &[&SessionValues],
             ) -> StoreResult<Vec<SessionId>> {
-                let mut highest: Vec<(SessionId, i64)> = Vec::new();
+                let mut highest: std::collections::HashMap<SessionId, i64> =
+                    std::collections::HashMap::new();
                 for of in sessions {
-                    let Some(seq_no) = of.seq_no else { continue };
-                    match highest.iter_mut().find(|(session, _)| *session == of.session) {
-                        Some((_, kept)) => *kept = (*kept).max(seq_no),
-                        None => highest.push((of.session, seq_no)),
+                    if let Some(seq_no) = of.seq_no {
+                        let kept = highest.entry(of.session).or_insert(seq_no);
+                        *kept = (*kept).max(seq_no);
                     }
                 }
                 if highest.is_empty() {
